@@ -1,0 +1,16 @@
+import { SERVER_OPTIONS } from '../../servers/contract/index.ts';
+import { PollingClient } from './polling-client.ts';
+import type { ClientOptions } from './types.ts';
+
+/** Long polling: a GET per room held by the server until a message or `waitMs`; then at once again. */
+export function createLongPollingClient(options: ClientOptions): PollingClient {
+  return new PollingClient(
+    {
+      transport: 'long-polling',
+      waitMs: options.waitMs ?? SERVER_OPTIONS.defaultWaitMs.default,
+      intervalMs: 0,
+      phaseMs: 0,
+    },
+    options,
+  );
+}

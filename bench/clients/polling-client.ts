@@ -1,0 +1,141 @@
+import { messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type Transport } from '../../servers/contract/index.ts';
+import { HttpClient, type PendingRequest } from './http-client.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+
+/** How the two polling clients differ: when the next poll starts and what it asks to wait. */
+export interface PollPolicy {
+  readonly transport: Extract<Transport, 'short-polling' | 'long-polling'>;
+  /** The `wait` to ask for (long polling), or undefined. */
+  readonly waitMs: number | undefined;
+  /** ms from the start of a poll that returned nothing new to the start of the next one. */
+  readonly intervalMs: number;
+  /** ms before the first poll after subscribing. */
+  readonly phaseMs: number;
+}
+
+/** Longest pause between retries of a failed poll. */
+const MAX_BACKOFF_MS = 2000;
+/** How much longer than its `wait` a long poll may take before the client gives up on it. */
+const HOLD_MARGIN_MS = 10_000;
+
+interface RoomPoll {
+  readonly room: string;
+  cursor: string;
+  active: boolean;
+  pending: PendingRequest<PollAnswer> | undefined;
+  timer: NodeJS.Timeout | undefined;
+  failures: number;
+}
+
+/**
+ * A polling client: one poll loop per subscribed room, posts on the same keep-alive agent.
+ * A failed poll is retried with the same cursor after a backoff; `CURSOR_EXPIRED` restarts from the
+ * cursor the server gives, and is counted.
+ */
+export class PollingClient implements ChatClient {
+  readonly transport: Transport;
+  private readonly http: HttpClient;
+  private readonly rooms = new Map<string, RoomPoll>();
+  private closed = false;
+
+  constructor(
+    private readonly policy: PollPolicy,
+    private readonly options: ClientOptions,
+  ) {
+    this.transport = policy.transport;
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true);
+  }
+
+  get counters(): Readonly<ClientCounters> {
+    return this.http.measure();
+  }
+
+  async connect(): Promise<void> {
+    // HTTP connections open on the first request.
+  }
+
+  async subscribe(room: string, cursor?: string): Promise<string> {
+    this.unsubscribe(room);
+    const first = await this.poll(room, cursor, 0).done;
+    const state: RoomPoll = { room, cursor: first.body.cursor, active: true, pending: undefined, timer: undefined, failures: 0 };
+    this.rooms.set(room, state);
+    this.deliver(room, first.body.messages);
+    this.schedule(state, this.policy.phaseMs);
+    return state.cursor;
+  }
+
+  unsubscribe(room: string): void {
+    const state = this.rooms.get(room);
+    if (!state) return;
+    state.active = false;
+    clearTimeout(state.timer);
+    state.pending?.abort();
+    this.rooms.delete(room);
+  }
+
+  async send(room: string, post: PostRequest): Promise<SendResult> {
+    const answer = await this.http.post<PostAnswer>(messagesPath(room), post).done;
+    return answer.body;
+  }
+
+  cursor(room: string): string | undefined {
+    return this.rooms.get(room)?.cursor;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const room of [...this.rooms.keys()]) this.unsubscribe(room);
+    this.http.close();
+  }
+
+  private poll(room: string, cursor: string | undefined, waitMs: number | undefined): PendingRequest<PollAnswer> {
+    const query = new URLSearchParams();
+    if (cursor !== undefined) query.set('cursor', cursor);
+    if (this.options.limit !== undefined) query.set('limit', String(this.options.limit));
+    if (waitMs !== undefined) query.set('wait', String(waitMs));
+    const timeout = waitMs === undefined ? undefined : waitMs + HOLD_MARGIN_MS;
+    return this.http.get<PollAnswer>(`${messagesPath(room)}?${query.toString()}`, timeout);
+  }
+
+  private schedule(state: RoomPoll, delayMs: number): void {
+    if (!state.active || this.closed) return;
+    state.timer = setTimeout(() => void this.loop(state), Math.max(0, delayMs));
+  }
+
+  private async loop(state: RoomPoll): Promise<void> {
+    const started = performance.now();
+    state.pending = this.poll(state.room, state.cursor, this.policy.waitMs);
+    try {
+      const { body } = await state.pending.done;
+      if (!state.active) return;
+      state.failures = 0;
+      state.cursor = body.cursor;
+      if (body.messages.length === 0) this.http.counters.emptyPolls++;
+      else this.deliver(state.room, body.messages);
+      const full = this.options.limit !== undefined && body.messages.length >= this.options.limit;
+      // A full page means more is waiting: ask again at once. Otherwise keep the fixed rate.
+      this.schedule(state, full ? 0 : this.policy.intervalMs - (performance.now() - started));
+    } catch (error) {
+      if (!state.active) return;
+      const e = error as ClientError;
+      if (e.code === 'CURSOR_EXPIRED' && e.cursor !== undefined) {
+        this.http.counters.cursorExpired++;
+        state.cursor = e.cursor;
+        this.options.onEvent?.({ type: 'cursor-expired', room: state.room, cursor: e.cursor });
+        this.schedule(state, 0);
+        return;
+      }
+      this.http.counters.errors++;
+      this.http.counters.reconnects++;
+      state.failures++;
+      this.options.onEvent?.({ type: 'poll-failed', room: state.room, error: e });
+      this.schedule(state, Math.min(MAX_BACKOFF_MS, 50 * 2 ** state.failures));
+    } finally {
+      state.pending = undefined;
+    }
+  }
+
+  private deliver(room: string, messages: readonly ChatMessage[]): void {
+    if (messages.length > 0) this.options.onMessages?.(room, messages);
+  }
+}

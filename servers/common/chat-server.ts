@@ -1,0 +1,51 @@
+import type { ServerOptions, Transport } from '../contract/index.ts';
+import type { RoomLog } from './room-log.ts';
+
+/** What a server counts about itself; the tests and the harness read it. */
+export interface ServerStats {
+  readonly transport: Transport;
+  readonly rooms: number;
+  /** Room listeners: held polls plus WebSocket room subscriptions. */
+  readonly listeners: number;
+  /** Long polls held right now. */
+  readonly heldPolls: number;
+  /** Held polls whose client went away before an answer. */
+  readonly abortedPolls: number;
+  /** Open WebSocket connections. */
+  readonly sockets: number;
+  /** WebSocket room subscriptions over all connections. */
+  readonly subscriptions: number;
+  /** WebSocket clients closed with 4008. */
+  readonly slowConsumerCloses: number;
+  /** WebSocket clients dropped for not answering a ping. */
+  readonly heartbeatDrops: number;
+}
+
+/** One chat server: built without listening, so tests can build, listen on port 0, and close. */
+export interface ChatServer {
+  readonly transport: Transport;
+  readonly options: ServerOptions;
+  readonly log: RoomLog;
+  /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port`. */
+  listen(): Promise<string>;
+  /**
+   * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, timers are
+   * cleared. Resolves when every connection is gone.
+   */
+  close(): Promise<void>;
+  stats(): ServerStats;
+}
+
+export const EMPTY_STATS = {
+  heldPolls: 0,
+  abortedPolls: 0,
+  sockets: 0,
+  subscriptions: 0,
+  slowConsumerCloses: 0,
+  heartbeatDrops: 0,
+} as const;
+
+/** `http://127.0.0.1:1234`, with IPv6 hosts in brackets. */
+export function baseUrl(host: string, port: number): string {
+  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerOptions, Transport } from '../contract/index.ts';
+import { baseUrl, type ChatServer, type ServerStats } from './chat-server.ts';
+import type { RoomLog } from './room-log.ts';
+
+/** Wraps a built fastify app as a `ChatServer`. */
+export function fastifyChatServer(
+  transport: Transport,
+  options: ServerOptions,
+  log: RoomLog,
+  app: FastifyInstance,
+  stats: () => Omit<ServerStats, 'transport' | 'rooms' | 'listeners'>,
+): ChatServer {
+  return {
+    transport,
+    options,
+    log,
+    async listen() {
+      await app.listen({ port: options.port, host: options.host });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
+      return baseUrl(options.host, address.port);
+    },
+    async close() {
+      await app.close();
+    },
+    stats() {
+      return { transport, rooms: log.size, listeners: log.listenerCount(), ...stats() };
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  ChatError,
+  HEALTH_PATH,
+  MESSAGES_ROUTE,
+  checkCursorParam,
+  checkLimit,
+  checkPost,
+  checkRoomId,
+  type HealthAnswer,
+  type PollAnswer,
+  type PostAnswer,
+  type ServerOptions,
+  type Transport,
+} from '../contract/index.ts';
+import type { Room, RoomLog } from './room-log.ts';
+import { bearerToken, tokenMatches } from './token.ts';
+
+/** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
+export interface PollRequest {
+  readonly room: Room;
+  /** The seq the cursor stands for; `undefined` without a cursor ("from now on"). */
+  readonly after: number | undefined;
+  readonly limit: number;
+  readonly query: Readonly<Record<string, unknown>>;
+}
+
+/** Answers a GET, now or later; the short- and long-polling servers differ only here. */
+export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: FastifyReply) => PollAnswer | FastifyReply;
+
+export interface PollingAppOptions {
+  readonly transport: Extract<Transport, 'short-polling' | 'long-polling'>;
+  readonly options: ServerOptions;
+  readonly log: RoomLog;
+  readonly poll: PollHandler;
+  /** Runs first when the server closes, before connections are waited for (answers held polls). */
+  readonly onClose?: () => void;
+}
+
+/** The answer to a poll that has messages or should not wait. */
+export function answerNow(poll: PollRequest): PollAnswer {
+  const { room, after, limit } = poll;
+  if (after === undefined) return { messages: [], cursor: room.headCursor() };
+  const messages = room.after(after, limit);
+  return { messages, cursor: messages.length > 0 ? room.cursorAt(after + messages.length) : room.cursorAt(after) };
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';', 1)[0]?.trim().toLowerCase();
+  return type === 'application/json';
+}
+
+/** Maps any error fastify or a handler raised to a contract error. */
+function toChatError(error: unknown): ChatError {
+  if (error instanceof ChatError) return error;
+  const e = error as { statusCode?: unknown; message?: unknown; code?: unknown };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const message = typeof e.message === 'string' ? e.message : 'unexpected error';
+  switch (status) {
+    case 413:
+      return new ChatError('PAYLOAD_TOO_LARGE', `request body is over the limit; ${message}`);
+    case 415:
+      return new ChatError('UNSUPPORTED_MEDIA_TYPE', 'a POST must have Content-Type: application/json');
+    case 404:
+      return new ChatError('NOT_FOUND', message);
+    case 503:
+      return new ChatError('SHUTTING_DOWN', 'the server is shutting down');
+    default:
+      if (status >= 400 && status < 500) return new ChatError('BAD_REQUEST', message);
+      return new ChatError('INTERNAL_ERROR', 'internal error; this is a bug in the server');
+  }
+}
+
+/**
+ * Builds (does not listen) the fastify app both polling servers share: the POST route, the
+ * health route, the token check, and contract errors for everything that goes wrong.
+ */
+export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
+  const { transport, options, log } = config;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.maxPayloadBytes,
+    connectionTimeout: options.idleTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    // Room ids are checked by the handler so that a long one is a 400 that says why, not a 404.
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  app.server.headersTimeout = options.headersTimeoutMs;
+  // One JSON parser for every transport: plain JSON.parse, as the WebSocket server uses. A
+  // "__proto__" key becomes an own property that validation refuses as an unknown field.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, JSON.parse(text as string));
+    } catch (error) {
+      done(new ChatError('BAD_REQUEST', `the body is not valid JSON (${(error as Error).message}); send a JSON object {"id","from","body"}`), undefined);
+    }
+  });
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    config.onClose?.();
+    done();
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      done(new ChatError('SHUTTING_DOWN', 'the server is shutting down; retry on another server with your cursor'));
+      return;
+    }
+    if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
+      done(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
+      return;
+    }
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const chat = toChatError(error);
+    if (chat.code === 'INTERNAL_ERROR') request.log.error(error);
+    void reply.code(chat.status).send(chat.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const chat = new ChatError(
+      'NOT_FOUND',
+      `no route ${request.method} ${request.url.split('?', 1)[0] ?? ''}; routes are GET ${HEALTH_PATH}, POST and GET ${MESSAGES_ROUTE}`,
+    );
+    void reply.code(chat.status).send(chat.toBody());
+  });
+
+  app.get(HEALTH_PATH, (): HealthAnswer => ({ status: 'ok', transport }));
+
+  app.post<{ Params: { room: string } }>(MESSAGES_ROUTE, (request, reply): PostAnswer => {
+    if (!isJson(request.headers['content-type'])) {
+      throw new ChatError('UNSUPPORTED_MEDIA_TYPE', 'a POST must have Content-Type: application/json');
+    }
+    const room = checkRoomId(request.params.room);
+    const post = checkPost(request.body, options.maxBodyBytes);
+    const result = log.append(room, post);
+    void reply.code(result.stored ? 201 : 200);
+    return { seq: result.message.seq, cursor: result.cursor };
+  });
+
+  app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
+    const roomId = checkRoomId(request.params.room);
+    const cursor = checkCursorParam(request.query.cursor);
+    const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
+    const room = log.room(roomId);
+    const after = cursor === undefined ? undefined : room.resolve(cursor);
+    return config.poll({ room, after, limit, query: request.query }, request, reply);
+  });
+
+  return app;
+}

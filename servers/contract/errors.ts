@@ -1,0 +1,48 @@
+/**
+ * The one catalogue of error codes of the chat contract, with their HTTP status and WebSocket
+ * close code. README.md documents the same table; test/contract/errors.test.ts keeps them equal.
+ */
+export const ERRORS = {
+  BAD_REQUEST: { status: 400, close: undefined, when: 'malformed JSON, a missing or wrong field, a bad room id, a bad limit, wait or cursor parameter, an unknown frame type' },
+  UNAUTHORIZED: { status: 401, close: undefined, when: 'a token is required and missing or wrong' },
+  FORBIDDEN: { status: 403, close: undefined, when: 'a WebSocket handshake from an Origin outside the allow-list' },
+  NOT_FOUND: { status: 404, close: undefined, when: 'an unknown route' },
+  CURSOR_EXPIRED: { status: 410, close: undefined, when: 'the cursor is older than history, from another epoch, or not a cursor this server made' },
+  PAYLOAD_TOO_LARGE: { status: 413, close: 1009, when: 'a body or frame over the limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, close: undefined, when: 'a POST that is not application/json' },
+  SHUTTING_DOWN: { status: 503, close: 1001, when: 'the server is stopping' },
+  SLOW_CONSUMER: { status: undefined, close: 4008, when: 'a WebSocket client with more than maxBufferedBytes waiting for it' },
+  INTERNAL_ERROR: { status: 500, close: 1011, when: 'a bug in the server: never expected, reported if it happens' },
+} as const satisfies Record<string, { status: number | undefined; close: number | undefined; when: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error the contract names: a stable `code`, its HTTP status, and a message for humans. */
+export class ChatError extends Error {
+  readonly code: ErrorCode;
+  /** With `CURSOR_EXPIRED`: the cursor at the room's head to restart from. */
+  readonly cursor: string | undefined;
+
+  constructor(code: ErrorCode, message: string, cursor?: string) {
+    super(message);
+    this.name = 'ChatError';
+    this.code = code;
+    this.cursor = cursor;
+  }
+
+  /** The HTTP status of this error (500 for a code that has none, which is a bug). */
+  get status(): number {
+    return ERRORS[this.code].status ?? 500;
+  }
+
+  /** The contract's HTTP error body. */
+  toBody(): { error: { code: ErrorCode; message: string; cursor?: string } } {
+    return this.cursor === undefined
+      ? { error: { code: this.code, message: this.message } }
+      : { error: { code: this.code, message: this.message, cursor: this.cursor } };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}

@@ -1,0 +1,66 @@
+import { TRANSPORTS } from './messages.ts';
+import { resolveOptions, type OptionTable, type OptionValues } from './options.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Every server option with its default. The contract's limits are here, so that servers, clients
+ * and tests read them from one place; `npm run server -- --help` prints this table.
+ */
+export const SERVER_OPTIONS = {
+  transport: { kind: 'string', default: 'websocket', choices: TRANSPORTS, doc: 'which server to start' },
+  host: { kind: 'string', default: '127.0.0.1', doc: 'address to listen on' },
+  port: { kind: 'int', default: 0, min: 0, max: 65535, doc: 'port to listen on; 0 picks a free one' },
+  historySize: { kind: 'int', default: 10_000, min: 1, max: 10_000_000, doc: 'messages kept per room; older cursors expire' },
+  maxBodyBytes: { kind: 'int', default: 4096, min: 1, max: MiB, doc: 'largest message body, in UTF-8 bytes' },
+  maxPayloadBytes: { kind: 'int', default: 64 * KiB, min: 1 * KiB, max: 16 * MiB, doc: 'largest HTTP request body or WebSocket frame, in bytes' },
+  pageSize: { kind: 'int', default: 100, min: 1, max: 100_000, doc: 'messages per GET when `limit` is not given' },
+  maxPageSize: { kind: 'int', default: 1000, min: 1, max: 100_000, doc: 'largest `limit` a GET may ask for; also the largest WebSocket replay frame' },
+  defaultWaitMs: { kind: 'int', default: 25_000, min: 0, max: 3_600_000, doc: 'long polling: how long a GET is held when `wait` is not given' },
+  maxWaitMs: { kind: 'int', default: 60_000, min: 0, max: 3_600_000, doc: 'long polling: largest `wait` a GET may ask for' },
+  maxBufferedBytes: { kind: 'int', default: 1 * MiB, min: 1, max: 1024 * MiB, doc: 'WebSocket: bytes waiting for a client before it is closed with 4008' },
+  heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped' },
+  allowedOrigins: { kind: 'list', default: [], doc: 'WebSocket: Origins allowed to connect; empty allows any (requests without Origin are always allowed)' },
+  token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'shared token required on every request (Authorization: Bearer, or ?token= on /ws)' },
+  headersTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request whose headers take longer is cut off' },
+  requestTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request that takes longer to arrive whole is cut off' },
+  idleTimeoutMs: { kind: 'int', default: 75_000, min: 1, max: 3_600_000, doc: 'an HTTP connection silent this long is closed; must exceed max-wait-ms' },
+  keepAliveTimeoutMs: { kind: 'int', default: 72_000, min: 1, max: 3_600_000, doc: 'an idle keep-alive connection is closed after this long' },
+  shutdownGraceMs: { kind: 'int', default: 2000, min: 0, max: 600_000, doc: 'on shutdown, how long WebSocket clients get to finish the close handshake' },
+} as const satisfies OptionTable;
+
+export type ServerOptions = OptionValues<typeof SERVER_OPTIONS>;
+
+/**
+ * Resolves server options: defaults first, then each given option checked by name, then the rules
+ * that tie options together.
+ */
+export function resolveServerOptions(given: Readonly<Partial<Record<string, unknown>>> = {}): ServerOptions {
+  const o = resolveOptions(SERVER_OPTIONS, given);
+  if (o.pageSize > o.maxPageSize) {
+    throw new RangeError(`option pageSize (${o.pageSize}) must not exceed maxPageSize (${o.maxPageSize})`);
+  }
+  if (o.defaultWaitMs > o.maxWaitMs) {
+    throw new RangeError(`option defaultWaitMs (${o.defaultWaitMs}) must not exceed maxWaitMs (${o.maxWaitMs})`);
+  }
+  if (o.maxWaitMs >= o.idleTimeoutMs) {
+    throw new RangeError(
+      `option maxWaitMs (${o.maxWaitMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}), or held polls would be cut off`,
+    );
+  }
+  if (o.headersTimeoutMs > o.requestTimeoutMs) {
+    throw new RangeError(`option headersTimeoutMs (${o.headersTimeoutMs}) must not exceed requestTimeoutMs (${o.requestTimeoutMs})`);
+  }
+  if (o.maxBodyBytes >= o.maxPayloadBytes) {
+    throw new RangeError(`option maxBodyBytes (${o.maxBodyBytes}) must be smaller than maxPayloadBytes (${o.maxPayloadBytes})`);
+  }
+  return o;
+}
+
+/** Room ids: the contract's pattern. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Longest `id` and `from`, in characters (Unicode code points). */
+export const MAX_NAME_CHARS = 64;
+/** Longest cursor string a server accepts before calling it malformed rather than expired. */
+export const MAX_CURSOR_CHARS = 128;

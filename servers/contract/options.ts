@@ -1,0 +1,135 @@
+/**
+ * Typed option tables: one place that gives every option its default, its valid range and its
+ * help text, so that `--help`, command-line parsing and programmatic use all agree. The server
+ * options (limits.ts) and the harness options are such tables.
+ */
+
+export interface IntOptionSpec {
+  readonly kind: 'int';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly doc: string;
+}
+
+export interface StringOptionSpec {
+  readonly kind: 'string';
+  readonly default: string;
+  /** When given, the value must be one of these. */
+  readonly choices?: readonly string[];
+  /** Shown instead of the default in `--help` (for secrets and empty defaults). */
+  readonly shownDefault?: string;
+  readonly doc: string;
+}
+
+export interface ListOptionSpec {
+  readonly kind: 'list';
+  readonly default: readonly string[];
+  readonly doc: string;
+}
+
+export type OptionSpec = IntOptionSpec | StringOptionSpec | ListOptionSpec;
+export type OptionTable = Readonly<Record<string, OptionSpec>>;
+
+type ValueOf<S extends OptionSpec> = S extends IntOptionSpec
+  ? number
+  : S extends ListOptionSpec
+    ? readonly string[]
+    : string;
+
+/** The resolved values of a table: every option present, with its type. */
+export type OptionValues<T extends OptionTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
+
+/** `maxBodyBytes` → `--max-body-bytes`. */
+export function toFlag(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** What a valid value looks like, for error messages and `--help`. */
+export function describeValid(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return `an integer from ${spec.min} to ${spec.max}`;
+    case 'list':
+      return 'a comma-separated list';
+    case 'string':
+      return spec.choices ? `one of ${spec.choices.join(', ')}` : 'a string';
+  }
+}
+
+/** Checks one value given in code; throws a TypeError or RangeError that names the option. */
+export function checkOption(name: string, spec: OptionSpec, value: unknown): void {
+  const bad = (): string => `option ${name} must be ${describeValid(spec)}, got ${JSON.stringify(value)}`;
+  switch (spec.kind) {
+    case 'int':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(bad());
+      if (value < spec.min || value > spec.max) throw new RangeError(bad());
+      return;
+    case 'list':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(bad());
+      return;
+    case 'string':
+      if (typeof value !== 'string') throw new TypeError(bad());
+      if (spec.choices && !spec.choices.includes(value)) throw new RangeError(bad());
+      return;
+  }
+}
+
+/** Parses one command-line value; throws an Error naming the flag and what is allowed. */
+export function parseOptionText(name: string, spec: OptionSpec, text: string): ValueOf<OptionSpec> {
+  const bad = (): Error => new Error(`${toFlag(name)} must be ${describeValid(spec)}, got ${JSON.stringify(text)}`);
+  switch (spec.kind) {
+    case 'int': {
+      if (!/^-?\d+$/.test(text.trim())) throw bad();
+      const n = Number(text.trim());
+      if (!Number.isSafeInteger(n) || n < spec.min || n > spec.max) throw bad();
+      return n;
+    }
+    case 'list':
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case 'string':
+      if (spec.choices && !spec.choices.includes(text)) throw bad();
+      return text;
+  }
+}
+
+/**
+ * Defaults first, then each given option checked by name. Unknown names are refused, so that a
+ * typo is an error rather than a silently ignored setting.
+ */
+export function resolveOptions<T extends OptionTable>(
+  table: T,
+  given: Readonly<Partial<Record<string, unknown>>> = {},
+): OptionValues<T> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) out[name] = spec.default;
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const spec = table[name];
+    if (!spec) {
+      throw new TypeError(`unknown option ${JSON.stringify(name)}; known options: ${Object.keys(table).join(', ')}`);
+    }
+    checkOption(name, spec, value);
+    out[name] = value;
+  }
+  return out as OptionValues<T>;
+}
+
+/** The `--help` lines of a table: flag, what is valid, default, and what it does. */
+export function formatOptionHelp(table: OptionTable): string {
+  const rows = Object.entries(table).map(([name, spec]) => {
+    const shown =
+      spec.kind === 'string' && spec.shownDefault !== undefined
+        ? spec.shownDefault
+        : spec.kind === 'list'
+          ? spec.default.join(',') || '(none)'
+          : String(spec.default);
+    const value = spec.kind === 'int' ? ' <n>' : spec.kind === 'list' ? ' <a,b>' : ' <s>';
+    return { left: `${toFlag(name)}${value}`, right: `${spec.doc} (default: ${shown}; ${describeValid(spec)})` };
+  });
+  const width = Math.max(...rows.map((r) => r.left.length)) + 2;
+  return rows.map((r) => `  ${r.left.padEnd(width)}${r.right}`).join('\n');
+}

@@ -1,0 +1,18 @@
+/** Routes of the chat contract. */
+
+/** `GET` on every server: liveness and which transport answers. */
+export const HEALTH_PATH = '/healthz';
+/** The WebSocket endpoint (`GET` with `Upgrade: websocket`). */
+export const WS_PATH = '/ws';
+/** `POST` to store, `GET` to read after a cursor (polling servers). Fastify route syntax. */
+export const MESSAGES_ROUTE = '/rooms/:room/messages';
+
+/** The path of one room's messages, with the room id escaped for a URL. */
+export function messagesPath(room: string): string {
+  return `/rooms/${encodeURIComponent(room)}/messages`;
+}
+
+/** Query parameters of `GET /rooms/:room/messages`. */
+export const QUERY = { cursor: 'cursor', limit: 'limit', wait: 'wait' } as const;
+/** WebSocket URL query parameter that carries the shared token. */
+export const WS_TOKEN_PARAM = 'token';

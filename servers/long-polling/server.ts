@@ -1,0 +1,34 @@
+import { checkWait, resolveServerOptions } from '../contract/index.ts';
+import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
+import { fastifyChatServer } from '../common/fastify-server.ts';
+import { answerNow, buildPollingApp } from '../common/http-app.ts';
+import { RoomLog } from '../common/room-log.ts';
+import { Holds } from './holds.ts';
+
+/**
+ * The long-polling chat server: `GET /rooms/:room/messages` answers at once when something is new,
+ * otherwise holds the request until a message arrives or `wait` ms pass. Built, not listening.
+ */
+export function createLongPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const options = resolveServerOptions({ ...given, transport: 'long-polling' });
+  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const holds = new Holds();
+  const app = buildPollingApp({
+    transport: 'long-polling',
+    options,
+    log: roomLog,
+    onClose: () => holds.shutdown(),
+    poll: (poll, _request, reply) => {
+      const waitMs = checkWait(poll.query.wait, options.defaultWaitMs, options.maxWaitMs);
+      const { after } = poll;
+      if (after === undefined || waitMs === 0 || poll.room.head > after) return answerNow(poll);
+      holds.hold({ ...poll, after }, reply, waitMs);
+      return reply;
+    },
+  });
+  return fastifyChatServer('long-polling', options, roomLog, app, () => ({
+    ...EMPTY_STATS,
+    heldPolls: holds.size,
+    abortedPolls: holds.abortedCount,
+  }));
+}

@@ -1,0 +1,62 @@
+/**
+ * Starts one chat server from the command line:
+ *   npm run server -- --transport short-polling|long-polling|websocket [--port 0] [...limits]
+ * Prints the URL it listens on; under a parent process with IPC it also sends
+ * `{ type: 'listening', url, transport, pid }`.
+ */
+import { SERVER_OPTIONS, formatOptionHelp, resolveServerOptions, type Transport } from './contract/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from './cli-options.ts';
+import { createChatServer } from './index.ts';
+
+const USAGE = `Usage: npm run server -- --transport short-polling|long-polling|websocket [options]
+
+Starts one chat server of the chat contract and prints the URL it listens on.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: held polls are answered, sockets closed.
+
+Options:
+${formatOptionHelp(SERVER_OPTIONS)}
+  -h, --help                  show this help`;
+
+async function main(argv: readonly string[]): Promise<void> {
+  let options;
+  try {
+    const { values, positionals, help } = parseCommandLine(SERVER_OPTIONS, argv);
+    if (help) {
+      console.log(USAGE);
+      return;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; options are given as --name value`);
+    options = resolveServerOptions(values);
+  } catch (error) {
+    console.error(`error: ${withFlagNames(SERVER_OPTIONS, (error as Error).message)}`);
+    console.error('Run with --help to list the options.');
+    process.exitCode = 2;
+    return;
+  }
+  const server = createChatServer(options.transport as Transport, options);
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`${options.transport}: ${why}, shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Under a parent (the harness), a parent that is gone must not leave this server running.
+  process.on('disconnect', () => stop('parent went away'));
+  const url = await server.listen();
+  console.log(`${options.transport} server listening on ${url}`);
+  process.send?.({ type: 'listening', url, transport: options.transport, pid: process.pid });
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { WebSocketServer } from 'ws';
+import { ChatError, HEALTH_PATH, WS_PATH, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
+import { baseUrl, type ChatServer } from '../common/chat-server.ts';
+import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
+import { RoomLog } from '../common/room-log.ts';
+import { bearerToken, tokenMatches } from '../common/token.ts';
+import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
+import { Fanout } from './fanout.ts';
+import { checkHandshake } from './handshake.ts';
+
+/**
+ * The WebSocket chat server: `ws` on a plain `node:http` server, which also answers
+ * `GET /healthz`. Built, not listening.
+ */
+export function createWebSocketServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const options = resolveServerOptions({ ...given, transport: 'websocket' });
+  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const fanout = new Fanout();
+  const connections = new Set<Connection>();
+  const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
+  let closing = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
+    if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
+    if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
+      return refuse(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
+    }
+    const path = (request.url ?? '/').split('?', 1)[0];
+    if (request.method === 'GET' && path === HEALTH_PATH) {
+      const health: HealthAnswer = { status: 'ok', transport: 'websocket' };
+      return sendJson(response, 200, health);
+    }
+    if (path === WS_PATH) return refuse(new ChatError('BAD_REQUEST', `${WS_PATH} takes a WebSocket handshake (Upgrade: websocket)`));
+    return refuse(new ChatError('NOT_FOUND', `no route ${request.method ?? ''} ${path ?? ''}; routes are GET ${HEALTH_PATH} and ${WS_PATH}`));
+  });
+  http.headersTimeout = options.headersTimeoutMs;
+  http.requestTimeout = options.requestTimeoutMs;
+  http.keepAliveTimeout = options.keepAliveTimeoutMs;
+  http.timeout = options.idleTimeoutMs;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+
+  http.on('upgrade', (request, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const refusal = closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options);
+    if (refusal) return refuseUpgrade(socket, refusal);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new Connection(ws, roomLog, fanout, options, counters);
+      connections.add(connection);
+      ws.once('close', () => connections.delete(connection));
+      if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
+    });
+  });
+
+  return {
+    transport: 'websocket',
+    options,
+    log: roomLog,
+    async listen() {
+      http.listen(options.port, options.host);
+      await once(http, 'listening');
+      heartbeat = setInterval(() => {
+        for (const connection of connections) if (!connection.heartbeat()) counters.heartbeatDrops++;
+      }, options.heartbeatMs);
+      const address = http.address();
+      if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
+      return baseUrl(options.host, address.port);
+    },
+    async close() {
+      closing = true;
+      clearInterval(heartbeat);
+      const closed = Promise.all([...connections].map((c) => new Promise<void>((resolve) => {
+        c.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
+        c.onClosed(resolve);
+      })));
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
+      clearTimeout(grace);
+      for (const connection of connections) connection.terminate();
+      await closed;
+      const stopped = http.listening ? once(http, 'close') : Promise.resolve();
+      http.close();
+      http.closeAllConnections();
+      await stopped;
+    },
+    stats() {
+      return {
+        transport: 'websocket',
+        rooms: roomLog.size,
+        listeners: roomLog.listenerCount(),
+        heldPolls: 0,
+        abortedPolls: 0,
+        sockets: connections.size,
+        subscriptions: fanout.size,
+        slowConsumerCloses: counters.slowConsumerCloses,
+        heartbeatDrops: counters.heartbeatDrops,
+      };
+    },
+  };
+}
