@@ -11,6 +11,7 @@ export function fastifyChatServer(
   app: FastifyInstance,
   stats: () => Omit<ServerStats, 'transport' | 'rooms' | 'listeners'>,
 ): ChatServer {
+  let closed: Promise<void> | undefined;
   return {
     transport,
     options,
@@ -21,8 +22,9 @@ export function fastifyChatServer(
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
       return baseUrl(options.host, address.port);
     },
-    async close() {
-      await app.close();
+    close() {
+      closed ??= app.close();
+      return closed;
     },
     stats() {
       return { transport, rooms: log.size, listeners: log.listenerCount(), ...stats() };

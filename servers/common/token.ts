@@ -8,8 +8,8 @@ export function tokenMatches(expected: string, presented: string | undefined): b
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The token of an `Authorization: Bearer …` header. */
+/** The token of an `Authorization: Bearer …` header (the scheme in any case, RFC 7235). */
 export function bearerToken(header: string | undefined): string | undefined {
-  if (!header || !header.startsWith('Bearer ')) return undefined;
-  return header.slice('Bearer '.length);
+  if (!header || header.length < 7 || header.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  return header.slice(7);
 }

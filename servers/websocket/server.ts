@@ -22,6 +22,31 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
   let closing = false;
   let heartbeat: NodeJS.Timeout | undefined;
+  let closed: Promise<void> | undefined;
+
+  /** Closes every socket with 1001, gives them `shutdownGraceMs` to finish, then stops listening. */
+  async function shutdown(): Promise<void> {
+    closing = true;
+    clearInterval(heartbeat);
+    const allClosed = Promise.all(
+      [...connections].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
+            c.onClosed(resolve);
+          }),
+      ),
+    );
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
+    clearTimeout(grace);
+    for (const connection of connections) connection.terminate();
+    await allClosed;
+    const stopped = http.listening ? once(http, 'close') : Promise.resolve();
+    http.close();
+    http.closeAllConnections();
+    await stopped;
+  }
 
   const http = createServer((request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
@@ -70,22 +95,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
       return baseUrl(options.host, address.port);
     },
-    async close() {
-      closing = true;
-      clearInterval(heartbeat);
-      const closed = Promise.all([...connections].map((c) => new Promise<void>((resolve) => {
-        c.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
-        c.onClosed(resolve);
-      })));
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
-      clearTimeout(grace);
-      for (const connection of connections) connection.terminate();
-      await closed;
-      const stopped = http.listening ? once(http, 'close') : Promise.resolve();
-      http.close();
-      http.closeAllConnections();
-      await stopped;
+    close() {
+      closed ??= shutdown();
+      return closed;
     },
     stats() {
       return {

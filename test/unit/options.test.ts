@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { SERVER_OPTIONS, formatOptionHelp, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from '../../servers/cli-options.ts';
+
+describe('server options', () => {
+  it('defaults to the contract limits', () => {
+    expect(resolveServerOptions()).toMatchObject({
+      host: '127.0.0.1',
+      historySize: 10_000,
+      maxBodyBytes: 4096,
+      pageSize: 100,
+      maxPageSize: 1000,
+      defaultWaitMs: 25_000,
+      maxWaitMs: 60_000,
+      maxBufferedBytes: 1024 * 1024,
+      token: '',
+      allowedOrigins: [],
+    });
+  });
+
+  it('refuses unknown options and wrong values, naming the option and what is valid', () => {
+    expect(() => resolveServerOptions({ histroySize: 5 })).toThrow(/unknown option "histroySize"/);
+    expect(() => resolveServerOptions({ historySize: '5' })).toThrow(TypeError);
+    expect(() => resolveServerOptions({ historySize: 0 })).toThrow(/historySize must be an integer from 1 to 10000000, got 0/);
+    expect(() => resolveServerOptions({ port: 70_000 })).toThrow(RangeError);
+    expect(() => resolveServerOptions({ transport: 'sse' })).toThrow(/one of short-polling, long-polling, websocket/);
+    expect(() => resolveServerOptions({ allowedOrigins: 'x' })).toThrow(/comma-separated list/);
+  });
+
+  it('keeps a held poll shorter than the idle timeout, and other options consistent', () => {
+    expect(() => resolveServerOptions({ maxWaitMs: 80_000 })).toThrow(/maxWaitMs \(80000\) must be shorter than idleTimeoutMs/);
+    expect(() => resolveServerOptions({ defaultWaitMs: 70_000, maxWaitMs: 60_000 })).toThrow(/defaultWaitMs/);
+    expect(() => resolveServerOptions({ pageSize: 2000 })).toThrow(/pageSize/);
+    expect(() => resolveServerOptions({ maxBodyBytes: 70_000 })).toThrow(/maxBodyBytes/);
+    expect(() => resolveServerOptions({ headersTimeoutMs: 20_000 })).toThrow(/headersTimeoutMs/);
+    expect(resolveServerOptions({ maxWaitMs: 80_000, idleTimeoutMs: 90_000 }).maxWaitMs).toBe(80_000);
+  });
+
+  it('parses command-line text by option, with flag names in errors', () => {
+    expect(toFlag('maxBodyBytes')).toBe('--max-body-bytes');
+    expect(parseOptionText('port', SERVER_OPTIONS.port, '8080')).toBe(8080);
+    expect(parseOptionText('allowedOrigins', SERVER_OPTIONS.allowedOrigins, 'a, b,,c')).toEqual(['a', 'b', 'c']);
+    for (const bad of ['', '1.5', '0x10', '99999999', 'eight']) {
+      expect(() => parseOptionText('port', SERVER_OPTIONS.port, bad)).toThrow(/--port must be an integer from 0 to 65535/);
+    }
+  });
+
+  it('parses a command line strictly', () => {
+    const { values, help } = parseCommandLine(SERVER_OPTIONS, ['--transport', 'long-polling', '--max-wait-ms', '5000']);
+    expect(values).toEqual({ transport: 'long-polling', maxWaitMs: 5000 });
+    expect(help).toBe(false);
+    expect(parseCommandLine(SERVER_OPTIONS, ['-h']).help).toBe(true);
+    expect(() => parseCommandLine(SERVER_OPTIONS, ['--max-wait', '5'])).toThrow(UsageError);
+    expect(() => parseCommandLine(SERVER_OPTIONS, ['--port'])).toThrow(/--port/);
+    expect(withFlagNames(SERVER_OPTIONS, 'option maxWaitMs (80000) must be shorter than idleTimeoutMs (75000)')).toBe(
+      '--max-wait-ms (80000) must be shorter than --idle-timeout-ms (75000)',
+    );
+  });
+
+  it('lists every option with its default in the help', () => {
+    const help = formatOptionHelp(SERVER_OPTIONS);
+    for (const [name, spec] of Object.entries(SERVER_OPTIONS)) {
+      expect(help).toContain(toFlag(name));
+      if (spec.kind === 'int') expect(help).toContain(`default: ${spec.default};`);
+    }
+    expect(help).toContain('--token <s>');
+    expect(help).toContain('default: (none)');
+  });
+});

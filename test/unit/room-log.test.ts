@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ChatError, type ChatMessage } from '../../servers/contract/index.ts';
+import { RoomLog } from '../../servers/common/room-log.ts';
+
+const CLOCK_MS = 1_700_000_000_000;
+const post = (i: number, from = 'a'): { id: string; from: string; body: string } => ({ id: `m${i}`, from, body: `b${i}` });
+
+function expiredError(fn: () => unknown): ChatError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ChatError);
+    expect((error as ChatError).code).toBe('CURSOR_EXPIRED');
+    return error as ChatError;
+  }
+  throw new Error('expected CURSOR_EXPIRED');
+}
+
+describe('RoomLog', () => {
+  it('gives seqs from 1 without gaps, per room, and stamps ts from its clock', () => {
+    const log = new RoomLog({ historySize: 10, now: () => CLOCK_MS });
+    expect(log.append('a', post(1)).message).toEqual({ room: 'a', seq: 1, id: 'm1', from: 'a', body: 'b1', ts: CLOCK_MS });
+    expect(log.append('a', post(2)).message.seq).toBe(2);
+    expect(log.append('b', post(1)).message.seq).toBe(1);
+    expect(log.size).toBe(2);
+  });
+
+  it('reads up to limit messages after a cursor, oldest first', () => {
+    const log = new RoomLog({ historySize: 100 });
+    const room = log.room('r');
+    for (let i = 1; i <= 10; i++) room.append(post(i), 0);
+    expect(room.after(0, 3).map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(room.after(7, 100).map((m) => m.seq)).toEqual([8, 9, 10]);
+    expect(room.after(10, 5)).toEqual([]);
+    expect(room.resolve(room.cursorAt(4))).toBe(4);
+    expect(room.resolve(room.headCursor())).toBe(10);
+  });
+
+  it('keeps the last historySize messages across the ring wrapping', () => {
+    const log = new RoomLog({ historySize: 4 });
+    const room = log.room('r');
+    for (let i = 1; i <= 11; i++) room.append(post(i), 0);
+    expect(room.oldest).toBe(8);
+    expect(room.after(7, 10).map((m) => m.seq)).toEqual([8, 9, 10, 11]);
+    expect(room.at(7)).toBeUndefined();
+    expect(room.at(9)?.id).toBe('m9');
+    // A cursor at oldest - 1 still means "everything after", which is all kept: valid.
+    expect(room.resolve(room.cursorAt(7))).toBe(7);
+    const error = expiredError(() => room.resolve(room.cursorAt(6)));
+    expect(error.cursor).toBe(room.headCursor());
+  });
+
+  it('refuses cursors of another epoch, another room, the future, or garbage', () => {
+    const log = new RoomLog({ historySize: 10, epoch: 'epochA' });
+    const other = new RoomLog({ historySize: 10, epoch: 'epochB' });
+    const room = log.room('r');
+    room.append(post(1), 0);
+    other.room('r').append(post(1), 0);
+    expiredError(() => room.resolve(other.room('r').cursorAt(1)));
+    expiredError(() => room.resolve(log.room('s').cursorAt(0)));
+    expiredError(() => room.resolve(room.cursorAt(2)));
+    for (const junk of ['', 'x', 'epochA..1', 'epochA.zz.1', `epochA.${room.tag}.`, `epochA.${room.tag}.-1`, `epochA.${room.tag}.1.2`]) {
+      expiredError(() => room.resolve(junk));
+    }
+  });
+
+  it('stores a retry of (from, id) once, and stores it anew once the original left history', () => {
+    const log = new RoomLog({ historySize: 2 });
+    const first = log.append('r', post(1));
+    const retry = log.append('r', { ...post(1), body: 'changed' });
+    expect(retry).toMatchObject({ stored: false, cursor: first.cursor });
+    expect(retry.message).toBe(first.message);
+    expect(log.append('r', post(1, 'someone-else')).stored).toBe(true);
+    log.append('r', post(2));
+    // m1 from "a" has been evicted: the same post is a new message now.
+    const again = log.append('r', post(1));
+    expect(again).toMatchObject({ stored: true, message: { seq: 4 } });
+  });
+
+  it('does not confuse (from, id) pairs that concatenate alike', () => {
+    const log = new RoomLog({ historySize: 10 });
+    log.append('r', { id: 'bc', from: 'a', body: '' });
+    expect(log.append('r', { id: 'c', from: 'ab', body: '' }).stored).toBe(true);
+  });
+
+  it('wakes listeners synchronously on append, not on a retry, and forgets removed ones', () => {
+    const log = new RoomLog({ historySize: 10 });
+    const room = log.room('r');
+    const seen: ChatMessage[] = [];
+    const stop = room.listen((m) => seen.push(m));
+    room.append(post(1), 0);
+    expect(seen.map((m) => m.seq)).toEqual([1]);
+    room.append(post(1), 0);
+    expect(seen).toHaveLength(1);
+    expect(log.listenerCount()).toBe(1);
+    stop();
+    room.append(post(2), 0);
+    expect(seen).toHaveLength(1);
+    expect(log.listenerCount()).toBe(0);
+  });
+
+  it('keeps rooms named like Object.prototype members apart', () => {
+    const log = new RoomLog({ historySize: 10 });
+    for (const id of ['__proto__', 'constructor', 'hasOwnProperty']) log.append(id, post(1));
+    expect(log.size).toBe(3);
+    expect(log.get('__proto__')?.head).toBe(1);
+    expect(log.get('toString')).toBeUndefined();
+  });
+});
