@@ -3,6 +3,7 @@
  */
 import { once } from 'node:events';
 import { Agent, get, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createChatServer } from '../servers/index.ts';
 import { connectClient, range, seqs, startServer, WAIT_BOUND_MS } from './helpers.ts';
@@ -132,5 +133,23 @@ describe('websocket', () => {
     await once(silent.ws, 'close');
     expect(server.stats().heartbeatDrops).toBeGreaterThanOrEqual(1);
     expect(answering.ws.readyState).toBe(answering.ws.OPEN);
+  });
+});
+
+describe.each(['short-polling', 'long-polling', 'websocket'] as const)('%s with a client that never finishes sending', (transport) => {
+  it.each([
+    ['headers', 'GET /healthz HTTP/1.1\r\nHost: x\r\n'],
+    ['body', 'POST /rooms/r/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"'],
+  ])('cuts off a request whose %s never end', async (_what, partial) => {
+    const { server, url } = await startServer(transport, { headersTimeoutMs: 200, requestTimeoutMs: 300 });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    socket.write(partial);
+    await once(socket, 'close');
+    expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+    expect(server.log.get('r')?.head ?? 0).toBe(0);
   });
 });

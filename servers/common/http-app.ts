@@ -7,6 +7,7 @@ import {
   checkLimit,
   checkPost,
   checkRoomId,
+  connectionsCheckingIntervalMs,
   type HealthAnswer,
   type PollAnswer,
   type PostAnswer,
@@ -88,6 +89,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    http: { connectionsCheckingInterval: connectionsCheckingIntervalMs(options) },
   });
   app.server.headersTimeout = options.headersTimeoutMs;
   // One JSON parser for every transport: plain JSON.parse, as the WebSocket server uses. A

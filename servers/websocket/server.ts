@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
-import { ChatError, HEALTH_PATH, WS_PATH, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
+import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
 import { baseUrl, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import { RoomLog } from '../common/room-log.ts';
@@ -48,7 +48,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     await stopped;
   }
 
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options) }, (request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
     if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
     if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
