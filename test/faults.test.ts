@@ -149,7 +149,9 @@ describe.each(['short-polling', 'long-polling', 'websocket'] as const)('%s with 
     await once(socket, 'connect');
     socket.write(partial);
     await once(socket, 'close');
-    expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+    // The server may answer before it cuts the connection (408, or 404 where there is no such
+    // route), but never with success, and it closes the socket.
+    expect(answer === '' || /^HTTP\/1\.1 4\d\d /.test(answer), answer).toBe(true);
     expect(server.log.get('r')?.head ?? 0).toBe(0);
   });
 });
