@@ -1,7 +1,144 @@
 /**
- * `npm run bench`. The measuring harness is not built yet: rather than print numbers it did not
- * measure, the command says so and fails.
+ * `npm run bench`: runs a scenario, writes one results file (and results/latest.json), and
+ * prints where. Progress goes to stderr. Ctrl-C stops the servers and generators and keeps what was
+ * measured; a second Ctrl-C quits at once. Nothing is left running, whatever happens.
  */
-console.error('npm run bench: the measuring harness is not built yet (see the README, "Status").');
-console.error('The servers and clients are ready: try `npm run server -- --help` and `npm test`.');
-process.exit(1);
+import { readFileSync } from 'node:fs';
+import { BENCH_OPTIONS, CEILING_WARMUP_MS, QUICK_PRESET } from './options.ts';
+import { UsageError, parseCommandLine, withFlagNames } from '../servers/cli-options.ts';
+import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
+import { describeMachine } from './machine.ts';
+import { createProgress } from './progress.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults } from './results.ts';
+import { runBench } from './run.ts';
+import { SCENARIOS, applyOverrides, resolveScenario, type ScenarioOverrides } from './scenarios.ts';
+import { killAll } from './spawn.ts';
+import { formatSummary } from './summary.ts';
+import { checkTargets } from './targets.ts';
+import { defaultResultsPath, writeResults } from './write-results.ts';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+Runs a scenario against the short-polling, long-polling and WebSocket chat servers (and the
+baselines), each server in its own process, and writes a results file.
+
+Examples:
+  npm run bench                              the default comparison (about 3 minutes)
+  npm run bench -- --quick                   the same, shorter (under a minute)
+  npm run bench -- --scenario scale          100 to 5,000 clients
+  npm run bench -- --scenario my.json        a scenario from a file (see the README)
+  npm run bench -- --transports websocket,raw-ws --duration-ms 20000
+
+Options:
+${formatOptionHelp(BENCH_OPTIONS)}
+  -h, --help                 show this help`;
+
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let given: Record<string, unknown>;
+  try {
+    const parsed = parseCommandLine(BENCH_OPTIONS, argv);
+    if (parsed.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; options are given as --name value`);
+    given = parsed.values;
+  } catch (error) {
+    console.error(`error: ${withFlagNames(BENCH_OPTIONS, (error as Error).message)}`);
+    console.error('Run with --help to list the options.');
+    return 2;
+  }
+  if (given.list === true) {
+    for (const [name, make] of Object.entries(SCENARIOS)) console.log(`${name.padEnd(10)} ${make().description}`);
+    return 0;
+  }
+  const quick = given.quick === true;
+  const options = resolveOptions(BENCH_OPTIONS, { ...(quick ? QUICK_PRESET : {}), ...given });
+  const chosen = (name: keyof ScenarioOverrides & keyof typeof options): Partial<ScenarioOverrides> => {
+    const explicit = given[name] !== undefined || (quick && name in QUICK_PRESET);
+    return explicit ? { [name]: options[name] } : {};
+  };
+  let scenario;
+  try {
+    scenario = applyOverrides(resolveScenario(options.scenario), {
+      ...chosen('rounds'),
+      ...chosen('durationMs'),
+      ...chosen('warmupMs'),
+      ...chosen('rooms'),
+      ...chosen('members'),
+      ...chosen('bodyBytes'),
+      ...chosen('pollIntervalMs'),
+      ...chosen('waitMs'),
+      ...chosen('generators'),
+      ...(given.rate !== undefined ? { ratePerMember: options.rate } : {}),
+      ...(options.transports.length > 0 ? { transports: options.transports } : {}),
+    });
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return 2;
+  }
+
+  const startedAt = new Date().toISOString();
+  const out = options.out || defaultResultsPath(startedAt, scenario.name);
+  const live = process.stderr.isTTY === true && !process.env.CI;
+  const progress = createProgress({ stream: process.stderr, live });
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nstopping: closing servers and generators, keeping what was measured (Ctrl-C again to quit now)\n');
+      controller.abort();
+      return;
+    }
+    void killAll().finally(() => process.exit(130));
+  });
+  process.on('SIGTERM', () => controller.abort());
+
+  progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
+  const outcome = await runBench(
+    {
+      scenario,
+      seed: options.seed,
+      pin: options.pin,
+      micro: options.skipMicro ? null : { timeMs: options.microMs },
+      ceiling: options.skipCeiling
+        ? null
+        : { durationMs: options.ceilingMs, warmupMs: quick ? CEILING_WARMUP_MS.quick : CEILING_WARMUP_MS.normal, connections: options.ceilingConnections },
+    },
+    progress,
+    controller.signal,
+  );
+  const results: BenchResults = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'chat-transport-bench', version },
+    machine: describeMachine(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    status: outcome.status,
+    config: { scenario, options: { ...options }, argv: [...argv] },
+    steps: outcome.steps,
+    ceilings: outcome.ceilings,
+    micro: outcome.micro,
+    targets: checkTargets(outcome.steps, outcome.ceilings),
+    warnings: outcome.warnings,
+  };
+  await writeResults(results, out);
+  process.stderr.write(`\n${formatSummary(results)}\n\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  (options.json ? process.stderr : process.stdout).write(`results: ${out}\n`);
+  return outcome.status === 'interrupted' ? 130 : outcome.status === 'failed' ? 1 : 0;
+}
+
+main(process.argv.slice(2))
+  .then(async (code) => {
+    await killAll();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    await killAll();
+    process.exit(1);
+  });

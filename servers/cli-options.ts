@@ -14,12 +14,10 @@ export class UsageError extends Error {
 export function parseCommandLine(
   table: OptionTable,
   argv: readonly string[],
-  booleans: Readonly<Record<string, string>> = {},
-): { values: Record<string, unknown>; flags: Record<string, boolean>; positionals: string[]; help: boolean } {
+): { values: Record<string, unknown>; positionals: string[]; help: boolean } {
   const byFlag = new Map(Object.keys(table).map((name) => [toFlag(name).slice(2), name]));
   const specs: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const flag of byFlag.keys()) specs[flag] = { type: 'string' };
-  for (const flag of Object.keys(booleans)) specs[flag] = { type: 'boolean' };
+  for (const [flag, name] of byFlag) specs[flag] = { type: table[name]?.kind === 'boolean' ? 'boolean' : 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: specs, strict: true, allowPositionals: true });
@@ -27,23 +25,23 @@ export function parseCommandLine(
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
   }
   const values: Record<string, unknown> = {};
-  const flags: Record<string, boolean> = {};
   for (const [flag, raw] of Object.entries(parsed.values)) {
     if (flag === 'help') continue;
-    if (typeof raw === 'boolean') {
-      flags[flag] = raw;
-      continue;
-    }
     const name = byFlag.get(flag);
     const spec = name === undefined ? undefined : table[name];
-    if (name === undefined || spec === undefined || typeof raw !== 'string') continue;
+    if (name === undefined || spec === undefined) continue;
+    if (typeof raw === 'boolean') {
+      values[name] = raw;
+      continue;
+    }
+    if (typeof raw !== 'string') continue;
     try {
       values[name] = parseOptionText(name, spec, raw);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   }
-  return { values, flags, positionals: parsed.positionals, help: parsed.values.help === true };
+  return { values, positionals: parsed.positionals, help: parsed.values.help === true };
 }
 
 /** Rewrites option names in a message (`maxWaitMs`) as the flags a command-line user typed. */

@@ -2,11 +2,16 @@
  * Starts one chat server from the command line:
  *   npm run server -- --transport short-polling|long-polling|websocket [--port 0] [...limits]
  * Prints the URL it listens on; under a parent process with IPC it also sends
- * `{ type: 'listening', url, transport, pid }`.
+ * `{ type: 'listening', url, transport, pid }`, then samples of its CPU, memory and event-loop
+ * delay (servers/common/self-report.ts).
  */
 import { SERVER_OPTIONS, formatOptionHelp, resolveServerOptions, type Transport } from './contract/index.ts';
 import { UsageError, parseCommandLine, withFlagNames } from './cli-options.ts';
+import { startSelfReport } from './common/self-report.ts';
 import { createChatServer } from './index.ts';
+
+/** How often a server under a harness samples its CPU and memory. */
+const SAMPLE_INTERVAL_MS = 250;
 
 const USAGE = `Usage: npm run server -- --transport short-polling|long-polling|websocket [options]
 
@@ -54,6 +59,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const url = await server.listen();
   console.log(`${options.transport} server listening on ${url}`);
   process.send?.({ type: 'listening', url, transport: options.transport, pid: process.pid });
+  startSelfReport({ intervalMs: SAMPLE_INTERVAL_MS, stats: () => ({ ...server.stats() }), onStop: () => stop('asked to stop') });
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

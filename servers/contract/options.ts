@@ -9,6 +9,25 @@ export interface IntOptionSpec {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** Shown instead of the default in `--help` (e.g. "the scenario's"). */
+  readonly shownDefault?: string;
+  readonly doc: string;
+}
+
+/** A decimal number (rates and other fractions). */
+export interface NumberOptionSpec {
+  readonly kind: 'number';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+  readonly shownDefault?: string;
+  readonly doc: string;
+}
+
+/** An on/off flag (`--quick`); given on the command line without a value. */
+export interface BooleanOptionSpec {
+  readonly kind: 'boolean';
+  readonly default: boolean;
   readonly doc: string;
 }
 
@@ -28,12 +47,14 @@ export interface ListOptionSpec {
   readonly doc: string;
 }
 
-export type OptionSpec = IntOptionSpec | StringOptionSpec | ListOptionSpec;
+export type OptionSpec = IntOptionSpec | NumberOptionSpec | BooleanOptionSpec | StringOptionSpec | ListOptionSpec;
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
-type ValueOf<S extends OptionSpec> = S extends IntOptionSpec
+type ValueOf<S extends OptionSpec> = S extends IntOptionSpec | NumberOptionSpec
   ? number
-  : S extends ListOptionSpec
+  : S extends BooleanOptionSpec
+    ? boolean
+    : S extends ListOptionSpec
     ? readonly string[]
     : string;
 
@@ -50,6 +71,10 @@ export function describeValid(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'int':
       return `an integer from ${spec.min} to ${spec.max}`;
+    case 'number':
+      return `a number from ${spec.min} to ${spec.max}`;
+    case 'boolean':
+      return 'a flag';
     case 'list':
       return 'a comma-separated list';
     case 'string':
@@ -64,6 +89,13 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): voi
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(bad());
       if (value < spec.min || value > spec.max) throw new RangeError(bad());
+      return;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(bad());
+      if (value < spec.min || value > spec.max) throw new RangeError(bad());
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new TypeError(bad());
       return;
     case 'list':
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(bad());
@@ -85,6 +117,15 @@ export function parseOptionText(name: string, spec: OptionSpec, text: string): V
       if (!Number.isSafeInteger(n) || n < spec.min || n > spec.max) throw bad();
       return n;
     }
+    case 'number': {
+      const n = /^-?(\d+\.?\d*|\.\d+)$/.test(text.trim()) ? Number(text.trim()) : NaN;
+      if (!(n >= spec.min && n <= spec.max)) throw bad();
+      return n;
+    }
+    case 'boolean':
+      if (text === 'true' || text === '') return true;
+      if (text === 'false') return false;
+      throw bad();
     case 'list':
       return text
         .split(',')
@@ -122,12 +163,13 @@ export function resolveOptions<T extends OptionTable>(
 export function formatOptionHelp(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
     const shown =
-      spec.kind === 'string' && spec.shownDefault !== undefined
+      'shownDefault' in spec && spec.shownDefault !== undefined
         ? spec.shownDefault
         : spec.kind === 'list'
           ? spec.default.join(',') || '(none)'
           : String(spec.default);
-    const value = spec.kind === 'int' ? ' <n>' : spec.kind === 'list' ? ' <a,b>' : ' <s>';
+    const value = { int: ' <n>', number: ' <x>', boolean: '', list: ' <a,b>', string: ' <s>' }[spec.kind];
+    if (spec.kind === 'boolean') return { left: toFlag(name), right: spec.doc };
     return { left: `${toFlag(name)}${value}`, right: `${spec.doc} (default: ${shown}; ${describeValid(spec)})` };
   });
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;

@@ -1,0 +1,103 @@
+/**
+ * Aggregation over rounds (METHOD.md, "Warm-up, rounds, rotation"): the order of the variants
+ * rotates each round, and a variant's figures are reported as the median and spread across its
+ * rounds. Latency is the exception: the rounds' histograms are added, never their percentiles
+ * averaged.
+ */
+import { LatencyHistogram } from './histogram.ts';
+import { FIGURES } from './results.ts';
+import type { FigureKey, Spread, TrialResult, VariantSummary } from './results.ts';
+
+const FIGURE_KEYS = Object.keys(FIGURES) as readonly FigureKey[];
+
+/** The middle value; the mean of the middle two for an even count; NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >>> 1;
+  const upper = sorted[mid] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
+}
+
+/** Median, min and max of some values; all NaN for none. */
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/**
+ * The order for round `round` (from 0): it starts at item `round % n` and wraps, so each item
+ * takes each position in turn. `[a, b, c]` in round 1 gives `[b, c, a]`. A new array.
+ */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  const n = items.length;
+  if (n === 0) return [];
+  const start = ((round % n) + n) % n;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * One figure of one trial, by its {@link FIGURES} key. `wire.emptyPollShare` is empty polls over
+ * requests, 0 when there were no requests.
+ */
+export function figureValue(trial: TrialResult, key: FigureKey): number {
+  switch (key) {
+    case 'latency.p50':
+      return trial.latency.p50;
+    case 'latency.p90':
+      return trial.latency.p90;
+    case 'latency.p99':
+      return trial.latency.p99;
+    case 'latency.p999':
+      return trial.latency.p999;
+    case 'latency.max':
+      return trial.latency.max;
+    case 'latency.mean':
+      return trial.latency.mean;
+    case 'perDelivered.requests':
+      return trial.perDelivered.requests;
+    case 'perDelivered.bytes':
+      return trial.perDelivered.bytes;
+    case 'perDelivered.connections':
+      return trial.perDelivered.connections;
+    case 'perDelivered.serverCpuUs':
+      return trial.perDelivered.serverCpuUs;
+    case 'server.cpuShare':
+      return trial.server.cpuShare;
+    case 'server.rssWindowBytes':
+      return trial.server.rssWindowBytes;
+    case 'server.perClientRssBytes':
+      return trial.server.perClientRssBytes;
+    case 'server.perClientHeapBytes':
+      return trial.server.perClientHeapBytes;
+    case 'server.eventLoopDelay.p99':
+      return trial.server.eventLoopDelay.p99;
+    case 'wire.emptyPollShare':
+      return trial.wire.requests === 0 ? 0 : trial.wire.emptyPolls / trial.wire.requests;
+    default:
+      return unknownFigure(key);
+  }
+}
+
+function unknownFigure(key: never): never {
+  throw new RangeError(`unknown figure ${JSON.stringify(key)}`);
+}
+
+/**
+ * A variant across its rounds: `ok` when there was at least one round and every round was ok,
+ * `lost` summed, `generatorBound` when any round was, `latency` from all rounds' histograms
+ * added together, and each figure's median and spread across rounds.
+ */
+export function summarizeVariant(trials: readonly TrialResult[]): VariantSummary {
+  const figures = Object.fromEntries(
+    FIGURE_KEYS.map((key) => [key, spread(trials.map((trial) => figureValue(trial, key)))]),
+  ) as Record<FigureKey, Spread>;
+  return {
+    rounds: trials.length,
+    ok: trials.length > 0 && trials.every((trial) => trial.ok),
+    lost: trials.reduce((sum, trial) => sum + trial.delivery.lost, 0),
+    generatorBound: trials.some((trial) => trial.generator.bound),
+    latency: LatencyHistogram.merge(trials.map((trial) => trial.histogram)).summary(),
+    figures,
+  };
+}

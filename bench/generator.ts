@@ -1,0 +1,277 @@
+/**
+ * A load generator process. It receives a plan over IPC (its share of the simulated members),
+ * connects and subscribes them, then on `start` drives every member open-loop on its schedule and
+ * checks every delivery at every receiver: latency from the scheduled send time into an HDR
+ * histogram, and each room's seq (a gap is a loss, a repeat a duplicate, a step back a reorder).
+ * It reports over IPC and never prints.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ChatMessage } from '../servers/contract/index.ts';
+import { monotonicUs } from '../servers/common/self-report.ts';
+import { createBenchClient, type BenchClient, type ClientCounters } from './clients/index.ts';
+import { LatencyHistogram } from './histogram.ts';
+import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent, ParentToGenerator } from './ipc.ts';
+import { ReceiverLedger } from './ledger.ts';
+import { makeBody, readBody } from './message-body.ts';
+import type { WireCounts } from './results.ts';
+import { OpenLoopScheduler, planSenders, realClock, seededRandom } from './schedule.ts';
+
+/** How often progress is reported. */
+const PROGRESS_INTERVAL_MS = 1000;
+/** Wake this long before a send and poll until it is due: setTimeout alone is up to ~1 ms late. */
+const SEND_SPIN_US = 1500;
+/** Event-loop delay resolution of the self-check, ms. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
+interface Member {
+  readonly index: number;
+  readonly assignment: ClientAssignment;
+  client: BenchClient | undefined;
+  /** Room seq ledger (chat transports) or one ledger per sender on its own sequence (raw baseline). */
+  readonly ledgers: Map<string, ReceiverLedger>;
+  windowDelivered: number;
+}
+
+function post(message: GeneratorToParent): void {
+  process.send?.(message);
+}
+
+function sumCounters(members: readonly Member[]): WireCounts & { reconnects: number; cursorExpired: number; errors: number } {
+  const total = { requests: 0, emptyPolls: 0, connections: 0, bytesWritten: 0, bytesRead: 0, reconnects: 0, cursorExpired: 0, errors: 0 };
+  for (const m of members) {
+    const c: Readonly<ClientCounters> | undefined = m.client?.counters;
+    if (!c) continue;
+    total.requests += c.requests;
+    total.emptyPolls += c.emptyPolls;
+    total.connections += c.connections;
+    total.bytesWritten += c.bytesWritten;
+    total.bytesRead += c.bytesRead;
+    total.reconnects += c.reconnects;
+    total.cursorExpired += c.cursorExpired;
+    total.errors += c.errors;
+  }
+  return total;
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+class Generator {
+  private readonly members: Member[];
+  private readonly latency = new LatencyHistogram();
+  private readonly sendLag = new LatencyHistogram();
+  private readonly storedByRoom = new Map<string, number>();
+  private readonly counts = { sent: 0, stored: 0, sendFailed: 0, delivered: 0, duplicated: 0, reordered: 0 };
+  private pendingSends = 0;
+  private window: GeneratorStart | undefined;
+  private scheduler: OpenLoopScheduler | undefined;
+  private readonly raw: boolean;
+
+  constructor(private readonly plan: GeneratorPlan) {
+    this.raw = plan.variant.transport === 'raw-ws';
+    this.members = plan.clients.map((assignment, index) => ({ index, assignment, client: undefined, ledgers: new Map(), windowDelivered: 0 }));
+  }
+
+  async setup(): Promise<void> {
+    const started = performance.now();
+    const { variant, url } = this.plan;
+    const random = seededRandom(this.plan.seed);
+    await pool(this.members, this.plan.connectConcurrency, async (member) => {
+      const interval = variant.pollIntervalMs ?? 1000;
+      const client = createBenchClient(variant.transport, {
+        url,
+        pollIntervalMs: interval,
+        pollPhaseMs: Math.floor(random() * interval),
+        ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
+        ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
+        onMessages: (room, messages) => this.receive(member, room, messages),
+      });
+      member.client = client;
+      await client.connect();
+      await client.subscribe(member.assignment.room);
+    });
+    post({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started) });
+  }
+
+  run(start: GeneratorStart): void {
+    this.window = start;
+    const { workload } = this.plan;
+    const plans = planSenders(this.members.length, workload.ratePerMember, seededRandom(this.plan.seed + 1));
+    const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    let wireAtStart: ReturnType<typeof sumCounters> | undefined;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    const progress = setInterval(() => post({ type: 'progress', sent: this.counts.sent, delivered: this.counts.delivered }), PROGRESS_INTERVAL_MS);
+
+    setTimeout(() => {
+      wireAtStart = sumCounters(this.members);
+      cpuAtStart = process.cpuUsage();
+      loop.enable();
+    }, Math.max(0, (start.windowStartUs - monotonicUs()) / 1000));
+
+    this.scheduler = new OpenLoopScheduler({
+      clock: realClock,
+      senders: plans,
+      startUs: start.startUs,
+      endUs: start.windowEndUs,
+      onSend: (sender, k, meantUs, nowUs) => this.send(sender, k, meantUs, nowUs),
+      spinUs: SEND_SPIN_US,
+    });
+    this.scheduler.start();
+
+    void this.scheduler.whenDone().then(async () => {
+      // The last send may come before the window's end: the readings are taken at the end.
+      const left = (start.windowEndUs - monotonicUs()) / 1000;
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      const windowUs = start.windowEndUs - start.windowStartUs;
+      const cpu = process.cpuUsage(cpuAtStart);
+      const wireAtEnd = sumCounters(this.members);
+      loop.disable();
+      // Less the monitor's own resolution, which an idle loop reads as its delay.
+      const loopP99 = Math.max(0, Math.round(loop.percentile(99) / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
+      clearInterval(progress);
+      await this.settleSends(start.drainMs);
+      post({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom) });
+      const from = wireAtStart ?? wireAtEnd;
+      this.finish = (stored) => {
+        void this.drain(stored, start.drainMs).then(() => {
+          // Built after the drain: latencies and deliveries of late messages belong to the window.
+          const result: GeneratorResult = {
+            clients: this.members.length,
+            histogram: this.latency.encode(),
+            sendLag: this.sendLag.encode(),
+            ...this.counts,
+            wire: {
+              requests: wireAtEnd.requests - from.requests,
+              emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
+              connections: wireAtEnd.connections - from.connections,
+              bytesWritten: wireAtEnd.bytesWritten - from.bytesWritten,
+              bytesRead: wireAtEnd.bytesRead - from.bytesRead,
+            },
+            events: {
+              reconnects: wireAtEnd.reconnects - from.reconnects,
+              cursorExpired: wireAtEnd.cursorExpired - from.cursorExpired,
+              errors: wireAtEnd.errors - from.errors,
+            },
+            cpuShare: (cpu.user + cpu.system) / windowUs,
+            eventLoopDelayP99: loopP99,
+          };
+          post({ type: 'result', result });
+        });
+      };
+      if (this.expected) this.finish(this.expected);
+    });
+  }
+
+  /** Set once the window ended: answers the parent's `expect`. */
+  finish: ((stored: Readonly<Record<string, number>>) => void) | undefined;
+  expected: Readonly<Record<string, number>> | undefined;
+
+  async close(): Promise<void> {
+    this.scheduler?.stop();
+    await pool(this.members, this.plan.connectConcurrency, async (m) => {
+      await m.client?.close().catch(() => undefined);
+    });
+  }
+
+  private inWindow(meantUs: number): boolean {
+    const w = this.window;
+    return w !== undefined && meantUs >= w.windowStartUs && meantUs < w.windowEndUs;
+  }
+
+  private send(sender: number, k: number, meantUs: number, nowUs: number): void {
+    const member = this.members[sender];
+    if (!member?.client) return;
+    const counted = this.inWindow(meantUs);
+    const { room, sender: from } = member.assignment;
+    if (counted) {
+      this.counts.sent++;
+      this.sendLag.record(Math.max(1, nowUs - meantUs));
+    }
+    this.pendingSends++;
+    member.client.send(room, { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) }).then(
+      () => {
+        this.pendingSends--;
+        if (!counted) return;
+        this.counts.stored++;
+        this.storedByRoom.set(room, (this.storedByRoom.get(room) ?? 0) + 1);
+      },
+      () => {
+        this.pendingSends--;
+        if (counted) this.counts.sendFailed++;
+      },
+    );
+  }
+
+  private receive(member: Member, room: string, messages: readonly ChatMessage[]): void {
+    const now = monotonicUs();
+    for (const message of messages) {
+      const stamp = readBody(message.body);
+      if (!stamp) continue;
+      // The raw baseline has no room seq: each sender's own sequence is checked instead.
+      const key = this.raw ? stamp.sender : room;
+      let ledger = member.ledgers.get(key);
+      if (!ledger) member.ledgers.set(key, (ledger = new ReceiverLedger()));
+      const receipt = ledger.receive(this.raw ? stamp.k : message.seq);
+      if (receipt === 'duplicate') {
+        this.counts.duplicated++;
+        continue;
+      }
+      if (receipt === 'reordered') this.counts.reordered++;
+      if (!this.inWindow(stamp.meantUs)) continue;
+      this.counts.delivered++;
+      member.windowDelivered++;
+      this.latency.record(now - stamp.meantUs);
+    }
+  }
+
+  private async settleSends(timeoutMs: number): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (this.pendingSends > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Waits until every member received every stored window message of its room, or the drain time ran out. */
+  private async drain(stored: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    const complete = (): boolean => this.members.every((m) => m.windowDelivered >= (stored[m.assignment.room] ?? 0));
+    while (!complete() && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let generator: Generator | undefined;
+
+async function onCommand(command: ParentToGenerator): Promise<void> {
+  switch (command.type) {
+    case 'plan':
+      generator = new Generator(command);
+      await generator.setup();
+      return;
+    case 'start':
+      generator?.run(command);
+      return;
+    case 'expect':
+      if (!generator) return;
+      generator.expected = command.stored;
+      generator.finish?.(command.stored);
+      return;
+    case 'exit':
+      await generator?.close();
+      process.exit(0);
+  }
+}
+
+process.on('message', (command: ParentToGenerator) => {
+  onCommand(command).catch((error: unknown) => {
+    post({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    setImmediate(() => process.exit(1));
+  });
+});
+// A harness that is gone must not leave generators running.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,29 @@
+/**
+ * The body every simulated message carries: its sender, the sender's own sequence number and the
+ * time it was meant to be sent (monotonic µs), padded to the body size. Receivers read the
+ * latency and the sender's sequence from it, on every transport, the raw baseline included.
+ */
+
+/** A body shorter than its stamp is the stamp alone. */
+export function makeBody(sender: string, k: number, meantUs: number, bytes: number): string {
+  const stamp = `${sender}|${k}|${meantUs}|`;
+  return stamp.length >= bytes ? stamp : stamp + '.'.repeat(bytes - stamp.length);
+}
+
+export interface BodyStamp {
+  readonly sender: string;
+  readonly k: number;
+  readonly meantUs: number;
+}
+
+/** The stamp of a body, or `undefined` for a body this harness did not make. */
+export function readBody(body: string): BodyStamp | undefined {
+  const a = body.indexOf('|');
+  const b = body.indexOf('|', a + 1);
+  const c = body.indexOf('|', b + 1);
+  if (a < 1 || b < 0 || c < 0) return undefined;
+  const k = Number(body.slice(a + 1, b));
+  const meantUs = Number(body.slice(b + 1, c));
+  if (!Number.isInteger(k) || !Number.isFinite(meantUs)) return undefined;
+  return { sender: body.slice(0, a), k, meantUs };
+}

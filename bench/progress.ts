@@ -1,0 +1,64 @@
+/**
+ * The progress display, fed by run events: on a terminal, one live line that rewrites itself plus
+ * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
+ */
+import { formatNumber, formatUs } from './format.ts';
+import type { RunEvent } from './run.ts';
+
+export interface ProgressOptions {
+  readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Rewrite a live line (a terminal); otherwise print one line per step. */
+  readonly live: boolean;
+}
+
+export function createProgress(options: ProgressOptions): (event: RunEvent) => void {
+  const { stream, live } = options;
+  let liveLine = false;
+  const clear = (): void => {
+    if (liveLine) stream.write('\r\x1b[2K');
+    liveLine = false;
+  };
+  const line = (text: string): void => {
+    clear();
+    stream.write(`${text}\n`);
+  };
+  let lastLiveWrite = 0;
+  return (event) => {
+    switch (event.type) {
+      case 'phase':
+        line(`» ${event.detail}`);
+        return;
+      case 'trial-start':
+        line(`[${event.index}/${event.total}] ${event.step} · ${event.variant.id} · round ${event.round + 1}/${event.rounds}`);
+        return;
+      case 'trial-progress': {
+        if (!live) return;
+        const now = performance.now();
+        if (now - lastLiveWrite < 100) return;
+        lastLiveWrite = now;
+        const p = event.progress;
+        const width = (stream.columns ?? 100) - 1;
+        const text = `   ${p.phase} ${(p.elapsedMs / 1000).toFixed(1)}/${(p.totalMs / 1000).toFixed(1)} s · sent ${p.sent} · delivered ${p.delivered}`;
+        stream.write(`\r\x1b[2K${text.slice(0, width)}`);
+        liveLine = true;
+        return;
+      }
+      case 'trial-end': {
+        const t = event.trial;
+        const verdict = t.ok ? 'ok' : `FAILED: ${t.problems.join('; ')}`;
+        const bound = t.generator.bound ? ' · GENERATOR-BOUND' : '';
+        line(
+          `   p50 ${formatUs(t.latency.p50)} · p99 ${formatUs(t.latency.p99)} · ${t.delivery.delivered}/${t.delivery.expected} delivered · ` +
+            `${formatNumber(t.perDelivered.requests)} req/msg · ${formatNumber(t.perDelivered.bytes)} B/msg · ${verdict}${bound}`,
+        );
+        return;
+      }
+      case 'ceiling':
+        line(`   ${event.target}`);
+        return;
+      case 'warning':
+        line(`! ${event.message}`);
+        return;
+    }
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * The results file: its types, documented, and the catalogue of figures. The report and the CI
+ * comparison read only this module and the JSON it describes. All times are in microseconds (µs)
+ * unless a name says otherwise; all sizes in bytes.
+ */
+import type { Transport } from '../servers/contract/index.ts';
+
+/** Bumped on any change a reader of an older file would misread. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** The chat transports, plus the raw `ws` broadcast baseline (no contract, the library's floor). */
+export type BenchTransport = Transport | 'raw-ws';
+
+/** The same work for every transport of a step. */
+export interface Workload {
+  /** Rooms in the chat. */
+  readonly rooms: number;
+  /** Members per room; every member receives, and sends at `ratePerMember`. */
+  readonly members: number;
+  /** Messages per second each member sends (may be below 1). */
+  readonly ratePerMember: number;
+  /** Size of each message body, in bytes. */
+  readonly bodyBytes: number;
+  /** Measured window, after the warm-up, in ms. */
+  readonly durationMs: number;
+  /** Warm-up before the window, discarded, in ms. */
+  readonly warmupMs: number;
+}
+
+/** One transport with its own knobs, as run in a step. */
+export interface Variant {
+  /** Unique within a step, e.g. `short-polling`, `short-polling@250ms`, `short-polling/no-keep-alive`. */
+  readonly id: string;
+  readonly transport: BenchTransport;
+  /** Short polling: ms between two polls of a room by one client. */
+  readonly pollIntervalMs?: number;
+  /** Long polling: the `wait` asked for, in ms. */
+  readonly waitMs?: number;
+  /** Polling: reuse connections (default) or open a new one per request. */
+  readonly keepAlive?: boolean;
+}
+
+/** One point of a scenario: a workload, the variants run on it, and what it varies. */
+export interface Step {
+  readonly label: string;
+  /** The swept parameter at this point, for charts (`clients` for scale, `pollIntervalMs` for interval). */
+  readonly x?: { readonly name: string; readonly value: number; readonly unit: string };
+  readonly workload: Workload;
+  readonly variants: readonly Variant[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** Rounds of every step; the order of the variants rotates each round. */
+  readonly rounds: number;
+  /** Generator processes the clients are spread over. */
+  readonly generators: number;
+  readonly steps: readonly Step[];
+}
+
+/** A latency distribution in µs, from an HDR histogram (3 significant digits). */
+export interface LatencySummary {
+  readonly count: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+/** Correctness of a trial, checked at every receiver. */
+export interface DeliveryCounts {
+  /** Sends scheduled in the window and attempted. */
+  readonly sent: number;
+  /** Of those, acknowledged as stored. */
+  readonly stored: number;
+  /** Sends that got an error or no acknowledgement. */
+  readonly sendFailed: number;
+  /** Stored window messages × members of their room. */
+  readonly expected: number;
+  /** Window messages received, each receiver counting each message once. */
+  readonly delivered: number;
+  /** expected − delivered (0 when nothing was lost). */
+  readonly lost: number;
+  /** Messages a receiver got again. */
+  readonly duplicated: number;
+  /** Messages that arrived after a later one of the same room. */
+  readonly reordered: number;
+}
+
+/** Counted on the client sockets, over the window. */
+export interface WireCounts {
+  readonly requests: number;
+  readonly emptyPolls: number;
+  readonly connections: number;
+  readonly bytesWritten: number;
+  readonly bytesRead: number;
+}
+
+/** What the server reported about itself over IPC. */
+export interface ServerMeasure {
+  /** CPU time (user + system) spent in the window, µs. */
+  readonly cpuUs: number;
+  /** `cpuUs` over the window's wall time: 1 is one core busy. */
+  readonly cpuShare: number;
+  /** RSS after start, before any client connected. */
+  readonly rssIdleBytes: number;
+  /** Median RSS over the window. */
+  readonly rssWindowBytes: number;
+  /** Largest RSS seen during the trial. */
+  readonly rssPeakBytes: number;
+  /** Median V8 heap in use over the window. */
+  readonly heapUsedWindowBytes: number;
+  /** (window RSS − idle RSS) ÷ connected clients: what one held poll or socket costs. */
+  readonly perClientRssBytes: number;
+  /** (window heap − idle heap) ÷ connected clients. */
+  readonly perClientHeapBytes: number;
+  /** Event-loop delay over the window, µs. */
+  readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** Held polls and open sockets at the middle of the window. */
+  readonly heldPolls: number;
+  readonly sockets: number;
+}
+
+/** One server sample, for charts over time; `tMs` from the start of the warm-up. */
+export interface SeriesPoint {
+  readonly tMs: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** CPU share since the previous sample (1 = one core). */
+  readonly cpuShare: number;
+}
+
+/** The generators' check of themselves: when they were the bottleneck, the trial says so. */
+export interface GeneratorCheck {
+  readonly processes: number;
+  /** Highest CPU share of one generator process over the window (1 = one core). */
+  readonly cpuShare: number;
+  /** Highest event-loop delay p99 of a generator over the window, µs. */
+  readonly eventLoopDelayP99: number;
+  /** How late sends left against their schedule, p99 over all generators, µs. */
+  readonly sendLagP99: number;
+  readonly bound: boolean;
+  /** Why it was judged generator-bound, in words. */
+  readonly reasons: readonly string[];
+}
+
+export interface ClientEvents {
+  readonly reconnects: number;
+  readonly cursorExpired: number;
+  readonly errors: number;
+}
+
+/** One variant run once in one round. */
+export interface TrialResult {
+  readonly round: number;
+  /** Position of the variant in this round's rotated order (0 = first). */
+  readonly position: number;
+  readonly clients: number;
+  readonly latency: LatencySummary;
+  /** The merged HDR histogram of delivery latency, compressed base64, for merging across rounds. */
+  readonly histogram: string;
+  readonly delivery: DeliveryCounts;
+  readonly wire: WireCounts;
+  /** Cost per delivered message. */
+  readonly perDelivered: {
+    readonly requests: number;
+    readonly bytes: number;
+    readonly connections: number;
+    readonly serverCpuUs: number;
+  };
+  readonly server: ServerMeasure;
+  readonly series: readonly SeriesPoint[];
+  readonly generator: GeneratorCheck;
+  readonly events: ClientEvents;
+  /** Nothing lost, duplicated or reordered, and every send stored. */
+  readonly ok: boolean;
+  /** What went wrong, in words (empty when `ok`). */
+  readonly problems: readonly string[];
+}
+
+/** A figure across rounds: the median, and the spread. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Figures a reader compares, by name: the report's table and the CI comparison use these keys. */
+export const FIGURES = {
+  'latency.p50': { label: 'latency p50', unit: 'µs', better: 'lower' },
+  'latency.p90': { label: 'latency p90', unit: 'µs', better: 'lower' },
+  'latency.p99': { label: 'latency p99', unit: 'µs', better: 'lower' },
+  'latency.p999': { label: 'latency p99.9', unit: 'µs', better: 'lower' },
+  'latency.max': { label: 'latency max', unit: 'µs', better: 'lower' },
+  'latency.mean': { label: 'latency mean', unit: 'µs', better: 'lower' },
+  'perDelivered.requests': { label: 'HTTP requests per delivered message', unit: 'req', better: 'lower' },
+  'perDelivered.bytes': { label: 'bytes on the wire per delivered message', unit: 'B', better: 'lower' },
+  'perDelivered.connections': { label: 'TCP connections per delivered message', unit: 'conn', better: 'lower' },
+  'perDelivered.serverCpuUs': { label: 'server CPU per delivered message', unit: 'µs', better: 'lower' },
+  'server.cpuShare': { label: 'server CPU (share of one core)', unit: 'core', better: 'lower' },
+  'server.rssWindowBytes': { label: 'server RSS', unit: 'B', better: 'lower' },
+  'server.perClientRssBytes': { label: 'server RSS per connected client', unit: 'B', better: 'lower' },
+  'server.perClientHeapBytes': { label: 'server heap per connected client', unit: 'B', better: 'lower' },
+  'server.eventLoopDelay.p99': { label: 'server event-loop delay p99', unit: 'µs', better: 'lower' },
+  'wire.emptyPollShare': { label: 'share of polls that came back empty', unit: '', better: 'lower' },
+} as const satisfies Record<string, { label: string; unit: string; better: 'lower' | 'higher' }>;
+
+export type FigureKey = keyof typeof FIGURES;
+
+export interface VariantSummary {
+  readonly rounds: number;
+  /** Every round was `ok`. */
+  readonly ok: boolean;
+  /** Messages lost over all rounds. */
+  readonly lost: number;
+  /** Some round was generator-bound. */
+  readonly generatorBound: boolean;
+  /** Latency of all rounds' histograms merged (added, never averaged). */
+  readonly latency: LatencySummary;
+  /** Each figure's median and spread across rounds. */
+  readonly figures: { readonly [K in FigureKey]: Spread };
+}
+
+export interface VariantResult {
+  readonly variant: Variant;
+  readonly trials: readonly TrialResult[];
+  readonly summary: VariantSummary;
+}
+
+export interface StepResult {
+  readonly step: Step;
+  readonly variants: readonly VariantResult[];
+}
+
+/** Requests per second a route sustains (autocannon, closed loop, keep-alive). */
+export interface CeilingResult {
+  /** e.g. `short-polling GET (empty poll)`, `bare fastify GET`. */
+  readonly target: string;
+  readonly method: 'GET' | 'POST';
+  readonly connections: number;
+  readonly durationMs: number;
+  readonly requestsPerSecond: { readonly mean: number; readonly stddev: number; readonly min: number; readonly max: number };
+  /** autocannon's request latency in ms: a closed-loop round trip, not message latency. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number };
+  readonly requests: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  /** requests per second ÷ the bare fastify route's, when measured in the same run. */
+  readonly ratioToBare?: number;
+}
+
+/** A hot path measured with tinybench. */
+export interface MicroResult {
+  readonly name: string;
+  readonly opsPerSecond: number;
+  readonly meanNs: number;
+  readonly p99Ns: number;
+  /** Relative margin of error of the mean, in percent. */
+  readonly rme: number;
+  readonly samples: number;
+}
+
+/** A target the project promises, checked on this run's figures. */
+export interface TargetCheck {
+  readonly name: string;
+  readonly value: number | null;
+  readonly target: string;
+  /** `null` when this run did not measure it. */
+  readonly pass: boolean | null;
+  readonly note: string;
+}
+
+export interface Machine {
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+  readonly osRelease: string;
+  /** The project's git commit, `unknown` outside a checkout. */
+  readonly commit: string;
+  /** Uncommitted changes were present. */
+  readonly dirty: boolean;
+}
+
+export interface BenchResults {
+  readonly schemaVersion: typeof RESULTS_SCHEMA_VERSION;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly machine: Machine;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** `interrupted`: stopped by Ctrl-C; what was measured until then is kept. */
+  readonly status: 'complete' | 'interrupted' | 'failed';
+  readonly config: {
+    readonly scenario: Scenario;
+    readonly options: Readonly<Record<string, unknown>>;
+    readonly argv: readonly string[];
+  };
+  readonly steps: readonly StepResult[];
+  readonly ceilings: readonly CeilingResult[];
+  readonly micro: readonly MicroResult[];
+  readonly targets: readonly TargetCheck[];
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,121 @@
+/**
+ * The run loop: micro-benchmarks, then every step's variants in rotated order for each round,
+ * then the route ceilings. It emits events and returns data; printing is progress.ts's job.
+ */
+import { summarizeVariant, rotate } from './aggregate.ts';
+import { runCeilings } from './ceilings.ts';
+import { runMicro } from './micro/hot-paths.ts';
+import type { CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
+import { runTrial, type TrialProgress } from './trial.ts';
+
+export type RunEvent =
+  | { readonly type: 'phase'; readonly phase: 'micro' | 'trials' | 'ceilings'; readonly detail: string }
+  | { readonly type: 'trial-start'; readonly index: number; readonly total: number; readonly step: string; readonly variant: Variant; readonly round: number; readonly rounds: number }
+  | { readonly type: 'trial-progress'; readonly index: number; readonly total: number; readonly progress: TrialProgress }
+  | { readonly type: 'trial-end'; readonly index: number; readonly total: number; readonly variant: Variant; readonly trial: TrialResult }
+  | { readonly type: 'ceiling'; readonly target: string }
+  | { readonly type: 'warning'; readonly message: string };
+
+export interface RunPlan {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly pin: boolean;
+  /** `null` skips the micro-benchmarks. */
+  readonly micro: { readonly timeMs: number } | null;
+  /** `null` skips the route ceilings. */
+  readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number } | null;
+}
+
+export interface RunOutcome {
+  readonly status: 'complete' | 'interrupted' | 'failed';
+  readonly steps: StepResult[];
+  readonly ceilings: CeilingResult[];
+  readonly micro: MicroResult[];
+  readonly warnings: string[];
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void, signal?: AbortSignal): Promise<RunOutcome> {
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    onEvent({ type: 'warning', message });
+  };
+  let status: RunOutcome['status'] = 'complete';
+  let micro: MicroResult[] = [];
+  let ceilings: CeilingResult[] = [];
+  const { scenario } = plan;
+  const trials = scenario.steps.map((step) => new Map<string, TrialResult[]>(step.variants.map((v) => [v.id, []])));
+
+  try {
+    if (plan.micro) {
+      onEvent({ type: 'phase', phase: 'micro', detail: 'hot paths (tinybench)' });
+      micro = await runMicro({ timeMs: plan.micro.timeMs });
+    }
+
+    const total = scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
+    onEvent({ type: 'phase', phase: 'trials', detail: `${total} trials: ${scenario.steps.length} step(s) × variants × ${scenario.rounds} round(s)` });
+    let index = 0;
+    for (const [s, step] of scenario.steps.entries()) {
+      for (let round = 0; round < scenario.rounds; round++) {
+        for (const [position, variant] of rotate(step.variants, round).entries()) {
+          if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+          index++;
+          onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
+          try {
+            const trial = await runTrial({
+              variant,
+              workload: step.workload,
+              round,
+              position,
+              generators: scenario.generators,
+              seed: plan.seed + s,
+              pin: plan.pin,
+              ...(signal ? { signal } : {}),
+              onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
+            });
+            trials[s]?.get(variant.id)?.push(trial);
+            onEvent({ type: 'trial-end', index, total, variant, trial });
+          } catch (error) {
+            if (isAbort(error)) throw error;
+            status = 'failed';
+            warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
+          }
+        }
+      }
+    }
+
+    if (plan.ceiling) {
+      onEvent({ type: 'phase', phase: 'ceilings', detail: `route ceilings (autocannon, ${plan.ceiling.connections} connections, ${plan.ceiling.durationMs} ms each)` });
+      ceilings = await runCeilings({
+        ...plan.ceiling,
+        ...(signal ? { signal } : {}),
+        onTarget: (target) => onEvent({ type: 'ceiling', target }),
+      });
+    }
+  } catch (error) {
+    if (!isAbort(error) && !signal?.aborted) throw error;
+    status = 'interrupted';
+    warn('interrupted: the results hold what was measured until then');
+  }
+
+  const steps: StepResult[] = scenario.steps.map((step, s) => ({
+    step,
+    variants: step.variants.flatMap((variant) => {
+      const done = trials[s]?.get(variant.id) ?? [];
+      return done.length > 0 ? [{ variant, trials: done, summary: summarizeVariant(done) }] : [];
+    }),
+  }));
+  for (const step of steps) {
+    for (const v of step.variants) {
+      if (!v.summary.ok) warn(`${step.step.label} · ${v.variant.id}: ${[...new Set(v.trials.flatMap((t) => t.problems))].join('; ')}`);
+      if (v.summary.generatorBound) {
+        warn(`${step.step.label} · ${v.variant.id}: the generator was the bottleneck (${[...new Set(v.trials.flatMap((t) => t.generator.reasons))].join('; ')}); these numbers say more about the generator than the server`);
+      }
+    }
+  }
+  return { status, steps, ceilings, micro, warnings };
+}

@@ -1,0 +1,272 @@
+/**
+ * The named scenarios, each a question the project exists to answer, and scenarios from JSON
+ * files. Every step runs the same workload for every variant; only transport knobs differ.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { BenchTransport, Scenario, Step, Variant, Workload } from './results.ts';
+
+export const BENCH_TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'raw-ws'] as const satisfies readonly BenchTransport[];
+
+/** The chat of the default comparison: 10 rooms of 10 members, each sending one 256-byte message a second. */
+const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 };
+
+const SHORT: Variant = { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 1000 };
+const LONG: Variant = { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 };
+const WS: Variant = { id: 'websocket', transport: 'websocket' };
+const RAW: Variant = { id: 'raw-ws', transport: 'raw-ws' };
+
+/** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
+export const RAW_WS_MAX_MEMBERS = 200;
+
+function defaultScenario(): Scenario {
+  return {
+    name: 'default',
+    description:
+      'Short polling (every 1 s), long polling and WebSocket on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline.',
+    rounds: 3,
+    generators: 1,
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [SHORT, LONG, WS, RAW] }],
+  };
+}
+
+function scaleScenario(): Scenario {
+  // Each room carries 2 messages a second whatever its size, so deliveries grow with members
+  // (fan-out) while the send rate stays that of a chat.
+  const roomRate = 2;
+  const steps: Step[] = [10, 50, 100, 250, 500].map((members) => ({
+    label: `10 rooms × ${members} members (${10 * members} clients)`,
+    x: { name: 'clients', value: 10 * members, unit: 'clients' },
+    workload: { rooms: 10, members, ratePerMember: roomRate / members, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
+    variants: [SHORT, LONG, WS],
+  }));
+  return {
+    name: 'scale',
+    description: 'Members per room from 10 to 500 (100 to 5,000 clients), 2 messages a second per room: how latency, CPU and memory grow with clients, and where each transport breaks.',
+    rounds: 2,
+    generators: 1,
+    steps,
+  };
+}
+
+function intervalScenario(): Scenario {
+  const steps: Step[] = [100, 250, 500, 1000, 2000, 5000].map((ms) => ({
+    label: `short polls every ${ms} ms`,
+    x: { name: 'pollIntervalMs', value: ms, unit: 'ms' },
+    workload: { ...CHAT, durationMs: Math.max(8000, 4 * ms), warmupMs: Math.max(2000, ms) },
+    variants: [{ id: `short-polling@${ms}ms`, transport: 'short-polling', pollIntervalMs: ms }],
+  }));
+  steps.push({ label: 'long polling and WebSocket, for reference', workload: CHAT, variants: [LONG, WS] });
+  return {
+    name: 'interval',
+    description: 'Short-poll intervals from 100 ms to 5 s on the default chat: the trade of latency against requests, with long polling and WebSocket as reference points.',
+    rounds: 2,
+    generators: 1,
+    steps,
+  };
+}
+
+function fanoutScenario(): Scenario {
+  return {
+    name: 'fanout',
+    description: 'One busy room: 1,000 members, 10 messages a second in all, so every message goes to 1,000 receivers.',
+    rounds: 2,
+    generators: 1,
+    steps: [
+      {
+        label: '1 room × 1,000 members, 10 msg/s',
+        workload: { rooms: 1, members: 1000, ratePerMember: 0.01, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 },
+        variants: [SHORT, LONG, WS],
+      },
+    ],
+  };
+}
+
+function handshakeScenario(): Scenario {
+  return {
+    name: 'handshake',
+    description: 'Short polling every 250 ms with keep-alive against a new TCP connection for every request: is "a TCP handshake for every request" still true?',
+    rounds: 3,
+    generators: 1,
+    steps: [
+      {
+        label: '10 rooms × 10 members, polls every 250 ms',
+        workload: CHAT,
+        variants: [
+          { id: 'short-polling/keep-alive', transport: 'short-polling', pollIntervalMs: 250, keepAlive: true },
+          { id: 'short-polling/new-connection', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false },
+        ],
+      },
+    ],
+  };
+}
+
+/** The named scenarios. */
+export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
+  default: defaultScenario,
+  scale: scaleScenario,
+  interval: intervalScenario,
+  fanout: fanoutScenario,
+  handshake: handshakeScenario,
+};
+
+const positiveInt = { type: 'integer', minimum: 1 } as const;
+const variantSchema = {
+  type: 'object',
+  required: ['id', 'transport'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 80 },
+    transport: { enum: BENCH_TRANSPORTS },
+    pollIntervalMs: { type: 'integer', minimum: 10, maximum: 600_000 },
+    waitMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    keepAlive: { type: 'boolean' },
+  },
+} as const;
+const workloadSchema = {
+  type: 'object',
+  required: ['rooms', 'members', 'ratePerMember', 'bodyBytes', 'durationMs', 'warmupMs'],
+  additionalProperties: false,
+  properties: {
+    rooms: { type: 'integer', minimum: 1, maximum: 10_000 },
+    members: { type: 'integer', minimum: 1, maximum: 10_000 },
+    ratePerMember: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+    bodyBytes: { type: 'integer', minimum: 1, maximum: 4096 },
+    durationMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
+    warmupMs: { type: 'integer', minimum: 0, maximum: 600_000 },
+  },
+} as const;
+
+/** JSON Schema of a scenario file. */
+export const SCENARIO_SCHEMA = {
+  type: 'object',
+  required: ['name', 'steps'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 80 },
+    description: { type: 'string' },
+    rounds: { ...positiveInt, maximum: 100 },
+    generators: { ...positiveInt, maximum: 16 },
+    steps: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['label', 'workload', 'variants'],
+        additionalProperties: false,
+        properties: {
+          label: { type: 'string', minLength: 1 },
+          x: {
+            type: 'object',
+            required: ['name', 'value', 'unit'],
+            additionalProperties: false,
+            properties: { name: { type: 'string' }, value: { type: 'number' }, unit: { type: 'string' } },
+          },
+          workload: workloadSchema,
+          variants: { type: 'array', minItems: 1, items: variantSchema },
+        },
+      },
+    },
+  },
+} as const;
+
+const validateScenario = new Ajv({ allErrors: false, strict: true }).compile<Omit<Scenario, 'rounds' | 'generators' | 'description'> & Partial<Scenario>>(
+  SCENARIO_SCHEMA,
+);
+
+/** Checks rules across a scenario that a schema does not say; throws an Error naming the place. */
+export function checkScenario(scenario: Scenario): Scenario {
+  for (const [i, step] of scenario.steps.entries()) {
+    const ids = new Set<string>();
+    for (const variant of step.variants) {
+      if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
+      ids.add(variant.id);
+      if (variant.transport === 'raw-ws' && step.workload.members > RAW_WS_MAX_MEMBERS) {
+        throw new Error(`scenario ${scenario.name}: step ${i + 1} runs raw-ws with ${step.workload.members} members per room; at most ${RAW_WS_MAX_MEMBERS}`);
+      }
+    }
+  }
+  return scenario;
+}
+
+/** A scenario from a JSON file; errors say which file and which field. */
+export function loadScenarioFile(path: string): Scenario {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read scenario file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!validateScenario(value)) {
+    const e = validateScenario.errors?.[0];
+    const where = e?.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : 'the scenario';
+    const extra = e?.keyword === 'additionalProperties' ? ` (unknown field "${String((e.params as { additionalProperty?: unknown }).additionalProperty)}")` : '';
+    const allowed = e?.keyword === 'enum' ? ` (one of ${BENCH_TRANSPORTS.join(', ')})` : '';
+    throw new Error(`scenario file ${path}: ${where} ${e?.message ?? 'is not valid'}${extra}${allowed}`);
+  }
+  return checkScenario({ description: `from ${path}`, rounds: 3, generators: 1, ...value });
+}
+
+/** A named scenario, or a JSON file when the name ends in `.json` or names a file. */
+export function resolveScenario(nameOrFile: string): Scenario {
+  const named = SCENARIOS[nameOrFile];
+  if (named && Object.hasOwn(SCENARIOS, nameOrFile)) return named();
+  if (nameOrFile.endsWith('.json') || nameOrFile.includes('/')) return loadScenarioFile(nameOrFile);
+  throw new Error(`unknown scenario "${nameOrFile}"; the named ones are ${Object.keys(SCENARIOS).join(', ')}, or give a .json file`);
+}
+
+/** What the command line may change in every step of a scenario. */
+export interface ScenarioOverrides {
+  readonly rounds?: number;
+  readonly generators?: number;
+  readonly durationMs?: number;
+  readonly warmupMs?: number;
+  readonly rooms?: number;
+  readonly members?: number;
+  readonly ratePerMember?: number;
+  readonly bodyBytes?: number;
+  readonly pollIntervalMs?: number;
+  readonly waitMs?: number;
+  /** Keep only variants of these transports. */
+  readonly transports?: readonly string[];
+}
+
+/** Applies command-line overrides to every step; drops steps left with no variant. */
+export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenario {
+  if (o.transports) {
+    for (const t of o.transports) {
+      if (!(BENCH_TRANSPORTS as readonly string[]).includes(t)) {
+        throw new Error(`--transports: unknown transport "${t}"; choose from ${BENCH_TRANSPORTS.join(', ')}`);
+      }
+    }
+  }
+  const steps = scenario.steps
+    .map((step): Step => {
+      const w = step.workload;
+      const workload: Workload = {
+        rooms: o.rooms ?? w.rooms,
+        members: o.members ?? w.members,
+        ratePerMember: o.ratePerMember ?? w.ratePerMember,
+        bodyBytes: o.bodyBytes ?? w.bodyBytes,
+        durationMs: o.durationMs ?? w.durationMs,
+        warmupMs: o.warmupMs ?? w.warmupMs,
+      };
+      const variants = step.variants
+        .filter((v) => !o.transports || o.transports.includes(v.transport))
+        .map((v): Variant => {
+          if (v.transport === 'short-polling' && o.pollIntervalMs !== undefined) return { ...v, pollIntervalMs: o.pollIntervalMs };
+          if (v.transport === 'long-polling' && o.waitMs !== undefined) return { ...v, waitMs: o.waitMs };
+          return v;
+        });
+      const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
+      return { ...step, ...(x ? { x } : {}), workload, variants };
+    })
+    .filter((step) => step.variants.length > 0);
+  if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);
+  return checkScenario({
+    ...scenario,
+    rounds: o.rounds ?? scenario.rounds,
+    generators: o.generators ?? scenario.generators,
+    steps,
+  });
+}

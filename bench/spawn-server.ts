@@ -1,0 +1,64 @@
+import { fileURLToPath } from 'node:url';
+import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
+import type { BenchTransport } from './results.ts';
+import { nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
+
+const SERVER_MAIN = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
+const BASELINE_MAIN = fileURLToPath(new URL('./baselines/main.ts', import.meta.url));
+
+/** Longest wait for a server process to start listening (tsx compiles on first start). */
+const START_TIMEOUT_MS = 30_000;
+/** Longest wait for a mark. */
+const MARK_TIMEOUT_MS = 10_000;
+/** How long a server gets to close cleanly before it is killed. */
+const STOP_GRACE_MS = 5000;
+
+/** What to start: a chat server, or a baseline. */
+export type ServerTarget = BenchTransport | 'bare-fastify';
+
+/** A server running in its own process, reporting about itself. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Every periodic sample so far. */
+  readonly samples: readonly ServerSample[];
+  /** Asks for an exact reading now. */
+  mark(name: string): Promise<ServerMark>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server in a child process and resolves once it listens. Chat servers take server
+ * options as command-line flags (`--max-wait-ms 60000`).
+ */
+export async function spawnServer(target: ServerTarget, flags: readonly string[] = [], options: SpawnOptions = {}): Promise<ServerProcess> {
+  const args = target === 'raw-ws' || target === 'bare-fastify' ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
+  const [entry, ...rest] = args;
+  const child = spawnTs(entry as string, rest, options);
+  const samples: ServerSample[] = [];
+  child.on('message', (report: ServerReport) => {
+    if (report.type === 'sample') samples.push(report);
+  });
+  let listening;
+  try {
+    listening = await nextMessage<ServerReport>(child, (m) => m.type === 'listening', START_TIMEOUT_MS, `starting the ${target} server`);
+  } catch (error) {
+    await stopChild(child, 0);
+    throw error;
+  }
+  if (listening.type !== 'listening') throw new Error('unreachable');
+  let marks = 0;
+  return {
+    url: listening.url,
+    pid: listening.pid,
+    samples,
+    async mark(name) {
+      const id = `${name}#${++marks}`;
+      const answer = nextMessage<ServerReport>(child, (m) => m.type === 'mark' && m.name === id, MARK_TIMEOUT_MS, `reading the ${target} server`);
+      child.send({ type: 'mark', name: id });
+      const mark = (await answer) as ServerMark;
+      return { ...mark, name };
+    },
+    stop: () => stopChild(child, STOP_GRACE_MS),
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Turns what the generators and the server reported in one trial into a `TrialResult`. Pure: the
+ * numbers in, the figures out, so that the accounting is tested with exact numbers.
+ */
+import type { ServerMark, ServerSample } from '../servers/common/self-report.ts';
+import { median } from './aggregate.ts';
+import { LatencyHistogram } from './histogram.ts';
+import type { GeneratorResult } from './ipc.ts';
+import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialResult, Workload } from './results.ts';
+
+/**
+ * A generator using this much of one core (or more) may be what limits the run: its timers and
+ * receipts then queue behind each other, and latencies measure the generator.
+ */
+export const GENERATOR_CPU_LIMIT = 0.85;
+/**
+ * Sends leaving more than this late against their schedule (p99) mean the generator fell behind.
+ * At light load timers fire within 1–2 ms here, so 10 ms is well past noise.
+ */
+export const GENERATOR_SEND_LAG_LIMIT_US = 10_000;
+
+export interface TrialInputs {
+  readonly round: number;
+  readonly position: number;
+  readonly workload: Workload;
+  readonly generators: readonly GeneratorResult[];
+  /** Stored window messages per room, over all generators. */
+  readonly storedByRoom: Readonly<Record<string, number>>;
+  readonly idle: ServerMark;
+  readonly windowStart: ServerMark;
+  readonly windowEnd: ServerMark;
+  readonly samples: readonly ServerSample[];
+  /** Monotonic µs when the schedule started (warm-up included). */
+  readonly startUs: number;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** `a / b`, or 0 when nothing was delivered (the trial then says so in its problems). */
+function per(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
+  const { idle, windowStart, windowEnd, samples } = inputs;
+  const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
+  const rssWindow = inWindow.length > 0 ? median(inWindow.map((s) => s.rss)) : windowEnd.rss;
+  const heapWindow = inWindow.length > 0 ? median(inWindow.map((s) => s.heapUsed)) : windowEnd.heapUsed;
+  const cpuUs = windowEnd.cpuUs - windowStart.cpuUs;
+  const stat = (name: string): number => {
+    const value = windowEnd.stats[name];
+    return typeof value === 'number' ? value : 0;
+  };
+  return {
+    cpuUs,
+    cpuShare: per(cpuUs, windowEnd.tUs - windowStart.tUs),
+    rssIdleBytes: idle.rss,
+    rssWindowBytes: rssWindow,
+    rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, ...samples.map((s) => s.rss)),
+    heapUsedWindowBytes: heapWindow,
+    perClientRssBytes: per(rssWindow - idle.rss, clients),
+    perClientHeapBytes: per(heapWindow - idle.heapUsed, clients),
+    eventLoopDelay: { p50: windowEnd.loopDelay.p50, p99: windowEnd.loopDelay.p99, max: windowEnd.loopDelay.max },
+    heldPolls: stat('heldPolls'),
+    sockets: stat('sockets'),
+  };
+}
+
+function series(samples: readonly ServerSample[], startUs: number): SeriesPoint[] {
+  const points: SeriesPoint[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i] as ServerSample;
+    const prev = samples[i - 1];
+    points.push({
+      tMs: Math.round((s.tUs - startUs) / 1000),
+      rssBytes: s.rss,
+      heapUsedBytes: s.heapUsed,
+      cpuShare: prev ? per(s.cpuUs - prev.cpuUs, s.tUs - prev.tUs) : 0,
+    });
+  }
+  return points;
+}
+
+function generatorCheck(generators: readonly GeneratorResult[]): GeneratorCheck {
+  const cpuShare = Math.max(0, ...generators.map((g) => g.cpuShare));
+  const eventLoopDelayP99 = Math.max(0, ...generators.map((g) => g.eventLoopDelayP99));
+  const sendLagP99 = LatencyHistogram.merge(generators.map((g) => g.sendLag)).summary().p99;
+  const reasons: string[] = [];
+  if (cpuShare >= GENERATOR_CPU_LIMIT) reasons.push(`a generator used ${(cpuShare * 100).toFixed(0)}% of a core (limit ${GENERATOR_CPU_LIMIT * 100}%)`);
+  if (sendLagP99 > GENERATOR_SEND_LAG_LIMIT_US) {
+    reasons.push(`sends left ${(sendLagP99 / 1000).toFixed(1)} ms late at p99 (limit ${GENERATOR_SEND_LAG_LIMIT_US / 1000} ms)`);
+  }
+  return { processes: generators.length, cpuShare, eventLoopDelayP99, sendLagP99, bound: reasons.length > 0, reasons };
+}
+
+export function buildTrialResult(inputs: TrialInputs): TrialResult {
+  const { generators, workload } = inputs;
+  const histogram = LatencyHistogram.merge(generators.map((g) => g.histogram));
+  const clients = sum(generators.map((g) => g.clients));
+  const total = (pick: (g: GeneratorResult) => number): number => sum(generators.map(pick));
+  const sent = total((g) => g.sent);
+  const stored = total((g) => g.stored);
+  const sendFailed = total((g) => g.sendFailed);
+  const delivered = total((g) => g.delivered);
+  const duplicated = total((g) => g.duplicated);
+  const reordered = total((g) => g.reordered);
+  const expected = sum(Object.values(inputs.storedByRoom)) * workload.members;
+  const lost = Math.max(0, expected - delivered);
+  const wire = {
+    requests: total((g) => g.wire.requests),
+    emptyPolls: total((g) => g.wire.emptyPolls),
+    connections: total((g) => g.wire.connections),
+    bytesWritten: total((g) => g.wire.bytesWritten),
+    bytesRead: total((g) => g.wire.bytesRead),
+  };
+  const server = serverMeasure(inputs, clients);
+  const problems: string[] = [];
+  if (delivered === 0) problems.push('nothing was delivered in the window');
+  if (lost > 0) problems.push(`${lost} of ${expected} deliveries lost`);
+  if (duplicated > 0) problems.push(`${duplicated} messages delivered twice`);
+  if (reordered > 0) problems.push(`${reordered} messages out of order`);
+  if (sendFailed > 0) problems.push(`${sendFailed} of ${sent} sends failed`);
+  if (stored + sendFailed < sent) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
+  return {
+    round: inputs.round,
+    position: inputs.position,
+    clients,
+    latency: histogram.summary(),
+    histogram: histogram.encode(),
+    delivery: { sent, stored, sendFailed, expected, delivered, lost, duplicated, reordered },
+    wire,
+    perDelivered: {
+      requests: per(wire.requests, delivered),
+      bytes: per(wire.bytesWritten + wire.bytesRead, delivered),
+      connections: per(wire.connections, delivered),
+      serverCpuUs: per(server.cpuUs, delivered),
+    },
+    server,
+    series: series(inputs.samples, inputs.startUs),
+    generator: generatorCheck(generators),
+    events: {
+      reconnects: total((g) => g.events.reconnects),
+      cursorExpired: total((g) => g.events.cursorExpired),
+      errors: total((g) => g.events.errors),
+    },
+    ok: problems.length === 0,
+    problems,
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * One trial: one variant on one workload in one round. Starts the server in its own process and
+ * the generators in theirs, runs the warm-up and the window, collects what everyone measured, and
+ * stops every process whatever happens.
+ */
+import { fileURLToPath } from 'node:url';
+import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
+import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
+import type { TrialResult, Variant, Workload } from './results.ts';
+import { spawnServer, type ServerProcess } from './spawn-server.ts';
+import { nextMessage, spawnTs, stopChild } from './spawn.ts';
+import { buildTrialResult } from './trial-result.ts';
+
+const GENERATOR_MAIN = fileURLToPath(new URL('./generator.ts', import.meta.url));
+
+/** Time from `start` to the first scheduled send, so that every generator has the command. */
+const START_DELAY_US = 300_000;
+/** Setup time allowed per client (connect and subscribe), on top of a fixed allowance. */
+const SETUP_MS_PER_CLIENT = 20;
+const SETUP_BASE_MS = 30_000;
+/** Extra time for results to arrive after the drain. */
+const RESULT_MARGIN_MS = 30_000;
+/** Clients connecting at once in each generator. */
+const CONNECT_CONCURRENCY = 100;
+/** How long a generator gets to close its clients before it is killed. */
+const GENERATOR_STOP_GRACE_MS = 10_000;
+
+export interface TrialProgress {
+  readonly phase: 'setup' | 'warm-up' | 'window' | 'drain';
+  readonly elapsedMs: number;
+  readonly totalMs: number;
+  readonly sent: number;
+  readonly delivered: number;
+}
+
+export interface TrialOptions {
+  readonly variant: Variant;
+  readonly workload: Workload;
+  readonly round: number;
+  readonly position: number;
+  readonly generators: number;
+  readonly seed: number;
+  /** Pin the server to CPU 0 and the generators to CPU 1. */
+  readonly pin: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: TrialProgress) => void;
+}
+
+/** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
+export function assignClients(workload: Workload, generators: number): ClientAssignment[][] {
+  const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
+  for (let r = 0; r < workload.rooms; r++) {
+    for (let m = 0; m < workload.members; m++) {
+      const g = workload.rooms >= generators ? r % generators : (r * workload.members + m) % generators;
+      out[g]?.push({ room: `room-${r}`, sender: `r${r}m${m}` });
+    }
+  }
+  return out.filter((list) => list.length > 0);
+}
+
+/** How long to wait for the last deliveries after the window. */
+export function drainMs(variant: Variant): number {
+  return Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+}
+
+/** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
+function serverFlags(variant: Variant): string[] {
+  if (variant.transport !== 'long-polling' || variant.waitMs === undefined) return [];
+  const max = Math.max(variant.waitMs, 60_000);
+  return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(max + 15_000)];
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    if (!signal) return;
+    const fail = (): void => reject(new DOMException('the run was interrupted', 'AbortError'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+}
+
+export async function runTrial(options: TrialOptions): Promise<TrialResult> {
+  const { variant, workload } = options;
+  const interrupted = aborted(options.signal);
+  interrupted.catch(() => undefined);
+  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted]);
+  let server: ServerProcess | undefined;
+  const children: ReturnType<typeof spawnTs>[] = [];
+  const started = performance.now();
+  const plans = assignClients(workload, options.generators);
+  const clients = plans.reduce((n, p) => n + p.length, 0);
+  const totalMs = workload.warmupMs + workload.durationMs;
+  let phase: TrialProgress['phase'] = 'setup';
+  const progress = new Map<number, { sent: number; delivered: number }>();
+  const report = (): void => {
+    let sent = 0;
+    let delivered = 0;
+    for (const p of progress.values()) {
+      sent += p.sent;
+      delivered += p.delivered;
+    }
+    options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
+  };
+  try {
+    server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    const idle = await until(server.mark('idle'));
+    report();
+
+    const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
+    for (const [index, list] of plans.entries()) {
+      const child = spawnTs(GENERATOR_MAIN, [], options.pin ? { cpu: 1 } : {});
+      children.push(child);
+      child.on('message', (m: GeneratorToParent) => {
+        if (m.type === 'progress') {
+          progress.set(index, { sent: m.sent, delivered: m.delivered });
+          report();
+        }
+      });
+      const plan: ParentToGenerator = {
+        type: 'plan',
+        index,
+        url: server.url,
+        variant,
+        workload,
+        clients: list,
+        seed: options.seed * 1000 + index * 17 + options.round,
+        connectConcurrency: CONNECT_CONCURRENCY,
+      };
+      child.send(plan);
+    }
+    const failed = (m: GeneratorToParent): boolean => m.type === 'failed';
+    const expectFrom = async <T extends GeneratorToParent['type']>(type: T, timeoutMs: number, what: string): Promise<Extract<GeneratorToParent, { type: T }>[]> => {
+      const answers = await until(
+        Promise.all(children.map((child, i) => nextMessage<GeneratorToParent>(child, (m) => m.type === type || failed(m), timeoutMs, `generator ${i}: ${what}`))),
+      );
+      const failure = answers.find(failed);
+      if (failure?.type === 'failed') throw new Error(`a generator failed while ${what}: ${failure.message}`);
+      return answers as Extract<GeneratorToParent, { type: T }>[];
+    };
+    await expectFrom('ready', setupTimeout, `connecting ${clients} clients`);
+
+    const startUs = monotonicUs() + START_DELAY_US;
+    const windowStartUs = startUs + workload.warmupMs * 1000;
+    const windowEndUs = windowStartUs + workload.durationMs * 1000;
+    const drain = drainMs(variant);
+    const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
+    for (const child of children) child.send(start);
+    phase = 'warm-up';
+    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark> =>
+      new Promise((resolve, reject) => {
+        setTimeout(() => {
+          then();
+          (server as ServerProcess).mark(name).then(resolve, reject);
+        }, Math.max(0, (us - monotonicUs()) / 1000));
+      });
+    const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
+    const windowEnd = markAt(windowEndUs, 'window-end', () => (phase = 'drain'));
+    windowStart.catch(() => undefined);
+    windowEnd.catch(() => undefined);
+
+    const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
+    const storedByRoom: Record<string, number> = {};
+    for (const end of ends) for (const [room, n] of Object.entries(end.stored)) storedByRoom[room] = (storedByRoom[room] ?? 0) + n;
+    for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
+    const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
+    const generators: GeneratorResult[] = results.map((r) => r.result);
+    return buildTrialResult({
+      round: options.round,
+      position: options.position,
+      workload,
+      generators,
+      storedByRoom,
+      idle,
+      windowStart: await until(windowStart),
+      windowEnd: await until(windowEnd),
+      samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
+      startUs,
+    });
+  } finally {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.connected) child.send({ type: 'exit' } satisfies ParentToGenerator, () => undefined);
+        await stopChild(child, GENERATOR_STOP_GRACE_MS);
+      }),
+    );
+    await server?.stop();
+  }
+}
