@@ -1,11 +1,17 @@
 /** Human formatting of figures: pure, shared by the progress display and the report. */
 
-/** 830 µs, 1.6 ms, 2.35 s. */
+/** Three significant figures, as a string that never rounds up into the next unit unnoticed. */
+function threeFigures(value: number): string {
+  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
+}
+
+/** 830 µs, 1.60 ms, 2.35 s: the unit chosen after rounding, so 999.6 µs is "1.00 ms". */
 export function formatUs(us: number): string {
   if (!Number.isFinite(us)) return '–';
-  if (us < 1000) return `${Math.round(us)} µs`;
-  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : us < 100_000 ? 1 : 0)} ms`;
-  return `${(us / 1_000_000).toFixed(2)} s`;
+  if (Math.round(us) < 1000) return `${Math.round(us)} µs`;
+  const ms = threeFigures(us / 1000);
+  if (Number(ms) < 1000) return `${ms} ms`;
+  return `${threeFigures(us / 1_000_000)} s`;
 }
 
 /** 512 B, 12.3 KB, 98.1 MB (powers of 1024, written KB/MB as most readers expect). */
@@ -24,19 +30,22 @@ export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return '–';
   const a = Math.abs(n);
   if (a === 0) return '0';
-  if (a < 0.01) return n.toPrecision(2);
+  if (a < 0.1) return n.toPrecision(2);
   if (a < 10) return n.toFixed(2);
   if (a < 100) return n.toFixed(1);
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** 0.37 → 37%. */
+/** 0.37 → 37%, 0.042 → 4.2%. */
 export function formatShare(share: number): string {
-  return Number.isFinite(share) ? `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%` : '–';
+  if (!Number.isFinite(share)) return '–';
+  const percent = share * 100;
+  return Number(percent.toFixed(1)) < 10 ? `${percent.toFixed(1)}%` : `${percent.toFixed(0)}%`;
 }
 
 /** "3.2×" for a ratio. */
 export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';
-  return `${ratio >= 10 ? Math.round(ratio) : ratio.toFixed(ratio >= 2 ? 1 : 2)}×`;
+  if (Number(ratio.toFixed(1)) >= 10) return `${Math.round(ratio)}×`;
+  return `${Number(ratio.toFixed(2)) >= 2 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
 }

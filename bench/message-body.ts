@@ -4,7 +4,7 @@
  * latency and the sender's sequence from it, on every transport, the raw baseline included.
  */
 
-/** A body shorter than its stamp is the stamp alone. */
+/** `meantUs` is integer µs (the monotonic clock); a body shorter than its stamp is the stamp alone. */
 export function makeBody(sender: string, k: number, meantUs: number, bytes: number): string {
   const stamp = `${sender}|${k}|${meantUs}|`;
   return stamp.length >= bytes ? stamp : stamp + '.'.repeat(bytes - stamp.length);
@@ -22,8 +22,10 @@ export function readBody(body: string): BodyStamp | undefined {
   const b = body.indexOf('|', a + 1);
   const c = body.indexOf('|', b + 1);
   if (a < 1 || b < 0 || c < 0) return undefined;
-  const k = Number(body.slice(a + 1, b));
-  const meantUs = Number(body.slice(b + 1, c));
-  if (!Number.isInteger(k) || !Number.isFinite(meantUs)) return undefined;
+  const kText = body.slice(a + 1, b);
+  const meantText = body.slice(b + 1, c);
+  if (!/^\d{1,15}$/.test(kText) || !/^\d{1,17}$/.test(meantText)) return undefined;
+  const k = Number(kText);
+  const meantUs = Number(meantText);
   return { sender: body.slice(0, a), k, meantUs };
 }

@@ -19,7 +19,7 @@ export const BENCH_OPTIONS = {
   waitMs: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 0, max: 3_600_000, doc: 'long polling: the wait each poll asks for, ms' },
   generators: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over' },
   seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of the random send and poll phases; the same seed repeats a schedule' },
-  out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; results/latest.json is always a copy of the newest' },
+  out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; latest.json in the same folder is always a copy of the newest' },
   json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr)' },
   skipCeiling: { kind: 'boolean', default: false, doc: 'skip the autocannon route ceilings' },
   skipMicro: { kind: 'boolean', default: false, doc: 'skip the tinybench hot-path micro-benchmarks' },

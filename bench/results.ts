@@ -119,7 +119,7 @@ export interface ServerMeasure {
   readonly perClientHeapBytes: number;
   /** Event-loop delay over the window, µs. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
-  /** Held polls and open sockets at the middle of the window. */
+  /** Held polls and open sockets at the end of the window. */
   readonly heldPolls: number;
   readonly sockets: number;
 }

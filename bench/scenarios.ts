@@ -35,7 +35,7 @@ function scaleScenario(): Scenario {
   // (fan-out) while the send rate stays that of a chat.
   const roomRate = 2;
   const steps: Step[] = [10, 50, 100, 250, 500].map((members) => ({
-    label: `10 rooms × ${members} members (${10 * members} clients)`,
+    label: `${members} members per room`,
     x: { name: 'clients', value: 10 * members, unit: 'clients' },
     workload: { rooms: 10, members, ratePerMember: roomRate / members, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
     variants: [SHORT, LONG, WS],
@@ -240,6 +240,19 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       }
     }
   }
+  const sweeps = (name: string): boolean => scenario.steps.some((step) => step.x?.name === name);
+  if (sweeps('clients') && o.members !== undefined) {
+    throw new Error(`--members cannot be used with scenario ${scenario.name}: it varies the members per room from step to step`);
+  }
+  if (sweeps('pollIntervalMs') && o.pollIntervalMs !== undefined) {
+    throw new Error(`--poll-interval-ms cannot be used with scenario ${scenario.name}: it varies the poll interval from step to step`);
+  }
+  const changed = [
+    o.rooms !== undefined ? `${o.rooms} rooms` : '',
+    o.members !== undefined ? `${o.members} members` : '',
+    o.ratePerMember !== undefined ? `${o.ratePerMember} msg/s each` : '',
+    o.bodyBytes !== undefined ? `${o.bodyBytes}-byte bodies` : '',
+  ].filter(Boolean);
   const steps = scenario.steps
     .map((step): Step => {
       const w = step.workload;
@@ -259,7 +272,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
           return v;
         });
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
-      return { ...step, ...(x ? { x } : {}), workload, variants };
+      // A label that no longer says what runs would mislead every chart and table.
+      const label = changed.length > 0 ? `${step.label} [set: ${changed.join(', ')}]` : step.label;
+      return { ...step, label, ...(x ? { x } : {}), workload, variants };
     })
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);

@@ -12,13 +12,17 @@ export function defaultResultsPath(startedAt: string, scenario: string): string 
   return join(RESULTS_DIR, `${stamp}-${safe}.json`);
 }
 
-/** Writes the results (atomically: a partial file is never left) and copies them to `results/latest.json`. */
-export async function writeResults(results: BenchResults, path: string): Promise<void> {
+/**
+ * Writes the results (atomically: a partial file is never left) and copies them to `latest.json`
+ * in the same folder, so that a run written elsewhere (a test, a CI job) never replaces the
+ * user's own `results/latest.json`. Returns the path of the copy.
+ */
+export async function writeResults(results: BenchResults, path: string): Promise<string> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.partial`;
   await writeFile(temporary, `${JSON.stringify(results, null, 2)}\n`);
   await rename(temporary, path);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const latest = join(RESULTS_DIR, 'latest.json');
+  const latest = join(dirname(path), 'latest.json');
   if (join(path) !== latest) await copyFile(path, latest);
+  return latest;
 }

@@ -1,0 +1,235 @@
+/**
+ * A tiny real benchmark of all three transports, end to end: servers and generators in their own
+ * processes, real sockets, real time. Asserts the invariants the harness exists to show, with
+ * tolerances named and explained; and the command line's behaviour around it.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
+import { runBench, type RunOutcome } from '../../bench/run.ts';
+import { liveChildren } from '../../bench/spawn.ts';
+
+const INTERVAL_MS = 200;
+const DURATION_MS = 3000;
+const ROOMS = 2;
+const MEMBERS = 3;
+const CLIENTS = ROOMS * MEMBERS;
+
+const TINY: Scenario = {
+  name: 'tiny',
+  description: 'end-to-end test',
+  rounds: 1,
+  generators: 1,
+  steps: [
+    {
+      label: 'tiny',
+      workload: { rooms: ROOMS, members: MEMBERS, ratePerMember: 2, bodyBytes: 64, durationMs: DURATION_MS, warmupMs: 500 },
+      variants: [
+        { id: 'short-polling', transport: 'short-polling', pollIntervalMs: INTERVAL_MS },
+        { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 },
+        { id: 'websocket', transport: 'websocket' },
+      ],
+    },
+  ],
+};
+
+/**
+ * A poll may fall on either side of each edge of the window, and a post sent just before an edge
+ * may be counted on the other side: up to two requests per client either way.
+ */
+const EDGE_REQUESTS_PER_CLIENT = 2;
+/**
+ * A short-polled message waits uniformly between 0 and one interval, so on average half of one.
+ * About a hundred deliveries, correlated because one poll fetches several, put the sample mean
+ * within ~15% of the true one; 30% of half an interval leaves room for a busy machine.
+ */
+const HALF_INTERVAL_TOLERANCE = 0.3;
+/** "Within a few milliseconds at light load": p50 is about 1 ms here; 10 ms allows a loaded CI machine. */
+const LIGHT_LOAD_P50_LIMIT_US = 10_000;
+
+let outcome: RunOutcome;
+const trial = (id: string): TrialResult => {
+  const t = outcome.steps[0]?.variants.find((v) => v.variant.id === id)?.trials[0];
+  if (!t) throw new Error(`no trial for ${id}`);
+  return t;
+};
+
+describe('a tiny real benchmark of all three transports', () => {
+  beforeAll(async () => {
+    outcome = await runBench({ scenario: TINY, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
+  }, 120_000);
+
+  it('completes and leaves no process running', () => {
+    expect(outcome.status).toBe('complete');
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('loses, duplicates and reorders nothing on any transport', () => {
+    for (const id of ['short-polling', 'long-polling', 'websocket']) {
+      const t = trial(id);
+      expect(t.problems, id).toEqual([]);
+      expect(t.delivery.sent, id).toBeGreaterThan(0);
+      expect(t.delivery.stored, id).toBe(t.delivery.sent);
+      expect(t.delivery.expected, id).toBe(t.delivery.stored * MEMBERS);
+      expect(t.delivery.delivered, id).toBe(t.delivery.expected);
+      expect([t.delivery.lost, t.delivery.duplicated, t.delivery.reordered], id).toEqual([0, 0, 0]);
+      expect(t.latency.count, id).toBe(t.delivery.delivered);
+    }
+  });
+
+  it('WebSocket makes no HTTP request after its handshake', () => {
+    const t = trial('websocket');
+    expect(t.wire.requests).toBe(0);
+    expect(t.wire.connections).toBe(0);
+    expect(t.wire.bytesRead).toBeGreaterThan(0);
+  });
+
+  it('short polling makes about duration ÷ interval polls per client', () => {
+    const t = trial('short-polling');
+    const polls = t.wire.requests - t.delivery.sent;
+    const expected = CLIENTS * (DURATION_MS / INTERVAL_MS);
+    expect(Math.abs(polls - expected)).toBeLessThanOrEqual(EDGE_REQUESTS_PER_CLIENT * CLIENTS);
+    // Keep-alive: polls reuse a connection. A post made while the client's poll is in flight needs
+    // a second one, opened once; so at most one new connection per client in the window.
+    expect(t.wire.connections).toBeLessThanOrEqual(CLIENTS);
+    expect(t.wire.connections).toBeLessThan(t.wire.requests / 10);
+  });
+
+  it('a short-polled message waits about half an interval on average', () => {
+    const half = (INTERVAL_MS * 1000) / 2;
+    expect(trial('short-polling').latency.mean).toBeGreaterThan(half * (1 - HALF_INTERVAL_TOLERANCE));
+    expect(trial('short-polling').latency.mean).toBeLessThan(half * (1 + HALF_INTERVAL_TOLERANCE));
+  });
+
+  it('long polling and WebSocket deliver within a few milliseconds at light load', () => {
+    expect(trial('long-polling').latency.p50).toBeLessThan(LIGHT_LOAD_P50_LIMIT_US);
+    expect(trial('websocket').latency.p50).toBeLessThan(LIGHT_LOAD_P50_LIMIT_US);
+    // Long polling answers each waiting member and gets a new poll: about one request per delivery.
+    const lp = trial('long-polling');
+    expect(lp.perDelivered.requests).toBeGreaterThan(1);
+  });
+
+  it('measures the server: CPU in the window, memory per client, a series over time', () => {
+    for (const id of ['short-polling', 'long-polling', 'websocket']) {
+      const t = trial(id);
+      expect(t.server.cpuUs, id).toBeGreaterThan(0);
+      expect(t.server.rssIdleBytes, id).toBeGreaterThan(0);
+      expect(t.series.length, id).toBeGreaterThan(DURATION_MS / 1000);
+    }
+    expect(trial('long-polling').server.heldPolls).toBeGreaterThan(0);
+    expect(trial('websocket').server.sockets).toBe(CLIENTS);
+  });
+});
+
+const CLI = new URL('../../bench/cli.ts', import.meta.url).pathname;
+
+/** The bench command in its own process group, so that everything it started can be found. */
+function bench(args: readonly string[]): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true', NODE_OPTIONS: '' } });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+async function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+/** Whether any process is left in the command's process group (the group ends with its last member). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Helpers such as tsx's esbuild service exit when their parent's pipe closes, a moment after the
+ * parent: wait for the group to empty. A process that keeps running fails after this bound.
+ */
+const GROUP_EXIT_BOUND_MS = 10_000;
+async function expectGroupGone(pgid: number): Promise<void> {
+  await vi.waitFor(() => expect(groupAlive(pgid)).toBe(false), { timeout: GROUP_EXIT_BOUND_MS, interval: 20 });
+}
+
+describe('npm run bench, the command', () => {
+  let dir: string;
+  let scenarioFile: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
+    scenarioFile = join(dir, 'tiny.json');
+    const small: Scenario = {
+      ...TINY,
+      steps: [{ ...TINY.steps[0]!, workload: { ...TINY.steps[0]!.workload, durationMs: 1000, warmupMs: 200 }, variants: [TINY.steps[0]!.variants[2]!] }],
+    };
+    writeFileSync(scenarioFile, JSON.stringify(small));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes a results file and latest.json beside it, prints its path, and leaves nothing running', async () => {
+    const out = join(dir, 'run.json');
+    const { child, stdout, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--out', out]);
+    expect(await exitOf(child), stderr()).toBe(0);
+    expect(stdout()).toContain(`results: ${out}`);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.schemaVersion).toBe(1);
+    expect(results.status).toBe('complete');
+    expect(results.machine.cores).toBeGreaterThan(0);
+    expect(results.config.scenario.name).toBe('tiny');
+    expect(results.steps[0]?.variants[0]?.summary.ok).toBe(true);
+    expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+    // CI (not a terminal): one line per step, nothing that rewrites itself.
+    expect(stderr()).not.toContain('\r');
+    await expectGroupGone(child.pid!);
+  }, 60_000);
+
+  it('prints the results JSON with --json, and progress on stderr only', async () => {
+    const out = join(dir, 'json.json');
+    const { child, stdout } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--out', out, '--json']);
+    expect(await exitOf(child)).toBe(0);
+    const printed = JSON.parse(stdout()) as BenchResults;
+    expect(printed.steps[0]?.step.label).toBe('tiny');
+  }, 60_000);
+
+  it('stops on Ctrl-C: keeps what was measured, exits 130, leaves nothing running', async () => {
+    const out = join(dir, 'interrupted.json');
+    const { child, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--rounds', '5', '--out', out]);
+    // Wait until the second trial starts: the first one was measured and must be kept.
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (stderr().includes('[2/5]')) resolve();
+      };
+      child.stderr?.on('data', check);
+    });
+    process.kill(child.pid!, 'SIGINT');
+    expect(await exitOf(child)).toBe(130);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.status).toBe('interrupted');
+    expect(results.steps[0]?.variants[0]?.trials.length).toBeGreaterThanOrEqual(1);
+    await expectGroupGone(child.pid!);
+  }, 60_000);
+
+  it.each([
+    [['--rounds', '0'], '--rounds must be an integer from 1 to 100'],
+    [['--scenario', 'nope'], 'unknown scenario "nope"'],
+    [['--transports', 'carrier-pigeon'], 'unknown transport "carrier-pigeon"'],
+    [['--rate', 'fast'], '--rate must be a number'],
+    [['--frobnicate'], "Unknown option '--frobnicate'"],
+  ])('refuses %j with a message naming it, and writes nothing', async (args, message) => {
+    const out = join(dir, 'never.json');
+    const { child, stderr } = bench([...args, '--out', out]);
+    expect(await exitOf(child)).toBe(2);
+    expect(stderr()).toContain(message);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,271 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
+import type { ClientAssignment } from '../../bench/ipc.ts';
+import { makeBody, readBody } from '../../bench/message-body.ts';
+import type { Workload } from '../../bench/results.ts';
+import { assignClients, drainMs } from '../../bench/trial.ts';
+import { defaultResultsPath, RESULTS_DIR } from '../../bench/write-results.ts';
+
+describe('makeBody and readBody', () => {
+  it('pads the stamp to exactly the body size', () => {
+    const body = makeBody('r3m7', 42, 123_456_789, 64);
+    expect(body).toHaveLength(64);
+    expect(body).toBe(`r3m7|42|123456789|${'.'.repeat(46)}`);
+  });
+
+  it('gives the stamp alone when it is exactly the body size', () => {
+    expect(makeBody('r0m0', 1, 5, 9)).toBe('r0m0|1|5|');
+    expect(makeBody('r0m0', 1, 5, 10)).toBe('r0m0|1|5|.');
+  });
+
+  it('keeps a stamp longer than the body size whole', () => {
+    const body = makeBody('r12m345', 6789, 1_000_000_000_000, 4);
+    expect(body).toBe('r12m345|6789|1000000000000|');
+    expect(readBody(body)).toEqual({ sender: 'r12m345', k: 6789, meantUs: 1_000_000_000_000 });
+  });
+
+  it('reads back what it wrote', () => {
+    for (const [sender, k, meantUs, bytes] of [
+      ['r0m0', 0, 0, 1],
+      ['r9m99', 17, 987_654_321, 256],
+      ['x', 1_000_000, 15, 4096],
+    ] as const) {
+      expect(readBody(makeBody(sender, k, meantUs, bytes))).toEqual({ sender, k, meantUs });
+    }
+  });
+
+  it('refuses stamps whose numbers are empty, fractional or signed', () => {
+    for (const body of ['a||5|', 'a|1||', 'a|1|1.5|', 'a|-1|5|', 'a|1|-5|']) expect(readBody(body), body).toBeUndefined();
+  });
+
+  it('gives undefined for bodies this harness did not make', () => {
+    for (const foreign of ['', 'hello', 'a|b', 'a|1|', '|1|2|', 'a|one|2|', 'a|1.5|2|', 'a|1|soon|', 'see|this|thing|']) {
+      expect(readBody(foreign), foreign).toBeUndefined();
+    }
+  });
+});
+
+function workload(rooms: number, members: number): Workload {
+  return { rooms, members, ratePerMember: 1, bodyBytes: 16, durationMs: 1000, warmupMs: 0 };
+}
+
+function pairs(plans: readonly (readonly ClientAssignment[])[]): string[] {
+  return plans.flat().map((c) => `${c.room}/${c.sender}`);
+}
+
+function expectEveryMemberOnce(plans: readonly (readonly ClientAssignment[])[], rooms: number, members: number): void {
+  const all = pairs(plans);
+  const expected: string[] = [];
+  for (let r = 0; r < rooms; r++) for (let m = 0; m < members; m++) expected.push(`room-${r}/r${r}m${m}`);
+  expect([...all].sort()).toEqual([...expected].sort());
+  const senders = plans.flat().map((c) => c.sender);
+  expect(new Set(senders).size).toBe(rooms * members);
+}
+
+describe('assignClients', () => {
+  it('gives whole rooms to each generator when there are at least as many rooms', () => {
+    const plans = assignClients(workload(5, 2), 2);
+    expect(plans).toEqual([
+      [
+        { room: 'room-0', sender: 'r0m0' },
+        { room: 'room-0', sender: 'r0m1' },
+        { room: 'room-2', sender: 'r2m0' },
+        { room: 'room-2', sender: 'r2m1' },
+        { room: 'room-4', sender: 'r4m0' },
+        { room: 'room-4', sender: 'r4m1' },
+      ],
+      [
+        { room: 'room-1', sender: 'r1m0' },
+        { room: 'room-1', sender: 'r1m1' },
+        { room: 'room-3', sender: 'r3m0' },
+        { room: 'room-3', sender: 'r3m1' },
+      ],
+    ]);
+    for (const plan of plans) {
+      const rooms = new Set(plan.map((c) => c.room));
+      for (const other of plans.filter((p) => p !== plan)) expect(other.some((c) => rooms.has(c.room))).toBe(false);
+    }
+  });
+
+  it('splits the members of a room when there are fewer rooms than generators', () => {
+    const plans = assignClients(workload(1, 5), 2);
+    expect(plans).toEqual([
+      [
+        { room: 'room-0', sender: 'r0m0' },
+        { room: 'room-0', sender: 'r0m2' },
+        { room: 'room-0', sender: 'r0m4' },
+      ],
+      [
+        { room: 'room-0', sender: 'r0m1' },
+        { room: 'room-0', sender: 'r0m3' },
+      ],
+    ]);
+  });
+
+  it('drops generators left without a client', () => {
+    const plans = assignClients(workload(1, 2), 4);
+    expect(plans).toEqual([[{ room: 'room-0', sender: 'r0m0' }], [{ room: 'room-0', sender: 'r0m1' }]]);
+  });
+
+  it.each([
+    [10, 10, 1],
+    [10, 10, 3],
+    [3, 7, 4],
+    [1, 1000, 16],
+    [16, 5, 16],
+  ])('assigns each of %i rooms × %i members exactly once over %i generators, with unique senders', (rooms, members, generators) => {
+    const plans = assignClients(workload(rooms, members), generators);
+    expect(plans.length).toBe(Math.min(generators, rooms * members));
+    expectEveryMemberOnce(plans, rooms, members);
+  });
+});
+
+describe('drainMs', () => {
+  it('waits 3 s, or three poll intervals when longer', () => {
+    expect(drainMs({ id: 'ws', transport: 'websocket' })).toBe(3000);
+    expect(drainMs({ id: 'long', transport: 'long-polling', waitMs: 25_000 })).toBe(3000);
+    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 1000 })).toBe(3000);
+    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 1001 })).toBe(3003);
+    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 5000 })).toBe(15_000);
+  });
+});
+
+describe('formatUs', () => {
+  it('writes µs below 1 ms, ms below 1 s and s above, at each boundary', () => {
+    expect(formatUs(0)).toBe('0 µs');
+    expect(formatUs(830.4)).toBe('830 µs');
+    expect(formatUs(999)).toBe('999 µs');
+    expect(formatUs(1000)).toBe('1.00 ms');
+    expect(formatUs(1_600)).toBe('1.60 ms');
+    expect(formatUs(9_990)).toBe('9.99 ms');
+    expect(formatUs(10_000)).toBe('10.0 ms');
+    expect(formatUs(99_900)).toBe('99.9 ms');
+    expect(formatUs(100_000)).toBe('100 ms');
+    expect(formatUs(999_000)).toBe('999 ms');
+    expect(formatUs(1_000_000)).toBe('1.00 s');
+    expect(formatUs(2_345_000)).toBe('2.35 s');
+  });
+
+  it('writes – for NaN and infinities', () => {
+    expect(formatUs(Number.NaN)).toBe('–');
+    expect(formatUs(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatUs(Number.NEGATIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('formatBytes', () => {
+  it('writes B, KB, MB and GB in powers of 1024, at each boundary', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1024)).toBe('1.0 KB');
+    expect(formatBytes(12.3 * 1024)).toBe('12.3 KB');
+    expect(formatBytes(1024 ** 2)).toBe('1.0 MB');
+    expect(formatBytes(98.1 * 1024 ** 2)).toBe('98.1 MB');
+    expect(formatBytes(1024 ** 3)).toBe('1.00 GB');
+    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GB');
+  });
+
+  it('keeps the sign of a negative size', () => {
+    expect(formatBytes(-512)).toBe('-512 B');
+    expect(formatBytes(-2048)).toBe('-2.0 KB');
+  });
+
+  it('writes – for NaN and infinities', () => {
+    expect(formatBytes(Number.NaN)).toBe('–');
+    expect(formatBytes(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatBytes(Number.NEGATIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('formatNumber', () => {
+  it('keeps sensible precision at each boundary', () => {
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(0.0099)).toBe('0.0099');
+    expect(formatNumber(0.005)).toBe('0.0050');
+    expect(formatNumber(0.01)).toBe('0.010');
+    expect(formatNumber(0.0123)).toBe('0.012');
+    expect(formatNumber(0.099)).toBe('0.099');
+    expect(formatNumber(0.25)).toBe('0.25');
+    expect(formatNumber(1.234)).toBe('1.23');
+    expect(formatNumber(9.99)).toBe('9.99');
+    expect(formatNumber(10)).toBe('10.0');
+    expect(formatNumber(12.34)).toBe('12.3');
+    expect(formatNumber(99.9)).toBe('99.9');
+    expect(formatNumber(100)).toBe('100');
+    expect(formatNumber(1234.4)).toBe('1,234');
+    expect(formatNumber(1_234_567)).toBe('1,234,567');
+  });
+
+  it('keeps the sign of a negative number', () => {
+    expect(formatNumber(-0.005)).toBe('-0.0050');
+    expect(formatNumber(-1.5)).toBe('-1.50');
+    expect(formatNumber(-1234)).toBe('-1,234');
+  });
+
+  it('writes – for NaN and infinities', () => {
+    expect(formatNumber(Number.NaN)).toBe('–');
+    expect(formatNumber(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatNumber(Number.NEGATIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('formatShare', () => {
+  it('writes a percentage, with a decimal below 10%', () => {
+    expect(formatShare(0)).toBe('0.0%');
+    expect(formatShare(0.05)).toBe('5.0%');
+    expect(formatShare(0.099)).toBe('9.9%');
+    expect(formatShare(0.1)).toBe('10%');
+    expect(formatShare(0.37)).toBe('37%');
+    expect(formatShare(1)).toBe('100%');
+    expect(formatShare(1.5)).toBe('150%');
+  });
+
+  it('writes – for NaN and infinities', () => {
+    expect(formatShare(Number.NaN)).toBe('–');
+    expect(formatShare(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatShare(Number.NEGATIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('formatRatio', () => {
+  it('writes two decimals below 2, one below 10 and none above', () => {
+    expect(formatRatio(0)).toBe('0.00×');
+    expect(formatRatio(0.5)).toBe('0.50×');
+    expect(formatRatio(1.99)).toBe('1.99×');
+    expect(formatRatio(2)).toBe('2.0×');
+    expect(formatRatio(3.2)).toBe('3.2×');
+    expect(formatRatio(9.9)).toBe('9.9×');
+    expect(formatRatio(10)).toBe('10×');
+    expect(formatRatio(12.4)).toBe('12×');
+    expect(formatRatio(12.5)).toBe('13×');
+  });
+
+  it('writes – for NaN and infinities', () => {
+    expect(formatRatio(Number.NaN)).toBe('–');
+    expect(formatRatio(Number.POSITIVE_INFINITY)).toBe('–');
+    expect(formatRatio(Number.NEGATIVE_INFINITY)).toBe('–');
+  });
+});
+
+describe('defaultResultsPath', () => {
+  it('names the file after the start time, without colons or fractions of a second, and the scenario', () => {
+    const path = defaultResultsPath('2026-11-26T01:02:03.456Z', 'default');
+    expect(path).toBe(join(RESULTS_DIR, '2026-11-26T01-02-03-default.json'));
+    expect(path).not.toContain(':');
+  });
+
+  it('reduces a scenario file path to a safe name', () => {
+    expect(defaultResultsPath('2026-11-26T01:02:03.000Z', 'scenarios/nested/my run (v2).json')).toBe(
+      join(RESULTS_DIR, '2026-11-26T01-02-03-my_run__v2_.json'),
+    );
+    expect(defaultResultsPath('2026-11-26T01:02:03.000Z', '/abs/path/fan-out_1.json')).toBe(join(RESULTS_DIR, '2026-11-26T01-02-03-fan-out_1.json'));
+  });
+
+  it('leaves no colon even from a Windows-style scenario path', () => {
+    const path = defaultResultsPath('2026-11-26T01:02:03.000Z', 'C:\\bench\\mine.json');
+    expect(path).toBe(join(RESULTS_DIR, '2026-11-26T01-02-03-C__bench_mine.json'));
+    expect(path.slice(RESULTS_DIR.length + 1)).not.toMatch(/[:\\/]/);
+  });
+});

@@ -1,0 +1,34 @@
+/** The README is part of the interface: what it shows must be what the code does. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BENCH_OPTIONS } from '../../bench/options.ts';
+import { SCENARIOS, loadScenarioFile } from '../../bench/scenarios.ts';
+import { toFlag } from '../../servers/contract/index.ts';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('the README', () => {
+  it('documents every bench option in its table', () => {
+    for (const name of Object.keys(BENCH_OPTIONS)) expect(readme, name).toContain(`| \`${toFlag(name)}\``);
+  });
+
+  it('describes every named scenario', () => {
+    for (const name of Object.keys(SCENARIOS)) expect(readme, name).toContain(`| \`${name}\``);
+  });
+
+  it('shows a scenario file that loads', () => {
+    const example = /A scenario file[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+    try {
+      const file = join(dir, 'example.json');
+      writeFileSync(file, example ?? '');
+      const scenario = loadScenarioFile(file);
+      expect(scenario.steps[0]?.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,265 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Scenario, Step } from '../../bench/results.ts';
+import {
+  applyOverrides,
+  BENCH_TRANSPORTS,
+  checkScenario,
+  loadScenarioFile,
+  RAW_WS_MAX_MEMBERS,
+  resolveScenario,
+  SCENARIOS,
+} from '../../bench/scenarios.ts';
+
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake'];
+
+function scenario(name: string): Scenario {
+  const make = SCENARIOS[name];
+  if (!make) throw new Error(`no scenario ${name}`);
+  return make();
+}
+
+function onlyStep(s: Scenario): Step {
+  expect(s.steps).toHaveLength(1);
+  return s.steps[0] as Step;
+}
+
+describe('the named scenarios', () => {
+  it('are the five the project documents', () => {
+    expect(Object.keys(SCENARIOS)).toEqual(NAMES);
+  });
+
+  it.each(NAMES)('%s passes checkScenario and has unique variant ids in every step', (name) => {
+    const s = scenario(name);
+    expect(s.name).toBe(name);
+    expect(checkScenario(s)).toBe(s);
+    expect(s.steps.length).toBeGreaterThan(0);
+    for (const step of s.steps) {
+      const ids = step.variants.map((v) => v.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  it('default runs short polling, long polling, WebSocket and raw ws on one workload', () => {
+    const step = onlyStep(scenario('default'));
+    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'raw-ws']);
+    expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 });
+  });
+
+  it('scale sweeps clients as rooms × members, up to 5,000', () => {
+    const s = scenario('scale');
+    for (const step of s.steps) {
+      expect(step.x?.name).toBe('clients');
+      expect(step.x?.value).toBe(step.workload.rooms * step.workload.members);
+    }
+    expect(s.steps.map((step) => step.x?.value)).toEqual([100, 500, 1000, 2500, 5000]);
+  });
+
+  it('returns a fresh scenario on every call', () => {
+    expect(scenario('default')).not.toBe(scenario('default'));
+    expect(scenario('default')).toEqual(scenario('default'));
+  });
+});
+
+describe('checkScenario', () => {
+  const base = scenario('default');
+
+  it('rejects two variants with one id in a step', () => {
+    const step = onlyStep(base);
+    const twice: Scenario = { ...base, steps: [{ ...step, variants: [step.variants[0]!, { id: 'short-polling', transport: 'long-polling' }] }] };
+    expect(() => checkScenario(twice)).toThrow('scenario default: step 1 has two variants with id "short-polling"');
+  });
+
+  it('allows raw-ws up to RAW_WS_MAX_MEMBERS members and rejects it above', () => {
+    const step = onlyStep(base);
+    const at: Scenario = { ...base, steps: [{ ...step, workload: { ...step.workload, members: RAW_WS_MAX_MEMBERS } }] };
+    expect(checkScenario(at)).toBe(at);
+    const above: Scenario = { ...base, steps: [{ ...step, workload: { ...step.workload, members: RAW_WS_MAX_MEMBERS + 1 } }] };
+    expect(() => checkScenario(above)).toThrow('scenario default: step 1 runs raw-ws with 201 members per room; at most 200');
+  });
+});
+
+describe('applyOverrides', () => {
+  it('replaces the duration, warm-up and rounds of every step', () => {
+    const s = applyOverrides(scenario('interval'), { durationMs: 1234, warmupMs: 56, rounds: 7 });
+    expect(s.rounds).toBe(7);
+    expect(s.generators).toBe(1);
+    expect(s.steps).toHaveLength(7);
+    for (const step of s.steps) {
+      expect(step.workload.durationMs).toBe(1234);
+      expect(step.workload.warmupMs).toBe(56);
+    }
+  });
+
+  it('leaves every figure unchanged without overrides', () => {
+    expect(applyOverrides(scenario('scale'), {})).toEqual(scenario('scale'));
+  });
+
+  it('updates x.value with rooms on the steps that sweep clients, and names the change in the label', () => {
+    const roomsOnly = applyOverrides(scenario('scale'), { rooms: 2 });
+    expect(roomsOnly.steps.map((step) => step.x?.value)).toEqual([20, 100, 200, 500, 1000]);
+    expect(roomsOnly.steps[0]?.label).toBe('10 members per room [set: 2 rooms]');
+  });
+
+  it('refuses an override of the parameter a scenario sweeps', () => {
+    expect(() => applyOverrides(scenario('scale'), { members: 7 })).toThrow(/--members cannot be used with scenario scale/);
+    expect(() => applyOverrides(scenario('interval'), { pollIntervalMs: 300 })).toThrow(/--poll-interval-ms cannot be used with scenario interval/);
+    expect(applyOverrides(scenario('default'), { pollIntervalMs: 300 }).steps[0]?.variants[0]?.pollIntervalMs).toBe(300);
+  });
+
+  it('leaves an x that is not clients alone', () => {
+    const s = applyOverrides(scenario('interval'), { rooms: 3 });
+    expect(s.steps[0]?.x).toEqual({ name: 'pollIntervalMs', value: 100, unit: 'ms' });
+    expect(s.steps[6]?.x).toBeUndefined();
+    expect(s.steps[6]).not.toHaveProperty('x');
+  });
+
+  it('replaces the rate of every member', () => {
+    const s = applyOverrides(scenario('scale'), { ratePerMember: 0.5, bodyBytes: 32 });
+    expect(s.steps.map((step) => step.workload.ratePerMember)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(s.steps.map((step) => step.workload.bodyBytes)).toEqual([32, 32, 32, 32, 32]);
+  });
+
+  it('sets pollIntervalMs on short-polling variants only and waitMs on long-polling variants only', () => {
+    const step = onlyStep(applyOverrides(scenario('default'), { pollIntervalMs: 300, waitMs: 9000 }));
+    expect(step.variants).toEqual([
+      { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 300 },
+      { id: 'long-polling', transport: 'long-polling', waitMs: 9000 },
+      { id: 'websocket', transport: 'websocket' },
+      { id: 'raw-ws', transport: 'raw-ws' },
+    ]);
+  });
+
+  it('keeps only the variants of the transports asked for and drops steps left empty', () => {
+    const s = applyOverrides(scenario('interval'), { transports: ['websocket'] });
+    expect(s.steps).toHaveLength(1);
+    expect(s.steps[0]?.label).toBe('long polling and WebSocket, for reference');
+    expect(s.steps[0]?.variants).toEqual([{ id: 'websocket', transport: 'websocket' }]);
+  });
+
+  it('names an unknown transport and lists the known ones', () => {
+    expect(() => applyOverrides(scenario('default'), { transports: ['websocket', 'carrier-pigeon'] })).toThrow(
+      `--transports: unknown transport "carrier-pigeon"; choose from ${BENCH_TRANSPORTS.join(', ')}`,
+    );
+  });
+
+  it('refuses a filter that leaves nothing to run', () => {
+    expect(() => applyOverrides(scenario('handshake'), { transports: ['websocket', 'raw-ws'] })).toThrow(
+      '--transports websocket,raw-ws leaves nothing to run in scenario handshake',
+    );
+  });
+
+  it('checks the result: raw-ws with too many members is refused', () => {
+    expect(() => applyOverrides(scenario('default'), { members: RAW_WS_MAX_MEMBERS + 1 })).toThrow('runs raw-ws with 201 members per room');
+  });
+});
+
+describe('resolveScenario', () => {
+  it('returns a named scenario', () => {
+    expect(resolveScenario('fanout')).toEqual(scenario('fanout'));
+  });
+
+  it('lists the named scenarios for an unknown name', () => {
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, or give a .json file');
+  });
+
+  it('does not take an Object.prototype member for a scenario', () => {
+    expect(() => resolveScenario('toString')).toThrow('unknown scenario "toString"');
+  });
+});
+
+describe('loadScenarioFile', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'scenarios-test-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function file(name: string, content: unknown): string {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  }
+
+  const WORKLOAD = { rooms: 2, members: 3, ratePerMember: 0.5, bodyBytes: 100, durationMs: 1000, warmupMs: 0 };
+
+  function valid(variants: readonly unknown[] = [{ id: 'ws', transport: 'websocket' }]): Record<string, unknown> {
+    return { name: 'mine', steps: [{ label: 'small', workload: WORKLOAD, variants }] };
+  }
+
+  it('reads a valid file, with defaults for what it leaves out', () => {
+    const path = file('mine.json', valid());
+    expect(loadScenarioFile(path)).toEqual({
+      name: 'mine',
+      description: `from ${path}`,
+      rounds: 3,
+      generators: 1,
+      steps: [{ label: 'small', workload: WORKLOAD, variants: [{ id: 'ws', transport: 'websocket' }] }],
+    });
+  });
+
+  it('keeps what the file says over the defaults', () => {
+    const path = file('full.json', { ...valid(), description: 'mine, described', rounds: 5, generators: 2 });
+    const s = loadScenarioFile(path);
+    expect(s.description).toBe('mine, described');
+    expect(s.rounds).toBe(5);
+    expect(s.generators).toBe(2);
+  });
+
+  it('is what resolveScenario gives for a .json path', () => {
+    const path = file('resolved.json', valid());
+    expect(resolveScenario(path)).toEqual(loadScenarioFile(path));
+  });
+
+  it('names the file when the JSON does not parse', () => {
+    const path = file('broken.json', '{ "name": ');
+    expect(() => loadScenarioFile(path)).toThrow(`cannot read scenario file ${path}: `);
+  });
+
+  it('names the file when it does not exist', () => {
+    const path = join(dir, 'missing.json');
+    expect(() => loadScenarioFile(path)).toThrow(`cannot read scenario file ${path}: ENOENT`);
+  });
+
+  it('names an unknown field', () => {
+    const path = file('extra.json', { ...valid(), colour: 'blue' });
+    expect(() => loadScenarioFile(path)).toThrow(`scenario file ${path}: the scenario must NOT have additional properties (unknown field "colour")`);
+  });
+
+  it('names an unknown field deep in a step, with its place', () => {
+    const path = file('deep.json', valid([{ id: 'ws', transport: 'websocket', speed: 11 }]));
+    expect(() => loadScenarioFile(path)).toThrow(`scenario file ${path}: steps.0.variants.0 must NOT have additional properties (unknown field "speed")`);
+  });
+
+  it('lists the allowed transports for a bad one', () => {
+    const path = file('transport.json', valid([{ id: 'sse', transport: 'server-sent-events' }]));
+    expect(() => loadScenarioFile(path)).toThrow(
+      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, raw-ws)`,
+    );
+  });
+
+  it('refuses raw-ws with more than RAW_WS_MAX_MEMBERS members per room', () => {
+    const path = file('raw.json', {
+      name: 'raw',
+      steps: [{ label: 'big', workload: { ...WORKLOAD, members: RAW_WS_MAX_MEMBERS + 1 }, variants: [{ id: 'raw', transport: 'raw-ws' }] }],
+    });
+    expect(() => loadScenarioFile(path)).toThrow('scenario raw: step 1 runs raw-ws with 201 members per room; at most 200');
+  });
+
+  it('refuses two variants with one id in a step', () => {
+    const path = file('twice.json', {
+      name: 'twice',
+      steps: [
+        { label: 'fine', workload: WORKLOAD, variants: [{ id: 'a', transport: 'websocket' }] },
+        { label: 'twice', workload: WORKLOAD, variants: [{ id: 'a', transport: 'websocket' }, { id: 'a', transport: 'long-polling' }] },
+      ],
+    });
+    expect(() => loadScenarioFile(path)).toThrow('scenario twice: step 2 has two variants with id "a"');
+  });
+});
