@@ -4,9 +4,12 @@
  * latency and the sender's sequence from it, on every transport, the raw baseline included.
  */
 
-/** `meantUs` is integer µs (the monotonic clock); a body shorter than its stamp is the stamp alone. */
+/**
+ * The stamp holds `meantUs` rounded to whole µs (schedules with random phases give fractions); a
+ * body shorter than its stamp is the stamp alone.
+ */
 export function makeBody(sender: string, k: number, meantUs: number, bytes: number): string {
-  const stamp = `${sender}|${k}|${meantUs}|`;
+  const stamp = `${sender}|${k}|${Math.round(meantUs)}|`;
   return stamp.length >= bytes ? stamp : stamp + '.'.repeat(bytes - stamp.length);
 }
 

@@ -35,6 +35,10 @@ describe('makeBody and readBody', () => {
     }
   });
 
+  it('stamps a fractional meant time as whole µs, which it reads back', () => {
+    expect(readBody(makeBody('r1m2', 3, 1_234_567.6, 64))).toEqual({ sender: 'r1m2', k: 3, meantUs: 1_234_568 });
+  });
+
   it('refuses stamps whose numbers are empty, fractional or signed', () => {
     for (const body of ['a||5|', 'a|1||', 'a|1|1.5|', 'a|-1|5|', 'a|1|-5|']) expect(readBody(body), body).toBeUndefined();
   });
