@@ -16,6 +16,8 @@ import { killAll } from './spawn.ts';
 import { formatSummary } from './summary.ts';
 import { checkTargets } from './targets.ts';
 import { defaultResultsPath, writeResults } from './write-results.ts';
+import { reportPathFor, writeReport } from '../report/write-report.ts';
+import { resolve } from 'node:path';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -106,7 +108,12 @@ async function main(argv: readonly string[]): Promise<number> {
       micro: options.skipMicro ? null : { timeMs: options.microMs },
       ceiling: options.skipCeiling
         ? null
-        : { durationMs: options.ceilingMs, warmupMs: quick ? CEILING_WARMUP_MS.quick : CEILING_WARMUP_MS.normal, connections: options.ceilingConnections },
+        : {
+            durationMs: options.ceilingMs,
+            warmupMs: quick ? CEILING_WARMUP_MS.quick : CEILING_WARMUP_MS.normal,
+            connections: options.ceilingConnections,
+            rounds: options.ceilingRounds,
+          },
     },
     progress,
     controller.signal,
@@ -126,9 +133,12 @@ async function main(argv: readonly string[]): Promise<number> {
     warnings: outcome.warnings,
   };
   await writeResults(results, out);
+  const report = await writeReport(results, reportPathFor(out));
   process.stderr.write(`\n${formatSummary(results)}\n\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
-  (options.json ? process.stderr : process.stdout).write(`results: ${out}\n`);
+  const paths = options.json ? process.stderr : process.stdout;
+  paths.write(`results: ${out}\n`);
+  paths.write(`report: ${resolve(report)}\n`);
   return outcome.status === 'interrupted' ? 130 : outcome.status === 'failed' ? 1 : 0;
 }
 

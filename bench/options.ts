@@ -23,7 +23,8 @@ export const BENCH_OPTIONS = {
   json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr)' },
   skipCeiling: { kind: 'boolean', default: false, doc: 'skip the autocannon route ceilings' },
   skipMicro: { kind: 'boolean', default: false, doc: 'skip the tinybench hot-path micro-benchmarks' },
-  ceilingMs: { kind: 'int', default: 3000, min: 100, max: 600_000, doc: 'autocannon: measured time per route, ms (after a 1 s warm-up)' },
+  ceilingMs: { kind: 'int', default: 2000, min: 100, max: 600_000, doc: 'autocannon: measured time per route and round, ms (after a 1 s warm-up in the first round)' },
+  ceilingRounds: { kind: 'int', default: 3, min: 1, max: 100, doc: 'autocannon: rounds over every route, in rotated order; the median is kept' },
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
   microMs: { kind: 'int', default: 300, min: 10, max: 60_000, doc: 'tinybench: time per hot path, ms' },
   pin: { kind: 'boolean', default: false, doc: 'pin the server to CPU 0 and the generators to CPU 1 (taskset)' },
@@ -32,6 +33,6 @@ export const BENCH_OPTIONS = {
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
 
 /** What `--quick` sets, before any option given explicitly. */
-export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 1000, microMs: 50 } as const;
+export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
 /** The warm-up autocannon runs before each measured ceiling (shorter with --quick). */
 export const CEILING_WARMUP_MS = { normal: 1000, quick: 300 } as const;

@@ -235,7 +235,11 @@ export interface StepResult {
   readonly variants: readonly VariantResult[];
 }
 
-/** Requests per second a route sustains (autocannon, closed loop, keep-alive). */
+/**
+ * Requests per second a route sustains (autocannon, closed loop, keep-alive), measured in rounds:
+ * `requestsPerSecond.mean` is the median of the rounds' means, `min`/`max` their range and
+ * `stddev` their standard deviation (for a single round: autocannon's per-second figures).
+ */
 export interface CeilingResult {
   /** e.g. `short-polling GET (empty poll)`, `bare fastify GET`. */
   readonly target: string;
@@ -248,7 +252,7 @@ export interface CeilingResult {
   readonly requests: number;
   readonly errors: number;
   readonly non2xx: number;
-  /** requests per second ÷ the bare fastify route's, when measured in the same run. */
+  /** Requests per second ÷ the bare fastify route's (medians), when measured in the same run. */
   readonly ratioToBare?: number;
 }
 

@@ -23,7 +23,7 @@ export interface RunPlan {
   /** `null` skips the micro-benchmarks. */
   readonly micro: { readonly timeMs: number } | null;
   /** `null` skips the route ceilings. */
-  readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number } | null;
+  readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
 }
 
 export interface RunOutcome {
@@ -89,11 +89,15 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     }
 
     if (plan.ceiling) {
-      onEvent({ type: 'phase', phase: 'ceilings', detail: `route ceilings (autocannon, ${plan.ceiling.connections} connections, ${plan.ceiling.durationMs} ms each)` });
+      onEvent({
+        type: 'phase',
+        phase: 'ceilings',
+        detail: `route ceilings (autocannon, ${plan.ceiling.connections} connections, ${plan.ceiling.rounds} rounds of ${plan.ceiling.durationMs} ms per route)`,
+      });
       ceilings = await runCeilings({
         ...plan.ceiling,
         ...(signal ? { signal } : {}),
-        onTarget: (target) => onEvent({ type: 'ceiling', target }),
+        onTarget: (target, round) => onEvent({ type: 'ceiling', target: `${target} · round ${round + 1}/${plan.ceiling?.rounds ?? 1}` }),
       });
     }
   } catch (error) {

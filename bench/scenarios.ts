@@ -9,7 +9,7 @@ import type { BenchTransport, Scenario, Step, Variant, Workload } from './result
 export const BENCH_TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'raw-ws'] as const satisfies readonly BenchTransport[];
 
 /** The chat of the default comparison: 10 rooms of 10 members, each sending one 256-byte message a second. */
-const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 };
+const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
 
 const SHORT: Variant = { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 1000 };
 const LONG: Variant = { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 };

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { RESULTS_SCHEMA_VERSION, type BenchResults } from '../bench/results.ts';
+
+/** Reads a results file; the error says which file and what is wrong with it. */
+export function readResults(path: string): BenchResults {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const v = value as Partial<BenchResults> | null;
+  if (typeof v !== 'object' || v === null || !Array.isArray(v.steps) || typeof v.config !== 'object') {
+    throw new Error(`${path} is not a results file of npm run bench`);
+  }
+  if (v.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+    throw new Error(`${path} has results schema version ${String(v.schemaVersion)}; this version reads ${RESULTS_SCHEMA_VERSION}`);
+  }
+  return v as BenchResults;
+}

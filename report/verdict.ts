@@ -1,0 +1,57 @@
+/**
+ * The verdict of a step: for each thing a reader weighs (speed, requests, bytes, CPU, memory),
+ * which chat transport did best and by how much, with the spread across rounds. Pure.
+ */
+import type { FigureKey, StepResult, VariantResult } from '../bench/results.ts';
+import { formatBytes, formatNumber, formatRatio, formatUs } from '../bench/format.ts';
+import { chatVariants, figure, untrusted, variantName } from './select.ts';
+
+export interface VerdictLine {
+  /** "Fastest delivery", "Fewest requests per message", … */
+  readonly title: string;
+  readonly figure: FigureKey;
+  /** The variant that did best, or undefined when no trustworthy variant was measured. */
+  readonly best: string | undefined;
+  /** One sentence with relative figures. */
+  readonly sentence: string;
+}
+
+const ASPECTS: readonly { title: string; figure: FigureKey; format: (n: number) => string; more: string; zero: string }[] = [
+  { title: 'Fastest delivery (p50)', figure: 'latency.p50', format: formatUs, more: 'slower', zero: '' },
+  { title: 'Steadiest delivery (p99)', figure: 'latency.p99', format: formatUs, more: 'slower', zero: '' },
+  { title: 'Fewest HTTP requests per message', figure: 'perDelivered.requests', format: (n) => `${formatNumber(n)} per message`, more: 'more requests', zero: 'no HTTP request after its handshake' },
+  { title: 'Fewest bytes per message', figure: 'perDelivered.bytes', format: (n) => `${formatBytes(n)} per message`, more: 'more bytes', zero: 'no bytes' },
+  { title: 'Least server CPU per message', figure: 'perDelivered.serverCpuUs', format: (n) => `${formatUs(n)} of CPU per message`, more: 'more CPU', zero: 'no CPU' },
+  { title: 'Least server memory per client', figure: 'server.perClientRssBytes', format: (n) => `${formatBytes(n)} of RSS per client`, more: 'more memory', zero: 'no memory' },
+];
+
+function spreadText(v: VariantResult, key: FigureKey, format: (n: number) => string): string {
+  const s = figure(v, key);
+  return s.min === s.max ? '' : ` (rounds: ${format(s.min)} to ${format(s.max)})`;
+}
+
+/** The verdict lines of one step, over its chat transports (baselines are compared elsewhere). */
+export function stepVerdict(step: StepResult): VerdictLine[] {
+  const all = chatVariants(step);
+  const trusted = all.filter((v) => untrusted(v) === undefined);
+  return ASPECTS.map((aspect) => {
+    const candidates = trusted.length > 0 ? trusted : [];
+    if (candidates.length === 0 || all.length < 2) {
+      return { title: aspect.title, figure: aspect.figure, best: undefined, sentence: all.length < 2 ? 'Only one transport ran in this step.' : 'No transport delivered everything without the generator limiting it.' };
+    }
+    const sorted = [...candidates].sort((a, b) => figure(a, aspect.figure).median - figure(b, aspect.figure).median);
+    const best = sorted[0] as VariantResult;
+    const bestValue = figure(best, aspect.figure).median;
+    const others = all.filter((v) => v !== best).map((v) => {
+      const value = figure(v, aspect.figure).median;
+      const note = untrusted(v);
+      const suffix = note ? ` [${note}]` : '';
+      if (bestValue <= 0) return `${variantName(v)} ${aspect.format(value)}${suffix}`;
+      const ratio = value / bestValue;
+      return ratio < 1.05 ? `${variantName(v)} about the same${suffix}` : `${formatRatio(ratio)} ${aspect.more} for ${variantName(v)}${suffix}`;
+    });
+    const bestText = bestValue <= 0 && aspect.zero ? aspect.zero : aspect.format(bestValue);
+    const sentence = `${variantName(best)}: ${bestText}${spreadText(best, aspect.figure, aspect.format)}; ${others.join('; ')}.`;
+    return { title: aspect.title, figure: aspect.figure, best: variantName(best), sentence };
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * The report in a real browser: Debian's Chromium driven by playwright-core opens reports rendered
+ * from the hand-written fixture and from a real (tiny) benchmark run, and checks that the page works
+ * offline: no console error, no request leaving the file, every chart drawn, the verdict there.
+ * Screenshots are kept in test-artifacts/. Without Chromium the suite says it was skipped, and why.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchResults, Scenario } from '../../bench/results.ts';
+import { runBench } from '../../bench/run.ts';
+import { describeMachine } from '../../bench/machine.ts';
+import { checkTargets } from '../../bench/targets.ts';
+import { loadAssets } from '../../report/assets.ts';
+import { renderReport } from '../../report/render.ts';
+import { defaultStep, results } from '../report/fixture.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+/** A drawn chart colours far more than this many pixels; an empty canvas colours none. */
+const MIN_DRAWN_PIXELS = 500;
+
+const TINY: Scenario = {
+  name: 'tiny-report',
+  description: 'a tiny real run for the report test',
+  rounds: 2,
+  generators: 1,
+  steps: [
+    {
+      label: 'tiny real run',
+      workload: { rooms: 2, members: 3, ratePerMember: 2, bodyBytes: 64, durationMs: 1500, warmupMs: 300 },
+      variants: [
+        { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 200 },
+        { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 },
+        { id: 'websocket', transport: 'websocket' },
+        { id: 'raw-ws', transport: 'raw-ws' },
+      ],
+    },
+  ],
+};
+
+interface PageCheck {
+  readonly consoleErrors: string[];
+  readonly external: string[];
+  readonly charts: { id: string; drawn: number }[];
+  readonly verdict: string;
+}
+
+async function openReport(browser: Browser, value: BenchResults, name: string): Promise<PageCheck> {
+  const dir = mkdtempSync(join(tmpdir(), 'report-browser-'));
+  try {
+    const file = join(dir, `${name}.html`);
+    writeFileSync(file, renderReport(value, loadAssets()));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const consoleErrors: string[] = [];
+    const external: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith('file:') && !url.startsWith('data:')) external.push(url);
+    });
+    await page.goto(pathToFileURL(file).toString());
+    await page.waitForSelector('body[data-charts-ready]');
+    const charts = await page.$$eval('canvas[data-chart]', (canvases) =>
+      canvases.map((canvas) => {
+        // The project's TypeScript has no DOM library: describe the little of a canvas used here.
+        const c = canvas as unknown as {
+          id: string;
+          width: number;
+          height: number;
+          getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+        };
+        const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
+        let drawn = 0;
+        if (data) for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) drawn++;
+        return { id: c.id, drawn };
+      }),
+    );
+    const verdict = (await page.textContent('#verdict')) ?? '';
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await page.close();
+    return { consoleErrors, external, charts, verdict };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function expectWorkingPage(check: PageCheck, minCharts: number): void {
+  expect(check.consoleErrors).toEqual([]);
+  expect(check.external).toEqual([]);
+  expect(check.charts.length).toBeGreaterThanOrEqual(minCharts);
+  for (const chart of check.charts) expect(chart.drawn, `chart ${chart.id} is blank`).toBeGreaterThan(MIN_DRAWN_PIXELS);
+  expect(check.verdict).toContain('Fastest delivery (p50)');
+}
+
+if (!HAVE_CHROMIUM) console.warn(`report browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+const title = HAVE_CHROMIUM ? 'the report in Chromium' : `the report in Chromium (skipped: no browser at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
+
+describe.skipIf(!HAVE_CHROMIUM)(title, () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('renders the hand-written fixture: every chart drawn, no error, no request out', async () => {
+    const check = await openReport(browser, results([defaultStep({ wsOk: false })]), 'report-fixture');
+    expectWorkingPage(check, 5);
+    expect(check.verdict).toContain('long polling');
+  });
+
+  it('renders a real run: every chart drawn, no error, no request out', async () => {
+    const outcome = await runBench(
+      { scenario: TINY, seed: 3, pin: false, micro: { timeMs: 10 }, ceiling: { durationMs: 300, warmupMs: 100, connections: 10, rounds: 1 } },
+      () => undefined,
+    );
+    const real: BenchResults = {
+      schemaVersion: 1,
+      tool: { name: 'chat-transport-bench', version: 'test' },
+      machine: describeMachine(),
+      startedAt: new Date().toISOString(),
+      finishedAt: new Date().toISOString(),
+      status: outcome.status,
+      config: { scenario: TINY, options: {}, argv: [] },
+      steps: outcome.steps,
+      ceilings: outcome.ceilings,
+      micro: outcome.micro,
+      targets: checkTargets(outcome.steps, outcome.ceilings),
+      warnings: outcome.warnings,
+    };
+    expect(real.status).toBe('complete');
+    const check = await openReport(browser, real, 'report-real-run');
+    expectWorkingPage(check, 5);
+  }, 120_000);
+});
+
+// Say plainly, in the output, when the browser tests could not run.
+describe.runIf(!HAVE_CHROMIUM)('browser availability', () => {
+  it.skip(`report browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`, () => undefined);
+});
