@@ -6,17 +6,13 @@
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { FIGURES, type FigureKey } from '../bench/results.ts';
 import { UsageError, parseCommandLine } from '../servers/cli-options.ts';
-import { formatOptionHelp, resolveOptions, type OptionTable } from '../servers/contract/index.ts';
-import { DEFAULT_THRESHOLD, compareResults } from './compare.ts';
+import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
+import { compareResults } from './compare.ts';
+import { COMPARE_OPTIONS } from './compare-options.ts';
 import { formatComparisonMarkdown, formatComparisonText } from './compare-format.ts';
 import { readResults } from './read-results.ts';
 
-const OPTIONS = {
-  threshold: { kind: 'number', default: DEFAULT_THRESHOLD, min: 0, max: 100, doc: 'relative worsening that fails, when it also exceeds the noise (0.1 = 10%)' },
-  figures: { kind: 'list', default: [], doc: `figures to gate on (default: all): ${Object.keys(FIGURES).join(', ')}` },
-  markdown: { kind: 'string', default: '', shownDefault: '(none)', doc: 'also write the table as Markdown to this file; appended when it exists (e.g. $GITHUB_STEP_SUMMARY)' },
-  all: { kind: 'boolean', default: false, doc: 'list unchanged figures too' },
-} as const satisfies OptionTable;
+
 
 const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [options]
 
@@ -25,21 +21,21 @@ both the threshold and the noise measured across rounds; 0 otherwise; 2 when the
 compared (different scenarios or workloads) or the command line is wrong.
 
 Options:
-${formatOptionHelp(OPTIONS)}
+${formatOptionHelp(COMPARE_OPTIONS)}
   -h, --help             show this help`;
 
 function main(argv: readonly string[]): number {
   let options;
   let files: string[];
   try {
-    const parsed = parseCommandLine(OPTIONS, argv);
+    const parsed = parseCommandLine(COMPARE_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return 0;
     }
     if (parsed.positionals.length !== 2) throw new UsageError(`give a baseline and a current results file, got ${parsed.positionals.length} file(s)`);
     files = parsed.positionals;
-    options = resolveOptions(OPTIONS, parsed.values);
+    options = resolveOptions(COMPARE_OPTIONS, parsed.values);
     for (const f of options.figures) {
       if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; known: ${Object.keys(FIGURES).join(', ')}`);
     }

@@ -32,3 +32,10 @@ describe('the README', () => {
     }
   });
 });
+
+describe('the README on comparing runs', () => {
+  it('documents every bench:compare option', async () => {
+    const { COMPARE_OPTIONS } = await import('../../report/compare-options.ts');
+    for (const name of Object.keys(COMPARE_OPTIONS)) expect(readme, name).toContain(`| \`${toFlag(name)}\``);
+  });
+});
