@@ -6,13 +6,12 @@
  * It reports over IPC and never prints.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ChatMessage } from '../servers/contract/index.ts';
 import { monotonicUs } from '../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from './clients/index.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { ReceiverLedger } from './ledger.ts';
-import { makeBody, readBody } from './message-body.ts';
+import { makeBody } from './message-body.ts';
+import { Receivers } from './receivers.ts';
 import type { WireCounts } from './results.ts';
 import { OpenLoopScheduler, planSenders, realClock, seededRandom } from './schedule.ts';
 
@@ -27,9 +26,6 @@ interface Member {
   readonly index: number;
   readonly assignment: ClientAssignment;
   client: BenchClient | undefined;
-  /** Room seq ledger (chat transports) or one ledger per sender on its own sequence (raw baseline). */
-  readonly ledgers: Map<string, ReceiverLedger>;
-  windowDelivered: number;
 }
 
 function post(message: GeneratorToParent): void {
@@ -66,18 +62,20 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
 
 class Generator {
   private readonly members: Member[];
-  private readonly latency = new LatencyHistogram();
   private readonly sendLag = new LatencyHistogram();
   private readonly storedByRoom = new Map<string, number>();
-  private readonly counts = { sent: 0, stored: 0, sendFailed: 0, delivered: 0, duplicated: 0, reordered: 0 };
+  private readonly counts = { sent: 0, stored: 0, sendFailed: 0 };
+  private readonly receivers: Receivers;
   private pendingSends = 0;
-  private window: GeneratorStart | undefined;
   private scheduler: OpenLoopScheduler | undefined;
-  private readonly raw: boolean;
 
   constructor(private readonly plan: GeneratorPlan) {
-    this.raw = plan.variant.transport === 'raw-ws';
-    this.members = plan.clients.map((assignment, index) => ({ index, assignment, client: undefined, ledgers: new Map(), windowDelivered: 0 }));
+    // The raw baseline has no room seq: each sender's own sequence is checked instead.
+    this.receivers = new Receivers(plan.variant.transport === 'raw-ws');
+    this.members = plan.clients.map((assignment, index) => {
+      this.receivers.add(assignment.room);
+      return { index, assignment, client: undefined };
+    });
   }
 
   async setup(): Promise<void> {
@@ -92,7 +90,7 @@ class Generator {
         pollPhaseMs: Math.floor(random() * interval),
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
-        onMessages: (room, messages) => this.receive(member, room, messages),
+        onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
       });
       member.client = client;
       await client.connect();
@@ -102,13 +100,13 @@ class Generator {
   }
 
   run(start: GeneratorStart): void {
-    this.window = start;
+    this.receivers.setWindow(start);
     const { workload } = this.plan;
     const plans = planSenders(this.members.length, workload.ratePerMember, seededRandom(this.plan.seed + 1));
     const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     let wireAtStart: ReturnType<typeof sumCounters> | undefined;
     let cpuAtStart: NodeJS.CpuUsage | undefined;
-    const progress = setInterval(() => post({ type: 'progress', sent: this.counts.sent, delivered: this.counts.delivered }), PROGRESS_INTERVAL_MS);
+    const progress = setInterval(() => post({ type: 'progress', sent: this.counts.sent, delivered: this.receivers.counts().delivered }), PROGRESS_INTERVAL_MS);
 
     setTimeout(() => {
       wireAtStart = sumCounters(this.members);
@@ -145,9 +143,10 @@ class Generator {
           // Built after the drain: latencies and deliveries of late messages belong to the window.
           const result: GeneratorResult = {
             clients: this.members.length,
-            histogram: this.latency.encode(),
+            histogram: this.receivers.latency.encode(),
             sendLag: this.sendLag.encode(),
             ...this.counts,
+            ...this.receivers.counts(),
             wire: {
               requests: wireAtEnd.requests - from.requests,
               emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
@@ -181,15 +180,10 @@ class Generator {
     });
   }
 
-  private inWindow(meantUs: number): boolean {
-    const w = this.window;
-    return w !== undefined && meantUs >= w.windowStartUs && meantUs < w.windowEndUs;
-  }
-
   private send(sender: number, k: number, meantUs: number, nowUs: number): void {
     const member = this.members[sender];
     if (!member?.client) return;
-    const counted = this.inWindow(meantUs);
+    const counted = this.receivers.inWindow(meantUs);
     const { room, sender: from } = member.assignment;
     if (counted) {
       this.counts.sent++;
@@ -210,28 +204,6 @@ class Generator {
     );
   }
 
-  private receive(member: Member, room: string, messages: readonly ChatMessage[]): void {
-    const now = monotonicUs();
-    for (const message of messages) {
-      const stamp = readBody(message.body);
-      if (!stamp) continue;
-      // The raw baseline has no room seq: each sender's own sequence is checked instead.
-      const key = this.raw ? stamp.sender : room;
-      let ledger = member.ledgers.get(key);
-      if (!ledger) member.ledgers.set(key, (ledger = new ReceiverLedger()));
-      const receipt = ledger.receive(this.raw ? stamp.k : message.seq);
-      if (receipt === 'duplicate') {
-        this.counts.duplicated++;
-        continue;
-      }
-      if (receipt === 'reordered') this.counts.reordered++;
-      if (!this.inWindow(stamp.meantUs)) continue;
-      this.counts.delivered++;
-      member.windowDelivered++;
-      this.latency.record(now - stamp.meantUs);
-    }
-  }
-
   private async settleSends(timeoutMs: number): Promise<void> {
     const until = performance.now() + timeoutMs;
     while (this.pendingSends > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
@@ -240,8 +212,7 @@ class Generator {
   /** Waits until every member received every stored window message of its room, or the drain time ran out. */
   private async drain(stored: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
     const until = performance.now() + timeoutMs;
-    const complete = (): boolean => this.members.every((m) => m.windowDelivered >= (stored[m.assignment.room] ?? 0));
-    while (!complete() && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while (!this.receivers.complete(stored) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -113,9 +113,12 @@ export interface ServerMeasure {
   readonly rssPeakBytes: number;
   /** Median V8 heap in use over the window. */
   readonly heapUsedWindowBytes: number;
-  /** (window RSS − idle RSS) ÷ connected clients: what one held poll or socket costs. */
+  /**
+   * (RSS with every client connected − idle RSS) ÷ clients, both read after a garbage collection:
+   * what one held poll or open socket costs the server.
+   */
   readonly perClientRssBytes: number;
-  /** (window heap − idle heap) ÷ connected clients. */
+  /** The same for the V8 heap in use. */
   readonly perClientHeapBytes: number;
   /** Event-loop delay over the window, µs. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };

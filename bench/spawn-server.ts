@@ -22,8 +22,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** Every periodic sample so far. */
   readonly samples: readonly ServerSample[];
-  /** Asks for an exact reading now. */
-  mark(name: string): Promise<ServerMark>;
+  /** Asks for an exact reading now; with `gc`, after collecting garbage. */
+  mark(name: string, gc?: boolean): Promise<ServerMark>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +34,8 @@ export interface ServerProcess {
 export async function spawnServer(target: ServerTarget, flags: readonly string[] = [], options: SpawnOptions = {}): Promise<ServerProcess> {
   const args = target === 'raw-ws' || target === 'bare-fastify' ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
   const [entry, ...rest] = args;
-  const child = spawnTs(entry as string, rest, options);
+  // --expose-gc lets memory readings collect garbage first (see ServerMark.collected).
+  const child = spawnTs(entry as string, rest, { ...options, nodeFlags: ['--expose-gc', ...(options.nodeFlags ?? [])] });
   const samples: ServerSample[] = [];
   child.on('message', (report: ServerReport) => {
     if (report.type === 'sample') samples.push(report);
@@ -52,10 +53,10 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
     url: listening.url,
     pid: listening.pid,
     samples,
-    async mark(name) {
+    async mark(name, gc = false) {
       const id = `${name}#${++marks}`;
       const answer = nextMessage<ServerReport>(child, (m) => m.type === 'mark' && m.name === id, MARK_TIMEOUT_MS, `reading the ${target} server`);
-      child.send({ type: 'mark', name: id });
+      child.send({ type: 'mark', name: id, gc });
       const mark = (await answer) as ServerMark;
       return { ...mark, name };
     },

@@ -25,11 +25,13 @@ export function liveChildren(): number {
 export interface SpawnOptions {
   /** Pin the child to this CPU with taskset. */
   readonly cpu?: number;
+  /** Extra flags for node, before the entry (e.g. `--expose-gc`). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** Starts `node --import tsx <entry> ...args` with an IPC channel; stderr is kept for errors. */
 export function spawnTs(entry: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess & { stderrTail(): string } {
-  const command = [process.execPath, '--import', 'tsx', entry, ...args];
+  const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...args];
   const [file, ...argv] = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
   const child = spawn(file as string, argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
   live.add(child);

@@ -29,6 +29,8 @@ export interface TrialInputs {
   readonly idle: ServerMark;
   readonly windowStart: ServerMark;
   readonly windowEnd: ServerMark;
+  /** After the drain, clients still connected, garbage collected where the server allows. */
+  readonly memory: ServerMark;
   readonly samples: readonly ServerSample[];
   /** Monotonic µs when the schedule started (warm-up included). */
   readonly startUs: number;
@@ -58,10 +60,11 @@ function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
     cpuShare: per(cpuUs, windowEnd.tUs - windowStart.tUs),
     rssIdleBytes: idle.rss,
     rssWindowBytes: rssWindow,
-    rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, ...samples.map((s) => s.rss)),
+    rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, inputs.memory.rss, ...samples.map((s) => s.rss)),
     heapUsedWindowBytes: heapWindow,
-    perClientRssBytes: per(rssWindow - idle.rss, clients),
-    perClientHeapBytes: per(heapWindow - idle.heapUsed, clients),
+    // Both readings after a garbage collection, so that the difference is what the clients hold.
+    perClientRssBytes: per(inputs.memory.rss - idle.rss, clients),
+    perClientHeapBytes: per(inputs.memory.heapUsed - idle.heapUsed, clients),
     eventLoopDelay: { p50: windowEnd.loopDelay.p50, p99: windowEnd.loopDelay.p99, max: windowEnd.loopDelay.max },
     heldPolls: stat('heldPolls'),
     sockets: stat('sockets'),

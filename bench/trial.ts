@@ -103,7 +103,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   };
   try {
     server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
-    const idle = await until(server.mark('idle'));
+    const idle = await until(server.mark('idle', true));
     report();
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
@@ -164,6 +164,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
+    // Every delivery is in and every client still connected: what they cost, garbage collected.
+    const memory = await until(server.mark('memory', true));
     return buildTrialResult({
       round: options.round,
       position: options.position,
@@ -173,6 +175,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       idle,
       windowStart: await until(windowStart),
       windowEnd: await until(windowEnd),
+      memory,
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
       startUs,
     });

@@ -38,13 +38,18 @@ export interface ServerMark {
   readonly cpuUs: number;
   readonly rss: number;
   readonly heapUsed: number;
+  /** Garbage was collected just before this reading. */
+  readonly collected: boolean;
   readonly loopDelay: LoopDelay;
   /** The server's own counters (held polls, sockets, …). */
   readonly stats: Readonly<Record<string, number | string>>;
 }
 
-/** What the parent may send. */
-export type ParentCommand = { readonly type: 'mark'; readonly name: string } | { readonly type: 'stop' };
+/**
+ * What the parent may send. A mark with `gc` collects garbage first (when the process runs with
+ * --expose-gc), so that memory readings compare live objects, not the garbage of the moment.
+ */
+export type ParentCommand = { readonly type: 'mark'; readonly name: string; readonly gc?: boolean } | { readonly type: 'stop' };
 
 export type ServerReport = ServerSample | ServerMark | { readonly type: 'listening'; readonly url: string; readonly transport: string; readonly pid: number };
 
@@ -83,6 +88,12 @@ export function startSelfReport(options: {
       return;
     }
     if (command.type !== 'mark') return;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (command.gc && gc) {
+      // Twice: the first pass can leave objects whose finalizers free more.
+      gc();
+      gc();
+    }
     const memory = process.memoryUsage();
     // The histogram holds the time between the monitor's timer runs, so an idle loop reads as the
     // resolution itself: the delay is what exceeds it.
@@ -94,6 +105,7 @@ export function startSelfReport(options: {
       cpuUs: cpuUs(),
       rss: memory.rss,
       heapUsed: memory.heapUsed,
+      collected: command.gc === true && gc !== undefined,
       loopDelay: {
         mean: toUs(Number.isNaN(loop.mean) ? LOOP_DELAY_RESOLUTION_MS * 1e6 : loop.mean),
         p50: toUs(loop.percentile(50)),

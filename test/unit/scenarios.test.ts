@@ -45,7 +45,7 @@ describe('the named scenarios', () => {
   it('default runs short polling, long polling, WebSocket and raw ws on one workload', () => {
     const step = onlyStep(scenario('default'));
     expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'raw-ws']);
-    expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 });
+    expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 });
   });
 
   it('scale sweeps clients as rooms × members, up to 5,000', () => {

@@ -70,7 +70,7 @@ const GENERATOR_B = generator({
 });
 
 function mark(name: string, tUs: number, cpuUs: number, rss: number, heapUsed: number, stats: ServerMark['stats'] = {}): ServerMark {
-  return { type: 'mark', name, tUs, cpuUs, rss, heapUsed, loopDelay: { mean: 0, p50: 0, p99: 0, max: 0 }, stats };
+  return { type: 'mark', name, tUs, cpuUs, rss, heapUsed, collected: false, loopDelay: { mean: 0, p50: 0, p99: 0, max: 0 }, stats };
 }
 
 function sample(tUs: number, cpuUs: number, rss: number, heapUsed: number): ServerSample {
@@ -84,6 +84,8 @@ const WINDOW_END: ServerMark = {
   ...mark('window-end', 6_000_000, 1_700_000, 45_000_000, 12_000_000, { heldPolls: 6, sockets: 5, transport: 'long-polling' }),
   loopDelay: { mean: 300, p50: 250, p99: 1_800, max: 4_000 },
 };
+/** After the drain, every client still connected, garbage collected. */
+const MEMORY: ServerMark = { ...mark('memory', 6_500_000, 1_750_000, 46_000_000, 11_200_000), collected: true };
 const SAMPLES: readonly ServerSample[] = [
   sample(2_000_000, 100_000, 41_000_000, 10_500_000), // before the window
   sample(3_000_000, 200_000, 43_000_000, 11_000_000), // at the window's start: inside
@@ -103,6 +105,7 @@ function inputs(overrides: Partial<TrialInputs> = {}): TrialInputs {
     idle: IDLE,
     windowStart: WINDOW_START,
     windowEnd: WINDOW_END,
+    memory: MEMORY,
     samples: SAMPLES,
     startUs: START_US,
     ...overrides,
@@ -152,10 +155,10 @@ describe('buildTrialResult', () => {
       rssWindowBytes: 44_500_000,
       rssPeakBytes: 50_000_000,
       heapUsedWindowBytes: 11_500_000,
-      // (44.5 MB − 40 MB) ÷ 6 clients.
-      perClientRssBytes: 750_000,
-      // (11.5 MB − 10 MB) ÷ 6 clients.
-      perClientHeapBytes: 250_000,
+      // From the collected readings: (46 MB − 40 MB) ÷ 6 clients.
+      perClientRssBytes: 1_000_000,
+      // (11.2 MB − 10 MB) ÷ 6 clients.
+      perClientHeapBytes: 200_000,
       eventLoopDelay: { p50: 250, p99: 1_800, max: 4_000 },
       heldPolls: 6,
       sockets: 5,
@@ -167,15 +170,16 @@ describe('buildTrialResult', () => {
     // Samples at 3, 4 and 5 s: 43, 46 and 44 MB.
     expect(result.server.rssWindowBytes).toBe(44_000_000);
     expect(result.server.heapUsedWindowBytes).toBe(11_400_000);
-    expect(result.server.perClientRssBytes).toBe(4_000_000 / 6);
+    // The per-client cost does not depend on the samples: it comes from the memory mark.
+    expect(result.server.perClientRssBytes).toBe(1_000_000);
   });
 
   it('falls back on the window-end mark when no sample fell inside the window', () => {
     const result = buildTrialResult(inputs({ samples: [SAMPLES[0] as ServerSample] }));
     expect(result.server.rssWindowBytes).toBe(45_000_000);
     expect(result.server.heapUsedWindowBytes).toBe(12_000_000);
-    // The marks' RSS then bounds the peak: idle 40, window start 42, window end 45, sample 41 MB.
-    expect(result.server.rssPeakBytes).toBe(45_000_000);
+    // The marks' RSS then bounds the peak: idle 40, window start 42, window end 45, memory 46, sample 41 MB.
+    expect(result.server.rssPeakBytes).toBe(46_000_000);
   });
 
   it('reads missing or non-numeric server stats as 0', () => {
