@@ -208,7 +208,7 @@ export const FIGURES = {
   'server.perClientRssBytes': { label: 'server RSS per connected client', unit: 'B', better: 'lower' },
   'server.perClientHeapBytes': { label: 'server heap per connected client', unit: 'B', better: 'lower' },
   'server.eventLoopDelay.p99': { label: 'server event-loop delay p99', unit: 'µs', better: 'lower' },
-  'wire.emptyPollShare': { label: 'share of polls that came back empty', unit: '', better: 'lower' },
+  'wire.emptyPollShare': { label: 'share of requests that were empty polls', unit: '', better: 'lower' },
 } as const satisfies Record<string, { label: string; unit: string; better: 'lower' | 'higher' }>;
 
 export type FigureKey = keyof typeof FIGURES;

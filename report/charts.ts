@@ -4,7 +4,7 @@
  * where the results hold what it needs.
  */
 import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
-import { byTransport, figure, sweep, variantName } from './select.ts';
+import { TRANSPORT_NAMES, byTransport, figure, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
 export type AxisFormat = 'us' | 'bytes' | 'share' | 'ratio' | 'number' | 'seconds';
@@ -127,7 +127,7 @@ function scaleCharts(results: BenchResults): ChartSpec[] {
     transports.map((t, i) => {
       const color = COLORS[t] ?? EXTRA[i % EXTRA.length];
       return {
-        label: `${t}${suffix}`,
+        label: `${TRANSPORT_NAMES[t] ?? t}${suffix}`,
         data: steps.flatMap((s) => {
           const v = byTransport(s, t);
           return v ? [{ x: s.step.x?.value ?? 0, y: Math.max(1e-9, pick(v)) }] : [];
@@ -164,7 +164,7 @@ function scaleCharts(results: BenchResults): ChartSpec[] {
     {
       id: 'scale-memory',
       title: 'Server memory per client against clients',
-      caption: 'Server RSS in the window above its idle RSS, divided by the connected clients: what one held poll or socket costs.',
+      caption: 'Server RSS with every client connected above its RSS before any connected, both after a garbage collection, divided by the clients: what one held poll or socket costs.',
       formats: { x: 'number', y: 'bytes' },
       config: { type: 'line', data: { datasets: series((v) => figure(v, 'server.perClientRssBytes').median) }, options: { scales: { x: xAxis, y: { beginAtZero: true } } } },
     },

@@ -16,18 +16,19 @@ export interface VerdictLine {
   readonly sentence: string;
 }
 
-const ASPECTS: readonly { title: string; figure: FigureKey; format: (n: number) => string; more: string; zero: string }[] = [
-  { title: 'Fastest delivery (p50)', figure: 'latency.p50', format: formatUs, more: 'slower', zero: '' },
-  { title: 'Steadiest delivery (p99)', figure: 'latency.p99', format: formatUs, more: 'slower', zero: '' },
-  { title: 'Fewest HTTP requests per message', figure: 'perDelivered.requests', format: (n) => `${formatNumber(n)} per message`, more: 'more requests', zero: 'no HTTP request after its handshake' },
-  { title: 'Fewest bytes per message', figure: 'perDelivered.bytes', format: (n) => `${formatBytes(n)} per message`, more: 'more bytes', zero: 'no bytes' },
-  { title: 'Least server CPU per message', figure: 'perDelivered.serverCpuUs', format: (n) => `${formatUs(n)} of CPU per message`, more: 'more CPU', zero: 'no CPU' },
-  { title: 'Least server memory per client', figure: 'server.perClientRssBytes', format: (n) => `${formatBytes(n)} of RSS per client`, more: 'more memory', zero: 'no memory' },
+/** Each aspect: the figure, its bare value format (for ranges), and the words around it. */
+const ASPECTS: readonly { title: string; figure: FigureKey; value: (n: number) => string; suffix: string; more: string; zero: string }[] = [
+  { title: 'Fastest delivery (p50)', figure: 'latency.p50', value: formatUs, suffix: '', more: 'slower', zero: '' },
+  { title: 'Steadiest delivery (p99)', figure: 'latency.p99', value: formatUs, suffix: '', more: 'slower', zero: '' },
+  { title: 'Fewest HTTP requests per message', figure: 'perDelivered.requests', value: formatNumber, suffix: ' per message', more: 'more requests', zero: 'no HTTP request after its handshake' },
+  { title: 'Fewest bytes per message', figure: 'perDelivered.bytes', value: formatBytes, suffix: ' per message', more: 'more bytes', zero: 'no bytes' },
+  { title: 'Least server CPU per message', figure: 'perDelivered.serverCpuUs', value: formatUs, suffix: ' of CPU per message', more: 'more CPU', zero: 'no CPU' },
+  { title: 'Least server memory per client', figure: 'server.perClientRssBytes', value: formatBytes, suffix: ' of RSS per client', more: 'more memory', zero: 'no memory' },
 ];
 
-function spreadText(v: VariantResult, key: FigureKey, format: (n: number) => string): string {
+function spreadText(v: VariantResult, key: FigureKey, value: (n: number) => string): string {
   const s = figure(v, key);
-  return s.min === s.max ? '' : ` (rounds: ${format(s.min)} to ${format(s.max)})`;
+  return s.min === s.max ? '' : ` (rounds: ${value(s.min)} to ${value(s.max)})`;
 }
 
 /** The verdict lines of one step, over its chat transports (baselines are compared elsewhere). */
@@ -46,12 +47,12 @@ export function stepVerdict(step: StepResult): VerdictLine[] {
       const value = figure(v, aspect.figure).median;
       const note = untrusted(v);
       const suffix = note ? ` [${note}]` : '';
-      if (bestValue <= 0) return `${variantName(v)} ${aspect.format(value)}${suffix}`;
+      if (bestValue <= 0) return `${variantName(v)} ${aspect.value(value)}${aspect.suffix}${suffix}`;
       const ratio = value / bestValue;
       return ratio < 1.05 ? `${variantName(v)} about the same${suffix}` : `${formatRatio(ratio)} ${aspect.more} for ${variantName(v)}${suffix}`;
     });
-    const bestText = bestValue <= 0 && aspect.zero ? aspect.zero : aspect.format(bestValue);
-    const sentence = `${variantName(best)}: ${bestText}${spreadText(best, aspect.figure, aspect.format)}; ${others.join('; ')}.`;
+    const bestText = bestValue <= 0 && aspect.zero ? aspect.zero : `${aspect.value(bestValue)}${aspect.suffix}`;
+    const sentence = `${variantName(best)}: ${bestText}${spreadText(best, aspect.figure, aspect.value)}; ${others.join('; ')}.`;
     return { title: aspect.title, figure: aspect.figure, best: variantName(best), sentence };
   });
 }
