@@ -114,11 +114,16 @@ export interface ServerMeasure {
   /** Median V8 heap in use over the window. */
   readonly heapUsedWindowBytes: number;
   /**
-   * (RSS with every client connected − idle RSS) ÷ clients, both read after a garbage collection:
-   * what one held poll or open socket costs the server.
+   * (RSS with every client connected − RSS before any connected) ÷ clients, both read after a
+   * garbage collection: what one held poll or open socket costs in RSS. It includes the server's own
+   * growth since start (compiled code, a grown heap), so it means something only with many clients
+   * (a thousand or more); with a hundred it swings by ±100 KB.
    */
   readonly perClientRssBytes: number;
-  /** The same for the V8 heap in use. */
+  /**
+   * (V8 heap in use with every client connected − after they all disconnected) ÷ clients, both read
+   * at the end after a garbage collection: exactly the JavaScript objects one client holds.
+   */
   readonly perClientHeapBytes: number;
   /** Event-loop delay over the window, µs. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };

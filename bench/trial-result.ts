@@ -31,6 +31,8 @@ export interface TrialInputs {
   readonly windowEnd: ServerMark;
   /** After the drain, clients still connected, garbage collected where the server allows. */
   readonly memory: ServerMark;
+  /** After every client disconnected, garbage collected where the server allows. */
+  readonly released: ServerMark;
   readonly samples: readonly ServerSample[];
   /** Monotonic µs when the schedule started (warm-up included). */
   readonly startUs: number;
@@ -62,9 +64,12 @@ function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
     rssWindowBytes: rssWindow,
     rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, inputs.memory.rss, ...samples.map((s) => s.rss)),
     heapUsedWindowBytes: heapWindow,
-    // Both readings after a garbage collection, so that the difference is what the clients hold.
+    // RSS: growth since start, both readings collected. The allocator keeps freed pages, so a
+    // reading after the clients leave would undercount; growth since start overcounts a little
+    // (compiled code, a grown heap), which many clients make small.
     perClientRssBytes: per(inputs.memory.rss - idle.rss, clients),
-    perClientHeapBytes: per(inputs.memory.heapUsed - idle.heapUsed, clients),
+    // Heap: with and without the clients at the end, both collected: exactly what they hold.
+    perClientHeapBytes: per(inputs.memory.heapUsed - inputs.released.heapUsed, clients),
     eventLoopDelay: { p50: windowEnd.loopDelay.p50, p99: windowEnd.loopDelay.p99, max: windowEnd.loopDelay.max },
     heldPolls: stat('heldPolls'),
     sockets: stat('sockets'),

@@ -24,6 +24,10 @@ const RESULT_MARGIN_MS = 30_000;
 const CONNECT_CONCURRENCY = 100;
 /** How long a generator gets to close its clients before it is killed. */
 const GENERATOR_STOP_GRACE_MS = 10_000;
+/** Longest wait for the server to see every client's connection close. */
+const RELEASE_TIMEOUT_MS = 10_000;
+/** How often the server is asked whether every connection has closed. */
+const RELEASE_POLL_MS = 50;
 
 export interface TrialProgress {
   readonly phase: 'setup' | 'warm-up' | 'window' | 'drain';
@@ -166,6 +170,10 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const generators: GeneratorResult[] = results.map((r) => r.result);
     // Every delivery is in and every client still connected: what they cost, garbage collected.
     const memory = await until(server.mark('memory', true));
+    // Then the same reading once every client has gone: the difference is the connections alone,
+    // measured at the same point of the server's life (its code compiled, its heap grown alike).
+    await Promise.all(children.map((child) => stopGenerator(child)));
+    const released = await until(releasedMark(server));
     return buildTrialResult({
       round: options.round,
       position: options.position,
@@ -176,16 +184,28 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       windowStart: await until(windowStart),
       windowEnd: await until(windowEnd),
       memory,
+      released,
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
       startUs,
     });
   } finally {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.connected) child.send({ type: 'exit' } satisfies ParentToGenerator, () => undefined);
-        await stopChild(child, GENERATOR_STOP_GRACE_MS);
-      }),
-    );
+    await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
   }
+}
+
+async function stopGenerator(child: ReturnType<typeof spawnTs>): Promise<void> {
+  if (child.connected) child.send({ type: 'exit' } satisfies ParentToGenerator, () => undefined);
+  await stopChild(child, GENERATOR_STOP_GRACE_MS);
+}
+
+/** Waits until the server has no open connection (bounded), then reads it after a collection. */
+async function releasedMark(server: ServerProcess): Promise<ServerMark> {
+  const until = performance.now() + RELEASE_TIMEOUT_MS;
+  for (;;) {
+    const probe = await server.mark('release-probe');
+    if (probe.stats.connections === 0 || performance.now() > until) break;
+    await new Promise((resolve) => setTimeout(resolve, RELEASE_POLL_MS));
+  }
+  return server.mark('released', true);
 }

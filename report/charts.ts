@@ -164,7 +164,7 @@ function scaleCharts(results: BenchResults): ChartSpec[] {
     {
       id: 'scale-memory',
       title: 'Server memory per client against clients',
-      caption: 'Server RSS with every client connected above its RSS before any connected, both after a garbage collection, divided by the clients: what one held poll or socket costs.',
+      caption: 'Server RSS with every client connected above its RSS before any connected, both after a garbage collection, divided by the clients: what one held poll or socket costs. With few clients this is mostly noise; it settles as clients grow.',
       formats: { x: 'number', y: 'bytes' },
       config: { type: 'line', data: { datasets: series((v) => figure(v, 'server.perClientRssBytes').median) }, options: { scales: { x: xAxis, y: { beginAtZero: true } } } },
     },

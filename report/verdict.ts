@@ -23,7 +23,8 @@ const ASPECTS: readonly { title: string; figure: FigureKey; value: (n: number) =
   { title: 'Fewest HTTP requests per message', figure: 'perDelivered.requests', value: formatNumber, suffix: ' per message', more: 'more requests', zero: 'no HTTP request after its handshake' },
   { title: 'Fewest bytes per message', figure: 'perDelivered.bytes', value: formatBytes, suffix: ' per message', more: 'more bytes', zero: 'no bytes' },
   { title: 'Least server CPU per message', figure: 'perDelivered.serverCpuUs', value: formatUs, suffix: ' of CPU per message', more: 'more CPU', zero: 'no CPU' },
-  { title: 'Least server memory per client', figure: 'server.perClientRssBytes', value: formatBytes, suffix: ' of RSS per client', more: 'more memory', zero: 'no memory' },
+  // Heap, not RSS: it is exact at any number of clients (see ServerMeasure.perClientRssBytes).
+  { title: 'Least server memory per client (heap)', figure: 'server.perClientHeapBytes', value: formatBytes, suffix: ' of V8 heap per client', more: 'more heap', zero: 'no heap' },
 ];
 
 function spreadText(v: VariantResult, key: FigureKey, value: (n: number) => string): string {

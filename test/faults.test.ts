@@ -43,6 +43,9 @@ describe('long polling', () => {
     expect(posted.status).toBe(201);
     expect(new Set(await Promise.all(settled))).toEqual(new Set(['aborted']));
     agent.destroy();
+    // The server counts its open TCP connections: the aborted ones are gone; what is left is at
+    // most the keep-alive connection this test's own fetch calls use.
+    await waitFor(() => expect(server.stats().connections).toBeLessThanOrEqual(1));
   });
 
   it('answers held polls with SHUTTING_DOWN and closes without waiting for their hold', async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { countConnections } from '../../servers/common/chat-server.ts';
 
 /** Path prefix of the raw broadcast server: a client joins room R at `/raw/R`. */
 export const RAW_WS_PREFIX = '/raw/';
@@ -8,7 +9,7 @@ export const RAW_WS_PREFIX = '/raw/';
 export interface RawWsServer {
   listen(): Promise<string>;
   close(): Promise<void>;
-  stats(): { readonly sockets: number; readonly rooms: number };
+  stats(): { readonly sockets: number; readonly rooms: number; readonly connections: number };
 }
 
 /**
@@ -25,6 +26,7 @@ export function createRawWsServer(options: { readonly host?: string; readonly po
     response.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
     response.end(ok ? '{"status":"ok","transport":"raw-ws"}' : '{"error":{"code":"NOT_FOUND","message":"raw-ws serves /healthz and /raw/:room"}}');
   });
+  const connections = countConnections(http);
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 64 * 1024 });
   wss.on('connection', (ws, request) => {
     const url = request.url ?? '';
@@ -64,6 +66,6 @@ export function createRawWsServer(options: { readonly host?: string; readonly po
       http.closeAllConnections();
       await closed;
     },
-    stats: () => ({ sockets, rooms: rooms.size }),
+    stats: () => ({ sockets, rooms: rooms.size, connections: connections() }),
   };
 }

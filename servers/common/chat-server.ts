@@ -11,6 +11,8 @@ export interface ServerStats {
   readonly heldPolls: number;
   /** Held polls whose client went away before an answer. */
   readonly abortedPolls: number;
+  /** Open TCP connections of any kind (HTTP keep-alive, held polls, WebSocket). */
+  readonly connections: number;
   /** Open WebSocket connections. */
   readonly sockets: number;
   /** WebSocket room subscriptions over all connections. */
@@ -44,6 +46,16 @@ export const EMPTY_STATS = {
   slowConsumerCloses: 0,
   heartbeatDrops: 0,
 } as const;
+
+/** Counts the open TCP connections of a server; returns the reader. */
+export function countConnections(server: import('node:net').Server): () => number {
+  let open = 0;
+  server.on('connection', (socket: import('node:net').Socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
+  return () => open;
+}
 
 /** `http://127.0.0.1:1234`, with IPv6 hosts in brackets. */
 export function baseUrl(host: string, port: number): string {

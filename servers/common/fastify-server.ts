@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions, Transport } from '../contract/index.ts';
-import { baseUrl, type ChatServer, type ServerStats } from './chat-server.ts';
+import { baseUrl, countConnections, type ChatServer, type ServerStats } from './chat-server.ts';
 import type { RoomLog } from './room-log.ts';
 
 /** Wraps a built fastify app as a `ChatServer`. */
@@ -9,9 +9,10 @@ export function fastifyChatServer(
   options: ServerOptions,
   log: RoomLog,
   app: FastifyInstance,
-  stats: () => Omit<ServerStats, 'transport' | 'rooms' | 'listeners'>,
+  stats: () => Omit<ServerStats, 'transport' | 'rooms' | 'listeners' | 'connections'>,
 ): ChatServer {
   let closed: Promise<void> | undefined;
+  const connections = countConnections(app.server);
   return {
     transport,
     options,
@@ -27,7 +28,7 @@ export function fastifyChatServer(
       return closed;
     },
     stats() {
-      return { transport, rooms: log.size, listeners: log.listenerCount(), ...stats() };
+      return { transport, rooms: log.size, listeners: log.listenerCount(), connections: connections(), ...stats() };
     },
   };
 }

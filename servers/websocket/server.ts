@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
-import { baseUrl, type ChatServer } from '../common/chat-server.ts';
+import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import { RoomLog } from '../common/room-log.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
@@ -62,6 +62,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     if (path === WS_PATH) return refuse(new ChatError('BAD_REQUEST', `${WS_PATH} takes a WebSocket handshake (Upgrade: websocket)`));
     return refuse(new ChatError('NOT_FOUND', `no route ${request.method ?? ''} ${path ?? ''}; routes are GET ${HEALTH_PATH} and ${WS_PATH}`));
   });
+  const tcpConnections = countConnections(http);
   http.headersTimeout = options.headersTimeoutMs;
   http.requestTimeout = options.requestTimeoutMs;
   http.keepAliveTimeout = options.keepAliveTimeoutMs;
@@ -106,6 +107,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         listeners: roomLog.listenerCount(),
         heldPolls: 0,
         abortedPolls: 0,
+        connections: tcpConnections(),
         sockets: connections.size,
         subscriptions: fanout.size,
         slowConsumerCloses: counters.slowConsumerCloses,

@@ -73,10 +73,10 @@ export function defaultStep(options: { wsOk?: boolean } = {}): StepResult {
   return {
     step: { label: '10 rooms × 10 members, 1 msg/s each', workload: WORKLOAD, variants: [SHORT, LONG, WS, RAW] },
     variants: [
-      variant(SHORT, { 'latency.p50': 500_000, 'latency.p99': 990_000, 'latency.mean': 500_000, 'perDelivered.requests': 0.2, 'perDelivered.bytes': 440, 'perDelivered.serverCpuUs': 90, 'server.perClientRssBytes': 12_000, 'wire.emptyPollShare': 0.1, 'server.cpuShare': 0.08 }, [400_000, 500_000, 600_000]),
-      variant(LONG, { 'latency.p50': 1200, 'latency.p99': 6000, 'latency.mean': 1500, 'perDelivered.requests': 1.1, 'perDelivered.bytes': 750, 'perDelivered.serverCpuUs': 110, 'server.perClientRssBytes': 36_000, 'server.cpuShare': 0.1 }, [1000, 1200, 6000]),
-      variant(WS, { 'latency.p50': { median: 800, min: 700, max: 900 }, 'latency.p99': 3000, 'latency.mean': 900, 'perDelivered.requests': 0, 'perDelivered.bytes': 465, 'perDelivered.serverCpuUs': 60, 'server.perClientRssBytes': 10_000, 'server.cpuShare': 0.05 }, [700, 800, 3000], { ok: options.wsOk ?? true }),
-      variant(RAW, { 'latency.p50': 640, 'latency.p99': 2500, 'perDelivered.requests': 0, 'perDelivered.bytes': 290, 'perDelivered.serverCpuUs': 40, 'server.perClientRssBytes': 5000 }, [600, 640, 2500]),
+      variant(SHORT, { 'latency.p50': 500_000, 'latency.p99': 990_000, 'latency.mean': 500_000, 'perDelivered.requests': 0.2, 'perDelivered.bytes': 440, 'perDelivered.serverCpuUs': 90, 'server.perClientRssBytes': 12_000, 'server.perClientHeapBytes': 3000, 'wire.emptyPollShare': 0.1, 'server.cpuShare': 0.08 }, [400_000, 500_000, 600_000]),
+      variant(LONG, { 'latency.p50': 1200, 'latency.p99': 6000, 'latency.mean': 1500, 'perDelivered.requests': 1.1, 'perDelivered.bytes': 750, 'perDelivered.serverCpuUs': 110, 'server.perClientRssBytes': 36_000, 'server.perClientHeapBytes': 8000, 'server.cpuShare': 0.1 }, [1000, 1200, 6000]),
+      variant(WS, { 'latency.p50': { median: 800, min: 700, max: 900 }, 'latency.p99': 3000, 'latency.mean': 900, 'perDelivered.requests': 0, 'perDelivered.bytes': 465, 'perDelivered.serverCpuUs': 60, 'server.perClientRssBytes': 10_000, 'server.perClientHeapBytes': 4000, 'server.cpuShare': 0.05 }, [700, 800, 3000], { ok: options.wsOk ?? true }),
+      variant(RAW, { 'latency.p50': 640, 'latency.p99': 2500, 'perDelivered.requests': 0, 'perDelivered.bytes': 290, 'perDelivered.serverCpuUs': 40, 'server.perClientRssBytes': 5000, 'server.perClientHeapBytes': 1500 }, [600, 640, 2500]),
     ],
   };
 }

@@ -19,7 +19,9 @@ describe('the verdict', () => {
       'WebSocket: no HTTP request after its handshake; short polling (every 1 s) 0.20 per message; long polling 1.10 per message.',
     );
     expect(by['Fewest bytes per message']?.best).toBe('short polling (every 1 s)');
-    expect(by['Least server memory per client']?.sentence).toBe('WebSocket: 9.8 KB of RSS per client; 1.20× more memory for short polling (every 1 s); 3.6× more memory for long polling.');
+    expect(by['Least server memory per client (heap)']?.sentence).toBe(
+      'short polling (every 1 s): 2.9 KB of V8 heap per client; 2.7× more heap for long polling; 1.33× more heap for WebSocket.',
+    );
   });
 
   it('never names a transport that lost messages as the best, and marks it', () => {
@@ -42,8 +44,9 @@ describe('the claims check', () => {
     expect(claims['Polling adds latency']?.evidence[0]).toBe(
       'Short polling every 1.00 s: p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
     );
-    // 36 KB per held poll lies between the cheap and costly thresholds.
-    expect(claims['Many held connections are costly']?.verdict).toBe('qualified');
+    // 100 clients are too few for RSS per client: the heap is judged, 7.8 KB per held poll is cheap.
+    expect(claims['Many held connections are costly']?.verdict).toBe('refuted');
+    expect(claims['Many held connections are costly']?.evidence.at(-1)).toContain('With fewer than 1,000 clients the RSS per client is noise');
     expect(claims['Every HTTP request pays a TCP handshake']?.verdict).toBe('refuted');
     expect(claims['WebSockets scale worse']?.verdict).toBe('not measured');
   });

@@ -86,6 +86,8 @@ const WINDOW_END: ServerMark = {
 };
 /** After the drain, every client still connected, garbage collected. */
 const MEMORY: ServerMark = { ...mark('memory', 6_500_000, 1_750_000, 46_000_000, 11_200_000), collected: true };
+/** Then once every client disconnected, garbage collected: the idle figures are not used for this. */
+const RELEASED: ServerMark = { ...mark('released', 7_500_000, 1_800_000, 45_500_000, 10_100_000), collected: true };
 const SAMPLES: readonly ServerSample[] = [
   sample(2_000_000, 100_000, 41_000_000, 10_500_000), // before the window
   sample(3_000_000, 200_000, 43_000_000, 11_000_000), // at the window's start: inside
@@ -106,6 +108,7 @@ function inputs(overrides: Partial<TrialInputs> = {}): TrialInputs {
     windowStart: WINDOW_START,
     windowEnd: WINDOW_END,
     memory: MEMORY,
+    released: RELEASED,
     samples: SAMPLES,
     startUs: START_US,
     ...overrides,
@@ -155,10 +158,10 @@ describe('buildTrialResult', () => {
       rssWindowBytes: 44_500_000,
       rssPeakBytes: 50_000_000,
       heapUsedWindowBytes: 11_500_000,
-      // From the collected readings: (46 MB − 40 MB) ÷ 6 clients.
+      // RSS: the collected reading with the clients over the idle one: (46 MB − 40 MB) ÷ 6 clients.
       perClientRssBytes: 1_000_000,
-      // (11.2 MB − 10 MB) ÷ 6 clients.
-      perClientHeapBytes: 200_000,
+      // Heap: with and without the clients at the end: (11.2 MB − 10.1 MB) ÷ 6 clients.
+      perClientHeapBytes: 1_100_000 / 6,
       eventLoopDelay: { p50: 250, p99: 1_800, max: 4_000 },
       heldPolls: 6,
       sockets: 5,
