@@ -126,6 +126,8 @@ describe('a tiny real benchmark of all three transports', () => {
 });
 
 const CLI = new URL('../../bench/cli.ts', import.meta.url).pathname;
+/** --pin needs taskset (util-linux); without it the test says it was skipped. */
+const HAVE_TASKSET = ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p));
 
 /** The bench command in its own process group, so that everything it started can be found. */
 function bench(args: readonly string[]): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {
@@ -216,6 +218,16 @@ describe('npm run bench, the command', () => {
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     expect(results.status).toBe('interrupted');
     expect(results.steps[0]?.variants[0]?.trials.length).toBeGreaterThanOrEqual(1);
+    await expectGroupGone(child.pid!);
+  }, 60_000);
+
+  it.skipIf(!HAVE_TASKSET)('runs with --pin: servers and generators started under taskset', async () => {
+    const out = join(dir, 'pinned.json');
+    const { child, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--pin', '--out', out]);
+    expect(await exitOf(child), stderr()).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.config.options.pin).toBe(true);
+    expect(results.steps[0]?.variants[0]?.summary.ok).toBe(true);
     await expectGroupGone(child.pid!);
   }, 60_000);
 
