@@ -12,7 +12,7 @@ export function formatSummary(results: BenchResults): string {
       lines.push(
         `  ${v.variant.id.padEnd(30)} p50 ${formatUs(f['latency.p50'].median).padStart(8)}  p99 ${formatUs(f['latency.p99'].median).padStart(8)}  ` +
           `${formatNumber(f['perDelivered.requests'].median).padStart(6)} req/msg  ${formatBytes(f['perDelivered.bytes'].median).padStart(8)}/msg  ` +
-          `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  ${formatBytes(f['server.perClientRssBytes'].median).padStart(8)}/client  ${flags}`,
+          `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  heap ${formatBytes(f['server.perClientHeapBytes'].median).padStart(8)}/client  ${flags}`,
       );
     }
   }
