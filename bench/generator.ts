@@ -68,8 +68,12 @@ class Generator {
   private readonly receivers: Receivers;
   private pendingSends = 0;
   private scheduler: OpenLoopScheduler | undefined;
+  /** Stored window messages per room over all generators: the parent's answer to `window-end`. */
+  private readonly expected: Promise<Readonly<Record<string, number>>>;
+  private resolveExpected: (stored: Readonly<Record<string, number>>) => void = () => undefined;
 
   constructor(private readonly plan: GeneratorPlan) {
+    this.expected = new Promise((resolve) => (this.resolveExpected = resolve));
     // The raw baseline has no room seq: each sender's own sequence is checked instead.
     this.receivers = new Receivers(plan.variant.transport === 'raw-ws');
     this.members = plan.clients.map((assignment, index) => {
@@ -138,40 +142,37 @@ class Generator {
       await this.settleSends(start.drainMs);
       post({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom) });
       const from = wireAtStart ?? wireAtEnd;
-      this.finish = (stored) => {
-        void this.drain(stored, start.drainMs).then(() => {
-          // Built after the drain: latencies and deliveries of late messages belong to the window.
-          const result: GeneratorResult = {
-            clients: this.members.length,
-            histogram: this.receivers.latency.encode(),
-            sendLag: this.sendLag.encode(),
-            ...this.counts,
-            ...this.receivers.counts(),
-            wire: {
-              requests: wireAtEnd.requests - from.requests,
-              emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
-              connections: wireAtEnd.connections - from.connections,
-              bytesWritten: wireAtEnd.bytesWritten - from.bytesWritten,
-              bytesRead: wireAtEnd.bytesRead - from.bytesRead,
-            },
-            events: {
-              reconnects: wireAtEnd.reconnects - from.reconnects,
-              cursorExpired: wireAtEnd.cursorExpired - from.cursorExpired,
-              errors: wireAtEnd.errors - from.errors,
-            },
-            cpuShare: (cpu.user + cpu.system) / windowUs,
-            eventLoopDelayP99: loopP99,
-          };
-          post({ type: 'result', result });
-        });
+      await this.drain(await this.expected, start.drainMs);
+      // Built after the drain: latencies and deliveries of late messages belong to the window.
+      const result: GeneratorResult = {
+        clients: this.members.length,
+        histogram: this.receivers.latency.encode(),
+        sendLag: this.sendLag.encode(),
+        ...this.counts,
+        ...this.receivers.counts(),
+        wire: {
+          requests: wireAtEnd.requests - from.requests,
+          emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
+          connections: wireAtEnd.connections - from.connections,
+          bytesWritten: wireAtEnd.bytesWritten - from.bytesWritten,
+          bytesRead: wireAtEnd.bytesRead - from.bytesRead,
+        },
+        events: {
+          reconnects: wireAtEnd.reconnects - from.reconnects,
+          cursorExpired: wireAtEnd.cursorExpired - from.cursorExpired,
+          errors: wireAtEnd.errors - from.errors,
+        },
+        cpuShare: (cpu.user + cpu.system) / windowUs,
+        eventLoopDelayP99: loopP99,
       };
-      if (this.expected) this.finish(this.expected);
+      post({ type: 'result', result });
     });
   }
 
-  /** Set once the window ended: answers the parent's `expect`. */
-  finish: ((stored: Readonly<Record<string, number>>) => void) | undefined;
-  expected: Readonly<Record<string, number>> | undefined;
+  /** The parent's answer to `window-end`: how many window messages each room stored. */
+  expect(stored: Readonly<Record<string, number>>): void {
+    this.resolveExpected(stored);
+  }
 
   async close(): Promise<void> {
     this.scheduler?.stop();
@@ -228,9 +229,7 @@ async function onCommand(command: ParentToGenerator): Promise<void> {
       generator?.run(command);
       return;
     case 'expect':
-      if (!generator) return;
-      generator.expected = command.stored;
-      generator.finish?.(command.stored);
+      generator?.expect(command.stored);
       return;
     case 'exit':
       await generator?.close();

@@ -1,4 +1,4 @@
-import { messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type Transport } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type Transport } from '../../servers/contract/index.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -112,7 +112,7 @@ export class PollingClient implements ChatClient {
       state.cursor = body.cursor;
       if (body.messages.length === 0) this.http.counters.emptyPolls++;
       else this.deliver(state.room, body.messages);
-      const full = this.options.limit !== undefined && body.messages.length >= this.options.limit;
+      const full = body.messages.length >= (this.options.limit ?? SERVER_OPTIONS.pageSize.default);
       // A full page means more is waiting: ask again at once. Otherwise keep the fixed rate.
       this.schedule(state, full ? 0 : this.policy.intervalMs - (performance.now() - started));
     } catch (error) {
