@@ -1,4 +1,5 @@
 /** Human formatting of figures: pure, shared by the progress display and the report. */
+import { FIGURES, type FigureKey } from './results.ts';
 
 /** Three significant figures, as a string that never rounds up into the next unit unnoticed. */
 function threeFigures(value: number): string {
@@ -48,4 +49,19 @@ export function formatRatio(ratio: number): string {
   if (!Number.isFinite(ratio)) return '–';
   if (Number(ratio.toFixed(1)) >= 10) return `${Math.round(ratio)}×`;
   return `${Number(ratio.toFixed(2)) >= 2 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
+}
+
+/** A figure of the results catalogue, formatted by its unit (µs, bytes, shares, plain numbers). */
+export function formatFigure(key: FigureKey, n: number): string {
+  switch (FIGURES[key].unit) {
+    case 'µs':
+      return formatUs(n);
+    case 'B':
+      return formatBytes(n);
+    case 'core':
+    case '':
+      return formatShare(n);
+    default:
+      return formatNumber(n);
+  }
 }

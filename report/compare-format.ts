@@ -1,14 +1,11 @@
 /** The comparison as a terminal table and as Markdown (for a CI job summary). */
-import { FIGURES } from '../bench/results.ts';
-import { formatBytes, formatNumber, formatShare, formatUs } from '../bench/format.ts';
+import { formatFigure } from '../bench/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
 
 function value(row: CompareRow, which: 'baseline' | 'current'): string {
   const s = row[which];
   if (!s || row.figure === 'delivery') return '–';
-  const unit = FIGURES[row.figure].unit;
-  const f = unit === 'µs' ? formatUs : unit === 'B' ? formatBytes : unit === 'core' || unit === '' ? formatShare : formatNumber;
-  return f(s.median);
+  return formatFigure(row.figure, s.median);
 }
 
 function change(row: CompareRow): string {

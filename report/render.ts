@@ -4,7 +4,7 @@
  * text from the results is escaped.
  */
 import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult } from '../bench/results.ts';
-import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import { formatBytes, formatFigure, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';
 import { untrusted, variantName } from './select.ts';
@@ -22,18 +22,6 @@ export function escapeHtml(text: string): string {
 /** JSON that is safe inside a `<script>` element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-const FORMATTERS: Readonly<Record<string, (n: number) => string>> = {
-  'µs': formatUs,
-  B: formatBytes,
-  core: formatShare,
-  '': formatShare,
-};
-
-function formatFigure(key: FigureKey, n: number): string {
-  const f = FORMATTERS[FIGURES[key].unit];
-  return f ? f(n) : formatNumber(n);
 }
 
 function spreadCell(key: FigureKey, s: Spread): string {

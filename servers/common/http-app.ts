@@ -55,7 +55,7 @@ function isJson(contentType: string | undefined): boolean {
 /** Maps any error fastify or a handler raised to a contract error. */
 function toChatError(error: unknown): ChatError {
   if (error instanceof ChatError) return error;
-  const e = error as { statusCode?: unknown; message?: unknown; code?: unknown };
+  const e = error as { statusCode?: unknown; message?: unknown };
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   const message = typeof e.message === 'string' ? e.message : 'unexpected error';
   switch (status) {
