@@ -1,5 +1,5 @@
 /**
- * Aggregation over rounds (METHOD.md, "Warm-up, rounds, rotation"): the order of the variants
+ * Aggregation over rounds (bench/METHOD.md, "Warm-up, rounds, rotation"): the order of the variants
  * rotates each round, and a variant's figures are reported as the median and spread across its
  * rounds. Latency is the exception: the rounds' histograms are added, never their percentiles
  * averaged.

@@ -3,7 +3,7 @@ import { checkOption, type IntOptionSpec } from '../servers/contract/index.ts';
 import type { CeilingResult } from './results.ts';
 
 /**
- * The requests-per-second ceiling of one route (METHOD.md, "Baselines and anchors"), measured
+ * The requests-per-second ceiling of one route (bench/METHOD.md, "Baselines and anchors"), measured
  * with autocannon: a closed loop (each connection sends its next request when the answer to the
  * last one is in), keep-alive, no pipelining. autocannon's fixed-rate mode is not used: its
  * latency correction assumes a 1 ms interval whatever the rate. Its latency is a request's round

@@ -1,5 +1,5 @@
 /**
- * Delivery latency as an HDR histogram of integer microseconds (METHOD.md, "What is measured"):
+ * Delivery latency as an HDR histogram of integer microseconds (bench/METHOD.md, "What is measured"):
  * 3 significant digits, from 1 µs to one hour. Histograms from several processes or rounds are
  * merged by adding their counts, never by averaging their percentiles.
  */

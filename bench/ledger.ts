@@ -1,5 +1,5 @@
 /**
- * Sequence accounting of one receiver in one room (METHOD.md, "Correctness"): the server numbers
+ * Sequence accounting of one receiver in one room (bench/METHOD.md, "What is measured"): the server numbers
  * each room's messages without gaps, so a gap is a lost message, a repeat a duplicate and a step
  * back a reorder.
  */

@@ -1,5 +1,5 @@
 /**
- * The open-loop send schedule (METHOD.md, "Open loop"): every sender sends on its own fixed
+ * The open-loop send schedule (bench/METHOD.md, "Open loop"): every sender sends on its own fixed
  * schedule whether or not earlier messages came back, and each send carries the time it was
  * *meant* to leave. A late send is sent late, never skipped nor re-timed, so latency counted from
  * the schedule shows a generator or server that fell behind (no coordinated omission).

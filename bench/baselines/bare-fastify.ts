@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { HEALTH_PATH, MESSAGES_ROUTE, SERVER_OPTIONS, checkOption } from '../../servers/contract/index.ts';
 
 /**
- * The "bare fastify route" baseline (METHOD.md, "Baselines and anchors"): the smallest fastify app
+ * The "bare fastify route" baseline (bench/METHOD.md, "Baselines and anchors"): the smallest fastify app
  * that answers the polling routes with the same shapes as the chat servers and no logic, so that
  * the chat servers' own cost shows as a ratio to it. It shares the chat app's fastify options
  * where they affect speed (no logger, the same keep-alive timeout) and nothing else: no room log,

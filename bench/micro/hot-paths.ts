@@ -14,7 +14,7 @@ import { Room } from '../../servers/common/room-log.ts';
 import type { MicroResult } from '../results.ts';
 
 /**
- * The per-message hot paths (METHOD.md, "Baselines and anchors"), measured with tinybench so that
+ * The per-message hot paths (bench/METHOD.md, "Baselines and anchors"), measured with tinybench so that
  * a regression there shows before a full run. Every task is one call of one hot path, on the
  * server's default limits, with a 256-byte message body.
  */
