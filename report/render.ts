@@ -198,7 +198,7 @@ const INIT = `
 (function () {
   var specs = JSON.parse(document.getElementById('chart-specs').textContent);
   function us(v) { if (v < 1000) return Math.round(v) + ' µs'; if (v < 1e6) return +(v / 1000).toPrecision(3) + ' ms'; return +(v / 1e6).toPrecision(3) + ' s'; }
-  function bytes(v) { if (Math.abs(v) < 1024) return Math.round(v) + ' B'; if (Math.abs(v) < 1048576) return +(v / 1024).toPrecision(3) + ' KB'; return +(v / 1048576).toPrecision(3) + ' MB'; }
+  function bytes(v) { if (Math.abs(v) < 1024) return Math.round(v) + ' B'; if (Math.abs(v) < 1048576) return +(v / 1024).toPrecision(3) + ' KiB'; return +(v / 1048576).toPrecision(3) + ' MiB'; }
   var formats = { us: us, bytes: bytes, share: function (v) { return +(v * 100).toPrecision(3) + '%'; }, ratio: function (v) { return +v.toPrecision(3) + '×'; }, number: function (v) { return +v.toPrecision(4) + ''; }, seconds: function (v) { return v + ' s'; } };
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;

@@ -20,7 +20,7 @@ describe('the verdict', () => {
     );
     expect(by['Fewest bytes per message']?.best).toBe('short polling (every 1 s)');
     expect(by['Least server memory per client (heap)']?.sentence).toBe(
-      'short polling (every 1 s): 2.9 KB of V8 heap per client; 2.7× more heap for long polling; 1.33× more heap for WebSocket.',
+      'short polling (every 1 s): 2.93 KiB of V8 heap per client; 2.7× more heap for long polling; 1.33× more heap for WebSocket.',
     );
   });
 
@@ -44,7 +44,7 @@ describe('the claims check', () => {
     expect(claims['Polling adds latency']?.evidence[0]).toBe(
       'Short polling every 1.00 s: p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
     );
-    // 100 clients are too few for RSS per client: the heap is judged, 7.8 KB per held poll is cheap.
+    // 100 clients are too few for RSS per client: the heap is judged, 7.81 KiB per held poll is cheap.
     expect(claims['Many held connections are costly']?.verdict).toBe('refuted');
     expect(claims['Many held connections are costly']?.evidence.at(-1)).toContain('With fewer than 1,000 clients the RSS per client is noise');
     expect(claims['Every HTTP request pays a TCP handshake']?.verdict).toBe('refuted');

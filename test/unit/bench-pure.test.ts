@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
+import { formatBytes, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
 import type { ClientAssignment } from '../../bench/ipc.ts';
 import { makeBody, readBody } from '../../bench/message-body.ts';
 import type { Workload } from '../../bench/results.ts';
@@ -151,6 +151,16 @@ describe('formatUs', () => {
     expect(formatUs(2_345_000)).toBe('2.35 s');
   });
 
+  it('writes ns below 1 µs, so a sub-µs hot path is never "0 µs"', () => {
+    expect(formatUs(0.468)).toBe('468 ns');
+    expect(formatUs(0.9996)).toBe('1.00 µs');
+    expect(formatUs(5.4)).toBe('5.40 µs');
+    expect(formatUs(-1.5)).toBe('-1.50 µs');
+    expect(formatNs(468)).toBe('468 ns');
+    expect(formatNs(1500)).toBe('1.50 µs');
+    expect(formatNs(2_500_000)).toBe('2.50 ms');
+  });
+
   it('writes – for NaN and infinities', () => {
     expect(formatUs(Number.NaN)).toBe('–');
     expect(formatUs(Number.POSITIVE_INFINITY)).toBe('–');
@@ -159,21 +169,24 @@ describe('formatUs', () => {
 });
 
 describe('formatBytes', () => {
-  it('writes B, KB, MB and GB in powers of 1024, at each boundary', () => {
+  it('writes B, KiB, MiB and GiB (IEC, powers of 1024, labelled so), at each boundary', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1024)).toBe('1.0 KB');
-    expect(formatBytes(12.3 * 1024)).toBe('12.3 KB');
-    expect(formatBytes(1024 ** 2)).toBe('1.0 MB');
-    expect(formatBytes(98.1 * 1024 ** 2)).toBe('98.1 MB');
-    expect(formatBytes(1024 ** 3)).toBe('1.00 GB');
-    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GB');
+    expect(formatBytes(1023.6)).toBe('1.00 KiB');
+    expect(formatBytes(1024)).toBe('1.00 KiB');
+    expect(formatBytes(12.3 * 1024)).toBe('12.3 KiB');
+    expect(formatBytes(106.9 * 1024)).toBe('107 KiB');
+    expect(formatBytes(1023.9 * 1024)).toBe('1.00 MiB');
+    expect(formatBytes(1024 ** 2)).toBe('1.00 MiB');
+    expect(formatBytes(98.1 * 1024 ** 2)).toBe('98.1 MiB');
+    expect(formatBytes(1024 ** 3)).toBe('1.00 GiB');
+    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GiB');
   });
 
   it('keeps the sign of a negative size', () => {
     expect(formatBytes(-512)).toBe('-512 B');
-    expect(formatBytes(-2048)).toBe('-2.0 KB');
+    expect(formatBytes(-2048)).toBe('-2.00 KiB');
   });
 
   it('writes – for NaN and infinities', () => {
