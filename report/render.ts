@@ -30,6 +30,9 @@ function spreadCell(key: FigureKey, s: Spread): string {
   return `${escapeHtml(median)}<span class="spread">${escapeHtml(formatFigure(key, s.min))} – ${escapeHtml(formatFigure(key, s.max))}</span>`;
 }
 
+/** A hot path whose relative margin of error is above this (percent) is marked noisy. */
+const NOISY_RME_PERCENT = 20;
+
 const VERDICT_CLASS: Readonly<Record<ClaimVerdict, string>> = {
   supported: 'supported',
   qualified: 'qualified',
@@ -153,8 +156,16 @@ function ceilingsAndMicro(results: BenchResults): string {
   if (results.micro.length > 0) {
     parts.push(
       `<h3>Hot paths (tinybench)</h3><table><thead><tr><th>operation</th><th>ops/s</th><th>mean</th><th>p99</th><th>± (rme)</th></tr></thead><tbody>${results.micro
-        .map((m) => `<tr><th scope="row">${escapeHtml(m.name)}</th><td>${escapeHtml(formatNumber(m.opsPerSecond))}</td><td>${escapeHtml(formatNs(m.meanNs))}</td><td>${escapeHtml(formatNs(m.p99Ns))}</td><td>${escapeHtml(m.rme.toFixed(1))}%</td></tr>`)
-        .join('')}</tbody></table>`,
+        .map(
+          (m) =>
+            `<tr><th scope="row">${escapeHtml(m.name)}</th><td>${escapeHtml(formatNumber(m.opsPerSecond))}</td><td>${escapeHtml(formatNs(m.meanNs))}</td><td>${escapeHtml(formatNs(m.p99Ns))}</td>` +
+            `<td>${escapeHtml(m.rme.toFixed(1))}%${m.rme > NOISY_RME_PERCENT ? ' <span class="badge refuted">noisy</span>' : ''}</td></tr>`,
+        )
+        .join('')}</tbody></table>${
+        results.micro.some((m) => m.rme > NOISY_RME_PERCENT)
+          ? `<p class="how">A margin of error above ${NOISY_RME_PERCENT}% (marked noisy) means the machine was busy while it ran: its mean can even exceed its p99, pulled up by a few preempted samples. Re-run on a quiet machine before reading it.</p>`
+          : ''
+      }`,
     );
   }
   return parts.length > 0 ? `<section id="anchors"><h2>Anchors</h2>${parts.join('')}</section>` : '';
@@ -263,7 +274,12 @@ const INIT = `
         ctx.stroke();
         ctx.font = '12px system-ui, sans-serif';
         var width = ctx.measureText(m.label).width;
-        if (vertical) ctx.fillText(m.label, p + 4 + width > area.right ? p - 4 - width : p + 4, area.top + 14); else ctx.fillText(m.label, area.left + 4, p - 5);
+        var x = vertical ? (p + 4 + width > area.right ? p - 4 - width : p + 4) : area.left + 4;
+        var y = vertical ? area.top + 14 : p - 5;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(x - 2, y - 11, width + 4, 14);
+        ctx.fillStyle = '#343a40';
+        ctx.fillText(m.label, x, y);
         ctx.restore();
       });
     }

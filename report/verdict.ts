@@ -114,7 +114,12 @@ export function headline(results: BenchResults): string {
   const excludedText = excluded.length > 0 ? ` ${capitalized(list(excluded.map((v) => `${variantName(v)} (${untrusted(v) as string})`)))} ${excluded.length > 1 ? 'are' : 'is'} left out: see “Read this first”.` : '';
   if (trusted.length < 2) {
     const only = trusted[0];
-    const text = only ? `only ${variantName(only)} delivered every message without the generator limiting it, so there is no verdict between transports.` : 'no transport delivered every message without the generator limiting it, so there is no verdict.';
+    if (!only) {
+      const reasons = [...new Set(excluded.map((v) => untrusted(v) as string))].join(' or ');
+      const text = `no transport delivered every message without the generator limiting it (each was ${reasons}), so this run gives no verdict between them: see “Read this first”.`;
+      return where ? where + text : capitalized(text);
+    }
+    const text = `only ${variantName(only)} delivered every message without the generator limiting it, so there is no verdict between transports.`;
     return `${where ? where + text : capitalized(text)}${excludedText}`;
   }
   const p50 = (v: VariantResult): number => figure(v, 'latency.p50').median;

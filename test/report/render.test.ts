@@ -113,6 +113,13 @@ describe('the headline', () => {
     expect(headline(results([defaultStep({ wsOk: false })]))).toMatch(/^Long polling \(wait 25 s\) delivered fastest .* WebSocket \(lost or failed\) is left out: see “Read this first”\.$/);
   });
 
+  it('gives no verdict when no transport can be trusted, and says why in one sentence', () => {
+    const bound = step('bound', [variant(SHORT, {}, [500_000], { generatorBound: true }), variant(WS, {}, [800], { generatorBound: true })]);
+    expect(headline(results([bound]))).toBe(
+      'No transport delivered every message without the generator limiting it (each was generator-bound), so this run gives no verdict between them: see “Read this first”.',
+    );
+  });
+
   it('is the first thing on the page, with a stable id', () => {
     const html = renderReport(results([defaultStep()]), ASSETS);
     const at = html.indexOf('<p id="headline" class="headline">WebSocket delivered fastest');
@@ -302,6 +309,14 @@ describe('the page', () => {
     // The knobs of each variant wherever it is named: the table's heads and the method.
     expect(html).toContain('<th>long polling (wait 25 s)</th>');
     expect(html).toContain('short-polling (every 1 s); long-polling (wait 25 s); websocket; raw-ws');
+  });
+
+  it('marks a hot path measured on a busy machine as noisy', () => {
+    const busy = { ...results([defaultStep()]), micro: [{ name: 'cursor resolve', opsPerSecond: 2e7, meanNs: 692, p99Ns: 120, rme: 103.3, samples: 1000 }] };
+    const page = renderReport(busy, ASSETS);
+    expect(page).toContain('<td>692 ns</td><td>120 ns</td><td>103.3% <span class="badge refuted">noisy</span></td>');
+    expect(page).toContain('A margin of error above 20% (marked noisy) means the machine was busy');
+    expect(html).not.toContain('noisy</span>');
   });
 
   it('says when the noise was not measured', () => {
