@@ -96,7 +96,10 @@ function claimsSection(results: BenchResults): string {
         `<tr><th scope="row">${escapeHtml(c.claim)}</th><td><span class="badge ${VERDICT_CLASS[c.verdict]}">${escapeHtml(c.verdict)}</span></td><td><ul>${c.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></td></tr>`,
     )
     .join('');
-  return `<section id="claims"><h2>The claims, checked</h2><p class="how">Each common claim about these transports, against the figures this run measured.</p><table><thead><tr><th>claim</th><th>verdict</th><th>the figures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  const weak = results.steps.some((s) => s.variants.some((v) => untrusted(v) !== undefined))
+    ? ' <strong>Some of these figures come from transports that lost messages or were generator-bound (see “Read this first”): a verdict that rests on them is weak.</strong>'
+    : '';
+  return `<section id="claims"><h2>The claims, checked</h2><p class="how">Each common claim about these transports, against the figures this run measured.${weak}</p><table><thead><tr><th>claim</th><th>verdict</th><th>the figures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function targetsSection(results: BenchResults): string {

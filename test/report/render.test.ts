@@ -283,11 +283,13 @@ describe('the page', () => {
     expect(html).toContain('chart.js stand-in <\\/script>');
   });
 
-  it('puts a run that lost messages first, prominently', () => {
+  it('puts a run that lost messages first, prominently, and warns that claims resting on it are weak', () => {
     const alerts = html.indexOf('id="alerts"');
     expect(alerts).toBeGreaterThan(0);
     expect(alerts).toBeLessThan(html.indexOf('id="verdict"'));
     expect(html).toContain('lost or mis-delivered messages');
+    expect(html).toContain('a verdict that rests on them is weak');
+    expect(renderReport(results([defaultStep()]), ASSETS)).not.toContain('a verdict that rests on them is weak');
   });
 
   it('has the verdict, the claims, every figure, the anchors and the method', () => {
