@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
+import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
 import type { ClientAssignment } from '../../bench/ipc.ts';
 import { makeBody, readBody } from '../../bench/message-body.ts';
 import type { Workload } from '../../bench/results.ts';
@@ -149,16 +149,6 @@ describe('formatUs', () => {
     expect(formatUs(999_000)).toBe('999 ms');
     expect(formatUs(1_000_000)).toBe('1.00 s');
     expect(formatUs(2_345_000)).toBe('2.35 s');
-  });
-
-  it('writes ns below 1 µs, so a sub-µs hot path is never "0 µs"', () => {
-    expect(formatUs(0.468)).toBe('468 ns');
-    expect(formatUs(0.9996)).toBe('1.00 µs');
-    expect(formatUs(5.4)).toBe('5.40 µs');
-    expect(formatUs(-1.5)).toBe('-1.50 µs');
-    expect(formatNs(468)).toBe('468 ns');
-    expect(formatNs(1500)).toBe('1.50 µs');
-    expect(formatNs(2_500_000)).toBe('2.50 ms');
   });
 
   it('writes – for NaN and infinities', () => {
