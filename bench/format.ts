@@ -1,29 +1,68 @@
-/** Human formatting of figures: pure, shared by the progress display and the report. */
+/**
+ * Human formatting of figures: pure, shared by the progress display, the summary and the report.
+ * Durations go from ns to s; sizes are IEC binary units (1 KiB = 1024 B), labelled so.
+ */
 import { FIGURES, type FigureKey } from './results.ts';
 
-/** Three significant figures, as a string that never rounds up into the next unit unnoticed. */
+/** A ladder of units, smallest first: each unit's name and its size in the ladder's base unit. */
+export type UnitLadder = readonly (readonly [name: string, size: number])[];
+
+/** Durations, in µs: ns, µs, ms, s. */
+export const DURATION_UNITS: UnitLadder = [
+  ['ns', 1e-3],
+  ['µs', 1],
+  ['ms', 1e3],
+  ['s', 1e6],
+];
+
+/** Sizes, in bytes, in IEC binary units: 1 KiB = 1024 B, 1 MiB = 1024 KiB. */
+export const BYTE_UNITS: UnitLadder = [
+  ['B', 1],
+  ['KiB', 1024],
+  ['MiB', 1024 ** 2],
+  ['GiB', 1024 ** 3],
+  ['TiB', 1024 ** 4],
+];
+
+/** Three significant figures (two decimals below 10), the precision every figure is shown with. */
 function threeFigures(value: number): string {
   return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
 }
 
-/** 830 µs, 1.60 ms, 2.35 s: the unit chosen after rounding, so 999.6 µs is "1.00 ms". */
-export function formatUs(us: number): string {
-  if (!Number.isFinite(us)) return '–';
-  if (Math.round(us) < 1000) return `${Math.round(us)} µs`;
-  const ms = threeFigures(us / 1000);
-  if (Number(ms) < 1000) return `${ms} ms`;
-  return `${threeFigures(us / 1_000_000)} s`;
+/**
+ * `value` (in the ladder's base unit) in the largest unit it reaches, the unit chosen after
+ * rounding: 999.6 µs is "1.00 ms", never "1000 µs". Zero is shown in the base unit.
+ */
+function onLadder(value: number, ladder: UnitLadder, digits: (scaled: number, unit: number) => string): string {
+  if (!Number.isFinite(value)) return '–';
+  const sign = value < 0 ? '-' : '';
+  const a = Math.abs(value);
+  if (a === 0) return `0 ${ladder.find(([, size]) => size === 1)?.[0] ?? ''}`.trimEnd();
+  let i = 0;
+  while (i + 1 < ladder.length && a >= (ladder[i + 1] as readonly [string, number])[1]) i++;
+  const at = (k: number): { name: string; text: string; size: number } => {
+    const [name, size] = ladder[k] as readonly [string, number];
+    return { name, size, text: digits(a / size, k) };
+  };
+  let shown = at(i);
+  const next = ladder[i + 1];
+  if (next && Number(shown.text) * shown.size >= next[1]) shown = at(i + 1);
+  return `${sign}${shown.text} ${shown.name}`;
 }
 
-/** 512 B, 12.3 KB, 98.1 MB (powers of 1024, written KB/MB as most readers expect). */
+/** 468 ns, 5.40 µs, 830 µs, 1.60 ms, 2.35 s, from a time in µs. */
+export function formatUs(us: number): string {
+  return onLadder(us, DURATION_UNITS, threeFigures);
+}
+
+/** The same, from a time in ns (tinybench's unit). */
+export function formatNs(ns: number): string {
+  return formatUs(ns / 1000);
+}
+
+/** 512 B, 12.3 KiB, 98.1 MiB, 2.50 GiB: IEC binary units. */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '–';
-  const sign = bytes < 0 ? '-' : '';
-  const b = Math.abs(bytes);
-  if (b < 1024) return `${sign}${Math.round(b)} B`;
-  if (b < 1024 ** 2) return `${sign}${(b / 1024).toFixed(1)} KB`;
-  if (b < 1024 ** 3) return `${sign}${(b / 1024 ** 2).toFixed(1)} MB`;
-  return `${sign}${(b / 1024 ** 3).toFixed(2)} GB`;
+  return onLadder(bytes, BYTE_UNITS, (n, unit) => (unit === 0 ? Math.round(n).toFixed(0) : threeFigures(n)));
 }
 
 /** A plain number with sensible precision: 0.0123, 1.23, 12.3, 1,234. */

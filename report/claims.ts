@@ -4,7 +4,7 @@
  */
 import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
-import { byTransport, figure, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, figure, stepClients, sweep, variantName } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
 
@@ -20,8 +20,6 @@ export const LATENCY_CLAIM_FACTOR = 10;
 /** Server RSS per held poll or socket above which a connection is "costly", and below which it is cheap. */
 export const COSTLY_PER_CLIENT_BYTES = 64 * 1024;
 export const CHEAP_PER_CLIENT_BYTES = 16 * 1024;
-/** Below this many clients, RSS per client is within the RSS noise of a server (±10 MB). */
-export const RSS_MIN_CLIENTS = 1000;
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
 
@@ -34,28 +32,78 @@ function med(v: VariantResult, key: Parameters<typeof figure>[1]): number {
   return figure(v, key).median;
 }
 
+/** A count in prose: 10, 2.5, 0.25, 1,000. */
+function plain(n: number): string {
+  return Number(n.toPrecision(3)).toLocaleString('en-US');
+}
+
+/** A workload as the claims name it: its label, and how busy a room is against the poll interval. */
+function workloadText(step: StepResult, short: VariantResult): string {
+  const w = step.step.workload;
+  const roomRate = w.ratePerMember * w.members;
+  const interval = short.variant.pollIntervalMs;
+  const perPoll = interval === undefined ? '' : `, ${plain((roomRate * interval) / 1000)} per poll interval`;
+  return `“${step.step.label}” (${plain(roomRate)} messages a second per room${perPoll})`;
+}
+
+/** Messages a room carries per poll interval; undefined when the interval was not recorded. */
+function messagesPerPoll(step: StepResult, short: VariantResult): number | undefined {
+  const interval = short.variant.pollIntervalMs;
+  const w = step.step.workload;
+  return interval === undefined ? undefined : (w.ratePerMember * w.members * interval) / 1000;
+}
+
 function pollingWastes(results: BenchResults): ClaimCheck {
   const claim = 'Polling wastes requests and bandwidth';
-  const step = stepWith(results, 'short-polling', 'websocket') ?? stepWith(results, 'short-polling', 'long-polling');
-  const short = step && byTransport(step, 'short-polling');
-  if (!step || !short) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const others = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined);
-  const evidence = [
-    `In "${step.step.label}", short polling spent ${formatNumber(med(short, 'perDelivered.requests'))} requests and ${formatBytes(med(short, 'perDelivered.bytes'))} per delivered message; ` +
-      `${formatShare(med(short, 'wire.emptyPollShare'))} of its requests were polls that came back empty. ` +
-      `Each room carried ${formatNumber(step.step.workload.ratePerMember * step.step.workload.members)} messages a second${short.variant.pollIntervalMs ? `, polled every ${formatUs(short.variant.pollIntervalMs * 1000)}` : ''}.`,
-    ...others.map((o) => `${variantName(o)}: ${formatNumber(med(o, 'perDelivered.requests'))} requests and ${formatBytes(med(o, 'perDelivered.bytes'))} per delivered message.`),
-  ];
-  const worseRequests = others.every((o) => med(short, 'perDelivered.requests') > med(o, 'perDelivered.requests'));
-  const worseBytes = others.every((o) => med(short, 'perDelivered.bytes') > med(o, 'perDelivered.bytes'));
-  if (worseRequests && worseBytes) return { claim, verdict: 'supported', evidence };
-  if (!worseRequests && !worseBytes) return { claim, verdict: 'refuted', evidence: [...evidence, 'At this message rate a poll usually finds several messages waiting, so polling is not the wasteful one here; in a quiet room, or with a shorter interval (the interval scenario), the balance turns.'] };
-  const lp = byTransport(step, 'long-polling');
-  const note =
-    lp && med(short, 'perDelivered.requests') < med(lp, 'perDelivered.requests')
-      ? 'Short polling spent fewer requests per message than long polling: in a busy room one poll collects several messages, while long polling answers and re-polls for each one.'
-      : 'It depends on the figure: see the numbers.';
-  return { claim, verdict: 'qualified', evidence: [...evidence, note] };
+  const steps = results.steps.filter((s) => byTransport(s, 'short-polling') && (byTransport(s, 'websocket') || byTransport(s, 'long-polling')));
+  if (steps.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
+  const evidence: string[] = [];
+  const outcomes = steps.map((step) => {
+    const short = byTransport(step, 'short-polling') as VariantResult;
+    const others = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined);
+    evidence.push(
+      `In ${workloadText(step, short)}, ${variantName(short)} spent ${formatNumber(med(short, 'perDelivered.requests'))} requests and ${formatBytes(med(short, 'perDelivered.bytes'))} per delivered message; ` +
+        `${formatShare(med(short, 'wire.emptyPollShare'))} of its requests were polls that came back empty. ` +
+        others.map((o) => `${capitalized(variantName(o))}: ${formatNumber(med(o, 'perDelivered.requests'))} requests and ${formatBytes(med(o, 'perDelivered.bytes'))}.`).join(' '),
+    );
+    const moreRequests = others.every((o) => med(short, 'perDelivered.requests') > med(o, 'perDelivered.requests'));
+    const moreBytes = others.every((o) => med(short, 'perDelivered.bytes') > med(o, 'perDelivered.bytes'));
+    return { step, short, wasteful: moreRequests && moreBytes, thrifty: !moreRequests && !moreBytes };
+  });
+  // The arithmetic of the turn: a room polled by m members every I seconds carrying r messages a
+  // second costs (m/I + r) requests for r·m deliveries, 1/(r·I) + 1/m per message; long polling
+  // costs about 1 + 1/m. Short polling is the thriftier while a poll finds more than one message.
+  evidence.push(
+    'Short polling spends about 1 ÷ (messages per poll interval) + 1 ÷ members requests per delivered message, long polling about 1 + 1 ÷ members: ' +
+      'short polling is the thriftier while a room carries more than one message per poll interval, and the wasteful one below that, when most polls come back empty.',
+  );
+  const names = (list: typeof outcomes): string => list.map((o) => `“${o.step.step.label}”`).join(', ');
+  if (outcomes.every((o) => o.wasteful)) return { claim, verdict: 'supported', evidence };
+  if (outcomes.every((o) => o.thrifty)) {
+    // Refuted only by a quiet room; a busy room is where short polling is expected to do well.
+    const quiet = outcomes.filter((o) => (messagesPerPoll(o.step, o.short) ?? Infinity) < 1);
+    if (quiet.length > 0) return { claim, verdict: 'refuted', evidence: [...evidence, `Short polling was not the wasteful one even in a quiet room (${names(quiet)}).`] };
+    return {
+      claim,
+      verdict: 'qualified',
+      evidence: [
+        ...evidence,
+        `Not here, but this rests on ${outcomes.length === 1 ? 'one busy-room workload' : 'busy-room workloads only'} (${names(outcomes)}), where each poll collects several messages; ` +
+          'in a quieter room or with a shorter poll interval the balance turns (the interval scenario measures the second).',
+      ],
+    };
+  }
+  const wasteful = outcomes.filter((o) => o.wasteful);
+  return {
+    claim,
+    verdict: 'qualified',
+    evidence: [
+      ...evidence,
+      wasteful.length > 0
+        ? `It depends on the workload: polling was the wasteful one in ${names(wasteful)}, not in ${names(outcomes.filter((o) => !o.wasteful))}.`
+        : 'It depends on the figure: short polling spent more of one (requests or bytes) and less of the other; see the numbers.',
+    ],
+  };
 }
 
 function pollingAddsLatency(results: BenchResults): ClaimCheck {
@@ -66,10 +114,10 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
   const push = [byTransport(step, 'websocket'), byTransport(step, 'long-polling')].filter((v): v is VariantResult => v !== undefined);
   const interval = short.variant.pollIntervalMs;
   const evidence = [
-    `Short polling${interval ? ` every ${formatUs(interval * 1000)}` : ''}: p50 ${formatUs(med(short, 'latency.p50'))}, mean ${formatUs(med(short, 'latency.mean'))}` +
+    `${capitalized(variantName(short))}: p50 ${formatUs(med(short, 'latency.p50'))}, mean ${formatUs(med(short, 'latency.mean'))}` +
       (interval ? ` (a message waits for the next poll: about half an interval, ${formatUs((interval * 1000) / 2)}, on average)` : '') +
       `, p99 ${formatUs(med(short, 'latency.p99'))}.`,
-    ...push.map((p) => `${variantName(p)}: p50 ${formatUs(med(p, 'latency.p50'))}, p99 ${formatUs(med(p, 'latency.p99'))} (${formatRatio(med(short, 'latency.p50') / Math.max(1, med(p, 'latency.p50')))} faster at p50).`),
+    ...push.map((p) => `${capitalized(variantName(p))}: p50 ${formatUs(med(p, 'latency.p50'))}, p99 ${formatUs(med(p, 'latency.p99'))} (${formatRatio(med(short, 'latency.p50') / Math.max(1, med(p, 'latency.p50')))} faster at p50).`),
   ];
   const factor = Math.min(...push.map((p) => med(short, 'latency.p50') / Math.max(1, med(p, 'latency.p50'))));
   const verdict: ClaimVerdict = factor >= LATENCY_CLAIM_FACTOR ? 'supported' : factor > 1 ? 'qualified' : 'refuted';
@@ -92,26 +140,33 @@ function heldConnectionsCostly(results: BenchResults): ClaimCheck {
   const candidates = results.steps.filter((s) => byTransport(s, 'long-polling') || byTransport(s, 'websocket'));
   if (candidates.length === 0) return { claim, verdict: 'not measured', evidence: ['No step held long polls or sockets.'] };
   // The step with the most clients measures the cost per connection best: fixed costs spread thin.
-  const step = [...candidates].sort((a, b) => b.step.workload.rooms * b.step.workload.members - a.step.workload.rooms * a.step.workload.members)[0] as StepResult;
-  const clients = step.step.workload.rooms * step.step.workload.members;
+  const step = [...candidates].sort((a, b) => stepClients(b) - stepClients(a))[0] as StepResult;
+  const clients = stepClients(step);
   const held = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined);
   const rssMeaningful = clients >= RSS_MIN_CLIENTS;
-  // RSS per client is only meaningful with many clients; the heap per client always is.
-  const cost = (v: VariantResult): number => (rssMeaningful ? med(v, 'server.perClientRssBytes') : med(v, 'server.perClientHeapBytes'));
-  const evidence = held.map((v) => {
-    const rss = rssMeaningful ? `${formatBytes(med(v, 'server.perClientRssBytes'))} of server RSS and ` : '';
-    return (
-      `${variantName(v)} with ${clients.toLocaleString('en-US')} clients: ${rss}${formatBytes(med(v, 'server.perClientHeapBytes'))} of V8 heap per client; ` +
-      `${formatBytes(cost(v) * EXTRAPOLATE_CLIENTS)} for ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} at that rate; server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.`
+  const projection = (perClient: number): string =>
+    `projected, not measured: ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} × ${formatBytes(perClient)} = ${formatBytes(perClient * EXTRAPOLATE_CLIENTS)} for ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} clients`;
+  const thresholds = `Thresholds: ${formatBytes(COSTLY_PER_CLIENT_BYTES)} or more per connection counts as costly, ${formatBytes(CHEAP_PER_CLIENT_BYTES)} or less as cheap.`;
+  const heap = (v: VariantResult): number => med(v, 'server.perClientHeapBytes');
+  const rss = (v: VariantResult): number => med(v, 'server.perClientRssBytes');
+  if (rssMeaningful) {
+    const evidence = held.map(
+      (v) =>
+        `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(rss(v))} of server RSS and ${formatBytes(heap(v))} of V8 heap per client (${projection(rss(v))}); ` +
+        `server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.`,
     );
-  });
-  const worst = Math.max(...held.map(cost));
-  const verdict: ClaimVerdict = worst >= COSTLY_PER_CLIENT_BYTES ? 'supported' : worst <= CHEAP_PER_CLIENT_BYTES ? 'refuted' : 'qualified';
-  evidence.push(
-    `Thresholds: ${formatBytes(COSTLY_PER_CLIENT_BYTES)} or more per connection counts as costly, ${formatBytes(CHEAP_PER_CLIENT_BYTES)} or less as cheap.` +
-      (rssMeaningful ? '' : ` With fewer than ${RSS_MIN_CLIENTS.toLocaleString('en-US')} clients the RSS per client is noise, so the heap is judged: the scale scenario measures RSS too.`),
+    const worst = Math.max(...held.map(rss));
+    const verdict: ClaimVerdict = worst >= COSTLY_PER_CLIENT_BYTES ? 'supported' : worst <= CHEAP_PER_CLIENT_BYTES ? 'refuted' : 'qualified';
+    return { claim, verdict, evidence: [...evidence, thresholds] };
+  }
+  // RSS per client is noise here; the heap is only part of a connection's cost (socket buffers and
+  // native memory lie outside it), so it can show a connection is costly but never that it is cheap.
+  const evidence = held.map(
+    (v) => `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(heap(v))} of V8 heap per client, a lower bound of its cost (${projection(heap(v))}).`,
   );
-  return { claim, verdict, evidence };
+  const rssWhy = `RSS per client, the whole cost, is not meaningful at ${clients.toLocaleString('en-US')} clients (it needs ${RSS_MIN_CLIENTS.toLocaleString('en-US')} or more): the scale scenario measures it.`;
+  if (Math.max(...held.map(heap)) >= COSTLY_PER_CLIENT_BYTES) return { claim, verdict: 'supported', evidence: [...evidence, 'The heap alone is past the costly threshold.', thresholds] };
+  return { claim, verdict: 'not measured', evidence: [...evidence, `The heap alone does not settle it: ${rssWhy}`, thresholds] };
 }
 
 function handshakePerRequest(results: BenchResults): ClaimCheck {
@@ -143,7 +198,7 @@ function handshakePerRequest(results: BenchResults): ClaimCheck {
     claim,
     verdict: 'refuted',
     evidence: [
-      `${variantName(polling[0] as VariantResult)} with keep-alive opened ${trial.wire.connections} TCP connections for ${trial.wire.requests} requests in the window.`,
+      `${capitalized(variantName(polling[0] as VariantResult))} with keep-alive opened ${trial.wire.connections} TCP connections for ${trial.wire.requests} requests in the window.`,
       'Run the handshake scenario to measure what a new connection per request would cost.',
     ],
   };
@@ -157,7 +212,9 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const ws = byTransport(top, 'websocket') as VariantResult;
   const others = [byTransport(top, 'long-polling'), byTransport(top, 'short-polling')].filter((v): v is VariantResult => v !== undefined);
   const clients = top.step.x?.value ?? 0;
-  const keys = ['latency.p99', 'perDelivered.serverCpuUs', 'server.perClientRssBytes'] as const;
+  // RSS per client where it means something; the heap below that.
+  const memoryKey = stepClients(top) >= RSS_MIN_CLIENTS ? 'server.perClientRssBytes' : 'server.perClientHeapBytes';
+  const keys = ['latency.p99', 'perDelivered.serverCpuUs', memoryKey] as const;
   let wsWorse = 0;
   let wsBetter = 0;
   for (const key of keys) {
@@ -168,12 +225,12 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
     }
   }
   const line = (v: VariantResult): string =>
-    `${variantName(v)}: p99 ${formatUs(med(v, 'latency.p99'))}, ${formatUs(med(v, 'perDelivered.serverCpuUs'))} CPU per message, ${formatBytes(med(v, 'server.perClientRssBytes'))} per client` +
+    `${capitalized(variantName(v))}: p99 ${formatUs(med(v, 'latency.p99'))}, ${formatUs(med(v, 'perDelivered.serverCpuUs'))} CPU per message, ${formatBytes(med(v, memoryKey))} of ${memoryKey === 'server.perClientRssBytes' ? 'RSS' : 'heap'} per client` +
     (v.summary.ok ? '' : ' (lost or failed)') +
     (v.summary.generatorBound ? ' (generator-bound)' : '');
   const evidence = [`At ${clients.toLocaleString('en-US')} clients:`, line(ws), ...others.map(line)];
   const broke = others.filter((o) => !o.summary.ok);
-  if (broke.length > 0 && ws.summary.ok) evidence.push(`${broke.map(variantName).join(' and ')} lost messages at this size; WebSocket did not.`);
+  if (broke.length > 0 && ws.summary.ok) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages at this size; WebSocket did not.`);
   const verdict: ClaimVerdict = !ws.summary.ok ? 'supported' : wsWorse === 0 ? 'refuted' : wsBetter === 0 ? 'supported' : 'qualified';
   return { claim, verdict, evidence };
 }

@@ -4,11 +4,11 @@
  * text from the results is escaped.
  */
 import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult } from '../bench/results.ts';
-import { formatBytes, formatFigure, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import { BYTE_UNITS, DURATION_UNITS, formatBytes, formatFigure, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';
-import { untrusted, variantName } from './select.ts';
-import { stepVerdict } from './verdict.ts';
+import { figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
+import { headline, stepVerdict } from './verdict.ts';
 
 export interface RenderAssets {
   /** The source of chart.js's UMD build (`chart.umd.min.js`), inlined into the page. */
@@ -29,6 +29,9 @@ function spreadCell(key: FigureKey, s: Spread): string {
   if (s.min === s.max) return escapeHtml(median);
   return `${escapeHtml(median)}<span class="spread">${escapeHtml(formatFigure(key, s.min))} – ${escapeHtml(formatFigure(key, s.max))}</span>`;
 }
+
+/** A hot path whose relative margin of error is above this (percent) is marked noisy. */
+const NOISY_RME_PERCENT = 20;
 
 const VERDICT_CLASS: Readonly<Record<ClaimVerdict, string>> = {
   supported: 'supported',
@@ -63,12 +66,20 @@ function verdictSection(results: BenchResults): string {
   const body = steps
     .map((step) => {
       const lines = stepVerdict(step);
+      const winner = (l: (typeof lines)[number]): string =>
+        l.best ? `: <span class="winner">${escapeHtml(l.best)}</span>` : l.tie.length > 1 ? ': <span class="tie">tie (within noise)</span>' : '';
       return `<div class="step-verdict"><h3>${escapeHtml(step.step.label)}</h3><dl>${lines
-        .map((l) => `<dt>${escapeHtml(l.title)}${l.best ? `: <span class="winner">${escapeHtml(l.best)}</span>` : ''}</dt><dd>${escapeHtml(l.sentence)}</dd>`)
+        .map((l) => `<dt data-figure="${escapeHtml(l.figure)}">${escapeHtml(l.title)}${winner(l)}</dt><dd>${escapeHtml(l.sentence)}</dd>`)
         .join('')}</dl></div>`;
     })
     .join('');
-  return `<section id="verdict"><h2>Verdict</h2><p class="how">Medians across rounds; the spread is the range across rounds. Transports that lost messages or were generator-bound cannot be the best.</p>${body}</section>`;
+  const rounds = steps.flatMap((s) => s.variants.map((v) => v.summary.rounds));
+  const oneRound = rounds.every((r) => r < 2)
+    ? ' <strong>This run had one round, so the noise was not measured: a small difference may still be noise.</strong>'
+    : rounds.some((r) => r < 2)
+      ? ' <strong>Some transports ran a single round, so their noise was not measured: a small difference may still be noise.</strong>'
+      : '';
+  return `<section id="verdict"><h2>Verdict</h2><p class="how">Medians across rounds; the spread is the range across rounds. A difference is <em>within the noise</em> when the two transports' ranges across rounds overlap, and is then called a tie. Transports that lost messages or were generator-bound cannot be the best.${oneRound}</p>${body}</section>`;
 }
 
 function chartsSection(charts: readonly ChartSpec[]): string {
@@ -85,7 +96,10 @@ function claimsSection(results: BenchResults): string {
         `<tr><th scope="row">${escapeHtml(c.claim)}</th><td><span class="badge ${VERDICT_CLASS[c.verdict]}">${escapeHtml(c.verdict)}</span></td><td><ul>${c.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></td></tr>`,
     )
     .join('');
-  return `<section id="claims"><h2>The claims, checked</h2><p class="how">Each common claim about these transports, against the figures this run measured.</p><table><thead><tr><th>claim</th><th>verdict</th><th>the figures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  const weak = results.steps.some((s) => s.variants.some((v) => untrusted(v) !== undefined))
+    ? ' <strong>Some of these figures come from transports that lost messages or were generator-bound (see “Read this first”): a verdict that rests on them is weak.</strong>'
+    : '';
+  return `<section id="claims"><h2>The claims, checked</h2><p class="how">Each common claim about these transports, against the figures this run measured.${weak}</p><table><thead><tr><th>claim</th><th>verdict</th><th>the figures</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function targetsSection(results: BenchResults): string {
@@ -101,8 +115,15 @@ function targetsSection(results: BenchResults): string {
 
 function figuresTable(step: StepResult): string {
   const head = step.variants.map((v) => `<th>${escapeHtml(variantName(v))}${untrusted(v) ? ` <span class="badge refuted">${escapeHtml(untrusted(v) as string)}</span>` : ''}</th>`).join('');
+  const cell = (key: FigureKey, v: StepResult['variants'][number]): string => {
+    const caveat = figureCaveat(step, v, key);
+    if (!caveat) return `<td>${spreadCell(key, v.summary.figures[key])}</td>`;
+    return `<td class="caveat" data-caveat="${escapeHtml(caveat.kind)}" data-figure="${escapeHtml(key)}" title="${escapeHtml(caveat.why)}"><span class="value">–</span><span class="why">${escapeHtml(caveat.note)}</span></td>`;
+  };
+  const reasons = [...new Set(step.variants.flatMap((v) => (Object.keys(FIGURES) as FigureKey[]).map((key) => figureCaveat(step, v, key)?.why ?? '')))].filter(Boolean);
+  const notes = reasons.length > 0 ? `<ul class="caveats how">${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : '';
   const figureRows = (Object.keys(FIGURES) as FigureKey[])
-    .map((key) => `<tr><th scope="row">${escapeHtml(FIGURES[key].label)}</th>${step.variants.map((v) => `<td>${spreadCell(key, v.summary.figures[key])}</td>`).join('')}</tr>`)
+    .map((key) => `<tr><th scope="row">${escapeHtml(FIGURES[key].label)}</th>${step.variants.map((v) => cell(key, v)).join('')}</tr>`)
     .join('');
   const sum = (pick: (t: StepResult['variants'][number]['trials'][number]) => number) => (v: StepResult['variants'][number]): number => v.trials.reduce((n, t) => n + pick(t), 0);
   const counts: [string, (v: StepResult['variants'][number]) => string][] = [
@@ -120,14 +141,14 @@ function figuresTable(step: StepResult): string {
     ['latency, all rounds merged: p50 / p99 / max', (v) => `${formatUs(v.summary.latency.p50)} / ${formatUs(v.summary.latency.p99)} / ${formatUs(v.summary.latency.max)}`],
   ];
   const countRows = counts.map(([label, cell]) => `<tr><th scope="row">${escapeHtml(label)}</th>${step.variants.map((v) => `<td>${escapeHtml(cell(v))}</td>`).join('')}</tr>`).join('');
-  return `<h3>${escapeHtml(step.step.label)}</h3><div class="scroll"><table class="figures"><thead><tr><th>figure (median, range across rounds)</th>${head}</tr></thead><tbody>${figureRows}${countRows}</tbody></table></div>`;
+  return `<h3>${escapeHtml(step.step.label)}</h3><div class="scroll"><table class="figures"><thead><tr><th>figure (median, range across rounds)</th>${head}</tr></thead><tbody>${figureRows}${countRows}</tbody></table></div>${notes}`;
 }
 
 function ceilingsAndMicro(results: BenchResults): string {
   const parts: string[] = [];
   if (results.ceilings.length > 0) {
     parts.push(
-      `<h3>Route ceilings (autocannon, closed loop)</h3><table><thead><tr><th>route</th><th>requests/s (mean)</th><th>range per second</th><th>ratio to bare fastify</th><th>request round trip p50 / p99</th><th>errors</th></tr></thead><tbody>${results.ceilings
+      `<h3>Route ceilings (autocannon, closed loop)</h3><table><thead><tr><th>route</th><th>requests/s (median of the rounds)</th><th>range across rounds</th><th>ratio to bare fastify</th><th>request round trip p50 / p99</th><th>errors</th></tr></thead><tbody>${results.ceilings
         .map(
           (c) =>
             `<tr><th scope="row">${escapeHtml(c.target)}</th><td>${escapeHtml(formatNumber(c.requestsPerSecond.mean))}</td><td>${escapeHtml(`${formatNumber(c.requestsPerSecond.min)} – ${formatNumber(c.requestsPerSecond.max)}`)}</td><td>${c.ratioToBare === undefined ? '–' : escapeHtml(formatRatio(c.ratioToBare))}</td><td>${c.latencyMs.p50} ms / ${c.latencyMs.p99} ms</td><td>${c.errors + c.non2xx}</td></tr>`,
@@ -138,8 +159,16 @@ function ceilingsAndMicro(results: BenchResults): string {
   if (results.micro.length > 0) {
     parts.push(
       `<h3>Hot paths (tinybench)</h3><table><thead><tr><th>operation</th><th>ops/s</th><th>mean</th><th>p99</th><th>± (rme)</th></tr></thead><tbody>${results.micro
-        .map((m) => `<tr><th scope="row">${escapeHtml(m.name)}</th><td>${escapeHtml(formatNumber(m.opsPerSecond))}</td><td>${escapeHtml(formatUs(m.meanNs / 1000))}</td><td>${escapeHtml(formatUs(m.p99Ns / 1000))}</td><td>${escapeHtml(m.rme.toFixed(1))}%</td></tr>`)
-        .join('')}</tbody></table>`,
+        .map(
+          (m) =>
+            `<tr><th scope="row">${escapeHtml(m.name)}</th><td>${escapeHtml(formatNumber(m.opsPerSecond))}</td><td>${escapeHtml(formatNs(m.meanNs))}</td><td>${escapeHtml(formatNs(m.p99Ns))}</td>` +
+            `<td>${escapeHtml(m.rme.toFixed(1))}%${m.rme > NOISY_RME_PERCENT ? ' <span class="badge refuted">noisy</span>' : ''}</td></tr>`,
+        )
+        .join('')}</tbody></table>${
+        results.micro.some((m) => m.rme > NOISY_RME_PERCENT)
+          ? `<p class="how">A margin of error above ${NOISY_RME_PERCENT}% (marked noisy) means the machine was busy while it ran: its mean can even exceed its p99, pulled up by a few preempted samples. Re-run on a quiet machine before reading it.</p>`
+          : ''
+      }`,
     );
   }
   return parts.length > 0 ? `<section id="anchors"><h2>Anchors</h2>${parts.join('')}</section>` : '';
@@ -151,7 +180,7 @@ function methodSection(results: BenchResults): string {
     .map((s) => {
       const w = s.workload;
       const variants = s.variants
-        .map((v) => [v.id, v.pollIntervalMs !== undefined ? `poll every ${v.pollIntervalMs} ms` : '', v.waitMs !== undefined ? `wait ${v.waitMs} ms` : '', v.keepAlive === false ? 'new connection per request' : ''].filter(Boolean).join(', '))
+        .map((v) => (variantKnobs(v).length > 0 ? `${v.id} (${variantKnobs(v).join(', ')})` : v.id))
         .join('; ');
       return `<tr><th scope="row">${escapeHtml(s.label)}</th><td>${w.rooms} × ${w.members} = ${w.rooms * w.members}</td><td>${escapeHtml(formatNumber(w.ratePerMember))}/s</td><td>${w.bodyBytes} B</td><td>${w.warmupMs / 1000} s + ${w.durationMs / 1000} s</td><td>${escapeHtml(variants)}</td></tr>`;
     })
@@ -189,20 +218,78 @@ table.figures td { text-align: right; white-space: nowrap; }
 #alerts h2 { border: 0; margin: 4px 0; color: #c92a2a; }
 .status { font-weight: 600; }
 dl dt { font-weight: 600; margin-top: 6px; } dl dd { margin: 0 0 0 16px; }
-.winner { color: #2b8a3e; }
+.winner { color: #2b8a3e; } .tie { color: #7a5b00; }
+.caveats { margin: 4px 0 12px; padding-left: 20px; }
+.headline { font-size: 17px; line-height: 1.45; margin: 12px 0; padding: 10px 14px; border-left: 4px solid #4c6ef5; background: var(--soft); }
+td.caveat .value { display: block; } td.caveat .why { display: block; white-space: normal; max-width: 22em; margin-left: auto; color: var(--muted); font-size: 11px; text-align: left; }
 .chart { margin: 16px 0 24px; } .canvas { position: relative; height: 340px; }
 code { background: var(--soft); padding: 0 4px; border-radius: 3px; }
 `;
 
+/**
+ * The page's script: formats axis ticks with the same unit ladders as the tables (IEC sizes,
+ * ns to s), keeps only the gridlines a log axis's caption promises, and draws the markers (the end
+ * of the warm-up, 1× a baseline) as dashed lines.
+ */
 const INIT = `
 (function () {
-  var specs = JSON.parse(document.getElementById('chart-specs').textContent);
-  function us(v) { if (v < 1000) return Math.round(v) + ' µs'; if (v < 1e6) return +(v / 1000).toPrecision(3) + ' ms'; return +(v / 1e6).toPrecision(3) + ' s'; }
-  function bytes(v) { if (Math.abs(v) < 1024) return Math.round(v) + ' B'; if (Math.abs(v) < 1048576) return +(v / 1024).toPrecision(3) + ' KB'; return +(v / 1048576).toPrecision(3) + ' MB'; }
-  var formats = { us: us, bytes: bytes, share: function (v) { return +(v * 100).toPrecision(3) + '%'; }, ratio: function (v) { return +v.toPrecision(3) + '×'; }, number: function (v) { return +v.toPrecision(4) + ''; }, seconds: function (v) { return v + ' s'; } };
+  var page = JSON.parse(document.getElementById('chart-specs').textContent);
+  function onLadder(v, ladder) {
+    if (!isFinite(v)) return '–';
+    var a = Math.abs(v), sign = v < 0 ? '-' : '';
+    if (a === 0) return '0 ' + ladder.filter(function (u) { return u[1] === 1; })[0][0];
+    var i = 0;
+    while (i + 1 < ladder.length && a >= ladder[i + 1][1]) i++;
+    function shown(k) { var n = a / ladder[k][1]; return n >= 100 ? Math.round(n) : +n.toPrecision(3); }
+    var n = shown(i);
+    if (i + 1 < ladder.length && n * ladder[i][1] >= ladder[i + 1][1]) { i++; n = shown(i); }
+    return sign + n + ' ' + ladder[i][0];
+  }
+  var formats = {
+    us: function (v) { return onLadder(v, page.units.duration); },
+    bytes: function (v) { return onLadder(v, page.units.bytes); },
+    share: function (v) { return +(v * 100).toPrecision(3) + '%'; },
+    ratio: function (v) { return +v.toPrecision(3) + '×'; },
+    number: function (v) { return +v.toPrecision(4) + ''; },
+    seconds: function (v) { return v + ' s'; }
+  };
+  window.reportFormats = formats;
+  function onGrid(value, grid) {
+    if (!(value > 0)) return false;
+    var mantissa = value / Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
+    var steps = grid === 'decades' ? [1, 10] : [1, 2, 5, 10];
+    return steps.some(function (s) { return Math.abs(mantissa - s) < 1e-6 * s; });
+  }
+  var markers = {
+    id: 'markers',
+    afterDatasetsDraw: function (chart, args, options) {
+      var ctx = chart.ctx, area = chart.chartArea;
+      (options.items || []).forEach(function (m) {
+        var scale = chart.scales[m.axis];
+        if (!scale) return;
+        var p = scale.getPixelForValue(m.value);
+        var vertical = m.axis === 'x';
+        if (!isFinite(p) || (vertical ? p < area.left || p > area.right : p < area.top || p > area.bottom)) return;
+        ctx.save();
+        ctx.strokeStyle = '#343a40'; ctx.fillStyle = '#343a40'; ctx.lineWidth = 1.5; ctx.setLineDash([6, 4]);
+        ctx.beginPath();
+        if (vertical) { ctx.moveTo(p, area.top); ctx.lineTo(p, area.bottom); } else { ctx.moveTo(area.left, p); ctx.lineTo(area.right, p); }
+        ctx.stroke();
+        ctx.font = '12px system-ui, sans-serif';
+        var width = ctx.measureText(m.label).width;
+        var x = vertical ? (p + 4 + width > area.right ? p - 4 - width : p + 4) : area.left + 4;
+        var y = vertical ? area.top + 14 : p - 5;
+        ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+        ctx.fillRect(x - 2, y - 11, width + 4, 14);
+        ctx.fillStyle = '#343a40';
+        ctx.fillText(m.label, x, y);
+        ctx.restore();
+      });
+    }
+  };
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
-  specs.forEach(function (spec) {
+  page.charts.forEach(function (spec) {
     var canvas = document.getElementById(spec.id);
     var config = spec.config;
     config.options = config.options || {};
@@ -211,15 +298,21 @@ const INIT = `
       var scale = config.options.scales[axis] = config.options.scales[axis] || {};
       scale.ticks = Object.assign({}, scale.ticks, { callback: function (value) { return formats[spec.formats[axis]](Number(value)); } });
     });
+    Object.keys(spec.logGrid).forEach(function (axis) {
+      var scale = config.options.scales[axis];
+      scale.ticks = Object.assign({}, scale.ticks, { autoSkip: false });
+      scale.afterBuildTicks = function (s) { s.ticks = s.ticks.filter(function (t) { return onGrid(t.value, spec.logGrid[axis]); }); };
+    });
     config.options.plugins = Object.assign({ tooltip: { callbacks: { label: function (ctx) {
       var axis = ctx.dataset.yAxisID || (config.options.indexAxis === 'y' ? 'x' : 'y');
       var f = formats[spec.formats[axis]] || formats.number;
       var raw = ctx.raw; var value = typeof raw === 'object' && raw !== null ? raw.y : raw;
       return ctx.dataset.label + ': ' + f(Number(value)) + (raw && raw.label ? ' (' + raw.label + ')' : '');
-    } } } }, config.options.plugins || {});
+    } } } }, config.options.plugins || {}, { markers: { items: spec.markers } });
+    config.plugins = [markers];
     new Chart(canvas, config);
   });
-  document.body.setAttribute('data-charts-ready', String(specs.length));
+  document.body.setAttribute('data-charts-ready', String(page.charts.length));
 })();
 `;
 
@@ -242,6 +335,7 @@ export function renderReport(results: BenchResults, assets: RenderAssets): strin
 <h1>${escapeHtml(title)}</h1>
 <p class="sub">Short polling, long polling and WebSocket on one chat contract, measured side by side. <span class="badge ${statusClass} status">${escapeHtml(results.status)}</span>
 ${escapeHtml(results.machine.cpuModel)} · ${results.machine.cores} cores · Node ${escapeHtml(results.machine.node)} · commit ${escapeHtml(results.machine.commit.slice(0, 12))} · ${escapeHtml(results.startedAt)}</p>
+<p id="headline" class="headline">${escapeHtml(headline(results))}</p>
 </header>
 ${alerts(results)}
 ${verdictSection(results)}
@@ -252,7 +346,10 @@ ${targetsSection(results)}
 ${ceilingsAndMicro(results)}
 ${methodSection(results)}
 <script>${assets.chartJs.replace(/<\/script/gi, '<\\/script')}</script>
-<script type="application/json" id="chart-specs">${scriptJson(charts.map((c) => ({ id: c.id, config: c.config, formats: c.formats })))}</script>
+<script type="application/json" id="chart-specs">${scriptJson({
+    units: { duration: DURATION_UNITS, bytes: BYTE_UNITS },
+    charts: charts.map((c) => ({ id: c.id, config: c.config, formats: c.formats, logGrid: c.logGrid, markers: c.markers })),
+  })}</script>
 <script>${INIT}</script>
 </body>
 </html>

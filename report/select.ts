@@ -1,5 +1,5 @@
 /** Finding variants and figures in a results file: the shared vocabulary of verdict, claims and charts. */
-import type { BenchResults, FigureKey, Spread, StepResult, VariantResult } from '../bench/results.ts';
+import type { BenchResults, FigureKey, Spread, StepResult, Variant, VariantResult } from '../bench/results.ts';
 
 /** What a transport is called in prose. */
 export const TRANSPORT_NAMES: Readonly<Record<string, string>> = {
@@ -9,17 +9,40 @@ export const TRANSPORT_NAMES: Readonly<Record<string, string>> = {
   'raw-ws': 'raw ws (baseline)',
 };
 
-/** A variant's name in prose: its transport, and its knobs where they tell variants apart. */
-export function variantName(v: VariantResult): string {
-  const base = TRANSPORT_NAMES[v.variant.transport] ?? v.variant.transport;
+/** The transports that poll: for the others, a share of empty polls is not applicable. */
+export const POLLING_TRANSPORTS: readonly string[] = ['short-polling', 'long-polling'];
+
+/**
+ * Below this many clients, server RSS per client is not meaningful: the server's RSS moves by
+ * several MB with no client at all (a grown heap, compiled code), which at 100 clients is ±100 KB
+ * per client, more than a connection costs. The heap per client is exact at any size.
+ */
+export const RSS_MIN_CLIENTS = 1000;
+
+function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** A variant's knobs in words: poll interval, long-poll wait, a new connection per request. */
+export function variantKnobs(v: Variant): string[] {
   const knobs: string[] = [];
-  if (v.variant.transport === 'short-polling' && v.variant.pollIntervalMs !== undefined) knobs.push(`every ${formatInterval(v.variant.pollIntervalMs)}`);
-  if (v.variant.keepAlive === false) knobs.push('new connection per request');
+  if (v.transport === 'short-polling') knobs.push(v.pollIntervalMs === undefined ? 'poll interval not recorded' : `every ${formatMs(v.pollIntervalMs)}`);
+  if (v.transport === 'long-polling') knobs.push(v.waitMs === undefined ? "server's default wait" : `wait ${formatMs(v.waitMs)}`);
+  if (v.keepAlive === false) knobs.push('new connection per request');
+  return knobs;
+}
+
+/** A variant's name in prose: its transport and its knobs, "short polling (every 1 s)". */
+export function variantName(v: VariantResult | Variant): string {
+  const variant = 'variant' in v ? v.variant : v;
+  const base = TRANSPORT_NAMES[variant.transport] ?? variant.transport;
+  const knobs = variantKnobs(variant);
   return knobs.length > 0 ? `${base} (${knobs.join(', ')})` : base;
 }
 
-function formatInterval(ms: number): string {
-  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+/** "Short polling (every 1 s)" at the start of a sentence. */
+export function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function figure(v: VariantResult, key: FigureKey): Spread {
@@ -38,6 +61,50 @@ export function byTransport(step: StepResult, transport: string): VariantResult 
 /** Steps that sweep a parameter (`clients`, `pollIntervalMs`), in order of the swept value. */
 export function sweep(results: BenchResults, name: string): StepResult[] {
   return results.steps.filter((s) => s.step.x?.name === name).sort((a, b) => (a.step.x?.value ?? 0) - (b.step.x?.value ?? 0));
+}
+
+/** Clients connected in a step: every member of every room. */
+export function stepClients(step: StepResult): number {
+  return step.step.workload.rooms * step.step.workload.members;
+}
+
+/** Why a figure is not shown as a number: a short note for its cell, and the whole reason. */
+export interface FigureCaveat {
+  readonly kind: 'not meaningful' | 'not applicable';
+  /** "not meaningful at 100 clients". */
+  readonly note: string;
+  /** The reason in a sentence, for a note below the table. */
+  readonly why: string;
+}
+
+/**
+ * Why a figure of a variant is not shown as a number, or undefined when it is meaningful: RSS per
+ * client below {@link RSS_MIN_CLIENTS} clients, empty polls of a transport that does not poll.
+ */
+export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey): FigureCaveat | undefined {
+  const clients = stepClients(step);
+  if (key === 'server.perClientRssBytes' && clients < RSS_MIN_CLIENTS) {
+    return {
+      kind: 'not meaningful',
+      note: `not meaningful at ${clients.toLocaleString('en-US')} clients`,
+      why:
+        `Server RSS per client is not meaningful at ${clients.toLocaleString('en-US')} clients: the server's RSS moves by megabytes with no client at all, ` +
+        `so below ${RSS_MIN_CLIENTS.toLocaleString('en-US')} clients RSS per client is noise. The heap per client is exact at any size.`,
+    };
+  }
+  if (key === 'wire.emptyPollShare' && !POLLING_TRANSPORTS.includes(v.variant.transport)) {
+    const name = TRANSPORT_NAMES[v.variant.transport] ?? v.variant.transport;
+    return { kind: 'not applicable', note: 'not applicable', why: `Empty polls are not applicable to ${name}: it does not poll.` };
+  }
+  return undefined;
+}
+
+/**
+ * Two figures differ within the noise when their ranges across rounds overlap: the rounds of one
+ * reached the other's. With one round each, a range is a point and only equal figures tie.
+ */
+export function withinNoise(a: Spread, b: Spread): boolean {
+  return a.min <= b.max && b.min <= a.max;
 }
 
 /** A variant whose numbers should not be trusted as a best: it lost messages or the generator limited it. */

@@ -1,7 +1,9 @@
 /**
  * The report in a real browser: Debian's Chromium driven by playwright-core opens reports rendered
  * from the hand-written fixture and from a real (tiny) benchmark run, and checks that the page works
- * offline: no console error, no request leaving the file, every chart drawn, the verdict there.
+ * offline: no console error, no request leaving the file, every chart drawn, the verdict there,
+ * the verdict sentence at the top as made from the figures, no "not meaningful" figure shown as a
+ * number, and log axes drawing only the gridlines their captions name.
  * Screenshots are kept in test-artifacts/. Without Chromium the suite says it was skipped, and why.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { describeMachine } from '../../bench/machine.ts';
 import { checkTargets } from '../../bench/targets.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
+import { headline } from '../../report/verdict.ts';
 import { defaultStep, results } from '../report/fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -48,7 +51,15 @@ interface PageCheck {
   readonly external: string[];
   readonly charts: { id: string; drawn: number }[];
   readonly verdict: string;
+  /** The text of the verdict sentence at the top of the page. */
+  readonly headline: string;
+  /** Every cell of a figure marked not meaningful: what it shows as the value, and its whole text. */
+  readonly notMeaningful: { figure: string; value: string; text: string }[];
+  /** The tick values of each logarithmic axis, with the gridlines its chart promises. */
+  readonly logTicks: { chart: string; axis: string; grid: string; values: number[] }[];
 }
+
+
 
 async function openReport(browser: Browser, value: BenchResults, name: string): Promise<PageCheck> {
   const dir = mkdtempSync(join(tmpdir(), 'report-browser-'));
@@ -84,10 +95,28 @@ async function openReport(browser: Browser, value: BenchResults, name: string): 
       }),
     );
     const verdict = (await page.textContent('#verdict')) ?? '';
+    const headlineText = (await page.textContent('#headline')) ?? '';
+    const notMeaningful = await page.$$eval('td[data-caveat="not meaningful"]', (cells) =>
+      cells.map((cell) => {
+        const c = cell as unknown as { getAttribute(name: string): string | null; textContent: string | null; querySelector(s: string): { textContent: string | null } | null };
+        return { figure: c.getAttribute('data-figure') ?? '', value: c.querySelector('.value')?.textContent ?? '', text: c.textContent ?? '' };
+      }),
+    );
+    const logTicks = await page.evaluate(() => {
+      // The page's own chart specs say which axes are logarithmic and which gridlines they promise.
+      const w = globalThis as unknown as {
+        document: { getElementById(id: string): { textContent: string | null } | null };
+        Chart: { getChart(id: string): { scales: Record<string, { ticks: { value: number }[] }> } | undefined };
+      };
+      const page = JSON.parse(w.document.getElementById('chart-specs')?.textContent ?? '{}') as { charts: { id: string; logGrid: Record<string, string> }[] };
+      return page.charts.flatMap((spec) =>
+        Object.entries(spec.logGrid).map(([axis, grid]) => ({ chart: spec.id, axis, grid, values: w.Chart.getChart(spec.id)?.scales[axis]?.ticks.map((t) => t.value) ?? [] })),
+      );
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
     await page.close();
-    return { consoleErrors, external, charts, verdict };
+    return { consoleErrors, external, charts, verdict, headline: headlineText, notMeaningful, logTicks };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -99,6 +128,23 @@ function expectWorkingPage(check: PageCheck, minCharts: number): void {
   expect(check.charts.length).toBeGreaterThanOrEqual(minCharts);
   for (const chart of check.charts) expect(chart.drawn, `chart ${chart.id} is blank`).toBeGreaterThan(MIN_DRAWN_PIXELS);
   expect(check.verdict).toContain('Fastest delivery (p50)');
+  // Fewer than 1,000 clients: RSS per client is marked not meaningful in every column, never a number.
+  expect(check.notMeaningful.length).toBeGreaterThan(0);
+  for (const cell of check.notMeaningful) {
+    expect(cell.figure).toBe('server.perClientRssBytes');
+    expect(cell.value).toBe('–');
+    // The whole cell is the dash and the note: no figure beside them.
+    expect(cell.text).toMatch(/^–not meaningful at [\d,]+ clients$/);
+  }
+  // A log axis draws only the gridlines its caption names: powers of ten, or 1, 2 and 5 times them.
+  expect(check.logTicks.length).toBeGreaterThan(0);
+  for (const axis of check.logTicks) {
+    expect(axis.values.length, `${axis.chart} ${axis.axis}`).toBeGreaterThanOrEqual(2);
+    for (const value of axis.values) {
+      const mantissa = Number((value / 10 ** Math.floor(Math.log10(value) + 1e-9)).toPrecision(6));
+      expect(axis.grid === 'decades' ? [1] : [1, 2, 5], `${axis.chart} ${axis.axis}: ${value}`).toContain(mantissa);
+    }
+  }
 }
 
 if (!HAVE_CHROMIUM) console.warn(`report browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -118,9 +164,14 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   });
 
   it('renders the hand-written fixture: every chart drawn, no error, no request out', async () => {
-    const check = await openReport(browser, results([defaultStep({ wsOk: false })]), 'report-fixture');
+    const fixture = results([defaultStep({ wsOk: false })]);
+    const check = await openReport(browser, fixture, 'report-fixture');
     expectWorkingPage(check, 5);
     expect(check.verdict).toContain('long polling');
+    // The verdict sentence at the top is the one made from the figures, as a reader sees it.
+    expect(check.headline).toBe(headline(fixture));
+    expect(check.headline).toMatch(/^Long polling \(wait 25 s\) delivered fastest \(p50 1\.20 ms, p99 6\.00 ms\);/);
+    expect(check.headline).toContain('WebSocket (lost or failed) is left out');
   });
 
   it('renders a real run: every chart drawn, no error, no request out', async () => {
@@ -145,6 +196,9 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     expect(real.status).toBe('complete');
     const check = await openReport(browser, real, 'report-real-run');
     expectWorkingPage(check, 5);
+    expect(check.headline).toBe(headline(real));
+    // Whoever won on this machine, the sentence names a transport and a figure, or says why it cannot.
+    expect(check.headline).toMatch(/(delivered (fastest|equally fast)|no verdict)/);
   }, 120_000);
 });
 

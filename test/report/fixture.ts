@@ -47,7 +47,8 @@ function trial(latencyUs: readonly number[], cpuShare: number, ok = true): Trial
       heldPolls: 0,
       sockets: 0,
     },
-    series: [0, 250, 500, 750, 1000, 1250].map((tMs, i) => ({ tMs, rssBytes: 90_000_000 + i * 1_000_000, heapUsedBytes: 20_000_000, cpuShare: cpuShare * (0.8 + (i % 3) * 0.2) })),
+    // Four samples a second from the start of the warm-up (2 s) to the end of the window (9 s).
+    series: Array.from({ length: 37 }, (_, i) => ({ tMs: i * 250, rssBytes: 90_000_000 + Math.min(i, 8) * 1_000_000, heapUsedBytes: 20_000_000, cpuShare: cpuShare * (0.8 + (i % 3) * 0.2) })),
     generator: { processes: 1, cpuShare: 0.1, eventLoopDelayP99: 500, sendLagP99: 900, bound: false, reasons: [] },
     events: { reconnects: 0, cursorExpired: 0, errors: 0 },
     ok,
@@ -68,6 +69,18 @@ export const SHORT: Variant = { id: 'short-polling', transport: 'short-polling',
 export const LONG: Variant = { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 };
 export const WS: Variant = { id: 'websocket', transport: 'websocket' };
 export const RAW: Variant = { id: 'raw-ws', transport: 'raw-ws' };
+
+/** A step of the given variants on a workload (the default chat unless given). */
+export function step(label: string, variants: readonly VariantResult[], workload: Workload = WORKLOAD, x?: { name: string; value: number; unit: string }): StepResult {
+  return { step: { label, workload, variants: variants.map((v) => v.variant), ...(x ? { x } : {}) }, variants };
+}
+
+/** The same variant with some figures changed (and as many rounds as given). */
+export function withFigures(v: VariantResult, set: Partial<Record<FigureKey, Spread | number>>, rounds = v.summary.rounds): VariantResult {
+  const changed = { ...v.summary.figures } as Record<FigureKey, Spread>;
+  for (const [key, value] of Object.entries(set) as [FigureKey, Spread | number][]) changed[key] = typeof value === 'number' ? { median: value, min: value, max: value } : value;
+  return { ...v, summary: { ...v.summary, rounds, figures: changed } };
+}
 
 export function defaultStep(options: { wsOk?: boolean } = {}): StepResult {
   return {

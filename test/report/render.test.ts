@@ -1,32 +1,81 @@
 import { describe, expect, it } from 'vitest';
-import { buildCharts } from '../../report/charts.ts';
+import { formatBytes } from '../../bench/format.ts';
+import type { StepResult } from '../../bench/results.ts';
+import { buildCharts, byteAxis, logAxis, logGridFor, type ChartSpec } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { renderReport } from '../../report/render.ts';
-import { stepVerdict } from '../../report/verdict.ts';
-import { defaultStep, results } from './fixture.ts';
+import { RSS_MIN_CLIENTS, figureCaveat, variantName } from '../../report/select.ts';
+import { headline, stepVerdict } from '../../report/verdict.ts';
+import { LONG, SHORT, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
 
 const ASSETS = { chartJs: '/* chart.js stand-in </script> */ window.Chart = function () {};' };
 
+/** The default step with its room grown to `members` per room (10 rooms), every figure kept. */
+function grown(members: number, base: StepResult = defaultStep()): StepResult {
+  return step(`10 rooms × ${members} members`, base.variants, { ...WORKLOAD, members });
+}
+
+/** The cells of one row of the "every figure" table, by its label. */
+function row(html: string, label: string): string {
+  const start = html.indexOf(`<th scope="row">${label}</th>`);
+  expect(start, label).toBeGreaterThan(0);
+  return html.slice(start, html.indexOf('</tr>', start));
+}
+
 describe('the verdict', () => {
-  it('names the best transport of each aspect with relative figures and the spread', () => {
+  it('names the best transport of each aspect with relative figures, the spread and every knob', () => {
     const lines = stepVerdict(defaultStep());
     const by = Object.fromEntries(lines.map((l) => [l.title, l]));
     expect(by['Fastest delivery (p50)']?.best).toBe('WebSocket');
     expect(by['Fastest delivery (p50)']?.sentence).toBe(
-      'WebSocket: 800 µs (rounds: 700 µs to 900 µs); 625× slower for short polling (every 1 s); 1.50× slower for long polling.',
+      'WebSocket: 800 µs (rounds: 700 µs to 900 µs); 625× slower for short polling (every 1 s); 1.50× slower for long polling (wait 25 s).',
     );
     expect(by['Fewest HTTP requests per message']?.sentence).toBe(
-      'WebSocket: no HTTP request after its handshake; short polling (every 1 s) 0.20 per message; long polling 1.10 per message.',
+      'WebSocket: no HTTP request after its handshake; short polling (every 1 s) 0.20 per message; long polling (wait 25 s) 1.10 per message.',
     );
     expect(by['Fewest bytes per message']?.best).toBe('short polling (every 1 s)');
     expect(by['Least server memory per client (heap)']?.sentence).toBe(
-      'short polling (every 1 s): 2.9 KB of V8 heap per client; 2.7× more heap for long polling; 1.33× more heap for WebSocket.',
+      'short polling (every 1 s): 2.93 KiB of V8 heap per client; 2.7× more heap for long polling (wait 25 s); 1.33× more heap for WebSocket.',
     );
+  });
+
+  it('calls the p99 a tail, not steadiness', () => {
+    const titles = stepVerdict(defaultStep()).map((l) => l.title);
+    expect(titles).toContain('Shortest tail latency (p99)');
+    expect(titles.join(' ')).not.toMatch(/steadiest/i);
+  });
+
+  it('says "tie (within noise)" when the best and another overlap across rounds, and names no winner', () => {
+    // Heap per client: WebSocket 3.9–4.3 KiB over three rounds, long polling 4.1–4.6 KiB: the
+    // rounds overlap, so which is lower flips from run to run. Short polling is clearly above.
+    const base = defaultStep();
+    const [short, long, ws, raw] = base.variants as [typeof base.variants[number], typeof base.variants[number], typeof base.variants[number], typeof base.variants[number]];
+    const noisy = step(base.step.label, [
+      withFigures(short, { 'server.perClientHeapBytes': { median: 9000, min: 8800, max: 9300 } }, 3),
+      withFigures(long, { 'server.perClientHeapBytes': { median: 4300, min: 4200, max: 4700 } }, 3),
+      withFigures(ws, { 'server.perClientHeapBytes': { median: 4100, min: 4000, max: 4400 } }, 3),
+      raw,
+    ]);
+    const memory = stepVerdict(noisy).find((l) => l.figure === 'server.perClientHeapBytes');
+    expect(memory?.best).toBeUndefined();
+    expect(memory?.tie).toEqual(['WebSocket', 'long polling (wait 25 s)']);
+    expect(memory?.sentence).toBe(
+      'Tie within the noise: WebSocket 4.00 KiB of V8 heap per client (rounds: 3.91 KiB to 4.30 KiB), long polling (wait 25 s) 4.20 KiB of V8 heap per client (rounds: 4.10 KiB to 4.59 KiB); ' +
+        'their ranges across rounds overlap; 2.2× more heap for short polling (every 1 s).',
+    );
+    const html = renderReport(results([noisy]), ASSETS);
+    expect(html).toContain('Least server memory per client (heap): <span class="tie">tie (within noise)</span>');
+    // Ranges that do not overlap still name a winner, however close the medians.
+    const apart = step(base.step.label, [
+      withFigures(long, { 'server.perClientHeapBytes': { median: 4300, min: 4250, max: 4350 } }, 3),
+      withFigures(ws, { 'server.perClientHeapBytes': { median: 4100, min: 4050, max: 4150 } }, 3),
+    ]);
+    expect(stepVerdict(apart).find((l) => l.figure === 'server.perClientHeapBytes')?.best).toBe('WebSocket');
   });
 
   it('never names a transport that lost messages as the best, and marks it', () => {
     const fastest = stepVerdict(defaultStep({ wsOk: false })).find((l) => l.title === 'Fastest delivery (p50)');
-    expect(fastest?.best).toBe('long polling');
+    expect(fastest?.best).toBe('long polling (wait 25 s)');
     expect(fastest?.sentence).toContain('WebSocket about the same [lost or failed]');
   });
 
@@ -35,26 +84,138 @@ describe('the verdict', () => {
   });
 });
 
+describe('the headline', () => {
+  it('gives the verdict and the trade-off in two sentences made from the figures', () => {
+    expect(headline(results([defaultStep()]))).toBe(
+      'WebSocket delivered fastest (p50 800 µs, p99 3.00 ms); short polling (every 1 s) moved the fewest bytes, 440 B per message against 465 B for WebSocket. ' +
+        'Short polling (every 1 s) added ~500 ms at p50 but spent 0.20 requests per message against 1.10 for long polling (wait 25 s), whose p50 was 1.20 ms.',
+    );
+  });
+
+  it('follows the figures: other numbers, other sentences', () => {
+    const base = defaultStep();
+    const [short, long, ws] = base.variants as [typeof base.variants[number], typeof base.variants[number], typeof base.variants[number]];
+    const leanWs = step(base.step.label, [short, long, withFigures(ws, { 'perDelivered.bytes': 300, 'latency.p50': 2000, 'latency.p99': 9000 })]);
+    expect(headline(results([leanWs]))).toBe(
+      'Long polling (wait 25 s) delivered fastest (p50 1.20 ms, p99 6.00 ms); WebSocket moved the fewest bytes, 300 B per message against 750 B for long polling (wait 25 s). ' +
+        'Short polling (every 1 s) added ~500 ms at p50 but spent 0.20 requests per message against 1.10 for long polling (wait 25 s); WebSocket sat between (p50 2.00 ms, 0 requests per message).',
+    );
+  });
+
+  it('calls equal speed a tie within the noise', () => {
+    const tied = step('two', [variant(LONG, { 'latency.p50': { median: 1000, min: 900, max: 1200 }, 'perDelivered.bytes': 700 }, [1000]), variant(WS, { 'latency.p50': { median: 1100, min: 1000, max: 1300 }, 'perDelivered.bytes': 465 }, [1100])]);
+    expect(headline(results([tied]))).toBe(
+      'Long polling (wait 25 s) (p50 1.00 ms) and WebSocket (p50 1.10 ms) delivered equally fast within the noise across rounds; WebSocket moved the fewest bytes, 465 B per message against 700 B for long polling (wait 25 s).',
+    );
+  });
+
+  it('leaves out a transport that lost messages, and says so', () => {
+    expect(headline(results([defaultStep({ wsOk: false })]))).toMatch(/^Long polling \(wait 25 s\) delivered fastest .* WebSocket \(lost or failed\) is left out: see “Read this first”\.$/);
+  });
+
+  it('gives no verdict when no transport can be trusted, and says why in one sentence', () => {
+    const bound = step('bound', [variant(SHORT, {}, [500_000], { generatorBound: true }), variant(WS, {}, [800], { generatorBound: true })]);
+    expect(headline(results([bound]))).toBe(
+      'No transport delivered every message without the generator limiting it (each was generator-bound), so this run gives no verdict between them: see “Read this first”.',
+    );
+  });
+
+  it('is the first thing on the page, with a stable id', () => {
+    const html = renderReport(results([defaultStep()]), ASSETS);
+    const at = html.indexOf('<p id="headline" class="headline">WebSocket delivered fastest');
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(html.indexOf('id="alerts"'));
+  });
+});
+
+describe('figures that are not meaningful', () => {
+  it(`does not show RSS per client as a number below ${RSS_MIN_CLIENTS} clients, and says why`, () => {
+    const html = renderReport(results([defaultStep()]), ASSETS);
+    const cells = row(html, 'server RSS per connected client');
+    expect(cells.match(/data-caveat="not meaningful"/g)).toHaveLength(4);
+    expect(cells).toContain('not meaningful at 100 clients');
+    // The fixture's medians (12 kB, 36 kB, 10 kB, 5 kB) appear nowhere in the row.
+    for (const bytes of [12_000, 36_000, 10_000, 5000]) expect(cells).not.toContain(formatBytes(bytes));
+    expect(cells).not.toMatch(/>\s*-?\d[\d.,]*\s*(B|KiB|MiB)\s*</);
+    expect(html).toContain('Server RSS per client is not meaningful at 100 clients: the server&#39;s RSS moves by megabytes with no client at all, so below 1,000 clients RSS per client is noise.');
+  });
+
+  it('shows RSS per client as a number from 1,000 clients on', () => {
+    const html = renderReport(results([grown(100)]), ASSETS);
+    const cells = row(html, 'server RSS per connected client');
+    expect(cells).not.toContain('not meaningful');
+    expect(cells).toContain('35.2 KiB');
+  });
+
+  it('shows empty polls as not applicable for transports that do not poll', () => {
+    const s = defaultStep();
+    expect(figureCaveat(s, s.variants[2] as StepResult['variants'][number], 'wire.emptyPollShare')?.kind).toBe('not applicable');
+    expect(figureCaveat(s, s.variants[1] as StepResult['variants'][number], 'wire.emptyPollShare')).toBeUndefined();
+    const cells = row(renderReport(results([s]), ASSETS), 'share of requests that were empty polls');
+    expect(cells.match(/data-caveat="not applicable"/g)).toHaveLength(2);
+    expect(cells).toContain('<td>10%</td>');
+  });
+});
+
 describe('the claims check', () => {
+  const claimsOf = (steps: StepResult[]) => Object.fromEntries(checkClaims(results(steps)).map((c) => [c.claim, c]));
+
   it('weighs each claim against the figures, and says what it could not measure', () => {
-    const claims = Object.fromEntries(checkClaims(results([defaultStep()])).map((c) => [c.claim, c]));
-    // Short polling spent fewer requests than long polling and fewer bytes than both: refuted here.
-    expect(claims['Polling wastes requests and bandwidth']?.verdict).toBe('refuted');
+    const claims = claimsOf([defaultStep()]);
     expect(claims['Polling adds latency']?.verdict).toBe('supported');
     expect(claims['Polling adds latency']?.evidence[0]).toBe(
-      'Short polling every 1.00 s: p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
+      'Short polling (every 1 s): p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
     );
-    // 100 clients are too few for RSS per client: the heap is judged, 7.8 KB per held poll is cheap.
-    expect(claims['Many held connections are costly']?.verdict).toBe('refuted');
-    expect(claims['Many held connections are costly']?.evidence.at(-1)).toContain('With fewer than 1,000 clients the RSS per client is noise');
     expect(claims['Every HTTP request pays a TCP handshake']?.verdict).toBe('refuted');
     expect(claims['WebSockets scale worse']?.verdict).toBe('not measured');
+  });
+
+  it('qualifies "polling wastes requests and bandwidth" resting on one busy room, and names the workload', () => {
+    const claim = claimsOf([defaultStep()])['Polling wastes requests and bandwidth'];
+    // Short polling spent fewer requests than long polling and fewer bytes than both, but in a room
+    // where each poll finds 10 messages: that does not refute the claim for a quiet room.
+    expect(claim?.verdict).toBe('qualified');
+    expect(claim?.evidence[0]).toMatch(/^In “10 rooms × 10 members, 1 msg\/s each” \(10 messages a second per room, 10 per poll interval\), short polling \(every 1 s\) spent 0.20 requests/);
+    expect(claim?.evidence.at(-1)).toBe(
+      'Not here, but this rests on one busy-room workload (“10 rooms × 10 members, 1 msg/s each”), where each poll collects several messages; in a quieter room or with a shorter poll interval the balance turns (the interval scenario measures the second).',
+    );
+  });
+
+  it('refutes it only when polling was thrifty even in a quiet room, and supports it when polling was wasteful', () => {
+    const quietWorkload = { ...WORKLOAD, ratePerMember: 0.02 };
+    const quiet = (shortRequests: number, shortBytes: number): StepResult =>
+      step('quiet room', [variant(SHORT, { 'perDelivered.requests': shortRequests, 'perDelivered.bytes': shortBytes }, [500_000]), variant(LONG, { 'perDelivered.requests': 1.1, 'perDelivered.bytes': 750 }, [1200])], quietWorkload);
+    expect(claimsOf([quiet(0.5, 500)])['Polling wastes requests and bandwidth']?.verdict).toBe('refuted');
+    expect(claimsOf([quiet(5.1, 3000)])['Polling wastes requests and bandwidth']?.verdict).toBe('supported');
+    const mixed = claimsOf([defaultStep(), quiet(5.1, 3000)])['Polling wastes requests and bandwidth'];
+    expect(mixed?.verdict).toBe('qualified');
+    expect(mixed?.evidence.at(-1)).toBe('It depends on the workload: polling was the wasteful one in “quiet room”, not in “10 rooms × 10 members, 1 msg/s each”.');
+  });
+
+  it('never refutes "many held connections are costly" from RSS below 1,000 clients', () => {
+    const claim = claimsOf([defaultStep()])['Many held connections are costly'];
+    // 7.8 KiB of heap per held poll is below the cheap threshold, but the heap is a lower bound.
+    expect(claim?.verdict).toBe('not measured');
+    expect(claim?.evidence.join(' ')).toContain('RSS per client, the whole cost, is not meaningful at 100 clients (it needs 1,000 or more)');
+    expect(claim?.evidence.join(' ')).not.toContain('of server RSS');
+    expect(claim?.evidence[0]).toContain('projected, not measured: 10,000 × 7.81 KiB = 76.3 MiB');
+  });
+
+  it('judges held connections by RSS from 1,000 clients on', () => {
+    const base = grown(100);
+    expect(claimsOf([base])['Many held connections are costly']?.verdict).toBe('qualified');
+    const cheap = step(base.step.label, base.variants.map((v) => withFigures(v, { 'server.perClientRssBytes': 9000 })), base.step.workload);
+    expect(claimsOf([cheap])['Many held connections are costly']?.verdict).toBe('refuted');
+    const costly = step(base.step.label, base.variants.map((v) => withFigures(v, { 'server.perClientRssBytes': 90_000 })), base.step.workload);
+    expect(claimsOf([costly])['Many held connections are costly']?.verdict).toBe('supported');
   });
 });
 
 describe('the charts', () => {
+  const charts = buildCharts(results([defaultStep()]));
+  const byId = (id: string): ChartSpec => charts.find((c) => c.id.startsWith(id)) as ChartSpec;
+
   it('makes the charts the results support, each with data', () => {
-    const charts = buildCharts(results([defaultStep()]));
     expect(charts.map((c) => c.id)).toEqual([
       'latency-0-10-rooms-10-members-1-msg-s-each',
       'cost-0-10-rooms-10-members-1-msg-s-each',
@@ -67,6 +228,43 @@ describe('the charts', () => {
       expect(datasets.length, chart.id).toBeGreaterThan(0);
       for (const d of datasets) expect(d.data.length, chart.id).toBeGreaterThan(0);
     }
+  });
+
+  it('marks the end of the warm-up on charts over time, and 1× on the baseline chart', () => {
+    for (const id of ['rss-', 'cpu-']) {
+      expect(byId(id).markers).toEqual([
+        { axis: 'x', value: 2, label: 'warm-up ends' },
+        { axis: 'x', value: 9, label: 'window ends' },
+      ]);
+    }
+    expect(byId('baselines').markers).toEqual([{ axis: 'y', value: 1, label: '1× = the baseline' }]);
+  });
+
+  it('says what the gridlines of a log axis are, and bounds the axis on gridlines', () => {
+    const latency = byId('latency-');
+    // 640 µs to 990 ms spans three powers of ten inside the data: decade gridlines.
+    expect(latency.logGrid).toEqual({ y: 'decades' });
+    expect(latency.caption).toContain('with a gridline at each power of ten: each gridline is ten times the one before');
+    expect((latency.config.options as { scales: { y: unknown } }).scales.y).toMatchObject({ type: 'logarithmic', min: 100, max: 1_000_000 });
+    expect(logGridFor([640, 3000])).toBe('1-2-5');
+    expect(logAxis([640, 3000], 'latency').scale).toMatchObject({ min: 500, max: 5000 });
+    expect(logAxis([100, 5000], 'clients').scale).toMatchObject({ min: 100, max: 5000 });
+  });
+
+  it('puts byte gridlines on round numbers of a binary unit', () => {
+    expect(byteAxis([95 * 1024 ** 2])).toMatchObject({ ticks: { stepSize: 20 * 1024 ** 2 } });
+    expect(byteAxis([750])).toMatchObject({ ticks: { stepSize: 100 } });
+    expect(byteAxis([])).toEqual({ beginAtZero: true });
+  });
+
+  it('draws RSS per client on the scale chart only from 1,000 clients on', () => {
+    const scale = [10, 50, 100, 250].map((members) => ({ ...grown(members), step: { ...grown(members).step, x: { name: 'clients', value: 10 * members, unit: 'clients' } } }));
+    const memory = buildCharts(results(scale)).find((c) => c.id === 'scale-memory') as ChartSpec;
+    const datasets = (memory.config.data as { datasets: { label: string; data: { x: number }[] }[] }).datasets;
+    const rss = datasets.filter((d) => d.label.endsWith(' RSS'));
+    expect(rss.length).toBeGreaterThan(0);
+    for (const d of rss) expect(d.data.map((p) => p.x)).toEqual([1000, 2500]);
+    for (const d of datasets.filter((d) => d.label.endsWith(' heap'))) expect(d.data.map((p) => p.x)).toEqual([100, 500, 1000, 2500]);
   });
 });
 
@@ -85,17 +283,54 @@ describe('the page', () => {
     expect(html).toContain('chart.js stand-in <\\/script>');
   });
 
-  it('puts a run that lost messages first, prominently', () => {
+  it('puts a run that lost messages first, prominently, and warns that claims resting on it are weak', () => {
     const alerts = html.indexOf('id="alerts"');
     expect(alerts).toBeGreaterThan(0);
     expect(alerts).toBeLessThan(html.indexOf('id="verdict"'));
     expect(html).toContain('lost or mis-delivered messages');
+    expect(html).toContain('a verdict that rests on them is weak');
+    expect(renderReport(results([defaultStep()]), ASSETS)).not.toContain('a verdict that rests on them is weak');
   });
 
   it('has the verdict, the claims, every figure, the anchors and the method', () => {
-    for (const id of ['verdict', 'charts', 'claims', 'targets', 'figures', 'anchors', 'method']) expect(html).toContain(`id="${id}"`);
+    for (const id of ['headline', 'verdict', 'charts', 'claims', 'targets', 'figures', 'anchors', 'method']) expect(html).toContain(`id="${id}"`);
     expect(html).toContain('HTTP requests per delivered message');
     expect(html).toContain('room-log append');
     expect(html).toContain('Commit <code>0123456789ab</code>');
+  });
+
+  it('labels each figure for what it is, in the right unit', () => {
+    // The route ceiling is the median of the rounds' means, not a mean.
+    expect(html).toContain('<th>requests/s (median of the rounds)</th><th>range across rounds</th>');
+    expect(html).not.toContain('requests/s (mean)');
+    // A 700 ns hot path is 700 ns, not "0 µs" or "1 µs".
+    expect(html).toContain('<td>700 ns</td><td>1.50 µs</td>');
+    // Sizes are IEC, labelled so; no binary size is called KB, MB or GB.
+    expect(html).toContain('24.0 GiB');
+    expect(html).not.toMatch(/\d (KB|MB|GB)\b/);
+    // The knobs of each variant wherever it is named: the table's heads and the method.
+    expect(html).toContain('<th>long polling (wait 25 s)</th>');
+    expect(html).toContain('short-polling (every 1 s); long-polling (wait 25 s); websocket; raw-ws');
+  });
+
+  it('marks a hot path measured on a busy machine as noisy', () => {
+    const busy = { ...results([defaultStep()]), micro: [{ name: 'cursor resolve', opsPerSecond: 2e7, meanNs: 692, p99Ns: 120, rme: 103.3, samples: 1000 }] };
+    const page = renderReport(busy, ASSETS);
+    expect(page).toContain('<td>692 ns</td><td>120 ns</td><td>103.3% <span class="badge refuted">noisy</span></td>');
+    expect(page).toContain('A margin of error above 20% (marked noisy) means the machine was busy');
+    expect(html).not.toContain('noisy</span>');
+  });
+
+  it('says when the noise was not measured', () => {
+    expect(html).toContain('This run had one round, so the noise was not measured');
+  });
+});
+
+describe('variant names', () => {
+  it('carry every knob, and say when one was not recorded', () => {
+    expect(variantName({ id: 's', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false })).toBe('short polling (every 250 ms, new connection per request)');
+    expect(variantName({ id: 's', transport: 'short-polling' })).toBe('short polling (poll interval not recorded)');
+    expect(variantName({ id: 'l', transport: 'long-polling', waitMs: 25_000 })).toBe('long polling (wait 25 s)');
+    expect(variantName({ id: 'w', transport: 'websocket' })).toBe('WebSocket');
   });
 });

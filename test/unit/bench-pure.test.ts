@@ -159,21 +159,24 @@ describe('formatUs', () => {
 });
 
 describe('formatBytes', () => {
-  it('writes B, KB, MB and GB in powers of 1024, at each boundary', () => {
+  it('writes B, KiB, MiB and GiB (IEC, powers of 1024, labelled so), at each boundary', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1024)).toBe('1.0 KB');
-    expect(formatBytes(12.3 * 1024)).toBe('12.3 KB');
-    expect(formatBytes(1024 ** 2)).toBe('1.0 MB');
-    expect(formatBytes(98.1 * 1024 ** 2)).toBe('98.1 MB');
-    expect(formatBytes(1024 ** 3)).toBe('1.00 GB');
-    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GB');
+    expect(formatBytes(1023.6)).toBe('1.00 KiB');
+    expect(formatBytes(1024)).toBe('1.00 KiB');
+    expect(formatBytes(12.3 * 1024)).toBe('12.3 KiB');
+    expect(formatBytes(106.9 * 1024)).toBe('107 KiB');
+    expect(formatBytes(1023.9 * 1024)).toBe('1.00 MiB');
+    expect(formatBytes(1024 ** 2)).toBe('1.00 MiB');
+    expect(formatBytes(98.1 * 1024 ** 2)).toBe('98.1 MiB');
+    expect(formatBytes(1024 ** 3)).toBe('1.00 GiB');
+    expect(formatBytes(2.5 * 1024 ** 3)).toBe('2.50 GiB');
   });
 
   it('keeps the sign of a negative size', () => {
     expect(formatBytes(-512)).toBe('-512 B');
-    expect(formatBytes(-2048)).toBe('-2.0 KB');
+    expect(formatBytes(-2048)).toBe('-2.00 KiB');
   });
 
   it('writes – for NaN and infinities', () => {
