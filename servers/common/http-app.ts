@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   ChatError,
@@ -45,6 +46,9 @@ export function answerNow(poll: PollRequest): PollAnswer {
   const messages = room.after(after, limit);
   return { messages, cursor: messages.length > 0 ? room.cursorAt(after + messages.length) : room.cursorAt(after) };
 }
+
+/** Bytes of answers handed to Node but not yet to the kernel, per connection. */
+const queuedBytes = new WeakMap<Socket, number>();
 
 function isJson(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -123,6 +127,30 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     done();
   });
 
+  // A client that does not read its answers must not make the server hold them: once answers
+  // wait for a connection and one more would take it past maxBufferedBytes, the connection is
+  // closed. One answer is always let through, whatever its size. (Node stops reading a pipelining
+  // connection while an answer waits, but only after the requests of the chunk it has read.)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const socket = request.raw.socket;
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
+    const waiting = queuedBytes.get(socket) ?? 0;
+    if (waiting > 0 && waiting + bytes > options.maxBufferedBytes) {
+      socket.destroy();
+    } else if (bytes > 0) {
+      queuedBytes.set(socket, waiting + bytes);
+      // 'finish' comes once the answer's last byte is handed to the kernel; 'close' if it never is.
+      let settled = false;
+      const release = (): void => {
+        if (settled) return;
+        settled = true;
+        queuedBytes.set(socket, (queuedBytes.get(socket) ?? bytes) - bytes);
+      };
+      reply.raw.once('finish', release).once('close', release);
+    }
+    done(null, payload);
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const chat = toChatError(error);
     if (chat.code === 'INTERNAL_ERROR') request.log.error(error);
@@ -154,7 +182,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
-    const room = log.room(roomId);
+    const room = log.peek(roomId);
     const after = cursor === undefined ? undefined : room.resolve(cursor);
     return config.poll({ room, after, limit, query: request.query }, request, reply);
   });

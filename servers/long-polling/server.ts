@@ -2,7 +2,7 @@ import { checkWait, resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp } from '../common/http-app.ts';
-import { RoomLog } from '../common/room-log.ts';
+import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { Holds } from './holds.ts';
 
 /**
@@ -11,7 +11,7 @@ import { Holds } from './holds.ts';
  */
 export function createLongPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'long-polling' });
-  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const roomLog = log ?? roomLogFor(options);
   const holds = new Holds();
   const app = buildPollingApp({
     transport: 'long-polling',
@@ -22,7 +22,8 @@ export function createLongPollingServer(given: Readonly<Record<string, unknown>>
       const waitMs = checkWait(poll.query.wait, options.defaultWaitMs, options.maxWaitMs);
       const { after } = poll;
       if (after === undefined || waitMs === 0 || poll.room.head > after) return answerNow(poll);
-      holds.hold({ ...poll, after }, reply, waitMs);
+      // Holding listens to the room, so the room must be kept (and counts against maxRooms).
+      holds.hold({ ...poll, room: roomLog.room(poll.room.id), after }, reply, waitMs);
       return reply;
     },
   });

@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
 import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
-import { RoomLog } from '../common/room-log.ts';
+import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -16,7 +16,7 @@ import { checkHandshake } from './handshake.ts';
  */
 export function createWebSocketServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'websocket' });
-  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const roomLog = log ?? roomLogFor(options);
   const fanout = new Fanout();
   const connections = new Set<Connection>();
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
