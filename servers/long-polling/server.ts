@@ -13,7 +13,9 @@ export function createLongPollingServer(given: Readonly<Record<string, unknown>>
   const options = resolveServerOptions({ ...given, transport: 'long-polling' });
   const roomLog = log ?? roomLogFor(options);
   const holds = new Holds();
+  const backlog = { waitingBytes: 0, parkedRequests: 0 };
   const app = buildPollingApp({
+    backlog,
     transport: 'long-polling',
     options,
     log: roomLog,
@@ -29,6 +31,7 @@ export function createLongPollingServer(given: Readonly<Record<string, unknown>>
   });
   return fastifyChatServer('long-polling', options, roomLog, app, () => ({
     ...EMPTY_STATS,
+    ...backlog,
     heldPolls: holds.size,
     abortedPolls: holds.abortedCount,
   }));

@@ -63,6 +63,11 @@ export class Connection implements Subscriber {
     ws.on('error', () => undefined);
   }
 
+  /** Bytes waiting to be written to the client. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
   sendText(text: string): void {
     if (!this.open) return;
     this.write(text);

@@ -10,6 +10,18 @@ import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { checkHandshake } from './handshake.ts';
 
+/** How many clients have bytes waiting for them, and the most waiting for one. */
+function buffering(connections: Iterable<Connection>): { bufferingSockets: number; maxBufferedBytes: number } {
+  let bufferingSockets = 0;
+  let maxBufferedBytes = 0;
+  for (const connection of connections) {
+    const bytes = connection.bufferedAmount;
+    if (bytes > 0) bufferingSockets++;
+    maxBufferedBytes = Math.max(maxBufferedBytes, bytes);
+  }
+  return { bufferingSockets, maxBufferedBytes };
+}
+
 /**
  * The WebSocket chat server: `ws` on a plain `node:http` server, which also answers
  * `GET /healthz`. Built, not listening.
@@ -112,6 +124,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         subscriptions: fanout.size,
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,
+        ...buffering(connections),
+        waitingBytes: 0,
+        parkedRequests: 0,
       };
     },
   };
