@@ -47,6 +47,24 @@ function per(a: number, b: number): number {
   return b > 0 ? a / b : 0;
 }
 
+/** Least-squares slope of `value` over time, per second; 0 with fewer than two samples. */
+export function slopePerSecond(samples: readonly ServerSample[], value: (s: ServerSample) => number): number {
+  if (samples.length < 2) return 0;
+  const t0 = (samples[0] as ServerSample).tUs;
+  const xs = samples.map((s) => (s.tUs - t0) / 1e6);
+  const ys = samples.map(value);
+  const mx = sum(xs) / xs.length;
+  const my = sum(ys) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const dx = (xs[i] as number) - mx;
+    sxy += dx * ((ys[i] as number) - my);
+    sxx += dx * dx;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
 function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
   const { idle, windowStart, windowEnd, samples } = inputs;
   const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
@@ -64,6 +82,8 @@ function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
     rssWindowBytes: rssWindow,
     rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, inputs.memory.rss, ...samples.map((s) => s.rss)),
     heapUsedWindowBytes: heapWindow,
+    heapSlopeBytesPerS: slopePerSecond(inWindow, (s) => s.heapUsed),
+    rssSlopeBytesPerS: slopePerSecond(inWindow, (s) => s.rss),
     // RSS: growth since start, both readings collected. The allocator keeps freed pages, so a
     // reading after the clients leave would undercount; growth since start overcounts a little
     // (compiled code, a grown heap), which many clients make small.

@@ -158,6 +158,10 @@ describe('buildTrialResult', () => {
       rssWindowBytes: 44_500_000,
       rssPeakBytes: 50_000_000,
       heapUsedWindowBytes: 11_500_000,
+      // Least squares over (0 s, 11.0), (1 s, 11.6), (2 s, 11.4), (3 s, 11.8) MB: 1.1 MB·s ÷ 5 s².
+      heapSlopeBytesPerS: 220_000,
+      // Over 43, 46, 44, 45 MB at the same times: 2 MB·s ÷ 5 s².
+      rssSlopeBytesPerS: 400_000,
       // RSS: the collected reading with the clients over the idle one: (46 MB − 40 MB) ÷ 6 clients.
       perClientRssBytes: 1_000_000,
       // Heap: with and without the clients at the end: (11.2 MB − 10.1 MB) ÷ 6 clients.
