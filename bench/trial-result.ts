@@ -47,12 +47,27 @@ function per(a: number, b: number): number {
   return b > 0 ? a / b : 0;
 }
 
-/** Least-squares slope of `value` over time, per second; 0 with fewer than two samples. */
+/** Buckets a long series is cut into for its slope: the lowest point of each is fitted. */
+const SLOPE_BUCKETS = 10;
+
+/**
+ * Least-squares slope of `value` over time, per second; 0 with fewer than two samples. Heap and
+ * RSS saw-tooth with garbage collection, so with more than two samples per bucket the fit goes
+ * through the lowest sample of each of `SLOPE_BUCKETS` consecutive buckets: what is still held
+ * after each collection, which is where a leak shows.
+ */
 export function slopePerSecond(samples: readonly ServerSample[], value: (s: ServerSample) => number): number {
-  if (samples.length < 2) return 0;
-  const t0 = (samples[0] as ServerSample).tUs;
-  const xs = samples.map((s) => (s.tUs - t0) / 1e6);
-  const ys = samples.map(value);
+  let points = samples;
+  if (samples.length > 2 * SLOPE_BUCKETS) {
+    points = range(SLOPE_BUCKETS).map((b) => {
+      const bucket = samples.slice(Math.floor((b * samples.length) / SLOPE_BUCKETS), Math.floor(((b + 1) * samples.length) / SLOPE_BUCKETS));
+      return bucket.reduce((low, s) => (value(s) < value(low) ? s : low));
+    });
+  }
+  if (points.length < 2) return 0;
+  const t0 = (points[0] as ServerSample).tUs;
+  const xs = points.map((s) => (s.tUs - t0) / 1e6);
+  const ys = points.map(value);
   const mx = sum(xs) / xs.length;
   const my = sum(ys) / ys.length;
   let sxy = 0;
@@ -63,6 +78,10 @@ export function slopePerSecond(samples: readonly ServerSample[], value: (s: Serv
     sxx += dx * dx;
   }
   return sxx > 0 ? sxy / sxx : 0;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../bench/histogram.ts';
 import type { GeneratorResult } from '../../bench/ipc.ts';
 import type { Workload } from '../../bench/results.ts';
-import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/trial-result.ts';
+import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US, slopePerSecond } from '../../bench/trial-result.ts';
 import type { TrialInputs } from '../../bench/trial-result.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
@@ -316,5 +316,23 @@ describe('buildTrialResult', () => {
     expect(result.server.perClientHeapBytes).toBe(0);
     expect(result.latency).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(result.generator).toEqual({ processes: 0, cpuShare: 0, eventLoopDelayP99: 0, sendLagP99: 0, bound: false, reasons: [] });
+  });
+});
+
+describe('slopePerSecond', () => {
+  // 100 samples a second apart whose heap saw-tooths between a floor and floor + 5 MB.
+  const sawtooth = (floorPerS: number): ServerSample[] =>
+    Array.from({ length: 100 }, (_, i) => sample(i * 1_000_000, 0, 0, 10_000_000 + floorPerS * i + (i % 7) * 700_000));
+
+  it('sees no slope in a saw-tooth over a flat floor', () => {
+    expect(Math.abs(slopePerSecond(sawtooth(0), (s) => s.heapUsed))).toBeLessThan(10_000);
+  });
+
+  it('sees a floor that rises as the slope, whatever the saw-tooth', () => {
+    expect(slopePerSecond(sawtooth(50_000), (s) => s.heapUsed)).toBeCloseTo(50_000, -4);
+  });
+
+  it('is 0 with fewer than two samples', () => {
+    expect(slopePerSecond([sample(0, 0, 1, 1)], (s) => s.heapUsed)).toBe(0);
   });
 });
