@@ -4,7 +4,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
 
 /** Every option of `npm run bench`, with its default; `--help` prints this table. */
 export const BENCH_OPTIONS = {
-  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake) or a JSON file' },
+  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
   transports: { kind: 'list', default: [], doc: 'run only these transports: short-polling, long-polling, websocket, raw-ws; none given runs all the scenario has' },

@@ -127,6 +127,12 @@ export interface ServerMeasure {
   readonly perClientHeapBytes: number;
   /** Event-loop delay over the window, µs. */
   readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+  /**
+   * Least-squares slope of heap in use and of RSS over the window's samples, bytes per second: a
+   * leak shows as a slope that does not stop (the `soak` scenario). Absent in older results files.
+   */
+  readonly heapSlopeBytesPerS?: number;
+  readonly rssSlopeBytesPerS?: number;
   /** Held polls and open sockets at the end of the window. */
   readonly heldPolls: number;
   readonly sockets: number;

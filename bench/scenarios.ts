@@ -101,6 +101,17 @@ function handshakeScenario(): Scenario {
   };
 }
 
+function soakScenario(): Scenario {
+  return {
+    name: 'soak',
+    description:
+      'The default chat for 2 minutes in one round (--quick: its 2.5 s window; set --duration-ms for a longer one): heap and RSS over time per transport, so that a leak shows as a slope. History fills at 10 messages a second per room (1,200 of 10,000 kept in 2 minutes), a slope of its own of about 60 KB/s (7 MB over the 2 minutes).',
+    rounds: 1,
+    generators: 1,
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each, 2 minutes', workload: { ...CHAT, durationMs: 120_000, warmupMs: 5000 }, variants: [SHORT, LONG, WS] }],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -108,6 +119,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   interval: intervalScenario,
   fanout: fanoutScenario,
   handshake: handshakeScenario,
+  soak: soakScenario,
 };
 
 const positiveInt = { type: 'integer', minimum: 1 } as const;

@@ -1,6 +1,9 @@
 /** The table printed at the end of a run: one line per variant, then the targets. */
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
-import type { BenchResults } from './results.ts';
+import type { BenchResults, TrialResult } from './results.ts';
+
+/** Windows at least this long also print the slope of heap and RSS (per round). */
+const SLOPE_MIN_WINDOW_MS = 20_000;
 
 export function formatSummary(results: BenchResults): string {
   const lines: string[] = [];
@@ -14,6 +17,12 @@ export function formatSummary(results: BenchResults): string {
           `${formatNumber(f['perDelivered.requests'].median).padStart(6)} req/msg  ${formatBytes(f['perDelivered.bytes'].median).padStart(8)}/msg  ` +
           `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  heap ${formatBytes(f['server.perClientHeapBytes'].median).padStart(8)}/client  ${flags}`,
       );
+      // A slope says something only over a long window (the soak scenario).
+      if (step.step.workload.durationMs >= SLOPE_MIN_WINDOW_MS) {
+        const slopes = (pick: (t: TrialResult) => number | undefined): string =>
+          v.trials.map((t) => `${formatBytes(pick(t) ?? NaN)}/s`).join(', ');
+        lines.push(`  ${''.padEnd(30)} over the window: heap ${slopes((t) => t.server.heapSlopeBytesPerS)}  RSS ${slopes((t) => t.server.rssSlopeBytesPerS)}`);
+      }
     }
   }
   if (results.ceilings.length > 0) {

@@ -47,6 +47,43 @@ function per(a: number, b: number): number {
   return b > 0 ? a / b : 0;
 }
 
+/** Buckets a long series is cut into for its slope: the lowest point of each is fitted. */
+const SLOPE_BUCKETS = 10;
+
+/**
+ * Least-squares slope of `value` over time, per second; 0 with fewer than two samples. Heap and
+ * RSS saw-tooth with garbage collection, so with more than two samples per bucket the fit goes
+ * through the lowest sample of each of `SLOPE_BUCKETS` consecutive buckets: what is still held
+ * after each collection, which is where a leak shows.
+ */
+export function slopePerSecond(samples: readonly ServerSample[], value: (s: ServerSample) => number): number {
+  let points = samples;
+  if (samples.length > 2 * SLOPE_BUCKETS) {
+    points = range(SLOPE_BUCKETS).map((b) => {
+      const bucket = samples.slice(Math.floor((b * samples.length) / SLOPE_BUCKETS), Math.floor(((b + 1) * samples.length) / SLOPE_BUCKETS));
+      return bucket.reduce((low, s) => (value(s) < value(low) ? s : low));
+    });
+  }
+  if (points.length < 2) return 0;
+  const t0 = (points[0] as ServerSample).tUs;
+  const xs = points.map((s) => (s.tUs - t0) / 1e6);
+  const ys = points.map(value);
+  const mx = sum(xs) / xs.length;
+  const my = sum(ys) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const dx = (xs[i] as number) - mx;
+    sxy += dx * ((ys[i] as number) - my);
+    sxx += dx * dx;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
 function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
   const { idle, windowStart, windowEnd, samples } = inputs;
   const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
@@ -64,6 +101,8 @@ function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
     rssWindowBytes: rssWindow,
     rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, inputs.memory.rss, ...samples.map((s) => s.rss)),
     heapUsedWindowBytes: heapWindow,
+    heapSlopeBytesPerS: slopePerSecond(inWindow, (s) => s.heapUsed),
+    rssSlopeBytesPerS: slopePerSecond(inWindow, (s) => s.rss),
     // RSS: growth since start, both readings collected. The allocator keeps freed pages, so a
     // reading after the clients leave would undercount; growth since start overcounts a little
     // (compiled code, a grown heap), which many clients make small.

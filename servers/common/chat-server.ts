@@ -21,6 +21,14 @@ export interface ServerStats {
   readonly slowConsumerCloses: number;
   /** WebSocket clients dropped for not answering a ping. */
   readonly heartbeatDrops: number;
+  /** WebSocket clients with bytes waiting for them right now. */
+  readonly bufferingSockets: number;
+  /** The most bytes waiting for one WebSocket client right now. */
+  readonly maxBufferedBytes: number;
+  /** HTTP: bytes of answers not yet handed to the kernel, over all connections. */
+  readonly waitingBytes: number;
+  /** HTTP: requests parked until their connection drains. */
+  readonly parkedRequests: number;
 }
 
 /** One chat server: built without listening, so tests can build, listen on port 0, and close. */
@@ -45,6 +53,10 @@ export const EMPTY_STATS = {
   subscriptions: 0,
   slowConsumerCloses: 0,
   heartbeatDrops: 0,
+  bufferingSockets: 0,
+  maxBufferedBytes: 0,
+  waitingBytes: 0,
+  parkedRequests: 0,
 } as const;
 
 /** Counts the open TCP connections of a server; returns the reader. */

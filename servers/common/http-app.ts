@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   ChatError,
@@ -36,6 +37,8 @@ export interface PollingAppOptions {
   readonly poll: PollHandler;
   /** Runs first when the server closes, before connections are waited for (answers held polls). */
   readonly onClose?: () => void;
+  /** Kept up to date with what waits for clients that do not read. */
+  readonly backlog: BacklogTotals;
 }
 
 /** The answer to a poll that has messages or should not wait. */
@@ -44,6 +47,93 @@ export function answerNow(poll: PollRequest): PollAnswer {
   if (after === undefined) return { messages: [], cursor: room.headCursor() };
   const messages = room.after(after, limit);
   return { messages, cursor: messages.length > 0 ? room.cursorAt(after + messages.length) : room.cursorAt(after) };
+}
+
+/** Requests of one connection parked while its answers wait; beyond this the connection is closed. */
+export const MAX_PARKED_REQUESTS = 64;
+
+/** What waits for one connection: bytes of answers not yet handed to the kernel, parked requests. */
+interface Backlog {
+  bytes: number;
+  parked: (() => void)[];
+  /** A parked request was resumed and has not answered yet. */
+  resumed: boolean;
+}
+
+/** Over all connections of one server: what `boundBacklog` holds. */
+export interface BacklogTotals {
+  /** Bytes of answers not yet handed to the kernel. */
+  waitingBytes: number;
+  /** Requests parked until their connection drains. */
+  parkedRequests: number;
+}
+
+/**
+ * Bounds what a client that does not read its answers makes the server hold. Each answer counts
+ * until its last byte is handed to the kernel. While more than `maxBufferedBytes` waits for a
+ * connection, its next requests are parked before they are handled (no answer is made for them),
+ * and resumed as it drains; more than `MAX_PARKED_REQUESTS` parked closes the connection. So a
+ * connection holds at most `maxBufferedBytes` plus one answer, and a reading client only waits.
+ * (Node stops reading a connection while an answer waits, but only after the requests of the
+ * chunk it has read, which can be hundreds of pipelined requests.)
+ */
+function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals): void {
+  const backlogs = new WeakMap<Socket, Backlog>();
+  const backlogOf = (socket: Socket): Backlog => {
+    let backlog = backlogs.get(socket);
+    if (!backlog) {
+      const created: Backlog = { bytes: 0, parked: [], resumed: false };
+      backlogs.set(socket, (backlog = created));
+      socket.once('close', () => {
+        totals.parkedRequests -= created.parked.length;
+        created.parked = [];
+      });
+    }
+    return backlog;
+  };
+  /** Resumes one parked request if the backlog has room; the next once its answer is counted. */
+  const resume = (backlog: Backlog): void => {
+    if (backlog.resumed || backlog.bytes > maxBufferedBytes) return;
+    const next = backlog.parked.shift();
+    if (!next) return;
+    backlog.resumed = true;
+    totals.parkedRequests--;
+    next();
+  };
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const socket = request.raw.socket;
+    const backlog = backlogOf(socket);
+    if (backlog.bytes <= maxBufferedBytes && backlog.parked.length === 0) {
+      done();
+      return;
+    }
+    if (backlog.parked.length >= MAX_PARKED_REQUESTS) {
+      socket.destroy();
+      return;
+    }
+    totals.parkedRequests++;
+    backlog.parked.push(() => done());
+  });
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
+    const backlog = backlogOf(request.raw.socket);
+    backlog.bytes += bytes;
+    totals.waitingBytes += bytes;
+    backlog.resumed = false;
+    // 'finish' comes once the answer's last byte is handed to the kernel; 'close' if it never is.
+    let settled = false;
+    const release = (): void => {
+      if (settled) return;
+      settled = true;
+      backlog.bytes -= bytes;
+      totals.waitingBytes -= bytes;
+      resume(backlog);
+    };
+    reply.raw.once('finish', release).once('close', release);
+    done(null, payload);
+  });
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -103,6 +193,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     }
   });
 
+  boundBacklog(app, options.maxBufferedBytes, config.backlog);
+
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
@@ -154,7 +246,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
-    const room = log.room(roomId);
+    const room = log.peek(roomId);
     const after = cursor === undefined ? undefined : room.resolve(cursor);
     return config.poll({ room, after, limit, query: request.query }, request, reply);
   });

@@ -1,4 +1,4 @@
-import { ChatError, decodeCursor, encodeCursor, newEpoch, roomTag, type ChatMessage, type PostRequest } from '../contract/index.ts';
+import { ChatError, decodeCursor, encodeCursor, newEpoch, roomTag, type ChatMessage, type PostRequest, type ServerOptions } from '../contract/index.ts';
 
 /** Called synchronously for every message a room stores (not for retries). */
 export type RoomListener = (message: ChatMessage, room: Room) => void;
@@ -14,7 +14,8 @@ export interface AppendResult {
 /**
  * One room's log: a ring buffer of the last `capacity` messages, a map from (`from`, `id`) to
  * seq for safe retries, and the listeners woken on append. Append is O(1) and reading k messages
- * after a cursor is O(k), whatever the history size.
+ * after a cursor is O(k), whatever the history size. The ring grows as messages arrive, up to
+ * `capacity`, so a room costs what it holds, not what it could hold.
  */
 export class Room {
   readonly id: string;
@@ -22,17 +23,20 @@ export class Room {
   readonly tag: string;
   private readonly epoch: string;
   private readonly capacity: number;
-  private readonly ring: (ChatMessage | undefined)[];
+  /** Message seq `s` sits at index `(s - 1) % capacity`; filled by `push` until it is full. */
+  private readonly ring: ChatMessage[] = [];
   private readonly bySender = new Map<string, number>();
   private readonly listeners = new Set<RoomListener>();
+  private readonly onIdle: ((room: Room) => void) | undefined;
   private lastSeq = 0;
 
-  constructor(id: string, epoch: string, capacity: number) {
+  /** `onIdle` is called when the last listener leaves a room that holds no message. */
+  constructor(id: string, epoch: string, capacity: number, onIdle?: (room: Room) => void) {
     this.id = id;
     this.tag = roomTag(id);
     this.epoch = epoch;
     this.capacity = capacity;
-    this.ring = new Array<ChatMessage | undefined>(capacity);
+    this.onIdle = onIdle;
   }
 
   /** The seq of the newest message; 0 when none was stored. */
@@ -71,11 +75,15 @@ export class Room {
       if (original) return { message: original, stored: false, cursor: this.cursorAt(known) };
     }
     const seq = ++this.lastSeq;
-    const slot = (seq - 1) % this.capacity;
-    const evicted = this.ring[slot];
-    if (evicted) this.bySender.delete(senderKey(evicted.from, evicted.id));
     const message: ChatMessage = { room: this.id, seq, id: post.id, from: post.from, body: post.body, ts: now };
-    this.ring[slot] = message;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(message);
+    } else {
+      const slot = (seq - 1) % this.capacity;
+      const evicted = this.ring[slot] as ChatMessage;
+      this.bySender.delete(senderKey(evicted.from, evicted.id));
+      this.ring[slot] = message;
+    }
     this.bySender.set(key, seq);
     for (const listener of this.listeners) listener(message, this);
     return { message, stored: true, cursor: this.cursorAt(seq) };
@@ -121,7 +129,7 @@ export class Room {
   listen(listener: RoomListener): () => void {
     this.listeners.add(listener);
     return () => {
-      this.listeners.delete(listener);
+      if (this.listeners.delete(listener) && this.listeners.size === 0 && this.lastSeq === 0) this.onIdle?.(this);
     };
   }
 }
@@ -138,29 +146,58 @@ export interface RoomLogOptions {
   readonly epoch?: string;
   /** The clock for `ts`, in ms; `Date.now` by default. */
   readonly now?: () => number;
+  /** Most rooms kept at once; a new room beyond it is refused with `TOO_MANY_ROOMS`. No cap by default. */
+  readonly maxRooms?: number;
 }
 
-/** All rooms of one server run. Rooms live in a `Map`, so `__proto__` is an ordinary room. */
+/**
+ * All rooms of one server run. Rooms live in a `Map`, so `__proto__` is an ordinary room.
+ *
+ * A room is kept while it holds a message or has a listener; an empty room is forgotten when its
+ * last listener leaves, and reading one creates nothing. Forgetting an empty room loses nothing:
+ * its only cursor (seq 0) means the same in the room made anew. A room with messages is never
+ * evicted, so its cursors stay valid for the whole run; at `maxRooms`, new rooms are refused instead.
+ */
 export class RoomLog {
   readonly epoch: string;
   private readonly historySize: number;
   private readonly now: () => number;
+  private readonly maxRooms: number;
   private readonly rooms = new Map<string, Room>();
+  private readonly forget = (room: Room): void => {
+    if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+  };
 
   constructor(options: RoomLogOptions) {
     this.historySize = options.historySize;
     this.epoch = options.epoch ?? newEpoch();
     this.now = options.now ?? Date.now;
+    this.maxRooms = options.maxRooms ?? Infinity;
   }
 
-  /** The room with this id, created when it does not exist yet. The id must be valid. */
+  /**
+   * The room with this id, created when it does not exist yet; throws `TOO_MANY_ROOMS` when that
+   * would pass `maxRooms`. The id must be valid. The caller appends to it or listens to it at
+   * once (a room left empty without a listener would be kept); to only read, use `peek`.
+   */
   room(id: string): Room {
     let room = this.rooms.get(id);
     if (!room) {
-      room = new Room(id, this.epoch, this.historySize);
+      if (this.rooms.size >= this.maxRooms) {
+        throw new ChatError('TOO_MANY_ROOMS', `this server keeps at most ${this.maxRooms} rooms (option maxRooms) and they are all in use; room "${id}" cannot be opened`);
+      }
+      room = new Room(id, this.epoch, this.historySize, this.forget);
       this.rooms.set(id, room);
     }
     return room;
+  }
+
+  /**
+   * The room with this id to read from: the kept one, or an empty one that is not kept (reading
+   * an unknown room must cost nothing). Its cursors are those the room will have once created.
+   */
+  peek(id: string): Room {
+    return this.rooms.get(id) ?? new Room(id, this.epoch, this.historySize);
   }
 
   /** The room with this id, if it exists. */
@@ -182,4 +219,9 @@ export class RoomLog {
     for (const room of this.rooms.values()) n += room.listenerCount;
     return n;
   }
+}
+
+/** The room log a server's options ask for. */
+export function roomLogFor(options: Pick<ServerOptions, 'historySize' | 'maxRooms'>): RoomLog {
+  return new RoomLog({ historySize: options.historySize, maxRooms: options.maxRooms });
 }

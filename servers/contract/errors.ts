@@ -10,6 +10,8 @@ export const ERRORS = {
   CURSOR_EXPIRED: { status: 410, close: undefined, when: 'the cursor is older than history, from another epoch, or not a cursor this server made' },
   PAYLOAD_TOO_LARGE: { status: 413, close: 1009, when: 'a body or frame over the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, close: undefined, when: 'a POST that is not application/json' },
+  TOO_MANY_ROOMS: { status: 503, close: undefined, when: 'a new room while the server keeps maxRooms rooms already' },
+  TOO_MANY_SUBSCRIPTIONS: { status: undefined, close: undefined, when: 'a WebSocket subscribe beyond maxSubscriptions rooms on one connection' },
   SHUTTING_DOWN: { status: 503, close: 1001, when: 'the server is stopping' },
   SLOW_CONSUMER: { status: undefined, close: 4008, when: 'a WebSocket client with more than maxBufferedBytes waiting for it' },
   INTERNAL_ERROR: { status: 500, close: 1011, when: 'a bug in the server: never expected, reported if it happens' },

@@ -2,7 +2,7 @@ import { checkWait, resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp } from '../common/http-app.ts';
-import { RoomLog } from '../common/room-log.ts';
+import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { Holds } from './holds.ts';
 
 /**
@@ -11,9 +11,11 @@ import { Holds } from './holds.ts';
  */
 export function createLongPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'long-polling' });
-  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const roomLog = log ?? roomLogFor(options);
   const holds = new Holds();
+  const backlog = { waitingBytes: 0, parkedRequests: 0 };
   const app = buildPollingApp({
+    backlog,
     transport: 'long-polling',
     options,
     log: roomLog,
@@ -22,12 +24,14 @@ export function createLongPollingServer(given: Readonly<Record<string, unknown>>
       const waitMs = checkWait(poll.query.wait, options.defaultWaitMs, options.maxWaitMs);
       const { after } = poll;
       if (after === undefined || waitMs === 0 || poll.room.head > after) return answerNow(poll);
-      holds.hold({ ...poll, after }, reply, waitMs);
+      // Holding listens to the room, so the room must be kept (and counts against maxRooms).
+      holds.hold({ ...poll, room: roomLog.room(poll.room.id), after }, reply, waitMs);
       return reply;
     },
   });
   return fastifyChatServer('long-polling', options, roomLog, app, () => ({
     ...EMPTY_STATS,
+    ...backlog,
     heldPolls: holds.size,
     abortedPolls: holds.abortedCount,
   }));

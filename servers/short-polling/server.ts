@@ -2,7 +2,7 @@ import { resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp } from '../common/http-app.ts';
-import { RoomLog } from '../common/room-log.ts';
+import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 
 /**
  * The short-polling chat server: `GET /rooms/:room/messages` answers at once, with an empty list
@@ -10,7 +10,8 @@ import { RoomLog } from '../common/room-log.ts';
  */
 export function createShortPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'short-polling' });
-  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
-  const app = buildPollingApp({ transport: 'short-polling', options, log: roomLog, poll: answerNow });
-  return fastifyChatServer('short-polling', options, roomLog, app, () => EMPTY_STATS);
+  const roomLog = log ?? roomLogFor(options);
+  const backlog = { waitingBytes: 0, parkedRequests: 0 };
+  const app = buildPollingApp({ transport: 'short-polling', options, log: roomLog, poll: answerNow, backlog });
+  return fastifyChatServer('short-polling', options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

@@ -6,10 +6,9 @@ import {
   type AckFrame,
   type ClientFrame,
   type ErrorFrame,
-  type MessagesFrame,
   type ServerOptions,
 } from '../contract/index.ts';
-import type { RoomLog } from '../common/room-log.ts';
+import type { Room, RoomLog } from '../common/room-log.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
 
 /** The WebSocket close codes this server uses. */
@@ -20,12 +19,33 @@ export interface ConnectionCounters {
   slowConsumerCloses: number;
 }
 
-/** One client connection: its room subscriptions, its frames, and the slow-consumer cap. */
+/** One subscription; a replay goes on while its room maps to the same object. */
+interface Subscription {
+  readonly room: string;
+}
+
+/**
+ * One client connection: its room subscriptions, its frames, and the slow-consumer cap. A replay
+ * is sent in pieces, each only when the bytes waiting for the client leave room for it under
+ * `maxBufferedBytes`, so a replay never queues more than that (one message is always let through
+ * when nothing waits).
+ */
 export class Connection implements Subscriber {
   /** Set by the heartbeat before a ping, cleared by any sign of life. */
   alive = true;
-  private readonly rooms = new Set<string>();
+  /** Subscriptions by room, replaying or live: at most `maxSubscriptions`. */
+  private readonly rooms = new Map<string, Subscription>();
   private open = true;
+  /** Frames handed to `ws` whose write has not completed yet. */
+  private unwritten = 0;
+  /** Called once every frame handed to `ws` has been written (or the socket is gone). */
+  private drained: (() => void)[] = [];
+  private readonly onWritten = (): void => {
+    if (--this.unwritten > 0) return;
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resume of waiting) resume();
+  };
 
   constructor(
     private readonly ws: WebSocket,
@@ -43,13 +63,23 @@ export class Connection implements Subscriber {
     ws.on('error', () => undefined);
   }
 
+  /** Bytes waiting to be written to the client. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
   sendText(text: string): void {
     if (!this.open) return;
-    this.ws.send(text);
+    this.write(text);
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.counters.slowConsumerCloses++;
       this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER');
     }
+  }
+
+  private write(text: string): void {
+    this.unwritten++;
+    this.ws.send(text, this.onWritten);
   }
 
   /** Stops sending and starts the close handshake. */
@@ -84,7 +114,7 @@ export class Connection implements Subscriber {
   private forget(): void {
     if (!this.open) return;
     this.open = false;
-    for (const room of this.rooms) this.fanout.remove(room, this);
+    for (const room of this.rooms.keys()) this.fanout.remove(room, this);
     this.rooms.clear();
   }
 
@@ -105,11 +135,15 @@ export class Connection implements Subscriber {
         this.subscribe(frame.room, frame.cursor);
         return;
       case 'unsubscribe':
-        this.rooms.delete(frame.room);
-        this.fanout.remove(frame.room, this);
+        this.unsubscribe(frame.room);
         return;
       case 'send': {
-        const result = this.log.append(frame.room, frame);
+        let result;
+        try {
+          result = this.log.append(frame.room, frame);
+        } catch (error) {
+          throw error instanceof ChatError ? new FrameError(error, frame.id) : error;
+        }
         const ack: AckFrame = { type: 'ack', room: frame.room, id: frame.id, seq: result.message.seq, cursor: result.cursor };
         this.sendText(JSON.stringify(ack));
         return;
@@ -117,32 +151,76 @@ export class Connection implements Subscriber {
     }
   }
 
+  private unsubscribe(roomId: string): void {
+    this.rooms.delete(roomId);
+    this.fanout.remove(roomId, this);
+  }
+
   /**
-   * Replays what came after the cursor, in frames of at most `maxPageSize` messages, then joins
-   * the room's live messages, all in one turn of the event loop, so nothing can fall between.
-   * Always answers with at least one `messages` frame, empty when there is nothing to replay: it
-   * confirms the subscription and carries the cursor.
+   * Replays what came after the cursor, then joins the room's live messages in the same turn of
+   * the event loop as the last piece of the replay is read, so nothing can fall between. Always
+   * answers with at least one `messages` frame, empty when there is nothing to replay: it confirms
+   * the subscription and carries the cursor.
    */
   private subscribe(roomId: string, cursor: string | undefined): void {
-    const room = this.log.room(roomId);
-    this.fanout.remove(roomId, this);
-    this.rooms.delete(roomId);
+    this.unsubscribe(roomId);
+    if (this.rooms.size >= this.options.maxSubscriptions) {
+      throw new FrameError(
+        new ChatError(
+          'TOO_MANY_SUBSCRIPTIONS',
+          `a connection may subscribe to at most ${this.options.maxSubscriptions} rooms (option maxSubscriptions); unsubscribe from one first`,
+        ),
+        roomId,
+      );
+    }
+    const room = this.log.peek(roomId);
     let after: number;
     try {
       after = cursor === undefined ? room.head : room.resolve(cursor);
     } catch (error) {
       throw new FrameError(error as ChatError, roomId);
     }
-    for (;;) {
-      const messages = room.after(after, this.options.maxPageSize);
-      after += messages.length;
-      const frame: MessagesFrame = { type: 'messages', room: roomId, messages, cursor: room.cursorAt(after) };
-      this.sendText(JSON.stringify(frame));
-      if (!this.open) return;
-      if (messages.length < this.options.maxPageSize) break;
+    const subscription: Subscription = { room: roomId };
+    this.rooms.set(roomId, subscription);
+    this.replay(subscription, after);
+  }
+
+  /**
+   * Sends the messages after `after` in frames of at most `maxPageSize` messages, each as large
+   * as the buffer's free room allows; waits for the buffer to drain when it has none. Stops when
+   * the subscription ends; a replay that falls out of history while waiting ends with
+   * `CURSOR_EXPIRED`.
+   */
+  private replay(subscription: Subscription, start: number): void {
+    const roomId = subscription.room;
+    let after = start;
+    try {
+      for (;;) {
+        if (!this.open || this.rooms.get(roomId) !== subscription) return;
+        const room = this.log.peek(roomId);
+        if (after < room.oldest - 1) {
+          this.rooms.delete(roomId);
+          throw new ChatError('CURSOR_EXPIRED', `the replay of room "${roomId}" fell behind its history while this client did not read; restart from the cursor given`, room.headCursor());
+        }
+        const free = this.options.maxBufferedBytes - this.ws.bufferedAmount;
+        const piece = replayPiece(room, after, this.options.maxPageSize, free, this.unwritten === 0);
+        if (piece === undefined) {
+          this.drained.push(() => this.replay(subscription, after));
+          return;
+        }
+        after += piece.count;
+        if (after === room.head) {
+          // Caught up: join the live messages before anything else can be stored.
+          this.fanout.add(this.log.room(roomId), this);
+          this.write(piece.text);
+          return;
+        }
+        this.write(piece.text);
+      }
+    } catch (error) {
+      if (this.rooms.get(roomId) === subscription) this.rooms.delete(roomId);
+      this.sendError(error instanceof ChatError ? new FrameError(error, roomId) : error);
     }
-    this.rooms.add(roomId);
-    this.fanout.add(room, this);
   }
 
   private sendError(error: unknown): void {
@@ -158,4 +236,25 @@ export class Connection implements Subscriber {
     };
     this.sendText(JSON.stringify(frame));
   }
+}
+
+/**
+ * A `messages` frame of the messages after `after`: at most `maxMessages`, and no more UTF-8
+ * bytes than `budget` unless `empty` (nothing waits), when one message is always taken. The last
+ * piece of a replay may hold no message. `undefined` when not even one message fits.
+ */
+export function replayPiece(room: Room, after: number, maxMessages: number, budget: number, empty: boolean): { text: string; count: number } | undefined {
+  const head = `{"type":"messages","room":${JSON.stringify(room.id)},"messages":[`;
+  let bytes = head.length + 64;
+  const parts: string[] = [];
+  for (const message of room.after(after, maxMessages)) {
+    const part = JSON.stringify(message);
+    const size = Buffer.byteLength(part) + 1;
+    if (bytes + size > budget && !(empty && parts.length === 0)) break;
+    bytes += size;
+    parts.push(part);
+  }
+  if (parts.length === 0 && room.head > after) return undefined;
+  const cursor = room.cursorAt(after + parts.length);
+  return { text: `${head}${parts.join(',')}],"cursor":${JSON.stringify(cursor)}}`, count: parts.length };
 }

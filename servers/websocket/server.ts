@@ -4,11 +4,23 @@ import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
 import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
-import { RoomLog } from '../common/room-log.ts';
+import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { checkHandshake } from './handshake.ts';
+
+/** How many clients have bytes waiting for them, and the most waiting for one. */
+function buffering(connections: Iterable<Connection>): { bufferingSockets: number; maxBufferedBytes: number } {
+  let bufferingSockets = 0;
+  let maxBufferedBytes = 0;
+  for (const connection of connections) {
+    const bytes = connection.bufferedAmount;
+    if (bytes > 0) bufferingSockets++;
+    maxBufferedBytes = Math.max(maxBufferedBytes, bytes);
+  }
+  return { bufferingSockets, maxBufferedBytes };
+}
 
 /**
  * The WebSocket chat server: `ws` on a plain `node:http` server, which also answers
@@ -16,7 +28,7 @@ import { checkHandshake } from './handshake.ts';
  */
 export function createWebSocketServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'websocket' });
-  const roomLog = log ?? new RoomLog({ historySize: options.historySize });
+  const roomLog = log ?? roomLogFor(options);
   const fanout = new Fanout();
   const connections = new Set<Connection>();
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
@@ -112,6 +124,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         subscriptions: fanout.size,
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,
+        ...buffering(connections),
+        waitingBytes: 0,
+        parkedRequests: 0,
       };
     },
   };

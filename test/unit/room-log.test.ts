@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatError, type ChatMessage } from '../../servers/contract/index.ts';
 import { RoomLog } from '../../servers/common/room-log.ts';
+import { replayPiece } from '../../servers/websocket/connection.ts';
 
 const CLOCK_MS = 1_700_000_000_000;
 const post = (i: number, from = 'a'): { id: string; from: string; body: string } => ({ id: `m${i}`, from, body: `b${i}` });
@@ -105,5 +106,85 @@ describe('RoomLog', () => {
     expect(log.size).toBe(3);
     expect(log.get('__proto__')?.head).toBe(1);
     expect(log.get('toString')).toBeUndefined();
+  });
+
+  it('grows a room as messages arrive: an empty room holds no slot for its history', () => {
+    const log = new RoomLog({ historySize: 10_000 });
+    const room = log.room('r');
+    const ring = (room as unknown as { ring: unknown[] }).ring;
+    expect(ring).toHaveLength(0);
+    for (let i = 1; i <= 3; i++) room.append(post(i), 0);
+    expect(ring).toHaveLength(3);
+  });
+
+  it('creates nothing when an unknown room is only read, and its cursor is the one the room will have', () => {
+    const log = new RoomLog({ historySize: 10 });
+    const peeked = log.peek('quiet');
+    expect(log.size).toBe(0);
+    expect(peeked.after(0, 10)).toEqual([]);
+    const cursor = peeked.headCursor();
+    log.append('quiet', post(1));
+    expect(log.room('quiet').after(log.room('quiet').resolve(cursor), 10).map((m) => m.seq)).toEqual([1]);
+  });
+
+  it('forgets an empty room when its last listener leaves, and keeps a room with messages', () => {
+    const log = new RoomLog({ historySize: 10 });
+    const stopA = log.room('empty').listen(() => undefined);
+    const stopB = log.room('empty').listen(() => undefined);
+    const stopC = log.room('busy').listen(() => undefined);
+    log.append('busy', post(1));
+    expect(log.size).toBe(2);
+    stopA();
+    expect(log.size).toBe(2);
+    stopB();
+    stopC();
+    expect(log.get('empty')).toBeUndefined();
+    expect(log.get('busy')?.head).toBe(1);
+  });
+
+  it('refuses a new room beyond maxRooms with TOO_MANY_ROOMS, and keeps serving the kept ones', () => {
+    const log = new RoomLog({ historySize: 10, maxRooms: 2 });
+    log.append('a', post(1));
+    const stop = log.room('b').listen(() => undefined);
+    let error: unknown;
+    try {
+      log.append('c', post(1));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ChatError);
+    expect((error as ChatError).code).toBe('TOO_MANY_ROOMS');
+    expect((error as ChatError).message).toContain('maxRooms');
+    expect(log.append('a', post(2)).message.seq).toBe(2);
+    // An empty room whose listener left frees its place.
+    stop();
+    expect(log.append('c', post(1)).message.seq).toBe(1);
+  });
+});
+
+describe('replayPiece', () => {
+  const log = new RoomLog({ historySize: 100 });
+  const room = log.room('r');
+  for (let i = 1; i <= 10; i++) room.append({ id: `m${i}`, from: 'a', body: 'x'.repeat(100) }, 0);
+  const messageBytes = Buffer.byteLength(JSON.stringify(room.at(1)));
+
+  it('is the frame JSON.stringify would give, with at most maxMessages messages', () => {
+    const piece = replayPiece(room, 2, 3, 1_000_000, true);
+    expect(piece?.count).toBe(3);
+    expect(JSON.parse(piece?.text ?? '')).toEqual({ type: 'messages', room: 'r', messages: room.after(2, 3), cursor: room.cursorAt(5) });
+  });
+
+  it('takes no more bytes than the budget, but one message when nothing waits', () => {
+    const piece = replayPiece(room, 0, 100, 4 * messageBytes + 200, false);
+    expect(piece?.count).toBeGreaterThanOrEqual(3);
+    expect(Buffer.byteLength(piece?.text ?? '')).toBeLessThanOrEqual(4 * messageBytes + 200);
+    expect(replayPiece(room, 0, 100, 10, false)).toBeUndefined();
+    expect(replayPiece(room, 0, 100, 10, true)?.count).toBe(1);
+  });
+
+  it('is an empty frame with the cursor when nothing is left', () => {
+    const piece = replayPiece(room, 10, 100, 10, false);
+    expect(piece?.count).toBe(0);
+    expect(JSON.parse(piece?.text ?? '')).toEqual({ type: 'messages', room: 'r', messages: [], cursor: room.cursorAt(10) });
   });
 });

@@ -13,7 +13,7 @@ import {
   SCENARIOS,
 } from '../../bench/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -27,7 +27,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the five the project documents', () => {
+  it('are the six the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -162,7 +162,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../bench/histogram.ts';
 import type { GeneratorResult } from '../../bench/ipc.ts';
 import type { Workload } from '../../bench/results.ts';
-import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/trial-result.ts';
+import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US, slopePerSecond } from '../../bench/trial-result.ts';
 import type { TrialInputs } from '../../bench/trial-result.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
@@ -158,6 +158,10 @@ describe('buildTrialResult', () => {
       rssWindowBytes: 44_500_000,
       rssPeakBytes: 50_000_000,
       heapUsedWindowBytes: 11_500_000,
+      // Least squares over (0 s, 11.0), (1 s, 11.6), (2 s, 11.4), (3 s, 11.8) MB: 1.1 MB·s ÷ 5 s².
+      heapSlopeBytesPerS: 220_000,
+      // Over 43, 46, 44, 45 MB at the same times: 2 MB·s ÷ 5 s².
+      rssSlopeBytesPerS: 400_000,
       // RSS: the collected reading with the clients over the idle one: (46 MB − 40 MB) ÷ 6 clients.
       perClientRssBytes: 1_000_000,
       // Heap: with and without the clients at the end: (11.2 MB − 10.1 MB) ÷ 6 clients.
@@ -312,5 +316,23 @@ describe('buildTrialResult', () => {
     expect(result.server.perClientHeapBytes).toBe(0);
     expect(result.latency).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(result.generator).toEqual({ processes: 0, cpuShare: 0, eventLoopDelayP99: 0, sendLagP99: 0, bound: false, reasons: [] });
+  });
+});
+
+describe('slopePerSecond', () => {
+  // 100 samples a second apart whose heap saw-tooths between a floor and floor + 5 MB.
+  const sawtooth = (floorPerS: number): ServerSample[] =>
+    Array.from({ length: 100 }, (_, i) => sample(i * 1_000_000, 0, 0, 10_000_000 + floorPerS * i + (i % 7) * 700_000));
+
+  it('sees no slope in a saw-tooth over a flat floor', () => {
+    expect(Math.abs(slopePerSecond(sawtooth(0), (s) => s.heapUsed))).toBeLessThan(10_000);
+  });
+
+  it('sees a floor that rises as the slope, whatever the saw-tooth', () => {
+    expect(slopePerSecond(sawtooth(50_000), (s) => s.heapUsed)).toBeCloseTo(50_000, -4);
+  });
+
+  it('is 0 with fewer than two samples', () => {
+    expect(slopePerSecond([sample(0, 0, 1, 1)], (s) => s.heapUsed)).toBe(0);
   });
 });
