@@ -3,7 +3,7 @@
  * variant is one round, and each figure of a round is set exactly (the rest as in fixture.ts).
  * The summary is computed from the trials as the harness does, so the two never disagree.
  */
-import { figureValue, summarizeVariant } from '../../bench/aggregate.ts';
+import { summarizeVariant } from '../../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/results.ts';
 import { LONG, RAW, SHORT, WORKLOAD, WS, results, variant } from './fixture.ts';
 
@@ -66,16 +66,4 @@ export function generatorBound(run: BenchResults, variantId: string, rounds: rea
   return { ...run, steps };
 }
 
-/** A deterministic stream of numbers in [0, 1) (mulberry32), so that "random" noise is the same each run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-export { figureValue };
+export { seededRandom as seeded } from '../../bench/schedule.ts';
