@@ -20,8 +20,9 @@ const EXIT = { clean: 0, regressed: 1, refused: 2, overUserLimit: 3 } as const;
 const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [options]
 
 Compares the rounds of two complete runs of the same scenario. A figure is worse only when its
-median moved past its limit AND a one-sided Mann-Whitney U test over the rounds says the change is
-not noise; with too few rounds it says "not enough rounds" and does not fail.
+median moved past its limit AND a one-sided Mann-Whitney U test says its rounds are worse than the
+baseline's moved by that limit (p <= --alpha); with too few rounds (fewer than 5 a side at 0.01) it
+says "not enough rounds" and does not fail. Rounds whose generator was the bottleneck are left out.
 
 Exit codes: 0 clean; 1 a regression past a built-in limit (or lost messages); 2 bad usage, or a
 run that cannot be compared (interrupted, failed, another scenario or workload); 3 only limits you
