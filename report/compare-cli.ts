@@ -1,53 +1,98 @@
 /**
  * `npm run bench:compare -- <baseline.json> <current.json>`: prints the changes per transport and
- * figure, optionally writes them as Markdown, and exits 1 when a figure got worse by more than both
- * the threshold and the noise across rounds (2 for bad usage or results that cannot be compared).
+ * figure, optionally writes them as Markdown, and exits 0 when clean, 1 on a regression past a
+ * built-in limit, 3 when only limits the user set were crossed, 2 for bad usage or results that
+ * cannot be compared (interrupted or failed runs, different scenarios or workloads).
  */
-import { writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { FIGURES, type FigureKey } from '../bench/results.ts';
 import { UsageError, parseCommandLine } from '../servers/cli-options.ts';
 import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
 import { compareResults } from './compare.ts';
+import { mergeLimits, parseLimit, parseLimitsJson, type UserLimit } from './compare-limits.ts';
 import { COMPARE_OPTIONS } from './compare-options.ts';
 import { formatComparisonMarkdown, formatComparisonText } from './compare-format.ts';
 import { readResults } from './read-results.ts';
 
-
+/** Exit codes, documented in the README ("Comparing runs in CI"). */
+const EXIT = { clean: 0, regressed: 1, refused: 2, overUserLimit: 3 } as const;
 
 const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [options]
 
-Compares two results files of the same scenario. Exits 1 when a figure got worse by more than
-both the threshold and the noise measured across rounds; 0 otherwise; 2 when the files cannot be
-compared (different scenarios or workloads) or the command line is wrong.
+Compares the rounds of two complete runs of the same scenario. A figure is worse only when its
+median moved past its limit AND a one-sided Mann-Whitney U test says its rounds are worse than the
+baseline's moved by that limit (p <= --alpha); with too few rounds (fewer than 5 a side at 0.01) it
+says "not enough rounds" and does not fail. Rounds whose generator was the bottleneck are left out.
+
+Exit codes: 0 clean; 1 a regression past a built-in limit (or lost messages); 2 bad usage, or a
+run that cannot be compared (interrupted, failed, another scenario or workload); 3 only limits you
+set (--max, --thresholds) were crossed.
 
 Options:
 ${formatOptionHelp(COMPARE_OPTIONS)}
   -h, --help             show this help`;
 
+/** Takes every `--max X` and `--max=X` out of argv: parseArgs keeps only the last of a repeated flag. */
+function takeRepeated(argv: readonly string[], flag: string): { values: string[]; rest: string[] } {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+    else if (arg === flag) {
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`${flag} needs a value, e.g. ${flag} latency.p99=+15%`);
+      values.push(next);
+      i++;
+    } else rest.push(arg);
+  }
+  return { values, rest };
+}
+
 function main(argv: readonly string[]): number {
   let options;
   let files: string[];
+  let user: UserLimit[];
   try {
-    const parsed = parseCommandLine(COMPARE_OPTIONS, argv);
+    const max = takeRepeated(argv, '--max');
+    const parsed = parseCommandLine(COMPARE_OPTIONS, max.rest);
     if (parsed.help) {
       console.log(USAGE);
-      return 0;
+      return EXIT.clean;
     }
     if (parsed.positionals.length !== 2) throw new UsageError(`give a baseline and a current results file, got ${parsed.positionals.length} file(s)`);
     files = parsed.positionals;
     options = resolveOptions(COMPARE_OPTIONS, parsed.values);
     for (const f of options.figures) {
-      if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; known: ${Object.keys(FIGURES).join(', ')}`);
+      if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; valid figures: ${Object.keys(FIGURES).join(', ')}`);
+    }
+    user = max.values.map((text) => parseLimit(text));
+    if (options.thresholds) {
+      let text: string;
+      try {
+        text = readFileSync(options.thresholds, 'utf8');
+      } catch (error) {
+        throw new UsageError(`--thresholds: cannot read ${options.thresholds}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+      }
+      user.push(...parseLimitsJson(text, `--thresholds ${options.thresholds}`));
     }
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
-    console.error('Usage: npm run bench:compare -- <baseline.json> <current.json> [--threshold 0.1] [--markdown FILE]');
-    return 2;
+    console.error('Usage: npm run bench:compare -- <baseline.json> <current.json> [--max FIGURE=+N%] [--thresholds FILE] [--markdown FILE] (--help for more)');
+    return EXIT.refused;
   }
   try {
+    const { limits, userSet } = mergeLimits(user);
     const [baseline, current] = files.map(readResults) as [ReturnType<typeof readResults>, ReturnType<typeof readResults>];
     const comparison = compareResults(baseline, current, {
-      threshold: options.threshold,
+      limits,
+      userSet,
+      alpha: options.alpha,
+      names: { baseline: `the baseline ${files[0] ?? ''}`, current: `the current run ${files[1] ?? ''}` },
       ...(options.figures.length > 0 ? { figures: options.figures as FigureKey[] } : {}),
     });
     console.log(formatComparisonText(comparison, options.all));
@@ -59,10 +104,11 @@ function main(argv: readonly string[]): number {
         writeFileSync(options.markdown, text);
       }
     }
-    return comparison.regressions.length > 0 ? 1 : 0;
+    if (comparison.regressions.length > 0) return EXIT.regressed;
+    return comparison.overLimit.length > 0 ? EXIT.overUserLimit : EXIT.clean;
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
-    return 2;
+    return EXIT.refused;
   }
 }
 

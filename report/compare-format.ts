@@ -1,45 +1,105 @@
 /** The comparison as a terminal table and as Markdown (for a CI job summary). */
 import { formatFigure } from '../bench/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
+import { smallestP } from './mann-whitney.ts';
 
-function value(row: CompareRow, which: 'baseline' | 'current'): string {
-  const s = row[which];
-  if (!s || row.figure === 'delivery') return '–';
-  return formatFigure(row.figure, s.median);
+function value(row: CompareRow, which: 'baselineMedian' | 'currentMedian'): string {
+  if (row.figure === 'delivery') return '–';
+  return formatFigure(row.figure, row[which]);
+}
+
+function percent(share: number): string {
+  const pct = Math.round(share * 1000) / 10;
+  return `${pct}%`;
 }
 
 function change(row: CompareRow): string {
   if (row.status === 'missing' || row.status === 'new') return row.status;
-  if (!Number.isFinite(row.worse)) return row.worse > 0 ? 'worse (from 0)' : 'better (to 0)';
+  if (row.figure === 'delivery') return row.status === 'regressed' || row.status === 'generator-bound' ? 'not delivered' : '–';
+  if (!Number.isFinite(row.worse)) {
+    const sign = row.change > 0 ? '+' : '−';
+    return `${sign}${formatFigure(row.figure, Math.abs(row.change))} ${row.change > 0 ? 'worse' : 'better'} (from 0)`;
+  }
   const pct = Math.round(row.worse * 1000) / 10;
   return pct === 0 ? '0%' : `${pct > 0 ? '+' : ''}${pct}% ${pct > 0 ? 'worse' : 'better'}`;
 }
 
-const MARK: Readonly<Record<CompareRow['status'], string>> = { regressed: 'REGRESSED', improved: 'improved', unchanged: '', missing: 'missing', new: 'new' };
-
-function headline(c: Comparison): string {
-  return c.regressions.length === 0
-    ? `No regression in scenario ${c.scenario} (threshold ${Math.round(c.threshold * 100)}%, and beyond the noise across rounds).`
-    : `${c.regressions.length} regression(s) in scenario ${c.scenario}: worse by more than ${Math.round(c.threshold * 100)}% and by more than the noise across rounds.`;
+function limit(row: CompareRow): string {
+  const l = row.limit;
+  if (!l || row.figure === 'delivery') return '–';
+  const parts = [l.relative > 0 ? `${percent(l.relative)}` : '', l.absolute > 0 ? formatFigure(row.figure, l.absolute) : ''].filter((s) => s);
+  const text = parts.length === 0 ? '0' : parts.length === 1 ? (parts[0] as string) : `max(${parts.join(', ')})`;
+  return l.source === 'user' ? `${text} (yours)` : text;
 }
 
-/** Rows worth showing: every regression, improvement, missing or new row; unchanged ones only when asked. */
+function pValue(row: CompareRow): string {
+  if (row.figure === 'delivery' || row.status === 'missing' || row.status === 'new') return '–';
+  if (row.p === null) return 'not enough rounds';
+  return row.p < 0.001 ? row.p.toExponential(1) : row.p.toPrecision(2);
+}
+
+const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
+  regressed: 'REGRESSED',
+  'over-limit': 'OVER YOUR LIMIT',
+  improved: 'improved',
+  unchanged: '',
+  noise: 'within noise',
+  'too-few-rounds': 'not enough rounds',
+  'generator-bound': 'generator-bound, not judged',
+  missing: 'missing',
+  new: 'new',
+};
+
+function headline(c: Comparison): string {
+  const test = `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
+  if (c.regressions.length > 0) return `${c.regressions.length} regression(s) in scenario ${c.scenario}: past the built-in limit, and ${test}.`;
+  if (c.overLimit.length > 0) return `${c.overLimit.length} figure(s) past your limits in scenario ${c.scenario}, and ${test}.`;
+  return `No regression in scenario ${c.scenario}.`;
+}
+
+/** Rounds, and what they allow: the sentence under the headline. */
+function roundsLine(c: Comparison): string {
+  const { generatorBound: gb, roundsSeen: seen } = c;
+  const busy =
+    gb.baseline + gb.current > 0
+      ? ` The generator was the bottleneck in ${gb.baseline} of ${seen.baseline} rounds of the baseline and ${gb.current} of ${seen.current} now: those rounds are left out, as their figures measure the generator rather than the server.`
+      : '';
+  return roundsOnly(c) + busy;
+}
+
+function roundsOnly(c: Comparison): string {
+  const k = c.roundsNeeded;
+  const needs = `the test needs ${k} rounds a side${k > 1 && smallestP(k - 1, k) <= c.alpha ? `, or ${k - 1} and ${k},` : ''} to reach p ≤ ${c.alpha}`;
+  const { baseline, current } = c.rounds;
+  if (smallestP(Math.max(baseline, 1), Math.max(current, 1)) > c.alpha) {
+    const past = c.rows.filter((r) => r.status === 'too-few-rounds' && r.figure !== 'delivery').length;
+    return `Not enough rounds to call a regression (${baseline} in the baseline, ${current} now; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. ${c.generatorBound.baseline + c.generatorBound.current > 0 ? 'Run on a quieter machine, or more rounds (--rounds).' : 'Run more rounds (--rounds).'}`;
+  }
+  return `Rounds: ${baseline} in the baseline, ${current} now (${needs}). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline's moved by that limit: a change of the limit plus noise does not fail.`;
+}
+
+/** Rows worth showing: every row but the unchanged ones, those only when asked. */
 function shown(c: Comparison, all: boolean): CompareRow[] {
   return c.rows.filter((r) => all || r.status !== 'unchanged');
 }
 
+const HEAD = ['step', 'transport', 'figure', 'baseline', 'current', 'change', 'limit', 'p', 'verdict'];
+
+function cells(r: CompareRow): string[] {
+  return [r.step, r.variant, r.label, value(r, 'baselineMedian'), value(r, 'currentMedian'), change(r), limit(r), pValue(r), VERDICT[r.status]];
+}
+
 export function formatComparisonText(c: Comparison, all = false): string {
   const rows = shown(c, all);
-  const lines = [headline(c)];
+  const lines = [headline(c), roundsLine(c)];
   if (rows.length === 0) {
-    lines.push('Every figure is within the threshold or the noise.');
+    lines.push('Every figure is within its limit.');
     return lines.join('\n');
   }
-  const table = rows.map((r) => [r.step, r.variant, r.label, value(r, 'baseline'), value(r, 'current'), change(r), `${Math.round(r.noise * 100)}%`, MARK[r.status]]);
-  const head = ['step', 'transport', 'figure', 'baseline', 'current', 'change', 'noise', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
-  const fmt = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  lines.push(fmt(head), ...table.map(fmt));
+  const table = rows.map(cells);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
+  const fmt = (line: readonly string[]): string => line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  lines.push(fmt(HEAD), ...table.map(fmt));
   return lines.join('\n');
 }
 
@@ -49,11 +109,14 @@ function md(text: string): string {
 
 export function formatComparisonMarkdown(c: Comparison, all = false): string {
   const rows = shown(c, all);
-  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${c.regressions.length === 0 ? '✅' : '❌'} ${md(headline(c))}`, ''];
-  if (rows.length === 0) return [...lines, 'Every figure is within the threshold or the noise.', ''].join('\n');
-  lines.push('| step | transport | figure | baseline | current | change | noise | |', '|---|---|---|---|---|---|---|---|');
+  const failed = c.regressions.length + c.overLimit.length > 0;
+  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), ''];
+  if (rows.length === 0) return [...lines, 'Every figure is within its limit.', ''].join('\n');
+  lines.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
   for (const r of rows) {
-    lines.push(`| ${md(r.step)} | ${md(r.variant)} | ${md(r.label)} | ${value(r, 'baseline')} | ${value(r, 'current')} | ${change(r)} | ${Math.round(r.noise * 100)}% | ${r.status === 'regressed' ? '**REGRESSED**' : MARK[r.status]} |`);
+    const row = cells(r).map(md);
+    if (r.status === 'regressed' || r.status === 'over-limit') row[8] = `**${row[8] ?? ''}**`;
+    lines.push(`| ${row.join(' | ')} |`);
   }
   return [...lines, ''].join('\n');
 }

@@ -1,11 +1,13 @@
 import { FIGURES } from '../bench/results.ts';
 import type { OptionTable } from '../servers/contract/index.ts';
-import { DEFAULT_THRESHOLD } from './compare.ts';
+import { DEFAULT_ALPHA } from './compare.ts';
 
-/** Every option of `npm run bench:compare`, with its default. */
+/** Every option of `npm run bench:compare`, with its default. `--max` may be given many times. */
 export const COMPARE_OPTIONS = {
-  threshold: { kind: 'number', default: DEFAULT_THRESHOLD, min: 0, max: 100, doc: 'relative worsening that fails, when it also exceeds the noise (0.1 = 10%)' },
-  figures: { kind: 'list', default: [], doc: `figures to gate on (default: all): ${Object.keys(FIGURES).join(', ')}` },
+  max: { kind: 'string', default: '', shownDefault: '(built-in limits)', doc: 'your limit for one figure, repeatable: FIGURE=+N% or FIGURE=+N in its unit (latency.p99=+15%, latency.p99=+2ms, perDelivered.connections=+0.001); crossing it exits 3' },
+  thresholds: { kind: 'string', default: '', shownDefault: '(none)', doc: 'a JSON file of your limits: {"latency.p99": "+15%", "perDelivered.connections": ["+10%", "+0.001"]}' },
+  alpha: { kind: 'number', default: DEFAULT_ALPHA, min: 0.0001, max: 0.2, doc: 'significance level of the one-sided rank test over the rounds' },
+  figures: { kind: 'list', default: [], doc: `figures to compare (default: all): ${Object.keys(FIGURES).join(', ')}` },
   markdown: { kind: 'string', default: '', shownDefault: '(none)', doc: 'also write the table as Markdown to this file; appended when it exists (e.g. $GITHUB_STEP_SUMMARY)' },
-  all: { kind: 'boolean', default: false, doc: 'list unchanged figures too' },
+  all: { kind: 'boolean', default: false, doc: 'list figures within their limit too' },
 } as const satisfies OptionTable;

@@ -1,14 +1,43 @@
 /**
- * Comparing two results files for CI: per step, transport and figure, the change from the
- * baseline, and whether it is a regression: worse by more than the threshold AND by more than the
- * noise measured across rounds. Pure.
+ * Comparing two results files for CI (METHOD.md, "A CI gate must not cry wolf"). Per step,
+ * transport and figure, the per-round values of the two runs (one trial = one round) are compared:
+ * a figure is worse only when the change of its median passes its limit (relative and absolute,
+ * see compare-limits.ts) AND a one-sided Mann-Whitney U test over the rounds says the current
+ * rounds are worse than the baseline's moved by that limit, at the significance level. With too few rounds for the
+ * test to ever reach that level, the figure says "not enough rounds" and does not fail. Rounds in
+ * which the load generator was the bottleneck are left out: their figures measure the generator.
+ * Pure.
  */
-import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult, type VariantResult } from '../bench/results.ts';
+import { figureValue, median } from '../bench/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type VariantResult } from '../bench/results.ts';
+import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
+import { mannWhitney, smallestP } from './mann-whitney.ts';
 
-/** Default relative change that counts, when the noise is smaller. */
-export const DEFAULT_THRESHOLD = 0.1;
+/**
+ * One-sided significance level per figure. A default run gates ~16 figures × 4 transports; under
+ * pure noise about 1 test in 126 reaches p ≤ 0.01 at 5 rounds a side, and the limits stop those:
+ * a false alarm needs both the rounds separated and the median moved past a limit set above the
+ * drift between runs.
+ */
+export const DEFAULT_ALPHA = 0.01;
 
-export type RowStatus = 'regressed' | 'improved' | 'unchanged' | 'missing' | 'new';
+export type RowStatus =
+  /** Past its built-in limit and beyond the noise: exit 1. */
+  | 'regressed'
+  /** Past a limit the user set and beyond the noise: exit 3. */
+  | 'over-limit'
+  /** Better by more than the limit, beyond the noise. */
+  | 'improved'
+  /** Within the limit. */
+  | 'unchanged'
+  /** Past the limit, but the rounds overlap too much to tell it from noise. */
+  | 'noise'
+  /** Past the limit, with too few rounds for the test to ever tell: not failed. */
+  | 'too-few-rounds'
+  /** Messages lost only in rounds whose generator was the bottleneck: shown, not failed. */
+  | 'generator-bound'
+  | 'missing'
+  | 'new';
 
 export interface CompareRow {
   readonly step: string;
@@ -16,37 +45,117 @@ export interface CompareRow {
   /** A figure key, or `delivery` for the correctness of the run. */
   readonly figure: FigureKey | 'delivery';
   readonly label: string;
-  readonly baseline: Spread | undefined;
-  readonly current: Spread | undefined;
-  /** Relative change of the median in the worse direction: +0.2 is 20% worse, −0.2 20% better. */
+  /** The figure's value in each round of each run (empty for delivery, missing and new rows). */
+  readonly baseline: readonly number[];
+  readonly current: readonly number[];
+  /** Medians over the rounds (NaN when there are none). */
+  readonly baselineMedian: number;
+  readonly currentMedian: number;
+  /** Change of the median in the bad direction, in the figure's unit: positive is worse. */
+  readonly change: number;
+  /** The same relative to the baseline's median: +0.2 is 20% worse; ±Infinity from a baseline of 0. */
   readonly worse: number;
-  /** The larger relative range across rounds of the two runs. */
-  readonly noise: number;
+  /** The limit the change was held against; `user` when the user set it. */
+  readonly limit: (Limit & { readonly source: 'built-in' | 'user' }) | undefined;
+  /**
+   * One-sided p-value of the rank test in the direction of the change (worse when the change is 0
+   * or more), of the current rounds against the baseline's moved by the limit: how likely rounds
+   * this far apart are if the true change were just the limit. Null when there are too few rounds
+   * for the test to reach the level.
+   */
+  readonly p: number | null;
   readonly status: RowStatus;
 }
 
 export interface Comparison {
   readonly scenario: string;
-  readonly threshold: number;
+  readonly alpha: number;
+  /** Fewest rounds of a compared variant on each side, generator-bound rounds left out. */
+  readonly rounds: { readonly baseline: number; readonly current: number };
+  /** Rounds of all compared variants on each side, and of those how many were generator-bound (left out). */
+  readonly roundsSeen: { readonly baseline: number; readonly current: number };
+  readonly generatorBound: { readonly baseline: number; readonly current: number };
+  /** Rounds a side from which the test can call a change at `alpha`. */
+  readonly roundsNeeded: number;
   readonly rows: readonly CompareRow[];
+  /** Rows past a built-in limit (or lost messages): exit 1. */
   readonly regressions: readonly CompareRow[];
+  /** Rows past a limit the user set: exit 3. */
+  readonly overLimit: readonly CompareRow[];
 }
 
-/** Results that cannot be compared: the message says why. */
+export interface CompareOptions {
+  /** Limits per figure (default: {@link DEFAULT_LIMITS}). */
+  readonly limits?: Readonly<Record<FigureKey, Limit>>;
+  /** Figures whose limit the user set: crossing them is `over-limit`, not `regressed`. */
+  readonly userSet?: ReadonlySet<FigureKey>;
+  /** Figures to compare (default: all). */
+  readonly figures?: readonly FigureKey[];
+  readonly alpha?: number;
+  /** Names of the two runs in refusals, e.g. their file paths (default: "the baseline", "the current run"). */
+  readonly names?: { readonly baseline: string; readonly current: string };
+}
+
+/** Results that cannot be compared: the message says which and why. */
 export class IncomparableError extends Error {
   override readonly name = 'IncomparableError';
-}
-
-/** Relative range across rounds: (max − min) ÷ median, 0 for a median of 0. */
-export function relativeRange(s: Spread): number {
-  return s.median > 0 ? (s.max - s.min) / s.median : 0;
 }
 
 /** How much worse `current` is than `baseline`, relative, in the figure's bad direction. */
 export function worsening(key: FigureKey, baseline: number, current: number): number {
   const sign = FIGURES[key].better === 'lower' ? 1 : -1;
-  if (baseline === 0) return current === 0 ? 0 : sign * Infinity;
+  if (baseline === 0) return current === 0 ? 0 : sign * (current - baseline) > 0 ? Infinity : -Infinity;
   return (sign * (current - baseline)) / Math.abs(baseline);
+}
+
+/** The smallest number of rounds a side at which the exact test can reach `alpha`. */
+export function roundsNeeded(alpha: number): number {
+  let k = 1;
+  while (smallestP(k, k) > alpha) k++;
+  return k;
+}
+
+/** Whether a change (in the bad direction, the figure's unit) passes a limit: beyond both parts. */
+export function pastLimit(change: number, baselineMedian: number, limit: Limit): boolean {
+  return Math.abs(change) > Math.max(limit.absolute, limit.relative * Math.abs(baselineMedian));
+}
+
+/**
+ * One figure across the rounds of two runs: its change, the rank test and the verdict. `user`
+ * says the limit is the user's (crossing it is `over-limit`).
+ */
+export function judgeFigure(
+  key: FigureKey,
+  baseline: readonly number[],
+  current: readonly number[],
+  limit: Limit,
+  options: { readonly alpha?: number; readonly user?: boolean } = {},
+): Pick<CompareRow, 'baselineMedian' | 'currentMedian' | 'change' | 'worse' | 'p' | 'status'> {
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const baselineMedian = median(baseline);
+  const currentMedian = median(current);
+  const sign = FIGURES[key].better === 'lower' ? 1 : -1;
+  const change = sign * (currentMedian - baselineMedian);
+  const worse = worsening(key, baselineMedian, currentMedian);
+  const testable = baseline.length > 0 && current.length > 0 && smallestP(baseline.length, current.length) <= alpha;
+  let p: number | null = null;
+  if (testable) {
+    // Tested against the baseline moved by the limit: is the change larger than the limit, beyond
+    // the scatter of the rounds? (A non-inferiority margin: a drift of the whole run smaller than
+    // the limit cannot fail however cleanly the rounds separate.)
+    const margin = Math.max(limit.absolute, limit.relative * Math.abs(baselineMedian));
+    const worseDir = change >= 0 ? 1 : -1;
+    const shifted = baseline.map((v) => v + worseDir * sign * margin);
+    const t = mannWhitney(shifted, current);
+    p = sign * worseDir > 0 ? t.pGreater : t.pLess;
+  }
+  let status: RowStatus;
+  if (!pastLimit(change, baselineMedian, limit)) status = 'unchanged';
+  else if (p === null) status = 'too-few-rounds';
+  else if (p > alpha) status = 'noise';
+  else if (change < 0) status = 'improved';
+  else status = options.user ? 'over-limit' : 'regressed';
+  return { baselineMedian, currentMedian, change, worse, p, status };
 }
 
 function describeWorkload(step: StepResult): string {
@@ -58,8 +167,22 @@ function knobs(v: VariantResult): string {
   return JSON.stringify([v.variant.transport, v.variant.pollIntervalMs ?? null, v.variant.waitMs ?? null, v.variant.keepAlive ?? null]);
 }
 
-/** Refuses results of different scenarios or workloads: their differences would not be changes. */
-function checkComparable(baseline: BenchResults, current: BenchResults): void {
+const WHY_NOT_COMPLETE: Readonly<Record<BenchResults['status'], string>> = {
+  complete: '',
+  interrupted: 'was interrupted (stopped before every round ran), so its figures cover only part of the run',
+  failed: 'failed, so its figures are not a measurement of the code',
+};
+
+/**
+ * Refuses an interrupted or failed run on either side, and results of different scenarios or
+ * workloads: their differences would not be changes.
+ */
+function checkComparable(baseline: BenchResults, current: BenchResults, names: { baseline: string; current: string }): void {
+  for (const [name, run] of [[names.baseline, baseline], [names.current, current]] as const) {
+    if (run.status !== 'complete') {
+      throw new IncomparableError(`${name} ${WHY_NOT_COMPLETE[run.status] || `has status ${JSON.stringify(run.status)}`} (status "${run.status}"): compare complete runs only; run the benchmark again`);
+    }
+  }
   const a = baseline.config.scenario;
   const b = current.config.scenario;
   if (a.name !== b.name) throw new IncomparableError(`the baseline ran scenario "${a.name}" and the current run "${b.name}": compare results of the same scenario`);
@@ -78,46 +201,79 @@ function checkComparable(baseline: BenchResults, current: BenchResults): void {
   }
 }
 
-export function compareResults(
-  baseline: BenchResults,
-  current: BenchResults,
-  options: { readonly threshold?: number; readonly figures?: readonly FigureKey[] } = {},
-): Comparison {
-  checkComparable(baseline, current);
-  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+export function compareResults(baseline: BenchResults, current: BenchResults, options: CompareOptions = {}): Comparison {
+  checkComparable(baseline, current, options.names ?? { baseline: 'the baseline', current: 'the current run' });
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const userSet = options.userSet ?? new Set<FigureKey>();
   const figures = options.figures ?? (Object.keys(FIGURES) as FigureKey[]);
   const rows: CompareRow[] = [];
-  const row = (r: Omit<CompareRow, 'label'> & { label?: string }): void => {
-    rows.push({ ...r, label: r.label ?? (r.figure === 'delivery' ? 'everything delivered' : FIGURES[r.figure].label) });
+  const rounds = { baseline: Infinity, current: Infinity };
+  const roundsSeen = { baseline: 0, current: 0 };
+  const generatorBound = { baseline: 0, current: 0 };
+  const note = (step: string, variant: string, status: RowStatus, label: string): void => {
+    rows.push({ step, variant, figure: 'delivery', label, baseline: [], current: [], baselineMedian: NaN, currentMedian: NaN, change: 0, worse: 0, limit: undefined, p: null, status });
   };
   for (const step of current.steps) {
     const base = baseline.steps.find((s) => s.step.label === step.step.label);
     for (const v of step.variants) {
       const bv = base?.variants.find((x) => x.variant.id === v.variant.id);
       if (!bv) {
-        row({ step: step.step.label, variant: v.variant.id, figure: 'delivery', baseline: undefined, current: undefined, worse: 0, noise: 0, status: 'new', label: 'not in the baseline' });
+        note(step.step.label, v.variant.id, 'new', 'not in the baseline');
         continue;
       }
       if (bv.summary.ok && !v.summary.ok) {
-        row({ step: step.step.label, variant: v.variant.id, figure: 'delivery', baseline: undefined, current: undefined, worse: Infinity, noise: 0, status: 'regressed', label: `lost or mis-delivered messages (${v.summary.lost} lost)` });
+        // Lost messages fail the gate, unless only rounds whose generator was the bottleneck lost
+        // them: its own late timers and receipts may be what went missing.
+        const bad = v.trials.filter((t) => !t.ok);
+        const problems = [...new Set(bad.flatMap((t) => t.problems))].join('; ') || `${v.summary.lost} lost`;
+        const busy = bad.length > 0 && bad.every((t) => t.generator.bound);
+        rows.push({
+          step: step.step.label, variant: v.variant.id, figure: 'delivery',
+          label: `not everything delivered: ${problems}${busy ? ', only in rounds where the generator was the bottleneck' : ''}`,
+          baseline: [], current: [], baselineMedian: NaN, currentMedian: NaN, change: Infinity, worse: Infinity, limit: undefined, p: null,
+          status: busy ? 'generator-bound' : 'regressed',
+        });
+      }
+      // A round whose generator was the bottleneck measured the generator, not the server: left out.
+      const b = bv.trials.filter((t) => !t.generator.bound);
+      const c = v.trials.filter((t) => !t.generator.bound);
+      generatorBound.baseline += bv.trials.length - b.length;
+      generatorBound.current += v.trials.length - c.length;
+      roundsSeen.baseline += bv.trials.length;
+      roundsSeen.current += v.trials.length;
+      rounds.baseline = Math.min(rounds.baseline, b.length);
+      rounds.current = Math.min(rounds.current, c.length);
+      if (b.length === 0 || c.length === 0) {
+        const side = b.length === 0 ? (c.length === 0 ? 'both runs' : 'the baseline') : 'the current run';
+        note(step.step.label, v.variant.id, 'too-few-rounds', `no round to compare: the generator was the bottleneck in every round of ${side}`);
+        continue;
       }
       for (const key of figures) {
-        const b = bv.summary.figures[key];
-        const c = v.summary.figures[key];
-        const worse = worsening(key, b.median, c.median);
-        const noise = Math.max(relativeRange(b), relativeRange(c));
-        const status: RowStatus = worse > threshold && worse > noise ? 'regressed' : -worse > threshold && -worse > noise ? 'improved' : 'unchanged';
-        row({ step: step.step.label, variant: v.variant.id, figure: key, baseline: b, current: c, worse, noise, status });
+        const user = userSet.has(key);
+        const limit = limits[key];
+        const bValues = b.map((t) => figureValue(t, key));
+        const cValues = c.map((t) => figureValue(t, key));
+        const judged = judgeFigure(key, bValues, cValues, limit, { alpha, user });
+        rows.push({ step: step.step.label, variant: v.variant.id, figure: key, label: FIGURES[key].label, baseline: bValues, current: cValues, limit: { ...limit, source: user ? 'user' : 'built-in' }, ...judged });
       }
     }
   }
   for (const base of baseline.steps) {
     const step = current.steps.find((s) => s.step.label === base.step.label);
     for (const bv of base.variants) {
-      if (!step?.variants.some((v) => v.variant.id === bv.variant.id)) {
-        row({ step: base.step.label, variant: bv.variant.id, figure: 'delivery', baseline: undefined, current: undefined, worse: 0, noise: 0, status: 'missing', label: 'not in the current run' });
-      }
+      if (!step?.variants.some((v) => v.variant.id === bv.variant.id)) note(base.step.label, bv.variant.id, 'missing', 'not in the current run');
     }
   }
-  return { scenario: current.config.scenario.name, threshold, rows, regressions: rows.filter((r) => r.status === 'regressed') };
+  return {
+    scenario: current.config.scenario.name,
+    alpha,
+    rounds: { baseline: Number.isFinite(rounds.baseline) ? rounds.baseline : 0, current: Number.isFinite(rounds.current) ? rounds.current : 0 },
+    roundsNeeded: roundsNeeded(alpha),
+    roundsSeen,
+    generatorBound,
+    rows,
+    regressions: rows.filter((r) => r.status === 'regressed'),
+    overLimit: rows.filter((r) => r.status === 'over-limit'),
+  };
 }

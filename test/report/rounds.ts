@@ -1,0 +1,69 @@
+/**
+ * Hand-made results files with chosen per-round values, for the CI comparison: every trial of a
+ * variant is one round, and each figure of a round is set exactly (the rest as in fixture.ts).
+ * The summary is computed from the trials as the harness does, so the two never disagree.
+ */
+import { summarizeVariant } from '../../bench/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/results.ts';
+import { LONG, RAW, SHORT, WORKLOAD, WS, results, variant } from './fixture.ts';
+
+export const VARIANTS: readonly Variant[] = [SHORT, LONG, WS, RAW];
+export const FIGURE_KEYS = Object.keys(FIGURES) as readonly FigureKey[];
+
+/** A trial with one figure set to `value`; latency percentiles are set as reported, not re-derived. */
+export function withFigure(trial: TrialResult, key: FigureKey, value: number): TrialResult {
+  const [group, name] = key.split('.') as [string, string];
+  switch (group) {
+    case 'latency':
+      return { ...trial, latency: { ...trial.latency, [name]: value } };
+    case 'perDelivered':
+      return { ...trial, perDelivered: { ...trial.perDelivered, [name]: value } };
+    case 'server':
+      if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { ...trial.server.eventLoopDelay, p99: value } } };
+      return { ...trial, server: { ...trial.server, [name]: value } };
+    case 'wire':
+      return { ...trial, wire: { ...trial.wire, requests: 1_000_000, emptyPolls: Math.round(value * 1_000_000) } };
+    default:
+      throw new RangeError(`no way to set ${key}`);
+  }
+}
+
+/** Per-round values of some figures of one variant; a figure not given keeps the fixture's value. */
+export type Rounds = Partial<Record<FigureKey, readonly number[]>>;
+
+/**
+ * A results file of the fixture's one step: each variant given gets as many rounds as its longest
+ * list of values (a shorter list repeats its last value).
+ */
+export function runOf(byVariant: Readonly<Record<string, Rounds>>, status: BenchResults['status'] = 'complete'): BenchResults {
+  const variants = VARIANTS.filter((v) => byVariant[v.id]).map((v) => {
+    const rounds = byVariant[v.id] as Rounds;
+    const template = variant(v, {}, [800]).trials[0] as TrialResult;
+    const count = Math.max(1, ...Object.values(rounds).map((values) => values.length));
+    const trials = Array.from({ length: count }, (_, round) => {
+      let t: TrialResult = { ...template, round };
+      for (const [key, values] of Object.entries(rounds) as [FigureKey, readonly number[]][]) {
+        t = withFigure(t, key, values[Math.min(round, values.length - 1)] as number);
+      }
+      return t;
+    });
+    return { variant: v, trials, summary: summarizeVariant(trials) };
+  });
+  const step: StepResult = { step: { label: 'step', workload: WORKLOAD, variants: variants.map((v) => v.variant) }, variants };
+  return { ...results([step]), status };
+}
+
+/** The same run with the generator marked as the bottleneck in some rounds of one variant. */
+export function generatorBound(run: BenchResults, variantId: string, rounds: readonly number[]): BenchResults {
+  const steps = run.steps.map((step) => ({
+    ...step,
+    variants: step.variants.map((v) =>
+      v.variant.id !== variantId
+        ? v
+        : { ...v, trials: v.trials.map((t, i) => (rounds.includes(i) ? { ...t, generator: { ...t.generator, bound: true, reasons: ['sends left 200 ms late at p99 (limit 10 ms)'] } } : t)) },
+    ),
+  }));
+  return { ...run, steps };
+}
+
+export { seededRandom as seeded } from '../../bench/schedule.ts';
