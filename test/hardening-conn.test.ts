@@ -4,11 +4,13 @@
  * bounded size, and asserts that the server stays alive and goes on serving others.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Agent, get } from 'node:http';
 import { ERRORS, minIdleTimeoutMs, type ErrorCode } from '../servers/contract/index.ts';
 import { LINGER_MS } from '../servers/common/sockets.ts';
 import { createChatServer } from '../servers/index.ts';
-import { range, startServer, WAIT_BOUND_MS } from './helpers.ts';
+import { onCleanup, range, startServer, WAIT_BOUND_MS } from './helpers.ts';
 import { exchange, handshake, parseResponses, rawConnect, type RawResponse } from './hardening-conn-raw.ts';
 
 const TRANSPORTS = ['short-polling', 'long-polling', 'websocket'] as const;
@@ -87,6 +89,35 @@ describe('WebSocket SIGTERM never finishes (defect 4), and shutdown on every ser
     expect(performance.now() - started).toBeLessThan(GRACE_MS + LATE_MS);
     await Promise.all([deaf.ended, refused.ended]);
     await waitFor(() => expect(server.stats().connections).toBe(0));
+  });
+
+  it('npm run server: SIGTERM ends the process within the grace whatever the clients do', async () => {
+    const main = new URL('../servers/main.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--transport', 'websocket', '--shutdown-grace-ms', String(GRACE_MS)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onCleanup(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    });
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await waitFor(() => expect(stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/));
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(stdout)?.[0] ?? '';
+    const deaf = await rawConnect(url, { halfOpen: true });
+    deaf.socket.write(handshake('/ws'));
+    await waitFor(() => expect(deaf.received()).toContain('101 Switching Protocols'));
+    const started = performance.now();
+    child.kill('SIGTERM');
+    // Refused during the shutdown, and never closing its half.
+    const refused = await rawConnect(url, { halfOpen: true });
+    refused.socket.write(handshake('/ws'));
+    await waitFor(() => expect(refused.received()).toContain('SHUTTING_DOWN'));
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(GRACE_MS + LATE_MS);
   });
 
   it.each(TRANSPORTS)('%s: ends within the grace with a request that never finishes and an idle connection', async (transport) => {
