@@ -12,6 +12,11 @@ import { createChatServer } from './index.ts';
 
 /** How often a server under a harness samples its CPU and memory. */
 const SAMPLE_INTERVAL_MS = 250;
+/**
+ * How long past `--shutdown-grace-ms` a stop may take before the process exits anyway. The close
+ * cuts every connection after the grace, so this only guards against a bug: a stop never hangs.
+ */
+const STOP_BACKSTOP_MS = 2000;
 
 const USAGE = `Usage: npm run server -- --transport short-polling|long-polling|websocket [options]
 
@@ -44,6 +49,10 @@ async function main(argv: readonly string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.error(`${options.transport}: ${why}, shutting down`);
+    setTimeout(() => {
+      console.error(`${options.transport}: shutdown did not finish within ${options.shutdownGraceMs + STOP_BACKSTOP_MS} ms; exiting`);
+      process.exit(1);
+    }, options.shutdownGraceMs + STOP_BACKSTOP_MS).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerOptions, Transport } from '../contract/index.ts';
 import { baseUrl, countConnections, type ChatServer, type ServerStats } from './chat-server.ts';
 import type { RoomLog } from './room-log.ts';
+import { closeWithin, trackSockets } from './sockets.ts';
 
 /** Wraps a built fastify app as a `ChatServer`. */
 export function fastifyChatServer(
@@ -13,6 +14,7 @@ export function fastifyChatServer(
 ): ChatServer {
   let closed: Promise<void> | undefined;
   const connections = countConnections(app.server);
+  const sockets = trackSockets(app.server);
   return {
     transport,
     options,
@@ -23,8 +25,9 @@ export function fastifyChatServer(
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
       return baseUrl(options.host, address.port);
     },
+    /** Answers held polls at once; a connection still open after `shutdownGraceMs` is cut. */
     close() {
-      closed ??= app.close();
+      closed ??= closeWithin(app.close(), options.shutdownGraceMs, sockets);
       return closed;
     },
     stats() {

@@ -4,6 +4,7 @@ import {
   ChatError,
   HEALTH_PATH,
   MESSAGES_ROUTE,
+  ROOM_ID_PATTERN,
   checkCursorParam,
   checkLimit,
   checkPost,
@@ -15,6 +16,7 @@ import {
   type ServerOptions,
   type Transport,
 } from '../contract/index.ts';
+import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room, RoomLog } from './room-log.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
@@ -135,6 +137,8 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     done(null, payload);
   });
 }
+/** Longest path parameter the router passes to a handler, which then checks it as a room id. */
+const MAX_PARAM_CHARS = 1024;
 
 function isJson(contentType: string | undefined): boolean {
   if (!contentType) return false;
@@ -163,12 +167,25 @@ function toChatError(error: unknown): ChatError {
   }
 }
 
+/** The contract error for what fastify's router refuses before a route runs. */
+function frameworkError(error: { code?: string; message: string }): ChatError {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return new ChatError('BAD_REQUEST', 'the path is not valid percent-encoding; escape each room id with encodeURIComponent');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ChatError('BAD_REQUEST', `a path parameter is over ${MAX_PARAM_CHARS} characters; a room id matches ${ROOM_ID_PATTERN.source}`);
+    default:
+      return toChatError(error);
+  }
+}
+
 /**
  * Builds (does not listen) the fastify app both polling servers share: the POST route, the
  * health route, the token check, and contract errors for everything that goes wrong.
  */
 export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   const { transport, options, log } = config;
+  const clientErrors = createClientErrorAnswer();
   const app = Fastify({
     logger: false,
     bodyLimit: options.maxPayloadBytes,
@@ -176,11 +193,19 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     keepAliveTimeout: options.keepAliveTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     // Room ids are checked by the handler so that a long one is a 400 that says why, not a 404.
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     http: { connectionsCheckingInterval: connectionsCheckingIntervalMs(options) },
+    // What the HTTP parser refuses and what the router refuses before any route runs get contract
+    // errors too, instead of fastify's own bodies.
+    clientErrorHandler: clientErrors.onClientError,
+    frameworkErrors: (error, _request, reply) => {
+      const chat = frameworkError(error);
+      void (reply as FastifyReply).code(chat.status).send(chat.toBody());
+    },
   });
+  app.server.on('request', clientErrors.onRequest);
   app.server.headersTimeout = options.headersTimeoutMs;
   // One JSON parser for every transport: plain JSON.parse, as the WebSocket server uses. A
   // "__proto__" key becomes an own property that validation refuses as an unknown field.

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * A server process's report of itself to the parent that started it (the harness), over IPC:
@@ -61,21 +62,72 @@ function cpuUs(): number {
   return user + system;
 }
 
+/** A memory reading, bytes. */
+export interface MemoryReading {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+/**
+ * Reads memory. `process.memoryUsage()` reads RSS from /proc/self/stat, which needs a free file
+ * descriptor: at the fd limit (a server under a connection flood) it throws EMFILE.
+ */
+export type MemoryReader = () => MemoryReading;
+
+/**
+ * The reading a mark falls back on when the reader fails: the heap from V8 (no file needed) and
+ * the peak RSS from getrusage, an upper bound of the RSS now. The mark counts the failure.
+ */
+function fallbackMemory(): MemoryReading {
+  return { rss: process.resourceUsage().maxRSS * 1024, heapUsed: getHeapStatistics().used_heap_size };
+}
+
+/** Where reports go and commands come from: the IPC channel to the parent, or a test's stand-in. */
+export interface ReportChannel {
+  send(report: ServerReport, callback: (error: Error | null) => void): unknown;
+  on(event: 'message', listener: (command: ParentCommand) => void): unknown;
+  off(event: 'message', listener: (command: ParentCommand) => void): unknown;
+}
+
+/** The name, in a mark's `stats`, of the count of memory readings that failed and were skipped. */
+export const MEMORY_READ_FAILURES = 'memoryReadFailures';
+
 /**
  * Starts reporting when the process has an IPC channel; returns a function that stops it.
- * `onStop` is called when the parent sends `{ type: 'stop' }`.
+ * `onStop` is called when the parent sends `{ type: 'stop' }`. Reporting never throws: a sample
+ * whose memory cannot be read is skipped, a mark falls back on what can be read, and each failure
+ * is counted in the marks' `stats.memoryReadFailures`; a report the channel cannot take is dropped.
  */
 export function startSelfReport(options: {
   readonly intervalMs: number;
   readonly stats: () => Readonly<Record<string, number | string>>;
   readonly onStop: () => void;
+  /** Defaults to `process.memoryUsage()`. */
+  readonly readMemory?: MemoryReader;
+  /** Defaults to the process's IPC channel; without one, nothing is reported. */
+  readonly channel?: ReportChannel;
 }): () => void {
-  const send = process.send?.bind(process);
-  if (!send) return () => undefined;
+  const channel = options.channel ?? processChannel();
+  if (!channel) return () => undefined;
+  const readMemory = options.readMemory ?? (() => process.memoryUsage());
+  let failures = 0;
+  const send = (report: ServerReport): void => {
+    channel.send(report, () => undefined);
+  };
+  const tryReadMemory = (): MemoryReading | undefined => {
+    try {
+      return readMemory();
+    } catch (error) {
+      if (failures === 0) console.error(`self-report: memory reading failed (${(error as Error).message}); skipping it, and counting in ${MEMORY_READ_FAILURES}`);
+      failures++;
+      return undefined;
+    }
+  };
   const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
   loop.enable();
   const sample = (): void => {
-    const memory = process.memoryUsage();
+    const memory = tryReadMemory();
+    if (!memory) return;
     const report: ServerSample = { type: 'sample', tUs: monotonicUs(), cpuUs: cpuUs(), rss: memory.rss, heapUsed: memory.heapUsed };
     send(report);
   };
@@ -94,7 +146,7 @@ export function startSelfReport(options: {
       gc();
       gc();
     }
-    const memory = process.memoryUsage();
+    const memory = tryReadMemory() ?? fallbackMemory();
     // The histogram holds the time between the monitor's timer runs, so an idle loop reads as the
     // resolution itself: the delay is what exceeds it.
     const toUs = (ns: number): number => Math.max(0, Math.round(ns / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
@@ -112,15 +164,25 @@ export function startSelfReport(options: {
         p99: toUs(loop.percentile(99)),
         max: toUs(loop.max),
       },
-      stats: options.stats(),
+      stats: { ...options.stats(), [MEMORY_READ_FAILURES]: failures },
     };
     loop.reset();
     send(mark);
   };
-  process.on('message', onMessage);
+  channel.on('message', onMessage);
   return () => {
     clearInterval(timer);
     loop.disable();
-    process.off('message', onMessage);
+    channel.off('message', onMessage);
+  };
+}
+
+/** The process's IPC channel, when it has one. */
+function processChannel(): ReportChannel | undefined {
+  if (!process.send) return undefined;
+  return {
+    send: (report, callback) => process.send?.(report, undefined, {}, callback),
+    on: (event, listener) => process.on(event, listener),
+    off: (event, listener) => process.off(event, listener),
   };
 }

@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
 import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
-import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
+import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import { roomLogFor, type RoomLog } from '../common/room-log.ts';
+import { trackSockets } from '../common/sockets.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -36,7 +37,10 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   let heartbeat: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
 
-  /** Closes every socket with 1001, gives them `shutdownGraceMs` to finish, then stops listening. */
+  /**
+   * Closes every socket with 1001 and gives them `shutdownGraceMs` to finish; then cuts every
+   * connection still open (sockets, refused handshakes, HTTP requests) and stops listening.
+   */
   async function shutdown(): Promise<void> {
     closing = true;
     clearInterval(heartbeat);
@@ -53,11 +57,11 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
     clearTimeout(grace);
     for (const connection of connections) connection.terminate();
-    await allClosed;
     const stopped = http.listening ? once(http, 'close') : Promise.resolve();
     http.close();
     http.closeAllConnections();
-    await stopped;
+    sockets.destroyAll();
+    await Promise.all([allClosed, stopped]);
   }
 
   const http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options) }, (request: IncomingMessage, response: ServerResponse) => {
@@ -67,7 +71,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
       return refuse(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
     }
     const path = (request.url ?? '/').split('?', 1)[0];
-    if (request.method === 'GET' && path === HEALTH_PATH) {
+    if ((request.method === 'GET' || request.method === 'HEAD') && path === HEALTH_PATH) {
       const health: HealthAnswer = { status: 'ok', transport: 'websocket' };
       return sendJson(response, 200, health);
     }
@@ -75,12 +79,18 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     return refuse(new ChatError('NOT_FOUND', `no route ${request.method ?? ''} ${path ?? ''}; routes are GET ${HEALTH_PATH} and ${WS_PATH}`));
   });
   const tcpConnections = countConnections(http);
+  const sockets = trackSockets(http);
+  const clientErrors = createClientErrorAnswer();
+  http.on('request', clientErrors.onRequest);
+  http.on('clientError', clientErrors.onClientError);
   http.headersTimeout = options.headersTimeoutMs;
   http.requestTimeout = options.requestTimeoutMs;
   http.keepAliveTimeout = options.keepAliveTimeoutMs;
   http.timeout = options.idleTimeoutMs;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  // A handshake ws refuses (bad method, key, version) gets a contract error instead of ws's text.
+  wss.on('wsClientError', (error, socket) => refuseUpgrade(socket, new ChatError('BAD_REQUEST', `not a valid WebSocket handshake: ${error.message}`)));
 
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVER_OPTIONS, formatOptionHelp, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, formatOptionHelp, minIdleTimeoutMs, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
 import { UsageError, parseCommandLine, withFlagNames } from '../../servers/cli-options.ts';
 
 describe('server options', () => {
@@ -34,6 +34,31 @@ describe('server options', () => {
     expect(() => resolveServerOptions({ maxBodyBytes: 70_000 })).toThrow(/maxBodyBytes/);
     expect(() => resolveServerOptions({ headersTimeoutMs: 20_000 })).toThrow(/headersTimeoutMs/);
     expect(resolveServerOptions({ maxWaitMs: 80_000, idleTimeoutMs: 90_000 }).maxWaitMs).toBe(80_000);
+  });
+
+  it('refuses an idle timeout without a real margin over max-wait (issue 8, defect 8), naming both', () => {
+    const given = { maxWaitMs: 3000, defaultWaitMs: 1000 };
+    expect(() => resolveServerOptions({ ...given, idleTimeoutMs: 3001 })).toThrow(
+      /option maxWaitMs \(3000\) must be shorter than idleTimeoutMs \(3001\) by at least 1000 ms.*raise option idleTimeoutMs to 4000/,
+    );
+    expect(() => resolveServerOptions({ ...given, idleTimeoutMs: 3999 })).toThrow(RangeError);
+    expect(resolveServerOptions({ ...given, idleTimeoutMs: 4000 }).idleTimeoutMs).toBe(4000);
+    // Past 10 s of hold the margin is 10% of it.
+    expect(minIdleTimeoutMs(10_000)).toBe(11_000);
+    expect(minIdleTimeoutMs(60_000)).toBe(66_000);
+    expect(minIdleTimeoutMs(0)).toBe(1000);
+    expect(() => resolveServerOptions({ maxWaitMs: 70_000 })).toThrow(/by at least 7000 ms/);
+    expect(resolveServerOptions({ maxWaitMs: 68_000 }).maxWaitMs).toBe(68_000);
+    const message = withFlagNames(SERVER_OPTIONS, (() => {
+      try {
+        resolveServerOptions({ ...given, idleTimeoutMs: 3001 });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })());
+    expect(message).toMatch(/^--max-wait-ms \(3000\) must be shorter than --idle-timeout-ms \(3001\)/);
+    expect(message).toContain('raise --idle-timeout-ms to 4000');
   });
 
   it('parses command-line text by option, with flag names in errors', () => {
