@@ -1,5 +1,5 @@
 import { afterEach, expect, vi } from 'vitest';
-import { createChatServer, type ChatServer } from '../servers/index.ts';
+import { createChatServer, type ChatServer, type RoomLog } from '../servers/index.ts';
 import type { ChatMessage, Transport } from '../servers/contract/index.ts';
 import { createClient, type ChatClient, type ClientOptions } from '../bench/clients/index.ts';
 
@@ -18,9 +18,13 @@ export function onCleanup(fn: () => Promise<void>): void {
   cleanups.push(fn);
 }
 
-/** Builds a server, listens on port 0, and closes it after the test. */
-export async function startServer(transport: Transport, options: Record<string, unknown> = {}): Promise<{ server: ChatServer; url: string }> {
-  const server = createChatServer(transport, { port: 0, ...options });
+/** Builds a server (on `log` when given), listens on port 0, and closes it after the test. */
+export async function startServer(
+  transport: Transport,
+  options: Record<string, unknown> = {},
+  log?: RoomLog,
+): Promise<{ server: ChatServer; url: string }> {
+  const server = createChatServer(transport, { port: 0, ...options }, log);
   onCleanup(() => server.close());
   const url = await server.listen();
   return { server, url };
