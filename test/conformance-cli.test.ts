@@ -102,7 +102,7 @@ describe('npm run conformance', () => {
     async () => {
       const { url } = await serverWith('websocket', new RetryForgettingLog({ historySize: HISTORY_SIZE }));
       const run = await conformance(args(url, 'websocket'));
-      expect(brokenLines(run.out)).toEqual([`BROKEN: ${PROMISES.retries} — a retry with the same from/id stored a second message (seq 2): expected 2 to be 1 // Object.is equality`]);
+      expect(brokenLines(run.out)).toEqual([`BROKEN: ${PROMISES.retries} — a retry with the same from/id stored a second message (seq 2): expected 2 to be 1`]);
       expect(run.code).toBe(EXIT.BROKEN);
     },
     RUN_BOUND_MS,
@@ -132,10 +132,18 @@ describe('npm run conformance', () => {
     expect(wrong.code).toBe(EXIT.USAGE);
   });
 
+  it('exits 2 without checking anything when the server wants a token that was not given', async () => {
+    const { url } = await startServer('websocket', { token: 's3cret' });
+    const run = await conformance(['--url', url, '--transport', 'websocket']);
+    expect(run.err).toContain('answered 401: the server requires a token; give it with --token');
+    expect(run.out).not.toContain('checks:');
+    expect(run.code).toBe(EXIT.USAGE);
+  });
+
   it('exits 2 without checking anything when the server cannot be reached', async () => {
     const port = await closedPort();
     const run = await conformance(['--url', `http://127.0.0.1:${port}`, '--transport', 'short-polling']);
-    expect(run.err).toContain(`cannot reach http://127.0.0.1:${port} (GET /healthz: ECONNREFUSED)`);
+    expect(run.err).toContain(`cannot check http://127.0.0.1:${port} (GET /healthz: ECONNREFUSED)`);
     expect(run.out).not.toContain('checks:');
     expect(run.code).toBe(EXIT.USAGE);
   });

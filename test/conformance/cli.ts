@@ -4,6 +4,7 @@
  */
 import { withFlagNames } from '../../servers/cli-options.ts';
 import { CONFORMANCE_OPTIONS, EXIT, USAGE, parseConformanceArgs } from './options.ts';
+import { reach } from './target.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   let target;
@@ -18,13 +19,14 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return EXIT.KEPT;
   }
+  const problem = await reach(target);
+  if (problem !== undefined) {
+    console.error(`error: cannot check ${target.url} (GET /healthz: ${problem}); nothing was checked`);
+    return EXIT.USAGE;
+  }
   // Loaded only now: vitest's Node API takes seconds to import, and a usage error needs none of it.
   const { runConformance } = await import('./run.ts');
-  return runConformance(
-    target,
-    (line) => console.log(line),
-    (line) => console.error(line),
-  );
+  return runConformance(target, (line) => console.log(line));
 }
 
 main(process.argv.slice(2)).then(

@@ -25,7 +25,7 @@ export const EXIT = {
   KEPT: 0,
   /** At least one promise was broken (or the suite could not run to the end). */
   BROKEN: 1,
-  /** Bad arguments, or the server could not be reached: nothing was checked. */
+  /** Bad arguments, a server that could not be reached or wants a token not given: nothing was checked. */
   USAGE: 2,
 } as const;
 
@@ -39,7 +39,7 @@ Options:
 ${formatOptionHelp(CONFORMANCE_OPTIONS)}
   -h, --help            show this help
 
-Exit codes: ${EXIT.KEPT} every promise kept; ${EXIT.BROKEN} a promise broken; ${EXIT.USAGE} bad arguments or the server unreachable.`;
+Exit codes: ${EXIT.KEPT} every promise kept; ${EXIT.BROKEN} a promise broken; ${EXIT.USAGE} bad arguments, or the server unreachable or wanting a token.`;
 
 /**
  * Parses the command line into the target to check, or `'help'`. Throws a `UsageError` that names

@@ -20,9 +20,13 @@ export interface Tally {
   readonly errors: string[];
 }
 
-/** The first line of an error message, which is where the suite puts what went wrong. */
+/**
+ * The first line of an error message, which is where the suite puts what went wrong, without the
+ * name of the equality vitest used.
+ */
 function firstLine(error: SerializedError | undefined): string {
-  return (error?.message ?? 'failed without a message').split('\n')[0] ?? '';
+  const line = (error?.message ?? 'failed without a message').split('\n')[0] ?? '';
+  return line.replace(/ \/\/ Object\.is equality$/, '');
 }
 
 export class ConformanceReporter implements Reporter {

@@ -7,38 +7,20 @@ import { startVitest } from 'vitest/node';
 import { EXIT } from './options.ts';
 import { ConformanceReporter, summarize } from './reporter.ts';
 import { NOT_CHECKED } from './promises.ts';
-import { authHeaders, type ConformanceTarget } from './target.ts';
+import type { ConformanceTarget } from './target.ts';
 
 /** The project's root, where vitest resolves the suite's file. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The suite's entry for a URL (not a `*.test.ts` file, so `npm test` leaves it alone). */
 const SUITE_FILE = 'test/conformance/url.conformance.ts';
-/** How long the server gets to answer `GET /healthz` before it is called unreachable. */
-const REACH_TIMEOUT_MS = 5000;
 /**
  * Bounds that only turn a hang into a broken check: a check normally takes well under a second,
  * filling a default history of 10,000 messages a few seconds.
  */
 const TEST_TIMEOUT_MS = 120_000;
 
-/** Whether the server answers at all; the reason when it does not. */
-export async function reach(target: ConformanceTarget): Promise<string | undefined> {
-  try {
-    await (await fetch(`${target.url}/healthz`, { headers: authHeaders(target), signal: AbortSignal.timeout(REACH_TIMEOUT_MS) })).arrayBuffer();
-    return undefined;
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? (error as Error).message;
-  }
-}
-
-/** Checks the server and prints as it goes (`fail` for an error that stops the run); resolves with the exit code. */
-export async function runConformance(target: ConformanceTarget, write: (line: string) => void, fail: (line: string) => void): Promise<number> {
-  const unreachable = await reach(target);
-  if (unreachable !== undefined) {
-    fail(`error: cannot reach ${target.url} (GET /healthz: ${unreachable}); start the server first, or check --url`);
-    return EXIT.USAGE;
-  }
+/** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
+export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
   write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1 (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
   const reporter = new ConformanceReporter(write);

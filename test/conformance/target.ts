@@ -36,3 +36,22 @@ export function freshRoom(label = 'r'): string {
 export function authHeaders(target: ConformanceTarget): Record<string, string> {
   return target.token === undefined ? {} : { authorization: `Bearer ${target.token}` };
 }
+
+/** How long the server gets to answer `GET /healthz` before it is called unreachable. */
+const REACH_TIMEOUT_MS = 5000;
+
+/**
+ * Why the suite cannot run against the server: it does not answer, or it wants a token that was
+ * not given. `undefined` when it can run.
+ */
+export async function reach(target: ConformanceTarget): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${target.url}/healthz`, { headers: authHeaders(target), signal: AbortSignal.timeout(REACH_TIMEOUT_MS) });
+    await res.arrayBuffer();
+    if (res.status === 401 && target.token === undefined) return 'answered 401: the server requires a token; give it with --token';
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? (error as Error).message;
+  }
+}
