@@ -50,7 +50,10 @@ export function inbox(): Inbox & { onMessages: (room: string, messages: readonly
     of,
     onMessages: (room, messages) => of(room).push(...messages),
     async waitFor(room, count) {
-      await vi.waitFor(() => expect(of(room).length).toBeGreaterThanOrEqual(count), { timeout: WAIT_BOUND_MS, interval: 5 });
+      await vi.waitFor(
+        () => expect(of(room).length, `${count} messages expected in room ${room}; ${of(room).length} came within ${WAIT_BOUND_MS} ms`).toBeGreaterThanOrEqual(count),
+        { timeout: WAIT_BOUND_MS, interval: 5 },
+      );
       return of(room);
     },
   };

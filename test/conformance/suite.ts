@@ -37,7 +37,8 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       await client.subscribe(room);
       const acks = await Promise.all(range(1, 60).map((i) => sender.client.send(room, { id: `m${i}`, from: 's', body: `b${i}` })));
       const acked = acks.map((a) => a.seq).sort((a, b) => a - b);
-      expect(acked, `60 concurrent posts to a new room should be acknowledged with seqs 1..60, got ${acked.join(',')}`).toEqual(range(1, 60));
+      const shown = acked.length > 12 ? `${acked.slice(0, 12).join(',')},…` : acked.join(',');
+      expect(acked, `60 concurrent posts to a new room should be acknowledged with seqs 1..60, got ${shown}`).toEqual(range(1, 60));
       const got = await inbox.waitFor(room, 60);
       expect(seqs(got), 'messages should arrive in seq order without gaps or repeats').toEqual(range(1, 60));
     });
@@ -214,10 +215,10 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  describe.runIf(polling)(PROMISES.httpRoutes, () => {
+  if (polling) describe(PROMISES.httpRoutes, () => {
     it('GET /healthz answers 200 { status: "ok", transport }', async () => {
       const health = await call(url(), '/healthz', { headers: authHeaders(target()) });
-      expect(health, 'GET /healthz').toEqual({ status: 200, body: { status: 'ok', transport: spec.transport } });
+      expect(health, `GET /healthz answered ${health.status} ${JSON.stringify(health.body)}`).toEqual({ status: 200, body: { status: 'ok', transport: spec.transport } });
     });
 
     it('POST answers 201 { seq, cursor }, a retry 200 with the original seq', async () => {
@@ -248,7 +249,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       expect(seqs(next.body.messages as ChatMessage[]), "the page's cursor should point after its last message").toEqual([3]);
     });
 
-    it.runIf(spec.transport === 'long-polling')('a long poll is answered when a message arrives, or empty with the same cursor after wait ms', async () => {
+    if (spec.transport === 'long-polling') it('a long poll is answered when a message arrives, or empty with the same cursor after wait ms', async () => {
       const room = freshRoom();
       const headers = authHeaders(target());
       const head = String((await call(url(), `/rooms/${room}/messages`, { headers })).body.cursor);
@@ -261,7 +262,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  describe.runIf(polling)(PROMISES.httpErrors, () => {
+  if (polling) describe(PROMISES.httpErrors, () => {
     it('malformed JSON and missing, wrong or too long fields get 400 BAD_REQUEST and store nothing', async () => {
       const room = freshRoom();
       const headers = authHeaders(target());
@@ -353,10 +354,10 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  describe.runIf(!polling)(PROMISES.wsFrames, () => {
+  if (!polling) describe(PROMISES.wsFrames, () => {
     it('GET /healthz answers 200 { status: "ok", transport: "websocket" }', async () => {
       const health = await call(url(), '/healthz', { headers: authHeaders(target()) });
-      expect(health, 'GET /healthz').toEqual({ status: 200, body: { status: 'ok', transport: 'websocket' } });
+      expect(health, `GET /healthz answered ${health.status} ${JSON.stringify(health.body)}`).toEqual({ status: 200, body: { status: 'ok', transport: 'websocket' } });
     });
 
     it('subscribe, send and unsubscribe frames get messages and ack frames with room, seq and cursor', async () => {
@@ -396,7 +397,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  describe.runIf(!polling)(PROMISES.wsErrors, () => {
+  if (!polling) describe(PROMISES.wsErrors, () => {
     it('malformed, unknown and incomplete frames get a BAD_REQUEST error frame, store nothing, and the socket stays open', async () => {
       const room = freshRoom();
       const raw = await openRaw(url(), {}, wsPath(target()));
