@@ -1,5 +1,5 @@
 import { afterEach, expect, vi } from 'vitest';
-import { createChatServer, type ChatServer } from '../servers/index.ts';
+import { createChatServer, type ChatServer, type RoomLog } from '../servers/index.ts';
 import type { ChatMessage, Transport } from '../servers/contract/index.ts';
 import { createClient, type ChatClient, type ClientOptions } from '../bench/clients/index.ts';
 
@@ -18,9 +18,13 @@ export function onCleanup(fn: () => Promise<void>): void {
   cleanups.push(fn);
 }
 
-/** Builds a server, listens on port 0, and closes it after the test. */
-export async function startServer(transport: Transport, options: Record<string, unknown> = {}): Promise<{ server: ChatServer; url: string }> {
-  const server = createChatServer(transport, { port: 0, ...options });
+/** Builds a server (on `log` when given), listens on port 0, and closes it after the test. */
+export async function startServer(
+  transport: Transport,
+  options: Record<string, unknown> = {},
+  log?: RoomLog,
+): Promise<{ server: ChatServer; url: string }> {
+  const server = createChatServer(transport, { port: 0, ...options }, log);
   onCleanup(() => server.close());
   const url = await server.listen();
   return { server, url };
@@ -46,7 +50,10 @@ export function inbox(): Inbox & { onMessages: (room: string, messages: readonly
     of,
     onMessages: (room, messages) => of(room).push(...messages),
     async waitFor(room, count) {
-      await vi.waitFor(() => expect(of(room).length).toBeGreaterThanOrEqual(count), { timeout: WAIT_BOUND_MS, interval: 5 });
+      await vi.waitFor(
+        () => expect(of(room).length, `${count} messages expected in room ${room}; ${of(room).length} came within ${WAIT_BOUND_MS} ms`).toBeGreaterThanOrEqual(count),
+        { timeout: WAIT_BOUND_MS, interval: 5 },
+      );
       return of(room);
     },
   };

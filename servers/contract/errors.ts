@@ -1,6 +1,7 @@
 /**
  * The one catalogue of error codes of the chat contract, with their HTTP status and WebSocket
- * close code. README.md documents the same table; test/contract/errors.test.ts keeps them equal.
+ * close code. servers/contract/README.md documents the same table; test/unit/errors.test.ts keeps
+ * them equal.
  */
 export const ERRORS = {
   BAD_REQUEST: { status: 400, close: undefined, when: 'malformed JSON, a missing or wrong field, a bad room id, a bad limit, wait or cursor parameter, an unknown frame type' },

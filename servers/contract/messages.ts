@@ -1,5 +1,5 @@
 /**
- * Wire types of the chat contract (shared/CONTRACT.md, version 1). Servers, clients, the harness
+ * Wire types of the chat contract (servers/contract/README.md, version 1). Servers, clients, the harness
  * and the tests import these; nothing restates them.
  */
 

@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { ChatError, ERRORS, SERVER_OPTIONS, toFlag } from '../../servers/contract/index.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** The contract, where the error table lives. */
+const contract = readFileSync(new URL('../../servers/contract/README.md', import.meta.url), 'utf8');
 
 describe('the error catalogue', () => {
-  it('is documented in the README with the same HTTP status and close code', () => {
+  it('is documented in the contract with the same HTTP status and close code', () => {
     for (const [code, spec] of Object.entries(ERRORS)) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${code}\``));
-      expect(row, `README row for ${code}`).toBeDefined();
+      const row = contract.split('\n').find((line) => line.startsWith(`| \`${code}\``));
+      expect(row, `contract row for ${code}`).toBeDefined();
       const cells = row?.split('|').map((c) => c.trim()) ?? [];
       expect(cells[2], `${code} HTTP status`).toBe(spec.status === undefined ? '–' : String(spec.status));
       expect(cells[3], `${code} close code`).toBe(spec.close === undefined ? '–' : String(spec.close));

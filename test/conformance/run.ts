@@ -1,0 +1,44 @@
+/**
+ * Runs the conformance suite against one server through vitest's Node API, with this folder's
+ * reporter only, and turns what it counted into the command's exit code.
+ */
+import { fileURLToPath } from 'node:url';
+import { startVitest } from 'vitest/node';
+import { EXIT } from './options.ts';
+import { ConformanceReporter, summarize } from './reporter.ts';
+import { NOT_CHECKED } from './promises.ts';
+import type { ConformanceTarget } from './target.ts';
+
+/** The project's root, where vitest resolves the suite's file. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The suite's entry for a URL (not a `*.test.ts` file, so `npm test` leaves it alone). */
+const SUITE_FILE = 'test/conformance/url.conformance.ts';
+/**
+ * Bounds that only turn a hang into a broken check: a check normally takes well under a second,
+ * filling a default history of 10,000 messages a few seconds.
+ */
+const TEST_TIMEOUT_MS = 120_000;
+
+/** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
+export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
+  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1 (servers/contract/README.md)`);
+  if (target.token === undefined) write('No --token given: the token checks are skipped.');
+  const reporter = new ConformanceReporter(write);
+  const vitest = await startVitest('test', [SUITE_FILE], {
+    config: false,
+    root: ROOT,
+    include: [SUITE_FILE],
+    watch: false,
+    reporters: [reporter],
+    provide: { conformanceTarget: target },
+    testTimeout: TEST_TIMEOUT_MS,
+    hookTimeout: TEST_TIMEOUT_MS,
+  });
+  await vitest.close();
+  write('\nNot checked here (a black box cannot be asked):');
+  for (const item of NOT_CHECKED) write(`  - ${item}`);
+  write('');
+  for (const line of summarize(reporter.tally)) write(line);
+  const { kept, broken, errors } = reporter.tally;
+  return broken.length === 0 && errors.length === 0 && kept > 0 ? EXIT.KEPT : EXIT.BROKEN;
+}

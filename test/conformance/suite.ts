@@ -1,0 +1,473 @@
+/**
+ * The conformance suite: every promise of the chat contract (servers/contract/README.md) that a
+ * black box can be asked about, defined once. `test/conformance.test.ts` runs it against the
+ * project's three servers; `npm run conformance` runs it against any URL.
+ *
+ * Each `describe` is one promise or one part of the wire protocol, named as the contract names it;
+ * each failure message says, in words, what the server did instead. Every check uses rooms of its
+ * own, so a server that keeps its rooms between runs is checked the same as a fresh one.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../servers/contract/index.ts';
+import { ClientError, type ChatClient } from '../../bench/clients/index.ts';
+import { connectClient, range, seqs } from '../helpers.ts';
+import { openRaw, handshakeStatus } from '../raw-ws.ts';
+import { call, expectError, post } from './http.ts';
+import { PROMISES } from './promises.ts';
+import { authHeaders, freshRoom, type ConformanceTarget } from './target.ts';
+
+/** Posts sent at once while filling a room past its history. */
+const FILL_CONCURRENCY = 100;
+
+/**
+ * Registers the suite for one server. `spec` is known when the tests are defined (it decides which
+ * parts apply); `url` is read when they run, after the server listens.
+ */
+export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url: () => string): void {
+  const target = (): ConformanceTarget => ({ ...spec, url: url() });
+  const connect = (): ReturnType<typeof connectClient> =>
+    connectClient(spec.transport, url(), spec.token === undefined ? {} : { token: spec.token });
+  const polling = spec.transport !== 'websocket';
+
+  describe(PROMISES.order, () => {
+    it('concurrent posts are acknowledged and delivered in seq order, from 1, without gaps', async () => {
+      const room = freshRoom();
+      const { client, inbox } = await connect();
+      const sender = await connect();
+      await client.subscribe(room);
+      const acks = await Promise.all(range(1, 60).map((i) => sender.client.send(room, { id: `m${i}`, from: 's', body: `b${i}` })));
+      const acked = acks.map((a) => a.seq).sort((a, b) => a - b);
+      const shown = acked.length > 12 ? `${acked.slice(0, 12).join(',')},…` : acked.join(',');
+      expect(acked, `60 concurrent posts to a new room should be acknowledged with seqs 1..60, got ${shown}`).toEqual(range(1, 60));
+      const got = await inbox.waitFor(room, 60);
+      expect(seqs(got), 'messages should arrive in seq order without gaps or repeats').toEqual(range(1, 60));
+    });
+
+    it('every member of a room receives the same messages in the same order', async () => {
+      const room = freshRoom();
+      const members = await Promise.all([0, 1, 2].map(() => connect()));
+      for (const m of members) await m.client.subscribe(room);
+      await Promise.all(members.flatMap((m, who) => range(1, 5).map((i) => m.client.send(room, { id: `${who}-${i}`, from: `member${who}`, body: 'x' }))));
+      const lists = await Promise.all(members.map((m) => m.inbox.waitFor(room, 15)));
+      for (const [who, list] of lists.entries()) {
+        expect(seqs(list), `member ${who} should get seqs 1..15 in order`).toEqual(range(1, 15));
+        expect(list, `member ${who} got the messages in another order than member 0`).toEqual(lists[0]);
+      }
+    });
+  });
+
+  describe(PROMISES.noLoss, () => {
+    it('resuming with a cursor gives exactly the missed messages, then live ones, with no gap at the switch', async () => {
+      const room = freshRoom();
+      const sender = await connect();
+      const first = await connect();
+      await first.client.subscribe(room);
+      for (const i of range(1, 3)) await sender.client.send(room, { id: `a${i}`, from: 's', body: 'x' });
+      await first.inbox.waitFor(room, 3);
+      const cursor = first.client.cursor(room);
+      expect(cursor, 'the client should hold a cursor after receiving').toBeDefined();
+      await first.client.close();
+
+      for (const i of range(4, 8)) await sender.client.send(room, { id: `a${i}`, from: 's', body: 'x' });
+      // Posts race the switch from replay to live: none may fall between.
+      const racing = range(9, 28).map((i) => sender.client.send(room, { id: `a${i}`, from: 's', body: 'x' }));
+      const second = await connect();
+      await second.client.subscribe(room, cursor);
+      await Promise.all(racing);
+      for (const i of range(29, 30)) await sender.client.send(room, { id: `a${i}`, from: 's', body: 'x' });
+      const got = await second.inbox.waitFor(room, 27);
+      expect(seqs(got), 'after resuming from the cursor after seq 3, seqs 4..30 should arrive once each, in order').toEqual(range(4, 30));
+    });
+
+    it('rooms are kept apart, __proto__ and constructor being ordinary room ids', async () => {
+      const { client, inbox } = await connect();
+      const rooms = ['__proto__', 'constructor', freshRoom('a'), freshRoom('b')];
+      for (const room of rooms) await client.subscribe(room);
+      const acks = await Promise.all(rooms.map((room, i) => client.send(room, { id: freshRoom('id'), from: 's', body: `body${i}` })));
+      for (const [i, room] of rooms.entries()) {
+        const got = await inbox.waitFor(room, 1);
+        expect(
+          got.map((m) => [m.room, m.seq, m.body]),
+          `room ${room} should hold only its own message`,
+        ).toEqual([[room, acks[i]?.seq, `body${i}`]]);
+      }
+    });
+  });
+
+  describe(PROMISES.noSilentGap, () => {
+    it(`a cursor older than history gets CURSOR_EXPIRED and a fresh cursor that works, never a partial replay`, async () => {
+      const room = freshRoom();
+      const { client, inbox } = await connect();
+      const sender = await connect();
+      const old = await client.subscribe(room);
+      client.unsubscribe(room);
+      const total = spec.historySize + 5;
+      await fill(sender.client, room, total);
+      const outcome = await client.subscribe(room, old).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const replayed = seqs(inbox.of(room));
+      const replay = replayed.length > 0 ? `: a partial replay of seqs ${replayed[0]}..${replayed.at(-1)}` : '';
+      expect(
+        outcome,
+        `a cursor from before ${total} posts (history ${spec.historySize}) was resumed instead of answered with CURSOR_EXPIRED${replay}`,
+      ).toBeInstanceOf(ClientError);
+      const error = outcome as ClientError;
+      expect(error.code, `an expired cursor should get CURSOR_EXPIRED, got ${error.code}: ${error.message}`).toBe('CURSOR_EXPIRED');
+      expect(typeof error.cursor, 'CURSOR_EXPIRED should carry a fresh cursor at the head').toBe('string');
+      await client.subscribe(room, error.cursor);
+      await sender.client.send(room, { id: 'after', from: 's', body: 'x' });
+      const got = await inbox.waitFor(room, 1);
+      expect(seqs(got), 'the fresh cursor should give exactly the next message').toEqual([total + 1]);
+    });
+
+    it('a cursor of another room, or one the server never made, gets CURSOR_EXPIRED with a fresh cursor', async () => {
+      const room = freshRoom();
+      const other = freshRoom('other');
+      const { client } = await connect();
+      await client.send(room, { id: 'm1', from: 's', body: 'x' });
+      await client.send(other, { id: 'm1', from: 's', body: 'x' });
+      const otherRoom = await client.subscribe(other);
+      for (const [what, cursor] of [
+        ["another room's cursor", otherRoom],
+        ['a garbage cursor', 'not-a-cursor'],
+        ['a garbage cursor', 'a.b.c'],
+      ] as const) {
+        const error = await client.subscribe(room, cursor).then(
+          () => undefined,
+          (e: unknown) => e as ClientError,
+        );
+        expect(error?.code, `${what} (${cursor}) should get CURSOR_EXPIRED, was ${error ? error.code : 'accepted'}`).toBe('CURSOR_EXPIRED');
+        expect(typeof error?.cursor, `CURSOR_EXPIRED for ${what} should carry a fresh cursor`).toBe('string');
+      }
+    });
+  });
+
+  describe(PROMISES.stored, () => {
+    it('an acknowledged post is delivered with every field as posted, its seq and the time it was stored', async () => {
+      const room = freshRoom();
+      const { client, inbox } = await connect();
+      await client.subscribe(room);
+      const before = Date.now();
+      const ack = await client.send(room, { id: 'm1', from: 'ada', body: 'ünïcödé ✓ 🎉 line\nbreak "quoted"' });
+      const after = Date.now();
+      expect(ack.seq, 'the first post to a new room should be acknowledged with seq 1').toBe(1);
+      expect(typeof ack.cursor, 'the acknowledgement should carry a cursor').toBe('string');
+      const [message] = await inbox.waitFor(room, 1);
+      expect(message, 'the delivered message should carry room, seq, id, from and body as posted').toMatchObject({
+        room,
+        seq: 1,
+        id: 'm1',
+        from: 'ada',
+        body: 'ünïcödé ✓ 🎉 line\nbreak "quoted"',
+      });
+      // Loopback: the server's clock and ours are the same clock; 1 ms covers rounding.
+      expect(message?.ts, 'ts should be the server clock (ms) when stored').toBeGreaterThanOrEqual(before - 1);
+      expect(message?.ts, 'ts should be the server clock (ms) when stored').toBeLessThanOrEqual(after + 1);
+    });
+
+    it('an acknowledged post can be read by a client that comes later, from the cursor before it', async () => {
+      const room = freshRoom();
+      const { client } = await connect();
+      const start = await client.subscribe(room);
+      client.unsubscribe(room);
+      const ack = await client.send(room, { id: 'm1', from: 'ada', body: 'kept' });
+      const later = await connect();
+      await later.client.subscribe(room, start);
+      const got = await later.inbox.waitFor(room, 1);
+      expect(got.map((m) => [m.seq, m.body]), 'the acknowledged message should be in the room log').toEqual([[ack.seq, 'kept']]);
+    });
+  });
+
+  describe(PROMISES.retries, () => {
+    it('a retry with the same from and id stores nothing new and is answered with the original seq', async () => {
+      const room = freshRoom();
+      const { client, inbox } = await connect();
+      await client.subscribe(room);
+      const first = await client.send(room, { id: 'same', from: 'ada', body: 'hi' });
+      const retry = await client.send(room, { id: 'same', from: 'ada', body: 'hi' });
+      expect(retry.seq, `a retry with the same from/id stored a second message (seq ${retry.seq})`).toBe(first.seq);
+      const other = await client.send(room, { id: 'same', from: 'bob', body: 'hi' });
+      expect(other.seq, 'the same id from another author is another message').toBe(first.seq + 1);
+      const got = await inbox.waitFor(room, 2);
+      expect(
+        got.map((m) => [m.seq, m.from]),
+        'the room should hold the original and the other author only',
+      ).toEqual([
+        [1, 'ada'],
+        [2, 'bob'],
+      ]);
+    });
+  });
+
+  describe(PROMISES.everyone, () => {
+    it('a member receives its own messages too', async () => {
+      const room = freshRoom();
+      const author = await connect();
+      const other = await connect();
+      await author.client.subscribe(room);
+      await other.client.subscribe(room);
+      for (const i of range(1, 3)) await author.client.send(room, { id: `own${i}`, from: 'author', body: 'x' });
+      await other.inbox.waitFor(room, 3);
+      const own = await author.inbox.waitFor(room, 3);
+      expect(own.map((m) => m.id), "the author should receive its own messages").toEqual(['own1', 'own2', 'own3']);
+    });
+  });
+
+  if (polling) describe(PROMISES.httpRoutes, () => {
+    it('GET /healthz answers 200 { status: "ok", transport }', async () => {
+      const health = await call(url(), '/healthz', { headers: authHeaders(target()) });
+      expect(health, `GET /healthz answered ${health.status} ${JSON.stringify(health.body)}`).toEqual({ status: 200, body: { status: 'ok', transport: spec.transport } });
+    });
+
+    it('POST answers 201 { seq, cursor }, a retry 200 with the original seq', async () => {
+      const room = freshRoom();
+      const body = JSON.stringify({ id: 'p1', from: 'ada', body: 'x' });
+      const first = await post(url(), room, body, 'application/json', authHeaders(target()));
+      expect(first.status, `POST should answer 201, was ${first.status} ${JSON.stringify(first.body)}`).toBe(201);
+      expect(first.body.seq).toBe(1);
+      expect(typeof first.body.cursor).toBe('string');
+      const retry = await post(url(), room, body, 'application/json', authHeaders(target()));
+      expect(retry.status, `a retry should answer 200, was ${retry.status}`).toBe(200);
+      expect(retry.body.seq, `a retry with the same from/id stored a second message (seq ${String(retry.body.seq)})`).toBe(1);
+    });
+
+    it('GET without a cursor gives no messages and the head cursor; with one, pages of at most limit', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const head = await call(url(), `/rooms/${room}/messages`, { headers });
+      expect(head.status).toBe(200);
+      expect(head.body.messages, 'GET without a cursor should give no messages').toEqual([]);
+      expect(typeof head.body.cursor).toBe('string');
+      for (const i of range(1, 3)) await post(url(), room, JSON.stringify({ id: `g${i}`, from: 'a', body: `b${i}` }), 'application/json', headers);
+      const wait = spec.transport === 'long-polling' ? '&wait=0' : '';
+      const page = await call(url(), `/rooms/${room}/messages?cursor=${encodeURIComponent(String(head.body.cursor))}&limit=2${wait}`, { headers });
+      expect(page.status).toBe(200);
+      expect(seqs(page.body.messages as ChatMessage[]), 'limit=2 should give the first two messages after the cursor').toEqual([1, 2]);
+      const next = await call(url(), `/rooms/${room}/messages?cursor=${encodeURIComponent(String(page.body.cursor))}${wait}`, { headers });
+      expect(seqs(next.body.messages as ChatMessage[]), "the page's cursor should point after its last message").toEqual([3]);
+    });
+
+    if (spec.transport === 'long-polling') it('a long poll is answered when a message arrives, or empty with the same cursor after wait ms', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const head = String((await call(url(), `/rooms/${room}/messages`, { headers })).body.cursor);
+      const empty = await call(url(), `/rooms/${room}/messages?cursor=${encodeURIComponent(head)}&wait=1`, { headers });
+      expect(empty, 'a poll that waited with nothing new').toEqual({ status: 200, body: { messages: [], cursor: head } });
+      const held = call(url(), `/rooms/${room}/messages?cursor=${encodeURIComponent(head)}&wait=20000`, { headers });
+      await post(url(), room, JSON.stringify({ id: 'w', from: 'a', body: 'x' }), 'application/json', headers);
+      const answered = await held;
+      expect(seqs(answered.body.messages as ChatMessage[]), 'the held poll should be answered with the new message').toEqual([1]);
+    });
+  });
+
+  if (polling) describe(PROMISES.httpErrors, () => {
+    it('malformed JSON and missing, wrong or too long fields get 400 BAD_REQUEST and store nothing', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const bodies = [
+        '{bad',
+        '',
+        'null',
+        '[]',
+        '"text"',
+        '{}',
+        JSON.stringify({ from: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a', from: 'a' }),
+        JSON.stringify({ id: 1, from: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a', from: null, body: 'x' }),
+        JSON.stringify({ id: 'a', from: 'a', body: 5 }),
+        JSON.stringify({ id: '', from: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a'.repeat(65), from: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a', from: 'f'.repeat(65), body: 'x' }),
+      ];
+      for (const body of bodies) expectError(await post(url(), room, body, 'application/json', headers), 'BAD_REQUEST', `POST ${body.slice(0, 40)}`);
+      await expectNothingStored(target(), room);
+    });
+
+    it('64-character id and from are accepted, counted in characters', async () => {
+      const answer = await post(url(), freshRoom(), JSON.stringify({ id: '✓'.repeat(64), from: 'é'.repeat(64), body: 'x' }), 'application/json', authHeaders(target()));
+      expect(answer.status, `64 characters (more bytes) should be accepted, was ${answer.status} ${JSON.stringify(answer.body)}`).toBe(201);
+    });
+
+    it('a body over maxBodyBytes UTF-8 bytes gets 413 PAYLOAD_TOO_LARGE and stores nothing', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const max = spec.maxBodyBytes;
+      // Three-byte characters: over the limit in bytes though not in characters.
+      const over = '✓'.repeat(Math.floor(max / 3) + 1);
+      expectError(await post(url(), room, JSON.stringify({ id: 'b', from: 'a', body: over }), 'application/json', headers), 'PAYLOAD_TOO_LARGE', `a body of ${over.length * 3} bytes`);
+      expectError(await post(url(), room, JSON.stringify({ id: 'c', from: 'a', body: 'x'.repeat(max + 1) }), 'application/json', headers), 'PAYLOAD_TOO_LARGE', `a body of ${max + 1} bytes`);
+      await expectNothingStored(target(), room);
+      const fits = await post(url(), freshRoom(), JSON.stringify({ id: 'a', from: 'a', body: 'x'.repeat(max) }), 'application/json', headers);
+      expect(fits.status, `a body of exactly maxBodyBytes (${max}) should be accepted, was ${fits.status}`).toBe(201);
+    });
+
+    it('a POST that is not application/json gets 415 UNSUPPORTED_MEDIA_TYPE and stores nothing', async () => {
+      const room = freshRoom();
+      const body = JSON.stringify({ id: 'a', from: 'a', body: 'x' });
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', null]) {
+        expectError(await post(url(), room, body, type, authHeaders(target())), 'UNSUPPORTED_MEDIA_TYPE', `a POST with Content-Type ${type ?? '(none)'}`);
+      }
+      await expectNothingStored(target(), room);
+    });
+
+    it('bad room ids get 400 BAD_REQUEST', async () => {
+      const headers = authHeaders(target());
+      const body = JSON.stringify({ id: 'a', from: 'a', body: 'x' });
+      for (const room of ['a%20b', 'x'.repeat(65), '%C3%A9', 'a.b']) {
+        expectError(await post(url(), room, body, 'application/json', headers), 'BAD_REQUEST', `POST to room ${room}`);
+        expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'BAD_REQUEST', `GET of room ${room}`);
+      }
+    });
+
+    it('bad limit (and wait) values get 400 BAD_REQUEST; a cursor the server never made 410 with a fresh cursor', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const bad = ['limit=0', 'limit=1001', 'limit=-1', 'limit=abc', 'limit=1.5'];
+      if (spec.transport === 'long-polling') bad.push('wait=-1', 'wait=60001', 'wait=soon');
+      for (const query of bad) expectError(await call(url(), `/rooms/${room}/messages?${query}`, { headers }), 'BAD_REQUEST', `GET ?${query}`);
+      const expired = await call(url(), `/rooms/${room}/messages?cursor=garbage`, { headers });
+      expectError(expired, 'CURSOR_EXPIRED', 'GET ?cursor=garbage');
+      expect(typeof (expired.body.error as { cursor?: unknown }).cursor, 'CURSOR_EXPIRED should carry a fresh cursor').toBe('string');
+    });
+
+    it('unknown routes get 404 NOT_FOUND', async () => {
+      for (const path of ['/', `/rooms/${freshRoom()}`, `/rooms/${freshRoom()}/messages/1`, '/nowhere']) {
+        expectError(await call(url(), path, { headers: authHeaders(target()) }), 'NOT_FOUND', `GET ${path}`);
+      }
+    });
+
+    it.skipIf(spec.token === undefined)('without the token, or with a wrong one, every route gets 401 UNAUTHORIZED', async () => {
+      const room = freshRoom();
+      const json = { 'content-type': 'application/json' };
+      const body = JSON.stringify({ id: 'a', from: 'a', body: 'x' });
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: String(spec.token) }]) {
+        const shown = JSON.stringify(headers);
+        expectError(await call(url(), `/rooms/${room}/messages`, { method: 'POST', headers: { ...json, ...headers }, body }), 'UNAUTHORIZED', `POST with ${shown}`);
+        expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'UNAUTHORIZED', `GET with ${shown}`);
+        expectError(await call(url(), '/healthz', { headers }), 'UNAUTHORIZED', `GET /healthz with ${shown}`);
+      }
+      await expectNothingStored(target(), room);
+    });
+  });
+
+  if (!polling) describe(PROMISES.wsFrames, () => {
+    it('GET /healthz answers 200 { status: "ok", transport: "websocket" }', async () => {
+      const health = await call(url(), '/healthz', { headers: authHeaders(target()) });
+      expect(health, `GET /healthz answered ${health.status} ${JSON.stringify(health.body)}`).toEqual({ status: 200, body: { status: 'ok', transport: 'websocket' } });
+    });
+
+    it('subscribe, send and unsubscribe frames get messages and ack frames with room, seq and cursor', async () => {
+      const room = freshRoom();
+      const raw = await openRaw(url(), {}, wsPath(target()));
+      raw.sendJson({ type: 'subscribe', room });
+      raw.sendJson({ type: 'send', room, id: 'f1', from: 'a', body: 'x' });
+      const ack = await raw.next((f) => f.type === 'ack');
+      expect(ack, 'the ack frame').toMatchObject({ type: 'ack', room, id: 'f1', seq: 1 });
+      expect(typeof ack.cursor, 'the ack should carry a cursor').toBe('string');
+      const frame = await raw.next((f) => f.type === 'messages' && (f.messages as unknown[]).length > 0);
+      expect(frame, 'the messages frame').toMatchObject({ type: 'messages', room, messages: [{ room, seq: 1, id: 'f1', from: 'a', body: 'x' }] });
+      expect(typeof frame.cursor, 'a messages frame should carry a cursor').toBe('string');
+      raw.sendJson({ type: 'unsubscribe', room });
+      raw.sendJson({ type: 'send', room, id: 'f2', from: 'a', body: 'x' });
+      await raw.next((f) => f.type === 'ack' && f.id === 'f2');
+      // Frames on one socket are handled in order: once this bad frame is answered, f2 would have come.
+      const marker = raw.frames.length;
+      raw.ws.send('{bad');
+      await raw.next((f) => f.type === 'error', marker);
+      const after = raw.frames.filter((f) => f.type === 'messages' && (f.messages as ChatMessage[]).some((m) => m.id === 'f2'));
+      expect(after, 'after unsubscribe, nothing more should come from that room').toEqual([]);
+    });
+
+    it('a handshake on an unknown path gets 404', async () => {
+      expect((await handshakeStatus(url(), {}, tokenQuery(target(), '/nowhere'))).status, 'a handshake on /nowhere').toBe(404);
+    });
+
+    it.skipIf(spec.token === undefined)('a handshake without the token, or with a wrong one, gets 401 UNAUTHORIZED', async () => {
+      for (const path of ['/ws', '/ws?token=wrong', '/ws?token=']) {
+        const refused = await handshakeStatus(url(), {}, path);
+        expect(refused.status, `a handshake on ${path}`).toBe(401);
+        expect(refused.body, `a handshake on ${path}`).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+      }
+      const health = await fetch(`${url()}/healthz`);
+      expect(health.status, 'GET /healthz without the token').toBe(401);
+    });
+  });
+
+  if (!polling) describe(PROMISES.wsErrors, () => {
+    it('malformed, unknown and incomplete frames get a BAD_REQUEST error frame, store nothing, and the socket stays open', async () => {
+      const room = freshRoom();
+      const raw = await openRaw(url(), {}, wsPath(target()));
+      const cases: [string, string | undefined][] = [
+        ['{bad', undefined],
+        ['[]', undefined],
+        ['42', undefined],
+        ['{}', undefined],
+        [JSON.stringify({ type: 'shout', room }), undefined],
+        [JSON.stringify({ type: 'send', room, from: 'a', body: 'x' }), undefined],
+        [JSON.stringify({ type: 'send', room, id: 'i1', body: 'x' }), 'i1'],
+        [JSON.stringify({ type: 'send', room, id: 'i2', from: 'a' }), 'i2'],
+        [JSON.stringify({ type: 'send', room, id: 'i3', from: 'a', body: 7 }), 'i3'],
+        [JSON.stringify({ type: 'send', room, id: 'i4', from: 'a'.repeat(65), body: 'x' }), 'i4'],
+        [JSON.stringify({ type: 'send', room: 'bad room', id: 'i5', from: 'a', body: 'x' }), 'i5'],
+        [JSON.stringify({ type: 'subscribe', room: 'x'.repeat(65) }), undefined],
+      ];
+      for (const [text, ref] of cases) {
+        const from = raw.frames.length;
+        raw.ws.send(text);
+        const error = await raw.next((f) => f.type === 'error', from);
+        expect(error.code, `${text.slice(0, 50)} should get a BAD_REQUEST error frame`).toBe('BAD_REQUEST');
+        if (ref !== undefined) expect(error.ref, `the error frame for ${text.slice(0, 50)} should echo its id as ref`).toBe(ref);
+        expect(String(error.message).length, 'the error frame should say what was wrong').toBeGreaterThan(10);
+      }
+      expect(raw.ws.readyState, 'the socket should stay open after bad frames').toBe(raw.ws.OPEN);
+      raw.sendJson({ type: 'send', room, id: 'ok', from: 'a', body: 'x' });
+      expect(await raw.next((f) => f.type === 'ack'), 'nothing should have been stored before this send').toMatchObject({ type: 'ack', room, id: 'ok', seq: 1 });
+    });
+
+    it('a body over maxBodyBytes gets a PAYLOAD_TOO_LARGE error frame with the id as ref, and the socket stays open', async () => {
+      const room = freshRoom();
+      const raw = await openRaw(url(), {}, wsPath(target()));
+      raw.sendJson({ type: 'send', room, id: 'big', from: 'a', body: '✓'.repeat(Math.floor(spec.maxBodyBytes / 3) + 1) });
+      expect(await raw.next((f) => f.type === 'error'), 'a body over maxBodyBytes').toMatchObject({ code: 'PAYLOAD_TOO_LARGE', ref: 'big' });
+      expect(raw.ws.readyState, 'the socket should stay open').toBe(raw.ws.OPEN);
+      raw.sendJson({ type: 'send', room, id: 'ok', from: 'a', body: 'x' });
+      expect(await raw.next((f) => f.type === 'ack'), 'nothing should have been stored before this send').toMatchObject({ seq: 1 });
+    });
+
+    it('a cursor the server never made gets CURSOR_EXPIRED with the room as ref and a fresh cursor', async () => {
+      const room = freshRoom();
+      const raw = await openRaw(url(), {}, wsPath(target()));
+      raw.sendJson({ type: 'subscribe', room, cursor: 'nope' });
+      const error = await raw.next((f) => f.type === 'error');
+      expect(error, 'subscribe with cursor "nope"').toMatchObject({ code: 'CURSOR_EXPIRED', ref: room });
+      expect(typeof error.cursor, 'CURSOR_EXPIRED should carry a fresh cursor').toBe('string');
+    });
+  });
+}
+
+/** Posts `count` messages to a room, `FILL_CONCURRENCY` at a time. */
+async function fill(client: ChatClient, room: string, count: number): Promise<void> {
+  for (let start = 1; start <= count; start += FILL_CONCURRENCY) {
+    const batch = range(start, Math.min(count, start + FILL_CONCURRENCY - 1));
+    await Promise.all(batch.map((i) => client.send(room, { id: `fill${i}`, from: 'filler', body: 'x' })));
+  }
+}
+
+/** Nothing was stored in `room`: the next valid post there gets seq 1. */
+async function expectNothingStored(target: ConformanceTarget, room: string): Promise<void> {
+  const answer = await post(target.url, room, JSON.stringify({ id: 'probe', from: 'probe', body: 'x' }), 'application/json', authHeaders(target));
+  expect(answer.body.seq, `refused posts should store nothing, but the next post to the room got seq ${String(answer.body.seq)}`).toBe(1);
+}
+
+/** `/ws`, with the token when the target has one. */
+function wsPath(target: ConformanceTarget): string {
+  return tokenQuery(target, '/ws');
+}
+
+function tokenQuery(target: ConformanceTarget, path: string): string {
+  return target.token === undefined ? path : `${path}?token=${encodeURIComponent(target.token)}`;
+}
