@@ -74,20 +74,28 @@ function serverFlags(variant: Variant): string[] {
   return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(max + 15_000)];
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) => {
+/**
+ * A promise that rejects with an AbortError when `signal` aborts, and `dispose` to take its
+ * listener off the signal again: a run's signal outlives every trial, so a listener left on it per
+ * trial would pile up (Node warns past 10).
+ */
+export function abortPromise(signal: AbortSignal | undefined): { readonly promise: Promise<never>; dispose(): void } {
+  let dispose = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
     if (!signal) return;
     const fail = (): void => reject(new DOMException('the run was interrupted', 'AbortError'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
+    if (signal.aborted) return fail();
+    signal.addEventListener('abort', fail, { once: true });
+    dispose = () => signal.removeEventListener('abort', fail);
   });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => dispose() };
 }
 
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const { variant, workload } = options;
-  const interrupted = aborted(options.signal);
-  interrupted.catch(() => undefined);
-  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted]);
+  const interrupted = abortPromise(options.signal);
+  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
   const children: ReturnType<typeof spawnTs>[] = [];
   const started = performance.now();
@@ -189,6 +197,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       startUs,
     });
   } finally {
+    interrupted.dispose();
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
   }

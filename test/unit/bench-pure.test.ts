@@ -1,11 +1,57 @@
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
 import type { ClientAssignment } from '../../bench/ipc.ts';
 import { makeBody, readBody } from '../../bench/message-body.ts';
 import type { Workload } from '../../bench/results.ts';
+import { runBench, type RunEvent } from '../../bench/run.ts';
 import { assignClients, drainMs } from '../../bench/trial.ts';
 import { defaultResultsPath, RESULTS_DIR } from '../../bench/write-results.ts';
+
+// No real server in this file: a trial fails at once, which is all the listener test needs.
+vi.mock('../../bench/spawn-server.ts', () => ({
+  spawnServer: vi.fn(() => Promise.reject(new Error('no server in this test'))),
+}));
+
+describe('runBench and the run\'s abort signal', () => {
+  it('leaves no abort listener behind after more than 10 trials, and Node warns of none', async () => {
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const events: RunEvent[] = [];
+    try {
+      const outcome = await runBench(
+        {
+          scenario: {
+            name: 'listeners',
+            description: 'twelve trials that fail at once',
+            rounds: 12,
+            generators: 1,
+            steps: [{ label: 'one', workload: workload(1, 1), variants: [{ id: 'websocket', transport: 'websocket' }] }],
+          },
+          seed: 1,
+          pin: false,
+          micro: null,
+          ceiling: null,
+        },
+        (event) => events.push(event),
+        controller.signal,
+      );
+      expect(events.filter((e) => e.type === 'trial-start')).toHaveLength(12);
+      expect(outcome.warnings.filter((w) => w.includes('no server in this test'))).toHaveLength(12);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      // A warning is emitted on the next tick: let it through before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
 
 describe('makeBody and readBody', () => {
   it('pads the stamp to exactly the body size', () => {
