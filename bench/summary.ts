@@ -1,6 +1,14 @@
 /** The table printed at the end of a run: one line per variant, then the targets. */
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
-import type { BenchResults } from './results.ts';
+import { FIGURES, type BenchResults, type FigureKey, type VariantResult } from './results.ts';
+import { describeVariant } from './scenarios.ts';
+
+/** The server's CPU and heap per client, or why they are not there (a server the bench did not start). */
+function serverFigures(v: VariantResult): string {
+  const f = v.summary.figures;
+  if (v.summary.notMeasured?.includes('server.cpuShare')) return 'server cpu/memory not measured';
+  return `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  heap ${formatBytes(f['server.perClientHeapBytes'].median).padStart(8)}/client`;
+}
 
 export function formatSummary(results: BenchResults): string {
   const lines: string[] = [];
@@ -10,9 +18,9 @@ export function formatSummary(results: BenchResults): string {
       const f = v.summary.figures;
       const flags = [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
       lines.push(
-        `  ${v.variant.id.padEnd(30)} p50 ${formatUs(f['latency.p50'].median).padStart(8)}  p99 ${formatUs(f['latency.p99'].median).padStart(8)}  ` +
+        `  ${describeVariant(v.variant).padEnd(40)} p50 ${formatUs(f['latency.p50'].median).padStart(8)}  p99 ${formatUs(f['latency.p99'].median).padStart(8)}  ` +
           `${formatNumber(f['perDelivered.requests'].median).padStart(6)} req/msg  ${formatBytes(f['perDelivered.bytes'].median).padStart(8)}/msg  ` +
-          `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  heap ${formatBytes(f['server.perClientHeapBytes'].median).padStart(8)}/client  ${flags}`,
+          `${serverFigures(v)}  ${flags}`,
       );
     }
   }
@@ -31,4 +39,51 @@ export function formatSummary(results: BenchResults): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The short JSON summary of `--summary-out`: what a CI step needs without the whole results file. */
+export interface RunSummary {
+  readonly schemaVersion: BenchResults['schemaVersion'];
+  readonly status: BenchResults['status'];
+  readonly scenario: string;
+  /** The results file and the report, as printed. */
+  readonly results: string;
+  readonly report: string;
+  readonly variants: readonly {
+    readonly step: string;
+    readonly variant: string;
+    /** The variant with its knobs, as printed: `short-polling (every 1000 ms)`. */
+    readonly runs: string;
+    readonly ok: boolean;
+    readonly lost: number;
+    readonly generatorBound: boolean;
+    /** Each figure's median over rounds; `null` when not measured. */
+    readonly medians: Readonly<Record<FigureKey, number | null>>;
+  }[];
+  readonly targets: BenchResults['targets'];
+  readonly warnings: BenchResults['warnings'];
+}
+
+export function summaryJson(results: BenchResults, paths: { readonly results: string; readonly report: string }): RunSummary {
+  return {
+    schemaVersion: results.schemaVersion,
+    status: results.status,
+    scenario: results.config.scenario.name,
+    ...paths,
+    variants: results.steps.flatMap((step) =>
+      step.variants.map((v) => ({
+        step: step.step.label,
+        variant: v.variant.id,
+        runs: describeVariant(v.variant),
+        ok: v.summary.ok,
+        lost: v.summary.lost,
+        generatorBound: v.summary.generatorBound,
+        medians: Object.fromEntries(
+          (Object.keys(FIGURES) as FigureKey[]).map((key) => [key, v.summary.notMeasured?.includes(key) ? null : v.summary.figures[key].median]),
+        ) as Record<FigureKey, number | null>,
+      })),
+    ),
+    targets: results.targets,
+    warnings: results.warnings,
+  };
 }
