@@ -48,15 +48,23 @@ export interface TrialOptions {
   readonly pin: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TrialProgress) => void;
+  /**
+   * A server already running (`--target`): no server is started, and its CPU and memory are not
+   * measured. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
+   */
+  readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string };
 }
 
+/** Why the server's figures are missing from a `--target` trial. */
+export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory';
+
 /** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
-export function assignClients(workload: Workload, generators: number): ClientAssignment[][] {
+export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-'): ClientAssignment[][] {
   const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
   for (let r = 0; r < workload.rooms; r++) {
     for (let m = 0; m < workload.members; m++) {
       const g = workload.rooms >= generators ? r % generators : (r * workload.members + m) % generators;
-      out[g]?.push({ room: `room-${r}`, sender: `r${r}m${m}` });
+      out[g]?.push({ room: `${roomPrefix}${r}`, sender: `r${r}m${m}` });
     }
   }
   return out.filter((list) => list.length > 0);
@@ -99,7 +107,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   let server: ServerProcess | undefined;
   const children: ReturnType<typeof spawnTs>[] = [];
   const started = performance.now();
-  const plans = assignClients(workload, options.generators);
+  const { target } = options;
+  const plans = assignClients(workload, options.generators, target?.roomPrefix);
   const clients = plans.reduce((n, p) => n + p.length, 0);
   const totalMs = workload.warmupMs + workload.durationMs;
   let phase: TrialProgress['phase'] = 'setup';
@@ -114,8 +123,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
-    const idle = await until(server.mark('idle', true));
+    if (!target) server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    const idle = server ? await until(server.mark('idle', true)) : undefined;
+    const url = target?.url ?? (server as ServerProcess).url;
     report();
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
@@ -131,7 +141,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       const plan: ParentToGenerator = {
         type: 'plan',
         index,
-        url: server.url,
+        url,
+        ...(target?.token ? { token: target.token } : {}),
         variant,
         workload,
         clients: list,
@@ -158,11 +169,13 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
     for (const child of children) child.send(start);
     phase = 'warm-up';
-    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark> =>
+    // The server's reading at a moment of the schedule (none for a server the bench did not start).
+    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark | undefined> =>
       new Promise((resolve, reject) => {
         setTimeout(() => {
           then();
-          (server as ServerProcess).mark(name).then(resolve, reject);
+          if (server) server.mark(name).then(resolve, reject);
+          else resolve(undefined);
         }, Math.max(0, (us - monotonicUs()) / 1000));
       });
     const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
@@ -176,25 +189,27 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
+    if (!server || !idle) {
+      await until(windowEnd);
+      return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
+    }
     // Every delivery is in and every client still connected: what they cost, garbage collected.
     const memory = await until(server.mark('memory', true));
     // Then the same reading once every client has gone: the difference is the connections alone,
     // measured at the same point of the server's life (its code compiled, its heap grown alike).
     await Promise.all(children.map((child) => stopGenerator(child)));
     const released = await until(releasedMark(server));
+    const [atStart, atEnd] = [await until(windowStart), await until(windowEnd)];
+    if (!atStart || !atEnd) throw new Error('unreachable: a started server answers every mark');
     return buildTrialResult({
-      round: options.round,
-      position: options.position,
-      workload,
-      generators,
-      storedByRoom,
+      ...common,
       idle,
-      windowStart: await until(windowStart),
-      windowEnd: await until(windowEnd),
+      windowStart: atStart,
+      windowEnd: atEnd,
       memory,
       released,
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
-      startUs,
     });
   } finally {
     interrupted.dispose();

@@ -4,6 +4,7 @@ import type { GeneratorResult } from '../../bench/ipc.ts';
 import type { Workload } from '../../bench/results.ts';
 import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/trial-result.ts';
 import type { TrialInputs } from '../../bench/trial-result.ts';
+import { summarizeVariant } from '../../bench/aggregate.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
 function encoded(values: readonly number[]): string {
@@ -312,5 +313,42 @@ describe('buildTrialResult', () => {
     expect(result.server?.perClientHeapBytes).toBe(0);
     expect(result.latency).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(result.generator).toEqual({ processes: 0, cpuShare: 0, eventLoopDelayP99: 0, sendLagP99: 0, bound: false, reasons: [] });
+  });
+});
+
+describe('a trial against a server the bench did not start (--target)', () => {
+  const base = inputs();
+  const clientSide = { round: base.round, position: base.position, workload: base.workload, generators: base.generators, storedByRoom: base.storedByRoom, startUs: base.startUs };
+  const why = 'not started by the bench';
+  const result = buildTrialResult({ ...clientSide, serverNotMeasured: why });
+
+  it('keeps everything the clients measured, and marks the server not measured', () => {
+    const measured = buildTrialResult(inputs());
+    expect(result.delivery).toEqual(measured.delivery);
+    expect(result.wire).toEqual(measured.wire);
+    expect(result.latency).toEqual(measured.latency);
+    expect(result.ok).toBe(true);
+    expect(result.server).toBeNull();
+    expect(result.serverNotMeasured).toBe(why);
+    expect(result.perDelivered.serverCpuUs).toBeNull();
+    expect(result.perDelivered.requests).toBe(measured.perDelivered.requests);
+    expect(result.series).toEqual([]);
+    expect(measured.serverNotMeasured).toBeUndefined();
+  });
+
+  it('lists the server figures as not measured in the summary, null in the JSON, and the rest as usual', () => {
+    const summary = summarizeVariant([result, result]);
+    expect(summary.notMeasured).toEqual([
+      'perDelivered.serverCpuUs',
+      'server.cpuShare',
+      'server.rssWindowBytes',
+      'server.perClientRssBytes',
+      'server.perClientHeapBytes',
+      'server.eventLoopDelay.p99',
+    ]);
+    const json = JSON.parse(JSON.stringify(summary)) as { figures: Record<string, unknown> };
+    expect(json.figures['server.cpuShare']).toEqual({ median: null, min: null, max: null });
+    expect(summary.figures['latency.p50'].median).toBe(result.latency.p50);
+    expect(summarizeVariant([buildTrialResult(inputs())]).notMeasured).toBeUndefined();
   });
 });
