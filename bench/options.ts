@@ -6,7 +6,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
 export const BENCH_OPTIONS = {
   scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
-  ci: { kind: 'boolean', default: false, doc: 'the CI preset: 6 rounds of short polling, long polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute), for bench:compare' },
+  ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute and a half)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
   transports: { kind: 'list', default: [], doc: 'run only these transports: short-polling, long-polling, websocket, raw-ws; none given runs all the scenario has' },
   rounds: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 100, doc: 'rounds of every step; the order of transports rotates each round' },
@@ -40,15 +40,18 @@ export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
 /**
  * What `--ci` sets, before any option given explicitly: enough rounds for a rank test over rounds
- * (six, so a rank test can reach p < 0.01 with 6 against 6) of the three chat transports, short
- * enough to run in about a minute on a 2-core machine. No ceilings or micro-benchmarks: they
- * measure routes and functions, not the transports, and would double the time.
+ * (six, so a rank test can reach p < 0.01 with 6 against 6), short enough for about a minute on a
+ * shared 2-core machine, where a trial costs about 5 s beyond its window (two processes started,
+ * drained and stopped): 12 trials. So two transports, the ends of the comparison on the two server
+ * stacks: short polling (fastify routes) and WebSocket (ws). Long polling shares the HTTP stack;
+ * `--transports` adds it back (about 2 minutes). No ceilings or micro-benchmarks: they measure routes
+ * and functions, not the transports, and would double the time.
  */
 export const CI_PRESET = {
   rounds: 6,
   durationMs: 1500,
   warmupMs: 500,
-  transports: ['short-polling', 'long-polling', 'websocket'],
+  transports: ['short-polling', 'websocket'],
   skipCeiling: true,
   skipMicro: true,
 } as const;

@@ -97,6 +97,6 @@ describe('bench options', () => {
   it('has a CI preset with rounds enough for a rank test, and nothing but the transports', () => {
     expect(CI_PRESET.rounds).toBeGreaterThanOrEqual(6);
     expect(CI_PRESET).toMatchObject({ skipCeiling: true, skipMicro: true });
-    expect([...CI_PRESET.transports]).toEqual(['short-polling', 'long-polling', 'websocket']);
+    expect([...CI_PRESET.transports]).toEqual(['short-polling', 'websocket']);
   });
 });
