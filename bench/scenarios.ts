@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { SERVER_OPTIONS } from '../servers/contract/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
+import { displayPath } from './write-results.ts';
 import type { BenchTransport, Scenario, Step, Variant, Workload } from './results.ts';
 
 export const BENCH_TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'raw-ws'] as const satisfies readonly BenchTransport[];
@@ -247,7 +248,7 @@ export function loadScenarioFile(path: string): Scenario {
     const allowed = e?.keyword === 'enum' ? ` (one of ${BENCH_TRANSPORTS.join(', ')})` : '';
     throw new Error(`scenario file ${path}: ${where} ${e?.message ?? 'is not valid'}${extra}${allowed}`);
   }
-  return checkScenario(resolveDefaults({ description: `from ${path}`, rounds: 3, generators: 1, ...value }));
+  return checkScenario(resolveDefaults({ description: `from ${displayPath(path)}`, rounds: 3, generators: 1, ...value }));
 }
 
 /** A named scenario, or a JSON file when the name ends in `.json` or names a file. */
