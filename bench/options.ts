@@ -6,7 +6,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
 export const BENCH_OPTIONS = {
   scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
-  ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute and a half)' },
+  ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
   transports: { kind: 'list', default: [], doc: 'run only these transports: short-polling, long-polling, websocket, raw-ws; none given runs all the scenario has' },
   rounds: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 100, doc: 'rounds of every step; the order of transports rotates each round' },
