@@ -38,9 +38,10 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
 
 /**
  * One figure of one trial, by its {@link FIGURES} key. `wire.emptyPollShare` is empty polls over
- * requests, 0 when there were no requests.
+ * requests, 0 when there were no requests. `null` for the server's figures when the server was
+ * not measured (a `--target` run).
  */
-export function figureValue(trial: TrialResult, key: FigureKey): number {
+export function figureValue(trial: TrialResult, key: FigureKey): number | null {
   switch (key) {
     case 'latency.p50':
       return trial.latency.p50;
@@ -63,15 +64,15 @@ export function figureValue(trial: TrialResult, key: FigureKey): number {
     case 'perDelivered.serverCpuUs':
       return trial.perDelivered.serverCpuUs;
     case 'server.cpuShare':
-      return trial.server.cpuShare;
+      return trial.server?.cpuShare ?? null;
     case 'server.rssWindowBytes':
-      return trial.server.rssWindowBytes;
+      return trial.server?.rssWindowBytes ?? null;
     case 'server.perClientRssBytes':
-      return trial.server.perClientRssBytes;
+      return trial.server?.perClientRssBytes ?? null;
     case 'server.perClientHeapBytes':
-      return trial.server.perClientHeapBytes;
+      return trial.server?.perClientHeapBytes ?? null;
     case 'server.eventLoopDelay.p99':
-      return trial.server.eventLoopDelay.p99;
+      return trial.server?.eventLoopDelay.p99 ?? null;
     case 'wire.emptyPollShare':
       return trial.wire.requests === 0 ? 0 : trial.wire.emptyPolls / trial.wire.requests;
     default:
@@ -89,9 +90,9 @@ function unknownFigure(key: never): never {
  * added together, and each figure's median and spread across rounds.
  */
 export function summarizeVariant(trials: readonly TrialResult[]): VariantSummary {
-  const figures = Object.fromEntries(
-    FIGURE_KEYS.map((key) => [key, spread(trials.map((trial) => figureValue(trial, key)))]),
-  ) as Record<FigureKey, Spread>;
+  const measured = (key: FigureKey): number[] => trials.flatMap((trial) => figureValue(trial, key) ?? []);
+  const figures = Object.fromEntries(FIGURE_KEYS.map((key) => [key, spread(measured(key))])) as Record<FigureKey, Spread>;
+  const notMeasured = trials.length > 0 ? FIGURE_KEYS.filter((key) => measured(key).length === 0) : [];
   return {
     rounds: trials.length,
     ok: trials.length > 0 && trials.every((trial) => trial.ok),
@@ -99,5 +100,6 @@ export function summarizeVariant(trials: readonly TrialResult[]): VariantSummary
     generatorBound: trials.some((trial) => trial.generator.bound),
     latency: LatencyHistogram.merge(trials.map((trial) => trial.histogram)).summary(),
     figures,
+    ...(notMeasured.length > 0 ? { notMeasured } : {}),
   };
 }

@@ -1,23 +1,23 @@
 /**
- * `npm run bench`: runs a scenario, writes one results file (and results/latest.json), and
- * prints where. Progress goes to stderr. Ctrl-C stops the servers and generators and keeps what was
+ * `npm run bench`: runs a scenario, writes one results file and its report (and
+ * results/latest.json, results/latest.html), and prints where. Progress goes to stderr. Ctrl-C stops the servers and generators and keeps what was
  * measured; a second Ctrl-C quits at once. Nothing is left running, whatever happens.
  */
 import { readFileSync } from 'node:fs';
-import { BENCH_OPTIONS, CEILING_WARMUP_MS, QUICK_PRESET } from './options.ts';
+import { writeFile } from 'node:fs/promises';
+import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, joinNegativeValues, parseTargets } from './options.ts';
 import { UsageError, parseCommandLine, withFlagNames } from '../servers/cli-options.ts';
 import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
-import { RESULTS_SCHEMA_VERSION, type BenchResults } from './results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
 import { runBench } from './run.ts';
 import { SCENARIOS, applyOverrides, resolveScenario, type ScenarioOverrides } from './scenarios.ts';
 import { killAll } from './spawn.ts';
-import { formatSummary } from './summary.ts';
+import { formatSummary, summaryJson } from './summary.ts';
 import { checkTargets } from './targets.ts';
-import { defaultResultsPath, writeResults } from './write-results.ts';
+import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
 import { reportPathFor, writeReport } from '../report/write-report.ts';
-import { resolve } from 'node:path';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -27,26 +27,39 @@ baselines), each server in its own process, and writes a results file.
 Examples:
   npm run bench                              the default comparison (about 3 minutes)
   npm run bench -- --quick                   the same, shorter (under a minute)
+  npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
   npm run bench -- --scenario scale          100 to 5,000 clients
   npm run bench -- --scenario my.json        a scenario from a file (see the README)
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
+  npm run bench -- --target http://127.0.0.1:3000 --transports websocket
+                                             a server already running (yours, in any language)
+  npm run -s bench -- --json > run.json      the results JSON alone on stdout
 
 Options:
 ${formatOptionHelp(BENCH_OPTIONS)}
   -h, --help                 show this help`;
+
+/** What is written to the results in place of a token. */
+const TOKEN_NOT_STORED = '(given, not stored)';
+
+/** The command line without the token's value. */
+function withoutToken(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => (argv[i - 1] === '--token' ? TOKEN_NOT_STORED : arg.startsWith('--token=') ? `--token=${TOKEN_NOT_STORED}` : arg));
+}
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function main(argv: readonly string[]): Promise<number> {
   let given: Record<string, unknown>;
   try {
-    const parsed = parseCommandLine(BENCH_OPTIONS, argv);
+    const parsed = parseCommandLine(BENCH_OPTIONS, joinNegativeValues(BENCH_OPTIONS, argv));
     if (parsed.help) {
       console.log(USAGE);
       return 0;
     }
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; options are given as --name value`);
     given = parsed.values;
+    if (given.quick === true && given.ci === true) throw new UsageError('--quick and --ci are two presets; give one of them');
   } catch (error) {
     console.error(`error: ${withFlagNames(BENCH_OPTIONS, (error as Error).message)}`);
     console.error('Run with --help to list the options.');
@@ -57,13 +70,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const quick = given.quick === true;
-  const options = resolveOptions(BENCH_OPTIONS, { ...(quick ? QUICK_PRESET : {}), ...given });
+  const preset: Readonly<Record<string, unknown>> = quick ? QUICK_PRESET : given.ci === true ? CI_PRESET : {};
+  const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
   const chosen = (name: keyof ScenarioOverrides & keyof typeof options): Partial<ScenarioOverrides> => {
-    const explicit = given[name] !== undefined || (quick && name in QUICK_PRESET);
+    const explicit = given[name] !== undefined || name in preset;
     return explicit ? { [name]: options[name] } : {};
   };
   let scenario;
+  let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
   try {
+    if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
+    else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
     scenario = applyOverrides(resolveScenario(options.scenario), {
       ...chosen('rounds'),
       ...chosen('durationMs'),
@@ -84,6 +101,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
+  // Ceilings and micro-benchmarks where the scenario asks for them, unless skipped; never against
+  // a target: they measure this project's own routes and functions, not the server under test.
+  const runMicro = scenario.micro === true && !options.skipMicro && !targetUrls;
+  const runCeilings = scenario.ceilings === true && !options.skipCeiling && !targetUrls;
   const live = process.stderr.isTTY === true && !process.env.CI;
   const progress = createProgress({ stream: process.stderr, live });
   const controller = new AbortController();
@@ -100,13 +121,18 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGTERM', () => controller.abort());
 
   progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
+  if (targetUrls) {
+    const list = Object.entries(targetUrls).map(([t, url]) => `${t} at ${url}`).join(', ');
+    progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, its CPU and memory not measured, no ceilings or micro-benchmarks` });
+  }
   const outcome = await runBench(
     {
       scenario,
       seed: options.seed,
       pin: options.pin,
-      micro: options.skipMicro ? null : { timeMs: options.microMs },
-      ceiling: options.skipCeiling
+      ...(targetUrls ? { target: { urls: targetUrls, runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
+      micro: runMicro ? { timeMs: options.microMs } : null,
+      ceiling: !runCeilings
         ? null
         : {
             durationMs: options.ceilingMs,
@@ -125,7 +151,12 @@ async function main(argv: readonly string[]): Promise<number> {
     startedAt,
     finishedAt: new Date().toISOString(),
     status: outcome.status,
-    config: { scenario, options: { ...options }, argv: [...argv] },
+    config: {
+      scenario,
+      options: { ...options, token: options.token ? TOKEN_NOT_STORED : '' },
+      argv: withoutToken(argv),
+      ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '' } } : {}),
+    },
     steps: outcome.steps,
     ceilings: outcome.ceilings,
     micro: outcome.micro,
@@ -134,11 +165,15 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   await writeResults(results, out);
   const report = await writeReport(results, reportPathFor(out));
+  await copyAsLatest(report);
+  const shown = { results: displayPath(out), report: displayPath(report) };
+  if (options.summaryOut) await writeFile(options.summaryOut, `${JSON.stringify(summaryJson(results, shown), null, 2)}\n`);
   process.stderr.write(`\n${formatSummary(results)}\n\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   const paths = options.json ? process.stderr : process.stdout;
-  paths.write(`results: ${out}\n`);
-  paths.write(`report: ${resolve(report)}\n`);
+  paths.write(`results: ${shown.results}\n`);
+  paths.write(`report: ${shown.report}\n`);
+  if (options.summaryOut) paths.write(`summary: ${displayPath(options.summaryOut)}\n`);
   return outcome.status === 'interrupted' ? 130 : outcome.status === 'failed' ? 1 : 0;
 }
 

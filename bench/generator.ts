@@ -8,6 +8,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { monotonicUs } from '../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from './clients/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import { makeBody } from './message-body.ts';
@@ -84,12 +85,13 @@ class Generator {
 
   async setup(): Promise<void> {
     const started = performance.now();
-    const { variant, url } = this.plan;
+    const { variant, url, token } = this.plan;
     const random = seededRandom(this.plan.seed);
     await pool(this.members, this.plan.connectConcurrency, async (member) => {
-      const interval = variant.pollIntervalMs ?? 1000;
+      const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
       const client = createBenchClient(variant.transport, {
         url,
+        ...(token ? { token } : {}),
         pollIntervalMs: interval,
         pollPhaseMs: Math.floor(random() * interval),
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),

@@ -11,6 +11,8 @@ export interface GeneratorPlan {
   readonly type: 'plan';
   readonly index: number;
   readonly url: string;
+  /** The token a server asks for (`--token` with `--target`). */
+  readonly token?: string;
   readonly variant: Variant;
   readonly workload: Workload;
   readonly clients: readonly ClientAssignment[];

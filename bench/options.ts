@@ -1,4 +1,4 @@
-import type { OptionTable, OptionValues } from '../servers/contract/index.ts';
+import { toFlag, type OptionTable, type OptionValues } from '../servers/contract/index.ts';
 
 const SCENARIOS_DEFAULT = "the scenario's";
 
@@ -6,6 +6,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
 export const BENCH_OPTIONS = {
   scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
+  ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
   transports: { kind: 'list', default: [], doc: 'run only these transports: short-polling, long-polling, websocket, raw-ws; none given runs all the scenario has' },
   rounds: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 100, doc: 'rounds of every step; the order of transports rotates each round' },
@@ -20,9 +21,12 @@ export const BENCH_OPTIONS = {
   generators: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over' },
   seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of the random send and poll phases; the same seed repeats a schedule' },
   out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; latest.json in the same folder is always a copy of the newest' },
-  json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr)' },
-  skipCeiling: { kind: 'boolean', default: false, doc: 'skip the autocannon route ceilings' },
-  skipMicro: { kind: 'boolean', default: false, doc: 'skip the tinybench hot-path micro-benchmarks' },
+  json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr; use npm run -s so that npm prints no banner)' },
+  summaryOut: { kind: 'string', default: '', shownDefault: '(none)', doc: 'also write a short JSON summary (status, paths, each variant\'s medians, targets) to this file' },
+  target: { kind: 'list', default: [], doc: 'run against servers already running on this machine: one http:// URL per transport of --transports, in its order; no server is started and server CPU and memory are not measured' },
+  token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'with --target: the token the clients send (never written to the results)' },
+  skipCeiling: { kind: 'boolean', default: false, doc: 'skip the autocannon route ceilings (run only where the scenario asks for them: default)' },
+  skipMicro: { kind: 'boolean', default: false, doc: 'skip the tinybench hot-path micro-benchmarks (run only where the scenario asks for them: default)' },
   ceilingMs: { kind: 'int', default: 2000, min: 100, max: 600_000, doc: 'autocannon: measured time per route and round, ms (after a 1 s warm-up in the first round)' },
   ceilingRounds: { kind: 'int', default: 3, min: 1, max: 100, doc: 'autocannon: rounds over every route, in rotated order; the median is kept' },
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
@@ -34,5 +38,79 @@ export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
 
 /** What `--quick` sets, before any option given explicitly. */
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
+/**
+ * What `--ci` sets, before any option given explicitly: enough rounds for a rank test over rounds
+ * (six, so a rank test can reach p < 0.01 with 6 against 6), short enough for about a minute on a
+ * shared 2-core machine, where a trial costs about 5 s beyond its window (two processes started,
+ * drained and stopped): 12 trials. So two transports, the ends of the comparison on the two server
+ * stacks: short polling (fastify routes) and WebSocket (ws). Long polling shares the HTTP stack;
+ * `--transports` adds it back (about 2 minutes). No ceilings or micro-benchmarks: they measure routes
+ * and functions, not the transports, and would double the time.
+ */
+export const CI_PRESET = {
+  rounds: 6,
+  durationMs: 1500,
+  warmupMs: 500,
+  transports: ['short-polling', 'websocket'],
+  skipCeiling: true,
+  skipMicro: true,
+} as const;
 /** The warm-up autocannon runs before each measured ceiling (shorter with --quick). */
 export const CEILING_WARMUP_MS = { normal: 1000, quick: 300 } as const;
+
+/**
+ * node:util parseArgs takes `--rate -1` for a missing value followed by a flag ("argument is
+ * ambiguous"): a negative number after an option that takes a value is joined to it
+ * (`--rate=-1`), so that it reaches the option's own check and its message.
+ */
+export function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
+  const takesValue = new Set(Object.entries(table).filter(([, spec]) => spec.kind !== 'boolean').map(([name]) => toFlag(name)));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+/** Hosts `--target` may name: this machine only, as every load of the project goes to loopback. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/**
+ * `--target URL,... --transports T,...`: one URL per transport, in the same order, each an http://
+ * URL of this machine. Returns the URL of each transport; throws an Error naming the option.
+ */
+export function parseTargets(urls: readonly string[], transports: readonly string[]): Record<string, string> {
+  if (transports.length === 0) throw new Error('--target needs --transports: name the transport each URL serves, in the same order');
+  if (urls.length !== transports.length) {
+    throw new Error(`--target gives ${urls.length} URL(s) for ${transports.length} transport(s) in --transports; give one URL per transport, in the same order`);
+  }
+  const out: Record<string, string> = {};
+  for (const [i, text] of urls.entries()) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new Error(`--target ${JSON.stringify(text)} is not a URL; give one like http://127.0.0.1:3000`);
+    }
+    if (url.protocol !== 'http:') throw new Error(`--target ${JSON.stringify(text)} must be an http:// URL (WebSocket servers too: the client adds /ws)`);
+    if (!isLoopback(url.hostname)) throw new Error(`--target ${JSON.stringify(text)} must be on this machine (localhost, 127.x.x.x or [::1]): the bench sends load to loopback only`);
+    if (url.pathname !== '/' || url.search !== '') throw new Error(`--target ${JSON.stringify(text)} must be the server's base URL, without a path or query (the contract's routes start at /)`);
+    const transport = transports[i] as string;
+    if (out[transport] !== undefined) throw new Error(`--transports names ${transport} twice; give each transport once with --target`);
+    out[transport] = url.origin;
+  }
+  return out;
+}

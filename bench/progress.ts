@@ -4,6 +4,7 @@
  */
 import { formatNumber, formatUs } from './format.ts';
 import type { RunEvent } from './run.ts';
+import { describeVariant } from './scenarios.ts';
 
 export interface ProgressOptions {
   readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -29,7 +30,7 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
         line(`» ${event.detail}`);
         return;
       case 'trial-start':
-        line(`[${event.index}/${event.total}] ${event.step} · ${event.variant.id} · round ${event.round + 1}/${event.rounds}`);
+        line(`[${event.index}/${event.total}] ${event.step} · ${describeVariant(event.variant)} · round ${event.round + 1}/${event.rounds}`);
         return;
       case 'trial-progress': {
         if (!live) return;

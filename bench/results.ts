@@ -5,8 +5,15 @@
  */
 import type { Transport } from '../servers/contract/index.ts';
 
-/** Bumped on any change a reader of an older file would misread. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * Bumped on any change a reader of an older file would misread.
+ * 2: a trial's `server` and `perDelivered.serverCpuUs` may be `null` (a `--target` run: the bench did
+ * not start the server, so it cannot read its CPU and memory; `serverNotMeasured` says why), a
+ * summary lists such figures in `notMeasured` (their spreads are then `null` in the JSON),
+ * `config.target` names the servers run against, and a scenario says whether it runs `ceilings`
+ * and `micro`.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** The chat transports, plus the raw `ws` broadcast baseline (no contract, the library's floor). */
 export type BenchTransport = Transport | 'raw-ws';
@@ -56,6 +63,10 @@ export interface Scenario {
   readonly rounds: number;
   /** Generator processes the clients are spread over. */
   readonly generators: number;
+  /** Run the autocannon route ceilings (a resolved scenario always says; on in `default` only). */
+  readonly ceilings?: boolean;
+  /** Run the tinybench hot-path micro-benchmarks (a resolved scenario always says; on in `default` only). */
+  readonly micro?: boolean;
   readonly steps: readonly Step[];
 }
 
@@ -183,9 +194,13 @@ export interface TrialResult {
     readonly requests: number;
     readonly bytes: number;
     readonly connections: number;
-    readonly serverCpuUs: number;
+    /** `null` when the server was not measured (see `serverNotMeasured`). */
+    readonly serverCpuUs: number | null;
   };
-  readonly server: ServerMeasure;
+  /** `null` when the bench did not start the server (`--target`): its CPU and memory were not measured. */
+  readonly server: ServerMeasure | null;
+  /** Why `server` is `null`, in words; absent when the server was measured. */
+  readonly serverNotMeasured?: string;
   readonly series: readonly SeriesPoint[];
   readonly generator: GeneratorCheck;
   readonly events: ClientEvents;
@@ -234,8 +249,13 @@ export interface VariantSummary {
   readonly generatorBound: boolean;
   /** Latency of all rounds' histograms merged (added, never averaged). */
   readonly latency: LatencySummary;
-  /** Each figure's median and spread across rounds. */
+  /**
+   * Each figure's median and spread across rounds. A figure listed in `notMeasured` has NaN here
+   * in memory, `null` in the JSON: show it as "not measured", never as a number.
+   */
   readonly figures: { readonly [K in FigureKey]: Spread };
+  /** Figures no round measured (the server's, in a `--target` run); absent when all were. */
+  readonly notMeasured?: readonly FigureKey[];
 }
 
 export interface VariantResult {
@@ -317,6 +337,11 @@ export interface BenchResults {
     readonly scenario: Scenario;
     readonly options: Readonly<Record<string, unknown>>;
     readonly argv: readonly string[];
+    /**
+     * A `--target` run: the server of each transport, which the bench did not start, and whether a
+     * token was given (never the token itself, which is also blanked in `options` and `argv`).
+     */
+    readonly target?: { readonly urls: Readonly<Partial<Record<BenchTransport, string>>>; readonly token: boolean };
   };
   readonly steps: readonly StepResult[];
   readonly ceilings: readonly CeilingResult[];

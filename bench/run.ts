@@ -5,7 +5,7 @@
 import { summarizeVariant, rotate } from './aggregate.ts';
 import { runCeilings } from './ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
-import type { CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
+import type { BenchTransport, CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
 import { runTrial, type TrialProgress } from './trial.ts';
 
 export type RunEvent =
@@ -22,6 +22,11 @@ export interface RunPlan {
   readonly pin: boolean;
   /** `null` skips the micro-benchmarks. */
   readonly micro: { readonly timeMs: number } | null;
+  /**
+   * Servers already running, by transport (`--target`): no server is started for those variants.
+   * `runTag` makes their room names unique to this run, since the servers keep rooms between runs.
+   */
+  readonly target?: { readonly urls: Readonly<Partial<Record<BenchTransport, string>>>; readonly token?: string; readonly runTag: string };
   /** `null` skips the route ceilings. */
   readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
 }
@@ -32,6 +37,30 @@ export interface RunOutcome {
   readonly ceilings: CeilingResult[];
   readonly micro: MicroResult[];
   readonly warnings: string[];
+}
+
+/** `1 thing`, `2 things`. */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The run's trials in real counts: `1 step × 4 transports × 3 rounds = 12 trials`. Variants are
+ * called transports when each step runs each transport once; steps with different numbers of
+ * variants are counted as a sum (`7 steps, 8 variants in all × 2 rounds = 16 trials`).
+ */
+export function describeTrials(scenario: Scenario): string {
+  const perStep = scenario.steps.map((step) => step.variants.length);
+  const variants = perStep.reduce((a, b) => a + b, 0);
+  const total = variants * scenario.rounds;
+  const oneEach = scenario.steps.every((step) => new Set(step.variants.map((v) => v.transport)).size === step.variants.length);
+  const what = oneEach ? 'transport' : 'variant';
+  const rounds = count(scenario.rounds, 'round');
+  const same = perStep.every((n) => n === perStep[0]);
+  const shape = same
+    ? `${count(scenario.steps.length, 'step')} × ${count(perStep[0] ?? 0, what)} × ${rounds}`
+    : `${count(scenario.steps.length, 'step')}, ${count(variants, what)} in all × ${rounds}`;
+  return `${shape} = ${count(total, 'trial')}`;
 }
 
 function isAbort(error: unknown): boolean {
@@ -57,7 +86,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     }
 
     const total = scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
-    onEvent({ type: 'phase', phase: 'trials', detail: `${total} trials: ${scenario.steps.length} step(s) × variants × ${scenario.rounds} round(s)` });
+    onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
     let index = 0;
     for (const [s, step] of scenario.steps.entries()) {
       for (let round = 0; round < scenario.rounds; round++) {
@@ -66,6 +95,9 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
           index++;
           onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
           try {
+            const url = plan.target?.urls[variant.transport];
+            if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
+            const target = plan.target && url ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}) } : undefined;
             const trial = await runTrial({
               variant,
               workload: step.workload,
@@ -75,6 +107,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
               seed: plan.seed + s,
               pin: plan.pin,
               ...(signal ? { signal } : {}),
+              ...(target ? { target } : {}),
               onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
             });
             trials[s]?.get(variant.id)?.push(trial);

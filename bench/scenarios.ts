@@ -4,6 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { SERVER_OPTIONS } from '../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
+import { displayPath } from './write-results.ts';
 import type { BenchTransport, Scenario, Step, Variant, Workload } from './results.ts';
 
 export const BENCH_TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'raw-ws'] as const satisfies readonly BenchTransport[];
@@ -26,6 +29,9 @@ function defaultScenario(): Scenario {
       'Short polling (every 1 s), long polling and WebSocket on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline.',
     rounds: 3,
     generators: 1,
+    // The comparison a reader starts with: it also measures each route's ceiling and the hot paths.
+    ceilings: true,
+    micro: true,
     steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [SHORT, LONG, WS, RAW] }],
   };
 }
@@ -159,6 +165,8 @@ export const SCENARIO_SCHEMA = {
     description: { type: 'string' },
     rounds: { ...positiveInt, maximum: 100 },
     generators: { ...positiveInt, maximum: 16 },
+    ceilings: { type: 'boolean' },
+    micro: { type: 'boolean' },
     steps: {
       type: 'array',
       minItems: 1,
@@ -185,6 +193,42 @@ export const SCENARIO_SCHEMA = {
 const validateScenario = new Ajv({ allErrors: false, strict: true }).compile<Omit<Scenario, 'rounds' | 'generators' | 'description'> & Partial<Scenario>>(
   SCENARIO_SCHEMA,
 );
+
+/** The poll interval and the wait a variant runs with when it does not say: what the clients use. */
+export const VARIANT_DEFAULTS = { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, waitMs: SERVER_OPTIONS.defaultWaitMs.default } as const;
+
+/**
+ * The variant as it runs: a short-polling variant's interval and a long-polling variant's wait
+ * filled in when left out, so that the results file, the progress and the report all show them.
+ */
+export function withKnobs(variant: Variant): Variant {
+  if (variant.transport === 'short-polling' && variant.pollIntervalMs === undefined) return { ...variant, pollIntervalMs: VARIANT_DEFAULTS.pollIntervalMs };
+  if (variant.transport === 'long-polling' && variant.waitMs === undefined) return { ...variant, waitMs: VARIANT_DEFAULTS.waitMs };
+  return variant;
+}
+
+/** A variant with the knobs it runs with, for people: `short-polling (every 1000 ms)`. */
+export function describeVariant(variant: Variant): string {
+  const knobs = [
+    variant.pollIntervalMs !== undefined ? `every ${variant.pollIntervalMs} ms` : '',
+    variant.waitMs !== undefined ? `wait ${variant.waitMs} ms` : '',
+    variant.keepAlive === false ? 'a new connection per request' : '',
+  ].filter(Boolean);
+  return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
+}
+
+/**
+ * A scenario as it runs: every variant's knobs filled in (`withKnobs`), and `ceilings` and `micro`
+ * said explicitly (off unless the scenario asks for them).
+ */
+export function resolveDefaults(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    ceilings: scenario.ceilings ?? false,
+    micro: scenario.micro ?? false,
+    steps: scenario.steps.map((step) => ({ ...step, variants: step.variants.map(withKnobs) })),
+  };
+}
 
 /** Checks rules across a scenario that a schema does not say; throws an Error naming the place. */
 export function checkScenario(scenario: Scenario): Scenario {
@@ -216,13 +260,13 @@ export function loadScenarioFile(path: string): Scenario {
     const allowed = e?.keyword === 'enum' ? ` (one of ${BENCH_TRANSPORTS.join(', ')})` : '';
     throw new Error(`scenario file ${path}: ${where} ${e?.message ?? 'is not valid'}${extra}${allowed}`);
   }
-  return checkScenario({ description: `from ${path}`, rounds: 3, generators: 1, ...value });
+  return checkScenario(resolveDefaults({ description: `from ${displayPath(path)}`, rounds: 3, generators: 1, ...value }));
 }
 
 /** A named scenario, or a JSON file when the name ends in `.json` or names a file. */
 export function resolveScenario(nameOrFile: string): Scenario {
   const named = SCENARIOS[nameOrFile];
-  if (named && Object.hasOwn(SCENARIOS, nameOrFile)) return named();
+  if (named && Object.hasOwn(SCENARIOS, nameOrFile)) return resolveDefaults(named());
   if (nameOrFile.endsWith('.json') || nameOrFile.includes('/')) return loadScenarioFile(nameOrFile);
   throw new Error(`unknown scenario "${nameOrFile}"; the named ones are ${Object.keys(SCENARIOS).join(', ')}, or give a .json file`);
 }

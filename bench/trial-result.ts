@@ -19,13 +19,19 @@ export const GENERATOR_CPU_LIMIT = 0.85;
  */
 export const GENERATOR_SEND_LAG_LIMIT_US = 10_000;
 
-export interface TrialInputs {
+interface ClientInputs {
   readonly round: number;
   readonly position: number;
   readonly workload: Workload;
   readonly generators: readonly GeneratorResult[];
   /** Stored window messages per room, over all generators. */
   readonly storedByRoom: Readonly<Record<string, number>>;
+  /** Monotonic µs when the schedule started (warm-up included). */
+  readonly startUs: number;
+}
+
+/** What a server the bench started reported about itself. */
+export interface ServerReadings {
   readonly idle: ServerMark;
   readonly windowStart: ServerMark;
   readonly windowEnd: ServerMark;
@@ -34,9 +40,13 @@ export interface TrialInputs {
   /** After every client disconnected, garbage collected where the server allows. */
   readonly released: ServerMark;
   readonly samples: readonly ServerSample[];
-  /** Monotonic µs when the schedule started (warm-up included). */
-  readonly startUs: number;
 }
+
+/**
+ * A trial's inputs: the generators' side, and the server's readings, or why there are none (a
+ * server the bench did not start, `--target`).
+ */
+export type TrialInputs = ClientInputs & (ServerReadings | { readonly serverNotMeasured: string });
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
@@ -84,7 +94,7 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function serverMeasure(inputs: TrialInputs, clients: number): ServerMeasure {
+function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
   const { idle, windowStart, windowEnd, samples } = inputs;
   const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
   const rssWindow = inWindow.length > 0 ? median(inWindow.map((s) => s.rss)) : windowEnd.rss;
@@ -162,7 +172,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     bytesWritten: total((g) => g.wire.bytesWritten),
     bytesRead: total((g) => g.wire.bytesRead),
   };
-  const server = serverMeasure(inputs, clients);
+  const server = 'serverNotMeasured' in inputs ? null : serverMeasure(inputs, clients);
   const problems: string[] = [];
   if (delivered === 0) problems.push('nothing was delivered in the window');
   if (lost > 0) problems.push(`${lost} of ${expected} deliveries lost`);
@@ -182,10 +192,11 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
       requests: per(wire.requests, delivered),
       bytes: per(wire.bytesWritten + wire.bytesRead, delivered),
       connections: per(wire.connections, delivered),
-      serverCpuUs: per(server.cpuUs, delivered),
+      serverCpuUs: server ? per(server.cpuUs, delivered) : null,
     },
     server,
-    series: series(inputs.samples, inputs.startUs),
+    ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),
+    series: 'serverNotMeasured' in inputs ? [] : series(inputs.samples, inputs.startUs),
     generator: generatorCheck(generators),
     events: {
       reconnects: total((g) => g.events.reconnects),

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
+import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import type { TrialResult, Variant, Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
@@ -48,15 +49,23 @@ export interface TrialOptions {
   readonly pin: boolean;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: TrialProgress) => void;
+  /**
+   * A server already running (`--target`): no server is started, and its CPU and memory are not
+   * measured. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
+   */
+  readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string };
 }
 
+/** Why the server's figures are missing from a `--target` trial. */
+export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory';
+
 /** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
-export function assignClients(workload: Workload, generators: number): ClientAssignment[][] {
+export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-'): ClientAssignment[][] {
   const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
   for (let r = 0; r < workload.rooms; r++) {
     for (let m = 0; m < workload.members; m++) {
       const g = workload.rooms >= generators ? r % generators : (r * workload.members + m) % generators;
-      out[g]?.push({ room: `room-${r}`, sender: `r${r}m${m}` });
+      out[g]?.push({ room: `${roomPrefix}${r}`, sender: `r${r}m${m}` });
     }
   }
   return out.filter((list) => list.length > 0);
@@ -71,27 +80,36 @@ export function drainMs(variant: Variant): number {
 function serverFlags(variant: Variant): string[] {
   if (variant.transport !== 'long-polling' || variant.waitMs === undefined) return [];
   const max = Math.max(variant.waitMs, 60_000);
-  return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(max + 15_000)];
+  return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) => {
+/**
+ * A promise that rejects with an AbortError when `signal` aborts, and `dispose` to take its
+ * listener off the signal again: a run's signal outlives every trial, so a listener left on it per
+ * trial would pile up (Node warns past 10).
+ */
+export function abortPromise(signal: AbortSignal | undefined): { readonly promise: Promise<never>; dispose(): void } {
+  let dispose = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
     if (!signal) return;
     const fail = (): void => reject(new DOMException('the run was interrupted', 'AbortError'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
+    if (signal.aborted) return fail();
+    signal.addEventListener('abort', fail, { once: true });
+    dispose = () => signal.removeEventListener('abort', fail);
   });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => dispose() };
 }
 
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const { variant, workload } = options;
-  const interrupted = aborted(options.signal);
-  interrupted.catch(() => undefined);
-  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted]);
+  const interrupted = abortPromise(options.signal);
+  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
   const children: ReturnType<typeof spawnTs>[] = [];
   const started = performance.now();
-  const plans = assignClients(workload, options.generators);
+  const { target } = options;
+  const plans = assignClients(workload, options.generators, target?.roomPrefix);
   const clients = plans.reduce((n, p) => n + p.length, 0);
   const totalMs = workload.warmupMs + workload.durationMs;
   let phase: TrialProgress['phase'] = 'setup';
@@ -106,8 +124,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
-    const idle = await until(server.mark('idle', true));
+    if (!target) server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    const idle = server ? await until(server.mark('idle', true)) : undefined;
+    const url = target?.url ?? (server as ServerProcess).url;
     report();
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
@@ -123,7 +142,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       const plan: ParentToGenerator = {
         type: 'plan',
         index,
-        url: server.url,
+        url,
+        ...(target?.token ? { token: target.token } : {}),
         variant,
         workload,
         clients: list,
@@ -150,11 +170,13 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
     for (const child of children) child.send(start);
     phase = 'warm-up';
-    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark> =>
+    // The server's reading at a moment of the schedule (none for a server the bench did not start).
+    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark | undefined> =>
       new Promise((resolve, reject) => {
         setTimeout(() => {
           then();
-          (server as ServerProcess).mark(name).then(resolve, reject);
+          if (server) server.mark(name).then(resolve, reject);
+          else resolve(undefined);
         }, Math.max(0, (us - monotonicUs()) / 1000));
       });
     const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
@@ -168,27 +190,30 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
+    if (!server || !idle) {
+      await until(windowEnd);
+      return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
+    }
     // Every delivery is in and every client still connected: what they cost, garbage collected.
     const memory = await until(server.mark('memory', true));
     // Then the same reading once every client has gone: the difference is the connections alone,
     // measured at the same point of the server's life (its code compiled, its heap grown alike).
     await Promise.all(children.map((child) => stopGenerator(child)));
     const released = await until(releasedMark(server));
+    const [atStart, atEnd] = [await until(windowStart), await until(windowEnd)];
+    if (!atStart || !atEnd) throw new Error('unreachable: a started server answers every mark');
     return buildTrialResult({
-      round: options.round,
-      position: options.position,
-      workload,
-      generators,
-      storedByRoom,
+      ...common,
       idle,
-      windowStart: await until(windowStart),
-      windowEnd: await until(windowEnd),
+      windowStart: atStart,
+      windowEnd: atEnd,
       memory,
       released,
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
-      startUs,
     });
   } finally {
+    interrupted.dispose();
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
   }

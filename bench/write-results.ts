@@ -1,5 +1,5 @@
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { BenchResults } from './results.ts';
 
 /** Where results go by default: `results/`, beside package.json. */
@@ -22,7 +22,24 @@ export async function writeResults(results: BenchResults, path: string): Promise
   const temporary = `${path}.partial`;
   await writeFile(temporary, `${JSON.stringify(results, null, 2)}\n`);
   await rename(temporary, path);
-  const latest = join(dirname(path), 'latest.json');
-  if (join(path) !== latest) await copyFile(path, latest);
+  return copyAsLatest(path);
+}
+
+/**
+ * Copies a file to `latest<ext>` in its folder (`latest.json`, `latest.html`), unless it is that
+ * file; returns the copy's path.
+ */
+export async function copyAsLatest(path: string): Promise<string> {
+  const latest = join(dirname(path), `latest${extname(path)}`);
+  if (resolve(path) !== resolve(latest)) await copyFile(path, latest);
   return latest;
+}
+
+/**
+ * How the bench prints a path, one rule everywhere: relative to the working directory when the
+ * file is inside it (`results/latest.json`), absolute otherwise (`/tmp/run.json`).
+ */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, resolve(cwd, path));
+  return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel) ? rel : resolve(cwd, path);
 }

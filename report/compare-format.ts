@@ -14,7 +14,7 @@ function percent(share: number): string {
 }
 
 function change(row: CompareRow): string {
-  if (row.status === 'missing' || row.status === 'new') return row.status;
+  if (row.status === 'missing' || row.status === 'new' || row.status === 'not-measured') return row.status;
   if (row.figure === 'delivery') return row.status === 'regressed' || row.status === 'generator-bound' ? 'not delivered' : '–';
   if (!Number.isFinite(row.worse)) {
     const sign = row.change > 0 ? '+' : '−';
@@ -33,7 +33,7 @@ function limit(row: CompareRow): string {
 }
 
 function pValue(row: CompareRow): string {
-  if (row.figure === 'delivery' || row.status === 'missing' || row.status === 'new') return '–';
+  if (row.figure === 'delivery' || row.status === 'missing' || row.status === 'new' || row.status === 'not-measured') return '–';
   if (row.p === null) return 'not enough rounds';
   return row.p < 0.001 ? row.p.toExponential(1) : row.p.toPrecision(2);
 }
@@ -47,6 +47,7 @@ const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
   'too-few-rounds': 'not enough rounds',
   'generator-bound': 'generator-bound, not judged',
   missing: 'missing',
+  'not-measured': 'not measured',
   new: 'new',
 };
 

@@ -9,7 +9,7 @@
  * Pure.
  */
 import { figureValue, median } from '../bench/aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type VariantResult } from '../bench/results.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/results.ts';
 import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
 import { mannWhitney, smallestP } from './mann-whitney.ts';
 
@@ -37,6 +37,8 @@ export type RowStatus =
   /** Messages lost only in rounds whose generator was the bottleneck: shown, not failed. */
   | 'generator-bound'
   | 'missing'
+  /** A figure a round did not measure (the server of a --target run): not judged. */
+  | 'not-measured'
   | 'new';
 
 export interface CompareRow {
@@ -252,8 +254,13 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
       for (const key of figures) {
         const user = userSet.has(key);
         const limit = limits[key];
-        const bValues = b.map((t) => figureValue(t, key));
-        const cValues = c.map((t) => figureValue(t, key));
+        const bValues = measured(b, key);
+        const cValues = measured(c, key);
+        if (!bValues || !cValues) {
+          // A server the bench did not start (--target) has no CPU or memory figures to judge.
+          note(step.step.label, v.variant.id, 'not-measured', `${FIGURES[key].label}: not measured in ${!bValues ? (!cValues ? 'either run' : 'the baseline') : 'the current run'}`);
+          continue;
+        }
         const judged = judgeFigure(key, bValues, cValues, limit, { alpha, user });
         rows.push({ step: step.step.label, variant: v.variant.id, figure: key, label: FIGURES[key].label, baseline: bValues, current: cValues, limit: { ...limit, source: user ? 'user' : 'built-in' }, ...judged });
       }
@@ -276,4 +283,10 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
     regressions: rows.filter((r) => r.status === 'regressed'),
     overLimit: rows.filter((r) => r.status === 'over-limit'),
   };
+}
+
+/** The per-round values of a figure, or undefined when a round did not measure it. */
+function measured(trials: readonly TrialResult[], key: FigureKey): number[] | undefined {
+  const values = trials.map((t) => figureValue(t, key));
+  return values.every((x): x is number => x !== null) ? values : undefined;
 }

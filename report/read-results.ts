@@ -19,8 +19,11 @@ export function readResults(path: string): BenchResults {
   if (typeof v !== 'object' || v === null || !Array.isArray(v.steps) || typeof v.config !== 'object') {
     throw new Error(`${path} is not a results file of npm run bench`);
   }
-  if (v.schemaVersion !== RESULTS_SCHEMA_VERSION) {
-    throw new Error(`${path} has results schema version ${String(v.schemaVersion)}; this version reads ${RESULTS_SCHEMA_VERSION}`);
+  const version = (v as { schemaVersion?: unknown }).schemaVersion;
+  // Version 1 is version 2 with every server figure measured: a baseline kept from it still compares.
+  if (version === 1) return { ...(v as BenchResults), schemaVersion: RESULTS_SCHEMA_VERSION };
+  if (version !== RESULTS_SCHEMA_VERSION) {
+    throw new Error(`${path} has results schema version ${String(version)}; this version reads 1 and ${RESULTS_SCHEMA_VERSION}`);
   }
   return v as BenchResults;
 }

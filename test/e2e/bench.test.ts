@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
+import type { RunSummary } from '../../bench/summary.ts';
+import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
 import { liveChildren } from '../../bench/spawn.ts';
 
@@ -116,12 +118,12 @@ describe('a tiny real benchmark of all three transports', () => {
   it('measures the server: CPU in the window, memory per client, a series over time', () => {
     for (const id of ['short-polling', 'long-polling', 'websocket']) {
       const t = trial(id);
-      expect(t.server.cpuUs, id).toBeGreaterThan(0);
-      expect(t.server.rssIdleBytes, id).toBeGreaterThan(0);
+      expect(t.server?.cpuUs, id).toBeGreaterThan(0);
+      expect(t.server?.rssIdleBytes, id).toBeGreaterThan(0);
       expect(t.series.length, id).toBeGreaterThan(DURATION_MS / 1000);
     }
-    expect(trial('long-polling').server.heldPolls).toBeGreaterThan(0);
-    expect(trial('websocket').server.sockets).toBe(CLIENTS);
+    expect(trial('long-polling').server?.heldPolls).toBeGreaterThan(0);
+    expect(trial('websocket').server?.sockets).toBe(CLIENTS);
   });
 });
 
@@ -184,23 +186,41 @@ describe('npm run bench, the command', () => {
     expect(await exitOf(child), stderr()).toBe(0);
     expect(stdout()).toContain(`results: ${out}`);
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.schemaVersion).toBe(1);
+    expect(results.schemaVersion).toBe(2);
     expect(results.status).toBe('complete');
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.config.scenario.name).toBe('tiny');
     expect(results.steps[0]?.variants[0]?.summary.ok).toBe(true);
     expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+    // The report beside it, and a stable copy of the newest beside latest.json.
+    expect(stdout()).toContain(`report: ${join(dir, 'run.html')}`);
+    expect(readFileSync(join(dir, 'latest.html'), 'utf8')).toBe(readFileSync(join(dir, 'run.html'), 'utf8'));
+    // A custom scenario runs no ceilings or micro-benchmarks unless it asks for them.
+    expect(results.config.scenario).toMatchObject({ ceilings: false, micro: false });
+    expect([results.ceilings, results.micro]).toEqual([[], []]);
     // CI (not a terminal): one line per step, nothing that rewrites itself.
     expect(stderr()).not.toContain('\r');
     await expectGroupGone(child.pid!);
   }, 60_000);
 
-  it('prints the results JSON with --json, and progress on stderr only', async () => {
+  it('prints the results JSON with --json, progress on stderr only, and a JSON summary with --summary-out', async () => {
     const out = join(dir, 'json.json');
-    const { child, stdout } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--out', out, '--json']);
-    expect(await exitOf(child)).toBe(0);
+    const summaryFile = join(dir, 'summary.json');
+    const { child, stdout, stderr } = bench(['--scenario', scenarioFile, '--out', out, '--json', '--summary-out', summaryFile]);
+    expect(await exitOf(child), stderr()).toBe(0);
     const printed = JSON.parse(stdout()) as BenchResults;
     expect(printed.steps[0]?.step.label).toBe('tiny');
+    expect(stderr()).toContain('» 1 step × 1 transport × 1 round = 1 trial');
+    // The summary file is JSON and nothing else, and says what the results file says.
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
+    const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    const variant = written.steps[0]?.variants[0];
+    expect(summary).toMatchObject({ schemaVersion: 2, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
+    expect(summary.variants).toHaveLength(1);
+    expect(summary.variants[0]).toMatchObject({ step: 'tiny', variant: 'websocket', runs: 'websocket', ok: true, lost: 0 });
+    expect(summary.variants[0]?.medians['latency.p50']).toBe(variant?.summary.figures['latency.p50'].median);
+    expect(summary.variants[0]?.medians['server.cpuShare']).toBe(variant?.summary.figures['server.cpuShare'].median);
+    expect(summary.targets).toEqual(written.targets);
   }, 60_000);
 
   it('stops on Ctrl-C: keeps what was measured, exits 130, leaves nothing running', async () => {
@@ -236,6 +256,11 @@ describe('npm run bench, the command', () => {
     [['--scenario', 'nope'], 'unknown scenario "nope"'],
     [['--transports', 'carrier-pigeon'], 'unknown transport "carrier-pigeon"'],
     [['--rate', 'fast'], '--rate must be a number'],
+    [['--rate', '-1'], '--rate must be a number from 0.0001 to 1000, got "-1"'],
+    [['--target', 'http://example.com', '--transports', 'websocket'], '--target "http://example.com" must be on this machine'],
+    [['--target', 'http://127.0.0.1:1'], '--target needs --transports'],
+    [['--token', 'secret'], '--token is for --target'],
+    [['--quick', '--ci'], '--quick and --ci are two presets'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
   ])('refuses %j with a message naming it, and writes nothing', async (args, message) => {
     const out = join(dir, 'never.json');
@@ -244,4 +269,58 @@ describe('npm run bench, the command', () => {
     expect(stderr()).toContain(message);
     expect(existsSync(out)).toBe(false);
   });
+});
+
+describe('npm run bench -- --target: servers the bench did not start', () => {
+  const TOKEN = 'e2e-token';
+  const logs = { websocket: new RoomLog({ historySize: 1000 }), 'short-polling': new RoomLog({ historySize: 1000 }) };
+  const servers: ChatServer[] = [];
+  const urls: Record<string, string> = {};
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-target-'));
+    for (const transport of ['websocket', 'short-polling'] as const) {
+      const server = createChatServer(transport, { port: 0, token: TOKEN }, logs[transport]);
+      servers.push(server);
+      urls[transport] = await server.listen();
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the workload against them with the token, and marks their CPU and memory not measured', async () => {
+    const scenarioFile = join(dir, 'two.json');
+    const two: Scenario = {
+      ...TINY,
+      steps: [{ ...TINY.steps[0]!, workload: { ...TINY.steps[0]!.workload, durationMs: 1000, warmupMs: 200 }, variants: [TINY.steps[0]!.variants[2]!, { id: 'short-polling', transport: 'short-polling' }] }],
+    };
+    writeFileSync(scenarioFile, JSON.stringify(two));
+    const out = join(dir, 'target.json');
+    const { child, stderr } = bench([
+      '--scenario', scenarioFile, '--out', out,
+      '--target', `${urls.websocket},${urls['short-polling']}`, '--transports', 'websocket,short-polling', '--token', TOKEN,
+    ]);
+    expect(await exitOf(child), stderr()).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.status).toBe('complete');
+    expect(results.config.target).toEqual({ urls: { websocket: urls.websocket, 'short-polling': urls['short-polling'] }, token: true });
+    // The token is used, never written.
+    expect(readFileSync(out, 'utf8')).not.toContain(TOKEN);
+    expect(stderr()).toContain('short-polling (every 1000 ms)');
+    for (const transport of ['websocket', 'short-polling'] as const) {
+      const v = results.steps[0]?.variants.find((x) => x.variant.transport === transport);
+      const t = v?.trials[0];
+      expect(t?.problems, transport).toEqual([]);
+      expect(t?.delivery.delivered, transport).toBeGreaterThan(0);
+      expect(t?.delivery.delivered, transport).toBe(t?.delivery.expected);
+      expect(t?.server, transport).toBeNull();
+      expect(t?.serverNotMeasured, transport).toContain('--target');
+      expect(v?.summary.notMeasured, transport).toContain('server.cpuShare');
+      // The load went to this test's server: its rooms, one per room of the workload.
+      expect(logs[transport].size, transport).toBe(ROOMS);
+    }
+    expect(stderr()).toContain('server cpu/memory not measured');
+  }, 60_000);
 });

@@ -18,9 +18,11 @@ export function withFigure(trial: TrialResult, key: FigureKey, value: number): T
       return { ...trial, latency: { ...trial.latency, [name]: value } };
     case 'perDelivered':
       return { ...trial, perDelivered: { ...trial.perDelivered, [name]: value } };
-    case 'server':
+    case 'server': {
+      if (!trial.server) throw new RangeError(`the fixture's trial has no server figures to set ${key} on`);
       if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { ...trial.server.eventLoopDelay, p99: value } } };
       return { ...trial, server: { ...trial.server, [name]: value } };
+    }
     case 'wire':
       return { ...trial, wire: { ...trial.wire, requests: 1_000_000, emptyPolls: Math.round(value * 1_000_000) } };
     default:

@@ -1,11 +1,60 @@
+import { getEventListeners } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
 import type { ClientAssignment } from '../../bench/ipc.ts';
 import { makeBody, readBody } from '../../bench/message-body.ts';
 import type { Workload } from '../../bench/results.ts';
+import { describeTrials, runBench, type RunEvent } from '../../bench/run.ts';
+import { resolveScenario } from '../../bench/scenarios.ts';
 import { assignClients, drainMs } from '../../bench/trial.ts';
-import { defaultResultsPath, RESULTS_DIR } from '../../bench/write-results.ts';
+import { copyAsLatest, defaultResultsPath, displayPath, RESULTS_DIR } from '../../bench/write-results.ts';
+
+// No real server in this file: a trial fails at once, which is all the listener test needs.
+vi.mock('../../bench/spawn-server.ts', () => ({
+  spawnServer: vi.fn(() => Promise.reject(new Error('no server in this test'))),
+}));
+
+describe('runBench and the run\'s abort signal', () => {
+  it('leaves no abort listener behind after more than 10 trials, and Node warns of none', async () => {
+    const controller = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    const events: RunEvent[] = [];
+    try {
+      const outcome = await runBench(
+        {
+          scenario: {
+            name: 'listeners',
+            description: 'twelve trials that fail at once',
+            rounds: 12,
+            generators: 1,
+            steps: [{ label: 'one', workload: workload(1, 1), variants: [{ id: 'websocket', transport: 'websocket' }] }],
+          },
+          seed: 1,
+          pin: false,
+          micro: null,
+          ceiling: null,
+        },
+        (event) => events.push(event),
+        controller.signal,
+      );
+      expect(events.filter((e) => e.type === 'trial-start')).toHaveLength(12);
+      expect(outcome.warnings.filter((w) => w.includes('no server in this test'))).toHaveLength(12);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      // A warning is emitted on the next tick: let it through before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
 
 describe('makeBody and readBody', () => {
   it('pads the stamp to exactly the body size', () => {
@@ -274,5 +323,43 @@ describe('defaultResultsPath', () => {
     const path = defaultResultsPath('2026-11-26T01:02:03.000Z', 'C:\\bench\\mine.json');
     expect(path).toBe(join(RESULTS_DIR, '2026-11-26T01-02-03-C__bench_mine.json'));
     expect(path.slice(RESULTS_DIR.length + 1)).not.toMatch(/[:\\/]/);
+  });
+});
+
+describe('describeTrials', () => {
+  it('prints the real counts of a run', () => {
+    expect(describeTrials(resolveScenario('default'))).toBe('1 step × 4 transports × 3 rounds = 12 trials');
+    expect(describeTrials({ ...resolveScenario('default'), rounds: 1 })).toBe('1 step × 4 transports × 1 round = 4 trials');
+    expect(describeTrials(resolveScenario('scale'))).toBe('5 steps × 3 transports × 2 rounds = 30 trials');
+    // Two short-polling variants in one step: they are variants, not transports.
+    expect(describeTrials(resolveScenario('handshake'))).toBe('1 step × 2 variants × 3 rounds = 6 trials');
+    // Steps of different sizes: the variants are summed.
+    expect(describeTrials(resolveScenario('interval'))).toBe('7 steps, 8 transports in all × 2 rounds = 16 trials');
+  });
+});
+
+describe('displayPath', () => {
+  it('prints a path inside the working directory relative to it, any other absolute', () => {
+    expect(displayPath('results/x.json', '/work/p')).toBe(join('results', 'x.json'));
+    expect(displayPath('/work/p/results/x.json', '/work/p')).toBe(join('results', 'x.json'));
+    expect(displayPath('/tmp/run.json', '/work/p')).toBe('/tmp/run.json');
+    expect(displayPath('../other/run.json', '/work/p')).toBe('/work/other/run.json');
+    expect(displayPath('..hidden.json', '/work/p')).toBe('..hidden.json');
+  });
+});
+
+describe('copyAsLatest', () => {
+  it('copies a results file or a report to latest with its extension, and leaves latest itself alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latest-'));
+    try {
+      writeFileSync(join(dir, 'run.html'), '<p>report</p>');
+      expect(await copyAsLatest(join(dir, 'run.html'))).toBe(join(dir, 'latest.html'));
+      expect(readFileSync(join(dir, 'latest.html'), 'utf8')).toBe('<p>report</p>');
+      writeFileSync(join(dir, 'latest.json'), '{}');
+      expect(await copyAsLatest(join(dir, 'latest.json'))).toBe(join(dir, 'latest.json'));
+      expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe('{}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

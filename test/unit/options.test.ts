@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SERVER_OPTIONS, formatOptionHelp, minIdleTimeoutMs, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
 import { UsageError, parseCommandLine, withFlagNames } from '../../servers/cli-options.ts';
+import { BENCH_OPTIONS, CI_PRESET, joinNegativeValues, parseTargets } from '../../bench/options.ts';
 
 describe('server options', () => {
   it('defaults to the contract limits', () => {
@@ -90,5 +91,37 @@ describe('server options', () => {
     }
     expect(help).toContain('--token <s>');
     expect(help).toContain('default: (none)');
+  });
+});
+
+describe('bench options', () => {
+  it('joins a negative number to the option before it, so that the option\'s own check answers', () => {
+    expect(joinNegativeValues(BENCH_OPTIONS, ['--rate', '-1', '--rounds', '-2.5', '--quick'])).toEqual(['--rate=-1', '--rounds=-2.5', '--quick']);
+    expect(joinNegativeValues(BENCH_OPTIONS, ['--rate', '-.5'])).toEqual(['--rate=-.5']);
+    // A flag after a flag, a boolean before a number and anything after `--` are left alone.
+    expect(joinNegativeValues(BENCH_OPTIONS, ['--rate', '--quick', '--json', '-1', '--', '--rate', '-1'])).toEqual(['--rate', '--quick', '--json', '-1', '--', '--rate', '-1']);
+    expect(() => parseCommandLine(BENCH_OPTIONS, joinNegativeValues(BENCH_OPTIONS, ['--rate', '-1']))).toThrow('--rate must be a number from 0.0001 to 1000, got "-1"');
+    expect(() => parseCommandLine(BENCH_OPTIONS, ['--rate', '-1'])).toThrow(/ambiguous/);
+  });
+
+  it('pairs each --target URL with a transport, on this machine only', () => {
+    expect(parseTargets(['http://127.0.0.1:3000', 'http://localhost:3001/'], ['websocket', 'long-polling'])).toEqual({
+      websocket: 'http://127.0.0.1:3000',
+      'long-polling': 'http://localhost:3001',
+    });
+    expect(parseTargets(['http://[::1]:80'], ['short-polling'])).toEqual({ 'short-polling': 'http://[::1]' });
+    expect(() => parseTargets(['http://127.0.0.1:3000'], [])).toThrow('--target needs --transports');
+    expect(() => parseTargets(['http://127.0.0.1:3000'], ['websocket', 'long-polling'])).toThrow('--target gives 1 URL(s) for 2 transport(s)');
+    expect(() => parseTargets(['chat.example'], ['websocket'])).toThrow('--target "chat.example" is not a URL');
+    expect(() => parseTargets(['ws://127.0.0.1:3000'], ['websocket'])).toThrow('must be an http:// URL');
+    expect(() => parseTargets(['http://example.com'], ['websocket'])).toThrow('must be on this machine');
+    expect(() => parseTargets(['http://127.0.0.1:3000/chat'], ['websocket'])).toThrow('without a path or query');
+    expect(() => parseTargets(['http://127.0.0.1:1', 'http://127.0.0.1:2'], ['websocket', 'websocket'])).toThrow('names websocket twice');
+  });
+
+  it('has a CI preset with rounds enough for a rank test, and nothing but the transports', () => {
+    expect(CI_PRESET.rounds).toBeGreaterThanOrEqual(6);
+    expect(CI_PRESET).toMatchObject({ skipCeiling: true, skipMicro: true });
+    expect([...CI_PRESET.transports]).toEqual(['short-polling', 'websocket']);
   });
 });

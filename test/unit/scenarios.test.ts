@@ -7,10 +7,13 @@ import {
   applyOverrides,
   BENCH_TRANSPORTS,
   checkScenario,
+  describeVariant,
   loadScenarioFile,
   RAW_WS_MAX_MEMBERS,
   resolveScenario,
   SCENARIOS,
+  VARIANT_DEFAULTS,
+  withKnobs,
 } from '../../bench/scenarios.ts';
 
 const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak'];
@@ -157,8 +160,13 @@ describe('applyOverrides', () => {
 });
 
 describe('resolveScenario', () => {
-  it('returns a named scenario', () => {
-    expect(resolveScenario('fanout')).toEqual(scenario('fanout'));
+  it('returns a named scenario, saying whether it runs ceilings and micro-benchmarks', () => {
+    expect(resolveScenario('fanout')).toEqual({ ...scenario('fanout'), ceilings: false, micro: false });
+  });
+
+  it('runs ceilings and micro-benchmarks in default only', () => {
+    expect(resolveScenario('default')).toMatchObject({ ceilings: true, micro: true });
+    for (const name of NAMES.filter((n) => n !== 'default')) expect(resolveScenario(name), name).toMatchObject({ ceilings: false, micro: false });
   });
 
   it('lists the named scenarios for an unknown name', () => {
@@ -200,8 +208,25 @@ describe('loadScenarioFile', () => {
       description: `from ${path}`,
       rounds: 3,
       generators: 1,
+      ceilings: false,
+      micro: false,
       steps: [{ label: 'small', workload: WORKLOAD, variants: [{ id: 'ws', transport: 'websocket' }] }],
     });
+  });
+
+  it('fills in the poll interval and the wait a variant leaves out, so that the results show them', () => {
+    const path = file('knobs.json', valid([{ id: 'sp', transport: 'short-polling' }, { id: 'lp', transport: 'long-polling' }, { id: 'sp250', transport: 'short-polling', pollIntervalMs: 250 }]));
+    expect(loadScenarioFile(path).steps[0]?.variants).toEqual([
+      { id: 'sp', transport: 'short-polling', pollIntervalMs: 1000 },
+      { id: 'lp', transport: 'long-polling', waitMs: 25_000 },
+      { id: 'sp250', transport: 'short-polling', pollIntervalMs: 250 },
+    ]);
+  });
+
+  it('runs ceilings and micro-benchmarks only when the file asks for them', () => {
+    expect(loadScenarioFile(file('asks.json', { ...valid(), ceilings: true, micro: true }))).toMatchObject({ ceilings: true, micro: true });
+    expect(loadScenarioFile(file('micro.json', { ...valid(), micro: true }))).toMatchObject({ ceilings: false, micro: true });
+    expect(() => loadScenarioFile(file('bad.json', { ...valid(), ceilings: 'yes' }))).toThrow('ceilings must be boolean');
   });
 
   it('keeps what the file says over the defaults', () => {
@@ -261,5 +286,21 @@ describe('loadScenarioFile', () => {
       ],
     });
     expect(() => loadScenarioFile(path)).toThrow('scenario twice: step 2 has two variants with id "a"');
+  });
+});
+
+describe('withKnobs and describeVariant', () => {
+  it('fill in what each transport runs with by default, and leave set knobs and other transports alone', () => {
+    expect(withKnobs({ id: 'a', transport: 'short-polling' })).toEqual({ id: 'a', transport: 'short-polling', pollIntervalMs: VARIANT_DEFAULTS.pollIntervalMs });
+    expect(withKnobs({ id: 'b', transport: 'long-polling' })).toEqual({ id: 'b', transport: 'long-polling', waitMs: VARIANT_DEFAULTS.waitMs });
+    expect(withKnobs({ id: 'c', transport: 'short-polling', pollIntervalMs: 50 })).toEqual({ id: 'c', transport: 'short-polling', pollIntervalMs: 50 });
+    expect(withKnobs({ id: 'd', transport: 'websocket' })).toEqual({ id: 'd', transport: 'websocket' });
+  });
+
+  it('say the knobs a variant runs with', () => {
+    expect(describeVariant(withKnobs({ id: 'short-polling', transport: 'short-polling' }))).toBe('short-polling (every 1000 ms)');
+    expect(describeVariant({ id: 'long-polling', transport: 'long-polling', waitMs: 25_000 })).toBe('long-polling (wait 25000 ms)');
+    expect(describeVariant({ id: 'fresh', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false })).toBe('fresh (every 250 ms, a new connection per request)');
+    expect(describeVariant({ id: 'websocket', transport: 'websocket' })).toBe('websocket');
   });
 });

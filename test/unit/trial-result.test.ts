@@ -4,6 +4,7 @@ import type { GeneratorResult } from '../../bench/ipc.ts';
 import type { Workload } from '../../bench/results.ts';
 import { buildTrialResult, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US, slopePerSecond } from '../../bench/trial-result.ts';
 import type { TrialInputs } from '../../bench/trial-result.ts';
+import { summarizeVariant } from '../../bench/aggregate.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
 function encoded(values: readonly number[]): string {
@@ -175,24 +176,24 @@ describe('buildTrialResult', () => {
   it('takes the middle sample for an odd count in the window', () => {
     const result = buildTrialResult(inputs({ samples: SAMPLES.slice(0, 4) }));
     // Samples at 3, 4 and 5 s: 43, 46 and 44 MB.
-    expect(result.server.rssWindowBytes).toBe(44_000_000);
-    expect(result.server.heapUsedWindowBytes).toBe(11_400_000);
+    expect(result.server?.rssWindowBytes).toBe(44_000_000);
+    expect(result.server?.heapUsedWindowBytes).toBe(11_400_000);
     // The per-client cost does not depend on the samples: it comes from the memory mark.
-    expect(result.server.perClientRssBytes).toBe(1_000_000);
+    expect(result.server?.perClientRssBytes).toBe(1_000_000);
   });
 
   it('falls back on the window-end mark when no sample fell inside the window', () => {
     const result = buildTrialResult(inputs({ samples: [SAMPLES[0] as ServerSample] }));
-    expect(result.server.rssWindowBytes).toBe(45_000_000);
-    expect(result.server.heapUsedWindowBytes).toBe(12_000_000);
+    expect(result.server?.rssWindowBytes).toBe(45_000_000);
+    expect(result.server?.heapUsedWindowBytes).toBe(12_000_000);
     // The marks' RSS then bounds the peak: idle 40, window start 42, window end 45, memory 46, sample 41 MB.
-    expect(result.server.rssPeakBytes).toBe(46_000_000);
+    expect(result.server?.rssPeakBytes).toBe(46_000_000);
   });
 
   it('reads missing or non-numeric server stats as 0', () => {
     const result = buildTrialResult(inputs({ windowEnd: { ...WINDOW_END, stats: { heldPolls: 'many' } } }));
-    expect(result.server.heldPolls).toBe(0);
-    expect(result.server.sockets).toBe(0);
+    expect(result.server?.heldPolls).toBe(0);
+    expect(result.server?.sockets).toBe(0);
   });
 
   it('places each sample in ms from the start and gives the CPU share since the sample before', () => {
@@ -311,9 +312,9 @@ describe('buildTrialResult', () => {
   it('gives 0, not NaN, for shares and per-client figures over an empty window or no clients', () => {
     const result = buildTrialResult(inputs({ generators: [], windowEnd: { ...WINDOW_END, tUs: WINDOW_START.tUs }, samples: [] }));
     expect(result.clients).toBe(0);
-    expect(result.server.cpuShare).toBe(0);
-    expect(result.server.perClientRssBytes).toBe(0);
-    expect(result.server.perClientHeapBytes).toBe(0);
+    expect(result.server?.cpuShare).toBe(0);
+    expect(result.server?.perClientRssBytes).toBe(0);
+    expect(result.server?.perClientHeapBytes).toBe(0);
     expect(result.latency).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 });
     expect(result.generator).toEqual({ processes: 0, cpuShare: 0, eventLoopDelayP99: 0, sendLagP99: 0, bound: false, reasons: [] });
   });
@@ -334,5 +335,42 @@ describe('slopePerSecond', () => {
 
   it('is 0 with fewer than two samples', () => {
     expect(slopePerSecond([sample(0, 0, 1, 1)], (s) => s.heapUsed)).toBe(0);
+  });
+});
+
+describe('a trial against a server the bench did not start (--target)', () => {
+  const base = inputs();
+  const clientSide = { round: base.round, position: base.position, workload: base.workload, generators: base.generators, storedByRoom: base.storedByRoom, startUs: base.startUs };
+  const why = 'not started by the bench';
+  const result = buildTrialResult({ ...clientSide, serverNotMeasured: why });
+
+  it('keeps everything the clients measured, and marks the server not measured', () => {
+    const measured = buildTrialResult(inputs());
+    expect(result.delivery).toEqual(measured.delivery);
+    expect(result.wire).toEqual(measured.wire);
+    expect(result.latency).toEqual(measured.latency);
+    expect(result.ok).toBe(true);
+    expect(result.server).toBeNull();
+    expect(result.serverNotMeasured).toBe(why);
+    expect(result.perDelivered.serverCpuUs).toBeNull();
+    expect(result.perDelivered.requests).toBe(measured.perDelivered.requests);
+    expect(result.series).toEqual([]);
+    expect(measured.serverNotMeasured).toBeUndefined();
+  });
+
+  it('lists the server figures as not measured in the summary, null in the JSON, and the rest as usual', () => {
+    const summary = summarizeVariant([result, result]);
+    expect(summary.notMeasured).toEqual([
+      'perDelivered.serverCpuUs',
+      'server.cpuShare',
+      'server.rssWindowBytes',
+      'server.perClientRssBytes',
+      'server.perClientHeapBytes',
+      'server.eventLoopDelay.p99',
+    ]);
+    const json = JSON.parse(JSON.stringify(summary)) as { figures: Record<string, unknown> };
+    expect(json.figures['server.cpuShare']).toEqual({ median: null, min: null, max: null });
+    expect(summary.figures['latency.p50'].median).toBe(result.latency.p50);
+    expect(summarizeVariant([buildTrialResult(inputs())]).notMeasured).toBeUndefined();
   });
 });

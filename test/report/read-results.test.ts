@@ -1,0 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RESULTS_SCHEMA_VERSION } from '../../bench/results.ts';
+import { readResults } from '../../report/read-results.ts';
+import { defaultStep, results } from './fixture.ts';
+
+const run = () => results([defaultStep()]);
+
+const dir = mkdtempSync(join(tmpdir(), 'read-results-'));
+function file(name: string, value: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+describe('readResults', () => {
+  it('reads the current schema as it is', () => {
+    const read = readResults(file('current.json', run()));
+    expect(read.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    expect(read.steps.length).toBe(run().steps.length);
+  });
+
+  it('reads a version 1 file (a CI baseline kept from before --target) as the current version', () => {
+    const read = readResults(file('v1.json', { ...run(), schemaVersion: 1 }));
+    expect(read.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    expect(read.steps).toEqual(run().steps);
+  });
+
+  it('refuses a version it does not know, naming the file and the versions it reads', () => {
+    const path = file('v9.json', { ...run(), schemaVersion: 9 });
+    expect(() => readResults(path)).toThrow(`${path} has results schema version 9; this version reads 1 and ${RESULTS_SCHEMA_VERSION}`);
+  });
+});
