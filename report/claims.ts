@@ -4,7 +4,7 @@
  */
 import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
-import { RSS_MIN_CLIENTS, byTransport, capitalized, figure, stepClients, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, figure, serverMeasured, stepClients, sweep, variantName } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
 
@@ -142,7 +142,8 @@ function heldConnectionsCostly(results: BenchResults): ClaimCheck {
   // The step with the most clients measures the cost per connection best: fixed costs spread thin.
   const step = [...candidates].sort((a, b) => stepClients(b) - stepClients(a))[0] as StepResult;
   const clients = stepClients(step);
-  const held = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined);
+  const held = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined && serverMeasured(v));
+  if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target): their memory was not measured.'] };
   const rssMeaningful = clients >= RSS_MIN_CLIENTS;
   const projection = (perClient: number): string =>
     `projected, not measured: ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} × ${formatBytes(perClient)} = ${formatBytes(perClient * EXTRAPOLATE_CLIENTS)} for ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} clients`;

@@ -174,6 +174,14 @@ function ceilingsAndMicro(results: BenchResults): string {
   return parts.length > 0 ? `<section id="anchors"><h2>Anchors</h2>${parts.join('')}</section>` : '';
 }
 
+/** A `--target` run: which servers it ran against, and that their own figures were not measured. */
+function targetNote(results: BenchResults): string {
+  const target = results.config.target;
+  if (!target) return '';
+  const urls = Object.entries(target.urls).map(([transport, url]) => `${transport} at <code>${escapeHtml(url)}</code>`);
+  return `<p>Run against servers the bench did not start (<code>--target</code>): ${urls.join(', ')}${target.token ? ', with a token' : ''}. Their CPU, memory and event-loop delay were not measured.</p>`;
+}
+
 function methodSection(results: BenchResults): string {
   const m = results.machine;
   const steps = results.config.scenario.steps
@@ -188,6 +196,7 @@ function methodSection(results: BenchResults): string {
   const warnings = results.warnings.length > 0 ? `<h3>Warnings</h3><ul>${results.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
   return `<section id="method"><h2>How it was measured</h2>
 <p>Scenario <strong>${escapeHtml(results.config.scenario.name)}</strong>: ${escapeHtml(results.config.scenario.description)} ${results.config.scenario.rounds} round(s), the order of the transports rotated each round; ${results.config.scenario.generators} generator process(es).</p>
+${targetNote(results)}
 <table><thead><tr><th>step</th><th>rooms × members</th><th>rate per member</th><th>body</th><th>warm-up + window</th><th>transports</th></tr></thead><tbody>${steps}</tbody></table>
 <ul class="method">
 <li><strong>Open loop</strong>: each member sends on its schedule whatever happened to earlier messages; latency counts from the time a message was meant to be sent, at every receiver, so a server or generator that falls behind shows in the numbers.</li>

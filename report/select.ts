@@ -70,7 +70,7 @@ export function stepClients(step: StepResult): number {
 
 /** Why a figure is not shown as a number: a short note for its cell, and the whole reason. */
 export interface FigureCaveat {
-  readonly kind: 'not meaningful' | 'not applicable';
+  readonly kind: 'not meaningful' | 'not applicable' | 'not measured';
   /** "not meaningful at 100 clients". */
   readonly note: string;
   /** The reason in a sentence, for a note below the table. */
@@ -83,6 +83,13 @@ export interface FigureCaveat {
  */
 export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey): FigureCaveat | undefined {
   const clients = stepClients(step);
+  if (v.summary.notMeasured?.includes(key)) {
+    return {
+      kind: 'not measured',
+      note: 'not measured',
+      why: "The server's CPU, memory and event-loop delay are not measured for a server the bench did not start (--target): only a server it starts reports them.",
+    };
+  }
   if (key === 'server.perClientRssBytes' && clients < RSS_MIN_CLIENTS) {
     return {
       kind: 'not meaningful',
@@ -105,6 +112,11 @@ export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey)
  */
 export function withinNoise(a: Spread, b: Spread): boolean {
   return a.min <= b.max && b.min <= a.max;
+}
+
+/** Whether the run measured this variant's server (a --target run measures only its clients). */
+export function serverMeasured(v: VariantResult): boolean {
+  return !(v.summary.notMeasured ?? []).some((key) => key.startsWith('server.') || key === 'perDelivered.serverCpuUs');
 }
 
 /** A variant whose numbers should not be trusted as a best: it lost messages or the generator limited it. */

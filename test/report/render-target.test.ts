@@ -1,0 +1,51 @@
+/**
+ * A report of a `--target` run: the bench did not start the servers, so their CPU and memory were
+ * not measured, and the page must say so rather than print dashes that read as zero or as missing.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BenchResults, FigureKey, VariantResult } from '../../bench/results.ts';
+import { checkClaims } from '../../report/claims.ts';
+import { renderReport } from '../../report/render.ts';
+import { figureCaveat, serverMeasured } from '../../report/select.ts';
+import { LONG, WS, WORKLOAD, defaultStep, results, step } from './fixture.ts';
+
+const ASSETS = { chartJs: 'window.Chart = function () {};' };
+const SERVER_FIGURES: readonly FigureKey[] = ['perDelivered.serverCpuUs', 'server.cpuShare', 'server.rssWindowBytes', 'server.perClientRssBytes', 'server.perClientHeapBytes', 'server.eventLoopDelay.p99'];
+
+function unmeasured(v: VariantResult): VariantResult {
+  return { ...v, summary: { ...v.summary, notMeasured: SERVER_FIGURES } };
+}
+
+function targetRun(): BenchResults {
+  const base = defaultStep();
+  const held = base.variants.filter((v) => v.variant.id === LONG.id || v.variant.id === WS.id).map(unmeasured);
+  const run = results([step('10 rooms × 100 members', held, { ...WORKLOAD, members: 100 })]);
+  return { ...run, config: { ...run.config, target: { urls: { 'long-polling': 'http://127.0.0.1:3001', websocket: 'http://127.0.0.1:3002' }, token: true } } };
+}
+
+describe('a report of a --target run', () => {
+  const run = targetRun();
+  const [only] = run.steps;
+
+  it('marks every server figure "not measured", and the client-side figures stay numbers', () => {
+    const ws = only?.variants.find((v) => v.variant.id === WS.id) as VariantResult;
+    expect(serverMeasured(ws)).toBe(false);
+    for (const key of SERVER_FIGURES) expect(figureCaveat(only!, ws, key)?.kind, key).toBe('not measured');
+    expect(figureCaveat(only!, ws, 'latency.p99')).toBeUndefined();
+    expect(serverMeasured(defaultStep().variants[0] as VariantResult)).toBe(true);
+  });
+
+  it('does not judge held connections on memory it did not measure', () => {
+    const held = checkClaims(run).find((c) => c.claim === 'Many held connections are costly');
+    expect(held?.verdict).toBe('not measured');
+    expect(held?.evidence.join(' ')).toContain('--target');
+  });
+
+  it('names the servers it ran against, says whether a token was used, and never prints the token', () => {
+    const html = renderReport(run, ASSETS);
+    expect(html).toContain('Run against servers the bench did not start');
+    expect(html).toContain('websocket at <code>http://127.0.0.1:3002</code>');
+    expect(html).toContain('with a token');
+    expect(html).toMatch(/data-caveat="not measured" data-figure="server.cpuShare"/);
+  });
+});
