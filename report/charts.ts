@@ -3,8 +3,8 @@
  * their axes, which the page's small script turns into tick labels. Pure; a chart is made only
  * where the results hold what it needs.
  */
-import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
-import { BYTE_UNITS } from '../bench/format.ts';
+import type { BenchResults, SeriesPoint, ServerMeasure, StepResult, VariantResult } from '../bench/results.ts';
+import { BYTE_UNITS, formatBytes } from '../bench/format.ts';
 import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, stepClients, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
@@ -186,16 +186,34 @@ function costPerMessage(step: StepResult, index: number): ChartSpec {
   };
 }
 
-function overTime(step: StepResult, index: number, what: 'rss' | 'cpu'): ChartSpec {
-  const rss = what === 'rss';
+/** What an over-time chart shows: its title, the caption's opening, and a sample's value. */
+const OVER_TIME = {
+  rss: { title: 'Server memory (RSS)', what: 'Server RSS', value: (p: SeriesPoint) => p.rssBytes, slope: (s: ServerMeasure) => s.rssSlopeBytesPerS },
+  heap: { title: 'Server V8 heap', what: 'Server V8 heap in use', value: (p: SeriesPoint) => p.heapUsedBytes, slope: (s: ServerMeasure) => s.heapSlopeBytesPerS },
+  cpu: { title: 'Server CPU', what: 'Share of one core the server used', value: (p: SeriesPoint) => p.cpuShare, slope: undefined },
+} as const;
+
+/** Each variant's slope over the measured window of its first round, for a memory chart's caption. */
+function slopes(step: StepResult, slope: (s: ServerMeasure) => number | undefined): string {
+  const parts = step.variants.flatMap((v) => {
+    const server = v.trials[0]?.server;
+    const perS = server ? slope(server) : undefined;
+    return perS === undefined ? [] : [`${variantName(v)} ${perS < 0 ? '−' : '+'}${formatBytes(Math.abs(perS))}/s`];
+  });
+  return parts.length > 0 ? ` Slope over the window (a straight line through the lowest sample of each tenth of it, so garbage collection does not read as growth; a leak shows as a slope that does not level off in a long run): ${parts.join(', ')}.` : '';
+}
+
+function overTime(step: StepResult, index: number, what: keyof typeof OVER_TIME): ChartSpec {
+  const kind = OVER_TIME[what];
+  const bytes = what !== 'cpu';
   const { warmupMs, durationMs } = step.step.workload;
   return {
     id: `${what}-${index}-${slug(step.step.label)}`,
-    title: `${rss ? 'Server memory (RSS)' : 'Server CPU'} over time: ${step.step.label}`,
+    title: `${kind.title} over time: ${step.step.label}`,
     caption:
-      (rss ? 'Server RSS in the first round of each transport' : 'Share of one core the server used, sampled four times a second, in the first round of each transport') +
-      `, from the start of the warm-up. The dashed lines mark the end of the warm-up (${warmupMs / 1000} s; what lies before it is discarded) and the end of the measured window.`,
-    formats: { x: 'seconds', y: rss ? 'bytes' : 'share' },
+      `${kind.what}, sampled four times a second in the first round of each transport, from the start of the warm-up. The dashed lines mark the end of the warm-up (${warmupMs / 1000} s; what lies before it is discarded) and the end of the measured window.` +
+      (kind.slope ? slopes(step, kind.slope) : ''),
+    formats: { x: 'seconds', y: bytes ? 'bytes' : 'share' },
     logGrid: {},
     markers: [
       { axis: 'x', value: warmupMs / 1000, label: 'warm-up ends' },
@@ -206,7 +224,7 @@ function overTime(step: StepResult, index: number, what: 'rss' | 'cpu'): ChartSp
       data: {
         datasets: step.variants.map((v, i) => ({
           label: variantName(v),
-          data: (v.trials[0]?.series ?? []).filter((p) => p.tMs >= 0).map((p) => ({ x: p.tMs / 1000, y: rss ? p.rssBytes : p.cpuShare })),
+          data: (v.trials[0]?.series ?? []).filter((p) => p.tMs >= 0).map((p) => ({ x: p.tMs / 1000, y: kind.value(p) })),
           borderColor: colorOf(v, i),
           backgroundColor: colorOf(v, i),
           pointRadius: 0,
@@ -215,7 +233,7 @@ function overTime(step: StepResult, index: number, what: 'rss' | 'cpu'): ChartSp
       options: {
         scales: {
           x: { type: 'linear', min: 0, suggestedMax: (warmupMs + durationMs) / 1000, title: { display: true, text: 'seconds from the start of the warm-up' } },
-          y: rss ? byteAxis(step.variants.flatMap((v) => (v.trials[0]?.series ?? []).map((p) => p.rssBytes))) : { beginAtZero: true },
+          y: bytes ? byteAxis(step.variants.flatMap((v) => (v.trials[0]?.series ?? []).map(kind.value))) : { beginAtZero: true },
         },
       },
     },
@@ -430,7 +448,7 @@ export function buildCharts(results: BenchResults): ChartSpec[] {
   });
   out.push(...scaleCharts(results), ...intervalChart(results), ...handshakeChart(results), ...baselineChart(results));
   perStep.forEach((s, i) => {
-    if (s.variants.some((v) => (v.trials[0]?.series.length ?? 0) > 0)) out.push(overTime(s, i, 'rss'), overTime(s, i, 'cpu'));
+    if (s.variants.some((v) => (v.trials[0]?.series.length ?? 0) > 0)) out.push(overTime(s, i, 'rss'), overTime(s, i, 'heap'), overTime(s, i, 'cpu'));
   });
   return out;
 }

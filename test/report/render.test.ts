@@ -221,6 +221,7 @@ describe('the charts', () => {
       'cost-0-10-rooms-10-members-1-msg-s-each',
       'baselines',
       'rss-0-10-rooms-10-members-1-msg-s-each',
+      'heap-0-10-rooms-10-members-1-msg-s-each',
       'cpu-0-10-rooms-10-members-1-msg-s-each',
     ]);
     for (const chart of charts) {
