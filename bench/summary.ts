@@ -14,26 +14,35 @@ function table(head: readonly string[], align: readonly Table.HorizontalAlignmen
   return new Table({
     head: [...head],
     colAligns: [...align],
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+    style: { head: [], border: [], compact: true },
   });
 }
 
-/** The server's CPU and heap per client, or why they are not there (a server the bench did not start). */
+/** The server's CPU and heap per client, or `not measured` (a server the bench did not start). */
 function serverCells(v: VariantResult): string[] {
   const f = v.summary.figures;
-  if (v.summary.notMeasured?.includes('server.cpuShare')) return ['not measured', 'not measured'];
+  if (notMeasured(v)) return ['not measured', 'not measured'];
   return [formatShare(f['server.cpuShare'].median), formatBytes(f['server.perClientHeapBytes'].median)];
 }
 
+function notMeasured(v: VariantResult): boolean {
+  return v.summary.notMeasured?.includes('server.cpuShare') === true;
+}
+
+function flagsOf(v: VariantResult): string {
+  return [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
+}
+
 function stepTable(step: StepResult): string {
+  // The flags column only when a variant has a flag.
+  const flagged = step.variants.some((v) => flagsOf(v) !== '');
+  const columns = flagged ? 8 : 7;
   const t = table(
-    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', ''],
+    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', ...(flagged ? [''] : [])],
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
   for (const v of step.variants) {
     const f = v.summary.figures;
-    const flags = [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
     t.push([
       describeVariant(v.variant),
       formatUs(f['latency.p50'].median),
@@ -41,16 +50,17 @@ function stepTable(step: StepResult): string {
       formatNumber(f['perDelivered.requests'].median),
       formatBytes(f['perDelivered.bytes'].median),
       ...serverCells(v),
-      flags,
+      ...(flagged ? [flagsOf(v)] : []),
     ]);
     // A slope says something only over a long window (the soak scenario).
     if (step.step.workload.durationMs >= SLOPE_MIN_WINDOW_MS) {
       const slopes = (pick: (s: NonNullable<TrialResult['server']>) => number | undefined): string =>
         v.trials.map((trial) => `${formatBytes((trial.server ? pick(trial.server) : undefined) ?? NaN)}/s`).join(', ');
-      t.push([{ colSpan: 8, content: `  over the window: heap ${slopes((s) => s.heapSlopeBytesPerS)}  RSS ${slopes((s) => s.rssSlopeBytesPerS)}` }]);
+      t.push([{ colSpan: columns, content: `  over the window: heap ${slopes((s) => s.heapSlopeBytesPerS)}  RSS ${slopes((s) => s.rssSlopeBytesPerS)}` }]);
     }
   }
-  return `${step.step.label}\n${t.toString()}`;
+  const note = step.variants.some(notMeasured) ? '\nserver cpu/memory not measured: the bench did not start the server (--target)' : '';
+  return `${step.step.label}\n${t.toString()}${note}`;
 }
 
 /** The table printed at the end of a run: a table per step, then the route ceilings and the targets. */
