@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
 import { checkOption, type IntOptionSpec } from '../servers/contract/index.ts';
 import type { CeilingResult } from './results.ts';
 
@@ -44,53 +44,11 @@ const CEILING_OPTIONS = {
 /** autocannon counts requests per sample interval; a second, or the whole run when shorter. */
 const MAX_SAMPLE_MS = 1000;
 
-// autocannon ships no types: this is the part of its programmatic API used here (v8, lib/run.js).
-interface AutocannonRequest {
-  method?: string;
-  path?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
-}
-
-interface AutocannonOptions {
-  url: string;
-  connections: number;
-  /** Seconds. */
-  duration: number;
-  pipelining: number;
-  /** ms between two samples of the request counter. */
-  sampleInt: number;
-  requests: AutocannonRequest[];
-}
-
-interface AutocannonStats {
-  readonly mean: number;
-  readonly stddev: number;
-  readonly min: number;
-  readonly max: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-interface AutocannonResult {
-  /** Requests answered per sample interval; `total` is all answered requests. */
-  readonly requests: AutocannonStats & { readonly total: number };
-  /** Round trips in whole ms (sub-millisecond ones count as 0). */
-  readonly latency: AutocannonStats;
-  /** Connection errors and timeouts. */
-  readonly errors: number;
-  readonly non2xx: number;
-  /** Sample intervals counted. */
-  readonly samples: number;
-}
-
-interface AutocannonInstance extends PromiseLike<AutocannonResult> {
-  /** Ends the run at the next sample; undefined when the options were refused. */
-  readonly stop?: () => void;
-}
-
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => AutocannonInstance;
+/**
+ * autocannon's result, as @types/autocannon describes it, with the one field v8 returns that the
+ * types leave out: how many sample intervals were counted (lib/run.js, `samples`).
+ */
+type AutocannonResult = autocannon.Result & { readonly samples: number };
 
 function checkTarget(target: CeilingTarget): URL {
   let url: URL;
@@ -109,7 +67,7 @@ function checkTarget(target: CeilingTarget): URL {
   return url;
 }
 
-function requestOf(target: CeilingTarget, url: URL): AutocannonRequest {
+function requestOf(target: CeilingTarget, url: URL): autocannon.Request {
   const path = `${url.pathname}${url.search}`;
   const body = target.body;
   if (target.method === 'GET' || !body) return { method: 'GET', path };
@@ -126,26 +84,26 @@ function requestOf(target: CeilingTarget, url: URL): AutocannonRequest {
 /** Runs autocannon once for about `durationMs`; `signal` ends it at its next sample. */
 async function run(
   url: URL,
-  request: AutocannonRequest,
+  request: autocannon.Request,
   connections: number,
   durationMs: number,
   signal: AbortSignal | undefined,
 ): Promise<{ result: AutocannonResult; sampleMs: number }> {
   const sampleMs = Math.min(MAX_SAMPLE_MS, durationMs);
-  const instance = autocannon({
-    url: url.origin,
-    connections,
-    duration: durationMs / 1000,
-    pipelining: 1,
-    sampleInt: sampleMs,
-    requests: [request],
-  });
-  const stop = (): void => instance.stop?.();
-  signal?.addEventListener('abort', stop, { once: true });
+  const options: autocannon.Options = { url: url.origin, connections, duration: durationMs / 1000, pipelining: 1, sampleInt: sampleMs, requests: [request] };
+  let stop = (): void => undefined;
+  const onAbort = (): void => stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return { result: await instance, sampleMs };
+    // The callback form, because only it is typed as returning the instance that can be stopped.
+    const result = await new Promise<AutocannonResult>((resolve, reject) => {
+      const instance = autocannon(options, (error: unknown, done) => (error ? reject(error) : resolve(done as AutocannonResult)));
+      // Options autocannon refuses come back as an error, on an instance that has no stop().
+      stop = () => (typeof instance.stop === 'function' ? instance.stop() : undefined);
+    });
+    return { result, sampleMs };
   } finally {
-    signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

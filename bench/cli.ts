@@ -17,7 +17,7 @@ import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkTargets } from './targets.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
-import { reportPathFor, writeReport } from '../report/write-report.ts';
+import { reportPathFor, writeReport } from '../report/index.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 

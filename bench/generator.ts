@@ -6,6 +6,7 @@
  * It reports over IPC and never prints.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pMap from 'p-map';
 import { monotonicUs } from '../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from './clients/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
@@ -50,17 +51,6 @@ function sumCounters(members: readonly Member[]): WireCounts & { reconnects: num
   return total;
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
-
 class Generator {
   private readonly members: Member[];
   private readonly sendLag = new LatencyHistogram();
@@ -87,13 +77,16 @@ class Generator {
     const started = performance.now();
     const { variant, url, token } = this.plan;
     const random = seededRandom(this.plan.seed);
-    await pool(this.members, this.plan.connectConcurrency, async (member) => {
-      const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    // Drawn up front in member order, so each member's phase depends on the seed alone, not on
+    // the order in which the pool happens to start the connections.
+    const phases = this.members.map(() => Math.floor(random() * interval));
+    await pMap(this.members, async (member) => {
       const client = createBenchClient(variant.transport, {
         url,
         ...(token ? { token } : {}),
         pollIntervalMs: interval,
-        pollPhaseMs: Math.floor(random() * interval),
+        pollPhaseMs: phases[member.index] as number,
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
         onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
@@ -101,7 +94,7 @@ class Generator {
       member.client = client;
       await client.connect();
       await client.subscribe(member.assignment.room);
-    });
+    }, { concurrency: this.plan.connectConcurrency });
     post({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started) });
   }
 
@@ -178,9 +171,7 @@ class Generator {
 
   async close(): Promise<void> {
     this.scheduler?.stop();
-    await pool(this.members, this.plan.connectConcurrency, async (m) => {
-      await m.client?.close().catch(() => undefined);
-    });
+    await pMap(this.members, async (m) => m.client?.close().catch(() => undefined), { concurrency: this.plan.connectConcurrency });
   }
 
   private send(sender: number, k: number, meantUs: number, nowUs: number): void {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
 import type { BenchTransport } from './results.ts';
-import { nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
+import { killChild, nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
 
 const SERVER_MAIN = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
 const BASELINE_MAIN = fileURLToPath(new URL('./baselines/main.ts', import.meta.url));
@@ -35,7 +35,7 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
   const args = target === 'raw-ws' || target === 'bare-fastify' ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
   const [entry, ...rest] = args;
   // --expose-gc lets memory readings collect garbage first (see ServerMark.collected).
-  const child = spawnTs(entry as string, rest, { ...options, nodeFlags: ['--expose-gc', ...(options.nodeFlags ?? [])] });
+  const child = spawnTs(entry as string, rest, STOP_GRACE_MS, { ...options, nodeFlags: ['--expose-gc', ...(options.nodeFlags ?? [])] });
   const samples: ServerSample[] = [];
   child.on('message', (report: ServerReport) => {
     if (report.type === 'sample') samples.push(report);
@@ -44,7 +44,7 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
   try {
     listening = await nextMessage<ServerReport>(child, (m) => m.type === 'listening', START_TIMEOUT_MS, `starting the ${target} server`);
   } catch (error) {
-    await stopChild(child, 0);
+    await killChild(child);
     throw error;
   }
   if (listening.type !== 'listening') throw new Error('unreachable');
@@ -60,6 +60,6 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
       const mark = (await answer) as ServerMark;
       return { ...mark, name };
     },
-    stop: () => stopChild(child, STOP_GRACE_MS),
+    stop: () => stopChild(child),
   };
 }

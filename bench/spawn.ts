@@ -1,20 +1,45 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execa, type ResultPromise } from 'execa';
 
 /**
  * Child processes of the harness: servers and generators, each started with tsx and an IPC
- * channel. Every child is registered, so that whatever happens to the harness (an error, Ctrl-C,
- * an exit) nothing is left running; children also exit by themselves when the IPC channel closes.
+ * channel, through execa. Every child is registered, so that whatever happens to the harness (an
+ * error, Ctrl-C) `killAll` leaves nothing running; execa's `cleanup` kills any child still running
+ * when the harness exits, and children also exit by themselves when the IPC channel closes.
  */
-const live = new Set<ChildProcess>();
+const CHILD_OPTIONS = {
+  stdin: 'ignore',
+  stdout: 'ignore',
+  stderr: 'pipe',
+  ipc: true,
+  // The wire the children's process.send() already speaks; execa's default is 'advanced'.
+  serialization: 'json',
+  // Neither stderr nor the IPC messages are kept whole: a soak run sends thousands of samples.
+  buffer: false,
+  // The exit is read from the result, never thrown: a child killed on purpose is no error.
+  reject: false,
+  cleanup: true,
+} as const;
 
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
+function childOptions(graceMs: number) {
+  // No NODE_OPTIONS from the caller (a test runner's loaders): the child loads tsx itself.
+  return { ...CHILD_OPTIONS, forceKillAfterDelay: graceMs, env: { ...process.env, NODE_OPTIONS: '' } };
+}
+
+type ChildOptions = ReturnType<typeof childOptions>;
+
+/** A child started by `spawnTs`: execa's subprocess, the end of its stderr, and its grace. */
+export type TsChild = ResultPromise<ChildOptions> & {
+  /** The last few KB of the child's stderr, for error messages. */
+  stderrTail(): string;
+  /** How long the child gets to stop cleanly before it is killed. */
+  readonly graceMs: number;
+};
+
+const live = new Set<TsChild>();
 
 /** Kills every child still running (SIGKILL) and waits for them to be gone. */
 export async function killAll(): Promise<void> {
-  await Promise.all([...live].map((child) => stopChild(child, 0)));
+  await Promise.all([...live].map((child) => killChild(child)));
 }
 
 /** How many children are running; 0 after a run. */
@@ -29,56 +54,72 @@ export interface SpawnOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-/** Starts `node --import tsx <entry> ...args` with an IPC channel; stderr is kept for errors. */
-export function spawnTs(entry: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess & { stderrTail(): string } {
+/** How much of a child's stderr is kept for error messages. */
+const STDERR_TAIL_CHARS = 4000;
+
+/**
+ * Starts `node --import tsx <entry> ...args` with an IPC channel; the end of stderr is kept for
+ * errors. `graceMs` is how long `stopChild` waits for it to stop cleanly before killing it.
+ */
+export function spawnTs(entry: string, args: readonly string[], graceMs: number, options: SpawnOptions = {}): TsChild {
   const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...args];
   const [file, ...argv] = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
-  const child = spawn(file as string, argv, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  const subprocess = execa(file as string, argv, childOptions(graceMs));
   let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
+  subprocess.stderr.on('data', (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-STDERR_TAIL_CHARS);
   });
-  return Object.assign(child, { stderrTail: () => tail.trim() });
+  const child = Object.assign(subprocess, { stderrTail: () => tail.trim(), graceMs });
+  live.add(child);
+  void child.finally(() => live.delete(child));
+  return child;
+}
+
+function exited(child: TsChild): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 /** Waits for the first IPC message that matches, failing if the child exits or time runs out. */
-export function nextMessage<T>(child: ChildProcess & { stderrTail(): string }, match: (message: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onMessage = (message: T): void => {
-      if (!match(message)) return;
-      done();
-      resolve(message);
-    };
-    const onExit = (code: number | null, signal: string | null): void => {
-      done();
-      reject(new Error(`${what}: the process exited (${signal ?? code}) before answering${child.stderrTail() ? `:\n${child.stderrTail()}` : ''}`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`${what}: no answer within ${timeoutMs} ms${child.stderrTail() ? `:\n${child.stderrTail()}` : ''}`));
-    }, timeoutMs);
-    const done = (): void => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+export async function nextMessage<T>(child: TsChild, match: (message: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const failure = (why: string): Error => new Error(`${what}: ${why}${child.stderrTail() ? `:\n${child.stderrTail()}` : ''}`);
+  const gone = async (): Promise<never> => {
+    const result = await child;
+    throw failure(`the process exited (${result.signal ?? result.exitCode ?? result.shortMessage}) before answering`);
+  };
+  if (!child.connected) return gone();
+  // execa rejects this once the channel closes: the child exited, or it never answered before.
+  const answer = child.getOneMessage({ filter: (message) => match(message as T) }) as Promise<T>;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(failure(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
+  try {
+    return await Promise.race([answer.catch(gone), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** Asks a child to stop (IPC `stop`, then SIGTERM), and kills it after `graceMs`. */
-export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  if (graceMs > 0) {
-    if (child.connected) child.send({ type: 'stop' }, () => undefined);
-    else child.kill('SIGTERM');
+/**
+ * Asks a child to stop: over IPC (`stop`) while the channel is open, killed (SIGKILL) if it is
+ * still running after its grace; without a channel, SIGTERM, and execa's `forceKillAfterDelay`
+ * sends SIGKILL after the grace.
+ */
+export async function stopChild(child: TsChild): Promise<void> {
+  if (exited(child)) return;
+  let timer: NodeJS.Timeout | undefined;
+  if (child.connected) {
+    child.send({ type: 'stop' }, () => undefined);
+    timer = setTimeout(() => child.kill('SIGKILL'), child.graceMs);
+  } else {
+    child.kill();
   }
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
+  await child;
   clearTimeout(timer);
+}
+
+/** Kills a child now (SIGKILL) and waits for it to be gone. */
+export async function killChild(child: TsChild): Promise<void> {
+  if (!exited(child)) child.kill('SIGKILL');
+  await child;
 }

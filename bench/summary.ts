@@ -1,53 +1,85 @@
-/** The table printed at the end of a run: one line per variant, then the targets. */
+import Table from 'cli-table3';
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
-import { FIGURES, type BenchResults, type FigureKey, type TrialResult, type VariantResult } from './results.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
 
 /** Windows at least this long also print the slope of heap and RSS (per round). */
 const SLOPE_MIN_WINDOW_MS = 20_000;
 
-/** The server's CPU and heap per client, or why they are not there (a server the bench did not start). */
-function serverFigures(v: VariantResult): string {
-  const f = v.summary.figures;
-  if (v.summary.notMeasured?.includes('server.cpuShare')) return 'server cpu/memory not measured';
-  return `cpu ${formatShare(f['server.cpuShare'].median).padStart(5)}  heap ${formatBytes(f['server.perClientHeapBytes'].median).padStart(8)}/client`;
+/**
+ * A table without ruled lines between rows, without colour (the summary goes to logs too); each
+ * figure right-aligned, so that columns of numbers line up.
+ */
+function table(head: readonly string[], align: readonly Table.HorizontalAlignment[]): Table.Table {
+  return new Table({
+    head: [...head],
+    colAligns: [...align],
+    style: { head: [], border: [], compact: true },
+  });
 }
 
-export function formatSummary(results: BenchResults): string {
-  const lines: string[] = [];
-  for (const step of results.steps) {
-    lines.push(`${step.step.label}`);
-    for (const v of step.variants) {
-      const f = v.summary.figures;
-      const flags = [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
-      lines.push(
-        `  ${describeVariant(v.variant).padEnd(40)} p50 ${formatUs(f['latency.p50'].median).padStart(8)}  p99 ${formatUs(f['latency.p99'].median).padStart(8)}  ` +
-          `${formatNumber(f['perDelivered.requests'].median).padStart(6)} req/msg  ${formatBytes(f['perDelivered.bytes'].median).padStart(8)}/msg  ` +
-          `${serverFigures(v)}  ${flags}`,
-      );
-      // A slope says something only over a long window (the soak scenario).
-      if (step.step.workload.durationMs >= SLOPE_MIN_WINDOW_MS) {
-        const slopes = (pick: (s: NonNullable<TrialResult['server']>) => number | undefined): string =>
-          v.trials.map((t) => `${formatBytes((t.server ? pick(t.server) : undefined) ?? NaN)}/s`).join(', ');
-        lines.push(`  ${''.padEnd(40)} over the window: heap ${slopes((s) => s.heapSlopeBytesPerS)}  RSS ${slopes((s) => s.rssSlopeBytesPerS)}`);
-      }
+/** The server's CPU and heap per client, or `not measured` (a server the bench did not start). */
+function serverCells(v: VariantResult): string[] {
+  const f = v.summary.figures;
+  if (notMeasured(v)) return ['not measured', 'not measured'];
+  return [formatShare(f['server.cpuShare'].median), formatBytes(f['server.perClientHeapBytes'].median)];
+}
+
+function notMeasured(v: VariantResult): boolean {
+  return v.summary.notMeasured?.includes('server.cpuShare') === true;
+}
+
+function flagsOf(v: VariantResult): string {
+  return [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
+}
+
+function stepTable(step: StepResult): string {
+  // The flags column only when a variant has a flag.
+  const flagged = step.variants.some((v) => flagsOf(v) !== '');
+  const columns = flagged ? 8 : 7;
+  const t = table(
+    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', ...(flagged ? [''] : [])],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+  for (const v of step.variants) {
+    const f = v.summary.figures;
+    t.push([
+      describeVariant(v.variant),
+      formatUs(f['latency.p50'].median),
+      formatUs(f['latency.p99'].median),
+      formatNumber(f['perDelivered.requests'].median),
+      formatBytes(f['perDelivered.bytes'].median),
+      ...serverCells(v),
+      ...(flagged ? [flagsOf(v)] : []),
+    ]);
+    // A slope says something only over a long window (the soak scenario).
+    if (step.step.workload.durationMs >= SLOPE_MIN_WINDOW_MS) {
+      const slopes = (pick: (s: NonNullable<TrialResult['server']>) => number | undefined): string =>
+        v.trials.map((trial) => `${formatBytes((trial.server ? pick(trial.server) : undefined) ?? NaN)}/s`).join(', ');
+      t.push([{ colSpan: columns, content: `  over the window: heap ${slopes((s) => s.heapSlopeBytesPerS)}  RSS ${slopes((s) => s.rssSlopeBytesPerS)}` }]);
     }
   }
+  const note = step.variants.some(notMeasured) ? '\nserver cpu/memory not measured: the bench did not start the server (--target)' : '';
+  return `${step.step.label}\n${t.toString()}${note}`;
+}
+
+/** The table printed at the end of a run: a table per step, then the route ceilings and the targets. */
+export function formatSummary(results: BenchResults): string {
+  const parts = results.steps.map(stepTable);
   if (results.ceilings.length > 0) {
-    lines.push('route ceilings (autocannon)');
-    for (const c of results.ceilings) {
-      const ratio = c.ratioToBare === undefined ? '' : ` (${formatNumber(c.ratioToBare)}× bare)`;
-      lines.push(`  ${c.target.padEnd(34)} ${formatNumber(c.requestsPerSecond.mean).padStart(8)} req/s${ratio}`);
-    }
+    const t = table(['route ceiling (autocannon)', 'req/s', '× bare'], ['left', 'right', 'right']);
+    for (const c of results.ceilings) t.push([c.target, formatNumber(c.requestsPerSecond.mean), c.ratioToBare === undefined ? '' : formatNumber(c.ratioToBare)]);
+    parts.push(t.toString());
   }
   if (results.targets.length > 0) {
-    lines.push('targets');
-    for (const t of results.targets) {
-      const verdict = t.pass === null ? 'not measured' : t.pass ? 'met' : 'MISSED';
-      lines.push(`  ${verdict.padEnd(12)} ${t.name}: ${t.value === null ? '–' : formatNumber(t.value)} (${t.target}; ${t.note})`);
+    const t = table(['target', 'verdict', 'value', 'wanted', 'note'], ['left', 'left', 'right', 'left', 'left']);
+    for (const target of results.targets) {
+      const verdict = target.pass === null ? 'not measured' : target.pass ? 'met' : 'MISSED';
+      t.push([target.name, verdict, target.value === null ? '–' : formatNumber(target.value), target.target, target.note]);
     }
+    parts.push(t.toString());
   }
-  return lines.join('\n');
+  return parts.join('\n');
 }
 
 /** The short JSON summary of `--summary-out`: what a CI step needs without the whole results file. */

@@ -4,20 +4,10 @@
  */
 import type { ServerMark, ServerSample } from '../servers/common/self-report.ts';
 import { median } from './aggregate.ts';
+import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-limits.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialResult, Workload } from './results.ts';
-
-/**
- * A generator using this much of one core (or more) may be what limits the run: its timers and
- * receipts then queue behind each other, and latencies measure the generator.
- */
-export const GENERATOR_CPU_LIMIT = 0.85;
-/**
- * Sends leaving more than this late against their schedule (p99) mean the generator fell behind.
- * At light load timers fire within 1–2 ms here, so 10 ms is well past noise.
- */
-export const GENERATOR_SEND_LAG_LIMIT_US = 10_000;
 
 interface ClientInputs {
   readonly round: number;

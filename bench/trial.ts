@@ -9,7 +9,7 @@ import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import type { TrialResult, Variant, Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
-import { nextMessage, spawnTs, stopChild } from './spawn.ts';
+import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { buildTrialResult } from './trial-result.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator.ts', import.meta.url));
@@ -106,7 +106,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const interrupted = abortPromise(options.signal);
   const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
-  const children: ReturnType<typeof spawnTs>[] = [];
+  const children: TsChild[] = [];
   const started = performance.now();
   const { target } = options;
   const plans = assignClients(workload, options.generators, target?.roomPrefix);
@@ -131,7 +131,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
     for (const [index, list] of plans.entries()) {
-      const child = spawnTs(GENERATOR_MAIN, [], options.pin ? { cpu: 1 } : {});
+      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, options.pin ? { cpu: 1 } : {});
       children.push(child);
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
@@ -219,9 +219,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   }
 }
 
-async function stopGenerator(child: ReturnType<typeof spawnTs>): Promise<void> {
+async function stopGenerator(child: TsChild): Promise<void> {
   if (child.connected) child.send({ type: 'exit' } satisfies ParentToGenerator, () => undefined);
-  await stopChild(child, GENERATOR_STOP_GRACE_MS);
+  await stopChild(child);
 }
 
 /** Waits until the server has no open connection (bounded), then reads it after a collection. */

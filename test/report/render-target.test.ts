@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BenchResults, FigureKey, VariantResult } from '../../bench/results.ts';
+import { loadAssets } from '../../report/assets.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { renderReport } from '../../report/render.ts';
 import { figureCaveat, serverMeasured } from '../../report/select.ts';
 import { LONG, WS, WORKLOAD, defaultStep, results, step } from './fixture.ts';
 
-const ASSETS = { chartJs: 'window.Chart = function () {};' };
+const ASSETS = { ...loadAssets(), chartJs: 'window.Chart = function () {};' };
 const SERVER_FIGURES: readonly FigureKey[] = ['perDelivered.serverCpuUs', 'server.cpuShare', 'server.rssWindowBytes', 'server.perClientRssBytes', 'server.perClientHeapBytes', 'server.eventLoopDelay.p99'];
 
 function unmeasured(v: VariantResult): VariantResult {

@@ -3,12 +3,13 @@ import { formatBytes } from '../../bench/format.ts';
 import type { StepResult } from '../../bench/results.ts';
 import { buildCharts, byteAxis, logAxis, logGridFor, type ChartSpec } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
+import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
 import { RSS_MIN_CLIENTS, figureCaveat, variantName } from '../../report/select.ts';
 import { headline, stepVerdict } from '../../report/verdict.ts';
 import { LONG, SHORT, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
 
-const ASSETS = { chartJs: '/* chart.js stand-in </script> */ window.Chart = function () {};' };
+const ASSETS = { ...loadAssets(), chartJs: '/* chart.js stand-in </script> */ window.Chart = function () {};' };
 
 /** The default step with its room grown to `members` per room (10 rooms), every figure kept. */
 function grown(members: number, base: StepResult = defaultStep()): StepResult {
