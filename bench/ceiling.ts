@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { checkOption, type IntOptionSpec } from '../servers/contract/index.ts';
+import { checkOption, type IntOptionSpec } from '../cli/index.ts';
 import type { CeilingResult } from './results.ts';
 
 /**

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, joinNegativeValues, parseTargets } from './options.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../servers/cli-options.ts';
-import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
+import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
+import { UsageError, joinNegativeValues, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';

@@ -1,4 +1,4 @@
-import { toFlag, type OptionTable, type OptionValues } from '../servers/contract/index.ts';
+import type { OptionTable, OptionValues } from '../cli/index.ts';
 
 const SCENARIOS_DEFAULT = "the scenario's";
 
@@ -57,31 +57,6 @@ export const CI_PRESET = {
 } as const;
 /** The warm-up autocannon runs before each measured ceiling (shorter with --quick). */
 export const CEILING_WARMUP_MS = { normal: 1000, quick: 300 } as const;
-
-/**
- * node:util parseArgs takes `--rate -1` for a missing value followed by a flag ("argument is
- * ambiguous"): a negative number after an option that takes a value is joined to it
- * (`--rate=-1`), so that it reaches the option's own check and its message.
- */
-export function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
-  const takesValue = new Set(Object.entries(table).filter(([, spec]) => spec.kind !== 'boolean').map(([name]) => toFlag(name)));
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const next = argv[i + 1];
-    if (takesValue.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
 
 /** Hosts `--target` may name: this machine only, as every load of the project goes to loopback. */
 function isLoopback(hostname: string): boolean {

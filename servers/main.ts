@@ -5,8 +5,9 @@
  * `{ type: 'listening', url, transport, pid }`, then samples of its CPU, memory and event-loop
  * delay (servers/common/self-report.ts).
  */
-import { SERVER_OPTIONS, formatOptionHelp, resolveServerOptions, type Transport } from './contract/index.ts';
-import { UsageError, parseCommandLine, withFlagNames } from './cli-options.ts';
+import { SERVER_OPTIONS, resolveServerOptions, type Transport } from './contract/index.ts';
+import { formatOptionHelp } from '../cli/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
 import { startSelfReport } from './common/self-report.ts';
 import { createChatServer } from './index.ts';
 

@@ -3,8 +3,8 @@
  * chat servers do: `--kind raw-ws|bare-fastify [--port 0] [--host 127.0.0.1]`.
  */
 import { startSelfReport } from '../../servers/common/self-report.ts';
-import { UsageError, parseCommandLine } from '../../servers/cli-options.ts';
-import { resolveOptions, type OptionTable } from '../../servers/contract/index.ts';
+import { UsageError, parseCommandLine } from '../../cli/index.ts';
+import { resolveOptions, type OptionTable } from '../../cli/index.ts';
 import { createBareFastifyServer } from './bare-fastify.ts';
 import { createRawWsServer } from './raw-ws.ts';
 

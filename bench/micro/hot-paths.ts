@@ -1,15 +1,6 @@
 import { Bench, type Task } from 'tinybench';
-import {
-  SERVER_OPTIONS,
-  checkOption,
-  checkPost,
-  newEpoch,
-  parseClientFrame,
-  type IntOptionSpec,
-  type MessagesFrame,
-  type PostRequest,
-  type SendFrame,
-} from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFrame, type PostRequest, type SendFrame } from '../../servers/contract/index.ts';
+import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
 import { Room } from '../../servers/common/room-log.ts';
 import type { MicroResult } from '../results.ts';
 

@@ -2,6 +2,5 @@ export * from './messages.ts';
 export * from './routes.ts';
 export * from './errors.ts';
 export * from './limits.ts';
-export * from './options.ts';
 export * from './cursor.ts';
 export * from './validate.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SERVER_OPTIONS, formatOptionHelp, minIdleTimeoutMs, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../../servers/cli-options.ts';
-import { BENCH_OPTIONS, CI_PRESET, joinNegativeValues, parseTargets } from '../../bench/options.ts';
+import { SERVER_OPTIONS, minIdleTimeoutMs, resolveServerOptions } from '../../servers/contract/index.ts';
+import { formatOptionHelp, parseOptionText, toFlag } from '../../cli/index.ts';
+import { UsageError, joinNegativeValues, parseCommandLine, withFlagNames } from '../../cli/index.ts';
+import { BENCH_OPTIONS, CI_PRESET, parseTargets } from '../../bench/options.ts';
 
 describe('server options', () => {
   it('defaults to the contract limits', () => {

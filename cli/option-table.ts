@@ -1,5 +1,6 @@
 /**
- * Typed option tables: one place that gives every option its default, its valid range and its
+ * Typed option tables (a leaf module: it imports nothing of the project, and servers, bench and
+ * report all may import it): one place that gives every option its default, its valid range and its
  * help text, so that `--help`, command-line parsing and programmatic use all agree. The server
  * options (limits.ts) and the harness options are such tables.
  */
