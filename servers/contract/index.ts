@@ -1,4 +1,5 @@
 export * from './messages.ts';
+export * from './transports.ts';
 export * from './routes.ts';
 export * from './errors.ts';
 export * from './limits.ts';

@@ -1,4 +1,4 @@
-import { TRANSPORTS } from './messages.ts';
+import { TRANSPORTS } from './transports.ts';
 import { resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
 
 const KiB = 1024;
