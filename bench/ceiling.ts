@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
-import { checkOption, type IntOptionSpec } from '../servers/contract/index.ts';
+import { checkOption, type IntOptionSpec } from '../cli/index.ts';
+import { BENCH_OPTIONS, HARNESS_OPTIONS } from './options.ts';
 import type { CeilingResult } from './results.ts';
 
 /**
@@ -22,9 +23,9 @@ export interface CeilingTarget {
 }
 
 export interface CeilingOptions {
-  /** Connections kept open, each with one request in flight. Default 100. */
+  /** Connections kept open, each with one request in flight. Default 100 (`--ceiling-connections`). */
   readonly connections?: number;
-  /** The measured run, in ms. Default 5000. */
+  /** The measured run, in ms. Default 2000 (`--ceiling-ms`). */
   readonly durationMs?: number;
   /** A first run on the same target whose numbers are discarded, in ms; 0 skips it. Default 1000. */
   readonly warmupMs?: number;
@@ -35,10 +36,11 @@ export interface CeilingOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The ranges and defaults of `npm run bench`'s ceiling flags (bench/options.ts), checked here too. */
 const CEILING_OPTIONS = {
-  connections: { kind: 'int', default: 100, min: 1, max: 20_000, doc: 'connections kept open' },
-  durationMs: { kind: 'int', default: 5000, min: 1, max: 3_600_000, doc: 'measured run, in ms' },
-  warmupMs: { kind: 'int', default: 1000, min: 0, max: 3_600_000, doc: 'discarded first run, in ms' },
+  connections: BENCH_OPTIONS.ceilingConnections,
+  durationMs: BENCH_OPTIONS.ceilingMs,
+  warmupMs: HARNESS_OPTIONS.ceilingWarmupMs,
 } as const satisfies Readonly<Record<string, IntOptionSpec>>;
 
 /** autocannon counts requests per sample interval; a second, or the whole run when shorter. */

@@ -6,6 +6,7 @@
  */
 import { median, rotate } from './aggregate.ts';
 import { measureCeiling, type CeilingOptions, type CeilingTarget } from './ceiling.ts';
+import { CEILING_WARMUP_MS } from './options.ts';
 import type { CeilingResult } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 
@@ -60,7 +61,7 @@ export async function runCeilings(
         if (options.signal?.aborted) break;
         options.onTarget?.(target.target, round);
         // The first round warms each route up; later rounds measure a warm server.
-        const result = await measureCeiling(target, { ...options, warmupMs: round === 0 ? (options.warmupMs ?? 1000) : 0 });
+        const result = await measureCeiling(target, { ...options, warmupMs: round === 0 ? (options.warmupMs ?? CEILING_WARMUP_MS.normal) : 0 });
         measured.get(target.target)?.push(result);
       }
     }

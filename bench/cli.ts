@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, joinNegativeValues, parseTargets } from './options.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../servers/cli-options.ts';
-import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
+import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
+import { UsageError, joinNegativeValues, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
 import { runBench } from './run.ts';
-import { SCENARIOS, applyOverrides, resolveScenario, type ScenarioOverrides } from './scenarios.ts';
+import { SCENARIOS, applyOverrides, resolveScenario } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkTargets } from './targets.ts';
@@ -71,28 +71,18 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const quick = given.quick === true;
   const preset: Readonly<Record<string, unknown>> = quick ? QUICK_PRESET : given.ci === true ? CI_PRESET : {};
+  // An override the user did not give (nor the preset) is absent, so the scenario's value stands.
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
-  const chosen = (name: keyof ScenarioOverrides & keyof typeof options): Partial<ScenarioOverrides> => {
-    const explicit = given[name] !== undefined || name in preset;
-    return explicit ? { [name]: options[name] } : {};
-  };
   let scenario;
   let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
   try {
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
+    const { rate, transports, ...overrides } = options;
     scenario = applyOverrides(resolveScenario(options.scenario), {
-      ...chosen('rounds'),
-      ...chosen('durationMs'),
-      ...chosen('warmupMs'),
-      ...chosen('rooms'),
-      ...chosen('members'),
-      ...chosen('bodyBytes'),
-      ...chosen('pollIntervalMs'),
-      ...chosen('waitMs'),
-      ...chosen('generators'),
-      ...(given.rate !== undefined ? { ratePerMember: options.rate } : {}),
-      ...(options.transports.length > 0 ? { transports: options.transports } : {}),
+      ...overrides,
+      ...(rate !== undefined ? { ratePerMember: rate } : {}),
+      ...(transports.length > 0 ? { transports } : {}),
     });
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);

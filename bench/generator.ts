@@ -9,7 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pMap from 'p-map';
 import { monotonicUs } from '../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from './clients/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
+import { DEFAULT_POLL_INTERVAL_MS } from '../servers/contract/index.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import { makeBody } from './message-body.ts';

@@ -1,24 +1,32 @@
-import { toFlag, type OptionTable, type OptionValues } from '../servers/contract/index.ts';
+import type { IntOptionSpec, OptionTable, OptionValues } from '../cli/index.ts';
+import { BENCH_TRANSPORTS } from './results.ts';
 
+/** What applies when an override is not given. */
 const SCENARIOS_DEFAULT = "the scenario's";
 
-/** Every option of `npm run bench`, with its default; `--help` prints this table. */
+/**
+ * Every option of `npm run bench`, with its default and valid range: the one schema of the bench.
+ * `--help` prints it, the command line is parsed by it, a scenario file's workload and variants are
+ * validated against its ranges (scenarios.ts), and measureCeiling and runMicro check their
+ * arguments with it. An override of the scenario (rounds, workload, knobs) has no default: it is
+ * absent unless given.
+ */
 export const BENCH_OPTIONS = {
   scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
   ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
-  transports: { kind: 'list', default: [], doc: 'run only these transports: short-polling, long-polling, websocket, raw-ws; none given runs all the scenario has' },
-  rounds: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 100, doc: 'rounds of every step; the order of transports rotates each round' },
-  durationMs: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 100, max: 3_600_000, doc: 'measured window of every trial, ms' },
-  warmupMs: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 0, max: 600_000, doc: 'discarded warm-up before the window, ms' },
-  rooms: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 10_000, doc: 'rooms in the chat' },
-  members: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 10_000, doc: 'members per room (clients = rooms × members)' },
-  rate: { kind: 'number', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 0.0001, max: 1000, doc: 'messages per second each member sends' },
-  bodyBytes: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 4096, doc: 'size of each message body, bytes' },
-  pollIntervalMs: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 10, max: 600_000, doc: 'short polling: ms between two polls of a client' },
-  waitMs: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 0, max: 3_600_000, doc: 'long polling: the wait each poll asks for, ms' },
-  generators: { kind: 'int', default: 0, shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over' },
+  transports: { kind: 'list', default: [], doc: `run only these transports: ${BENCH_TRANSPORTS.join(', ')}; none given runs all the scenario has` },
+  rounds: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 100, doc: 'rounds of every step; the order of transports rotates each round' },
+  durationMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 100, max: 3_600_000, doc: 'measured window of every trial, ms' },
+  warmupMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 0, max: 600_000, doc: 'discarded warm-up before the window, ms' },
+  rooms: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 10_000, doc: 'rooms in the chat' },
+  members: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 10_000, doc: 'members per room (clients = rooms × members)' },
+  rate: { kind: 'number', shownDefault: SCENARIOS_DEFAULT, min: 0.0001, max: 1000, doc: 'messages per second each member sends' },
+  bodyBytes: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 4096, doc: 'size of each message body, bytes' },
+  pollIntervalMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 10, max: 600_000, doc: 'short polling: ms between two polls of a client' },
+  waitMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 0, max: 3_600_000, doc: 'long polling: the wait each poll asks for, ms' },
+  generators: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over' },
   seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of the random send and poll phases; the same seed repeats a schedule' },
   out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; latest.json in the same folder is always a copy of the newest' },
   json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr; use npm run -s so that npm prints no banner)' },
@@ -35,6 +43,12 @@ export const BENCH_OPTIONS = {
 } as const satisfies OptionTable;
 
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
+
+/** Ranges and defaults of what code passes but no flag sets: the presets choose these. */
+export const HARNESS_OPTIONS = {
+  ceilingWarmupMs: { kind: 'int', default: 1000, min: 0, max: 600_000, doc: 'autocannon: discarded first run on each route, ms' },
+  microWarmupMs: { kind: 'int', default: 100, min: 0, max: 600_000, doc: 'tinybench: warm-up per hot path, ms' },
+} as const satisfies Readonly<Record<string, IntOptionSpec>>;
 
 /** What `--quick` sets, before any option given explicitly. */
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
@@ -56,32 +70,7 @@ export const CI_PRESET = {
   skipMicro: true,
 } as const;
 /** The warm-up autocannon runs before each measured ceiling (shorter with --quick). */
-export const CEILING_WARMUP_MS = { normal: 1000, quick: 300 } as const;
-
-/**
- * node:util parseArgs takes `--rate -1` for a missing value followed by a flag ("argument is
- * ambiguous"): a negative number after an option that takes a value is joined to it
- * (`--rate=-1`), so that it reaches the option's own check and its message.
- */
-export function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
-  const takesValue = new Set(Object.entries(table).filter(([, spec]) => spec.kind !== 'boolean').map(([name]) => toFlag(name)));
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const next = argv[i + 1];
-    if (takesValue.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
+export const CEILING_WARMUP_MS = { normal: HARNESS_OPTIONS.ceilingWarmupMs.default, quick: 300 } as const;
 
 /** Hosts `--target` may name: this machine only, as every load of the project goes to loopback. */
 function isLoopback(hostname: string): boolean {

@@ -3,7 +3,7 @@
  * comparison read only this module and the JSON it describes. All times are in microseconds (µs)
  * unless a name says otherwise; all sizes in bytes.
  */
-import type { Transport } from '../servers/contract/index.ts';
+import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../servers/contract/transports.ts';
 
 /**
  * Bumped on any change a reader of an older file would misread.
@@ -15,8 +15,53 @@ import type { Transport } from '../servers/contract/index.ts';
  */
 export const RESULTS_SCHEMA_VERSION = 2;
 
-/** The chat transports, plus the raw `ws` broadcast baseline (no contract, the library's floor). */
-export type BenchTransport = Transport | 'raw-ws';
+/**
+ * What a results file, its report and the bench say of a transport they may meet: pure data, so
+ * that the report can read it without importing bench code that runs. The bench's own side of each
+ * transport (its client, its server process) is in bench/transports.ts.
+ */
+export interface TransportFacts {
+  /** The transport in prose: "short polling", "raw ws (baseline)". */
+  readonly label: string;
+  /**
+   * How a new message reaches a receiver: it asks on a timer (`poll`), the server answers a held
+   * request or writes to a socket (`push`), or a `baseline` that keeps no contract.
+   */
+  readonly group: 'poll' | 'push' | 'baseline';
+  /** It polls the HTTP routes, so empty polls and requests per message apply to it. */
+  readonly http: boolean;
+  /** What a variant of it may set, if anything. */
+  readonly knob?: TransportKnob;
+  /** Its colour in the report's charts. */
+  readonly colour: string;
+  /** A baseline: the chat transport it is the floor of (same step, same workload). */
+  readonly baselineOf?: Transport;
+}
+
+/** Every transport a run may hold: the chat transports of the contract, then the baselines. */
+export const TRANSPORT_FACTS = {
+  'short-polling': { ...TRANSPORT_INFO['short-polling'], group: 'poll', colour: '#d9480f' },
+  'long-polling': { ...TRANSPORT_INFO['long-polling'], group: 'push', colour: '#1971c2' },
+  websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44' },
+  /** The raw `ws` broadcast baseline (no contract, the library's floor). */
+  'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket' },
+} as const satisfies Readonly<Record<string, TransportFacts>>;
+
+/** The chat transports, plus the raw `ws` broadcast baseline. */
+export type BenchTransport = keyof typeof TRANSPORT_FACTS;
+/** Every transport a run may hold, in the order scenarios list them. */
+export const BENCH_TRANSPORTS = Object.keys(TRANSPORT_FACTS) as readonly BenchTransport[];
+
+/** The facts of a transport named in a results file, or undefined for one this version does not know. */
+export function factsOf(transport: string): TransportFacts | undefined {
+  return Object.hasOwn(TRANSPORT_FACTS, transport) ? TRANSPORT_FACTS[transport as BenchTransport] : undefined;
+}
+
+/** How a knob is written: before its value ("every 1 s", "wait 25 s"), and when a file did not record it. */
+export const KNOB_WORDS: Readonly<Record<TransportKnob, { readonly prefix: string; readonly missing: string }>> = {
+  pollIntervalMs: { prefix: 'every', missing: 'poll interval not recorded' },
+  waitMs: { prefix: 'wait', missing: "server's default wait" },
+};
 
 /** The same work for every transport of a step. */
 export interface Workload {

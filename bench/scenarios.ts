@@ -4,23 +4,36 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { SERVER_OPTIONS } from '../servers/contract/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS } from './clients/short-polling.ts';
+import { jsonSchemaOf } from '../cli/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
+import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
+import { BENCH_REGISTRY } from './transports.ts';
 import { displayPath } from './write-results.ts';
-import type { BenchTransport, Scenario, Step, Variant, Workload } from './results.ts';
 
-export const BENCH_TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'raw-ws'] as const satisfies readonly BenchTransport[];
+export { BENCH_TRANSPORTS } from './results.ts';
+export { RAW_WS_MAX_MEMBERS } from './transports.ts';
 
 /** The chat of the default comparison: 10 rooms of 10 members, each sending one 256-byte message a second. */
 const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
 
-const SHORT: Variant = { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 1000 };
-const LONG: Variant = { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 };
-const WS: Variant = { id: 'websocket', transport: 'websocket' };
-const RAW: Variant = { id: 'raw-ws', transport: 'raw-ws' };
+/** The poll interval and the wait a variant runs with when it does not say: what the clients use. */
+export const VARIANT_DEFAULTS: Readonly<Record<TransportKnob, number>> = { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, waitMs: SERVER_OPTIONS.defaultWaitMs.default };
 
-/** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
-export const RAW_WS_MAX_MEMBERS = 200;
+/** A transport's facts, typed as the interface so that an optional knob may be read. */
+function knownFacts(transport: BenchTransport): TransportFacts {
+  return TRANSPORT_FACTS[transport];
+}
+
+/** Each transport as the scenarios run it by default: its id is its name, its knob at the default. */
+const variantOf = (transport: BenchTransport): Variant => withKnobs({ id: transport, transport });
+/** Every transport of a run, the baselines included, in registry order. */
+const ALL = BENCH_TRANSPORTS.map(variantOf);
+/** The chat transports (no baseline). */
+const CHAT_VARIANTS = TRANSPORTS.map(variantOf);
+/** The transports whose client polls on an interval, and those whose messages are pushed. */
+const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
+const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
 
 function defaultScenario(): Scenario {
   return {
@@ -32,7 +45,7 @@ function defaultScenario(): Scenario {
     // The comparison a reader starts with: it also measures each route's ceiling and the hot paths.
     ceilings: true,
     micro: true,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [SHORT, LONG, WS, RAW] }],
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: ALL }],
   };
 }
 
@@ -44,7 +57,7 @@ function scaleScenario(): Scenario {
     label: `${members} members per room`,
     x: { name: 'clients', value: 10 * members, unit: 'clients' },
     workload: { rooms: 10, members, ratePerMember: roomRate / members, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
-    variants: [SHORT, LONG, WS],
+    variants: CHAT_VARIANTS,
   }));
   return {
     name: 'scale',
@@ -60,9 +73,9 @@ function intervalScenario(): Scenario {
     label: `short polls every ${ms} ms`,
     x: { name: 'pollIntervalMs', value: ms, unit: 'ms' },
     workload: { ...CHAT, durationMs: Math.max(8000, 4 * ms), warmupMs: Math.max(2000, ms) },
-    variants: [{ id: `short-polling@${ms}ms`, transport: 'short-polling', pollIntervalMs: ms }],
+    variants: INTERVAL_POLLED.map((transport) => ({ id: `${transport}@${ms}ms`, transport, pollIntervalMs: ms })),
   }));
-  steps.push({ label: 'long polling and WebSocket, for reference', workload: CHAT, variants: [LONG, WS] });
+  steps.push({ label: 'long polling and WebSocket, for reference', workload: CHAT, variants: PUSHED });
   return {
     name: 'interval',
     description: 'Short-poll intervals from 100 ms to 5 s on the default chat: the trade of latency against requests, with long polling and WebSocket as reference points.',
@@ -82,7 +95,7 @@ function fanoutScenario(): Scenario {
       {
         label: '1 room × 1,000 members, 10 msg/s',
         workload: { rooms: 1, members: 1000, ratePerMember: 0.01, bodyBytes: 256, durationMs: 8000, warmupMs: 2000 },
-        variants: [SHORT, LONG, WS],
+        variants: CHAT_VARIANTS,
       },
     ],
   };
@@ -98,10 +111,10 @@ function handshakeScenario(): Scenario {
       {
         label: '10 rooms × 10 members, polls every 250 ms',
         workload: CHAT,
-        variants: [
-          { id: 'short-polling/keep-alive', transport: 'short-polling', pollIntervalMs: 250, keepAlive: true },
-          { id: 'short-polling/new-connection', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false },
-        ],
+        variants: INTERVAL_POLLED.flatMap((transport) => [
+          { id: `${transport}/keep-alive`, transport, pollIntervalMs: 250, keepAlive: true },
+          { id: `${transport}/new-connection`, transport, pollIntervalMs: 250, keepAlive: false },
+        ]),
       },
     ],
   };
@@ -114,7 +127,7 @@ function soakScenario(): Scenario {
       'The default chat for 2 minutes in one round (--quick: its 2.5 s window; set --duration-ms for a longer one): heap and RSS over time per transport, so that a leak shows as a slope. History fills at 10 messages a second per room (1,200 of 10,000 kept in 2 minutes), a slope of its own of about 60 KB/s (7 MB over the 2 minutes).',
     rounds: 1,
     generators: 1,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each, 2 minutes', workload: { ...CHAT, durationMs: 120_000, warmupMs: 5000 }, variants: [SHORT, LONG, WS] }],
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each, 2 minutes', workload: { ...CHAT, durationMs: 120_000, warmupMs: 5000 }, variants: CHAT_VARIANTS }],
   };
 }
 
@@ -128,7 +141,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   soak: soakScenario,
 };
 
-const positiveInt = { type: 'integer', minimum: 1 } as const;
+// A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
 const variantSchema = {
   type: 'object',
   required: ['id', 'transport'],
@@ -136,8 +149,8 @@ const variantSchema = {
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 80 },
     transport: { enum: BENCH_TRANSPORTS },
-    pollIntervalMs: { type: 'integer', minimum: 10, maximum: 600_000 },
-    waitMs: { type: 'integer', minimum: 0, maximum: 3_600_000 },
+    pollIntervalMs: jsonSchemaOf(BENCH_OPTIONS.pollIntervalMs),
+    waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
   },
 } as const;
@@ -146,12 +159,12 @@ const workloadSchema = {
   required: ['rooms', 'members', 'ratePerMember', 'bodyBytes', 'durationMs', 'warmupMs'],
   additionalProperties: false,
   properties: {
-    rooms: { type: 'integer', minimum: 1, maximum: 10_000 },
-    members: { type: 'integer', minimum: 1, maximum: 10_000 },
-    ratePerMember: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
-    bodyBytes: { type: 'integer', minimum: 1, maximum: 4096 },
-    durationMs: { type: 'integer', minimum: 100, maximum: 3_600_000 },
-    warmupMs: { type: 'integer', minimum: 0, maximum: 600_000 },
+    rooms: jsonSchemaOf(BENCH_OPTIONS.rooms),
+    members: jsonSchemaOf(BENCH_OPTIONS.members),
+    ratePerMember: jsonSchemaOf(BENCH_OPTIONS.rate),
+    bodyBytes: jsonSchemaOf(BENCH_OPTIONS.bodyBytes),
+    durationMs: jsonSchemaOf(BENCH_OPTIONS.durationMs),
+    warmupMs: jsonSchemaOf(BENCH_OPTIONS.warmupMs),
   },
 } as const;
 
@@ -163,8 +176,8 @@ export const SCENARIO_SCHEMA = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 80 },
     description: { type: 'string' },
-    rounds: { ...positiveInt, maximum: 100 },
-    generators: { ...positiveInt, maximum: 16 },
+    rounds: jsonSchemaOf(BENCH_OPTIONS.rounds),
+    generators: jsonSchemaOf(BENCH_OPTIONS.generators),
     ceilings: { type: 'boolean' },
     micro: { type: 'boolean' },
     steps: {
@@ -194,17 +207,13 @@ const validateScenario = new Ajv({ allErrors: false, strict: true }).compile<Omi
   SCENARIO_SCHEMA,
 );
 
-/** The poll interval and the wait a variant runs with when it does not say: what the clients use. */
-export const VARIANT_DEFAULTS = { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, waitMs: SERVER_OPTIONS.defaultWaitMs.default } as const;
-
 /**
  * The variant as it runs: a short-polling variant's interval and a long-polling variant's wait
  * filled in when left out, so that the results file, the progress and the report all show them.
  */
 export function withKnobs(variant: Variant): Variant {
-  if (variant.transport === 'short-polling' && variant.pollIntervalMs === undefined) return { ...variant, pollIntervalMs: VARIANT_DEFAULTS.pollIntervalMs };
-  if (variant.transport === 'long-polling' && variant.waitMs === undefined) return { ...variant, waitMs: VARIANT_DEFAULTS.waitMs };
-  return variant;
+  const { knob } = knownFacts(variant.transport);
+  return knob !== undefined && variant[knob] === undefined ? { ...variant, [knob]: VARIANT_DEFAULTS[knob] } : variant;
 }
 
 /** A variant with the knobs it runs with, for people: `short-polling (every 1000 ms)`. */
@@ -237,8 +246,9 @@ export function checkScenario(scenario: Scenario): Scenario {
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
       ids.add(variant.id);
-      if (variant.transport === 'raw-ws' && step.workload.members > RAW_WS_MAX_MEMBERS) {
-        throw new Error(`scenario ${scenario.name}: step ${i + 1} runs raw-ws with ${step.workload.members} members per room; at most ${RAW_WS_MAX_MEMBERS}`);
+      const { maxMembers } = BENCH_REGISTRY[variant.transport];
+      if (maxMembers !== undefined && step.workload.members > maxMembers) {
+        throw new Error(`scenario ${scenario.name}: step ${i + 1} runs ${variant.transport} with ${step.workload.members} members per room; at most ${maxMembers}`);
       }
     }
   }
@@ -271,21 +281,15 @@ export function resolveScenario(nameOrFile: string): Scenario {
   throw new Error(`unknown scenario "${nameOrFile}"; the named ones are ${Object.keys(SCENARIOS).join(', ')}, or give a .json file`);
 }
 
-/** What the command line may change in every step of a scenario. */
-export interface ScenarioOverrides {
-  readonly rounds?: number;
-  readonly generators?: number;
-  readonly durationMs?: number;
-  readonly warmupMs?: number;
-  readonly rooms?: number;
-  readonly members?: number;
+/** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
+export type ScenarioOverrides = Partial<
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs'>
+> & {
+  /** `--rate`. */
   readonly ratePerMember?: number;
-  readonly bodyBytes?: number;
-  readonly pollIntervalMs?: number;
-  readonly waitMs?: number;
   /** Keep only variants of these transports. */
   readonly transports?: readonly string[];
-}
+};
 
 /** Applies command-line overrides to every step; drops steps left with no variant. */
 export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenario {
@@ -323,9 +327,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))
         .map((v): Variant => {
-          if (v.transport === 'short-polling' && o.pollIntervalMs !== undefined) return { ...v, pollIntervalMs: o.pollIntervalMs };
-          if (v.transport === 'long-polling' && o.waitMs !== undefined) return { ...v, waitMs: o.waitMs };
-          return v;
+          const { knob } = knownFacts(v.transport);
+          const given = knob === undefined ? undefined : o[knob];
+          return knob !== undefined && given !== undefined ? { ...v, [knob]: given } : v;
         });
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
       // A label that no longer says what runs would mislead every chart and table.

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
+import { isBaseline, type BaselineKind } from './baselines/index.ts';
 import type { BenchTransport } from './results.ts';
 import { killChild, nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
 
@@ -14,7 +15,7 @@ const MARK_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5000;
 
 /** What to start: a chat server, or a baseline. */
-export type ServerTarget = BenchTransport | 'bare-fastify';
+export type ServerTarget = BenchTransport | BaselineKind;
 
 /** A server running in its own process, reporting about itself. */
 export interface ServerProcess {
@@ -32,7 +33,7 @@ export interface ServerProcess {
  * options as command-line flags (`--max-wait-ms 60000`).
  */
 export async function spawnServer(target: ServerTarget, flags: readonly string[] = [], options: SpawnOptions = {}): Promise<ServerProcess> {
-  const args = target === 'raw-ws' || target === 'bare-fastify' ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
+  const args = isBaseline(target) ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
   const [entry, ...rest] = args;
   // --expose-gc lets memory readings collect garbage first (see ServerMark.collected).
   const child = spawnTs(entry as string, rest, STOP_GRACE_MS, { ...options, nodeFlags: ['--expose-gc', ...(options.nodeFlags ?? [])] });

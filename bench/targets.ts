@@ -2,7 +2,8 @@
  * The targets the project promises (issue "npm run bench"), checked on a run's own figures. They
  * are benchmarks, not tests: a run reports whether it met them, and `null` where it did not measure.
  */
-import type { CeilingResult, StepResult, TargetCheck, VariantResult } from './results.ts';
+import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type StepResult, type TargetCheck, type VariantResult } from './results.ts';
+import { BENCH_REGISTRY } from './transports.ts';
 
 /** The WebSocket chat server's light-load p50 may be at most this many times the raw ws baseline's. */
 export const WS_TO_RAW_P50_LIMIT = 2;
@@ -18,9 +19,11 @@ function find(steps: readonly StepResult[], transport: string): { step: StepResu
 export function checkTargets(steps: readonly StepResult[], ceilings: readonly CeilingResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
 
-  const paired = steps.find((s) => s.variants.some((v) => v.variant.transport === 'websocket') && s.variants.some((v) => v.variant.transport === 'raw-ws'));
-  const ws = paired?.variants.find((v) => v.variant.transport === 'websocket');
-  const raw = paired?.variants.find((v) => v.variant.transport === 'raw-ws');
+  const baseline = 'raw-ws';
+  const chat = TRANSPORT_FACTS[baseline].baselineOf;
+  const paired = steps.find((s) => s.variants.some((v) => v.variant.transport === chat) && s.variants.some((v) => v.variant.transport === baseline));
+  const ws = paired?.variants.find((v) => v.variant.transport === chat);
+  const raw = paired?.variants.find((v) => v.variant.transport === baseline);
   const ratio = ws && raw && raw.summary.figures['latency.p50'].median > 0 ? ws.summary.figures['latency.p50'].median / raw.summary.figures['latency.p50'].median : null;
   checks.push({
     name: 'WebSocket chat p50 against raw ws',
@@ -40,10 +43,9 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
     note: shortGet ? `${Math.round(shortGet.requestsPerSecond.mean)} req/s, autocannon, ${shortGet.connections} connections` : 'ceilings were not measured',
   });
 
-  for (const [transport, what] of [
-    ['websocket', 'WebSocket clients'],
-    ['long-polling', 'held long polls'],
-  ] as const) {
+  // Every transport the registry holds to the scale target, in registry order.
+  const scaled = Object.entries(BENCH_REGISTRY).flatMap(([transport, entry]) => (entry.scaleTarget ? [[transport as BenchTransport, entry.scaleTarget] as const] : []));
+  for (const [transport, what] of scaled) {
     const big = find(steps, transport).filter(({ variant }) => Math.max(0, ...variant.trials.map((t) => t.clients)) >= SCALE_CLIENTS_TARGET);
     const lostAny = big.some(({ variant }) => variant.summary.lost > 0 || !variant.summary.ok);
     const clients = Math.max(0, ...big.flatMap(({ variant }) => variant.trials.map((t) => t.clients)));

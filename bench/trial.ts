@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import type { TrialResult, Variant, Workload } from './results.ts';
+import { TRANSPORT_FACTS, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { buildTrialResult } from './trial-result.ts';
@@ -78,7 +78,8 @@ export function drainMs(variant: Variant): number {
 
 /** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
 function serverFlags(variant: Variant): string[] {
-  if (variant.transport !== 'long-polling' || variant.waitMs === undefined) return [];
+  const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
+  if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return [];
   const max = Math.max(variant.waitMs, 60_000);
   return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
 }

@@ -3,9 +3,9 @@
  * their axes, which the page's small script turns into tick labels. Pure; a chart is made only
  * where the results hold what it needs.
  */
-import type { BenchResults, SeriesPoint, ServerMeasure, StepResult, VariantResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/results.ts';
 import { BYTE_UNITS, formatBytes } from '../bench/format.ts';
-import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, stepClients, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, inGroup, stepClients, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
 export type AxisFormat = 'us' | 'bytes' | 'share' | 'ratio' | 'number' | 'seconds';
@@ -104,17 +104,11 @@ export function logGridPhrase(grid: LogGrid, what: string): string {
     : `The ${what} scale is logarithmic, with gridlines at 1, 2 and 5 times each power of ten.`;
 }
 
-const COLORS: Readonly<Record<string, string>> = {
-  'short-polling': '#d9480f',
-  'long-polling': '#1971c2',
-  websocket: '#2f9e44',
-  'raw-ws': '#868e96',
-};
 const EXTRA = ['#7048e8', '#c2255c', '#e67700', '#0c8599', '#5c940d', '#495057'];
 
 function colorOf(v: VariantResult, index: number): string {
   if (v.variant.keepAlive === false) return '#a61e4d';
-  const base = COLORS[v.variant.transport];
+  const base = factsOf(v.variant.transport)?.colour;
   return base && index < 4 ? base : (EXTRA[index % EXTRA.length] as string);
 }
 
@@ -148,7 +142,7 @@ function latencyPercentiles(step: StepResult, index: number): ChartSpec {
           data: PERCENTILES.map(([key]) => Math.max(1, v.summary.latency[key])),
           borderColor: colorOf(v, i),
           backgroundColor: colorOf(v, i),
-          borderDash: v.variant.transport === 'raw-ws' ? [6, 4] : [],
+          borderDash: inGroup(v, 'baseline') ? [6, 4] : [],
         })),
       },
       options: { scales: { y: scale } },
@@ -252,7 +246,7 @@ function scaleCharts(results: BenchResults): ChartSpec[] {
   }
   const series = (pick: (v: VariantResult) => number, suffix = '', from: readonly StepResult[] = steps): Series[] =>
     transports.map((t, i) => {
-      const color = COLORS[t] ?? EXTRA[i % EXTRA.length];
+      const color = factsOf(t)?.colour ?? EXTRA[i % EXTRA.length];
       const first = steps.map((s) => byTransport(s, t)).find((v) => v !== undefined);
       return {
         label: `${first ? variantName(first) : (TRANSPORT_NAMES[t] ?? t)}${suffix}`,
@@ -322,8 +316,10 @@ function intervalChart(results: BenchResults): ChartSpec[] {
   const points = steps.flatMap((s) => s.variants.map((v) => ({ x: figure(v, 'perDelivered.requests').median, y: figure(v, 'latency.mean').median, label: `${s.step.x?.value ?? ''} ms` })));
   const reference = results.steps
     .filter((s) => s.step.x === undefined)
-    .flatMap((s) => s.variants.filter((v) => v.variant.transport !== 'short-polling').map((v) => ({ v, point: { x: figure(v, 'perDelivered.requests').median, y: figure(v, 'latency.mean').median } })));
+    .flatMap((s) => s.variants.filter((v) => !inGroup(v, 'poll')).map((v) => ({ v, point: { x: figure(v, 'perDelivered.requests').median, y: figure(v, 'latency.mean').median } })));
   const { grid, scale } = logAxis([...points.map((p) => p.y), ...reference.map((r) => r.point.y)], 'mean latency');
+  const swept = steps[0]?.variants[0];
+  const sweptColor = swept ? colorOf(swept, 0) : undefined;
   return [
     {
       id: 'interval-tradeoff',
@@ -336,7 +332,7 @@ function intervalChart(results: BenchResults): ChartSpec[] {
         type: 'scatter',
         data: {
           datasets: [
-            { label: 'short polling (interval)', data: points, borderColor: COLORS['short-polling'], backgroundColor: COLORS['short-polling'], showLine: true, pointRadius: 5 },
+            { label: 'short polling (interval)', data: points, borderColor: sweptColor, backgroundColor: sweptColor, showLine: true, pointRadius: 5 },
             ...reference.map(({ v, point }, i) => ({ label: variantName(v), data: [point], borderColor: colorOf(v, i), backgroundColor: colorOf(v, i), pointRadius: 7, pointStyle: 'rectRot' })),
           ],
         },
@@ -353,7 +349,7 @@ function intervalChart(results: BenchResults): ChartSpec[] {
 
 function handshakeChart(results: BenchResults): ChartSpec[] {
   const step = results.steps.find((s) => s.variants.some((v) => v.variant.keepAlive === false));
-  const keep = step?.variants.find((v) => v.variant.transport === 'short-polling' && v.variant.keepAlive !== false);
+  const keep = step?.variants.find((v) => inGroup(v, 'poll') && v.variant.keepAlive !== false);
   const fresh = step?.variants.find((v) => v.variant.keepAlive === false);
   if (!step || !keep || !fresh) return [];
   const aspects = [
@@ -383,7 +379,7 @@ function handshakeChart(results: BenchResults): ChartSpec[] {
         data: {
           labels: aspects.map(([label]) => label),
           datasets: [
-            { label: variantName(keep), data: aspects.map(() => 1), backgroundColor: COLORS['short-polling'] },
+            { label: variantName(keep), data: aspects.map(() => 1), backgroundColor: colorOf(keep, 0) },
             { label: variantName(fresh), data: ratios, backgroundColor: '#a61e4d' },
           ],
         },

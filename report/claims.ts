@@ -2,9 +2,9 @@
  * The claims check: the common claims about these transports, each with the figures of this run
  * that support, qualify or refute it. Pure; a claim this run has no figures for says so.
  */
-import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
-import { RSS_MIN_CLIENTS, byTransport, capitalized, figure, serverMeasured, stepClients, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, inGroup, ofGroup, serverMeasured, stepClients, sweep, variantName } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
 
@@ -22,11 +22,6 @@ export const COSTLY_PER_CLIENT_BYTES = 64 * 1024;
 export const CHEAP_PER_CLIENT_BYTES = 16 * 1024;
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
-
-/** The first step in which all the given transports ran. */
-function stepWith(results: BenchResults, ...transports: string[]): StepResult | undefined {
-  return results.steps.find((s) => transports.every((t) => byTransport(s, t)));
-}
 
 function med(v: VariantResult, key: Parameters<typeof figure>[1]): number {
   return figure(v, key).median;
@@ -55,12 +50,12 @@ function messagesPerPoll(step: StepResult, short: VariantResult): number | undef
 
 function pollingWastes(results: BenchResults): ClaimCheck {
   const claim = 'Polling wastes requests and bandwidth';
-  const steps = results.steps.filter((s) => byTransport(s, 'short-polling') && (byTransport(s, 'websocket') || byTransport(s, 'long-polling')));
+  const steps = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
   if (steps.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
   const evidence: string[] = [];
   const outcomes = steps.map((step) => {
-    const short = byTransport(step, 'short-polling') as VariantResult;
-    const others = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined);
+    const short = ofGroup(step, 'poll')[0] as VariantResult;
+    const others = ofGroup(step, 'push');
     evidence.push(
       `In ${workloadText(step, short)}, ${variantName(short)} spent ${formatNumber(med(short, 'perDelivered.requests'))} requests and ${formatBytes(med(short, 'perDelivered.bytes'))} per delivered message; ` +
         `${formatShare(med(short, 'wire.emptyPollShare'))} of its requests were polls that came back empty. ` +
@@ -108,10 +103,12 @@ function pollingWastes(results: BenchResults): ClaimCheck {
 
 function pollingAddsLatency(results: BenchResults): ClaimCheck {
   const claim = 'Polling adds latency';
-  const step = stepWith(results, 'short-polling', 'websocket') ?? stepWith(results, 'short-polling', 'long-polling');
-  const short = step && byTransport(step, 'short-polling');
+  // The step with the most push transports beside short polling (the first such, on a tie).
+  const paired = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
+  const step = paired.reduce<StepResult | undefined>((best, s) => (best === undefined || ofGroup(s, 'push').length > ofGroup(best, 'push').length ? s : best), undefined);
+  const short = step && ofGroup(step, 'poll')[0];
   if (!step || !short) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const push = [byTransport(step, 'websocket'), byTransport(step, 'long-polling')].filter((v): v is VariantResult => v !== undefined);
+  const push = ofGroup(step, 'push');
   const interval = short.variant.pollIntervalMs;
   const evidence = [
     `${capitalized(variantName(short))}: p50 ${formatUs(med(short, 'latency.p50'))}, mean ${formatUs(med(short, 'latency.mean'))}` +
@@ -137,12 +134,12 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
 
 function heldConnectionsCostly(results: BenchResults): ClaimCheck {
   const claim = 'Many held connections are costly';
-  const candidates = results.steps.filter((s) => byTransport(s, 'long-polling') || byTransport(s, 'websocket'));
+  const candidates = results.steps.filter((s) => ofGroup(s, 'push').length > 0);
   if (candidates.length === 0) return { claim, verdict: 'not measured', evidence: ['No step held long polls or sockets.'] };
   // The step with the most clients measures the cost per connection best: fixed costs spread thin.
   const step = [...candidates].sort((a, b) => stepClients(b) - stepClients(a))[0] as StepResult;
   const clients = stepClients(step);
-  const held = [byTransport(step, 'long-polling'), byTransport(step, 'websocket')].filter((v): v is VariantResult => v !== undefined && serverMeasured(v));
+  const held = ofGroup(step, 'push').filter(serverMeasured);
   if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target): their memory was not measured.'] };
   const rssMeaningful = clients >= RSS_MIN_CLIENTS;
   const projection = (perClient: number): string =>
@@ -172,8 +169,8 @@ function heldConnectionsCostly(results: BenchResults): ClaimCheck {
 
 function handshakePerRequest(results: BenchResults): ClaimCheck {
   const claim = 'Every HTTP request pays a TCP handshake';
-  const step = results.steps.find((s) => s.variants.some((v) => v.variant.keepAlive === false) && s.variants.some((v) => v.variant.transport === 'short-polling' && v.variant.keepAlive !== false));
-  const keep = step?.variants.find((v) => v.variant.transport === 'short-polling' && v.variant.keepAlive !== false);
+  const step = results.steps.find((s) => s.variants.some((v) => v.variant.keepAlive === false) && s.variants.some((v) => inGroup(v, 'poll') && v.variant.keepAlive !== false));
+  const keep = step?.variants.find((v) => inGroup(v, 'poll') && v.variant.keepAlive !== false);
   const fresh = step?.variants.find((v) => v.variant.keepAlive === false);
   if (step && keep && fresh) {
     const connPerReq = (v: VariantResult): number => {
@@ -192,7 +189,7 @@ function handshakePerRequest(results: BenchResults): ClaimCheck {
       ],
     };
   }
-  const polling = results.steps.flatMap((s) => s.variants.filter((v) => v.variant.transport !== 'websocket' && v.variant.transport !== 'raw-ws'));
+  const polling = results.steps.flatMap((s) => s.variants.filter((v) => factsOf(v.variant.transport)?.http === true));
   const trial = polling[0]?.trials[0];
   if (!trial || trial.wire.requests === 0) return { claim, verdict: 'not measured', evidence: ['No polling transport ran (the handshake scenario measures this claim).'] };
   return {
@@ -207,11 +204,12 @@ function handshakePerRequest(results: BenchResults): ClaimCheck {
 
 function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const claim = 'WebSockets scale worse';
-  const steps = sweep(results, 'clients').filter((s) => byTransport(s, 'websocket') && (byTransport(s, 'long-polling') || byTransport(s, 'short-polling')));
+  const others = (s: StepResult): VariantResult[] => chatVariants(s).filter((v) => v.variant.transport !== 'websocket' && v.variant.keepAlive !== false);
+  const steps = sweep(results, 'clients').filter((s) => byTransport(s, 'websocket') && others(s).length > 0);
   if (steps.length === 0) return { claim, verdict: 'not measured', evidence: ['This run has no scale steps (run the scale scenario).'] };
   const top = steps.at(-1) as StepResult;
   const ws = byTransport(top, 'websocket') as VariantResult;
-  const others = [byTransport(top, 'long-polling'), byTransport(top, 'short-polling')].filter((v): v is VariantResult => v !== undefined);
+  const rest = others(top);
   const clients = top.step.x?.value ?? 0;
   // RSS per client where it means something; the heap below that.
   const memoryKey = stepClients(top) >= RSS_MIN_CLIENTS ? 'server.perClientRssBytes' : 'server.perClientHeapBytes';
@@ -219,7 +217,7 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   let wsWorse = 0;
   let wsBetter = 0;
   for (const key of keys) {
-    for (const o of others) {
+    for (const o of rest) {
       if (!o.summary.ok) continue;
       if (med(ws, key) > med(o, key)) wsWorse++;
       else wsBetter++;
@@ -229,8 +227,8 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
     `${capitalized(variantName(v))}: p99 ${formatUs(med(v, 'latency.p99'))}, ${formatUs(med(v, 'perDelivered.serverCpuUs'))} CPU per message, ${formatBytes(med(v, memoryKey))} of ${memoryKey === 'server.perClientRssBytes' ? 'RSS' : 'heap'} per client` +
     (v.summary.ok ? '' : ' (lost or failed)') +
     (v.summary.generatorBound ? ' (generator-bound)' : '');
-  const evidence = [`At ${clients.toLocaleString('en-US')} clients:`, line(ws), ...others.map(line)];
-  const broke = others.filter((o) => !o.summary.ok);
+  const evidence = [`At ${clients.toLocaleString('en-US')} clients:`, line(ws), ...rest.map(line)];
+  const broke = rest.filter((o) => !o.summary.ok);
   if (broke.length > 0 && ws.summary.ok) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages at this size; WebSocket did not.`);
   const verdict: ClaimVerdict = !ws.summary.ok ? 'supported' : wsWorse === 0 ? 'refuted' : wsBetter === 0 ? 'supported' : 'qualified';
   return { claim, verdict, evidence };

@@ -3,8 +3,8 @@
  * file, next to it by default, and prints its path.
  */
 import { resolve } from 'node:path';
-import { UsageError, parseCommandLine } from '../servers/cli-options.ts';
-import { formatOptionHelp, resolveOptions, type OptionTable } from '../servers/contract/index.ts';
+import { UsageError, parseCommandLine } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions, type OptionTable } from '../cli/index.ts';
 import { readResults } from './read-results.ts';
 import { reportPathFor, writeReport } from './write-report.ts';
 

@@ -6,8 +6,8 @@
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { FIGURES, type FigureKey } from '../bench/results.ts';
-import { UsageError, parseCommandLine } from '../servers/cli-options.ts';
-import { formatOptionHelp, resolveOptions } from '../servers/contract/index.ts';
+import { UsageError, parseCommandLine } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { compareResults } from './compare.ts';
 import { mergeLimits, parseLimit, parseLimitsJson, type UserLimit } from './compare-limits.ts';
 import { COMPARE_OPTIONS } from './compare-options.ts';

@@ -1,16 +1,23 @@
 /** Finding variants and figures in a results file: the shared vocabulary of verdict, claims and charts. */
-import type { BenchResults, FigureKey, Spread, StepResult, Variant, VariantResult } from '../bench/results.ts';
+import {
+  BENCH_TRANSPORTS,
+  KNOB_WORDS,
+  TRANSPORT_FACTS,
+  factsOf,
+  type BenchResults,
+  type FigureKey,
+  type Spread,
+  type StepResult,
+  type TransportFacts,
+  type Variant,
+  type VariantResult,
+} from '../bench/results.ts';
 
 /** What a transport is called in prose. */
-export const TRANSPORT_NAMES: Readonly<Record<string, string>> = {
-  'short-polling': 'short polling',
-  'long-polling': 'long polling',
-  websocket: 'WebSocket',
-  'raw-ws': 'raw ws (baseline)',
-};
+export const TRANSPORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(BENCH_TRANSPORTS.map((t) => [t, TRANSPORT_FACTS[t].label]));
 
 /** The transports that poll: for the others, a share of empty polls is not applicable. */
-export const POLLING_TRANSPORTS: readonly string[] = ['short-polling', 'long-polling'];
+export const POLLING_TRANSPORTS: readonly string[] = BENCH_TRANSPORTS.filter((t) => TRANSPORT_FACTS[t].http);
 
 /**
  * Below this many clients, server RSS per client is not meaningful: the server's RSS moves by
@@ -26,8 +33,11 @@ function formatMs(ms: number): string {
 /** A variant's knobs in words: poll interval, long-poll wait, a new connection per request. */
 export function variantKnobs(v: Variant): string[] {
   const knobs: string[] = [];
-  if (v.transport === 'short-polling') knobs.push(v.pollIntervalMs === undefined ? 'poll interval not recorded' : `every ${formatMs(v.pollIntervalMs)}`);
-  if (v.transport === 'long-polling') knobs.push(v.waitMs === undefined ? "server's default wait" : `wait ${formatMs(v.waitMs)}`);
+  const knob = factsOf(v.transport)?.knob;
+  if (knob !== undefined) {
+    const value = v[knob];
+    knobs.push(value === undefined ? KNOB_WORDS[knob].missing : `${KNOB_WORDS[knob].prefix} ${formatMs(value)}`);
+  }
   if (v.keepAlive === false) knobs.push('new connection per request');
   return knobs;
 }
@@ -51,7 +61,17 @@ export function figure(v: VariantResult, key: FigureKey): Spread {
 
 /** The chat transports of a step (baselines left out). */
 export function chatVariants(step: StepResult): VariantResult[] {
-  return step.variants.filter((v) => v.variant.transport !== 'raw-ws');
+  return step.variants.filter((v) => !inGroup(v, 'baseline'));
+}
+
+/** Whether a variant's transport is of a group: it polls, its messages are pushed, or a baseline. */
+export function inGroup(v: VariantResult, group: TransportFacts['group']): boolean {
+  return factsOf(v.variant.transport)?.group === group;
+}
+
+/** The variants of a step in a group, each with connections reused, in the order the step lists them. */
+export function ofGroup(step: StepResult, group: TransportFacts['group']): VariantResult[] {
+  return step.variants.filter((v) => inGroup(v, group) && v.variant.keepAlive !== false);
 }
 
 export function byTransport(step: StepResult, transport: string): VariantResult | undefined {

@@ -5,8 +5,9 @@
  * `{ type: 'listening', url, transport, pid }`, then samples of its CPU, memory and event-loop
  * delay (servers/common/self-report.ts).
  */
-import { SERVER_OPTIONS, formatOptionHelp, resolveServerOptions, type Transport } from './contract/index.ts';
-import { UsageError, parseCommandLine, withFlagNames } from './cli-options.ts';
+import { SERVER_OPTIONS, TRANSPORTS, resolveServerOptions, type Transport } from './contract/index.ts';
+import { formatOptionHelp } from '../cli/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
 import { startSelfReport } from './common/self-report.ts';
 import { createChatServer } from './index.ts';
 
@@ -18,7 +19,7 @@ const SAMPLE_INTERVAL_MS = 250;
  */
 const STOP_BACKSTOP_MS = 2000;
 
-const USAGE = `Usage: npm run server -- --transport short-polling|long-polling|websocket [options]
+const USAGE = `Usage: npm run server -- --transport ${TRANSPORTS.join('|')} [options]
 
 Starts one chat server of the chat contract and prints the URL it listens on.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: held polls are answered, sockets closed.

@@ -3,13 +3,12 @@
  * chat servers do: `--kind raw-ws|bare-fastify [--port 0] [--host 127.0.0.1]`.
  */
 import { startSelfReport } from '../../servers/common/self-report.ts';
-import { UsageError, parseCommandLine } from '../../servers/cli-options.ts';
-import { resolveOptions, type OptionTable } from '../../servers/contract/index.ts';
-import { createBareFastifyServer } from './bare-fastify.ts';
-import { createRawWsServer } from './raw-ws.ts';
+import { UsageError, parseCommandLine } from '../../cli/index.ts';
+import { resolveOptions, type OptionTable } from '../../cli/index.ts';
+import { BASELINE_SERVERS, type BaselineEntry, type BaselineKind } from './index.ts';
 
 const OPTIONS = {
-  kind: { kind: 'string', default: 'raw-ws', choices: ['raw-ws', 'bare-fastify'], doc: 'which baseline' },
+  kind: { kind: 'string', default: 'raw-ws', choices: Object.keys(BASELINE_SERVERS), doc: 'which baseline' },
   host: { kind: 'string', default: '127.0.0.1', doc: 'address to listen on' },
   port: { kind: 'int', default: 0, min: 0, max: 65535, doc: 'port; 0 picks a free one' },
 } as const satisfies OptionTable;
@@ -21,8 +20,8 @@ async function main(): Promise<void> {
   const { values, positionals } = parseCommandLine(OPTIONS, process.argv.slice(2));
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const options = resolveOptions(OPTIONS, values);
-  const raw = options.kind === 'raw-ws' ? createRawWsServer(options) : undefined;
-  const server = raw ?? createBareFastifyServer(options);
+  const entry: BaselineEntry = BASELINE_SERVERS[options.kind as BaselineKind];
+  const server = entry.create(options);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
   const url = await server.listen();
   console.log(`${options.kind} baseline listening on ${url}`);
   process.send?.({ type: 'listening', url, transport: options.kind, pid: process.pid });
-  startSelfReport({ intervalMs: SAMPLE_INTERVAL_MS, stats: () => ({ ...(raw?.stats() ?? {}) }), onStop: stop });
+  startSelfReport({ intervalMs: SAMPLE_INTERVAL_MS, stats: () => ({ ...server.stats?.() }), onStop: stop });
 }
 
 main().catch((error: unknown) => {

@@ -1,12 +1,15 @@
-import { SERVER_OPTIONS } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, type HttpTransport } from '../../servers/contract/index.ts';
 import { PollingClient } from './polling-client.ts';
 import type { ClientOptions } from './types.ts';
 
-/** Long polling: a GET per room held by the server until a message or `waitMs`; then at once again. */
-export function createLongPollingClient(options: ClientOptions): PollingClient {
+/**
+ * Long polling: a GET per room held by the server until a message or `waitMs`; then at once again.
+ * `transport` is the name the registry (bench/transports.ts) gives it.
+ */
+export function createLongPollingClient(transport: HttpTransport, options: ClientOptions): PollingClient {
   return new PollingClient(
     {
-      transport: 'long-polling',
+      transport,
       waitMs: options.waitMs ?? SERVER_OPTIONS.defaultWaitMs.default,
       intervalMs: 0,
       phaseMs: 0,

@@ -1,10 +1,10 @@
-import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type Transport } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
 /** How the two polling clients differ: when the next poll starts and what it asks to wait. */
 export interface PollPolicy {
-  readonly transport: Extract<Transport, 'short-polling' | 'long-polling'>;
+  readonly transport: HttpTransport;
   /** The `wait` to ask for (long polling), or undefined. */
   readonly waitMs: number | undefined;
   /** ms from the start of a poll that returned nothing new to the start of the next one. */

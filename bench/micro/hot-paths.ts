@@ -1,16 +1,8 @@
 import { Bench, type Task } from 'tinybench';
-import {
-  SERVER_OPTIONS,
-  checkOption,
-  checkPost,
-  newEpoch,
-  parseClientFrame,
-  type IntOptionSpec,
-  type MessagesFrame,
-  type PostRequest,
-  type SendFrame,
-} from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFrame, type PostRequest, type SendFrame } from '../../servers/contract/index.ts';
+import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
 import { Room } from '../../servers/common/room-log.ts';
+import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../options.ts';
 import type { MicroResult } from '../results.ts';
 
 /**
@@ -20,7 +12,7 @@ import type { MicroResult } from '../results.ts';
  */
 
 export interface MicroOptions {
-  /** Time budget per task, in ms (tinybench also runs at least 64 iterations). Default 500. */
+  /** Time budget per task, in ms (tinybench also runs at least 64 iterations). Default 300 (`--micro-ms`). */
   readonly timeMs?: number;
   /** Warm-up per task before it is measured, in ms; its samples are discarded. Default 100. */
   readonly warmupMs?: number;
@@ -40,8 +32,9 @@ export const MICRO_TASKS = [
 export type MicroTaskName = (typeof MICRO_TASKS)[number];
 
 const MICRO_OPTIONS = {
-  timeMs: { kind: 'int', default: 500, min: 1, max: 600_000, doc: 'time budget per task, in ms' },
-  warmupMs: { kind: 'int', default: 100, min: 0, max: 600_000, doc: 'warm-up per task, in ms' },
+  // The ranges and defaults of `npm run bench` (bench/options.ts), checked here too.
+  timeMs: BENCH_OPTIONS.microMs,
+  warmupMs: HARNESS_OPTIONS.microWarmupMs,
 } as const satisfies Readonly<Record<keyof MicroOptions, IntOptionSpec>>;
 
 /** Message body size of every task, in bytes (ASCII, so characters and bytes agree). */

@@ -14,7 +14,7 @@ import {
   type PollAnswer,
   type PostAnswer,
   type ServerOptions,
-  type Transport,
+  type HttpTransport,
 } from '../contract/index.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room, RoomLog } from './room-log.ts';
@@ -33,7 +33,7 @@ export interface PollRequest {
 export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: FastifyReply) => PollAnswer | FastifyReply;
 
 export interface PollingAppOptions {
-  readonly transport: Extract<Transport, 'short-polling' | 'long-polling'>;
+  readonly transport: HttpTransport;
   readonly options: ServerOptions;
   readonly log: RoomLog;
   readonly poll: PollHandler;

@@ -1,5 +1,5 @@
-import { TRANSPORTS } from './messages.ts';
-import { resolveOptions, type OptionTable, type OptionValues } from './options.ts';
+import { TRANSPORTS } from './transports.ts';
+import { resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -3,9 +3,7 @@
  * and the tests import these; nothing restates them.
  */
 
-/** The three transports this project compares. */
-export const TRANSPORTS = ['short-polling', 'long-polling', 'websocket'] as const;
-export type Transport = (typeof TRANSPORTS)[number];
+import type { Transport } from './transports.ts';
 
 /** A stored message, as every server hands it to clients. */
 export interface ChatMessage {

@@ -1,4 +1,4 @@
-import { checkWait, resolveServerOptions } from '../contract/index.ts';
+import { checkWait, resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp } from '../common/http-app.ts';
@@ -7,16 +7,17 @@ import { Holds } from './holds.ts';
 
 /**
  * The long-polling chat server: `GET /rooms/:room/messages` answers at once when something is new,
- * otherwise holds the request until a message arrives or `wait` ms pass. Built, not listening.
+ * otherwise holds the request until a message arrives or `wait` ms pass. Built, not listening;
+ * `transport` is the name it answers to, given by the registry (servers/transports.ts).
  */
-export function createLongPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
-  const options = resolveServerOptions({ ...given, transport: 'long-polling' });
+export function createLongPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const options = resolveServerOptions({ ...given, transport });
   const roomLog = log ?? roomLogFor(options);
   const holds = new Holds();
   const backlog = { waitingBytes: 0, parkedRequests: 0 };
   const app = buildPollingApp({
     backlog,
-    transport: 'long-polling',
+    transport,
     options,
     log: roomLog,
     onClose: () => holds.shutdown(),
@@ -29,7 +30,7 @@ export function createLongPollingServer(given: Readonly<Record<string, unknown>>
       return reply;
     },
   });
-  return fastifyChatServer('long-polling', options, roomLog, app, () => ({
+  return fastifyChatServer(transport, options, roomLog, app, () => ({
     ...EMPTY_STATS,
     ...backlog,
     heldPolls: holds.size,

@@ -1,4 +1,4 @@
-import { resolveServerOptions } from '../contract/index.ts';
+import { resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp } from '../common/http-app.ts';
@@ -6,12 +6,13 @@ import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 
 /**
  * The short-polling chat server: `GET /rooms/:room/messages` answers at once, with an empty list
- * when nothing is new. Built, not listening.
+ * when nothing is new. Built, not listening; `transport` is the name it answers to, given by the
+ * registry (servers/transports.ts).
  */
-export function createShortPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
-  const options = resolveServerOptions({ ...given, transport: 'short-polling' });
+export function createShortPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const options = resolveServerOptions({ ...given, transport });
   const roomLog = log ?? roomLogFor(options);
   const backlog = { waitingBytes: 0, parkedRequests: 0 };
-  const app = buildPollingApp({ transport: 'short-polling', options, log: roomLog, poll: answerNow, backlog });
-  return fastifyChatServer('short-polling', options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
+  const app = buildPollingApp({ transport, options, log: roomLog, poll: answerNow, backlog });
+  return fastifyChatServer(transport, options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

@@ -2,7 +2,7 @@
  * `npm run conformance -- --url URL --transport T [--token T]`: checks any server that claims the
  * chat contract with the project's conformance suite. Exit codes in options.ts (`EXIT`).
  */
-import { withFlagNames } from '../../servers/cli-options.ts';
+import { withFlagNames } from '../../cli/index.ts';
 import { CONFORMANCE_OPTIONS, EXIT, USAGE, parseConformanceArgs } from './options.ts';
 import { reach } from './target.ts';
 

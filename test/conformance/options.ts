@@ -1,6 +1,7 @@
 /** The options of `npm run conformance`: one table for parsing, checking and `--help`. */
-import { TRANSPORTS, formatOptionHelp, resolveOptions, type OptionValues, type Transport } from '../../servers/contract/index.ts';
-import { UsageError, parseCommandLine } from '../../servers/cli-options.ts';
+import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
+import { formatOptionHelp, resolveOptions, type OptionValues } from '../../cli/index.ts';
+import { UsageError, parseCommandLine } from '../../cli/index.ts';
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ChatError, ERRORS, SERVER_OPTIONS, toFlag } from '../../servers/contract/index.ts';
+import { ChatError, ERRORS, SERVER_OPTIONS } from '../../servers/contract/index.ts';
+import { toFlag } from '../../cli/index.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 /** The contract, where the error table lives. */

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SERVER_OPTIONS, formatOptionHelp, minIdleTimeoutMs, parseOptionText, resolveServerOptions, toFlag } from '../../servers/contract/index.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../../servers/cli-options.ts';
-import { BENCH_OPTIONS, CI_PRESET, joinNegativeValues, parseTargets } from '../../bench/options.ts';
+import { SERVER_OPTIONS, minIdleTimeoutMs, resolveServerOptions } from '../../servers/contract/index.ts';
+import { UsageError, formatOptionHelp, joinNegativeValues, parseCommandLine, parseOptionText, resolveOptions, toFlag, withFlagNames } from '../../cli/index.ts';
+import { measureCeiling } from '../../bench/ceiling.ts';
+import { runMicro } from '../../bench/micro/hot-paths.ts';
+import { BENCH_OPTIONS, CI_PRESET, QUICK_PRESET, parseTargets } from '../../bench/options.ts';
+import { SCENARIO_SCHEMA, applyOverrides, resolveScenario } from '../../bench/scenarios.ts';
 
 describe('server options', () => {
   it('defaults to the contract limits', () => {
@@ -123,5 +126,50 @@ describe('bench options', () => {
     expect(CI_PRESET.rounds).toBeGreaterThanOrEqual(6);
     expect(CI_PRESET).toMatchObject({ skipCeiling: true, skipMicro: true });
     expect([...CI_PRESET.transports]).toEqual(['short-polling', 'websocket']);
+  });
+});
+
+describe('one schema of bench options (issue 9)', () => {
+  it('leaves a scenario override absent unless given, and keeps what the preset sets', () => {
+    const plain = resolveOptions(BENCH_OPTIONS, {});
+    for (const name of ['rounds', 'durationMs', 'warmupMs', 'rooms', 'members', 'rate', 'bodyBytes', 'pollIntervalMs', 'waitMs', 'generators']) {
+      expect(plain, name).not.toHaveProperty(name);
+    }
+    expect(plain).toMatchObject({ seed: 1, ceilingConnections: 100, microMs: 300 });
+    const quick = resolveOptions(BENCH_OPTIONS, { ...QUICK_PRESET, members: 3 });
+    expect(quick).toMatchObject({ rounds: 2, durationMs: 2500, warmupMs: 500, members: 3 });
+    expect(quick).not.toHaveProperty('rooms');
+    // What the bench command passes on: absent overrides leave the scenario as it is.
+    const { rate: _rate, transports: _transports, ...overrides } = plain;
+    expect(applyOverrides(resolveScenario('default'), overrides)).toEqual(resolveScenario('default'));
+  });
+
+  it("holds a scenario file's fields to the ranges of the flags that override them", () => {
+    const step = SCENARIO_SCHEMA.properties.steps.items.properties;
+    const workload = step.workload.properties;
+    const variant = step.variants.items.properties;
+    const range = (name: keyof typeof BENCH_OPTIONS) => {
+      const spec = BENCH_OPTIONS[name];
+      return 'min' in spec ? { minimum: spec.min, maximum: spec.max } : {};
+    };
+    expect(workload.rooms).toMatchObject({ type: 'integer', ...range('rooms') });
+    expect(workload.members).toMatchObject({ type: 'integer', ...range('members') });
+    expect(workload.ratePerMember).toMatchObject({ type: 'number', minimum: 0.0001, maximum: 1000 });
+    expect(workload.bodyBytes).toMatchObject(range('bodyBytes'));
+    expect(workload.durationMs).toMatchObject(range('durationMs'));
+    expect(workload.warmupMs).toMatchObject(range('warmupMs'));
+    expect(variant.pollIntervalMs).toMatchObject(range('pollIntervalMs'));
+    expect(variant.waitMs).toMatchObject(range('waitMs'));
+    expect(SCENARIO_SCHEMA.properties.rounds).toMatchObject(range('rounds'));
+    expect(SCENARIO_SCHEMA.properties.generators).toMatchObject(range('generators'));
+  });
+
+  it('checks measureCeiling and runMicro arguments against the flags\' ranges', async () => {
+    const target = { target: 'x', url: 'http://127.0.0.1:9/', method: 'GET' } as const;
+    await expect(measureCeiling(target, { connections: BENCH_OPTIONS.ceilingConnections.max + 1 })).rejects.toThrow(
+      `option connections must be an integer from 1 to ${BENCH_OPTIONS.ceilingConnections.max}`,
+    );
+    await expect(measureCeiling(target, { durationMs: BENCH_OPTIONS.ceilingMs.min - 1 })).rejects.toThrow(/option durationMs must be an integer from 100 to 600000/);
+    await expect(runMicro({ timeMs: BENCH_OPTIONS.microMs.max + 1 })).rejects.toThrow(/option timeMs must be an integer from 10 to 60000/);
   });
 });

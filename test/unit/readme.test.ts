@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH_OPTIONS } from '../../bench/options.ts';
 import { SCENARIOS, loadScenarioFile } from '../../bench/scenarios.ts';
-import { toFlag } from '../../servers/contract/index.ts';
+import { toFlag } from '../../cli/index.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

@@ -107,7 +107,7 @@ const LONG_SCALE = '5,000 held long polls without loss';
 
 describe('checkTargets', () => {
   it('checks four targets, in order', () => {
-    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, WS_SCALE, LONG_SCALE]);
+    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE]);
   });
 
   it('passes a WebSocket p50 at exactly the limit times raw ws', () => {

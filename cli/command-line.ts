@@ -1,5 +1,10 @@
+/**
+ * The command-line layer every entry point shares (servers/main.ts, bench/cli.ts, the baselines,
+ * report/cli.ts, report/compare-cli.ts, the conformance CLI): `--kebab-case` flags of an option
+ * table parsed with `node:util` parseArgs. Not part of the chat contract; a leaf like option-table.ts.
+ */
 import { parseArgs } from 'node:util';
-import { parseOptionText, toFlag, type OptionTable } from './contract/index.ts';
+import { parseOptionText, toFlag, type OptionTable } from './option-table.ts';
 
 /** A command-line mistake: the message names the option and what is allowed. */
 export class UsageError extends Error {
@@ -50,4 +55,29 @@ export function withFlagNames(table: OptionTable, message: string): string {
     /\(\d+\) must (?:not exceed|be shorter than|be smaller than) (\w+)/g,
     (all, name: string) => (name in table ? all.replace(name, toFlag(name)) : all),
   );
+}
+
+/**
+ * node:util parseArgs takes `--rate -1` for a missing value followed by a flag ("argument is
+ * ambiguous"): a negative number after an option that takes a value is joined to it
+ * (`--rate=-1`), so that it reaches the option's own check and its message.
+ */
+export function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
+  const takesValue = new Set(Object.entries(table).filter(([, spec]) => spec.kind !== 'boolean').map(([name]) => toFlag(name)));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

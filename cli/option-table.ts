@@ -1,12 +1,17 @@
 /**
- * Typed option tables: one place that gives every option its default, its valid range and its
+ * Typed option tables (a leaf module: it imports nothing of the project, and servers, bench and
+ * report all may import it): one place that gives every option its default, its valid range and its
  * help text, so that `--help`, command-line parsing and programmatic use all agree. The server
  * options (limits.ts) and the harness options are such tables.
  */
 
 export interface IntOptionSpec {
   readonly kind: 'int';
-  readonly default: number;
+  /**
+   * Left out: the option is absent unless given (an override of something else, such as a
+   * scenario's rounds), and `shownDefault` says what applies then.
+   */
+  readonly default?: number;
   readonly min: number;
   readonly max: number;
   /** Shown instead of the default in `--help` (e.g. "the scenario's"). */
@@ -17,7 +22,8 @@ export interface IntOptionSpec {
 /** A decimal number (rates and other fractions). */
 export interface NumberOptionSpec {
   readonly kind: 'number';
-  readonly default: number;
+  /** Left out: absent unless given, as for an int. */
+  readonly default?: number;
   readonly min: number;
   readonly max: number;
   readonly shownDefault?: string;
@@ -58,8 +64,10 @@ type ValueOf<S extends OptionSpec> = S extends IntOptionSpec | NumberOptionSpec
     ? readonly string[]
     : string;
 
-/** The resolved values of a table: every option present, with its type. */
-export type OptionValues<T extends OptionTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
+/** The resolved values of a table: every option with a default present, the others only when given. */
+export type OptionValues<T extends OptionTable> = { readonly [K in keyof T as T[K] extends { default: unknown } ? K : never]: ValueOf<T[K]> } & {
+  readonly [K in keyof T as T[K] extends { default: unknown } ? never : K]?: ValueOf<T[K]>;
+};
 
 /** `maxBodyBytes` → `--max-body-bytes`. */
 export function toFlag(name: string): string {
@@ -146,7 +154,7 @@ export function resolveOptions<T extends OptionTable>(
   given: Readonly<Partial<Record<string, unknown>>> = {},
 ): OptionValues<T> {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(table)) out[name] = spec.default;
+  for (const [name, spec] of Object.entries(table)) if (spec.default !== undefined) out[name] = spec.default;
   for (const [name, value] of Object.entries(given)) {
     if (value === undefined) continue;
     const spec = table[name];
@@ -159,6 +167,25 @@ export function resolveOptions<T extends OptionTable>(
   return out as OptionValues<T>;
 }
 
+/**
+ * The JSON Schema of one option's valid values, so that a file's fields (a scenario's workload)
+ * are held to the same ranges as the flags and the checks in code.
+ */
+export function jsonSchemaOf(spec: OptionSpec): Readonly<Record<string, unknown>> {
+  switch (spec.kind) {
+    case 'int':
+      return { type: 'integer', minimum: spec.min, maximum: spec.max };
+    case 'number':
+      return { type: 'number', minimum: spec.min, maximum: spec.max };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'list':
+      return { type: 'array', items: { type: 'string' } };
+    case 'string':
+      return spec.choices ? { enum: [...spec.choices] } : { type: 'string' };
+  }
+}
+
 /** The `--help` lines of a table: flag, what is valid, default, and what it does. */
 export function formatOptionHelp(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
@@ -167,7 +194,9 @@ export function formatOptionHelp(table: OptionTable): string {
         ? spec.shownDefault
         : spec.kind === 'list'
           ? spec.default.join(',') || '(none)'
-          : String(spec.default);
+          : spec.default === undefined
+            ? '(none)'
+            : String(spec.default);
     const value = { int: ' <n>', number: ' <x>', boolean: '', list: ' <a,b>', string: ' <s>' }[spec.kind];
     if (spec.kind === 'boolean') return { left: toFlag(name), right: spec.doc };
     return { left: `${toFlag(name)}${value}`, right: `${spec.doc} (default: ${shown}; ${describeValid(spec)})` };

@@ -1,0 +1,47 @@
+/**
+ * The bench's side of every transport, declared once: the client the generator drives, the process
+ * that serves it, and what the bench holds it to. What a transport is (its name, label, knob,
+ * colour) is pure data in servers/contract/transports.ts and bench/results.ts (TRANSPORT_FACTS);
+ * its server is in servers/transports.ts, and the baseline servers in bench/baselines/index.ts. A new transport is a folder in servers/, a client in
+ * bench/clients/ and an entry in each of those registries.
+ */
+import type { Transport } from '../servers/contract/index.ts';
+import { createLongPollingClient } from './clients/long-polling.ts';
+import { RawWsClient } from './clients/raw-ws.ts';
+import { createShortPollingClient } from './clients/short-polling.ts';
+import type { ChatClient, ClientOptions } from './clients/types.ts';
+import { createWebSocketClient } from './clients/websocket.ts';
+import type { BenchTransport } from './results.ts';
+
+/** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
+export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
+
+export interface BenchEntry<T extends BenchTransport> {
+  /** A client of it; `transport` is the name it goes by. */
+  readonly client: (transport: T, options: ClientOptions) => T extends Transport ? ChatClient : BenchClient;
+  /** Most members per room the generator can drive, when it has such a bound. */
+  readonly maxMembers?: number;
+  /** What the scale target's clients are for it ("held long polls"), when it is held to that target. */
+  readonly scaleTarget?: string;
+}
+
+/** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
+export const RAW_WS_MAX_MEMBERS = 200;
+
+/** Every transport the bench runs, the raw `ws` baseline included. */
+export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
+  'short-polling': { client: createShortPollingClient },
+  'long-polling': { client: createLongPollingClient, scaleTarget: 'held long polls' },
+  websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: 'WebSocket clients' },
+  'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
+};
+
+/** A chat client of one transport; every transport behind the same interface. */
+export function createClient(transport: Transport, options: ClientOptions): ChatClient {
+  return (BENCH_REGISTRY[transport].client as BenchEntry<Transport>['client'])(transport, options);
+}
+
+/** The client of any transport the harness runs, the raw baseline included. */
+export function createBenchClient(transport: BenchTransport, options: ClientOptions): BenchClient {
+  return (BENCH_REGISTRY[transport].client as BenchEntry<BenchTransport>['client'])(transport, options);
+}

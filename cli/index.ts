@@ -1,0 +1,2 @@
+export * from './option-table.ts';
+export * from './command-line.ts';

@@ -1,0 +1,37 @@
+/**
+ * The chat transports of the contract, each declared once: its name (what `GET /healthz` answers
+ * and what every command line takes), how people call it, whether it speaks the HTTP routes, and
+ * the knob a client of it turns. Pure data: servers, bench and report all read it. A new transport
+ * is an entry here, its server in servers/transports.ts and its client in bench/transports.ts.
+ */
+
+/** The knob of a transport's client: the ms between two polls, or the `wait` a poll asks for. */
+export type TransportKnob = 'pollIntervalMs' | 'waitMs';
+
+export interface TransportInfo {
+  /** The transport in prose: "short polling". */
+  readonly label: string;
+  /** It serves `GET`/`POST /rooms/:room/messages` (a polling transport) rather than `/ws`. */
+  readonly http: boolean;
+  /** What a client of it may set, if anything. */
+  readonly knob?: TransportKnob;
+}
+
+/**
+ * A short-polling client's poll interval when none is given, in ms. (Long polling's `wait` has
+ * its default on the server: `defaultWaitMs` in limits.ts.)
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+/** The three transports this project compares, in the order runs and reports list them. */
+export const TRANSPORT_INFO = {
+  'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs' },
+  'long-polling': { label: 'long polling', http: true, knob: 'waitMs' },
+  websocket: { label: 'WebSocket', http: false },
+} as const satisfies Readonly<Record<string, TransportInfo>>;
+
+export type Transport = keyof typeof TRANSPORT_INFO;
+export const TRANSPORTS = Object.keys(TRANSPORT_INFO) as readonly Transport[];
+
+/** The transports served by the HTTP routes (the polling ones). */
+export type HttpTransport = { [T in Transport]: (typeof TRANSPORT_INFO)[T]['http'] extends true ? T : never }[Transport];
