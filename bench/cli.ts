@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
-import { UsageError, joinNegativeValues, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
 import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
@@ -52,7 +52,7 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 async function main(argv: readonly string[]): Promise<number> {
   let given: Record<string, unknown>;
   try {
-    const parsed = parseCommandLine(BENCH_OPTIONS, joinNegativeValues(BENCH_OPTIONS, argv));
+    const parsed = parseCommandLine(BENCH_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return 0;

@@ -13,7 +13,7 @@ export class UsageError extends Error {
 
 /**
  * Parses `--kebab-case value` flags of an option table with `node:util` parseArgs (strict: an
- * unknown flag is an error), then each value by its spec. Returns the given values by option name,
+ * unknown flag is an error; a negative number after a flag is its value), then each value by its spec. Returns the given values by option name,
  * the positionals, and whether `--help` was asked for.
  */
 export function parseCommandLine(
@@ -25,7 +25,7 @@ export function parseCommandLine(
   for (const [flag, name] of byFlag) specs[flag] = { type: table[name]?.kind === 'boolean' ? 'boolean' : 'string' };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: specs, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(table, argv), options: specs, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
   }
