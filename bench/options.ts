@@ -1,4 +1,5 @@
 import type { IntOptionSpec, OptionTable, OptionValues } from '../cli/index.ts';
+import { LOOPBACK_ONLY, isLoopback } from '../cli/index.ts';
 import { BENCH_TRANSPORTS } from './results.ts';
 
 /** What applies when an override is not given. */
@@ -72,11 +73,6 @@ export const CI_PRESET = {
 /** The warm-up autocannon runs before each measured ceiling (shorter with --quick). */
 export const CEILING_WARMUP_MS = { normal: HARNESS_OPTIONS.ceilingWarmupMs.default, quick: 300 } as const;
 
-/** Hosts `--target` may name: this machine only, as every load of the project goes to loopback. */
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /**
  * `--target URL,... --transports T,...`: one URL per transport, in the same order, each an http://
  * URL of this machine. Returns the URL of each transport; throws an Error naming the option.
@@ -95,7 +91,7 @@ export function parseTargets(urls: readonly string[], transports: readonly strin
       throw new Error(`--target ${JSON.stringify(text)} is not a URL; give one like http://127.0.0.1:3000`);
     }
     if (url.protocol !== 'http:') throw new Error(`--target ${JSON.stringify(text)} must be an http:// URL (WebSocket servers too: the client adds /ws)`);
-    if (!isLoopback(url.hostname)) throw new Error(`--target ${JSON.stringify(text)} must be on this machine (localhost, 127.x.x.x or [::1]): the bench sends load to loopback only`);
+    if (!isLoopback(url.hostname)) throw new Error(`--target ${JSON.stringify(text)} ${LOOPBACK_ONLY}`);
     if (url.pathname !== '/' || url.search !== '') throw new Error(`--target ${JSON.stringify(text)} must be the server's base URL, without a path or query (the contract's routes start at /)`);
     const transport = transports[i] as string;
     if (out[transport] !== undefined) throw new Error(`--transports names ${transport} twice; give each transport once with --target`);

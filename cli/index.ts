@@ -1,2 +1,3 @@
 export * from './option-table.ts';
 export * from './command-line.ts';
+export * from './loopback.ts';

@@ -1,7 +1,7 @@
 /** The options of `npm run conformance`: one table for parsing, checking and `--help`. */
 import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
 import { formatOptionHelp, resolveOptions, type OptionValues } from '../../cli/index.ts';
-import { UsageError, parseCommandLine } from '../../cli/index.ts';
+import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../cli/index.ts';
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {
@@ -56,11 +56,12 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
   try {
     url = new URL(options.url);
   } catch {
-    throw new UsageError(`--url must be an http:// or https:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(options.url)}`);
+    throw new UsageError(`--url must be an http:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(options.url)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url must be an http:// or https:// URL (the WebSocket URL is derived from it), got ${JSON.stringify(options.url)}`);
+  if (url.protocol !== 'http:') {
+    throw new UsageError(`--url must be an http:// URL (the WebSocket URL is derived from it; TLS is not spoken yet), got ${JSON.stringify(options.url)}`);
   }
+  if (!isLoopback(url.hostname)) throw new UsageError(`--url ${JSON.stringify(options.url)} ${LOOPBACK_ONLY}`);
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new UsageError(`--url must be the server's base URL, without a path or query, such as ${url.origin}; got ${JSON.stringify(options.url)}`);
   }
