@@ -3,7 +3,7 @@
  * then the route ceilings. It emits events and returns data; printing is progress.ts's job.
  */
 import { summarizeVariant, rotate } from './aggregate.ts';
-import { runCeilings } from './ceilings.ts';
+import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
 import type { BenchTransport, CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
 import { runTrial, type TrialProgress } from './trial.ts';

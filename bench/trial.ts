@@ -12,7 +12,7 @@ import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { buildTrialResult } from './trial-result.ts';
 
-const GENERATOR_MAIN = fileURLToPath(new URL('./generator.ts', import.meta.url));
+const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
 /** Time from `start` to the first scheduled send, so that every generator has the command. */
 const START_DELAY_US = 300_000;
@@ -105,7 +105,7 @@ export function abortPromise(signal: AbortSignal | undefined): { readonly promis
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const { variant, workload } = options;
   const interrupted = abortPromise(options.signal);
-  const until = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
+  const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
   const children: TsChild[] = [];
   const started = performance.now();
@@ -125,8 +125,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    if (!target) server = await until(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
-    const idle = server ? await until(server.mark('idle', true)) : undefined;
+    if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    const idle = server ? await unlessInterrupted(server.mark('idle', true)) : undefined;
     const url = target?.url ?? (server as ServerProcess).url;
     report();
 
@@ -155,7 +155,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     const failed = (m: GeneratorToParent): boolean => m.type === 'failed';
     const expectFrom = async <T extends GeneratorToParent['type']>(type: T, timeoutMs: number, what: string): Promise<Extract<GeneratorToParent, { type: T }>[]> => {
-      const answers = await until(
+      const answers = await unlessInterrupted(
         Promise.all(children.map((child, i) => nextMessage<GeneratorToParent>(child, (m) => m.type === type || failed(m), timeoutMs, `generator ${i}: ${what}`))),
       );
       const failure = answers.find(failed);
@@ -193,16 +193,16 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const generators: GeneratorResult[] = results.map((r) => r.result);
     const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
     if (!server || !idle) {
-      await until(windowEnd);
+      await unlessInterrupted(windowEnd);
       return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
     }
     // Every delivery is in and every client still connected: what they cost, garbage collected.
-    const memory = await until(server.mark('memory', true));
+    const memory = await unlessInterrupted(server.mark('memory', true));
     // Then the same reading once every client has gone: the difference is the connections alone,
     // measured at the same point of the server's life (its code compiled, its heap grown alike).
     await Promise.all(children.map((child) => stopGenerator(child)));
-    const released = await until(releasedMark(server));
-    const [atStart, atEnd] = [await until(windowStart), await until(windowEnd)];
+    const released = await unlessInterrupted(releasedMark(server));
+    const [atStart, atEnd] = [await unlessInterrupted(windowStart), await unlessInterrupted(windowEnd)];
     if (!atStart || !atEnd) throw new Error('unreachable: a started server answers every mark');
     return buildTrialResult({
       ...common,
@@ -227,10 +227,10 @@ async function stopGenerator(child: TsChild): Promise<void> {
 
 /** Waits until the server has no open connection (bounded), then reads it after a collection. */
 async function releasedMark(server: ServerProcess): Promise<ServerMark> {
-  const until = performance.now() + RELEASE_TIMEOUT_MS;
+  const deadline = performance.now() + RELEASE_TIMEOUT_MS;
   for (;;) {
     const probe = await server.mark('release-probe');
-    if (probe.stats.connections === 0 || performance.now() > until) break;
+    if (probe.stats.connections === 0 || performance.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, RELEASE_POLL_MS));
   }
   return server.mark('released', true);

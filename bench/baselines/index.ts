@@ -1,6 +1,6 @@
 import type { Transport } from '../../servers/contract/index.ts';
 import { createBareFastifyServer, type BaselineServer } from './bare-fastify.ts';
-import { createRawWsServer } from './raw-ws.ts';
+import { createRawWsServer } from './raw-ws-server.ts';
 
 /** A baseline server: no contract, the floor of one chat transport's stack. */
 export interface BaselineEntry {

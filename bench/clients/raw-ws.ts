@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ChatMessage, PostRequest } from '../../servers/contract/index.ts';
-import { RAW_WS_PREFIX } from '../baselines/raw-ws.ts';
+import { RAW_WS_PREFIX } from '../baselines/raw-ws-server.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 

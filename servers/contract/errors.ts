@@ -1,6 +1,6 @@
 /**
  * The one catalogue of error codes of the chat contract, with their HTTP status and WebSocket
- * close code. servers/contract/README.md documents the same table; test/unit/errors.test.ts keeps
+ * close code. servers/contract/README.md documents the same table; test/servers/errors.test.ts keeps
  * them equal.
  */
 export const ERRORS = {

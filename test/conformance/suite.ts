@@ -10,8 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { ClientError, type ChatClient } from '../../bench/clients/index.ts';
-import { connectClient, range, seqs } from '../helpers.ts';
-import { openRaw, handshakeStatus } from '../raw-ws.ts';
+import { connectClient, range, seqs } from '../helpers/servers.ts';
+import { openRaw, handshakeStatus } from '../helpers/raw-socket.ts';
 import { call, expectError, post } from './http.ts';
 import { PROMISES } from './promises.ts';
 import { authHeaders, freshRoom, type ConformanceTarget } from './target.ts';

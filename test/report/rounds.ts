@@ -68,4 +68,4 @@ export function generatorBound(run: BenchResults, variantId: string, rounds: rea
   return { ...run, steps };
 }
 
-export { seededRandom as seeded } from '../../bench/schedule.ts';
+export { seededRandom as seeded } from '../../bench/generator/schedule.ts';

@@ -1,0 +1,85 @@
+/**
+ * The requests-per-second ceilings of the polling routes against the bare fastify route. Both
+ * servers run at once, each in its own process (an idle one costs nothing); every round measures
+ * every route in rotated order, so that noise on this shared machine falls on all routes alike,
+ * and the result is the median across rounds with its range.
+ */
+import { median, rotate } from '../aggregate.ts';
+import { measureCeiling, type CeilingOptions, type CeilingTarget } from './route-ceiling.ts';
+import { CEILING_WARMUP_MS } from '../options.ts';
+import type { CeilingResult } from '../results.ts';
+import { spawnServer, type ServerProcess } from '../spawn-server.ts';
+
+let postCounter = 0;
+function postBody(): string {
+  postCounter++;
+  return JSON.stringify({ id: `c${postCounter}`, from: 'autocannon', body: 'x'.repeat(64) });
+}
+
+async function targetsOf(server: ServerProcess, label: string): Promise<CeilingTarget[]> {
+  const head = (await (await fetch(`${server.url}/rooms/ceiling/messages`)).json()) as { cursor: string };
+  return [
+    { target: `${label} GET (empty poll)`, method: 'GET', url: `${server.url}/rooms/ceiling/messages?cursor=${encodeURIComponent(head.cursor)}` },
+    { target: `${label} POST`, method: 'POST', url: `${server.url}/rooms/posts/messages`, body: postBody },
+  ];
+}
+
+/** Combines one route's rounds: medians, the range of the per-round means, totals. */
+export function combineRounds(rounds: readonly CeilingResult[]): CeilingResult {
+  const first = rounds[0];
+  if (!first) throw new RangeError('no round to combine');
+  const means = rounds.map((r) => r.requestsPerSecond.mean);
+  const avg = means.reduce((a, b) => a + b, 0) / means.length;
+  return {
+    target: first.target,
+    method: first.method,
+    connections: first.connections,
+    durationMs: rounds.reduce((n, r) => n + r.durationMs, 0),
+    requestsPerSecond: {
+      mean: median(means),
+      stddev: Math.sqrt(means.reduce((a, m) => a + (m - avg) ** 2, 0) / means.length),
+      min: Math.min(...means),
+      max: Math.max(...means),
+    },
+    latencyMs: { p50: median(rounds.map((r) => r.latencyMs.p50)), p99: median(rounds.map((r) => r.latencyMs.p99)) },
+    requests: rounds.reduce((n, r) => n + r.requests, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+/** Route ceilings: bare fastify GET and POST and the short-polling chat server's, in rounds. */
+export async function runCeilings(
+  options: CeilingOptions & { readonly rounds: number; readonly onTarget?: (target: string, round: number) => void },
+): Promise<CeilingResult[]> {
+  const servers = await Promise.all([spawnServer('bare-fastify'), spawnServer('short-polling')]);
+  try {
+    const targets = [...(await targetsOf(servers[0], 'bare fastify')), ...(await targetsOf(servers[1], 'short-polling'))];
+    const measured = new Map<string, CeilingResult[]>(targets.map((t) => [t.target, []]));
+    for (let round = 0; round < options.rounds && !options.signal?.aborted; round++) {
+      for (const target of rotate(targets, round)) {
+        if (options.signal?.aborted) break;
+        options.onTarget?.(target.target, round);
+        // The first round warms each route up; later rounds measure a warm server.
+        const result = await measureCeiling(target, { ...options, warmupMs: round === 0 ? (options.warmupMs ?? CEILING_WARMUP_MS.normal) : 0 });
+        measured.get(target.target)?.push(result);
+      }
+    }
+    return withRatios(targets.flatMap((t) => {
+      const rounds = measured.get(t.target) ?? [];
+      return rounds.length > 0 ? [combineRounds(rounds)] : [];
+    }));
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+/** Each chat route's requests per second over the bare route's of the same method. */
+export function withRatios(results: readonly CeilingResult[]): CeilingResult[] {
+  const bare = (method: string): CeilingResult | undefined => results.find((r) => r.target.startsWith('bare fastify') && r.method === method);
+  return results.map((r) => {
+    const base = bare(r.method);
+    if (!base || r === base || base.requestsPerSecond.mean <= 0) return r;
+    return { ...r, ratioToBare: r.requestsPerSecond.mean / base.requestsPerSecond.mean };
+  });
+}

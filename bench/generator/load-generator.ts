@@ -1,0 +1,212 @@
+/**
+ * What a load generator process does with its plan (its share of the simulated members): connects
+ * and subscribes them, then on `start` drives every member open-loop on its schedule and checks
+ * every delivery at every receiver: latency from the scheduled send time into an HDR histogram,
+ * and each room's seq (a gap is a loss, a repeat a duplicate, a step back a reorder). It reports
+ * through the `report` function it is given (IPC in the process, `main.ts`) and never prints.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pMap from 'p-map';
+import { monotonicUs } from '../../servers/common/self-report.ts';
+import { createBenchClient, type BenchClient, type ClientCounters } from '../clients/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS } from '../../servers/contract/index.ts';
+import { LatencyHistogram } from '../histogram.ts';
+import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent } from '../ipc.ts';
+import { makeBody } from './message-body.ts';
+import { Receivers } from './receivers.ts';
+import type { WireCounts } from '../results.ts';
+import { OpenLoopScheduler, planSenders, realClock, seededRandom } from './schedule.ts';
+
+/** How often progress is reported. */
+const PROGRESS_INTERVAL_MS = 1000;
+/** Wake this long before a send and poll until it is due: setTimeout alone is up to ~1 ms late. */
+const SEND_SPIN_US = 1500;
+/** Event-loop delay resolution of the self-check, ms. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
+interface Member {
+  readonly index: number;
+  readonly assignment: ClientAssignment;
+  client: BenchClient | undefined;
+}
+
+function sumCounters(members: readonly Member[]): WireCounts & { reconnects: number; cursorExpired: number; errors: number } {
+  const total = { requests: 0, emptyPolls: 0, connections: 0, bytesWritten: 0, bytesRead: 0, reconnects: 0, cursorExpired: 0, errors: 0 };
+  for (const m of members) {
+    const c: Readonly<ClientCounters> | undefined = m.client?.counters;
+    if (!c) continue;
+    total.requests += c.requests;
+    total.emptyPolls += c.emptyPolls;
+    total.connections += c.connections;
+    total.bytesWritten += c.bytesWritten;
+    total.bytesRead += c.bytesRead;
+    total.reconnects += c.reconnects;
+    total.cursorExpired += c.cursorExpired;
+    total.errors += c.errors;
+  }
+  return total;
+}
+
+/** The generator of one process. */
+export class LoadGenerator {
+  private readonly members: Member[];
+  private readonly sendLag = new LatencyHistogram();
+  private readonly storedByRoom = new Map<string, number>();
+  private readonly counts = { sent: 0, stored: 0, sendFailed: 0 };
+  private readonly receivers: Receivers;
+  private pendingSends = 0;
+  private scheduler: OpenLoopScheduler | undefined;
+  /** Stored window messages per room over all generators: the parent's answer to `window-end`. */
+  private readonly expected: Promise<Readonly<Record<string, number>>>;
+  private resolveExpected: (stored: Readonly<Record<string, number>>) => void = () => undefined;
+
+  constructor(
+    private readonly plan: GeneratorPlan,
+    private readonly report: (message: GeneratorToParent) => void,
+  ) {
+    this.expected = new Promise((resolve) => (this.resolveExpected = resolve));
+    // The raw baseline has no room seq: each sender's own sequence is checked instead.
+    this.receivers = new Receivers(plan.variant.transport === 'raw-ws');
+    this.members = plan.clients.map((assignment, index) => {
+      this.receivers.add(assignment.room);
+      return { index, assignment, client: undefined };
+    });
+  }
+
+  async setup(): Promise<void> {
+    const started = performance.now();
+    const { variant, url, token } = this.plan;
+    const random = seededRandom(this.plan.seed);
+    const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    // Drawn up front in member order, so each member's phase depends on the seed alone, not on
+    // the order in which the pool happens to start the connections.
+    const phases = this.members.map(() => Math.floor(random() * interval));
+    await pMap(this.members, async (member) => {
+      const client = createBenchClient(variant.transport, {
+        url,
+        ...(token ? { token } : {}),
+        pollIntervalMs: interval,
+        pollPhaseMs: phases[member.index] as number,
+        ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
+        ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
+        onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
+      });
+      member.client = client;
+      await client.connect();
+      await client.subscribe(member.assignment.room);
+    }, { concurrency: this.plan.connectConcurrency });
+    this.report({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started) });
+  }
+
+  run(start: GeneratorStart): void {
+    this.receivers.setWindow(start);
+    const { workload } = this.plan;
+    const plans = planSenders(this.members.length, workload.ratePerMember, seededRandom(this.plan.seed + 1));
+    const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    let wireAtStart: ReturnType<typeof sumCounters> | undefined;
+    let cpuAtStart: NodeJS.CpuUsage | undefined;
+    const progress = setInterval(() => this.report({ type: 'progress', sent: this.counts.sent, delivered: this.receivers.counts().delivered }), PROGRESS_INTERVAL_MS);
+
+    setTimeout(() => {
+      wireAtStart = sumCounters(this.members);
+      cpuAtStart = process.cpuUsage();
+      loop.enable();
+    }, Math.max(0, (start.windowStartUs - monotonicUs()) / 1000));
+
+    this.scheduler = new OpenLoopScheduler({
+      clock: realClock,
+      senders: plans,
+      startUs: start.startUs,
+      endUs: start.windowEndUs,
+      onSend: (sender, k, meantUs, nowUs) => this.send(sender, k, meantUs, nowUs),
+      spinUs: SEND_SPIN_US,
+    });
+    this.scheduler.start();
+
+    void this.scheduler.whenDone().then(async () => {
+      // The last send may come before the window's end: the readings are taken at the end.
+      const left = (start.windowEndUs - monotonicUs()) / 1000;
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      const windowUs = start.windowEndUs - start.windowStartUs;
+      const cpu = process.cpuUsage(cpuAtStart);
+      const wireAtEnd = sumCounters(this.members);
+      loop.disable();
+      // Less the monitor's own resolution, which an idle loop reads as its delay.
+      const loopP99 = Math.max(0, Math.round(loop.percentile(99) / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
+      clearInterval(progress);
+      await this.settleSends(start.drainMs);
+      this.report({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom) });
+      const from = wireAtStart ?? wireAtEnd;
+      await this.drain(await this.expected, start.drainMs);
+      // Built after the drain: latencies and deliveries of late messages belong to the window.
+      const result: GeneratorResult = {
+        clients: this.members.length,
+        histogram: this.receivers.latency.encode(),
+        sendLag: this.sendLag.encode(),
+        ...this.counts,
+        ...this.receivers.counts(),
+        wire: {
+          requests: wireAtEnd.requests - from.requests,
+          emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
+          connections: wireAtEnd.connections - from.connections,
+          bytesWritten: wireAtEnd.bytesWritten - from.bytesWritten,
+          bytesRead: wireAtEnd.bytesRead - from.bytesRead,
+        },
+        events: {
+          reconnects: wireAtEnd.reconnects - from.reconnects,
+          cursorExpired: wireAtEnd.cursorExpired - from.cursorExpired,
+          errors: wireAtEnd.errors - from.errors,
+        },
+        cpuShare: (cpu.user + cpu.system) / windowUs,
+        eventLoopDelayP99: loopP99,
+      };
+      this.report({ type: 'result', result });
+    });
+  }
+
+  /** The parent's answer to `window-end`: how many window messages each room stored. */
+  expect(stored: Readonly<Record<string, number>>): void {
+    this.resolveExpected(stored);
+  }
+
+  async close(): Promise<void> {
+    this.scheduler?.stop();
+    await pMap(this.members, async (m) => m.client?.close().catch(() => undefined), { concurrency: this.plan.connectConcurrency });
+  }
+
+  private send(sender: number, k: number, meantUs: number, nowUs: number): void {
+    const member = this.members[sender];
+    if (!member?.client) return;
+    const counted = this.receivers.inWindow(meantUs);
+    const { room, sender: from } = member.assignment;
+    if (counted) {
+      this.counts.sent++;
+      this.sendLag.record(Math.max(1, nowUs - meantUs));
+    }
+    this.pendingSends++;
+    member.client.send(room, { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) }).then(
+      () => {
+        this.pendingSends--;
+        if (!counted) return;
+        this.counts.stored++;
+        this.storedByRoom.set(room, (this.storedByRoom.get(room) ?? 0) + 1);
+      },
+      () => {
+        this.pendingSends--;
+        if (counted) this.counts.sendFailed++;
+      },
+    );
+  }
+
+  private async settleSends(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.pendingSends > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Waits until every member received every stored window message of its room, or the drain time ran out. */
+  private async drain(stored: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.receivers.complete(stored) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+

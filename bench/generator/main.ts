@@ -1,0 +1,36 @@
+/** The generator process's entry: commands from the harness over IPC, reports back the same way. */
+import type { GeneratorToParent, ParentToGenerator } from '../ipc.ts';
+import { LoadGenerator } from './load-generator.ts';
+
+function post(message: GeneratorToParent): void {
+  process.send?.(message);
+}
+
+let generator: LoadGenerator | undefined;
+
+async function onCommand(command: ParentToGenerator): Promise<void> {
+  switch (command.type) {
+    case 'plan':
+      generator = new LoadGenerator(command, post);
+      await generator.setup();
+      return;
+    case 'start':
+      generator?.run(command);
+      return;
+    case 'expect':
+      generator?.expect(command.stored);
+      return;
+    case 'exit':
+      await generator?.close();
+      process.exit(0);
+  }
+}
+
+process.on('message', (command: ParentToGenerator) => {
+  onCommand(command).catch((error: unknown) => {
+    post({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    setImmediate(() => process.exit(1));
+  });
+});
+// A harness that is gone must not leave generators running.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import { withRatios } from '../../bench/ceilings/run-ceilings.ts';
+import { FIGURES } from '../../bench/results.ts';
+import type { BenchTransport, CeilingResult, FigureKey, Spread, StepResult, TrialResult, VariantResult, VariantSummary } from '../../bench/results.ts';
+import { checkTargets, SCALE_CLIENTS_TARGET, SHORT_POLL_TO_BARE_LIMIT, WS_TO_RAW_P50_LIMIT } from '../../bench/targets.ts';
+
+const ZERO_LATENCY = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+
+function trial(clients: number): TrialResult {
+  return {
+    round: 0,
+    position: 0,
+    clients,
+    latency: ZERO_LATENCY,
+    histogram: '',
+    delivery: { sent: 0, stored: 0, sendFailed: 0, expected: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 },
+    wire: { requests: 0, emptyPolls: 0, connections: 0, bytesWritten: 0, bytesRead: 0 },
+    perDelivered: { requests: 0, bytes: 0, connections: 0, serverCpuUs: 0 },
+    server: {
+      cpuUs: 0,
+      cpuShare: 0,
+      rssIdleBytes: 0,
+      rssWindowBytes: 0,
+      rssPeakBytes: 0,
+      heapUsedWindowBytes: 0,
+      perClientRssBytes: 0,
+      perClientHeapBytes: 0,
+      eventLoopDelay: { p50: 0, p99: 0, max: 0 },
+      heldPolls: 0,
+      sockets: 0,
+    },
+    series: [],
+    generator: { processes: 1, cpuShare: 0, eventLoopDelayP99: 0, sendLagP99: 0, bound: false, reasons: [] },
+    events: { reconnects: 0, cursorExpired: 0, errors: 0 },
+    ok: true,
+    problems: [],
+  };
+}
+
+function figures(p50Median: number): VariantSummary['figures'] {
+  const all = Object.fromEntries((Object.keys(FIGURES) as FigureKey[]).map((key): [FigureKey, Spread] => [key, { median: 1, min: 1, max: 1 }])) as Record<
+    FigureKey,
+    Spread
+  >;
+  return { ...all, 'latency.p50': { median: p50Median, min: p50Median / 2, max: p50Median * 2 } };
+}
+
+interface VariantOptions {
+  readonly p50?: number;
+  readonly clients?: readonly number[];
+  readonly lost?: number;
+  readonly ok?: boolean;
+}
+
+function variant(transport: BenchTransport, o: VariantOptions = {}): VariantResult {
+  const trials = (o.clients ?? [100]).map(trial);
+  return {
+    variant: { id: transport, transport },
+    trials,
+    summary: {
+      rounds: trials.length,
+      ok: o.ok ?? true,
+      lost: o.lost ?? 0,
+      generatorBound: false,
+      latency: ZERO_LATENCY,
+      figures: figures(o.p50 ?? 1000),
+    },
+  };
+}
+
+function step(label: string, variants: readonly VariantResult[]): StepResult {
+  return {
+    step: {
+      label,
+      workload: { rooms: 1, members: 1, ratePerMember: 1, bodyBytes: 1, durationMs: 1000, warmupMs: 0 },
+      variants: variants.map((v) => v.variant),
+    },
+    variants,
+  };
+}
+
+function ceiling(target: string, method: 'GET' | 'POST', mean: number, ratioToBare?: number): CeilingResult {
+  return {
+    target,
+    method,
+    connections: 100,
+    durationMs: 10_000,
+    requestsPerSecond: { mean, stddev: 0, min: mean, max: mean },
+    latencyMs: { p50: 1, p99: 2 },
+    requests: mean * 10,
+    errors: 0,
+    non2xx: 0,
+    ...(ratioToBare === undefined ? {} : { ratioToBare }),
+  };
+}
+
+function check(steps: readonly StepResult[], ceilings: readonly CeilingResult[], name: string): ReturnType<typeof checkTargets>[number] {
+  const found = checkTargets(steps, ceilings).find((c) => c.name === name);
+  if (!found) throw new Error(`no check named ${name}`);
+  return found;
+}
+
+const WS_RAW = 'WebSocket chat p50 against raw ws';
+const SHORT_BARE = 'short-poll route ceiling against bare fastify';
+const WS_SCALE = '5,000 WebSocket clients without loss';
+const LONG_SCALE = '5,000 held long polls without loss';
+
+describe('checkTargets', () => {
+  it('checks four targets, in order', () => {
+    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE]);
+  });
+
+  it('passes a WebSocket p50 at exactly the limit times raw ws', () => {
+    const steps = [step('light', [variant('websocket', { p50: 500 * WS_TO_RAW_P50_LIMIT }), variant('raw-ws', { p50: 500 })])];
+    expect(check(steps, [], WS_RAW)).toEqual({
+      name: WS_RAW,
+      value: 2,
+      target: '≤ 2× the raw ws baseline\'s p50, same step',
+      pass: true,
+      note: 'median over rounds of each p50, step "light"',
+    });
+  });
+
+  it('passes a WebSocket p50 below the limit', () => {
+    const steps = [step('light', [variant('raw-ws', { p50: 500 }), variant('websocket', { p50: 750 })])];
+    const c = check(steps, [], WS_RAW);
+    expect(c.value).toBe(1.5);
+    expect(c.pass).toBe(true);
+  });
+
+  it('fails a WebSocket p50 above the limit', () => {
+    const steps = [step('light', [variant('websocket', { p50: 1001 }), variant('raw-ws', { p50: 500 })])];
+    const c = check(steps, [], WS_RAW);
+    expect(c.value).toBe(2.002);
+    expect(c.pass).toBe(false);
+  });
+
+  it('compares within the first step that ran both', () => {
+    const steps = [
+      step('websocket alone', [variant('websocket', { p50: 9000 })]),
+      step('both', [variant('websocket', { p50: 600 }), variant('raw-ws', { p50: 400 })]),
+      step('both again', [variant('websocket', { p50: 5000 }), variant('raw-ws', { p50: 400 })]),
+    ];
+    const c = check(steps, [], WS_RAW);
+    expect(c.value).toBe(1.5);
+    expect(c.note).toBe('median over rounds of each p50, step "both"');
+  });
+
+  it('gives null without a step running raw ws', () => {
+    const steps = [step('no raw', [variant('websocket'), variant('long-polling')]), step('raw alone', [variant('raw-ws')])];
+    expect(check(steps, [], WS_RAW)).toEqual({
+      name: WS_RAW,
+      value: null,
+      target: '≤ 2× the raw ws baseline\'s p50, same step',
+      pass: null,
+      note: 'no step ran both websocket and raw-ws',
+    });
+  });
+
+  it('gives null when the raw p50 is 0 rather than dividing by it', () => {
+    const c = check([step('zero', [variant('websocket'), variant('raw-ws', { p50: 0 })])], [], WS_RAW);
+    expect(c.value).toBeNull();
+    expect(c.pass).toBeNull();
+  });
+
+  it('passes a short-poll ceiling at exactly the limit of the bare route', () => {
+    const ceilings = [ceiling('bare fastify GET (empty poll)', 'GET', 10_000), ceiling('short-polling GET (empty poll)', 'GET', 8_000.4, SHORT_POLL_TO_BARE_LIMIT)];
+    expect(check([], ceilings, SHORT_BARE)).toEqual({
+      name: SHORT_BARE,
+      value: 0.8,
+      target: '≥ 0.8× the bare fastify route\'s requests per second',
+      pass: true,
+      note: '8000 req/s, autocannon, 100 connections',
+    });
+  });
+
+  it('fails a short-poll ceiling below the limit', () => {
+    const c = check([], [ceiling('short-polling GET (empty poll)', 'GET', 7_900, 0.79)], SHORT_BARE);
+    expect(c.value).toBe(0.79);
+    expect(c.pass).toBe(false);
+  });
+
+  it('gives null without ceilings', () => {
+    expect(check([], [], SHORT_BARE)).toEqual({
+      name: SHORT_BARE,
+      value: null,
+      target: '≥ 0.8× the bare fastify route\'s requests per second',
+      pass: null,
+      note: 'ceilings were not measured',
+    });
+  });
+
+  it('gives null when the short-poll ceiling has no ratio to the bare route', () => {
+    const c = check([], [ceiling('short-polling GET (empty poll)', 'GET', 7_900)], SHORT_BARE);
+    expect(c.value).toBeNull();
+    expect(c.pass).toBeNull();
+  });
+
+  it('gives null for the 5,000-client targets without a step that big', () => {
+    const steps = [step('small', [variant('websocket', { clients: [SCALE_CLIENTS_TARGET - 1] }), variant('long-polling', { clients: [4999] })])];
+    for (const name of [WS_SCALE, LONG_SCALE]) {
+      expect(check(steps, [], name)).toEqual({
+        name,
+        value: null,
+        target: '≥ 5000 clients, nothing lost',
+        pass: null,
+        note: 'no step of this run had that many clients (run --scenario scale)',
+      });
+    }
+  });
+
+  it('passes a big step that lost nothing, with its clients as the value', () => {
+    const steps = [
+      step('small', [variant('websocket', { clients: [100] })]),
+      step('big', [variant('websocket', { clients: [5000, 5000] })]),
+      step('bigger', [variant('websocket', { clients: [5200, 5000] })]),
+    ];
+    expect(check(steps, [], WS_SCALE)).toEqual({
+      name: WS_SCALE,
+      value: 5200,
+      target: '≥ 5000 clients, nothing lost',
+      pass: true,
+      note: 'every round of 2 step(s) delivered everything',
+    });
+    expect(check(steps, [], LONG_SCALE).pass).toBeNull();
+  });
+
+  it('fails a big step that lost messages', () => {
+    const steps = [step('big', [variant('long-polling', { clients: [5000], lost: 3, ok: false })])];
+    expect(check(steps, [], LONG_SCALE)).toEqual({
+      name: LONG_SCALE,
+      value: 5000,
+      target: '≥ 5000 clients, nothing lost',
+      pass: false,
+      note: 'messages were lost or a trial failed',
+    });
+    expect(check(steps, [], WS_SCALE).pass).toBeNull();
+  });
+
+  it('fails a big step whose trials were not ok even without loss', () => {
+    const steps = [step('big', [variant('websocket', { clients: [5000], lost: 0, ok: false })])];
+    expect(check(steps, [], WS_SCALE).pass).toBe(false);
+  });
+
+  it('ignores loss in steps below 5,000 clients', () => {
+    const steps = [step('small', [variant('websocket', { clients: [100], lost: 50, ok: false })]), step('big', [variant('websocket', { clients: [5000] })])];
+    const c = check(steps, [], WS_SCALE);
+    expect(c.value).toBe(5000);
+    expect(c.pass).toBe(true);
+  });
+});
+
+describe('withRatios', () => {
+  it('sets each chat route’s ratio to the bare route of its method, and leaves the bare ones alone', () => {
+    const bareGet = ceiling('bare fastify GET (empty poll)', 'GET', 20_000);
+    const barePost = ceiling('bare fastify POST', 'POST', 10_000);
+    const shortGet = ceiling('short-polling GET (empty poll)', 'GET', 15_000);
+    const shortPost = ceiling('short-polling POST', 'POST', 2_500);
+    const out = withRatios([bareGet, barePost, shortGet, shortPost]);
+    expect(out).toEqual([bareGet, barePost, { ...shortGet, ratioToBare: 0.75 }, { ...shortPost, ratioToBare: 0.25 }]);
+    expect(out[0]).not.toHaveProperty('ratioToBare');
+    expect(out[1]).not.toHaveProperty('ratioToBare');
+  });
+
+  it('sets no ratio for a method without a bare result', () => {
+    const bareGet = ceiling('bare fastify GET (empty poll)', 'GET', 20_000);
+    const shortGet = ceiling('short-polling GET (empty poll)', 'GET', 10_000);
+    const shortPost = ceiling('short-polling POST', 'POST', 2_500);
+    const out = withRatios([bareGet, shortGet, shortPost]);
+    expect(out[1]?.ratioToBare).toBe(0.5);
+    expect(out[2]).toEqual(shortPost);
+    expect(out[2]).not.toHaveProperty('ratioToBare');
+  });
+
+  it('sets no ratio when the bare route served nothing', () => {
+    const out = withRatios([ceiling('bare fastify GET (empty poll)', 'GET', 0), ceiling('short-polling GET (empty poll)', 'GET', 10_000)]);
+    expect(out[1]).not.toHaveProperty('ratioToBare');
+  });
+
+  it('feeds the short-poll target', () => {
+    const ceilings = withRatios([ceiling('bare fastify GET (empty poll)', 'GET', 10_000), ceiling('short-polling GET (empty poll)', 'GET', 9_000)]);
+    const c = check([], ceilings, SHORT_BARE);
+    expect(c.value).toBe(0.9);
+    expect(c.pass).toBe(true);
+  });
+});

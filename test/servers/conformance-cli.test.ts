@@ -1,0 +1,213 @@
+/**
+ * `npm run conformance` end to end: the command, in its own process, against the project's three
+ * servers (every promise kept) and against servers broken on purpose here (the promise named,
+ * exit 1); bad arguments (exit 2).
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { TRANSPORTS, decodeCursor, type Transport } from '../../servers/contract/index.ts';
+import { toFlag } from '../../cli/index.ts';
+import { RoomLog, type ChatServer } from '../../servers/index.ts';
+import { UsageError } from '../../cli/index.ts';
+import { CONFORMANCE_OPTIONS, EXIT, parseConformanceArgs } from '../conformance/options.ts';
+import { PROMISES } from '../conformance/promises.ts';
+import { startServer } from '../helpers/servers.ts';
+
+const CLI = new URL('../conformance/cli.ts', import.meta.url).pathname;
+/** The servers here keep this many messages per room, so that the expired-cursor check is quick. */
+const HISTORY_SIZE = 200;
+/** A command run starts tsx and vitest and runs the whole suite: seconds, not this long; this only ends a hang. */
+const RUN_BOUND_MS = 120_000;
+
+/** Runs the command; resolves with its exit code and output once it has exited. */
+async function conformance(args: readonly string[]): Promise<{ code: number | null; out: string; err: string }> {
+  // The command starts vitest itself: this test's own vitest variables must not reach it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'TEST' && k !== 'NODE_ENV'));
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out, err };
+}
+
+function args(url: string, transport: Transport): string[] {
+  return ['--url', url, '--transport', transport, '--history-size', String(HISTORY_SIZE)];
+}
+
+/** The `BROKEN:` lines of the output. */
+function brokenLines(out: string): string[] {
+  return out.split('\n').filter((line) => line.startsWith('BROKEN: '));
+}
+
+/** A server of the project, listening, whose room log is `log`. */
+async function serverWith(transport: Transport, log: RoomLog): Promise<{ server: ChatServer; url: string }> {
+  return startServer(transport, { historySize: HISTORY_SIZE }, log);
+}
+
+/** Broken on purpose: a room forgets every (from, id) it stored, so a retry is stored again. */
+class RetryForgettingLog extends RoomLog {
+  override append(roomId: string, post: Parameters<RoomLog['append']>[1]): ReturnType<RoomLog['append']> {
+    const result = super.append(roomId, post);
+    // The index of (from, id) is private to the room: this fault reaches in, as a bug would.
+    (this.room(roomId) as unknown as { bySender: Map<string, number> }).bySender.clear();
+    return result;
+  }
+}
+
+/** Broken on purpose: a cursor older than history resumes from the oldest kept message (a partial replay). */
+class PartialReplayLog extends RoomLog {
+  private readonly patched = new Set<string>();
+
+  override room(id: string): ReturnType<RoomLog['room']> {
+    const room = super.room(id);
+    if (this.patched.has(id)) return room;
+    this.patched.add(id);
+    const resolve = room.resolve.bind(room);
+    room.resolve = (cursor: string): number => {
+      const seq = decodeCursor(this.epoch, room.tag, cursor);
+      if (seq !== undefined && seq < room.oldest - 1) return room.oldest - 1;
+      return resolve(cursor);
+    };
+    return room;
+  }
+}
+
+describe('npm run conformance', () => {
+  describe.each(TRANSPORTS)("against the project's %s server", (transport) => {
+    it(
+      'checks every promise, finds each kept, and exits 0',
+      async () => {
+        const { url } = await startServer(transport, { historySize: HISTORY_SIZE });
+        const run = await conformance(args(url, transport));
+        expect(run.err).toBe('');
+        expect(brokenLines(run.out)).toEqual([]);
+        for (const promise of [PROMISES.order, PROMISES.noLoss, PROMISES.noSilentGap, PROMISES.stored, PROMISES.retries, PROMISES.everyone]) {
+          expect(run.out).toContain(`\n${promise}\n  ok      `);
+        }
+        expect(run.out).toContain(transport === 'websocket' ? PROMISES.wsErrors : PROMISES.httpErrors);
+        expect(run.out).toContain('Not checked here');
+        expect(run.out).toMatch(/\d+ checks: \d+ kept, 0 broken/);
+        expect(run.code).toBe(EXIT.KEPT);
+      },
+      RUN_BOUND_MS,
+    );
+  });
+
+  it(
+    'names "5. Retries are safe" for a server that stores a retry again, and exits 1',
+    async () => {
+      const { url } = await serverWith('websocket', new RetryForgettingLog({ historySize: HISTORY_SIZE }));
+      const run = await conformance(args(url, 'websocket'));
+      expect(brokenLines(run.out)).toEqual([`BROKEN: ${PROMISES.retries} — a retry with the same from/id stored a second message (seq 2): expected 2 to be 1`]);
+      expect(run.code).toBe(EXIT.BROKEN);
+    },
+    RUN_BOUND_MS,
+  );
+
+  it(
+    'names "3. Never a silent gap" for a server that gives a partial replay on an expired cursor, and exits 1',
+    async () => {
+      const { url } = await serverWith('long-polling', new PartialReplayLog({ historySize: HISTORY_SIZE }));
+      const run = await conformance(args(url, 'long-polling'));
+      const broken = brokenLines(run.out);
+      expect(broken).toHaveLength(1);
+      expect(broken[0]).toMatch(
+        new RegExp(`^BROKEN: ${PROMISES.noSilentGap} — a cursor from before ${HISTORY_SIZE + 5} posts \\(history ${HISTORY_SIZE}\\) was resumed instead of answered with CURSOR_EXPIRED: a partial replay of seqs 6\\.\\.\\d+: `),
+      );
+      expect(run.code).toBe(EXIT.BROKEN);
+    },
+    RUN_BOUND_MS,
+  );
+
+  it('refuses bad arguments with a message naming the option, and exit 2', async () => {
+    const missing = await conformance(['--transport', 'websocket']);
+    expect(missing.err).toContain('--url is required');
+    expect(missing.code).toBe(EXIT.USAGE);
+    const wrong = await conformance(['--url', 'http://127.0.0.1:1', '--transport', 'carrier-pigeon']);
+    expect(wrong.err).toContain('--transport must be one of short-polling, long-polling, websocket, got "carrier-pigeon"');
+    expect(wrong.code).toBe(EXIT.USAGE);
+  });
+
+  it('exits 2 without checking anything when the server wants a token that was not given', async () => {
+    const { url } = await startServer('websocket', { token: 's3cret' });
+    const run = await conformance(['--url', url, '--transport', 'websocket']);
+    expect(run.err).toContain('answered 401: the server requires a token; give it with --token');
+    expect(run.out).not.toContain('checks:');
+    expect(run.code).toBe(EXIT.USAGE);
+  });
+
+  it('exits 2 without checking anything when the server cannot be reached', async () => {
+    const port = await closedPort();
+    const run = await conformance(['--url', `http://127.0.0.1:${port}`, '--transport', 'short-polling']);
+    expect(run.err).toContain(`cannot check http://127.0.0.1:${port} (GET /healthz: ECONNREFUSED)`);
+    expect(run.out).not.toContain('checks:');
+    expect(run.code).toBe(EXIT.USAGE);
+  });
+});
+
+describe('the conformance command line', () => {
+  it('turns its options into a target, with the contract defaults', () => {
+    expect(parseConformanceArgs(['--url', 'http://127.0.0.1:8080/', '--transport', 'websocket'])).toEqual({
+      url: 'http://127.0.0.1:8080',
+      transport: 'websocket',
+      historySize: 10_000,
+      maxBodyBytes: 4096,
+    });
+    expect(parseConformanceArgs(['--url', 'http://localhost:1', '--transport', 'long-polling', '--token', 't', '--history-size', '5', '--max-body-bytes', '9'])).toEqual({
+      url: 'http://localhost:1',
+      transport: 'long-polling',
+      token: 't',
+      historySize: 5,
+      maxBodyBytes: 9,
+    });
+    expect(parseConformanceArgs(['--help'])).toBe('help');
+  });
+
+  it.each([
+    [['--transport', 'websocket'], '--url is required'],
+    [['--url', 'http://127.0.0.1:1'], '--transport is required: one of short-polling, long-polling, websocket'],
+    [['--url', 'ftp://127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// URL'],
+    [['--url', '127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// URL'],
+    [['--url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '-5'], '--history-size must be an integer from 1 to 1000000, got "-5"'],
+    [['--url', 'http://127.0.0.1:1/chat', '--transport', 'websocket'], "--url must be the server's base URL, without a path or query, such as http://127.0.0.1:1"],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '0'], '--history-size must be an integer from 1 to 1000000, got "0"'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--rounds', '3'], "Unknown option '--rounds'"],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', 'extra'], 'unexpected argument "extra"'],
+  ])('refuses %j: %s', (argv, message) => {
+    expect(() => parseConformanceArgs(argv)).toThrow(UsageError);
+    expect(() => parseConformanceArgs(argv)).toThrow(message);
+  });
+});
+
+describe('the docs of the conformance command', () => {
+  it('name the promises as the contract does', () => {
+    const contract = readFileSync(new URL('../../servers/contract/README.md', import.meta.url), 'utf8');
+    const promises = Object.values(PROMISES).filter((p) => /^\d\. /.test(p));
+    expect(promises).toHaveLength(6);
+    for (const promise of promises) expect(contract, promise).toContain(`${promise.slice(0, 3)}**${promise.slice(3)}`);
+  });
+
+  it('list every option in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(CONFORMANCE_OPTIONS)) expect(readme, name).toContain(`| \`${toFlag(name)}\``);
+  });
+});
+
+/** A port nothing listens on: bound, read back, and closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

@@ -1,0 +1,60 @@
+/** `npm run server`: the command a person types, run as a child process. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../helpers/servers.ts';
+
+const MAIN = new URL('../../servers/main.ts', import.meta.url).pathname;
+
+function run(args: string[]): { child: ReturnType<typeof spawn>; out: () => string; err: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  return { child, out: () => out, err: () => err };
+}
+
+async function exitCode(child: ReturnType<typeof spawn>): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+describe('npm run server', () => {
+  it('lists every option with --help', async () => {
+    const { child, out } = run(['--help']);
+    expect(await exitCode(child)).toBe(0);
+    expect(out()).toContain('--transport');
+    expect(out()).toContain('--max-buffered-bytes');
+  });
+
+  it.each([
+    [['--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
+    [['--port', 'x'], '--port must be an integer from 0 to 65535'],
+    [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
+    [['--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
+    [['stray'], 'unexpected argument "stray"'],
+  ])('refuses %j with a message naming the option', async (args, message) => {
+    const { child, err } = run(args);
+    expect(await exitCode(child)).toBe(2);
+    expect(err()).toContain(message);
+  });
+
+  it.each(['short-polling', 'long-polling', 'websocket'])('starts %s, prints its URL, and stops on SIGTERM', async (transport) => {
+    const { child, out } = run(['--transport', transport, '--port', '0']);
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line.toString())?.[0];
+    expect(url, out()).toBeDefined();
+    const health = await fetch(`${url}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', transport });
+    child.kill('SIGTERM');
+    expect(await exitCode(child)).toBe(0);
+  });
+});
