@@ -182,6 +182,22 @@ describe('replayPiece', () => {
     expect(replayPiece(room, 0, 100, 10, true)?.count).toBe(1);
   });
 
+  it('reads messages one at a time until the budget is spent, not a whole page of maxMessages', () => {
+    const read: number[] = [];
+    const counting = Object.create(room) as typeof room;
+    counting.at = (seq: number) => {
+      read.push(seq);
+      return room.at(seq);
+    };
+    counting.after = () => {
+      throw new Error('replayPiece must not read a page of maxMessages');
+    };
+    const piece = replayPiece(counting, 0, 1000, 2 * messageBytes + 200, false);
+    expect(piece?.count).toBe(2);
+    // The two that fit, and the one that did not.
+    expect(read).toEqual([1, 2, 3]);
+  });
+
   it('is an empty frame with the cursor when nothing is left', () => {
     const piece = replayPiece(room, 10, 100, 10, false);
     expect(piece?.count).toBe(0);
