@@ -29,6 +29,8 @@ export interface ServerStats {
   readonly waitingBytes: number;
   /** HTTP: requests parked until their connection drains. */
   readonly parkedRequests: number;
+  /** HTTP: the most requests parked on one connection at once, since the server started. */
+  readonly peakParkedRequests: number;
 }
 
 /** One chat server: built without listening, so tests can build, listen on port 0, and close. */
@@ -57,6 +59,7 @@ export const EMPTY_STATS = {
   maxBufferedBytes: 0,
   waitingBytes: 0,
   parkedRequests: 0,
+  peakParkedRequests: 0,
 } as const;
 
 /** Counts the open TCP connections of a server; returns the reader. */

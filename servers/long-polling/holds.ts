@@ -19,6 +19,12 @@ interface Hold {
 export class Holds {
   private readonly active = new Set<Hold>();
   private aborted = 0;
+  /** When it says so, a hold due is answered with this error instead of its messages. */
+  private readonly refusal: (poll: PollRequest & { readonly after: number }) => ChatError | undefined;
+
+  constructor(refusal: (poll: PollRequest & { readonly after: number }) => ChatError | undefined = () => undefined) {
+    this.refusal = refusal;
+  }
 
   get size(): number {
     return this.active.size;
@@ -56,6 +62,11 @@ export class Holds {
 
   private answer(hold: Hold): void {
     if (!this.end(hold)) return;
+    const refused = this.refusal(hold.poll);
+    if (refused) {
+      void hold.reply.code(refused.status).send(refused.toBody());
+      return;
+    }
     void hold.reply.send(answerNow(hold.poll));
   }
 

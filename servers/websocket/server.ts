@@ -137,6 +137,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         ...buffering(connections),
         waitingBytes: 0,
         parkedRequests: 0,
+        peakParkedRequests: 0,
       };
     },
   };
