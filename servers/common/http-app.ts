@@ -77,6 +77,15 @@ export interface BacklogTotals {
   parkedRequests: number;
   /** The most requests parked on one connection at once, since the server started. */
   peakParkedRequests: number;
+  /** The most bytes of answers waiting at once, over all connections, since the server started. */
+  peakWaitingBytes: number;
+  /** GETs of messages answered `SERVER_BUSY`, since the server started. */
+  busyRefusals: number;
+}
+
+/** Totals of a server that has held nothing yet. */
+export function newBacklogTotals(): BacklogTotals {
+  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0 };
 }
 
 /** Node's HTTP server state on a connection (Node 20, lib/_http_server.js). */
@@ -197,6 +206,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     const backlog = backlogOf(socket);
     backlog.bytes += bytes;
     totals.waitingBytes += bytes;
+    totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
     // 'finish' comes once the answer's last byte is handed to the kernel; 'close' if it never is.
     let settled = false;
     const release = (): void => {
@@ -211,13 +221,14 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     answered(request);
   });
 }
-/** More answer bytes wait, over all connections, than `maxWaitingBytes`: pages are refused. */
-export function isBusy(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>): boolean {
-  return totals.waitingBytes > options.maxWaitingBytes;
-}
-
-/** The answer to a GET of messages while the server is busy; `cursor` is where the client stands. */
-export function serverBusy(options: Pick<ServerOptions, 'maxWaitingBytes'>, cursor?: string): ChatError {
+/**
+ * While more answer bytes wait, over all connections, than `maxWaitingBytes`, the `SERVER_BUSY`
+ * error for a GET of messages (with `cursor`, where the client stands, for a held poll), counted;
+ * `undefined` when the server is not busy.
+ */
+export function busyRefusal(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>, cursor?: string): ChatError | undefined {
+  if (totals.waitingBytes <= options.maxWaitingBytes) return undefined;
+  totals.busyRefusals++;
   return new ChatError(
     'SERVER_BUSY',
     `more than ${options.maxWaitingBytes} bytes of answers (option maxWaitingBytes) wait for clients that do not read them; nothing is lost, poll again with the same cursor`,
@@ -356,7 +367,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
-    if (isBusy(config.backlog, options)) throw serverBusy(options);
+    const busy = busyRefusal(config.backlog, options);
+    if (busy) throw busy;
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);

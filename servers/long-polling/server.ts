@@ -1,7 +1,7 @@
 import { ChatError, checkWait, resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, isBusy, serverBusy } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals, busyRefusal } from '../common/http-app.ts';
 import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { Holds } from './holds.ts';
 
@@ -12,9 +12,9 @@ import { Holds } from './holds.ts';
 export function createLongPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'long-polling' });
   const roomLog = log ?? roomLogFor(options);
-  const backlog = { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0 };
+  const backlog = newBacklogTotals();
   // A hold due while the server is busy gets SERVER_BUSY with its cursor, as a new GET would.
-  const holds = new Holds((poll) => (isBusy(backlog, options) ? serverBusy(options, poll.room.cursorAt(poll.after)) : undefined));
+  const holds = new Holds((poll) => busyRefusal(backlog, options, poll.room.cursorAt(poll.after)));
   const app = buildPollingApp({
     backlog,
     transport: 'long-polling',

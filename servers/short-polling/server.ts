@@ -1,7 +1,7 @@
 import { resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
 import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 
 /**
@@ -11,7 +11,7 @@ import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 export function createShortPollingServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'short-polling' });
   const roomLog = log ?? roomLogFor(options);
-  const backlog = { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0 };
+  const backlog = newBacklogTotals();
   const app = buildPollingApp({ transport: 'short-polling', options, log: roomLog, poll: answerNow, backlog });
   return fastifyChatServer('short-polling', options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

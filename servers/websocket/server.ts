@@ -138,6 +138,8 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         waitingBytes: 0,
         parkedRequests: 0,
         peakParkedRequests: 0,
+        peakWaitingBytes: 0,
+        busyRefusals: 0,
       };
     },
   };
