@@ -39,7 +39,7 @@ export const SERVER_OPTIONS = {
     default: 1024 * MiB,
     min: 1 * KiB,
     max: 1024 * 1024 * MiB,
-    doc: 'bytes of stored messages over all rooms (body, id and from in UTF-8, plus 200 per message); beyond it the oldest messages server-wide are dropped, and cursors into them expire',
+    doc: 'bytes of stored messages over all rooms (body, id and from in UTF-8, plus 300 per message); beyond it the oldest messages server-wide are dropped, and cursors into them expire',
   },
   maxRooms: { kind: 'int', default: 100_000, min: 1, max: 100_000_000, doc: 'rooms kept at once (with messages or listeners); a new room beyond it is refused with TOO_MANY_ROOMS' },
   maxSubscriptions: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'WebSocket: rooms one connection may subscribe to; beyond it, TOO_MANY_SUBSCRIPTIONS' },

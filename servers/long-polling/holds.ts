@@ -67,7 +67,16 @@ export class Holds {
       void hold.reply.code(refused.status).send(refused.toBody());
       return;
     }
-    void hold.reply.send(answerNow(hold.poll));
+    let answer;
+    try {
+      answer = answerNow(hold.poll);
+    } catch (error) {
+      // The poll's cursor fell out of history while it was held (the stored-bytes budget).
+      if (!(error instanceof ChatError)) throw error;
+      void hold.reply.code(error.status).send(error.toBody());
+      return;
+    }
+    void hold.reply.send(answer);
   }
 
   /** Removes every reference to the hold; `false` when it had already ended. */
