@@ -11,6 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { spawnServer } from '../bench/spawn-server.ts';
 import { MAX_PARKED_REQUESTS } from '../servers/common/http-app.ts';
 import { onCleanup, range, startServer, WAIT_BOUND_MS } from './helpers.ts';
+import { rawConnect } from './hardening-conn-raw.ts';
 
 const MiB = 1024 * 1024;
 /** A spawned server takes a few seconds to start (tsx compiles it); the attack takes seconds more. */
@@ -63,19 +64,13 @@ describe('long polling: one connection filled the heap by pipelining held polls'
   it('answers pipelined polls in order, each once the one before it is answered', async () => {
     const { url } = await startServer('long-polling');
     const start = (await (await fetch(`${url}/rooms/r/messages`)).json()) as { cursor: string };
-    const client = connect(Number(new URL(url).port), '127.0.0.1');
-    onCleanup(async () => {
-      client.destroy();
-    });
-    await once(client, 'connect');
-    let text = '';
-    client.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const { socket: client, received } = await rawConnect(url);
     const poll = `GET /rooms/r/messages?cursor=${encodeURIComponent(start.cursor)}&wait=60000 HTTP/1.1\r\nHost: x\r\n\r\n`;
     client.write(poll.repeat(3));
     expect((await post(url, 'r', 'm1', 'hi')).status).toBe(201);
     // The first was held and woken; the next two find the message at once.
-    await waitFor(() => expect(text.split('HTTP/1.1 200 OK').length - 1).toBe(3));
-    expect(text.split('"seq":1,').length - 1).toBe(3);
+    await waitFor(() => expect(received().split('HTTP/1.1 200 OK').length - 1).toBe(3));
+    expect(received().split('"seq":1,').length - 1).toBe(3);
   });
 });
 
@@ -87,17 +82,12 @@ describe('a pipelining client that reads was closed after 64 parked requests', (
     const start = (await (await fetch(`${url}/rooms/big/messages`)).json()) as { cursor: string };
     const body = 'x'.repeat(1000);
     for (const i of range(1, 100)) server.log.append('big', { id: `m${i}`, from: 'a', body });
-    const client = connect(Number(new URL(url).port), '127.0.0.1');
-    onCleanup(async () => {
-      client.destroy();
-    });
-    await once(client, 'connect');
-    let text = '';
-    client.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    const { socket: client, received, ended } = await rawConnect(url);
     const page = `GET /rooms/big/messages?cursor=${encodeURIComponent(start.cursor)}&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n`;
     const N = 200;
     client.write(page.repeat(N - 1) + page.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
-    await once(client, 'close');
+    await ended;
+    const text = received();
     expect(text.split('HTTP/1.1 200 OK').length - 1).toBe(N);
     expect(text.split('"seq":100,').length - 1).toBe(N);
     expect(server.stats()).toMatchObject({ parkedRequests: 0, waitingBytes: 0 });
