@@ -29,6 +29,12 @@ export interface ServerStats {
   readonly waitingBytes: number;
   /** HTTP: requests parked until their connection drains. */
   readonly parkedRequests: number;
+  /** HTTP: the most requests parked on one connection at once, since the server started. */
+  readonly peakParkedRequests: number;
+  /** HTTP: the most bytes of answers waiting at once, over all connections, since the server started. */
+  readonly peakWaitingBytes: number;
+  /** HTTP: GETs of messages answered `SERVER_BUSY`, since the server started. */
+  readonly busyRefusals: number;
 }
 
 /** One chat server: built without listening, so tests can build, listen on port 0, and close. */
@@ -57,6 +63,9 @@ export const EMPTY_STATS = {
   maxBufferedBytes: 0,
   waitingBytes: 0,
   parkedRequests: 0,
+  peakParkedRequests: 0,
+  peakWaitingBytes: 0,
+  busyRefusals: 0,
 } as const;
 
 /** Counts the open TCP connections of a server; returns the reader. */

@@ -51,15 +51,22 @@ export function answerNow(poll: PollRequest): PollAnswer {
   return { messages, cursor: messages.length > 0 ? room.cursorAt(after + messages.length) : room.cursorAt(after) };
 }
 
-/** Requests of one connection parked while its answers wait; beyond this the connection is closed. */
-export const MAX_PARKED_REQUESTS = 64;
+/**
+ * Most requests parked on one connection; beyond it the connection is closed. The connection stops
+ * being read as soon as a request is parked, so only the requests of the chunk being parsed can
+ * pile up: one read is at most 64 KiB, and an HTTP/1.1 request at least 18 bytes, so at most 3,641
+ * requests. A client, pipelining or not, that reads its answers is never closed by this bound.
+ */
+export const MAX_PARKED_REQUESTS = 4096;
 
 /** What waits for one connection: bytes of answers not yet handed to the kernel, parked requests. */
 interface Backlog {
   bytes: number;
-  parked: (() => void)[];
-  /** A parked request was resumed and has not answered yet. */
-  resumed: boolean;
+  parked: { readonly request: FastifyRequest; readonly reply: FastifyReply; readonly done: () => void }[];
+  /** Requests let through and not answered yet (a held poll counts until it is answered). */
+  unanswered: number;
+  /** Reading was stopped because requests are parked. */
+  holding: boolean;
 }
 
 /** Over all connections of one server: what `boundBacklog` holds. */
@@ -68,45 +75,115 @@ export interface BacklogTotals {
   waitingBytes: number;
   /** Requests parked until their connection drains. */
   parkedRequests: number;
+  /** The most requests parked on one connection at once, since the server started. */
+  peakParkedRequests: number;
+  /** The most bytes of answers waiting at once, over all connections, since the server started. */
+  peakWaitingBytes: number;
+  /** GETs of messages answered `SERVER_BUSY`, since the server started. */
+  busyRefusals: number;
+}
+
+/** Totals of a server that has held nothing yet. */
+export function newBacklogTotals(): BacklogTotals {
+  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0 };
+}
+
+/** Node's HTTP server state on a connection (Node 20, lib/_http_server.js). */
+interface HttpSocket extends Socket {
+  /** Node stops reading while it is set, and pauses the parser after the chunk being parsed. */
+  _paused?: boolean;
+  parser?: { pause(): void; resume(): void } | null;
 }
 
 /**
- * Bounds what a client that does not read its answers makes the server hold. Each answer counts
- * until its last byte is handed to the kernel. While more than `maxBufferedBytes` waits for a
- * connection, its next requests are parked before they are handled (no answer is made for them),
- * and resumed as it drains; more than `MAX_PARKED_REQUESTS` parked closes the connection. So a
- * connection holds at most `maxBufferedBytes` plus one answer, and a reading client only waits.
- * (Node stops reading a connection while an answer waits, but only after the requests of the
- * chunk it has read, which can be hundreds of pipelined requests.)
+ * Stops reading a connection, the way Node does for its own back-pressure (parserOnIncoming):
+ * `_paused` makes Node pause the parser once the chunk it is parsing is done, and keeps the socket
+ * paused when Node itself would resume it.
+ */
+function stopReading(socket: HttpSocket): void {
+  socket._paused = true;
+  socket.pause();
+}
+
+/** Reads a connection again, as Node's socketOnDrain does; Node pauses it again if it must. */
+function startReading(socket: HttpSocket): void {
+  if (!socket._paused) return;
+  socket._paused = false;
+  socket.parser?.resume();
+  socket.resume();
+}
+
+/**
+ * Bounds what a client that does not read its answers, or pipelines requests behind a held poll,
+ * makes the server hold. One request per connection is handled at a time: the next waits until the
+ * previous one is answered (a held poll counts until it is) and until the answers waiting for the
+ * connection are at most `maxBufferedBytes`. Each answer counts until its last byte is handed to the
+ * kernel. A request that must wait is parked before it is handled (nothing is stored or answered for
+ * it), and the connection stops being read, so the kernel holds the rest and the client is slowed
+ * by TCP back-pressure; parked requests resume in order, and reading resumes when none is left.
+ * So a connection holds at most `maxBufferedBytes` plus one answer, one request in hand and the
+ * requests of one read; a pipelining client that reads its answers only waits. (Node itself stops
+ * reading a connection only when answers wait, never behind a held poll.)
  */
 function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals): void {
   const backlogs = new WeakMap<Socket, Backlog>();
+  /** Requests counted in `unanswered`, so that each is uncounted once. */
+  const counted = new WeakSet<object>();
   const backlogOf = (socket: Socket): Backlog => {
     let backlog = backlogs.get(socket);
     if (!backlog) {
-      const created: Backlog = { bytes: 0, parked: [], resumed: false };
+      const created: Backlog = { bytes: 0, parked: [], unanswered: 0, holding: false };
       backlogs.set(socket, (backlog = created));
       socket.once('close', () => {
         totals.parkedRequests -= created.parked.length;
         created.parked = [];
       });
+      // Node resumes reading when its own answers drain; while requests are parked, stop again.
+      socket.on('resume', () => {
+        if (created.holding) stopReading(socket);
+      });
     }
     return backlog;
   };
-  /** Resumes one parked request if the backlog has room; the next once its answer is counted. */
-  const resume = (backlog: Backlog): void => {
-    if (backlog.resumed || backlog.bytes > maxBufferedBytes) return;
-    const next = backlog.parked.shift();
-    if (!next) return;
-    backlog.resumed = true;
-    totals.parkedRequests--;
-    next();
+  const ready = (backlog: Backlog): boolean => backlog.unanswered === 0 && backlog.bytes <= maxBufferedBytes;
+  /** Counts a request let through until it is answered. */
+  const admit = (backlog: Backlog, request: FastifyRequest, reply: FastifyReply): void => {
+    backlog.unanswered++;
+    counted.add(request);
+    // A request whose client goes away before its answer (an aborted held poll) is answered never.
+    reply.raw.once('close', () => answered(request));
   };
-
-  app.addHook('onRequest', (request, _reply, done) => {
+  /**
+   * Resumes the next parked request when the connection is ready, on the next tick (a chain of
+   * pipelined requests answered at once must not nest); reads again when none is left.
+   */
+  const next = (socket: Socket, backlog: Backlog): void => {
+    if (!ready(backlog)) return;
+    const parked = backlog.parked.shift();
+    if (parked) {
+      totals.parkedRequests--;
+      admit(backlog, parked.request, parked.reply);
+      process.nextTick(parked.done);
+      return;
+    }
+    if (backlog.holding) {
+      backlog.holding = false;
+      startReading(socket);
+    }
+  };
+  const answered = (request: FastifyRequest): void => {
+    if (!counted.delete(request)) return;
     const socket = request.raw.socket;
     const backlog = backlogOf(socket);
-    if (backlog.bytes <= maxBufferedBytes && backlog.parked.length === 0) {
+    backlog.unanswered--;
+    next(socket, backlog);
+  };
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const socket = request.raw.socket;
+    const backlog = backlogOf(socket);
+    if (ready(backlog) && backlog.parked.length === 0) {
+      admit(backlog, request, reply);
       done();
       return;
     }
@@ -115,15 +192,21 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
       return;
     }
     totals.parkedRequests++;
-    backlog.parked.push(() => done());
+    backlog.parked.push({ request, reply, done: () => done() });
+    totals.peakParkedRequests = Math.max(totals.peakParkedRequests, backlog.parked.length);
+    if (!backlog.holding) {
+      backlog.holding = true;
+      stopReading(socket);
+    }
   });
 
   app.addHook('onSend', (request, reply, payload, done) => {
     const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : Buffer.isBuffer(payload) ? payload.length : 0;
-    const backlog = backlogOf(request.raw.socket);
+    const socket = request.raw.socket;
+    const backlog = backlogOf(socket);
     backlog.bytes += bytes;
     totals.waitingBytes += bytes;
-    backlog.resumed = false;
+    totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
     // 'finish' comes once the answer's last byte is handed to the kernel; 'close' if it never is.
     let settled = false;
     const release = (): void => {
@@ -131,12 +214,28 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
       settled = true;
       backlog.bytes -= bytes;
       totals.waitingBytes -= bytes;
-      resume(backlog);
+      next(socket, backlog);
     };
     reply.raw.once('finish', release).once('close', release);
     done(null, payload);
+    answered(request);
   });
 }
+/**
+ * While more answer bytes wait, over all connections, than `maxWaitingBytes`, the `SERVER_BUSY`
+ * error for a GET of messages (with `cursor`, where the client stands, for a held poll), counted;
+ * `undefined` when the server is not busy.
+ */
+export function busyRefusal(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>, cursor?: string): ChatError | undefined {
+  if (totals.waitingBytes <= options.maxWaitingBytes) return undefined;
+  totals.busyRefusals++;
+  return new ChatError(
+    'SERVER_BUSY',
+    `more than ${options.maxWaitingBytes} bytes of answers (option maxWaitingBytes) wait for clients that do not read them; nothing is lost, poll again with the same cursor`,
+    cursor,
+  );
+}
+
 /** Longest path parameter the router passes to a handler, which then checks it as a room id. */
 const MAX_PARAM_CHARS = 1024;
 
@@ -268,6 +367,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
+    const busy = busyRefusal(config.backlog, options);
+    if (busy) throw busy;
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);

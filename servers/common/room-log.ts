@@ -12,10 +12,23 @@ export interface AppendResult {
 }
 
 /**
- * One room's log: a ring buffer of the last `capacity` messages, a map from (`from`, `id`) to
- * seq for safe retries, and the listeners woken on append. Append is O(1) and reading k messages
- * after a cursor is O(k), whatever the history size. The ring grows as messages arrive, up to
- * `capacity`, so a room costs what it holds, not what it could hold.
+ * What one stored message costs, in bytes, as the stored-bytes budget counts it: its body, id and
+ * from in UTF-8, plus `MESSAGE_OVERHEAD_BYTES` for the object, its seq, ts and room, its entry in
+ * the retry map, and its entries in the room's array and the log's storing order (estimated from
+ * V8's object layout, not measured one by one).
+ */
+export const MESSAGE_OVERHEAD_BYTES = 300;
+
+export function messageCost(message: Pick<ChatMessage, 'body' | 'id' | 'from'>): number {
+  return Buffer.byteLength(message.body) + Buffer.byteLength(message.id) + Buffer.byteLength(message.from) + MESSAGE_OVERHEAD_BYTES;
+}
+
+/**
+ * One room's log: the last `capacity` messages at most, oldest first, a map from (`from`, `id`)
+ * to seq for safe retries, and the listeners woken on append. Append is O(1) (amortised) and
+ * reading k messages after a cursor is O(k), whatever the history size. The log grows as
+ * messages arrive and shrinks as they are dropped from its front (past `capacity`, or trimmed by
+ * the server's stored-bytes budget), so a room costs what it holds, not what it could hold.
  */
 export class Room {
   readonly id: string;
@@ -23,8 +36,11 @@ export class Room {
   readonly tag: string;
   private readonly epoch: string;
   private readonly capacity: number;
-  /** Message seq `s` sits at index `(s - 1) % capacity`; filled by `push` until it is full. */
-  private readonly ring: ChatMessage[] = [];
+  /** The messages kept, oldest first, from index `start`; the ones before it were dropped. */
+  private kept: (ChatMessage | undefined)[] = [];
+  private start = 0;
+  /** `messageCost` over the messages kept. */
+  private keptBytes = 0;
   private readonly bySender = new Map<string, number>();
   private readonly listeners = new Set<RoomListener>();
   private readonly onIdle: ((room: Room) => void) | undefined;
@@ -46,7 +62,17 @@ export class Room {
 
   /** The seq of the oldest message still kept (head + 1 when none is). */
   get oldest(): number {
-    return Math.max(1, this.lastSeq - this.capacity + 1);
+    return this.lastSeq - this.count + 1;
+  }
+
+  /** How many messages are kept. */
+  get count(): number {
+    return this.kept.length - this.start;
+  }
+
+  /** `messageCost` over the messages kept. */
+  get bytes(): number {
+    return this.keptBytes;
   }
 
   /** How many listeners wait on this room. */
@@ -76,31 +102,59 @@ export class Room {
     }
     const seq = ++this.lastSeq;
     const message: ChatMessage = { room: this.id, seq, id: post.id, from: post.from, body: post.body, ts: now };
-    if (this.ring.length < this.capacity) {
-      this.ring.push(message);
-    } else {
-      const slot = (seq - 1) % this.capacity;
-      const evicted = this.ring[slot] as ChatMessage;
-      this.bySender.delete(senderKey(evicted.from, evicted.id));
-      this.ring[slot] = message;
-    }
+    this.kept.push(message);
+    this.keptBytes += messageCost(message);
+    if (this.count > this.capacity) this.dropOldest();
     this.bySender.set(key, seq);
     for (const listener of this.listeners) listener(message, this);
     return { message, stored: true, cursor: this.cursorAt(seq) };
   }
 
+  /**
+   * Drops the messages up to and including `seq` that are still kept, oldest first: a cursor
+   * before them expires exactly as one older than `capacity` does. The seq numbering goes on.
+   */
+  trimThrough(seq: number): void {
+    while (this.count > 0 && this.oldest <= seq) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const dropped = this.kept[this.start] as ChatMessage;
+    this.kept[this.start++] = undefined;
+    this.keptBytes -= messageCost(dropped);
+    if (this.bySender.get(senderKey(dropped.from, dropped.id)) === dropped.seq) this.bySender.delete(senderKey(dropped.from, dropped.id));
+    // Keep the array at most twice what it holds: copy once the dropped front is half of it.
+    if (this.start >= 64 && this.start * 2 >= this.kept.length) {
+      this.kept = this.kept.slice(this.start);
+      this.start = 0;
+    }
+  }
+
   /** The message with this seq, if it is still kept. */
   at(seq: number): ChatMessage | undefined {
     if (seq < this.oldest || seq > this.lastSeq) return undefined;
-    return this.ring[(seq - 1) % this.capacity];
+    return this.kept[this.start + seq - this.oldest];
   }
 
-  /** Up to `limit` messages after `seq`, oldest first. `seq` must be a resolved cursor. */
+  /**
+   * Up to `limit` messages after `seq`, oldest first. `seq` must be a resolved cursor; one that
+   * fell out of history since it was resolved (a held poll's) throws `CURSOR_EXPIRED`.
+   */
   after(seq: number, limit: number): ChatMessage[] {
+    if (seq < this.oldest - 1) throw this.expired(seq);
     const end = Math.min(this.lastSeq, seq + limit);
     const out: ChatMessage[] = [];
-    for (let s = seq + 1; s <= end; s++) out.push(this.ring[(s - 1) % this.capacity] as ChatMessage);
+    const offset = this.start - this.oldest;
+    for (let s = seq + 1; s <= end; s++) out.push(this.kept[offset + s] as ChatMessage);
     return out;
+  }
+
+  private expired(seq: number): ChatError {
+    return new ChatError(
+      'CURSOR_EXPIRED',
+      `cursor (seq ${seq}) is older than the messages room "${this.id}" keeps (the last ${this.capacity}, fewer when the server's stored-bytes budget dropped older ones); restart from the cursor given`,
+      this.headCursor(),
+    );
   }
 
   /**
@@ -115,13 +169,7 @@ export class Room {
     if (seq > this.lastSeq) {
       throw new ChatError('CURSOR_EXPIRED', `cursor points past the newest message of room "${this.id}"; restart from the cursor given`, this.headCursor());
     }
-    if (seq < this.oldest - 1) {
-      throw new ChatError(
-        'CURSOR_EXPIRED',
-        `cursor is older than the ${this.capacity} messages room "${this.id}" keeps; restart from the cursor given`,
-        this.headCursor(),
-      );
-    }
+    if (seq < this.oldest - 1) throw this.expired(seq);
     return seq;
   }
 
@@ -148,6 +196,14 @@ export interface RoomLogOptions {
   readonly now?: () => number;
   /** Most rooms kept at once; a new room beyond it is refused with `TOO_MANY_ROOMS`. No cap by default. */
   readonly maxRooms?: number;
+  /** Most `messageCost` bytes kept over all rooms; beyond it the oldest messages go. No cap by default. */
+  readonly maxStoredBytes?: number;
+}
+
+/** A stored message, in the order of storing over all rooms; it may have left its room since. */
+interface Stored {
+  readonly room: Room;
+  readonly seq: number;
 }
 
 /**
@@ -163,7 +219,13 @@ export class RoomLog {
   private readonly historySize: number;
   private readonly now: () => number;
   private readonly maxRooms: number;
+  private readonly maxStoredBytes: number;
   private readonly rooms = new Map<string, Room>();
+  /** Every message stored, from index `first`, in storing order; some have left their room since. */
+  private stored: Stored[] = [];
+  private first = 0;
+  private storedBytes = 0;
+  private storedCount = 0;
   private readonly forget = (room: Room): void => {
     if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
   };
@@ -173,6 +235,7 @@ export class RoomLog {
     this.epoch = options.epoch ?? newEpoch();
     this.now = options.now ?? Date.now;
     this.maxRooms = options.maxRooms ?? Infinity;
+    this.maxStoredBytes = options.maxStoredBytes ?? Infinity;
   }
 
   /**
@@ -205,8 +268,60 @@ export class RoomLog {
     return this.rooms.get(id);
   }
 
+  /**
+   * Stores a message (or finds the original of a retry). Past `maxStoredBytes`, the oldest messages
+   * over all rooms are dropped, in the order they were stored, until the rest fit; the new one is
+   * always kept.
+   */
   append(roomId: string, post: PostRequest): AppendResult {
-    return this.room(roomId).append(post, this.now());
+    const room = this.room(roomId);
+    const [bytes, count] = [room.bytes, room.count];
+    const result = room.append(post, this.now());
+    if (!result.stored) return result;
+    this.storedBytes += room.bytes - bytes;
+    this.storedCount += room.count - count;
+    this.stored.push({ room, seq: result.message.seq });
+    while (this.storedBytes > this.maxStoredBytes && this.first < this.stored.length - 1) this.dropOldest();
+    this.compact();
+    return result;
+  }
+
+  /** `messageCost` bytes kept over all rooms (for messages stored through `append`). */
+  get bytesStored(): number {
+    return this.storedBytes;
+  }
+
+  /** Messages kept over all rooms (stored through `append`). */
+  get messagesStored(): number {
+    return this.storedCount;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.stored[this.first];
+    if (!oldest) return;
+    this.stored[this.first++] = undefined as unknown as Stored;
+    const { room, seq } = oldest;
+    // Gone already when its room passed its history size.
+    if (seq < room.oldest) return;
+    const [bytes, count] = [room.bytes, room.count];
+    room.trimThrough(seq);
+    this.storedBytes -= bytes - room.bytes;
+    this.storedCount -= count - room.count;
+  }
+
+  /**
+   * Keeps the storing order at most about twice the messages kept: messages that left their room
+   * past its history size leave entries behind; they are swept once they are as many as the rest.
+   */
+  private compact(): void {
+    if (this.first >= 1024 && this.first * 2 >= this.stored.length) {
+      this.stored = this.stored.slice(this.first);
+      this.first = 0;
+    }
+    const length = this.stored.length - this.first;
+    if (length < 1024 || length < 2 * this.storedCount) return;
+    this.stored = this.stored.slice(this.first).filter((entry) => entry.seq >= entry.room.oldest);
+    this.first = 0;
   }
 
   get size(): number {
@@ -222,6 +337,6 @@ export class RoomLog {
 }
 
 /** The room log a server's options ask for. */
-export function roomLogFor(options: Pick<ServerOptions, 'historySize' | 'maxRooms'>): RoomLog {
-  return new RoomLog({ historySize: options.historySize, maxRooms: options.maxRooms });
+export function roomLogFor(options: Pick<ServerOptions, 'historySize' | 'maxRooms' | 'maxStoredBytes'>): RoomLog {
+  return new RoomLog({ historySize: options.historySize, maxRooms: options.maxRooms, maxStoredBytes: options.maxStoredBytes });
 }

@@ -39,6 +39,12 @@ export interface ServerMark {
   readonly cpuUs: number;
   readonly rss: number;
   readonly heapUsed: number;
+  /**
+   * `true` when the RSS could not be read now (EMFILE) and `rss` is the process's peak RSS instead,
+   * an upper bound of the RSS at the mark; absent when `rss` is the RSS now. A harness should mark
+   * such a figure as a bound, not a reading.
+   */
+  readonly rssIsPeak?: true;
   /** Garbage was collected just before this reading. */
   readonly collected: boolean;
   readonly loopDelay: LoopDelay;
@@ -68,6 +74,9 @@ export interface MemoryReading {
   readonly heapUsed: number;
 }
 
+/** A mark's memory: a reading, or the fallback whose RSS is the peak. */
+type MarkMemory = MemoryReading & { readonly rssIsPeak?: true };
+
 /**
  * Reads memory. `process.memoryUsage()` reads RSS from /proc/self/stat, which needs a free file
  * descriptor: at the fd limit (a server under a connection flood) it throws EMFILE.
@@ -76,10 +85,11 @@ export type MemoryReader = () => MemoryReading;
 
 /**
  * The reading a mark falls back on when the reader fails: the heap from V8 (no file needed) and
- * the peak RSS from getrusage, an upper bound of the RSS now. The mark counts the failure.
+ * the peak RSS from getrusage, an upper bound of the RSS now, flagged `rssIsPeak`. The mark counts
+ * the failure.
  */
-function fallbackMemory(): MemoryReading {
-  return { rss: process.resourceUsage().maxRSS * 1024, heapUsed: getHeapStatistics().used_heap_size };
+function fallbackMemory(): MarkMemory {
+  return { rss: process.resourceUsage().maxRSS * 1024, heapUsed: getHeapStatistics().used_heap_size, rssIsPeak: true };
 }
 
 /** Where reports go and commands come from: the IPC channel to the parent, or a test's stand-in. */
@@ -146,7 +156,7 @@ export function startSelfReport(options: {
       gc();
       gc();
     }
-    const memory = tryReadMemory() ?? fallbackMemory();
+    const memory: MarkMemory = tryReadMemory() ?? fallbackMemory();
     // The histogram holds the time between the monitor's timer runs, so an idle loop reads as the
     // resolution itself: the delay is what exceeds it.
     const toUs = (ns: number): number => Math.max(0, Math.round(ns / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
@@ -157,6 +167,7 @@ export function startSelfReport(options: {
       cpuUs: cpuUs(),
       rss: memory.rss,
       heapUsed: memory.heapUsed,
+      ...(memory.rssIsPeak ? { rssIsPeak: true as const } : {}),
       collected: command.gc === true && gc !== undefined,
       loopDelay: {
         mean: toUs(Number.isNaN(loop.mean) ? LOOP_DELAY_RESOLUTION_MS * 1e6 : loop.mean),

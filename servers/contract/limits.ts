@@ -24,7 +24,22 @@ export const SERVER_OPTIONS = {
     default: 1 * MiB,
     min: 1,
     max: 1024 * MiB,
-    doc: 'bytes waiting for one client: a WebSocket client beyond it is closed with 4008, an HTTP connection is closed; a replay waits for the buffer to drain',
+    doc: 'bytes waiting for one client: a WebSocket client beyond it is closed with 4008; an HTTP connection beyond it has its next requests parked until it drains; a replay waits for the buffer to drain',
+  },
+  maxWaitingBytes: {
+    kind: 'int',
+    default: 256 * MiB,
+    min: 1,
+    max: 64 * 1024 * MiB,
+    doc: 'HTTP: bytes of answers waiting for clients, over all connections; while more wait, a GET of messages (or a held poll about to be answered) gets 503 SERVER_BUSY',
+  },
+  maxHeldPolls: { kind: 'int', default: 50_000, min: 1, max: 10_000_000, doc: 'long polling: polls held at once over all connections; beyond it a poll that would be held gets 503 TOO_MANY_HELD_POLLS' },
+  maxStoredBytes: {
+    kind: 'int',
+    default: 1024 * MiB,
+    min: 1 * KiB,
+    max: 1024 * 1024 * MiB,
+    doc: 'bytes of stored messages over all rooms (body, id and from in UTF-8, plus 300 per message); beyond it the oldest messages server-wide are dropped, and cursors into them expire',
   },
   maxRooms: { kind: 'int', default: 100_000, min: 1, max: 100_000_000, doc: 'rooms kept at once (with messages or listeners); a new room beyond it is refused with TOO_MANY_ROOMS' },
   maxSubscriptions: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'WebSocket: rooms one connection may subscribe to; beyond it, TOO_MANY_SUBSCRIPTIONS' },
@@ -33,7 +48,7 @@ export const SERVER_OPTIONS = {
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'shared token required on every request (Authorization: Bearer, or ?token= on /ws)' },
   headersTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request whose headers take longer is cut off' },
   requestTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request that takes longer to arrive whole is cut off' },
-  idleTimeoutMs: { kind: 'int', default: 75_000, min: 1, max: 3_600_000, doc: 'an HTTP connection silent this long is closed; must exceed max-wait-ms by max(1000 ms, 10%)' },
+  idleTimeoutMs: { kind: 'int', default: 75_000, min: 1, max: 3_600_000, doc: 'an HTTP connection silent this long is closed; long polling: must exceed max-wait-ms by max(1000 ms, 10%)' },
   keepAliveTimeoutMs: { kind: 'int', default: 72_000, min: 1, max: 3_600_000, doc: 'an idle keep-alive connection is closed after this long' },
   shutdownGraceMs: { kind: 'int', default: 2000, min: 0, max: 600_000, doc: 'on shutdown, how long clients get to finish (close handshakes, answers in flight) before every connection is cut' },
 } as const satisfies OptionTable;
@@ -52,7 +67,8 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.defaultWaitMs > o.maxWaitMs) {
     throw new RangeError(`option defaultWaitMs (${o.defaultWaitMs}) must not exceed maxWaitMs (${o.maxWaitMs})`);
   }
-  if (o.idleTimeoutMs < minIdleTimeoutMs(o.maxWaitMs)) {
+  // Only long polling holds a request open; the other transports never wait maxWaitMs.
+  if (o.transport === 'long-polling' && o.idleTimeoutMs < minIdleTimeoutMs(o.maxWaitMs)) {
     throw new RangeError(
       `option maxWaitMs (${o.maxWaitMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}) by at least ` +
         `${idleMarginMs(o.maxWaitMs)} ms (the larger of ${IDLE_MARGIN_MIN_MS} ms and ${IDLE_MARGIN_FRACTION * 100}% of option maxWaitMs), ` +

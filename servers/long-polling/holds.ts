@@ -19,6 +19,12 @@ interface Hold {
 export class Holds {
   private readonly active = new Set<Hold>();
   private aborted = 0;
+  /** When it says so, a hold due is answered with this error instead of its messages. */
+  private readonly refusal: (poll: PollRequest & { readonly after: number }) => ChatError | undefined;
+
+  constructor(refusal: (poll: PollRequest & { readonly after: number }) => ChatError | undefined = () => undefined) {
+    this.refusal = refusal;
+  }
 
   get size(): number {
     return this.active.size;
@@ -56,7 +62,21 @@ export class Holds {
 
   private answer(hold: Hold): void {
     if (!this.end(hold)) return;
-    void hold.reply.send(answerNow(hold.poll));
+    const refused = this.refusal(hold.poll);
+    if (refused) {
+      void hold.reply.code(refused.status).send(refused.toBody());
+      return;
+    }
+    let answer;
+    try {
+      answer = answerNow(hold.poll);
+    } catch (error) {
+      // The poll's cursor fell out of history while it was held (the stored-bytes budget).
+      if (!(error instanceof ChatError)) throw error;
+      void hold.reply.code(error.status).send(error.toBody());
+      return;
+    }
+    void hold.reply.send(answer);
   }
 
   /** Removes every reference to the hold; `false` when it had already ended. */

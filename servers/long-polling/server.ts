@@ -1,7 +1,7 @@
-import { checkWait, resolveServerOptions, type HttpTransport } from '../contract/index.ts';
+import { ChatError, checkWait, resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals, busyRefusal } from '../common/http-app.ts';
 import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 import { Holds } from './holds.ts';
 
@@ -13,8 +13,9 @@ import { Holds } from './holds.ts';
 export function createLongPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport });
   const roomLog = log ?? roomLogFor(options);
-  const holds = new Holds();
-  const backlog = { waitingBytes: 0, parkedRequests: 0 };
+  const backlog = newBacklogTotals();
+  // A hold due while the server is busy gets SERVER_BUSY with its cursor, as a new GET would.
+  const holds = new Holds((poll) => busyRefusal(backlog, options, poll.room.cursorAt(poll.after)));
   const app = buildPollingApp({
     backlog,
     transport,
@@ -25,6 +26,12 @@ export function createLongPollingServer(transport: HttpTransport, given: Readonl
       const waitMs = checkWait(poll.query.wait, options.defaultWaitMs, options.maxWaitMs);
       const { after } = poll;
       if (after === undefined || waitMs === 0 || poll.room.head > after) return answerNow(poll);
+      if (holds.size >= options.maxHeldPolls) {
+        throw new ChatError(
+          'TOO_MANY_HELD_POLLS',
+          `this server holds at most ${options.maxHeldPolls} polls at once (option maxHeldPolls) and holds that many; poll again with the same cursor`,
+        );
+      }
       // Holding listens to the room, so the room must be kept (and counts against maxRooms).
       holds.hold({ ...poll, room: roomLog.room(poll.room.id), after }, reply, waitMs);
       return reply;

@@ -1,7 +1,7 @@
 import { resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
 import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 
 /**
@@ -12,7 +12,7 @@ import { roomLogFor, type RoomLog } from '../common/room-log.ts';
 export function createShortPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport });
   const roomLog = log ?? roomLogFor(options);
-  const backlog = { waitingBytes: 0, parkedRequests: 0 };
+  const backlog = newBacklogTotals();
   const app = buildPollingApp({ transport, options, log: roomLog, poll: answerNow, backlog });
   return fastifyChatServer(transport, options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

@@ -256,7 +256,12 @@ export function replayPiece(room: Room, after: number, maxMessages: number, budg
   const head = `{"type":"messages","room":${JSON.stringify(room.id)},"messages":[`;
   let bytes = head.length + 64;
   const parts: string[] = [];
-  for (const message of room.after(after, maxMessages)) {
+  // One message at a time, until the budget or `maxMessages` is spent: a piece of 64 KiB holds
+  // ~16 messages of 4 KB, so reading a whole page of `maxMessages` first would be wasted.
+  const end = Math.min(room.head, after + maxMessages);
+  for (let seq = after + 1; seq <= end; seq++) {
+    const message = room.at(seq);
+    if (message === undefined) break;
     const part = JSON.stringify(message);
     const size = Buffer.byteLength(part) + 1;
     if (bytes + size > budget && !(empty && parts.length === 0)) break;

@@ -137,6 +137,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         ...buffering(connections),
         waitingBytes: 0,
         parkedRequests: 0,
+        peakParkedRequests: 0,
+        peakWaitingBytes: 0,
+        busyRefusals: 0,
       };
     },
   };

@@ -32,7 +32,7 @@ describe('server options', () => {
   });
 
   it('keeps a held poll shorter than the idle timeout, and other options consistent', () => {
-    expect(() => resolveServerOptions({ maxWaitMs: 80_000 })).toThrow(/maxWaitMs \(80000\) must be shorter than idleTimeoutMs/);
+    expect(() => resolveServerOptions({ transport: 'long-polling', maxWaitMs: 80_000 })).toThrow(/maxWaitMs \(80000\) must be shorter than idleTimeoutMs/);
     expect(() => resolveServerOptions({ defaultWaitMs: 70_000, maxWaitMs: 60_000 })).toThrow(/defaultWaitMs/);
     expect(() => resolveServerOptions({ pageSize: 2000 })).toThrow(/pageSize/);
     expect(() => resolveServerOptions({ maxBodyBytes: 70_000 })).toThrow(/maxBodyBytes/);
@@ -41,7 +41,7 @@ describe('server options', () => {
   });
 
   it('refuses an idle timeout without a real margin over max-wait (issue 8, defect 8), naming both', () => {
-    const given = { maxWaitMs: 3000, defaultWaitMs: 1000 };
+    const given = { transport: 'long-polling', maxWaitMs: 3000, defaultWaitMs: 1000 };
     expect(() => resolveServerOptions({ ...given, idleTimeoutMs: 3001 })).toThrow(
       /option maxWaitMs \(3000\) must be shorter than idleTimeoutMs \(3001\) by at least 1000 ms.*raise option idleTimeoutMs to 4000/,
     );
@@ -51,7 +51,7 @@ describe('server options', () => {
     expect(minIdleTimeoutMs(10_000)).toBe(11_000);
     expect(minIdleTimeoutMs(60_000)).toBe(66_000);
     expect(minIdleTimeoutMs(0)).toBe(1000);
-    expect(() => resolveServerOptions({ maxWaitMs: 70_000 })).toThrow(/by at least 7000 ms/);
+    expect(() => resolveServerOptions({ transport: 'long-polling', maxWaitMs: 70_000 })).toThrow(/by at least 7000 ms/);
     expect(resolveServerOptions({ maxWaitMs: 68_000 }).maxWaitMs).toBe(68_000);
     const message = withFlagNames(SERVER_OPTIONS, (() => {
       try {
@@ -63,6 +63,11 @@ describe('server options', () => {
     })());
     expect(message).toMatch(/^--max-wait-ms \(3000\) must be shorter than --idle-timeout-ms \(3001\)/);
     expect(message).toContain('raise --idle-timeout-ms to 4000');
+    // Only long polling holds polls: the other transports accept any idle timeout.
+    for (const transport of ['websocket', 'short-polling']) {
+      expect(resolveServerOptions({ ...given, transport, idleTimeoutMs: 3001 }).idleTimeoutMs).toBe(3001);
+    }
+    expect(resolveServerOptions({ transport: 'websocket', idleTimeoutMs: 30_000 }).idleTimeoutMs).toBe(30_000);
   });
 
   it('parses command-line text by option, with flag names in errors', () => {

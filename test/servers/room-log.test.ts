@@ -111,10 +111,21 @@ describe('RoomLog', () => {
   it('grows a room as messages arrive: an empty room holds no slot for its history', () => {
     const log = new RoomLog({ historySize: 10_000 });
     const room = log.room('r');
-    const ring = (room as unknown as { ring: unknown[] }).ring;
-    expect(ring).toHaveLength(0);
+    const kept = (): unknown[] => (room as unknown as { kept: unknown[] }).kept;
+    expect(kept()).toHaveLength(0);
     for (let i = 1; i <= 3; i++) room.append(post(i), 0);
-    expect(ring).toHaveLength(3);
+    expect(kept()).toHaveLength(3);
+  });
+
+  it('keeps its array at most about twice what it holds as old messages are dropped', () => {
+    const log = new RoomLog({ historySize: 100 });
+    const room = log.room('r');
+    for (let i = 1; i <= 10_000; i++) room.append(post(i), 0);
+    expect(room.count).toBe(100);
+    expect((room as unknown as { kept: unknown[] }).kept.length).toBeLessThanOrEqual(200);
+    expect(room.after(9900, 100).map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => 9901 + i));
+    expect(room.at(9900)).toBeUndefined();
+    expect(room.at(9901)?.id).toBe('m9901');
   });
 
   it('creates nothing when an unknown room is only read, and its cursor is the one the room will have', () => {
@@ -180,6 +191,22 @@ describe('replayPiece', () => {
     expect(Buffer.byteLength(piece?.text ?? '')).toBeLessThanOrEqual(4 * messageBytes + 200);
     expect(replayPiece(room, 0, 100, 10, false)).toBeUndefined();
     expect(replayPiece(room, 0, 100, 10, true)?.count).toBe(1);
+  });
+
+  it('reads messages one at a time until the budget is spent, not a whole page of maxMessages', () => {
+    const read: number[] = [];
+    const counting = Object.create(room) as typeof room;
+    counting.at = (seq: number) => {
+      read.push(seq);
+      return room.at(seq);
+    };
+    counting.after = () => {
+      throw new Error('replayPiece must not read a page of maxMessages');
+    };
+    const piece = replayPiece(counting, 0, 1000, 2 * messageBytes + 200, false);
+    expect(piece?.count).toBe(2);
+    // The two that fit, and the one that did not.
+    expect(read).toEqual([1, 2, 3]);
   });
 
   it('is an empty frame with the cursor when nothing is left', () => {

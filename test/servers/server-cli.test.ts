@@ -39,7 +39,7 @@ describe('npm run server', () => {
     [['--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
     [['--port', 'x'], '--port must be an integer from 0 to 65535'],
     [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
-    [['--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
+    [['--transport', 'long-polling', '--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
     [['stray'], 'unexpected argument "stray"'],
   ])('refuses %j with a message naming the option', async (args, message) => {
     const { child, err } = run(args);
