@@ -192,6 +192,11 @@ export interface ServerMeasure {
   /** Held polls and open sockets at the end of the window. */
   readonly heldPolls: number;
   readonly sockets: number;
+  /**
+   * The server could not read its RSS at one of the marks (EMFILE at the fd limit) and reported
+   * its peak RSS instead: the RSS figures of this round are upper bounds, not readings.
+   */
+  readonly rssIsPeak?: true;
 }
 
 /** One server sample, for charts over time; `tMs` from the start of the warm-up. */

@@ -112,6 +112,7 @@ function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
     eventLoopDelay: { p50: windowEnd.loopDelay.p50, p99: windowEnd.loopDelay.p99, max: windowEnd.loopDelay.max },
     heldPolls: stat('heldPolls'),
     sockets: stat('sockets'),
+    ...([idle, windowStart, windowEnd, inputs.memory].some((m) => m.rssIsPeak) ? { rssIsPeak: true as const } : {}),
   };
 }
 

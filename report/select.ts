@@ -110,6 +110,14 @@ export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey)
       why: "The server's CPU, memory and event-loop delay are not measured for a server the bench did not start (--target): only a server it starts reports them.",
     };
   }
+  const rssKeys: readonly FigureKey[] = ['server.rssWindowBytes', 'server.perClientRssBytes'];
+  if (rssKeys.includes(key) && v.trials.some((t) => t.server?.rssIsPeak)) {
+    return {
+      kind: 'not meaningful',
+      note: 'an upper bound, not a reading',
+      why: "The server could not read its RSS in some round (too many open files) and reported its peak RSS instead, so its RSS figures are upper bounds, not readings.",
+    };
+  }
   if (key === 'server.perClientRssBytes' && clients < RSS_MIN_CLIENTS) {
     return {
       kind: 'not meaningful',

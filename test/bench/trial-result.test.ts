@@ -375,3 +375,11 @@ describe('a trial against a server the bench did not start (--target)', () => {
     expect(summarizeVariant([buildTrialResult(inputs())]).notMeasured).toBeUndefined();
   });
 });
+
+describe('a server that could not read its RSS (EMFILE at the fd limit)', () => {
+  it('marks the round: its RSS figures are the peak RSS, an upper bound', () => {
+    expect(buildTrialResult(inputs()).server?.rssIsPeak).toBeUndefined();
+    const peak: ServerMark = { ...MEMORY, rssIsPeak: true };
+    expect(buildTrialResult(inputs({ memory: peak })).server?.rssIsPeak).toBe(true);
+  });
+});

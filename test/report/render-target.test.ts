@@ -50,3 +50,17 @@ describe('a report of a --target run', () => {
     expect(html).toMatch(/data-caveat="not measured" data-figure="server.cpuShare"/);
   });
 });
+
+describe('RSS reported as a peak by a server at its fd limit', () => {
+  it('is shown as an upper bound, not a reading, and the heap stays a number', () => {
+    const base = defaultStep();
+    const [first, ...rest] = base.variants as [VariantResult, ...VariantResult[]];
+    const trial = first.trials[0];
+    if (!trial?.server) throw new Error('the fixture has a measured round');
+    const peaked: VariantResult = { ...first, trials: [{ ...trial, server: { ...trial.server, rssIsPeak: true } }] };
+    const step = { ...base, variants: [peaked, ...rest] };
+    expect(figureCaveat(step, peaked, 'server.rssWindowBytes')?.note).toBe('an upper bound, not a reading');
+    expect(figureCaveat(step, peaked, 'server.perClientHeapBytes')).toBeUndefined();
+    expect(figureCaveat(step, rest[0] as VariantResult, 'server.rssWindowBytes')).toBeUndefined();
+  });
+});
