@@ -5,6 +5,8 @@
  */
 import { summarizeVariant } from '../../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/results.ts';
+import { DEFAULT_LIMITS } from '../../report/compare-limits.ts';
+import { judgeFigure } from '../../report/compare.ts';
 import { LONG, RAW, SHORT, WORKLOAD, WS, results, variant } from './fixture.ts';
 
 export const VARIANTS: readonly Variant[] = [SHORT, LONG, WS, RAW];
@@ -99,13 +101,31 @@ export function noisyRun(random: () => number, rounds: number): ReturnType<typeo
   for (const v of VARIANTS) {
     const figures: Rounds = {};
     for (const key of FIGURE_KEYS) {
-      const s = SCATTER[key];
-      const drift = 1 + s.run * (2 * random() - 1);
-      figures[key] = Array.from({ length: rounds }, () => Math.max(0, s.value * drift * (1 + s.round * (2 * random() - 1))));
+      figures[key] = noisyRounds(random, key, rounds);
     }
     byVariant[v.id] = figures;
   }
   return runOf(byVariant);
+}
+
+/** One run's rounds of one figure under the noise of {@link SCATTER}, its true value times `factor`. */
+export function noisyRounds(random: () => number, key: FigureKey, rounds: number, factor = 1): number[] {
+  const s = SCATTER[key];
+  const drift = 1 + s.run * (2 * random() - 1);
+  return Array.from({ length: rounds }, () => Math.max(0, s.value * factor * drift * (1 + s.round * (2 * random() - 1))));
+}
+
+/**
+ * How often the gate calls a real regression of one figure (its true value times `factor`) with
+ * its built-in limit, each side drifting and scattering as {@link SCATTER} says: a share of `trials`.
+ */
+export function catchRate(random: () => number, key: FigureKey, factor: number, rounds: number, trials: number): number {
+  let caught = 0;
+  for (let i = 0; i < trials; i++) {
+    const judged = judgeFigure(key, noisyRounds(random, key, rounds), noisyRounds(random, key, rounds, factor), DEFAULT_LIMITS[key]);
+    if (judged.status === 'regressed') caught++;
+  }
+  return caught / trials;
 }
 
 export { seededRandom as seeded } from '../../bench/schedule.ts';
