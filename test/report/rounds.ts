@@ -22,7 +22,7 @@ export function withFigure(trial: TrialResult, key: FigureKey, value: number): T
       return { ...trial, perDelivered: { ...trial.perDelivered, [name]: value } };
     case 'server': {
       if (!trial.server) throw new RangeError(`the fixture's trial has no server figures to set ${key} on`);
-      if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { ...trial.server.eventLoopDelay, p99: value } } };
+      if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { p50: value, max: value, ...trial.server.eventLoopDelay, p99: value } } };
       return { ...trial, server: { ...trial.server, [name]: value } };
     }
     case 'wire':
