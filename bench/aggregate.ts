@@ -72,7 +72,7 @@ export function figureValue(trial: TrialResult, key: FigureKey): number | null {
     case 'server.perClientHeapBytes':
       return trial.server?.perClientHeapBytes ?? null;
     case 'server.eventLoopDelay.p99':
-      return trial.server?.eventLoopDelay.p99 ?? null;
+      return trial.server?.eventLoopDelay?.p99 ?? null;
     case 'wire.emptyPollShare':
       return trial.wire.requests === 0 ? 0 : trial.wire.emptyPolls / trial.wire.requests;
     default:

@@ -15,6 +15,7 @@ import { runBench } from './run.ts';
 import { SCENARIOS, applyOverrides, resolveScenario } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
+import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
@@ -49,6 +50,23 @@ function withoutToken(argv: readonly string[]): string[] {
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
+/**
+ * `--target-pid PID,...`: one process id per --target URL, in the same order, each a running
+ * process whose /proc this user can read. Errors name the bad value.
+ */
+function parseTargetPids(texts: readonly string[], transports: readonly BenchTransport[]): Partial<Record<BenchTransport, number>> {
+  if (texts.length !== transports.length) {
+    throw new Error(`--target-pid gives ${texts.length} process id(s) for ${transports.length} --target URL(s); give one per URL, in the same order`);
+  }
+  const out: Partial<Record<BenchTransport, number>> = {};
+  texts.forEach((text, i) => {
+    const problem = checkPid(text);
+    if (problem) throw new Error(problem);
+    out[transports[i] as BenchTransport] = Number(text);
+  });
+  return out;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let given: Record<string, unknown>;
   try {
@@ -75,9 +93,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
   let scenario;
   let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
+  let targetPids: Partial<Record<BenchTransport, number>> | undefined;
   try {
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
+    else if (options.targetPid.length > 0) throw new Error('--target-pid is for --target: the bench reads the servers it starts itself');
+    if (targetUrls && options.targetPid.length > 0) targetPids = parseTargetPids(options.targetPid, Object.keys(targetUrls) as BenchTransport[]);
     const { rate, transports, ...overrides } = options;
     scenario = applyOverrides(resolveScenario(options.scenario), {
       ...overrides,
@@ -113,14 +134,17 @@ async function main(argv: readonly string[]): Promise<number> {
   progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
   if (targetUrls) {
     const list = Object.entries(targetUrls).map(([t, url]) => `${t} at ${url}`).join(', ');
-    progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, its CPU and memory not measured, no ceilings or micro-benchmarks` });
+    const measured = targetPids
+      ? `CPU and RSS read from /proc of pid ${Object.values(targetPids).join(', ')}, heap and event-loop delay not measured`
+      : 'its CPU and memory not measured';
+    progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, ${measured}, no ceilings or micro-benchmarks` });
   }
   const outcome = await runBench(
     {
       scenario,
       seed: options.seed,
       pin: options.pin,
-      ...(targetUrls ? { target: { urls: targetUrls, runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
+      ...(targetUrls ? { target: { urls: targetUrls, ...(targetPids ? { pids: targetPids } : {}), runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
       micro: runMicro ? { timeMs: options.microMs } : null,
       ceiling: !runCeilings
         ? null
@@ -145,7 +169,7 @@ async function main(argv: readonly string[]): Promise<number> {
       scenario,
       options: { ...options, token: options.token ? TOKEN_NOT_STORED : '' },
       argv: withoutToken(argv),
-      ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '' } } : {}),
+      ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '', ...(targetPids ? { pids: targetPids } : {}) } } : {}),
     },
     steps: outcome.steps,
     ceilings: outcome.ceilings,

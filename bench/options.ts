@@ -33,6 +33,7 @@ export const BENCH_OPTIONS = {
   json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr; use npm run -s so that npm prints no banner)' },
   summaryOut: { kind: 'string', default: '', shownDefault: '(none)', doc: 'also write a short JSON summary (status, paths, each variant\'s medians, targets) to this file' },
   target: { kind: 'list', default: [], doc: 'run against servers already running on this machine: one http:// URL per transport of --transports, in its order; no server is started and server CPU and memory are not measured' },
+  targetPid: { kind: 'list', default: [], doc: 'with --target: the process id of each target server, one per URL in the same order; its CPU time and RSS are then read from /proc (heap and event-loop delay stay not measured)' },
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'with --target: the token the clients send (never written to the results)' },
   skipCeiling: { kind: 'boolean', default: false, doc: 'skip the autocannon route ceilings (run only where the scenario asks for them: default)' },
   skipMicro: { kind: 'boolean', default: false, doc: 'skip the tinybench hot-path micro-benchmarks (run only where the scenario asks for them: default)' },

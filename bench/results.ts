@@ -12,8 +12,11 @@ import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../servers/c
  * summary lists such figures in `notMeasured` (their spreads are then `null` in the JSON),
  * `config.target` names the servers run against, and a scenario says whether it runs `ceilings`
  * and `micro`.
+ * 3: a `--target` run given `--target-pid` reads the server's CPU time and RSS from /proc
+ * (`server.source` is `proc`): then `server` is set but its heap, event-loop delay, held polls and
+ * sockets are `null` (`server.notMeasured` says why), and its `series` is empty.
  */
-export const RESULTS_SCHEMA_VERSION = 2;
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /**
  * What a results file, its report and the bench say of a transport they may meet: pure data, so
@@ -155,8 +158,16 @@ export interface WireCounts {
   readonly bytesRead: number;
 }
 
-/** What the server reported about itself over IPC. */
+/**
+ * What the server reported about itself over IPC (`source` absent or `self-report`), or what the
+ * bench read of a server it did not start from /proc (`proc`, `--target-pid`): CPU time and RSS
+ * only, the rest `null`.
+ */
 export interface ServerMeasure {
+  /** Where the figures come from; absent in files before schema 3 (always the server's own report then). */
+  readonly source?: 'self-report' | 'proc';
+  /** Why the `null` figures are missing, in words; absent when all were measured. */
+  readonly notMeasured?: string;
   /** CPU time (user + system) spent in the window, µs. */
   readonly cpuUs: number;
   /** `cpuUs` over the window's wall time: 1 is one core busy. */
@@ -167,8 +178,8 @@ export interface ServerMeasure {
   readonly rssWindowBytes: number;
   /** Largest RSS seen during the trial. */
   readonly rssPeakBytes: number;
-  /** Median V8 heap in use over the window. */
-  readonly heapUsedWindowBytes: number;
+  /** Median V8 heap in use over the window (`null` from /proc). */
+  readonly heapUsedWindowBytes: number | null;
   /**
    * (RSS with every client connected − RSS before any connected) ÷ clients, both read after a
    * garbage collection: what one held poll or open socket costs in RSS. It includes the server's own
@@ -179,19 +190,21 @@ export interface ServerMeasure {
   /**
    * (V8 heap in use with every client connected − after they all disconnected) ÷ clients, both read
    * at the end after a garbage collection: exactly the JavaScript objects one client holds.
+   * `null` from /proc. From /proc the RSS per client is read without a collection.
    */
-  readonly perClientHeapBytes: number;
-  /** Event-loop delay over the window, µs. */
-  readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly perClientHeapBytes: number | null;
+  /** Event-loop delay over the window, µs (`null` from /proc). */
+  readonly eventLoopDelay: { readonly p50: number; readonly p99: number; readonly max: number } | null;
   /**
    * Least-squares slope of heap in use and of RSS over the window's samples, bytes per second: a
-   * leak shows as a slope that does not stop (the `soak` scenario). Absent in older results files.
+   * leak shows as a slope that does not stop (the `soak` scenario). Absent in older results files;
+   * the heap's is absent from /proc.
    */
   readonly heapSlopeBytesPerS?: number;
   readonly rssSlopeBytesPerS?: number;
-  /** Held polls and open sockets at the end of the window. */
-  readonly heldPolls: number;
-  readonly sockets: number;
+  /** Held polls and open sockets at the end of the window (`null` from /proc). */
+  readonly heldPolls: number | null;
+  readonly sockets: number | null;
   /**
    * The server could not read its RSS at one of the marks (EMFILE at the fd limit) and reported
    * its peak RSS instead: the RSS figures of this round are upper bounds, not readings.
@@ -389,9 +402,14 @@ export interface BenchResults {
     readonly argv: readonly string[];
     /**
      * A `--target` run: the server of each transport, which the bench did not start, and whether a
-     * token was given (never the token itself, which is also blanked in `options` and `argv`).
+     * token was given (never the token itself, which is also blanked in `options` and `argv`), and
+     * the process ids whose CPU and RSS were read from /proc (`--target-pid`), when given.
      */
-    readonly target?: { readonly urls: Readonly<Partial<Record<BenchTransport, string>>>; readonly token: boolean };
+    readonly target?: {
+      readonly urls: Readonly<Partial<Record<BenchTransport, string>>>;
+      readonly token: boolean;
+      readonly pids?: Readonly<Partial<Record<BenchTransport, number>>>;
+    };
   };
   readonly steps: readonly StepResult[];
   readonly ceilings: readonly CeilingResult[];

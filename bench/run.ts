@@ -26,7 +26,13 @@ export interface RunPlan {
    * Servers already running, by transport (`--target`): no server is started for those variants.
    * `runTag` makes their room names unique to this run, since the servers keep rooms between runs.
    */
-  readonly target?: { readonly urls: Readonly<Partial<Record<BenchTransport, string>>>; readonly token?: string; readonly runTag: string };
+  readonly target?: {
+    readonly urls: Readonly<Partial<Record<BenchTransport, string>>>;
+    /** Process ids of the target servers, by transport (`--target-pid`): their CPU and RSS are read from /proc. */
+    readonly pids?: Readonly<Partial<Record<BenchTransport, number>>>;
+    readonly token?: string;
+    readonly runTag: string;
+  };
   /** `null` skips the route ceilings. */
   readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
 }
@@ -97,7 +103,11 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
           try {
             const url = plan.target?.urls[variant.transport];
             if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
-            const target = plan.target && url ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}) } : undefined;
+            const pid = plan.target?.pids?.[variant.transport];
+            const target =
+              plan.target && url
+                ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
+                : undefined;
             const trial = await runTrial({
               variant,
               workload: step.workload,

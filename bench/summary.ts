@@ -22,7 +22,9 @@ function table(head: readonly string[], align: readonly Table.HorizontalAlignmen
 function serverCells(v: VariantResult): string[] {
   const f = v.summary.figures;
   if (notMeasured(v)) return ['not measured', 'not measured'];
-  return [formatShare(f['server.cpuShare'].median), formatBytes(f['server.perClientHeapBytes'].median)];
+  // Read from /proc (--target-pid): CPU, but no heap.
+  const heap = v.summary.notMeasured?.includes('server.perClientHeapBytes') ? 'not measured' : formatBytes(f['server.perClientHeapBytes'].median);
+  return [formatShare(f['server.cpuShare'].median), heap];
 }
 
 function notMeasured(v: VariantResult): boolean {

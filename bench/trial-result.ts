@@ -7,6 +7,7 @@ import { median } from './aggregate.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-limits.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
+import type { ProcReading } from './proc-sampler.ts';
 import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialResult, Workload } from './results.ts';
 
 interface ClientInputs {
@@ -33,10 +34,27 @@ export interface ServerReadings {
 }
 
 /**
- * A trial's inputs: the generators' side, and the server's readings, or why there are none (a
- * server the bench did not start, `--target`).
+ * What the bench read from /proc of a server it did not start (`--target-pid`): CPU time and RSS,
+ * at the same moments as a started server's marks, and sampled a few times a second between them.
  */
-export type TrialInputs = ClientInputs & (ServerReadings | { readonly serverNotMeasured: string });
+export interface ProcReadings {
+  readonly proc: {
+    readonly idle: ProcReading;
+    readonly windowStart: ProcReading;
+    readonly windowEnd: ProcReading;
+    /** After the drain, every client still connected (no garbage collection can be asked for). */
+    readonly memory: ProcReading;
+    readonly samples: readonly ProcReading[];
+    /** Why heap, event-loop delay, held polls and sockets are missing, in words. */
+    readonly notMeasured: string;
+  };
+}
+
+/**
+ * A trial's inputs: the generators' side, and the server's readings, or its /proc readings, or
+ * why there are none (a server the bench did not start, `--target`, with no `--target-pid`).
+ */
+export type TrialInputs = ClientInputs & (ServerReadings | ProcReadings | { readonly serverNotMeasured: string });
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
@@ -95,6 +113,7 @@ function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
     return typeof value === 'number' ? value : 0;
   };
   return {
+    source: 'self-report',
     cpuUs,
     cpuShare: per(cpuUs, windowEnd.tUs - windowStart.tUs),
     rssIdleBytes: idle.rss,
@@ -113,6 +132,32 @@ function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
     heldPolls: stat('heldPolls'),
     sockets: stat('sockets'),
     ...([idle, windowStart, windowEnd, inputs.memory].some((m) => m.rssIsPeak) ? { rssIsPeak: true as const } : {}),
+  };
+}
+
+/** CPU time and RSS of a server read from /proc; what /proc cannot tell is `null`. */
+function procMeasure(inputs: ProcReadings, clients: number): ServerMeasure {
+  const { idle, windowStart, windowEnd, memory, samples, notMeasured } = inputs.proc;
+  const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
+  const cpuUs = windowEnd.cpuUs - windowStart.cpuUs;
+  return {
+    source: 'proc',
+    notMeasured,
+    cpuUs,
+    cpuShare: per(cpuUs, windowEnd.tUs - windowStart.tUs),
+    rssIdleBytes: idle.rss,
+    rssWindowBytes: inWindow.length > 0 ? median(inWindow.map((s) => s.rss)) : windowEnd.rss,
+    rssPeakBytes: Math.max(idle.rss, windowStart.rss, windowEnd.rss, memory.rss, ...samples.map((s) => s.rss)),
+    heapUsedWindowBytes: null,
+    rssSlopeBytesPerS: slopePerSecond(
+      inWindow.map((s) => ({ type: 'sample', tUs: s.tUs, cpuUs: s.cpuUs, rss: s.rss, heapUsed: 0 })),
+      (s) => s.rss,
+    ),
+    perClientRssBytes: per(memory.rss - idle.rss, clients),
+    perClientHeapBytes: null,
+    eventLoopDelay: null,
+    heldPolls: null,
+    sockets: null,
   };
 }
 
@@ -163,7 +208,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     bytesWritten: total((g) => g.wire.bytesWritten),
     bytesRead: total((g) => g.wire.bytesRead),
   };
-  const server = 'serverNotMeasured' in inputs ? null : serverMeasure(inputs, clients);
+  const server = 'serverNotMeasured' in inputs ? null : 'proc' in inputs ? procMeasure(inputs, clients) : serverMeasure(inputs, clients);
   const problems: string[] = [];
   if (delivered === 0) problems.push('nothing was delivered in the window');
   if (lost > 0) problems.push(`${lost} of ${expected} deliveries lost`);
@@ -187,7 +232,8 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     },
     server,
     ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),
-    series: 'serverNotMeasured' in inputs ? [] : series(inputs.samples, inputs.startUs),
+    // From /proc there is no heap to chart: the time series is the server's own report only.
+    series: 'serverNotMeasured' in inputs || 'proc' in inputs ? [] : series(inputs.samples, inputs.startUs),
     generator: generatorCheck(generators),
     events: {
       reconnects: total((g) => g.events.reconnects),

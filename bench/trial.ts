@@ -10,6 +10,7 @@ import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGene
 import { TRANSPORT_FACTS, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
+import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { buildTrialResult } from './trial-result.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
@@ -51,13 +52,17 @@ export interface TrialOptions {
   readonly onProgress?: (progress: TrialProgress) => void;
   /**
    * A server already running (`--target`): no server is started, and its CPU and memory are not
-   * measured. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
+   * measured, unless its process id is given (`pid`, `--target-pid`): then its CPU time and RSS are
+   * read from /proc. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
    */
-  readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string };
+  readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string; readonly pid?: number };
 }
 
 /** Why the server's figures are missing from a `--target` trial. */
-export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory';
+export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory (give --target-pid to read them from /proc)';
+
+/** Why some server figures are missing from a `--target --target-pid` trial. */
+export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls and sockets are known only to a server that reports them itself';
 
 /** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
 export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-'): ClientAssignment[][] {
@@ -107,6 +112,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const interrupted = abortPromise(options.signal);
   const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
+  // A server the bench did not start, read from /proc when its process id is known.
+  const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
   const started = performance.now();
   const { target } = options;
@@ -127,6 +134,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   try {
     if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
     const idle = server ? await unlessInterrupted(server.mark('idle', true)) : undefined;
+    const procIdle = proc?.read();
     const url = target?.url ?? (server as ServerProcess).url;
     report();
 
@@ -171,13 +179,20 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
     for (const child of children) child.send(start);
     phase = 'warm-up';
-    // The server's reading at a moment of the schedule (none for a server the bench did not start).
-    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark | undefined> =>
+    // The server's reading at a moment of the schedule (from /proc for a server the bench did not
+    // start but was given the id of; none for one it knows nothing of).
+    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark | ProcReading | undefined> =>
       new Promise((resolve, reject) => {
         setTimeout(() => {
           then();
           if (server) server.mark(name).then(resolve, reject);
-          else resolve(undefined);
+          else if (proc) {
+            try {
+              resolve(proc.read());
+            } catch (error) {
+              reject(error as Error);
+            }
+          } else resolve(undefined);
         }, Math.max(0, (us - monotonicUs()) / 1000));
       });
     const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
@@ -192,6 +207,16 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
     const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
+    if (proc && procIdle) {
+      // Every delivery is in and every client still connected: the RSS they hold (no collection).
+      const memory = proc.read();
+      const [atStart, atEnd] = [await unlessInterrupted(windowStart), await unlessInterrupted(windowEnd)];
+      if (!atStart || !atEnd || 'type' in atStart || 'type' in atEnd) throw new Error('unreachable: /proc readings are taken at both window edges');
+      return buildTrialResult({
+        ...common,
+        proc: { idle: procIdle, windowStart: atStart, windowEnd: atEnd, memory, samples: proc.samples.filter((s) => s.tUs >= startUs - 1_000_000), notMeasured: PROC_NOT_MEASURED },
+      });
+    }
     if (!server || !idle) {
       await unlessInterrupted(windowEnd);
       return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
@@ -203,7 +228,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await Promise.all(children.map((child) => stopGenerator(child)));
     const released = await unlessInterrupted(releasedMark(server));
     const [atStart, atEnd] = [await unlessInterrupted(windowStart), await unlessInterrupted(windowEnd)];
-    if (!atStart || !atEnd) throw new Error('unreachable: a started server answers every mark');
+    if (!atStart || !atEnd || !('type' in atStart) || !('type' in atEnd)) throw new Error('unreachable: a started server answers every mark');
     return buildTrialResult({
       ...common,
       idle,
@@ -215,6 +240,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     });
   } finally {
     interrupted.dispose();
+    proc?.stop();
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
   }

@@ -1,10 +1,12 @@
 /**
  * `npm run bench:compare -- <baseline.json> <current.json>`: prints the changes per transport and
  * figure, optionally writes them as Markdown, and exits 0 when clean, 1 on a regression past a
- * built-in limit, 3 when only limits the user set were crossed, 2 for bad usage or results that
- * cannot be compared (interrupted or failed runs, different scenarios or workloads).
+ * built-in limit or a transport missing from the current run, 3 when only limits the user set
+ * were crossed, 2 for bad usage or results that cannot be compared (interrupted or failed runs,
+ * different scenarios or workloads). A Markdown file that cannot be written is reported on stderr
+ * and does not change the exit code.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { FIGURES, type FigureKey } from '../bench/results.ts';
 import { UsageError, parseCommandLine } from '../cli/index.ts';
 import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
@@ -21,12 +23,14 @@ const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [o
 
 Compares the rounds of two complete runs of the same scenario. A figure is worse only when its
 median moved past its limit AND a one-sided Mann-Whitney U test says its rounds are worse than the
-baseline's moved by that limit (p <= --alpha); with too few rounds (fewer than 5 a side at 0.01) it
-says "not enough rounds" and does not fail. Rounds whose generator was the bottleneck are left out.
+baseline's moved by half that limit, a drift allowance (p <= --alpha); with too few rounds (fewer
+than 5 a side at 0.01) it says "not enough rounds" and does not fail. Rounds whose generator was
+the bottleneck are left out.
 
-Exit codes: 0 clean; 1 a regression past a built-in limit (or lost messages); 2 bad usage, or a
-run that cannot be compared (interrupted, failed, another scenario or workload); 3 only limits you
-set (--max, --thresholds) were crossed.
+Exit codes: 0 clean; 1 a regression past a built-in limit, lost messages, or a transport or step
+of the baseline missing from the current run; 2 bad usage, or a run that cannot be compared
+(interrupted, failed, another scenario or workload); 3 only limits you set (--max, --thresholds)
+were crossed. A --markdown file that cannot be written is reported on stderr; the exit code stays.
 
 Options:
 ${formatOptionHelp(COMPARE_OPTIONS)}
@@ -96,16 +100,18 @@ function main(argv: readonly string[]): number {
       ...(options.figures.length > 0 ? { figures: options.figures as FigureKey[] } : {}),
     });
     console.log(formatComparisonText(comparison, options.all));
+    // The exit code is the comparison's; the Markdown is written after it is chosen, and a file
+    // that cannot be written is reported without turning a regression into a usage error.
+    const code =
+      comparison.regressions.length > 0 || comparison.missing.length > 0 ? EXIT.regressed : comparison.overLimit.length > 0 ? EXIT.overUserLimit : EXIT.clean;
     if (options.markdown) {
-      const text = formatComparisonMarkdown(comparison, options.all);
       try {
-        appendFileSync(options.markdown, text);
-      } catch {
-        writeFileSync(options.markdown, text);
+        appendFileSync(options.markdown, formatComparisonMarkdown(comparison, options.all));
+      } catch (error) {
+        console.error(`error: --markdown: cannot write ${options.markdown}: ${(error as Error).message} (the comparison above stands; exit code ${code})`);
       }
     }
-    if (comparison.regressions.length > 0) return EXIT.regressed;
-    return comparison.overLimit.length > 0 ? EXIT.overUserLimit : EXIT.clean;
+    return code;
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return EXIT.refused;

@@ -46,14 +46,19 @@ const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
   noise: 'within noise',
   'too-few-rounds': 'not enough rounds',
   'generator-bound': 'generator-bound, not judged',
-  missing: 'missing',
+  missing: 'MISSING',
   'not-measured': 'not measured',
   new: 'new',
 };
 
 function headline(c: Comparison): string {
   const test = `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
-  if (c.regressions.length > 0) return `${c.regressions.length} regression(s) in scenario ${c.scenario}: past the built-in limit, and ${test}.`;
+  const missing =
+    c.missing.length > 0
+      ? ` ${c.missing.length} transport(s) of the baseline missing from the current run (${c.missing.map((r) => `${r.step}: ${r.variant}`).join(', ')}): not judged, and that fails.`
+      : '';
+  if (c.regressions.length > 0) return `${c.regressions.length} regression(s) in scenario ${c.scenario}: past the built-in limit, and ${test}.${missing}`;
+  if (missing) return missing.trimStart();
   if (c.overLimit.length > 0) return `${c.overLimit.length} figure(s) past your limits in scenario ${c.scenario}, and ${test}.`;
   return `No regression in scenario ${c.scenario}.`;
 }
@@ -76,7 +81,7 @@ function roundsOnly(c: Comparison): string {
     const past = c.rows.filter((r) => r.status === 'too-few-rounds' && r.figure !== 'delivery').length;
     return `Not enough rounds to call a regression (${baseline} in the baseline, ${current} now; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. ${c.generatorBound.baseline + c.generatorBound.current > 0 ? 'Run on a quieter machine, or more rounds (--rounds).' : 'Run more rounds (--rounds).'}`;
   }
-  return `Rounds: ${baseline} in the baseline, ${current} now (${needs}). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline's moved by that limit: a change of the limit plus noise does not fail.`;
+  return `Rounds: ${baseline} in the baseline, ${current} now (${needs}). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline's moved by half that limit (the allowance for a drift of the whole run).`;
 }
 
 /** Rows worth showing: every row but the unchanged ones, those only when asked. */
@@ -110,13 +115,13 @@ function md(text: string): string {
 
 export function formatComparisonMarkdown(c: Comparison, all = false): string {
   const rows = shown(c, all);
-  const failed = c.regressions.length + c.overLimit.length > 0;
+  const failed = c.regressions.length + c.overLimit.length + c.missing.length > 0;
   const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), ''];
   if (rows.length === 0) return [...lines, 'Every figure is within its limit.', ''].join('\n');
   lines.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
   for (const r of rows) {
     const row = cells(r).map(md);
-    if (r.status === 'regressed' || r.status === 'over-limit') row[8] = `**${row[8] ?? ''}**`;
+    if (r.status === 'regressed' || r.status === 'over-limit' || r.status === 'missing') row[8] = `**${row[8] ?? ''}**`;
     lines.push(`| ${row.join(' | ')} |`);
   }
   return [...lines, ''].join('\n');

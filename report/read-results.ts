@@ -20,10 +20,11 @@ export function readResults(path: string): BenchResults {
     throw new Error(`${path} is not a results file of npm run bench`);
   }
   const version = (v as { schemaVersion?: unknown }).schemaVersion;
-  // Version 1 is version 2 with every server figure measured: a baseline kept from it still compares.
-  if (version === 1) return { ...(v as BenchResults), schemaVersion: RESULTS_SCHEMA_VERSION };
+  // Version 1 is version 2 with every server figure measured, and version 2 is version 3 with no
+  // server read from /proc: a baseline kept from either still compares.
+  if (version === 1 || version === 2) return { ...(v as BenchResults), schemaVersion: RESULTS_SCHEMA_VERSION };
   if (version !== RESULTS_SCHEMA_VERSION) {
-    throw new Error(`${path} has results schema version ${String(version)}; this version reads 1 and ${RESULTS_SCHEMA_VERSION}`);
+    throw new Error(`${path} has results schema version ${String(version)}; this version reads 1 to ${RESULTS_SCHEMA_VERSION}`);
   }
   return v as BenchResults;
 }

@@ -107,7 +107,8 @@ export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey)
     return {
       kind: 'not measured',
       note: 'not measured',
-      why: "The server's CPU, memory and event-loop delay are not measured for a server the bench did not start (--target): only a server it starts reports them.",
+      why:
+        "This figure is not measured for a server the bench did not start (--target): only a server it starts reports its heap and event-loop delay, and its CPU and RSS are read only when its process id is given (--target-pid, from /proc).",
     };
   }
   const rssKeys: readonly FigureKey[] = ['server.rssWindowBytes', 'server.perClientRssBytes'];

@@ -152,6 +152,7 @@ describe('buildTrialResult', () => {
   it('measures the server over the window from its marks and the samples inside the window', () => {
     const result = buildTrialResult(inputs());
     expect(result.server).toEqual({
+      source: 'self-report',
       cpuUs: 1_500_000,
       // 1.5 s of CPU over a 3 s window.
       cpuShare: 0.5,
@@ -172,6 +173,42 @@ describe('buildTrialResult', () => {
       heldPolls: 6,
       sockets: 5,
     });
+  });
+
+  it('measures a server read from /proc (--target-pid): CPU and RSS from its readings, heap and event-loop delay null', () => {
+    const base = inputs();
+    const at = (tUs: number, cpuUs: number, rss: number): { tUs: number; cpuUs: number; rss: number } => ({ tUs, cpuUs, rss });
+    const result = buildTrialResult({
+      round: base.round, position: base.position, workload: base.workload, generators: base.generators, storedByRoom: base.storedByRoom, startUs: base.startUs,
+      proc: {
+        idle: at(1_000_000, 50_000, 40_000_000),
+        windowStart: at(3_000_000, 200_000, 42_000_000),
+        windowEnd: at(6_000_000, 1_700_000, 45_000_000),
+        memory: at(6_500_000, 1_750_000, 46_000_000),
+        samples: [at(2_000_000, 100_000, 41_000_000), at(3_000_000, 200_000, 43_000_000), at(4_000_000, 700_000, 46_000_000), at(5_000_000, 1_200_000, 44_000_000), at(6_000_000, 1_700_000, 45_000_000), at(7_000_000, 1_800_000, 50_000_000)],
+        notMeasured: 'heap and event-loop delay: not in /proc',
+      },
+    });
+    expect(result.server).toEqual({
+      source: 'proc',
+      notMeasured: 'heap and event-loop delay: not in /proc',
+      cpuUs: 1_500_000,
+      cpuShare: 0.5,
+      rssIdleBytes: 40_000_000,
+      rssWindowBytes: 44_500_000,
+      rssPeakBytes: 50_000_000,
+      heapUsedWindowBytes: null,
+      rssSlopeBytesPerS: 400_000,
+      // No collection can be asked of a foreign server: (46 MB − 40 MB) ÷ 6 clients as read.
+      perClientRssBytes: 1_000_000,
+      perClientHeapBytes: null,
+      eventLoopDelay: null,
+      heldPolls: null,
+      sockets: null,
+    });
+    expect(result.serverNotMeasured).toBeUndefined();
+    expect(result.perDelivered.serverCpuUs).toBe(25_000);
+    expect(result.series).toEqual([]);
   });
 
   it('takes the middle sample for an odd count in the window', () => {

@@ -186,7 +186,7 @@ describe('npm run bench, the command', () => {
     expect(await exitOf(child), stderr()).toBe(0);
     expect(stdout()).toContain(`results: ${out}`);
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.schemaVersion).toBe(2);
+    expect(results.schemaVersion).toBe(3);
     expect(results.status).toBe('complete');
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.config.scenario.name).toBe('tiny');
@@ -215,7 +215,7 @@ describe('npm run bench, the command', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     const variant = written.steps[0]?.variants[0];
-    expect(summary).toMatchObject({ schemaVersion: 2, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
+    expect(summary).toMatchObject({ schemaVersion: 3, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
     expect(summary.variants).toHaveLength(1);
     expect(summary.variants[0]).toMatchObject({ step: 'tiny', variant: 'websocket', runs: 'websocket', ok: true, lost: 0 });
     expect(summary.variants[0]?.medians['latency.p50']).toBe(variant?.summary.figures['latency.p50'].median);
@@ -260,6 +260,7 @@ describe('npm run bench, the command', () => {
     [['--target', 'http://example.com', '--transports', 'websocket'], '--target "http://example.com" must be on this machine'],
     [['--target', 'http://127.0.0.1:1'], '--target needs --transports'],
     [['--token', 'secret'], '--token is for --target'],
+    [['--target-pid', '1'], '--target-pid is for --target'],
     [['--quick', '--ci'], '--quick and --ci are two presets'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
   ])('refuses %j with a message naming it, and writes nothing', async (args, message) => {
@@ -323,4 +324,66 @@ describe('npm run bench -- --target: servers the bench did not start', () => {
     }
     expect(stderr()).toContain('server cpu/memory not measured');
   }, 60_000);
+});
+
+describe('npm run bench -- --target URL --target-pid PID: a server started separately, read from /proc', () => {
+  const SERVER_MAIN = new URL('../../servers/main.ts', import.meta.url).pathname;
+  let server: ReturnType<typeof spawn>;
+  let url: string;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-target-pid-'));
+    // Its own process, as a server in another language would be: the bench knows only its URL and pid.
+    server = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN, '--transport', 'websocket', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+    url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve((m[1] as string).replace(/\/$/, ''));
+      });
+      server.once('exit', (code) => reject(new Error(`the server exited (${String(code)}) before listening: ${out}`)));
+    });
+  }, 30_000);
+  afterAll(async () => {
+    if (server.exitCode === null) {
+      server.kill('SIGTERM');
+      await once(server, 'exit');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('measures its CPU share, CPU per message and RSS, and marks heap and event-loop delay not measured', async () => {
+    const scenarioFile = join(dir, 'one.json');
+    const one: Scenario = { ...TINY, steps: [{ ...TINY.steps[0]!, workload: { ...TINY.steps[0]!.workload, durationMs: 1000, warmupMs: 200 }, variants: [TINY.steps[0]!.variants[2]!] }] };
+    writeFileSync(scenarioFile, JSON.stringify(one));
+    const out = join(dir, 'pid.json');
+    const pid = server.pid!;
+    const { child, stderr } = bench(['--scenario', scenarioFile, '--out', out, '--target', url, '--transports', 'websocket', '--target-pid', String(pid)]);
+    expect(await exitOf(child), stderr()).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.config.target?.pids).toEqual({ websocket: pid });
+    const v = results.steps[0]?.variants[0];
+    const t = v?.trials[0];
+    expect(t?.problems).toEqual([]);
+    expect(t?.serverNotMeasured).toBeUndefined();
+    expect(t?.server).toMatchObject({ source: 'proc', heapUsedWindowBytes: null, perClientHeapBytes: null, eventLoopDelay: null });
+    expect(t?.server?.notMeasured).toContain('heap, event-loop delay');
+    expect(t?.server?.cpuShare).toBeGreaterThan(0);
+    expect(t?.server?.rssWindowBytes).toBeGreaterThan(0);
+    expect(t?.perDelivered.serverCpuUs).toBeGreaterThan(0);
+    expect(v?.summary.notMeasured).toEqual(['server.perClientHeapBytes', 'server.eventLoopDelay.p99']);
+    expect(v?.summary.figures['server.cpuShare'].median).toBeGreaterThan(0);
+    expect(stderr()).toContain(`CPU and RSS read from /proc of pid ${pid}`);
+  }, 60_000);
+
+  it.each([
+    [['--target-pid', 'abc'], '--target-pid "abc" is not a process id'],
+    [['--target-pid', '999999999'], '--target-pid 999999999: no such process'],
+    [['--target-pid', '1,2'], '--target-pid gives 2 process id(s) for 1 --target URL(s)'],
+  ])('refuses %j with a message naming it', async (args, message) => {
+    const { child, stderr } = bench(['--target', url, '--transports', 'websocket', ...args, '--out', join(dir, 'never.json')]);
+    expect(await exitOf(child)).toBe(2);
+    expect(stderr()).toContain(message);
+  });
 });

@@ -180,7 +180,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       () => undefined,
     );
     const real: BenchResults = {
-      schemaVersion: 2,
+      schemaVersion: 3,
       tool: { name: 'chat-transport-bench', version: 'test' },
       machine: describeMachine(),
       startedAt: new Date().toISOString(),

@@ -9,7 +9,7 @@ import { runScript } from './run-script.ts';
 
 const FIVE = [10_000, 10_100, 9900, 10_200, 9800];
 const base: Rounds = { 'latency.p50': FIVE, 'latency.p99': FIVE.map((v) => v * 4), 'perDelivered.connections': [0, 0, 0, 0, 0] };
-const slower: Rounds = { ...base, 'latency.p50': FIVE.map((v) => v * 1.3) };
+const slower: Rounds = { ...base, 'latency.p50': FIVE.map((v) => v * 1.8) };
 
 let dir: string;
 const file = (name: string, value: BenchResults): string => {
@@ -39,15 +39,40 @@ describe('npm run bench:compare exit codes', () => {
     expect(code).toBe(0);
   });
 
-  it('1: a real 30% regression over 5 rounds, also written as Markdown', async () => {
+  it('1: a real 80% regression of latency p50 over 5 rounds, also written as Markdown', async () => {
     const markdown = join(dir, 'summary.md');
     writeFileSync(markdown, '# earlier step\n');
     const { code, out } = await compare([file('base.json', runOf({ websocket: base })), file('slow.json', runOf({ websocket: slower })), '--markdown', markdown]);
     expect(code).toBe(1);
-    expect(out).toMatch(/websocket\s+latency p50\s+10\.0 ms\s+13\.0 ms\s+\+30% worse\s+max\(25%, 500 µs\)\s+0\.0040\s+REGRESSED/);
+    expect(out).toMatch(/websocket\s+latency p50\s+10\.0 ms\s+18\.0 ms\s+\+80% worse\s+max\(60%, 500 µs\)\s+0\.0040\s+REGRESSED/);
     const md = readFileSync(markdown, 'utf8');
     expect(md.startsWith('# earlier step\n### Chat transport benchmark: default')).toBe(true);
-    expect(md).toContain('| step | websocket | latency p50 | 10.0 ms | 13.0 ms | +30% worse | max(25%, 500 µs) | 0.0040 | **REGRESSED** |');
+    expect(md).toContain('| step | websocket | latency p50 | 10.0 ms | 18.0 ms | +80% worse | max(60%, 500 µs) | 0.0040 | **REGRESSED** |');
+  });
+
+  it('1 still when the Markdown cannot be written: the failure is on stderr, the regression keeps its code', async () => {
+    // A directory cannot be appended to (EISDIR).
+    const { code, out, err } = await compare([file('base-m.json', runOf({ websocket: base })), file('slow-m.json', runOf({ websocket: slower })), '--markdown', dir]);
+    expect(code).toBe(1);
+    expect(out).toContain('REGRESSED');
+    expect(err).toContain(`error: --markdown: cannot write ${dir}: EISDIR`);
+    expect(err).toContain('the comparison above stands; exit code 1');
+    const clean = file('clean-m.json', runOf({ websocket: base }));
+    const quiet = await compare([clean, clean, '--markdown', dir]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).toContain('exit code 0');
+  });
+
+  it('1: a transport or a step of the baseline missing from the current run, named, also in the Markdown', async () => {
+    const markdown = join(dir, 'missing.md');
+    const both = file('both-t.json', runOf({ websocket: base, 'short-polling': base }));
+    const { code, out } = await compare([both, file('ws-only.json', runOf({ websocket: base })), '--markdown', markdown]);
+    expect(code).toBe(1);
+    expect(out.split('\n')[0]).toBe('1 transport(s) of the baseline missing from the current run (step: short-polling): not judged, and that fails.');
+    expect(out).toMatch(/^step\s+short-polling\s+not in the current run\s+–\s+–\s+missing\s+–\s+–\s+MISSING$/m);
+    expect(readFileSync(markdown, 'utf8')).toContain('❌ 1 transport(s) of the baseline missing');
+    // A transport new in the current run is listed and does not fail.
+    expect((await compare([file('ws-only2.json', runOf({ websocket: base })), both])).code).toBe(0);
   });
 
   it('0: the same regression over 2 rounds, saying "not enough rounds"', async () => {

@@ -22,14 +22,16 @@ describe('readResults', () => {
     expect(read.steps.length).toBe(run().steps.length);
   });
 
-  it('reads a version 1 file (a CI baseline kept from before --target) as the current version', () => {
-    const read = readResults(file('v1.json', { ...run(), schemaVersion: 1 }));
-    expect(read.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
-    expect(read.steps).toEqual(run().steps);
+  it('reads a version 1 or 2 file (a CI baseline kept from before --target or --target-pid) as the current version', () => {
+    for (const version of [1, 2]) {
+      const read = readResults(file(`v${version}.json`, { ...run(), schemaVersion: version }));
+      expect(read.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+      expect(read.steps).toEqual(run().steps);
+    }
   });
 
   it('refuses a version it does not know, naming the file and the versions it reads', () => {
     const path = file('v9.json', { ...run(), schemaVersion: 9 });
-    expect(() => readResults(path)).toThrow(`${path} has results schema version 9; this version reads 1 and ${RESULTS_SCHEMA_VERSION}`);
+    expect(() => readResults(path)).toThrow(`${path} has results schema version 9; this version reads 1 to ${RESULTS_SCHEMA_VERSION}`);
   });
 });

@@ -64,3 +64,13 @@ describe('RSS reported as a peak by a server at its fd limit', () => {
     expect(figureCaveat(step, rest[0] as VariantResult, 'server.rssWindowBytes')).toBeUndefined();
   });
 });
+
+describe('a --target run with --target-pid', () => {
+  it('says CPU and RSS were read from /proc, and only heap and event-loop delay were not measured', () => {
+    const run = targetRun();
+    const withPids = { ...run, config: { ...run.config, target: { ...run.config.target!, pids: { websocket: 4242 } } } };
+    const html = renderReport(withPids, ASSETS);
+    expect(html).toContain('Their CPU time and RSS were read from /proc');
+    expect(html).not.toContain('Their CPU, memory and event-loop delay were not measured');
+  });
+});

@@ -5,6 +5,8 @@
  */
 import { summarizeVariant } from '../../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/results.ts';
+import { DEFAULT_LIMITS } from '../../report/compare-limits.ts';
+import { judgeFigure } from '../../report/compare.ts';
 import { LONG, RAW, SHORT, WORKLOAD, WS, results, variant } from './fixture.ts';
 
 export const VARIANTS: readonly Variant[] = [SHORT, LONG, WS, RAW];
@@ -20,7 +22,7 @@ export function withFigure(trial: TrialResult, key: FigureKey, value: number): T
       return { ...trial, perDelivered: { ...trial.perDelivered, [name]: value } };
     case 'server': {
       if (!trial.server) throw new RangeError(`the fixture's trial has no server figures to set ${key} on`);
-      if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { ...trial.server.eventLoopDelay, p99: value } } };
+      if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { p50: value, max: value, ...trial.server.eventLoopDelay, p99: value } } };
       return { ...trial, server: { ...trial.server, [name]: value } };
     }
     case 'wire':
@@ -66,6 +68,64 @@ export function generatorBound(run: BenchResults, variantId: string, rounds: rea
     ),
   }));
   return { ...run, steps };
+}
+
+/**
+ * Noise only: each round of each run is the figure's typical value, times a drift of the whole run
+ * (the machine busier or quieter than during the other run), times the scatter of one round,
+ * uniform. The sizes follow what rounds of the default scenario scattered by on the shared 2-core
+ * machine (server CPU and bytes by a few percent to 10%, latency by a third and more, connections
+ * and RSS per client by their whole value).
+ */
+export const SCATTER: Readonly<Record<FigureKey, { value: number; round: number; run: number }>> = {
+  'latency.p50': { value: 8000, round: 0.3, run: 0.1 },
+  'latency.p90': { value: 25_000, round: 0.35, run: 0.12 },
+  'latency.p99': { value: 60_000, round: 0.4, run: 0.15 },
+  'latency.p999': { value: 80_000, round: 0.5, run: 0.2 },
+  'latency.max': { value: 90_000, round: 0.6, run: 0.25 },
+  'latency.mean': { value: 10_000, round: 0.3, run: 0.1 },
+  'perDelivered.requests': { value: 0.9, round: 0.15, run: 0.05 },
+  'perDelivered.bytes': { value: 600, round: 0.05, run: 0.03 },
+  'perDelivered.connections': { value: 0.002, round: 1, run: 0.5 },
+  'perDelivered.serverCpuUs': { value: 150, round: 0.1, run: 0.08 },
+  'server.cpuShare': { value: 0.15, round: 0.1, run: 0.08 },
+  'server.rssWindowBytes': { value: 100_000_000, round: 0.04, run: 0.04 },
+  'server.perClientRssBytes': { value: 60_000, round: 1, run: 0.5 },
+  'server.perClientHeapBytes': { value: 5000, round: 0.1, run: 0.05 },
+  'server.eventLoopDelay.p99': { value: 20_000, round: 0.9, run: 0.3 },
+  'wire.emptyPollShare': { value: 0.01, round: 1, run: 0.5 },
+};
+
+export function noisyRun(random: () => number, rounds: number): ReturnType<typeof runOf> {
+  const byVariant: Record<string, Rounds> = {};
+  for (const v of VARIANTS) {
+    const figures: Rounds = {};
+    for (const key of FIGURE_KEYS) {
+      figures[key] = noisyRounds(random, key, rounds);
+    }
+    byVariant[v.id] = figures;
+  }
+  return runOf(byVariant);
+}
+
+/** One run's rounds of one figure under the noise of {@link SCATTER}, its true value times `factor`. */
+export function noisyRounds(random: () => number, key: FigureKey, rounds: number, factor = 1): number[] {
+  const s = SCATTER[key];
+  const drift = 1 + s.run * (2 * random() - 1);
+  return Array.from({ length: rounds }, () => Math.max(0, s.value * factor * drift * (1 + s.round * (2 * random() - 1))));
+}
+
+/**
+ * How often the gate calls a real regression of one figure (its true value times `factor`) with
+ * its built-in limit, each side drifting and scattering as {@link SCATTER} says: a share of `trials`.
+ */
+export function catchRate(random: () => number, key: FigureKey, factor: number, rounds: number, trials: number): number {
+  let caught = 0;
+  for (let i = 0; i < trials; i++) {
+    const judged = judgeFigure(key, noisyRounds(random, key, rounds), noisyRounds(random, key, rounds, factor), DEFAULT_LIMITS[key]);
+    if (judged.status === 'regressed') caught++;
+  }
+  return caught / trials;
 }
 
 export { seededRandom as seeded } from '../../bench/generator/schedule.ts';
