@@ -62,7 +62,7 @@ export const MAX_PARKED_REQUESTS = 4096;
 /** What waits for one connection: bytes of answers not yet handed to the kernel, parked requests. */
 interface Backlog {
   bytes: number;
-  parked: { readonly request: FastifyRequest; readonly reply: FastifyReply; readonly done: () => void }[];
+  parked: { readonly request: FastifyRequest; readonly done: () => void }[];
   /** Requests let through and not answered yet (a held poll counts until it is answered). */
   unanswered: number;
   /** Reading was stopped because requests are parked. */
@@ -135,8 +135,13 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
       const created: Backlog = { bytes: 0, parked: [], unanswered: 0, holding: false };
       backlogs.set(socket, (backlog = created));
       socket.once('close', () => {
+        // The connection's requests end with it: answers never handed to the kernel, parked requests,
+        // and a request in hand that will never be answered (an aborted held poll).
         totals.parkedRequests -= created.parked.length;
         created.parked = [];
+        totals.waitingBytes -= created.bytes;
+        created.bytes = 0;
+        created.unanswered = 0;
       });
       // Node resumes reading when its own answers drain; while requests are parked, stop again.
       socket.on('resume', () => {
@@ -147,11 +152,9 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
   };
   const ready = (backlog: Backlog): boolean => backlog.unanswered === 0 && backlog.bytes <= maxBufferedBytes;
   /** Counts a request let through until it is answered. */
-  const admit = (backlog: Backlog, request: FastifyRequest, reply: FastifyReply): void => {
+  const admit = (backlog: Backlog, request: FastifyRequest): void => {
     backlog.unanswered++;
     counted.add(request);
-    // A request whose client goes away before its answer (an aborted held poll) is answered never.
-    reply.raw.once('close', () => answered(request));
   };
   /**
    * Resumes the next parked request when the connection is ready, on the next tick (a chain of
@@ -162,7 +165,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     const parked = backlog.parked.shift();
     if (parked) {
       totals.parkedRequests--;
-      admit(backlog, parked.request, parked.reply);
+      admit(backlog, parked.request);
       process.nextTick(parked.done);
       return;
     }
@@ -172,8 +175,8 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     }
   };
   const answered = (request: FastifyRequest): void => {
-    if (!counted.delete(request)) return;
     const socket = request.raw.socket;
+    if (!counted.delete(request) || socket.destroyed) return;
     const backlog = backlogOf(socket);
     backlog.unanswered--;
     next(socket, backlog);
@@ -183,7 +186,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     const socket = request.raw.socket;
     const backlog = backlogOf(socket);
     if (ready(backlog) && backlog.parked.length === 0) {
-      admit(backlog, request, reply);
+      admit(backlog, request);
       done();
       return;
     }
@@ -192,7 +195,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
       return;
     }
     totals.parkedRequests++;
-    backlog.parked.push({ request, reply, done: () => done() });
+    backlog.parked.push({ request, done: () => done() });
     totals.peakParkedRequests = Math.max(totals.peakParkedRequests, backlog.parked.length);
     if (!backlog.holding) {
       backlog.holding = true;
@@ -207,16 +210,14 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     backlog.bytes += bytes;
     totals.waitingBytes += bytes;
     totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
-    // 'finish' comes once the answer's last byte is handed to the kernel; 'close' if it never is.
-    let settled = false;
-    const release = (): void => {
-      if (settled) return;
-      settled = true;
+    // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
+    // connection closed, and its 'close' above released every byte it held. One listener an
+    // answer: this runs for every request, and it is most of what bounding costs per request.
+    reply.raw.once('finish', () => {
       backlog.bytes -= bytes;
       totals.waitingBytes -= bytes;
       next(socket, backlog);
-    };
-    reply.raw.once('finish', release).once('close', release);
+    });
     done(null, payload);
     answered(request);
   });
