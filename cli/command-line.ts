@@ -19,22 +19,32 @@ export class UsageError extends Error {
 export function parseCommandLine(
   table: OptionTable,
   argv: readonly string[],
-): { values: Record<string, unknown>; positionals: string[]; help: boolean } {
+): { values: Record<string, unknown>; repeated: Record<string, string[]>; positionals: string[]; help: boolean } {
   const byFlag = new Map(Object.keys(table).map((name) => [toFlag(name).slice(2), name]));
-  const specs: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [flag, name] of byFlag) specs[flag] = { type: table[name]?.kind === 'boolean' ? 'boolean' : 'string' };
+  const specs: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [flag, name] of byFlag) {
+    const spec = table[name];
+    specs[flag] = { type: spec?.kind === 'boolean' ? 'boolean' : 'string', ...(spec?.kind === 'string' && spec.repeatable ? { multiple: true } : {}) };
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: joinNegativeValues(table, argv), options: specs, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
+    const message = (error as Error).message;
+    const missing = /^Option '(--[\w-]+) <value>' argument missing/.exec(message);
+    throw new UsageError(missing ? `${missing[1]} needs a value (--help lists what it takes)` : message.replace(/\. To specify a positional.*$/s, ''));
   }
   const values: Record<string, unknown> = {};
+  const repeated: Record<string, string[]> = {};
   for (const [flag, raw] of Object.entries(parsed.values)) {
     if (flag === 'help') continue;
     const name = byFlag.get(flag);
     const spec = name === undefined ? undefined : table[name];
     if (name === undefined || spec === undefined) continue;
+    if (Array.isArray(raw)) {
+      repeated[name] = raw.filter((v): v is string => typeof v === 'string');
+      continue;
+    }
     if (typeof raw === 'boolean') {
       values[name] = raw;
       continue;
@@ -46,7 +56,7 @@ export function parseCommandLine(
       throw new UsageError((error as Error).message);
     }
   }
-  return { values, positionals: parsed.positionals, help: parsed.values.help === true };
+  return { values, repeated, positionals: parsed.positionals, help: parsed.values.help === true };
 }
 
 /** Rewrites option names in a message (`maxWaitMs`) as the flags a command-line user typed. */

@@ -40,6 +40,8 @@ export interface BooleanOptionSpec {
 export interface StringOptionSpec {
   readonly kind: 'string';
   readonly default: string;
+  /** May be given many times: parseCommandLine returns every value, in order, in `repeated`. */
+  readonly repeatable?: true;
   /** When given, the value must be one of these. */
   readonly choices?: readonly string[];
   /** Shown instead of the default in `--help` (for secrets and empty defaults). */

@@ -36,34 +36,12 @@ Options:
 ${formatOptionHelp(COMPARE_OPTIONS)}
   -h, --help             show this help`;
 
-/** Takes every `--max X` and `--max=X` out of argv: parseArgs keeps only the last of a repeated flag. */
-function takeRepeated(argv: readonly string[], flag: string): { values: string[]; rest: string[] } {
-  const values: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
-    else if (arg === flag) {
-      const next = argv[i + 1];
-      if (next === undefined) throw new UsageError(`${flag} needs a value, e.g. ${flag} latency.p99=+15%`);
-      values.push(next);
-      i++;
-    } else rest.push(arg);
-  }
-  return { values, rest };
-}
-
 function main(argv: readonly string[]): number {
   let options;
   let files: string[];
   let user: UserLimit[];
   try {
-    const max = takeRepeated(argv, '--max');
-    const parsed = parseCommandLine(COMPARE_OPTIONS, max.rest);
+    const parsed = parseCommandLine(COMPARE_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return EXIT.clean;
@@ -74,7 +52,7 @@ function main(argv: readonly string[]): number {
     for (const f of options.figures) {
       if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; valid figures: ${Object.keys(FIGURES).join(', ')}`);
     }
-    user = max.values.map((text) => parseLimit(text));
+    user = (parsed.repeated.max ?? []).map((text) => parseLimit(text));
     if (options.thresholds) {
       let text: string;
       try {

@@ -4,7 +4,7 @@ import { DEFAULT_ALPHA } from './compare.ts';
 
 /** Every option of `npm run bench:compare`, with its default. `--max` may be given many times. */
 export const COMPARE_OPTIONS = {
-  max: { kind: 'string', default: '', shownDefault: '(built-in limits)', doc: 'your limit for one figure, repeatable: FIGURE=+N% or FIGURE=+N in its unit (latency.p99=+15%, latency.p99=+2ms, perDelivered.connections=+0.001); crossing it exits 3' },
+  max: { kind: 'string', default: '', repeatable: true, shownDefault: '(built-in limits)', doc: 'your limit for one figure, repeatable: FIGURE=+N% or FIGURE=+N in its unit (latency.p99=+15%, latency.p99=+2ms, perDelivered.connections=+0.001); crossing it exits 3' },
   thresholds: { kind: 'string', default: '', shownDefault: '(none)', doc: 'a JSON file of your limits: {"latency.p99": "+15%", "perDelivered.connections": ["+10%", "+0.001"]}' },
   alpha: { kind: 'number', default: DEFAULT_ALPHA, min: 0.0001, max: 0.2, doc: 'significance level of the one-sided rank test over the rounds' },
   figures: { kind: 'list', default: [], doc: `figures to compare (default: all): ${Object.keys(FIGURES).join(', ')}` },

@@ -179,3 +179,18 @@ describe('one schema of bench options (issue 9)', () => {
     await expect(runMicro({ timeMs: BENCH_OPTIONS.microMs.max + 1 })).rejects.toThrow(/option timeMs must be an integer from 10 to 60000/);
   });
 });
+
+describe('repeatable options', () => {
+  const TABLE = { max: { kind: 'string', default: '', repeatable: true, doc: 'a limit, repeatable' }, alpha: { kind: 'number', default: 0.01, min: 0.001, max: 0.2, doc: 'a level' } } as const;
+
+  it('returns every value of a repeatable flag in order, both spellings, and keeps the others single', () => {
+    const parsed = parseCommandLine(TABLE, ['--max', 'a=+1%', '--alpha', '0.05', '--max=b=+2', 'file']);
+    expect(parsed.repeated.max).toEqual(['a=+1%', 'b=+2']);
+    expect(parsed.values).toEqual({ alpha: 0.05 });
+    expect(parsed.positionals).toEqual(['file']);
+  });
+
+  it('names a flag given without its value', () => {
+    expect(() => parseCommandLine(TABLE, ['--max'])).toThrow('--max needs a value');
+  });
+});
