@@ -36,9 +36,12 @@ export class Connection implements Subscriber {
   /** Subscriptions by room, replaying or live: at most `maxSubscriptions`. */
   private readonly rooms = new Map<string, Subscription>();
   private open = true;
-  /** Frames handed to `ws` whose write has not completed yet. */
+  /**
+   * Replay frames handed to `ws` whose write has not completed yet. Only replay pieces are counted:
+   * a replay that finds no room waits for one of its own writes, so it always has one to wait for.
+   */
   private unwritten = 0;
-  /** Called once every frame handed to `ws` has been written (or the socket is gone). */
+  /** Called once every replay frame handed to `ws` has been written (or the socket is gone). */
   private drained: (() => void)[] = [];
   private readonly onWritten = (): void => {
     if (--this.unwritten > 0) return;
@@ -70,7 +73,8 @@ export class Connection implements Subscriber {
 
   sendText(text: string): void {
     if (!this.open) return;
-    this.write(text);
+    // Live frames, acks and errors go without a write callback: it would cost every delivery a call.
+    this.ws.send(text);
     if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
       this.counters.slowConsumerCloses++;
       this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER');
