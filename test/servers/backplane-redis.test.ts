@@ -4,12 +4,14 @@
  * the faults: an instance killed with clients attached, Redis stopped, started empty, restarted with
  * its data. Without `redis-server` the suite says it was skipped, and why.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TRANSPORTS, type ChatMessage, type Transport } from '../../servers/contract/index.ts';
 import { createChatServer, type ChatServer } from '../../servers/index.ts';
 import { ClientError, type ClientEvent } from '../../bench/clients/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
 import { killChild, nextMessage, spawnTs } from '../../bench/spawn.ts';
+import { idsKey, logKey } from '../../servers/backplane/redis-scripts.ts';
 import { defineConformanceSuite } from '../conformance/suite.ts';
 import { call, post } from '../conformance/http.ts';
 import { WAIT_BOUND_MS, connectClient, onCleanup, range, seqs, startServer } from '../helpers/servers.ts';
@@ -174,6 +176,23 @@ describe.skipIf(MISSING !== undefined)('the Redis backplane', () => {
     expect(seqs(page.body.messages as ChatMessage[])).toEqual([first.body.seq]);
     const next = await call(b.url, `/rooms/shared/messages?cursor=${encodeURIComponent(String(first.body.cursor))}&wait=0`);
     expect(next.status, "the ack's cursor holds on the other instance").toBe(200);
+  });
+});
+
+describe.skipIf(MISSING !== undefined)('the Redis data', () => {
+  it('keeps --history-size messages and their retry keys per room: a retry of a message gone from history stores anew', async () => {
+    const redis = await startRedisServer();
+    onCleanup(() => redis.close());
+    const { url } = await startServer('short-polling', { backplane: redis.url, historySize: 2 });
+    for (const id of ['a', 'b', 'c']) expect((await postJson(url, 'bounded', id)).status).toBe(201);
+    const retried = await postJson(url, 'bounded', 'c');
+    expect([retried.status, retried.body.seq], 'a retry of a message in history').toEqual([200, 3]);
+    const gone = await postJson(url, 'bounded', 'a');
+    expect([gone.status, gone.body.seq], 'a retry of a message gone from history is a new message').toEqual([201, 4]);
+    const client = new Redis({ host: '127.0.0.1', port: redis.port });
+    onCleanup(async () => void client.disconnect());
+    expect(await client.xlen(logKey('bounded')), 'the stream is trimmed to --history-size').toBe(2);
+    expect((await client.hkeys(idsKey('bounded'))).sort(), 'retry keys only for the messages kept').toEqual(['6:authora', '6:authorc']);
   });
 });
 
