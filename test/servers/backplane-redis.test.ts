@@ -35,6 +35,16 @@ function postJson(url: string, room: string, id: string, from = 'author'): Retur
   return post(url, room, JSON.stringify({ id, from, body: `body of ${id}` }), 'application/json');
 }
 
+/** Two instances on one Redis: a reader subscribed to `room` on the first (its events kept), a writer on the second. */
+async function readerAndWriter(transport: Transport, backplane: string, room: string) {
+  const [a, b] = [await startServer(transport, { backplane }), await startServer(transport, { backplane })];
+  const events: ClientEvent[] = [];
+  const reader = await connectClient(transport, a.url, { onEvent: (e) => events.push(e), waitMs: 60_000 });
+  await reader.client.subscribe(room);
+  const writer = await connectClient(transport, b.url);
+  return { a, b, reader, writer, events };
+}
+
 describe.skipIf(MISSING !== undefined)('the Redis backplane', () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -92,11 +102,7 @@ describe.skipIf(MISSING !== undefined)('the Redis backplane', () => {
 
     it('Redis stopped: posts get 503 BACKPLANE_UNAVAILABLE, healthz 503, listeners stay; restarted with its data: cursors hold and listeners resume', async () => {
       const room = `pause-${transport}`;
-      const [a, b] = [await startServer(transport, { backplane: redis.url }), await startServer(transport, { backplane: redis.url })];
-      const events: ClientEvent[] = [];
-      const reader = await connectClient(transport, a.url, { onEvent: (e) => events.push(e), waitMs: 60_000 });
-      await reader.client.subscribe(room);
-      const writer = await connectClient(transport, b.url);
+      const { a, b, reader, writer, events } = await readerAndWriter(transport, redis.url, room);
       await writer.client.send(room, { id: 'm1', from: 'w', body: 'x' });
       await reader.inbox.waitFor(room, 1);
       const cursor = reader.client.cursor(room) as string;
@@ -131,11 +137,7 @@ describe.skipIf(MISSING !== undefined)('the Redis backplane', () => {
 
     it('Redis started empty: every old cursor is CURSOR_EXPIRED, on every instance and for every listener, never a silent gap', async () => {
       const room = `empty-${transport}`;
-      const [a, b] = [await startServer(transport, { backplane: redis.url }), await startServer(transport, { backplane: redis.url })];
-      const events: ClientEvent[] = [];
-      const reader = await connectClient(transport, a.url, { onEvent: (e) => events.push(e), waitMs: 60_000 });
-      await reader.client.subscribe(room);
-      const writer = await connectClient(transport, b.url);
+      const { a, b, reader, writer, events } = await readerAndWriter(transport, redis.url, room);
       for (const i of range(1, 3)) await writer.client.send(room, { id: `m${i}`, from: 'w', body: 'x' });
       await reader.inbox.waitFor(room, 3);
       const cursor = reader.client.cursor(room) as string;
