@@ -200,8 +200,10 @@ export class RedisBackplane implements Backplane {
   }
 
   private async fetch(roomId: string, cursor: string | undefined): Promise<Room> {
-    const down = this.unavailable();
-    if (down) throw down;
+    // Reading needs the command connection only: a mirror loaded before the subscriber is back is
+    // caught up when it is (recontact). Listeners told to restart after an epoch change come back
+    // at once, often before the subscriber does.
+    if (this.closed || this.epoch === undefined || this.cmd.status !== 'ready') throw this.unavailable() ?? unavailableError(this.lastError);
     // A cursor of another epoch: maybe Redis lost its data and another instance saw it first.
     if (cursor !== undefined && epochOf(cursor) !== this.current.epoch) await this.checkEpoch();
     for (let attempt = 0; ; attempt++) {
@@ -222,6 +224,8 @@ export class RedisBackplane implements Backplane {
    */
   private startLoad(roomId: string): Promise<Room> {
     const published: ChatMessage[] = [];
+    // Read before the subscriber was back: what was published meanwhile never came; fill it after.
+    const unheard = !this.subscribed;
     const done = this.read(roomId, 0).then(
       ({ epoch, messages }) => {
         this.loading.delete(roomId);
@@ -239,7 +243,7 @@ export class RedisBackplane implements Backplane {
         const first = all[0] as ChatMessage;
         const contiguous = all.findIndex((m, i) => m.seq !== first.seq + i);
         const mirror = this.current.mirror(roomId, first.seq - 1, contiguous < 0 ? all : all.slice(0, contiguous));
-        if (contiguous >= 0) void this.sync(roomId);
+        if (contiguous >= 0 || unheard) void this.sync(roomId);
         return mirror;
       },
       (error: unknown) => {
