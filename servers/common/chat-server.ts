@@ -5,7 +5,7 @@ import type { RoomLog } from './room-log.ts';
 export interface ServerStats {
   readonly transport: Transport;
   readonly rooms: number;
-  /** Room listeners: held polls plus WebSocket room subscriptions. */
+  /** Room listeners: held polls, WebSocket rooms with subscribers, SSE rooms with streams. */
   readonly listeners: number;
   /** Long polls held right now. */
   readonly heldPolls: number;
@@ -17,7 +17,9 @@ export interface ServerStats {
   readonly sockets: number;
   /** WebSocket room subscriptions over all connections. */
   readonly subscriptions: number;
-  /** WebSocket clients closed with 4008. */
+  /** SSE event streams open right now. */
+  readonly streams: number;
+  /** WebSocket clients closed with 4008, and SSE streams ended, for having more than maxBufferedBytes waiting. */
   readonly slowConsumerCloses: number;
   /** WebSocket clients dropped for not answering a ping. */
   readonly heartbeatDrops: number;
@@ -56,6 +58,7 @@ export const EMPTY_STATS = {
   heldPolls: 0,
   abortedPolls: 0,
   sockets: 0,
+  streams: 0,
   subscriptions: 0,
   slowConsumerCloses: 0,
   heartbeatDrops: 0,
