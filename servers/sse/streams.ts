@@ -136,23 +136,29 @@ export class Streams {
     return group;
   }
 
-  /** Writes the messages stored since the last flush to every live stream of the room. */
+  /**
+   * Writes the messages stored since the last flush to every live stream of the room, in events of
+   * at most `REPLAY_EVENT_BYTES` (one message always goes), each serialized once for all.
+   */
   private flush(group: RoomStreams): void {
     group.scheduled = false;
     const batch = group.batch;
     group.batch = [];
-    const first = batch[0];
-    const last = batch.at(-1);
-    if (!first || !last) return;
-    const parts = batch.map((m) => JSON.stringify(m));
-    const cursor = group.room.cursorAt(last.seq);
-    const shared = messagesEvent(group.room.id, parts, cursor);
+    if (batch.length === 0) return;
+    const id = group.room.id;
+    const pieces = piecesOf(batch.map((m) => JSON.stringify(m)), (batch[0] as ChatMessage).seq);
+    const texts = pieces.map((p) => messagesEvent(id, p.parts, group.room.cursorAt(p.last)));
     for (const stream of [...group.members]) {
-      if (!stream.live || stream.after >= last.seq) continue;
-      // A stream that joined during this turn replayed the start of the batch already.
-      const text = stream.after === first.seq - 1 ? shared : messagesEvent(group.room.id, parts.slice(stream.after - first.seq + 1), cursor);
-      stream.after = last.seq;
-      this.write(stream, text);
+      if (!stream.live || stream.after >= (pieces.at(-1) as Piece).last) continue;
+      const out: string[] = [];
+      for (const [i, piece] of pieces.entries()) {
+        if (stream.after >= piece.last) continue;
+        // A stream that joined during this turn replayed the start of the batch already.
+        const skip = stream.after - piece.first + 1;
+        out.push(skip <= 0 ? (texts[i] as string) : messagesEvent(id, piece.parts.slice(skip), group.room.cursorAt(piece.last)));
+        stream.after = piece.last;
+      }
+      this.write(stream, out);
     }
   }
 
@@ -191,10 +197,19 @@ export class Streams {
     }
   }
 
-  /** Writes a live event or a ping; past `maxBufferedBytes` waiting, ends the stream. */
-  private write(stream: Stream, text: string): void {
-    this.account(stream, stream.res.write(text));
-    if (stream.res.writableLength <= this.options.maxBufferedBytes) return;
+  /**
+   * Writes the live events of one turn of the event loop, or a ping; when more than
+   * `maxBufferedBytes` still waits for the client from earlier turns, ends the stream instead. What
+   * one turn brings always goes, however large: several events written back to back outrun the
+   * kernel's buffer even for a client that reads.
+   */
+  private write(stream: Stream, texts: readonly string[]): void {
+    if (stream.res.writableLength <= this.options.maxBufferedBytes) {
+      let flowing = true;
+      for (const text of texts) flowing = stream.res.write(text);
+      this.account(stream, flowing);
+      return;
+    }
     this.end(stream);
     this.slow++;
     // What was buffered still goes to a client that reads; one that never does is cut.
@@ -217,7 +232,7 @@ export class Streams {
 
   private ping(): void {
     for (const group of this.rooms.values()) {
-      for (const stream of [...group.members]) if (stream.live) this.write(stream, PING);
+      for (const stream of [...group.members]) if (stream.live) this.write(stream, [PING]);
     }
   }
 
@@ -238,6 +253,34 @@ export class Streams {
     }
     return true;
   }
+}
+
+/** A run of messages (as JSON) for one event, and the seqs of its first and last. */
+interface Piece {
+  readonly parts: string[];
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Messages (as JSON) in runs of at most `REPLAY_EVENT_BYTES`, one message at least; `first` is the seq of the first. */
+function piecesOf(parts: readonly string[], first: number): Piece[] {
+  const pieces: Piece[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  let seq = first;
+  for (const part of parts) {
+    const size = Buffer.byteLength(part) + 1;
+    if (current.length > 0 && bytes + size > REPLAY_EVENT_BYTES) {
+      pieces.push({ parts: current, first: seq - current.length, last: seq - 1 });
+      current = [];
+      bytes = 0;
+    }
+    current.push(part);
+    bytes += size;
+    seq++;
+  }
+  pieces.push({ parts: current, first: seq - current.length, last: seq - 1 });
+  return pieces;
 }
 
 /**
