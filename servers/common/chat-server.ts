@@ -47,8 +47,8 @@ export interface ChatServer {
   /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port`. */
   listen(): Promise<string>;
   /**
-   * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, timers are
-   * cleared. Resolves when every connection is gone.
+   * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, SSE streams
+   * get an `error` event `SHUTTING_DOWN`, timers are cleared. Resolves when every connection is gone.
    */
   close(): Promise<void>;
   stats(): ServerStats;

@@ -40,7 +40,10 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
         room.cursorAt(after),
       );
     }
+    // A HEAD (fastify answers it with this handler) learns what a stream would be, and holds nothing.
+    if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).send();
     streams.open(roomId, after, () => reply.hijack().raw);
+    return undefined;
   });
 
   return fastifyChatServer('sse', options, roomLog, app, () => ({

@@ -1,7 +1,7 @@
 /**
  * The conformance suite: every promise of the chat contract (servers/contract/README.md) that a
  * black box can be asked about, defined once. `test/conformance.test.ts` runs it against the
- * project's three servers; `npm run conformance` runs it against any URL.
+ * project's servers; `npm run conformance` runs it against any URL.
  *
  * Each `describe` is one promise or one part of the wire protocol, named as the contract names it;
  * each failure message says, in words, what the server did instead. Every check uses rooms of its

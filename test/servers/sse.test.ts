@@ -201,6 +201,14 @@ describe('sse server', () => {
     await vi.waitFor(async () => expect((await openSse(url, '/rooms/c/events')).status).toBe(200), { timeout: WAIT_BOUND_MS });
   });
 
+  it('answers HEAD on the events route with the stream\'s headers and holds no stream', async () => {
+    const { server, url } = await startServer('sse');
+    const res = await fetch(`${url}/rooms/r/events`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(server.stats().streams).toBe(0);
+  });
+
   it('requires heartbeatMs to stay under idleTimeoutMs, naming both', () => {
     expect(() => createChatServer('sse', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).toThrow(/heartbeatMs \(30000\).*idleTimeoutMs \(30500\)/);
     expect(() => createChatServer('websocket', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).not.toThrow();
