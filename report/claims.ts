@@ -274,6 +274,8 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   if (measured.length < aspects.length) evidence.push('Server CPU was not measured (the servers ran outside the bench, --target).');
   const broke = [sse, ws].filter((v) => !v.summary.ok);
   if (broke.length > 0) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
+  const bound = [sse, ws].filter((v) => v.summary.ok && v.summary.generatorBound);
+  if (bound.length > 0) evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in this step: the latencies say more about the load generator than the server.`);
   const worst = Math.max(...ratios.map((r) => r.ratio));
   let verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
   if (broke.length > 0 && verdict === 'supported') verdict = 'qualified';

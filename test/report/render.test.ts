@@ -239,6 +239,13 @@ describe('the claims check', () => {
       expect(claimsOf([withSse({ 'perDelivered.bytes': 1500 })])[CLAIM]?.verdict).toBe('refuted');
     });
 
+    it('says when the latencies are the generator\'s', () => {
+      const base = defaultStep();
+      const sse = variant(SSE, { 'latency.p50': 850, 'latency.p99': 3300, 'perDelivered.bytes': 520, 'perDelivered.serverCpuUs': 75 }, [800, 850, 3300], { generatorBound: true });
+      const claim = claimsOf([step(base.step.label, [...base.variants, sse], base.step.workload)])[CLAIM];
+      expect(claim?.evidence).toContain('SSE was generator-bound in this step: the latencies say more about the load generator than the server.');
+    });
+
     it('counts a figure within the noise across rounds as level, however far the medians', () => {
       const noisy = withSse({ 'latency.p50': { median: 2000, min: 850, max: 2500 } });
       expect(claimsOf([noisy])[CLAIM]?.verdict).toBe('supported');
