@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { createChatServer } from '../../servers/index.ts';
+import { REPLAY_EVENT_BYTES } from '../../servers/sse/streams.ts';
 import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../helpers/sse-client.ts';
 import { range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
 
@@ -166,6 +167,24 @@ describe('sse server', () => {
     const back = await openSse(url, '/rooms/r/events', { 'last-event-id': String(slow.events.at(-1)?.lastEventId) });
     await waitFor(() => expect(seqsOf(back.events).length).toBe(sent - slowGot.length));
     expect([...slowGot, ...seqsOf(back.events)]).toEqual(range(1, sent));
+  });
+
+  it('paces a replay to a client that does not read: not cut, at most one event past the high-water mark waiting, then all of it', async () => {
+    const { server, url } = await startServer('sse', { maxBufferedBytes: 64 * 1024, historySize: 5000 });
+    const start = await headCursor(url, 'r');
+    const body = 'x'.repeat(4000);
+    // 8 MB of history: more than the kernel buffers on loopback, so the replay must wait for drains.
+    for (const i of range(1, 2000)) server.log.append('r', { id: `m${i}`, from: 'a', body });
+    const stream = await openSse(url, `/rooms/r/events?cursor=${encodeURIComponent(start)}`);
+    stream.res.pause();
+    await waitFor(() => expect(server.stats().waitingBytes).toBeGreaterThan(0));
+    // Node's high-water mark (16 KiB) plus one replay event (64 KiB of messages and its framing).
+    expect(server.stats().peakWaitingBytes).toBeLessThanOrEqual(16 * 1024 + REPLAY_EVENT_BYTES + 1024);
+    expect(server.stats().slowConsumerCloses).toBe(0);
+    stream.res.resume();
+    await waitFor(() => expect(seqsOf(stream.events).length).toBe(2000));
+    expect(seqsOf(stream.events)).toEqual(range(1, 2000));
+    expect(server.stats().streams).toBe(1);
   });
 
   it('sends a ": ping" comment every heartbeatMs and keeps a quiet stream open', async () => {
