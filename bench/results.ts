@@ -46,6 +46,7 @@ export const TRANSPORT_FACTS = {
   'short-polling': { ...TRANSPORT_INFO['short-polling'], group: 'poll', colour: '#d9480f' },
   'long-polling': { ...TRANSPORT_INFO['long-polling'], group: 'push', colour: '#1971c2' },
   websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44' },
+  sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9' },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
   'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket' },
 } as const satisfies Readonly<Record<string, TransportFacts>>;

@@ -39,7 +39,7 @@ function defaultScenario(): Scenario {
   return {
     name: 'default',
     description:
-      'Short polling (every 1 s), long polling and WebSocket on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline.',
+      'Short polling (every 1 s), long polling, WebSocket and SSE on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline.',
     rounds: 3,
     generators: 1,
     // The comparison a reader starts with: it also measures each route's ceiling and the hot paths.
@@ -75,10 +75,10 @@ function intervalScenario(): Scenario {
     workload: { ...CHAT, durationMs: Math.max(8000, 4 * ms), warmupMs: Math.max(2000, ms) },
     variants: INTERVAL_POLLED.map((transport) => ({ id: `${transport}@${ms}ms`, transport, pollIntervalMs: ms })),
   }));
-  steps.push({ label: 'long polling and WebSocket, for reference', workload: CHAT, variants: PUSHED });
+  steps.push({ label: `the push transports (${PUSHED.map((v) => TRANSPORT_FACTS[v.transport].label).join(', ')}), for reference`, workload: CHAT, variants: PUSHED });
   return {
     name: 'interval',
-    description: 'Short-poll intervals from 100 ms to 5 s on the default chat: the trade of latency against requests, with long polling and WebSocket as reference points.',
+    description: 'Short-poll intervals from 100 ms to 5 s on the default chat: the trade of latency against requests, with the push transports (long polling, WebSocket, SSE) as reference points.',
     rounds: 2,
     generators: 1,
     steps,

@@ -9,6 +9,7 @@ import type { Transport } from '../servers/contract/index.ts';
 import { createLongPollingClient } from './clients/long-polling.ts';
 import { RawWsClient } from './clients/raw-ws.ts';
 import { createShortPollingClient } from './clients/short-polling.ts';
+import { createSseClient } from './clients/sse.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
 import { createWebSocketClient } from './clients/websocket.ts';
 import type { BenchTransport } from './results.ts';
@@ -33,6 +34,7 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
   'short-polling': { client: createShortPollingClient },
   'long-polling': { client: createLongPollingClient, scaleTarget: 'held long polls' },
   websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: 'WebSocket clients' },
+  sse: { client: (_transport, options) => createSseClient(options), scaleTarget: 'SSE streams' },
   'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
 };
 

@@ -4,7 +4,7 @@
  */
 import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
-import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, inGroup, ofGroup, serverMeasured, stepClients, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, inGroup, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
 
@@ -20,6 +20,16 @@ export const LATENCY_CLAIM_FACTOR = 10;
 /** Server RSS per held poll or socket above which a connection is "costly", and below which it is cheap. */
 export const COSTLY_PER_CLIENT_BYTES = 64 * 1024;
 export const CHEAP_PER_CLIENT_BYTES = 16 * 1024;
+/**
+ * "SSE costs almost what a WebSocket costs": SSE's server CPU per message, bytes per message and
+ * p50 and p99 latency each at most this many times WebSocket's in the same step (or within the
+ * noise across rounds). A quarter more or less is within what one short run on a shared machine
+ * swings between rounds; half again is a cost a reader would want to be told about.
+ */
+export const SSE_ALMOST_FACTOR = 1.5;
+/** SSE at more than this many times WebSocket's on any of those figures refutes the claim. */
+export const SSE_FAR_FACTOR = 3;
+
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
 
@@ -234,7 +244,52 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   return { claim, verdict, evidence };
 }
 
+function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
+  const claim = 'SSE costs almost what a WebSocket costs';
+  const paired = results.steps.filter((s) => byTransport(s, 'sse') && byTransport(s, 'websocket'));
+  // The ordinary chat outside a sweep when there is one; else the largest step of the sweep.
+  const step = paired.find((s) => s.step.x === undefined) ?? [...paired].sort((a, b) => stepClients(b) - stepClients(a))[0];
+  if (!step) return { claim, verdict: 'not measured', evidence: ['No step ran SSE beside WebSocket.'] };
+  const sse = byTransport(step, 'sse') as VariantResult;
+  const ws = byTransport(step, 'websocket') as VariantResult;
+  const aspects = [
+    ['server CPU per message', 'perDelivered.serverCpuUs', formatUs],
+    ['bytes per message', 'perDelivered.bytes', formatBytes],
+    ['p50', 'latency.p50', formatUs],
+    ['p99', 'latency.p99', formatUs],
+  ] as const;
+  const measured = aspects.filter(([, key]) => key !== 'perDelivered.serverCpuUs' || (serverMeasured(sse) && serverMeasured(ws)));
+  const ratios = measured.map(([name, key, format]) => {
+    const a = figure(sse, key);
+    const b = figure(ws, key);
+    const noise = withinNoise(a, b);
+    const ratio = a.median / Math.max(1e-9, b.median);
+    return { name, ratio: noise ? Math.min(ratio, 1) : ratio, text: `${name} ${format(a.median)} against ${format(b.median)} (${formatRatio(ratio)}${noise ? ', within the noise across rounds' : ''})` };
+  });
+  const evidence = [
+    `In “${step.step.label}”, SSE against WebSocket: ${ratios.map((r) => r.text).join('; ')}.`,
+    `Almost means within ${SSE_ALMOST_FACTOR}× of WebSocket (or within the noise across rounds) on every figure; beyond ${SSE_FAR_FACTOR}× on any refutes the claim. ` +
+      'Both push each message down a connection held open; SSE adds an HTTP chunk header and the event\'s field names to each event, and posts with an HTTP request where WebSocket sends a frame on its socket.',
+  ];
+  if (measured.length < aspects.length) evidence.push('Server CPU was not measured (the servers ran outside the bench, --target).');
+  const broke = [sse, ws].filter((v) => !v.summary.ok);
+  if (broke.length > 0) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
+  const bound = [sse, ws].filter((v) => v.summary.ok && v.summary.generatorBound);
+  if (bound.length > 0) evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in this step: the latencies say more about the load generator than the server.`);
+  const worst = Math.max(...ratios.map((r) => r.ratio));
+  let verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
+  if (broke.length > 0 && verdict === 'supported') verdict = 'qualified';
+  return { claim, verdict, evidence };
+}
+
 /** Every claim, checked against this run's figures. */
 export function checkClaims(results: BenchResults): ClaimCheck[] {
-  return [pollingWastes(results), pollingAddsLatency(results), heldConnectionsCostly(results), handshakePerRequest(results), websocketsScaleWorse(results)];
+  return [
+    pollingWastes(results),
+    pollingAddsLatency(results),
+    heldConnectionsCostly(results),
+    handshakePerRequest(results),
+    websocketsScaleWorse(results),
+    sseCostsLikeWebSocket(results),
+  ];
 }

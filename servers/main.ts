@@ -1,6 +1,6 @@
 /**
  * Starts one chat server from the command line:
- *   npm run server -- --transport short-polling|long-polling|websocket [--port 0] [...limits]
+ *   npm run server -- --transport short-polling|long-polling|websocket|sse [--port 0] [...limits]
  * Prints the URL it listens on; under a parent process with IPC it also sends
  * `{ type: 'listening', url, transport, pid }`, then samples of its CPU, memory and event-loop
  * delay (servers/common/self-report.ts).

@@ -6,7 +6,7 @@ import type { RoomLog } from './room-log.ts';
 export interface ServerStats {
   readonly transport: Transport;
   readonly rooms: number;
-  /** Room listeners: held polls plus WebSocket room subscriptions. */
+  /** Room listeners: held polls, WebSocket rooms with subscribers, SSE rooms with streams. */
   readonly listeners: number;
   /** Long polls held right now. */
   readonly heldPolls: number;
@@ -18,7 +18,9 @@ export interface ServerStats {
   readonly sockets: number;
   /** WebSocket room subscriptions over all connections. */
   readonly subscriptions: number;
-  /** WebSocket clients closed with 4008. */
+  /** SSE event streams open right now. */
+  readonly streams: number;
+  /** WebSocket clients closed with 4008, and SSE streams ended, for having more than maxBufferedBytes waiting. */
   readonly slowConsumerCloses: number;
   /** WebSocket clients dropped for not answering a ping. */
   readonly heartbeatDrops: number;
@@ -49,8 +51,9 @@ export interface ChatServer {
   /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port`. */
   listen(): Promise<string>;
   /**
-   * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, timers are
-   * cleared, the backplane lets go of Redis. Resolves when every connection is gone.
+   * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, SSE streams
+   * get an `error` event `SHUTTING_DOWN`, timers are cleared, the backplane lets go of Redis.
+   * Resolves when every connection is gone.
    */
   close(): Promise<void>;
   stats(): ServerStats;
@@ -60,6 +63,7 @@ export const EMPTY_STATS = {
   heldPolls: 0,
   abortedPolls: 0,
   sockets: 0,
+  streams: 0,
   subscriptions: 0,
   slowConsumerCloses: 0,
   heartbeatDrops: 0,

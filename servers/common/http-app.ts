@@ -14,7 +14,7 @@ import {
   type PollAnswer,
   type PostAnswer,
   type ServerOptions,
-  type HttpTransport,
+  type Transport,
 } from '../contract/index.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
@@ -34,7 +34,8 @@ export interface PollRequest {
 export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: FastifyReply) => PollAnswer | FastifyReply;
 
 export interface PollingAppOptions {
-  readonly transport: HttpTransport;
+  /** The name `/healthz` answers: a polling transport, or `sse`, which serves these routes too. */
+  readonly transport: Transport;
   readonly options: ServerOptions;
   readonly backplane: Backplane;
   readonly poll: PollHandler;
@@ -42,6 +43,8 @@ export interface PollingAppOptions {
   readonly onClose?: () => void;
   /** Kept up to date with what waits for clients that do not read. */
   readonly backlog: BacklogTotals;
+  /** Routes the caller adds to the app, named in the 404 answer: `GET /rooms/:room/events`. */
+  readonly moreRoutes?: readonly string[];
 }
 
 /** The answer to a poll that has messages or should not wait. */
@@ -281,8 +284,9 @@ function frameworkError(error: { code?: string; message: string }): ChatError {
 }
 
 /**
- * Builds (does not listen) the fastify app both polling servers share: the POST route, the
- * health route, the token check, and contract errors for everything that goes wrong.
+ * Builds (does not listen) the fastify app the polling servers and the SSE server share: the POST
+ * route, the GET route, the health route, the token check, and contract errors for everything that
+ * goes wrong. The SSE server adds its events route to it.
  */
 export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   const { transport, options, backplane } = config;
@@ -350,7 +354,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     const chat = new ChatError(
       'NOT_FOUND',
-      `no route ${request.method} ${request.url.split('?', 1)[0] ?? ''}; routes are GET ${HEALTH_PATH}, POST and GET ${MESSAGES_ROUTE}`,
+      `no route ${request.method} ${request.url.split('?', 1)[0] ?? ''}; routes are ${[`GET ${HEALTH_PATH}`, `POST and GET ${MESSAGES_ROUTE}`, ...(config.moreRoutes ?? [])].join(', ')}`,
     );
     void reply.code(chat.status).send(chat.toBody());
   });

@@ -24,16 +24,17 @@ export const SERVER_OPTIONS = {
     default: 1 * MiB,
     min: 1,
     max: 1024 * MiB,
-    doc: 'bytes waiting for one client: a WebSocket client beyond it is closed with 4008; an HTTP connection beyond it has its next requests parked until it drains; a replay waits for the buffer to drain',
+    doc: 'bytes waiting for one client: a WebSocket client beyond it is closed with 4008, an SSE stream beyond it is ended; an HTTP connection beyond it has its next requests parked until it drains; a replay waits for the buffer to drain',
   },
   maxWaitingBytes: {
     kind: 'int',
     default: 256 * MiB,
     min: 1,
     max: 64 * 1024 * MiB,
-    doc: 'HTTP: bytes of answers waiting for clients, over all connections; while more wait, a GET of messages (or a held poll about to be answered) gets 503 SERVER_BUSY',
+    doc: 'HTTP: bytes of answers (and SSE events) waiting for clients, over all connections; while more wait, a GET of messages or events (or a held poll about to be answered) gets 503 SERVER_BUSY',
   },
   maxHeldPolls: { kind: 'int', default: 50_000, min: 1, max: 10_000_000, doc: 'long polling: polls held at once over all connections; beyond it a poll that would be held gets 503 TOO_MANY_HELD_POLLS' },
+  maxStreams: { kind: 'int', default: 50_000, min: 1, max: 10_000_000, doc: 'SSE: event streams open at once over all connections; beyond it a new stream gets 503 TOO_MANY_STREAMS' },
   maxStoredBytes: {
     kind: 'int',
     default: 1024 * MiB,
@@ -43,7 +44,7 @@ export const SERVER_OPTIONS = {
   },
   maxRooms: { kind: 'int', default: 100_000, min: 1, max: 100_000_000, doc: 'rooms kept at once (with messages or listeners); a new room beyond it is refused with TOO_MANY_ROOMS' },
   maxSubscriptions: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'WebSocket: rooms one connection may subscribe to; beyond it, TOO_MANY_SUBSCRIPTIONS' },
-  heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped' },
+  heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped. SSE: interval of the `: ping` comment on every stream; must be shorter than idle-timeout-ms by max(1000 ms, 10%)' },
   allowedOrigins: { kind: 'list', default: [], doc: 'WebSocket: Origins allowed to connect; empty allows any (requests without Origin are always allowed)' },
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'shared token required on every request (Authorization: Bearer, or ?token= on /ws)' },
   headersTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request whose headers take longer is cut off' },
@@ -78,6 +79,13 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
       `option maxWaitMs (${o.maxWaitMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}) by at least ` +
         `${idleMarginMs(o.maxWaitMs)} ms (the larger of ${IDLE_MARGIN_MIN_MS} ms and ${IDLE_MARGIN_FRACTION * 100}% of option maxWaitMs), ` +
         `or held polls would be cut off without an answer; raise option idleTimeoutMs to ${minIdleTimeoutMs(o.maxWaitMs)} or more`,
+    );
+  }
+  // An SSE stream is kept from the idle timeout only by its heartbeat.
+  if (o.transport === 'sse' && o.idleTimeoutMs < minIdleTimeoutMs(o.heartbeatMs)) {
+    throw new RangeError(
+      `option heartbeatMs (${o.heartbeatMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}) by at least ${idleMarginMs(o.heartbeatMs)} ms, ` +
+        `or quiet SSE streams would be cut off by the idle timeout; raise option idleTimeoutMs to ${minIdleTimeoutMs(o.heartbeatMs)} or more, or lower option heartbeatMs`,
     );
   }
   if (o.headersTimeoutMs > o.requestTimeoutMs) {

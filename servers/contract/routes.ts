@@ -7,6 +7,17 @@ export const WS_PATH = '/ws';
 /** `POST` to store, `GET` to read after a cursor (polling servers). Fastify route syntax. */
 export const MESSAGES_ROUTE = '/rooms/:room/messages';
 
+/** `GET` (sse): one room's Server-Sent Events stream. Fastify route syntax. */
+export const EVENTS_ROUTE = '/rooms/:room/events';
+
+/** The path of one room's event stream, with the room id escaped for a URL. */
+export function eventsPath(room: string): string {
+  return `/rooms/${encodeURIComponent(room)}/events`;
+}
+
+/** The header a reconnecting `EventSource` sends with the id of the last event it received. */
+export const LAST_EVENT_ID_HEADER = 'last-event-id';
+
 /** The path of one room's messages, with the room id escaped for a URL. */
 export function messagesPath(room: string): string {
   return `/rooms/${encodeURIComponent(room)}/messages`;

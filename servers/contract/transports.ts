@@ -11,7 +11,10 @@ export type TransportKnob = 'pollIntervalMs' | 'waitMs';
 export interface TransportInfo {
   /** The transport in prose: "short polling". */
   readonly label: string;
-  /** It serves `GET`/`POST /rooms/:room/messages` (a polling transport) rather than `/ws`. */
+  /**
+   * It is a polling transport: its clients receive by polling `GET /rooms/:room/messages`. (The
+   * `sse` server serves that route too, but its clients receive on a stream.)
+   */
   readonly http: boolean;
   /** What a client of it may set, if anything. */
   readonly knob?: TransportKnob;
@@ -23,11 +26,12 @@ export interface TransportInfo {
  */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
-/** The three transports this project compares, in the order runs and reports list them. */
+/** The transports this project compares, in the order runs and reports list them. */
 export const TRANSPORT_INFO = {
   'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs' },
   'long-polling': { label: 'long polling', http: true, knob: 'waitMs' },
   websocket: { label: 'WebSocket', http: false },
+  sse: { label: 'SSE', http: false },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;

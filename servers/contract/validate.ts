@@ -197,3 +197,16 @@ export function checkCursorParam(value: unknown): string | undefined {
   }
   return text;
 }
+
+/**
+ * The `Last-Event-ID` header of an SSE request (a reconnecting `EventSource`): absent or empty means
+ * none was given (a browser sends none before its first event id); otherwise a cursor of sane
+ * length, as the `cursor` parameter.
+ */
+export function checkLastEventId(value: string | string[] | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > MAX_CURSOR_CHARS) {
+    throw new ChatError('BAD_REQUEST', `header Last-Event-ID must be ${FIELD_RULES.cursor}, given once`);
+  }
+  return value;
+}

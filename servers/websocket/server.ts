@@ -140,6 +140,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         abortedPolls: 0,
         connections: tcpConnections(),
         sockets: connections.size,
+        streams: 0,
         subscriptions: fanout.size,
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,

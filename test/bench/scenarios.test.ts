@@ -45,9 +45,9 @@ describe('the named scenarios', () => {
     }
   });
 
-  it('default runs short polling, long polling, WebSocket and raw ws on one workload', () => {
+  it('default runs short polling, long polling, WebSocket, SSE and raw ws on one workload', () => {
     const step = onlyStep(scenario('default'));
-    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'raw-ws']);
+    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'raw-ws']);
     expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 });
   });
 
@@ -131,6 +131,7 @@ describe('applyOverrides', () => {
       { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 300 },
       { id: 'long-polling', transport: 'long-polling', waitMs: 9000 },
       { id: 'websocket', transport: 'websocket' },
+      { id: 'sse', transport: 'sse' },
       { id: 'raw-ws', transport: 'raw-ws' },
     ]);
   });
@@ -138,7 +139,7 @@ describe('applyOverrides', () => {
   it('keeps only the variants of the transports asked for and drops steps left empty', () => {
     const s = applyOverrides(scenario('interval'), { transports: ['websocket'] });
     expect(s.steps).toHaveLength(1);
-    expect(s.steps[0]?.label).toBe('long polling and WebSocket, for reference');
+    expect(s.steps[0]?.label).toBe('the push transports (long polling, WebSocket, SSE), for reference');
     expect(s.steps[0]?.variants).toEqual([{ id: 'websocket', transport: 'websocket' }]);
   });
 
@@ -265,7 +266,7 @@ describe('loadScenarioFile', () => {
   it('lists the allowed transports for a bad one', () => {
     const path = file('transport.json', valid([{ id: 'sse', transport: 'server-sent-events' }]));
     expect(() => loadScenarioFile(path)).toThrow(
-      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, raw-ws)`,
+      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, sse, raw-ws)`,
     );
   });
 

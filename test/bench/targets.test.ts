@@ -103,11 +103,12 @@ function check(steps: readonly StepResult[], ceilings: readonly CeilingResult[],
 const WS_RAW = 'WebSocket chat p50 against raw ws';
 const SHORT_BARE = 'short-poll route ceiling against bare fastify';
 const WS_SCALE = '5,000 WebSocket clients without loss';
+const SSE_SCALE = '5,000 SSE streams without loss';
 const LONG_SCALE = '5,000 held long polls without loss';
 
 describe('checkTargets', () => {
-  it('checks four targets, in order', () => {
-    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE]);
+  it('checks five targets, in order', () => {
+    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE, SSE_SCALE]);
   });
 
   it('passes a WebSocket p50 at exactly the limit times raw ws', () => {

@@ -27,7 +27,7 @@ describe('server options', () => {
     expect(() => resolveServerOptions({ historySize: '5' })).toThrow(TypeError);
     expect(() => resolveServerOptions({ historySize: 0 })).toThrow(/historySize must be an integer from 1 to 10000000, got 0/);
     expect(() => resolveServerOptions({ port: 70_000 })).toThrow(RangeError);
-    expect(() => resolveServerOptions({ transport: 'sse' })).toThrow(/one of short-polling, long-polling, websocket/);
+    expect(() => resolveServerOptions({ transport: 'server-sent-events' })).toThrow(/one of short-polling, long-polling, websocket, sse/);
     expect(() => resolveServerOptions({ allowedOrigins: 'x' })).toThrow(/comma-separated list/);
   });
 

@@ -32,7 +32,8 @@ export const EXIT = {
 
 export const USAGE = `Usage: npm run conformance -- --url http://HOST:PORT --transport ${TRANSPORTS.join('|')} [options]
 
-Checks a running chat server against the chat contract, version 1 (servers/contract/README.md):
+Checks a running chat server against the chat contract, version 1 (and, for sse, its SSE stream;
+servers/contract/README.md):
 the same suite \`npm test\` runs against this project's servers. Prints each promise as it is
 checked, then one BROKEN: line per broken promise.
 

@@ -21,7 +21,7 @@ const TEST_TIMEOUT_MS = 120_000;
 
 /** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
 export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
-  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1 (servers/contract/README.md)`);
+  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${target.transport === 'sse' ? ' and its Server-Sent Events (version 2)' : ''} (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
   const reporter = new ConformanceReporter(write);
   const vitest = await startVitest('test', [SUITE_FILE], {

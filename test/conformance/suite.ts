@@ -1,17 +1,18 @@
 /**
  * The conformance suite: every promise of the chat contract (servers/contract/README.md) that a
  * black box can be asked about, defined once. `test/conformance.test.ts` runs it against the
- * project's three servers; `npm run conformance` runs it against any URL.
+ * project's servers; `npm run conformance` runs it against any URL.
  *
  * Each `describe` is one promise or one part of the wire protocol, named as the contract names it;
  * each failure message says, in words, what the server did instead. Every check uses rooms of its
  * own, so a server that keeps its rooms between runs is checked the same as a fresh one.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { ClientError, type ChatClient } from '../../bench/clients/index.ts';
 import { connectClient, range, seqs } from '../helpers/servers.ts';
 import { openRaw, handshakeStatus } from '../helpers/raw-socket.ts';
+import { dataOf, openSse, type SseEvent } from '../helpers/sse-client.ts';
 import { call, expectError, post } from './http.ts';
 import { PROMISES } from './promises.ts';
 import { authHeaders, freshRoom, type ConformanceTarget } from './target.ts';
@@ -27,6 +28,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
   const target = (): ConformanceTarget => ({ ...spec, url: url() });
   const connect = (): ReturnType<typeof connectClient> =>
     connectClient(spec.transport, url(), spec.token === undefined ? {} : { token: spec.token });
+  // Every transport but WebSocket serves the HTTP routes (SSE receives on its stream, but posts and reads there too).
   const polling = spec.transport !== 'websocket';
 
   describe(PROMISES.order, () => {
@@ -320,6 +322,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       for (const room of ['a%20b', 'x'.repeat(65), '%C3%A9', 'a.b']) {
         expectError(await post(url(), room, body, 'application/json', headers), 'BAD_REQUEST', `POST to room ${room}`);
         expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'BAD_REQUEST', `GET of room ${room}`);
+        if (spec.transport === 'sse') expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'BAD_REQUEST', `GET of the events of room ${room}`);
       }
     });
 
@@ -348,9 +351,80 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
         const shown = JSON.stringify(headers);
         expectError(await call(url(), `/rooms/${room}/messages`, { method: 'POST', headers: { ...json, ...headers }, body }), 'UNAUTHORIZED', `POST with ${shown}`);
         expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'UNAUTHORIZED', `GET with ${shown}`);
+        if (spec.transport === 'sse') expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'UNAUTHORIZED', `GET of the events with ${shown}`);
         expectError(await call(url(), '/healthz', { headers }), 'UNAUTHORIZED', `GET /healthz with ${shown}`);
       }
       await expectNothingStored(target(), room);
+    });
+  });
+
+  if (spec.transport === 'sse') describe(PROMISES.sseEvents, () => {
+    const events = (room: string, query = ''): string => `/rooms/${room}/events${query}`;
+    const messagesIn = (list: readonly SseEvent[]): ChatMessage[] => list.filter((e) => e.type === 'messages').flatMap((e) => dataOf(e).messages as ChatMessage[]);
+
+    it('a stream is answered 200 text/event-stream, no-store, with a first event at once that carries the cursor', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const head = String((await call(url(), `/rooms/${room}/messages`, { headers })).body.cursor);
+      const stream = await openSse(url(), events(room), headers);
+      expect(stream.status, `GET ${events(room)} answered ${stream.status} ${stream.body.slice(0, 160)}`).toBe(200);
+      expect(stream.headers['content-type'], 'the stream\'s Content-Type').toMatch(/^text\/event-stream/);
+      expect(stream.headers['cache-control'], 'the stream\'s Cache-Control').toBe('no-store');
+      const first = await stream.next();
+      expect(first.type, 'the first event should be a messages event').toBe('messages');
+      expect(dataOf(first), 'the first event without a cursor: no messages and the head cursor').toEqual({ room, messages: [], cursor: head });
+      expect(first.lastEventId, 'every event\'s id should be the cursor after its last message').toBe(head);
+      stream.close();
+    });
+
+    it('events carry { room, messages, cursor } with id = cursor; replay from the query cursor, then live', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const { client } = await connect();
+      const start = await client.subscribe(room);
+      client.unsubscribe(room);
+      for (const i of range(1, 3)) await client.send(room, { id: `e${i}`, from: 'a', body: `b${i}` });
+      const stream = await openSse(url(), events(room, `?cursor=${encodeURIComponent(start)}`), headers);
+      for (const i of range(4, 5)) await client.send(room, { id: `e${i}`, from: 'a', body: `b${i}` });
+      await vi.waitFor(() => expect(messagesIn(stream.events).length, 'messages 1..5 should arrive on the stream').toBe(5), { timeout: 20_000 });
+      expect(seqs(messagesIn(stream.events)), 'replay then live, in seq order').toEqual(range(1, 5));
+      for (const event of stream.events) {
+        const data = dataOf(event);
+        expect(Object.keys(data).sort(), 'an event\'s data should hold room, messages and cursor').toEqual(['cursor', 'messages', 'room']);
+        expect(data.room).toBe(room);
+        expect(event.lastEventId, 'an event\'s id should equal its data\'s cursor').toBe(data.cursor);
+      }
+      stream.close();
+    });
+
+    it('Last-Event-ID wins over the query cursor', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      const { client } = await connect();
+      const start = await client.subscribe(room);
+      client.unsubscribe(room);
+      const acks = [];
+      for (const i of range(1, 4)) acks.push(await client.send(room, { id: `l${i}`, from: 'a', body: 'x' }));
+      const stream = await openSse(url(), events(room, `?cursor=${encodeURIComponent(start)}`), { ...headers, 'last-event-id': String(acks[1]?.cursor) });
+      await vi.waitFor(() => expect(messagesIn(stream.events).length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+      expect(seqs(messagesIn(stream.events)), 'with Last-Event-ID after seq 2 and a query cursor before seq 1, seqs 3..4 should come').toEqual([3, 4]);
+      stream.close();
+    });
+
+    it('an expired or foreign cursor gets 410 CURSOR_EXPIRED as JSON with the head cursor, before any event', async () => {
+      const room = freshRoom();
+      const headers = authHeaders(target());
+      for (const [what, extra, query] of [
+        ['a garbage query cursor', {}, '?cursor=not-a-cursor'],
+        ['a garbage Last-Event-ID', { 'last-event-id': 'not-a-cursor' }, ''],
+      ] as const) {
+        const answer = await openSse(url(), events(room, query), { ...headers, ...extra });
+        expect(answer.status, `${what} should be answered 410, was ${answer.status}`).toBe(410);
+        expect(answer.events, `${what}: no event may come before the 410`).toEqual([]);
+        const body = JSON.parse(answer.body) as { error?: { code?: string; cursor?: unknown } };
+        expect(body.error?.code, what).toBe('CURSOR_EXPIRED');
+        expect(typeof body.error?.cursor, `${what}: CURSOR_EXPIRED should carry a fresh cursor`).toBe('string');
+      }
     });
   });
 

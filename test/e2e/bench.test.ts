@@ -1,5 +1,5 @@
 /**
- * A tiny real benchmark of all three transports, end to end: servers and generators in their own
+ * A tiny real benchmark of all four transports, end to end: servers and generators in their own
  * processes, real sockets, real time. Asserts the invariants the harness exists to show, with
  * tolerances named and explained; and the command line's behaviour around it.
  */
@@ -34,6 +34,7 @@ const TINY: Scenario = {
         { id: 'short-polling', transport: 'short-polling', pollIntervalMs: INTERVAL_MS },
         { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 },
         { id: 'websocket', transport: 'websocket' },
+        { id: 'sse', transport: 'sse' },
       ],
     },
   ],
@@ -60,7 +61,7 @@ const trial = (id: string): TrialResult => {
   return t;
 };
 
-describe('a tiny real benchmark of all three transports', () => {
+describe('a tiny real benchmark of all four transports', () => {
   beforeAll(async () => {
     outcome = await runBench({ scenario: TINY, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
   }, 120_000);
@@ -71,7 +72,7 @@ describe('a tiny real benchmark of all three transports', () => {
   });
 
   it('loses, duplicates and reorders nothing on any transport', () => {
-    for (const id of ['short-polling', 'long-polling', 'websocket']) {
+    for (const id of ['short-polling', 'long-polling', 'websocket', 'sse']) {
       const t = trial(id);
       expect(t.problems, id).toEqual([]);
       expect(t.delivery.sent, id).toBeGreaterThan(0);
@@ -87,6 +88,15 @@ describe('a tiny real benchmark of all three transports', () => {
     const t = trial('websocket');
     expect(t.wire.requests).toBe(0);
     expect(t.wire.connections).toBe(0);
+    expect(t.wire.bytesRead).toBeGreaterThan(0);
+  });
+
+  it('SSE makes no request in the window but the posts: its streams opened before it', () => {
+    const t = trial('sse');
+    expect(Math.abs(t.wire.requests - t.delivery.sent)).toBeLessThanOrEqual(EDGE_REQUESTS_PER_CLIENT * CLIENTS);
+    expect(t.wire.emptyPolls).toBe(0);
+    // Streams are open before the window; posts reuse a keep-alive connection, opened once at most.
+    expect(t.wire.connections).toBeLessThanOrEqual(CLIENTS);
     expect(t.wire.bytesRead).toBeGreaterThan(0);
   });
 
@@ -107,16 +117,17 @@ describe('a tiny real benchmark of all three transports', () => {
     expect(trial('short-polling').latency.mean).toBeLessThan(half * (1 + HALF_INTERVAL_TOLERANCE));
   });
 
-  it('long polling and WebSocket deliver within a few milliseconds at light load', () => {
+  it('long polling, WebSocket and SSE deliver within a few milliseconds at light load', () => {
     expect(trial('long-polling').latency.p50).toBeLessThan(LIGHT_LOAD_P50_LIMIT_US);
     expect(trial('websocket').latency.p50).toBeLessThan(LIGHT_LOAD_P50_LIMIT_US);
+    expect(trial('sse').latency.p50).toBeLessThan(LIGHT_LOAD_P50_LIMIT_US);
     // Long polling answers each waiting member and gets a new poll: about one request per delivery.
     const lp = trial('long-polling');
     expect(lp.perDelivered.requests).toBeGreaterThan(1);
   });
 
   it('measures the server: CPU in the window, memory per client, a series over time', () => {
-    for (const id of ['short-polling', 'long-polling', 'websocket']) {
+    for (const id of ['short-polling', 'long-polling', 'websocket', 'sse']) {
       const t = trial(id);
       expect(t.server?.cpuUs, id).toBeGreaterThan(0);
       expect(t.server?.rssIdleBytes, id).toBeGreaterThan(0);

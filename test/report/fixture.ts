@@ -68,6 +68,7 @@ export function variant(v: Variant, f: Partial<Record<FigureKey, Spread | number
 export const SHORT: Variant = { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 1000 };
 export const LONG: Variant = { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 };
 export const WS: Variant = { id: 'websocket', transport: 'websocket' };
+export const SSE: Variant = { id: 'sse', transport: 'sse' };
 export const RAW: Variant = { id: 'raw-ws', transport: 'raw-ws' };
 
 /** A step of the given variants on a workload (the default chat unless given). */

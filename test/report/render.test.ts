@@ -7,7 +7,7 @@ import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
 import { RSS_MIN_CLIENTS, figureCaveat, variantName } from '../../report/select.ts';
 import { headline, stepVerdict } from '../../report/verdict.ts';
-import { LONG, SHORT, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
+import { LONG, SHORT, SSE, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
 
 const ASSETS = { ...loadAssets(), chartJs: '/* chart.js stand-in </script> */ window.Chart = function () {};' };
 
@@ -209,6 +209,47 @@ describe('the claims check', () => {
     expect(claimsOf([cheap])['Many held connections are costly']?.verdict).toBe('refuted');
     const costly = step(base.step.label, base.variants.map((v) => withFigures(v, { 'server.perClientRssBytes': 90_000 })), base.step.workload);
     expect(claimsOf([costly])['Many held connections are costly']?.verdict).toBe('supported');
+  });
+
+  describe('"SSE costs almost what a WebSocket costs"', () => {
+    const CLAIM = 'SSE costs almost what a WebSocket costs';
+    // WebSocket in the fixture: p50 800 µs (rounds 700 to 900), p99 3 ms, 465 B and 60 µs of CPU per message.
+    const withSse = (f: Parameters<typeof variant>[1]): StepResult => {
+      const base = defaultStep();
+      const sse = variant(SSE, { 'latency.p50': 850, 'latency.p99': 3300, 'perDelivered.bytes': 520, 'perDelivered.serverCpuUs': 75, ...f }, [800, 850, 3300]);
+      return step(base.step.label, [...base.variants, sse], base.step.workload);
+    };
+
+    it('is not measured without SSE beside WebSocket', () => {
+      expect(claimsOf([defaultStep()])[CLAIM]?.verdict).toBe('not measured');
+    });
+
+    it('is supported when every figure is within 1.5× of WebSocket, and says by how much', () => {
+      const claim = claimsOf([withSse({})])[CLAIM];
+      expect(claim?.verdict).toBe('supported');
+      expect(claim?.evidence[0]).toBe(
+        'In “10 rooms × 10 members, 1 msg/s each”, SSE against WebSocket: server CPU per message 75.0 µs against 60.0 µs (1.25×); bytes per message 520 B against 465 B (1.12×); ' +
+          'p50 850 µs against 800 µs (1.06×, within the noise across rounds); p99 3.30 ms against 3.00 ms (1.10×).',
+      );
+      expect(claim?.evidence[1]).toMatch(/^Almost means within 1.5× of WebSocket \(or within the noise across rounds\) on every figure; beyond 3× on any refutes the claim\./);
+    });
+
+    it('is qualified between 1.5× and 3× on any figure, and refuted beyond 3×', () => {
+      expect(claimsOf([withSse({ 'perDelivered.serverCpuUs': 120 })])[CLAIM]?.verdict).toBe('qualified');
+      expect(claimsOf([withSse({ 'perDelivered.bytes': 1500 })])[CLAIM]?.verdict).toBe('refuted');
+    });
+
+    it('says when the latencies are the generator\'s', () => {
+      const base = defaultStep();
+      const sse = variant(SSE, { 'latency.p50': 850, 'latency.p99': 3300, 'perDelivered.bytes': 520, 'perDelivered.serverCpuUs': 75 }, [800, 850, 3300], { generatorBound: true });
+      const claim = claimsOf([step(base.step.label, [...base.variants, sse], base.step.workload)])[CLAIM];
+      expect(claim?.evidence).toContain('SSE was generator-bound in this step: the latencies say more about the load generator than the server.');
+    });
+
+    it('counts a figure within the noise across rounds as level, however far the medians', () => {
+      const noisy = withSse({ 'latency.p50': { median: 2000, min: 850, max: 2500 } });
+      expect(claimsOf([noisy])[CLAIM]?.verdict).toBe('supported');
+    });
   });
 });
 

@@ -10,7 +10,8 @@ import type { ChatServer } from '../../servers/index.ts';
 import { call, expectError, post } from '../conformance/http.ts';
 import { startServer } from '../helpers/servers.ts';
 
-const POLLING = ['short-polling', 'long-polling'] as const;
+/** The servers of the HTTP routes (SSE serves them beside its streams). */
+const POLLING = ['short-polling', 'long-polling', 'sse'] as const;
 
 function stored(server: ChatServer, room = 'r'): number {
   return server.log.get(room)?.head ?? 0;
@@ -119,5 +120,23 @@ describe.each(POLLING)('%s server refuses bad input', (transport) => {
     expect(ok.status).toBe(201);
     // The scheme is case-insensitive (RFC 7235).
     expect((await call(url, '/healthz', { headers: { authorization: 'bearer s3cret' } })).status).toBe(200);
+  });
+});
+
+describe('sse server refuses bad stream requests before any event', () => {
+  it('answers a malformed cursor or Last-Event-ID 400, another method on the events route 404, and opens nothing', async () => {
+    const { server, url } = await startServer('sse');
+    for (const [what, path, headers] of [
+      ['an empty cursor', '/rooms/r/events?cursor=', {}],
+      ['a cursor given twice', '/rooms/r/events?cursor=a&cursor=b', {}],
+      ['a cursor over 128 characters', `/rooms/r/events?cursor=${'c'.repeat(129)}`, {}],
+      ['a Last-Event-ID over 128 characters', '/rooms/r/events', { 'last-event-id': 'c'.repeat(129) }],
+      ['a bad room id', '/rooms/a.b/events', {}],
+    ] as const) {
+      expectError(await call(url, path, { headers: { accept: 'text/event-stream', ...headers } }), 'BAD_REQUEST', what);
+    }
+    for (const method of ['POST', 'PUT', 'DELETE'] as const) expectError(await call(url, '/rooms/r/events', { method }), 'NOT_FOUND', `${method} /rooms/r/events`);
+    expect(server.stats().streams).toBe(0);
+    expect(server.stats().rooms).toBe(0);
   });
 });

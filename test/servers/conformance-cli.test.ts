@@ -90,6 +90,7 @@ describe('npm run conformance', () => {
           expect(run.out).toContain(`\n${promise}\n  ok      `);
         }
         expect(run.out).toContain(transport === 'websocket' ? PROMISES.wsErrors : PROMISES.httpErrors);
+        if (transport === 'sse') expect(run.out).toContain(`\n${PROMISES.sseEvents}\n  ok      `);
         expect(run.out).toContain('Not checked here');
         expect(run.out).toMatch(/\d+ checks: \d+ kept, 0 broken/);
         expect(run.code).toBe(EXIT.KEPT);
@@ -129,7 +130,7 @@ describe('npm run conformance', () => {
     expect(missing.err).toContain('--url is required');
     expect(missing.code).toBe(EXIT.USAGE);
     const wrong = await conformance(['--url', 'http://127.0.0.1:1', '--transport', 'carrier-pigeon']);
-    expect(wrong.err).toContain('--transport must be one of short-polling, long-polling, websocket, got "carrier-pigeon"');
+    expect(wrong.err).toContain('--transport must be one of short-polling, long-polling, websocket, sse, got "carrier-pigeon"');
     expect(wrong.code).toBe(EXIT.USAGE);
   });
 
@@ -176,7 +177,7 @@ describe('the conformance command line', () => {
     [['--url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '-5'], '--history-size must be an integer from 1 to 1000000, got "-5"'],
     [['--url', 'http://127.0.0.1:1/chat', '--transport', 'websocket'], "--url must be the server's base URL, without a path or query, such as http://127.0.0.1:1"],
-    [['--url', 'http://127.0.0.1:1', '--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, got "server-sent-events"'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '0'], '--history-size must be an integer from 1 to 1000000, got "0"'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--rounds', '3'], "Unknown option '--rounds'"],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', 'extra'], 'unexpected argument "extra"'],

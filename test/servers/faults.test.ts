@@ -65,7 +65,7 @@ describe('long polling', () => {
   });
 });
 
-describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
+describe.each(['short-polling', 'long-polling', 'sse'] as const)('%s', (transport) => {
   it('closes promptly with idle keep-alive connections and subscribed clients', async () => {
     const server = createChatServer(transport, { port: 0 });
     const url = await server.listen();
@@ -139,7 +139,7 @@ describe('websocket', () => {
   });
 });
 
-describe.each(['short-polling', 'long-polling', 'websocket'] as const)('%s with a client that never finishes sending', (transport) => {
+describe.each(['short-polling', 'long-polling', 'websocket', 'sse'] as const)('%s with a client that never finishes sending', (transport) => {
   it.each([
     ['headers', 'GET /healthz HTTP/1.1\r\nHost: x\r\n'],
     ['body', 'POST /rooms/r/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"'],

@@ -13,8 +13,9 @@ import { createChatServer } from '../../servers/index.ts';
 import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
 import { exchange, handshake, parseResponses, rawConnect, type RawResponse } from '../helpers/raw-http.ts';
 
-const TRANSPORTS = ['short-polling', 'long-polling', 'websocket'] as const;
-const POLLING = ['short-polling', 'long-polling'] as const;
+const TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'sse'] as const;
+/** The servers of the HTTP routes (SSE serves them beside its streams). */
+const POLLING = ['short-polling', 'long-polling', 'sse'] as const;
 
 /**
  * How late past its deadline a connection may end or a shutdown finish: the documented backstop,

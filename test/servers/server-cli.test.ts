@@ -36,7 +36,7 @@ describe('npm run server', () => {
   });
 
   it.each([
-    [['--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
+    [['--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, got "server-sent-events"'],
     [['--port', 'x'], '--port must be an integer from 0 to 65535'],
     [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
     [['--transport', 'long-polling', '--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
@@ -47,7 +47,7 @@ describe('npm run server', () => {
     expect(err()).toContain(message);
   });
 
-  it.each(['short-polling', 'long-polling', 'websocket'])('starts %s, prints its URL, and stops on SIGTERM', async (transport) => {
+  it.each(['short-polling', 'long-polling', 'websocket', 'sse'])('starts %s, prints its URL, and stops on SIGTERM', async (transport) => {
     const { child, out } = run(['--transport', transport, '--port', '0']);
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(line.toString())?.[0];

@@ -1,0 +1,228 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
+import { HttpClient } from './http-client.ts';
+import { SocketMeter } from './socket-meter.ts';
+import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+
+/** Longest pause between two attempts to open a stream again. */
+const MAX_BACKOFF_MS = 2000;
+/**
+ * The most characters the parser holds for one event before it gives up on the stream: far above
+ * the largest event a server of the contract sends (a replay event of 64 KiB, or one message).
+ */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
+/** The data of a `messages` event. */
+interface MessagesData {
+  readonly room: string;
+  readonly messages: readonly ChatMessage[];
+  readonly cursor: string;
+}
+
+/** The data of an `error` event, which ends a stream. */
+interface ErrorData {
+  readonly code: string;
+  readonly message?: string;
+  readonly cursor?: string;
+}
+
+interface Waiter {
+  resolve(cursor: string): void;
+  reject(error: Error): void;
+}
+
+/** One room's stream, across the connections it takes (it reconnects after an end). */
+interface RoomStream {
+  readonly room: string;
+  /** The cursor of the first request, kept in its URL on every reconnection, as `EventSource` does. */
+  readonly start: string | undefined;
+  /** The last cursor received: sent as `Last-Event-ID` when the stream is opened again. */
+  cursor: string | undefined;
+  active: boolean;
+  request: ClientRequest | undefined;
+  retry: NodeJS.Timeout | undefined;
+  failures: number;
+  /** Set until the first event of the first connection. */
+  waiter: Waiter | undefined;
+}
+
+/**
+ * A Server-Sent Events client: one stream per room (`GET /rooms/:room/events`, each on a
+ * connection of its own), posts with the HTTP `POST` on a keep-alive agent. The stream is parsed
+ * by `eventsource-parser`. When a stream ends (the server shut down, or cut it as a slow
+ * consumer) or fails, it is opened again with `Last-Event-ID`, the last cursor received, so
+ * nothing is lost; `CURSOR_EXPIRED` then restarts from the cursor the server gives, counted.
+ */
+export class SseChatClient implements ChatClient {
+  readonly transport = 'sse' as const;
+  private readonly http: HttpClient;
+  /** What the streams' connections count; the posts' are the HTTP client's. */
+  private readonly streamCounters = emptyCounters();
+  private readonly meter = new SocketMeter(this.streamCounters);
+  private readonly rooms = new Map<string, RoomStream>();
+  private readonly host: string;
+  private readonly port: number;
+  private closed = false;
+
+  constructor(private readonly options: ClientOptions) {
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true);
+    const url = new URL(options.url);
+    this.host = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(url.port || 80);
+  }
+
+  get counters(): Readonly<ClientCounters> {
+    this.meter.update();
+    const posts = this.http.measure();
+    const sum = emptyCounters();
+    for (const key of Object.keys(sum) as (keyof ClientCounters)[]) sum[key] = posts[key] + this.streamCounters[key];
+    return sum;
+  }
+
+  async connect(): Promise<void> {
+    // Each stream opens its own connection; posts open theirs on the first request.
+  }
+
+  subscribe(room: string, cursor?: string): Promise<string> {
+    this.unsubscribe(room);
+    return new Promise<string>((resolve, reject) => {
+      const state: RoomStream = { room, start: cursor, cursor, active: true, request: undefined, retry: undefined, failures: 0, waiter: { resolve, reject } };
+      this.rooms.set(room, state);
+      this.open(state);
+    });
+  }
+
+  unsubscribe(room: string): void {
+    const state = this.rooms.get(room);
+    if (!state) return;
+    this.rooms.delete(room);
+    state.active = false;
+    clearTimeout(state.retry);
+    state.request?.destroy();
+    state.waiter?.reject(new ClientError(`subscription to ${room} replaced`, 'REPLACED'));
+  }
+
+  async send(room: string, post: PostRequest): Promise<SendResult> {
+    return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
+  }
+
+  cursor(room: string): string | undefined {
+    return this.rooms.get(room)?.cursor;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const room of [...this.rooms.keys()]) this.unsubscribe(room);
+    this.http.close();
+  }
+
+  /** Opens the room's stream: from its first cursor, or from the last one received (`Last-Event-ID`). */
+  private open(state: RoomStream): void {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    if (state.cursor !== undefined && state.waiter === undefined) headers['last-event-id'] = state.cursor;
+    const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
+    this.streamCounters.requests++;
+    const req = httpRequest({ host: this.host, port: this.port, path, headers, agent: false });
+    state.request = req;
+    req.on('socket', (socket) => this.meter.track(socket));
+    req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));
+    req.on('error', (error) => this.ended(state, req, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
+    req.end();
+  }
+
+  private read(state: RoomStream, req: ClientRequest, res: IncomingMessage): void {
+    if (state.waiter === undefined) {
+      this.streamCounters.reconnects++;
+      this.options.onEvent?.({ type: 'reconnected' });
+    }
+    state.failures = 0;
+    let ending: ErrorData | undefined;
+    const parser = createParser({
+      maxBufferSize: MAX_EVENT_CHARS,
+      onEvent: (event: EventSourceMessage) => {
+        if (req !== state.request || !state.active) return;
+        if (event.event === 'messages') {
+          const data = JSON.parse(event.data) as MessagesData;
+          state.cursor = data.cursor;
+          if (data.messages.length > 0) this.options.onMessages?.(state.room, data.messages);
+          const waiter = state.waiter;
+          state.waiter = undefined;
+          waiter?.resolve(data.cursor);
+        } else if (event.event === 'error') {
+          ending = JSON.parse(event.data) as ErrorData;
+        }
+      },
+      onError: (error) => req.destroy(error),
+    });
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => parser.feed(chunk));
+    res.on('error', () => undefined);
+    res.once('close', () => {
+      if (ending?.code === 'CURSOR_EXPIRED' && ending.cursor !== undefined) {
+        this.expired(state, ending.cursor);
+        return;
+      }
+      this.ended(state, req, new ClientError(`the stream of ${state.room} ended${ending ? ` (${ending.code})` : ''}`, ending?.code ?? 'NETWORK'));
+    });
+  }
+
+  /** An answer other than a stream: the contract's JSON error. */
+  private refused(state: RoomStream, req: ClientRequest, res: IncomingMessage): void {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('error', () => undefined);
+    res.once('end', () => {
+      let error: ErrorAnswer['error'] | undefined;
+      try {
+        error = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Partial<ErrorAnswer>).error;
+      } catch {
+        error = undefined;
+      }
+      const failure = new ClientError(error?.message ?? `HTTP ${res.statusCode ?? 0}`, error?.code ?? 'HTTP_ERROR', res.statusCode, error?.cursor);
+      if (state.waiter === undefined && failure.code === 'CURSOR_EXPIRED' && failure.cursor !== undefined) {
+        this.expired(state, failure.cursor);
+        return;
+      }
+      this.ended(state, req, failure);
+    });
+  }
+
+  /** A resumption met an expired cursor: go on from the head the server gave, counted. */
+  private expired(state: RoomStream, cursor: string): void {
+    if (!state.active) return;
+    this.streamCounters.cursorExpired++;
+    this.options.onEvent?.({ type: 'cursor-expired', room: state.room, cursor });
+    state.cursor = cursor;
+    state.request = undefined;
+    this.open(state);
+  }
+
+  /**
+   * The stream's connection is over: before its first event, the subscription fails; after it, the
+   * stream is opened again after a backoff.
+   */
+  private ended(state: RoomStream, req: ClientRequest, error: ClientError): void {
+    if (req !== state.request) return;
+    state.request = undefined;
+    const waiter = state.waiter;
+    if (waiter) {
+      state.waiter = undefined;
+      this.rooms.delete(state.room);
+      state.active = false;
+      waiter.reject(error);
+      return;
+    }
+    if (!state.active || this.closed) return;
+    this.streamCounters.errors++;
+    this.options.onEvent?.({ type: 'disconnected', code: error.status ?? 0, reason: error.message });
+    if (this.options.reconnect === false) return;
+    state.failures++;
+    state.retry = setTimeout(() => this.open(state), Math.min(MAX_BACKOFF_MS, 25 * 2 ** state.failures));
+  }
+}
+
+export function createSseClient(options: ClientOptions): SseChatClient {
+  return new SseChatClient(options);
+}

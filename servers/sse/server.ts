@@ -1,0 +1,57 @@
+import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
+import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
+import { fastifyChatServer } from '../common/fastify-server.ts';
+import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals } from '../common/http-app.ts';
+import type { RoomLog } from '../common/room-log.ts';
+import { backplaneFor, settle } from '../backplane/index.ts';
+import { Streams } from './streams.ts';
+
+/**
+ * The Server-Sent Events chat server: the HTTP routes of the polling servers (posting, and a `GET`
+ * of messages that answers at once), plus `GET /rooms/:room/events`, a stream of one room's
+ * messages from a cursor. Built, not listening.
+ */
+export function createSseServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const options = resolveServerOptions({ ...given, transport: 'sse' });
+  const backplane = backplaneFor(options, log);
+  const backlog = newBacklogTotals();
+  const streams = new Streams(backplane, options, backlog);
+  const app = buildPollingApp({
+    transport: 'sse',
+    options,
+    backplane,
+    backlog,
+    poll: answerNow,
+    onClose: () => streams.shutdown(),
+    moreRoutes: [`GET ${EVENTS_ROUTE}`],
+  });
+
+  app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(EVENTS_ROUTE, (request, reply) => {
+    const roomId = checkRoomId(request.params.room);
+    // The header is newer than the query: the browser sets it from the last event it received.
+    const cursor = checkLastEventId(request.headers[LAST_EVENT_ID_HEADER]) ?? checkCursorParam(request.query.cursor);
+    return settle(backplane.load(roomId, cursor), (room) => {
+      const after = cursor === undefined ? room.head : room.resolve(cursor);
+      const busy = busyRefusal(backlog, options, room.cursorAt(after));
+      if (busy) throw busy;
+      if (streams.size >= options.maxStreams) {
+        throw new ChatError(
+          'TOO_MANY_STREAMS',
+          `this server holds at most ${options.maxStreams} event streams at once (option maxStreams) and holds that many; reconnect later with the same cursor`,
+          room.cursorAt(after),
+        );
+      }
+      // A HEAD (fastify answers it with this handler) learns what a stream would be, and holds nothing.
+      if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).send();
+      streams.open(roomId, after, () => reply.hijack().raw);
+      return undefined;
+    });
+  });
+
+  return fastifyChatServer('sse', options, backplane, app, () => ({
+    ...EMPTY_STATS,
+    ...backlog,
+    streams: streams.size,
+    slowConsumerCloses: streams.slowConsumerCloses,
+  }));
+}

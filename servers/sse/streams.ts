@@ -1,0 +1,319 @@
+import type { ServerResponse } from 'node:http';
+import { ChatError, type ChatMessage, type ServerOptions } from '../contract/index.ts';
+import type { BacklogTotals } from '../common/http-app.ts';
+import type { Room } from '../common/room-log.ts';
+import type { Backplane } from '../backplane/index.ts';
+import { PING, errorEvent, messagesEvent } from './events.ts';
+
+/**
+ * The most UTF-8 bytes of one replay event (one message always goes, whatever its size), as for
+ * WebSocket replay frames (servers/websocket/connection.ts, REPLAY_PIECE_BYTES): a large event is a
+ * string and a buffer at once.
+ */
+export const REPLAY_EVENT_BYTES = 64 * 1024;
+
+/**
+ * How long a stream ended as a slow consumer may take to hand its client what was buffered for it
+ * before its connection is destroyed, ms: what `ws` gives a WebSocket close handshake.
+ */
+export const SLOW_CONSUMER_LINGER_MS = 30_000;
+
+/**
+ * The headers of every stream: the contract's two, nginx's switch for its response buffering, and
+ * `Connection: close`. A connection that carried a stream is not used again: requests a client
+ * pipelines behind a stream wait for it (one request per connection at a time), and Node closes
+ * the connection once the stream ends, so that nothing waits behind an ended stream.
+ */
+const STREAM_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' } as const;
+
+interface Stream {
+  readonly group: RoomStreams;
+  readonly res: ServerResponse;
+  /** The seq of the last message written to it (or where it started). */
+  after: number;
+  /** Its replay caught up: it gets the room's live messages. */
+  live: boolean;
+  open: boolean;
+  /**
+   * Bytes counted in the server's `waitingBytes` for it: what Node held for it at its last write when
+   * that passed the high-water mark (16 KiB), until the drain that Node then promises; 0 otherwise.
+   */
+  buffered: number;
+}
+
+/** One room's streams and the messages stored in it since the last flush. */
+interface RoomStreams {
+  readonly room: Room;
+  readonly members: Set<Stream>;
+  batch: ChatMessage[];
+  scheduled: boolean;
+  readonly stopListening: () => void;
+}
+
+/**
+ * The SSE streams of one server. Each room with streams has one listener on the room log; the
+ * messages stored in one turn of the event loop go out as one event, serialized once for every
+ * stream of the room. A stream replays what came after its cursor in events of at most
+ * `REPLAY_EVENT_BYTES`, writing the next only when Node's buffer for it has drained, then joins the
+ * live messages in the same turn as it reads the last of the replay, so nothing falls between.
+ * A stream ends in one of four ways, each removing every reference to it: its client goes away,
+ * more than `maxBufferedBytes` waits for it (slow consumer), its replay falls out of history, or
+ * the server shuts down.
+ */
+export class Streams {
+  private readonly rooms = new Map<string, RoomStreams>();
+  private count = 0;
+  private slow = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** Where the rooms live; its `log` is read at each use, since a Redis backplane replaces it when its data's epoch changes. */
+    private readonly backplane: Backplane,
+    private readonly options: ServerOptions,
+    private readonly backlog: BacklogTotals,
+  ) {}
+
+  /** Streams open now. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Streams ended for having more than `maxBufferedBytes` waiting, since the server started. */
+  get slowConsumerCloses(): number {
+    return this.slow;
+  }
+
+  /**
+   * Opens a stream of room `roomId` after seq `after` (a resolved cursor): keeps the room (throws
+   * `TOO_MANY_ROOMS` before anything is written), takes the response from `take`, then writes the
+   * headers and the first event at once, empty when there is nothing to replay.
+   */
+  open(roomId: string, after: number, take: () => ServerResponse): void {
+    const group = this.join(roomId);
+    const res = take();
+    const stream: Stream = { group, res, after, live: false, open: true, buffered: 0 };
+    group.members.add(stream);
+    this.count++;
+    res.on('drain', () => this.account(stream, true));
+    res.once('close', () => {
+      this.end(stream);
+      this.backlog.waitingBytes -= stream.buffered;
+      stream.buffered = 0;
+    });
+    res.writeHead(200, STREAM_HEADERS);
+    this.heartbeat ??= setInterval(() => this.ping(), this.options.heartbeatMs);
+    this.replay(stream, true);
+  }
+
+  /**
+   * Ends every stream with an `error` event `SHUTTING_DOWN` and its cursor; Node closes each
+   * connection once its client has it (`Connection: close`), and the server's grace cuts the rest.
+   */
+  shutdown(): void {
+    for (const group of [...this.rooms.values()]) {
+      for (const stream of [...group.members]) {
+        if (!this.end(stream)) continue;
+        stream.res.end(errorEvent('SHUTTING_DOWN', 'the server is shutting down; reconnect with your last event id', group.room.cursorAt(stream.after)));
+      }
+    }
+  }
+
+  private join(roomId: string): RoomStreams {
+    const existing = this.rooms.get(roomId);
+    if (existing) return existing;
+    const room = this.backplane.log.room(roomId);
+    const group: RoomStreams = {
+      room,
+      members: new Set(),
+      batch: [],
+      scheduled: false,
+      stopListening: room.listen(
+        (message) => {
+          group.batch.push(message);
+          if (group.scheduled) return;
+          group.scheduled = true;
+          setImmediate(() => this.flush(group));
+        },
+        (cursor) => this.expire(group, cursor),
+      ),
+    };
+    this.rooms.set(roomId, group);
+    return group;
+  }
+
+  /**
+   * The room's cursors stopped holding (the Redis backplane lost its data): every stream of it ends
+   * with an `error` event `CURSOR_EXPIRED` carrying the cursor to restart from, as a 410 would.
+   */
+  private expire(group: RoomStreams, cursor: string): void {
+    for (const stream of [...group.members]) {
+      if (!this.end(stream)) continue;
+      stream.res.end(errorEvent('CURSOR_EXPIRED', `room "${group.room.id}" lost its history (the backplane's data was lost); reconnect from the cursor given`, cursor));
+    }
+  }
+
+  /**
+   * Writes the messages stored since the last flush to every live stream of the room, in events of
+   * at most `REPLAY_EVENT_BYTES` (one message always goes), each serialized once for all.
+   */
+  private flush(group: RoomStreams): void {
+    group.scheduled = false;
+    const batch = group.batch;
+    group.batch = [];
+    if (batch.length === 0) return;
+    const id = group.room.id;
+    const pieces = piecesOf(batch.map((m) => JSON.stringify(m)), (batch[0] as ChatMessage).seq);
+    const texts = pieces.map((p) => messagesEvent(id, p.parts, group.room.cursorAt(p.last)));
+    for (const stream of [...group.members]) {
+      if (!stream.live || stream.after >= (pieces.at(-1) as Piece).last) continue;
+      const out: string[] = [];
+      for (const [i, piece] of pieces.entries()) {
+        if (stream.after >= piece.last) continue;
+        // A stream that joined during this turn replayed the start of the batch already.
+        const skip = stream.after - piece.first + 1;
+        out.push(skip <= 0 ? (texts[i] as string) : messagesEvent(id, piece.parts.slice(skip), group.room.cursorAt(piece.last)));
+        stream.after = piece.last;
+      }
+      this.write(stream, out);
+    }
+  }
+
+  /**
+   * Writes replay events until the stream is at the room's head, then makes it live; while Node
+   * holds more than its high-water mark for the client, waits for the drain. `first`: the first
+   * event goes even when there is nothing to replay.
+   */
+  private replay(stream: Stream, first: boolean): void {
+    const { room } = stream.group;
+    for (;;) {
+      if (!stream.open) return;
+      if (stream.after < room.oldest - 1) {
+        this.end(stream);
+        const error = new ChatError('CURSOR_EXPIRED', `the replay of room "${room.id}" fell behind its history while this client did not read; reconnect from the cursor given`);
+        stream.res.end(errorEvent(error.code, error.message, room.headCursor()));
+        return;
+      }
+      if (stream.after >= room.head && !first) {
+        stream.live = true;
+        return;
+      }
+      first = false;
+      const parts = replayParts(room, stream.after, this.options.maxPageSize);
+      stream.after += parts.length;
+      const flowing = stream.res.write(messagesEvent(room.id, parts, room.cursorAt(stream.after)));
+      this.account(stream, flowing);
+      if (stream.after >= room.head) {
+        stream.live = true;
+        return;
+      }
+      if (!flowing) {
+        stream.res.once('drain', () => this.replay(stream, false));
+        return;
+      }
+    }
+  }
+
+  /**
+   * Writes the live events of one turn of the event loop, or a ping; when more than
+   * `maxBufferedBytes` still waits for the client from earlier turns, ends the stream instead. What
+   * one turn brings always goes, however large: several events written back to back outrun the
+   * kernel's buffer even for a client that reads.
+   */
+  private write(stream: Stream, texts: readonly string[]): void {
+    if (stream.res.writableLength <= this.options.maxBufferedBytes) {
+      let flowing = true;
+      for (const text of texts) flowing = stream.res.write(text);
+      this.account(stream, flowing);
+      return;
+    }
+    this.end(stream);
+    this.slow++;
+    // What was buffered still goes to a client that reads; one that never does is cut.
+    const cut = setTimeout(() => stream.res.destroy(), SLOW_CONSUMER_LINGER_MS);
+    cut.unref();
+    stream.res.once('close', () => clearTimeout(cut));
+    stream.res.end();
+  }
+
+  /**
+   * Brings the stream's bytes counted as waiting, and the server's total, up to date. Below Node's
+   * high-water mark (`flowing`) nothing is counted: Node would not say when those bytes are gone.
+   */
+  private account(stream: Stream, flowing: boolean): void {
+    const now = flowing ? 0 : stream.res.writableLength;
+    this.backlog.waitingBytes += now - stream.buffered;
+    this.backlog.peakWaitingBytes = Math.max(this.backlog.peakWaitingBytes, this.backlog.waitingBytes);
+    stream.buffered = now;
+  }
+
+  private ping(): void {
+    for (const group of this.rooms.values()) {
+      for (const stream of [...group.members]) if (stream.live) this.write(stream, [PING]);
+    }
+  }
+
+  /** Removes every reference to the stream but its own close listener; `false` when it had ended. */
+  private end(stream: Stream): boolean {
+    if (!stream.open) return false;
+    stream.open = false;
+    this.count--;
+    const group = stream.group;
+    group.members.delete(stream);
+    if (group.members.size === 0 && this.rooms.get(group.room.id) === group) {
+      this.rooms.delete(group.room.id);
+      group.stopListening();
+    }
+    if (this.count === 0) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+    return true;
+  }
+}
+
+/** A run of messages (as JSON) for one event, and the seqs of its first and last. */
+interface Piece {
+  readonly parts: string[];
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Messages (as JSON) in runs of at most `REPLAY_EVENT_BYTES`, one message at least; `first` is the seq of the first. */
+function piecesOf(parts: readonly string[], first: number): Piece[] {
+  const pieces: Piece[] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  let seq = first;
+  for (const part of parts) {
+    const size = Buffer.byteLength(part) + 1;
+    if (current.length > 0 && bytes + size > REPLAY_EVENT_BYTES) {
+      pieces.push({ parts: current, first: seq - current.length, last: seq - 1 });
+      current = [];
+      bytes = 0;
+    }
+    current.push(part);
+    bytes += size;
+    seq++;
+  }
+  pieces.push({ parts: current, first: seq - current.length, last: seq - 1 });
+  return pieces;
+}
+
+/**
+ * The messages after `after`, as JSON: at most `maxMessages`, and no more than
+ * `REPLAY_EVENT_BYTES` of them unless one message alone is larger.
+ */
+function replayParts(room: Room, after: number, maxMessages: number): string[] {
+  const parts: string[] = [];
+  let bytes = 0;
+  const end = Math.min(room.head, after + maxMessages);
+  for (let seq = after + 1; seq <= end; seq++) {
+    const message = room.at(seq);
+    if (message === undefined) break;
+    const part = JSON.stringify(message);
+    bytes += Buffer.byteLength(part) + 1;
+    if (bytes > REPLAY_EVENT_BYTES && parts.length > 0) break;
+    parts.push(part);
+  }
+  return parts;
+}

@@ -1,0 +1,235 @@
+/**
+ * The SSE server, checked with the tests' own SSE client (test/helpers/sse-client.ts: node:http and
+ * the WHATWG parsing rules, nothing of the bench's client): the event format, the first event, the
+ * cursor rules, fan-out, shutdown, slow consumers, the heartbeat and the stream limits.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import type { ChatMessage } from '../../servers/contract/index.ts';
+import { createChatServer } from '../../servers/index.ts';
+import { REPLAY_EVENT_BYTES } from '../../servers/sse/streams.ts';
+import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../helpers/sse-client.ts';
+import { range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+
+const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 5 });
+
+async function post(url: string, room: string, id: string, body = 'x'): Promise<{ seq: number; cursor: string }> {
+  const res = await fetch(`${url}/rooms/${room}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, from: 'a', body }) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { seq: number; cursor: string };
+}
+
+async function headCursor(url: string, room: string): Promise<string> {
+  return ((await (await fetch(`${url}/rooms/${room}/messages`)).json()) as { cursor: string }).cursor;
+}
+
+function messagesOf(events: readonly SseEvent[]): ChatMessage[] {
+  return events.filter((e) => e.type === 'messages').flatMap((e) => dataOf(e).messages as ChatMessage[]);
+}
+
+const seqsOf = (events: readonly SseEvent[]): number[] => messagesOf(events).map((m) => m.seq);
+
+describe('the WHATWG parser of the tests', () => {
+  it('splits lines on CRLF, LF and CR across chunks, drops a BOM, keeps ids, skips events without data', () => {
+    const events: SseEvent[] = [];
+    const comments: string[] = [];
+    const parser = new EventStreamParser((e) => events.push(e), (c) => comments.push(c));
+    for (const piece of ['\uFEFFevent: a\r', '\nid: 1\rdata: x\r\n', 'data:  y\n\n', ': hi\n', 'id: 2\0\n', 'data\n\nevent: none\n\n', 'id: 3\ndata: z\r', '\r']) parser.feed(piece);
+    expect(events).toEqual([
+      { type: 'a', data: 'x\n y', lastEventId: '1' },
+      { type: 'message', data: '', lastEventId: '1' },
+      { type: 'message', data: 'z', lastEventId: '3' },
+    ]);
+    expect(comments).toEqual(['hi']);
+  });
+});
+
+describe('sse server', () => {
+  it('answers a stream at once with an empty first event that carries the cursor, in the contract format', async () => {
+    const { url } = await startServer('sse');
+    const head = await headCursor(url, 'r');
+    const stream = await openSse(url, '/rooms/r/events');
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream');
+    expect(stream.headers['cache-control']).toBe('no-store');
+    const first = await stream.next();
+    expect(first.type).toBe('messages');
+    expect(dataOf(first)).toEqual({ room: 'r', messages: [], cursor: head });
+    expect(first.lastEventId).toBe(head);
+    const { seq, cursor } = await post(url, 'r', 'm1', 'line\nbreak ✓');
+    const live = await stream.next((e) => (dataOf(e).messages as unknown[]).length > 0);
+    expect(dataOf(live)).toMatchObject({ room: 'r', messages: [{ room: 'r', seq, id: 'm1', from: 'a', body: 'line\nbreak ✓' }], cursor });
+    expect(live.lastEventId).toBe(cursor);
+    // Each event is exactly three lines, event, id and one data line, then a blank line.
+    const blocks = stream.text.split('\n\n').filter((b) => b !== '');
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) expect(block.split('\n').map((line) => line.split(':', 1)[0])).toEqual(['event', 'id', 'data']);
+  });
+
+  it('replays what came after the query cursor in the first event, and Last-Event-ID wins over the query', async () => {
+    const { url } = await startServer('sse');
+    const start = await headCursor(url, 'r');
+    const acks = [];
+    for (const i of range(1, 5)) acks.push(await post(url, 'r', `m${i}`));
+    const replay = await openSse(url, `/rooms/r/events?cursor=${encodeURIComponent(start)}`);
+    const first = await replay.next();
+    expect(seqsOf([first])).toEqual([1, 2, 3, 4, 5]);
+    expect(first.lastEventId).toBe(acks[4]?.cursor);
+
+    const resumed = await openSse(url, `/rooms/r/events?cursor=${encodeURIComponent(start)}`, { 'last-event-id': String(acks[1]?.cursor) });
+    expect(seqsOf([await resumed.next()])).toEqual([3, 4, 5]);
+    // An empty header is no header (a browser sends none before its first id).
+    const empty = await openSse(url, `/rooms/r/events?cursor=${encodeURIComponent(String(acks[3]?.cursor))}`, { 'last-event-id': '' });
+    expect(seqsOf([await empty.next()])).toEqual([5]);
+  });
+
+  it('answers an expired or foreign cursor 410 CURSOR_EXPIRED as JSON, before any event, in the query or the header', async () => {
+    const { url } = await startServer('sse', { historySize: 3 });
+    const start = await headCursor(url, 'r');
+    for (const i of range(1, 5)) await post(url, 'r', `m${i}`);
+    const head = await headCursor(url, 'r');
+    for (const [what, path, headers] of [
+      ['a cursor older than history', `/rooms/r/events?cursor=${encodeURIComponent(start)}`, {}],
+      ['a garbage cursor', '/rooms/r/events?cursor=nope', {}],
+      ['a garbage Last-Event-ID over a good query cursor', `/rooms/r/events?cursor=${encodeURIComponent(head)}`, { 'last-event-id': 'nope' }],
+    ] as const) {
+      const answer = await openSse(url, path, headers);
+      expect(answer.status, what).toBe(410);
+      expect(answer.headers['content-type'], what).toMatch(/^application\/json/);
+      expect(JSON.parse(answer.body), what).toMatchObject({ error: { code: 'CURSOR_EXPIRED', cursor: head } });
+      expect(answer.events, what).toEqual([]);
+    }
+  });
+
+  it('refuses a Last-Event-ID that cannot be a cursor with 400 naming the header', async () => {
+    const { url } = await startServer('sse');
+    const answer = await openSse(url, '/rooms/r/events', { 'last-event-id': 'x'.repeat(129) });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.stringContaining('Last-Event-ID') } });
+  });
+
+  it('delivers one post to 50 streams of the room, one event each', async () => {
+    const { server, url } = await startServer('sse');
+    const streams = await Promise.all(range(1, 50).map(() => openSse(url, '/rooms/r/events')));
+    await Promise.all(streams.map((s) => s.next()));
+    expect(server.stats().streams).toBe(50);
+    expect(server.log.listenerCount()).toBe(1);
+    const ack = await post(url, 'r', 'one');
+    const got = await Promise.all(streams.map((s) => s.next((e) => (dataOf(e).messages as unknown[]).length > 0)));
+    for (const event of got) expect({ seqs: seqsOf([event]), id: event.lastEventId }).toEqual({ seqs: [ack.seq], id: ack.cursor });
+    for (const s of streams) s.close();
+    await waitFor(() => expect(server.stats().streams).toBe(0));
+    expect(server.log.listenerCount()).toBe(0);
+  });
+
+  it('sends every stream SHUTTING_DOWN with its cursor on close, ends it, and closes promptly', async () => {
+    const server = createChatServer('sse', { port: 0 });
+    const url = await server.listen();
+    const streams = await Promise.all(range(1, 3).map(() => openSse(url, '/rooms/r/events')));
+    await Promise.all(streams.map((s) => s.next()));
+    const ack = await post(url, 'r', 'm1');
+    await Promise.all(streams.map((s) => s.next((e) => e.lastEventId === ack.cursor)));
+    await server.close();
+    for (const stream of streams) {
+      const error = await stream.next((e) => e.type === 'error');
+      expect(dataOf(error)).toMatchObject({ code: 'SHUTTING_DOWN', cursor: ack.cursor });
+      await stream.end();
+      expect(stream.events.at(-1)).toBe(error);
+    }
+    expect(server.stats().streams).toBe(0);
+    expect(server.log.listenerCount()).toBe(0);
+  });
+
+  it('ends a stream that stops reading once more than maxBufferedBytes waits, others keep receiving, and it resumes losing nothing', async () => {
+    const { server, url } = await startServer('sse', { maxBufferedBytes: 64 * 1024 });
+    const slow = await openSse(url, '/rooms/r/events');
+    const member = await openSse(url, '/rooms/r/events');
+    await Promise.all([slow.next(), member.next()]);
+    slow.res.pause();
+    const body = 'x'.repeat(4000);
+    let sent = 0;
+    // Bounded: the kernel buffers a few MB on loopback before the server's own buffer grows.
+    while (server.stats().slowConsumerCloses === 0 && sent < 10_000) {
+      await Promise.all(range(sent + 1, sent + 50).map((i) => post(url, 'r', `m${i}`, body)));
+      sent += 50;
+    }
+    expect(server.stats().slowConsumerCloses).toBe(1);
+    expect(server.stats().streams).toBe(1);
+    for (const i of range(sent + 1, sent + 20)) await post(url, 'r', `m${i}`, body);
+    sent += 20;
+    await waitFor(() => expect(seqsOf(member.events).length).toBe(sent));
+    expect(seqsOf(member.events)).toEqual(range(1, sent));
+
+    slow.res.resume();
+    await slow.end();
+    const slowGot = seqsOf(slow.events);
+    expect(slowGot.length).toBeLessThan(sent);
+    expect(slowGot).toEqual(range(1, slowGot.length));
+    const back = await openSse(url, '/rooms/r/events', { 'last-event-id': String(slow.events.at(-1)?.lastEventId) });
+    await waitFor(() => expect(seqsOf(back.events).length).toBe(sent - slowGot.length));
+    expect([...slowGot, ...seqsOf(back.events)]).toEqual(range(1, sent));
+  });
+
+  it('paces a replay to a client that does not read: not cut, at most one event past the high-water mark waiting, then all of it', async () => {
+    const { server, url } = await startServer('sse', { maxBufferedBytes: 64 * 1024, historySize: 5000 });
+    const start = await headCursor(url, 'r');
+    const body = 'x'.repeat(4000);
+    // 8 MB of history: more than the kernel buffers on loopback, so the replay must wait for drains.
+    for (const i of range(1, 2000)) server.log.append('r', { id: `m${i}`, from: 'a', body });
+    const stream = await openSse(url, `/rooms/r/events?cursor=${encodeURIComponent(start)}`);
+    stream.res.pause();
+    await waitFor(() => expect(server.stats().waitingBytes).toBeGreaterThan(0));
+    // Node's high-water mark (16 KiB) plus one replay event (64 KiB of messages and its framing).
+    expect(server.stats().peakWaitingBytes).toBeLessThanOrEqual(16 * 1024 + REPLAY_EVENT_BYTES + 1024);
+    expect(server.stats().slowConsumerCloses).toBe(0);
+    stream.res.resume();
+    await waitFor(() => expect(seqsOf(stream.events).length).toBe(2000));
+    expect(seqsOf(stream.events)).toEqual(range(1, 2000));
+    expect(server.stats().streams).toBe(1);
+  });
+
+  it('sends a ": ping" comment every heartbeatMs and keeps a quiet stream open', async () => {
+    const { url } = await startServer('sse', { heartbeatMs: 20 });
+    const stream = await openSse(url, '/rooms/r/events');
+    await waitFor(() => expect(stream.comments.length).toBeGreaterThanOrEqual(3));
+    expect(new Set(stream.comments)).toEqual(new Set(['ping']));
+    expect(stream.text).toContain('\n: ping\n\n');
+    expect(stream.ended).toBe(false);
+    expect(stream.events).toHaveLength(1);
+  });
+
+  it('forgets streams whose clients went away: no stream, listener or room left', async () => {
+    const { server, url } = await startServer('sse');
+    const streams = await Promise.all(range(1, 200).map((i) => openSse(url, `/rooms/r${i % 10}/events`)));
+    await Promise.all(streams.map((s) => s.next()));
+    expect(server.stats().streams).toBe(200);
+    for (const s of streams) s.close();
+    await waitFor(() => expect(server.stats().streams).toBe(0));
+    expect(server.log.listenerCount()).toBe(0);
+    expect(server.log.size).toBe(0);
+  });
+
+  it('holds at most maxStreams streams: one more gets 503 TOO_MANY_STREAMS with its cursor', async () => {
+    const { url } = await startServer('sse', { maxStreams: 2 });
+    const open: SseConnection[] = [await openSse(url, '/rooms/a/events'), await openSse(url, '/rooms/b/events')];
+    await Promise.all(open.map((s) => s.next()));
+    const refused = await openSse(url, '/rooms/c/events');
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', cursor: await headCursor(url, 'c') } });
+    open[0]?.close();
+    await open[0]?.end();
+    await vi.waitFor(async () => expect((await openSse(url, '/rooms/c/events')).status).toBe(200), { timeout: WAIT_BOUND_MS });
+  });
+
+  it('answers HEAD on the events route with the stream\'s headers and holds no stream', async () => {
+    const { server, url } = await startServer('sse');
+    const res = await fetch(`${url}/rooms/r/events`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(server.stats().streams).toBe(0);
+  });
+
+  it('requires heartbeatMs to stay under idleTimeoutMs, naming both', () => {
+    expect(() => createChatServer('sse', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).toThrow(/heartbeatMs \(30000\).*idleTimeoutMs \(30500\)/);
+    expect(() => createChatServer('websocket', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).not.toThrow();
+  });
+});
