@@ -152,6 +152,7 @@ const variantSchema = {
     pollIntervalMs: jsonSchemaOf(BENCH_OPTIONS.pollIntervalMs),
     waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
+    channel: { enum: ['reliable', 'lossy'] },
   },
 } as const;
 const workloadSchema = {
@@ -222,6 +223,7 @@ export function describeVariant(variant: Variant): string {
     variant.pollIntervalMs !== undefined ? `every ${variant.pollIntervalMs} ms` : '',
     variant.waitMs !== undefined ? `wait ${variant.waitMs} ms` : '',
     variant.keepAlive === false ? 'a new connection per request' : '',
+    variant.channel === 'lossy' ? 'chat-lossy channel' : '',
   ].filter(Boolean);
   return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
 }

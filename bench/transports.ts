@@ -10,6 +10,7 @@ import { createLongPollingClient } from './clients/long-polling.ts';
 import { RawWsClient } from './clients/raw-ws.ts';
 import { createShortPollingClient } from './clients/short-polling.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
+import { createWebRtcClient } from './clients/webrtc.ts';
 import { createWebSocketClient } from './clients/websocket.ts';
 import type { BenchTransport } from './results.ts';
 
@@ -28,11 +29,19 @@ export interface BenchEntry<T extends BenchTransport> {
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
 export const RAW_WS_MAX_MEMBERS = 200;
 
+/**
+ * A werift peer is a UDP socket with ICE, DTLS and SCTP in JavaScript, in the generator as in the
+ * server: above this many members per room one generator process cannot drive them (measured in
+ * the README, "WebRTC: werift's own cost").
+ */
+export const WEBRTC_MAX_MEMBERS = 100;
+
 /** Every transport the bench runs, the raw `ws` baseline included. */
 export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
   'short-polling': { client: createShortPollingClient },
   'long-polling': { client: createLongPollingClient, scaleTarget: 'held long polls' },
   websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: 'WebSocket clients' },
+  webrtc: { client: (_transport, options) => createWebRtcClient(options), maxMembers: WEBRTC_MAX_MEMBERS },
   'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
 };
 

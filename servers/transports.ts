@@ -3,6 +3,7 @@ import type { ChatServer } from './common/chat-server.ts';
 import type { RoomLog } from './common/room-log.ts';
 import { createLongPollingServer } from './long-polling/server.ts';
 import { createShortPollingServer } from './short-polling/server.ts';
+import { createWebRtcServer } from './webrtc/server.ts';
 import { createWebSocketServer } from './websocket/server.ts';
 
 /** Builds (does not listen) the server of transport `T`, which answers to that name. */
@@ -16,6 +17,7 @@ const SERVERS: { readonly [T in Transport]: ServerFactory<T> } = {
   'short-polling': createShortPollingServer,
   'long-polling': createLongPollingServer,
   websocket: (_transport, given, log) => createWebSocketServer(given, log),
+  webrtc: (_transport, given, log) => createWebRtcServer(given, log),
 };
 
 /** Builds (does not listen) the chat server of one transport, with options checked by name. */

@@ -33,7 +33,8 @@ export interface PollRequest {
 export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: FastifyReply) => PollAnswer | FastifyReply;
 
 export interface PollingAppOptions {
-  readonly transport: HttpTransport;
+  /** A polling transport, or one that serves the HTTP routes beside its own channel (webrtc). */
+  readonly transport: HttpTransport | 'webrtc';
   readonly options: ServerOptions;
   readonly log: RoomLog;
   readonly poll: PollHandler;

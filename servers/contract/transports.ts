@@ -23,11 +23,12 @@ export interface TransportInfo {
  */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
-/** The three transports this project compares, in the order runs and reports list them. */
+/** The transports this project compares, in the order runs and reports list them. */
 export const TRANSPORT_INFO = {
   'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs' },
   'long-polling': { label: 'long polling', http: true, knob: 'waitMs' },
   websocket: { label: 'WebSocket', http: false },
+  webrtc: { label: 'WebRTC', http: false },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;
