@@ -8,7 +8,7 @@ export interface GapCounts {
   late: number;
   /** Of those, seqs fetched over HTTP (`GET /rooms/:room/messages?cursor=`). */
   fetched: number;
-  /** Messages that came again and were dropped (a resubscription's replay). */
+  /** Messages that came again on the channel and were dropped (a resubscription's replay); a fetched page's known ones are not counted. */
   duplicates: number;
 }
 
@@ -84,7 +84,7 @@ export class SeqTracker {
       this.early.add(seq);
       return true;
     }
-    this.counts.duplicates++;
+    if (!fetched) this.counts.duplicates++;
     return false;
   }
 

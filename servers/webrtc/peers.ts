@@ -94,11 +94,14 @@ export class Peers {
       throw new ChatError('SHUTTING_DOWN', 'the server is shutting down');
     }
     this.peers.set(peer.id, peer);
-    peer.connectTimer = setTimeout(() => this.drop(peer), PEER_CONNECT_TIMEOUT_MS);
+    peer.connectTimer = setTimeout(() => this.end(peer, true), PEER_CONNECT_TIMEOUT_MS);
     peer.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') clearTimeout(peer.connectTimer);
-      if (state === 'failed' || state === 'closed') this.drop(peer);
+      if (state === 'failed' || state === 'closed') this.end(peer, true);
     });
+    // A client that closes its peer ends the SCTP association (werift's connection state stays
+    // "connected" until ICE consent expires, 30 s later): the peer ends with it.
+    peer.pc.sctpTransport?.sctp.stateChanged.closed.subscribe(() => this.end(peer, false));
     return { type: 'answer', sdp, peer: peer.id };
   }
 
@@ -134,10 +137,10 @@ export class Peers {
     session.onClosed(() => peer.sessions.delete(session));
   }
 
-  /** A peer that failed or never connected. */
-  private drop(peer: Peer): void {
+  /** A peer that ended: `failed` (counted) or never connected, or closed by its client. */
+  private end(peer: Peer, failed: boolean): void {
     if (!this.peers.has(peer.id)) return;
-    this.counters.droppedPeers++;
+    if (failed) this.counters.droppedPeers++;
     void this.close(peer);
   }
 
