@@ -20,9 +20,27 @@ import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type 
 /**
  * How long one attempt has to connect (signalling, ICE, DTLS, SCTP, the channels open), ms. On
  * loopback an attempt takes 0.2 to 1.2 s; one whose DTLS handshake failed on the server's side
- * (below) shows nothing on this side until this runs out, so it is kept short and tried again.
+ * (below) shows nothing on this side until this runs out, so it is kept short-ish and tried again.
  */
-export const CONNECT_TIMEOUT_MS = 5000;
+export const CONNECT_TIMEOUT_MS = 8000;
+/**
+ * Peers of one process connecting at once; the others wait their turn. A connection costs each end
+ * about 20 ms of CPU (ECDSA, ECDH, DTLS in JavaScript) and waits on timers: a generator connecting
+ * its 100 clients at once (its usual 100 at a time) starved every handshake past the timeout.
+ */
+export const MAX_CONCURRENT_CONNECTS = 8;
+let connecting = 0;
+const waitingToConnect: (() => void)[] = [];
+
+/** Waits for a connection slot of this process; resolves with its release. */
+async function connectSlot(): Promise<() => void> {
+  if (connecting >= MAX_CONCURRENT_CONNECTS) await new Promise<void>((resolve) => waitingToConnect.push(resolve));
+  connecting++;
+  return () => {
+    connecting--;
+    waitingToConnect.shift()?.();
+  };
+}
 /**
  * Tries of one `connect` whose peer failed to connect. werift's DTLS client (the server's peer, which
  * answers) fails the handshake when a HelloVerifyRequest comes twice (its Flight3 throws on a second
@@ -90,12 +108,15 @@ export class WebRtcChatClient implements ChatClient {
 
   async connect(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      const release = await connectSlot();
       try {
         await this.open();
         return;
       } catch (error) {
         if ((error as ClientError).code !== 'NETWORK' || attempt >= CONNECT_ATTEMPTS || this.closed) throw error;
         this.counters_.errors++;
+      } finally {
+        release();
       }
     }
   }

@@ -265,7 +265,7 @@ describe('loadScenarioFile', () => {
   it('lists the allowed transports for a bad one', () => {
     const path = file('transport.json', valid([{ id: 'sse', transport: 'server-sent-events' }]));
     expect(() => loadScenarioFile(path)).toThrow(
-      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, raw-ws)`,
+      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, webrtc, raw-ws)`,
     );
   });
 

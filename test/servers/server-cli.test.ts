@@ -36,7 +36,7 @@ describe('npm run server', () => {
   });
 
   it.each([
-    [['--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, got "sse"'],
+    [['--transport', 'sse'], '--transport must be one of short-polling, long-polling, websocket, webrtc, got "sse"'],
     [['--port', 'x'], '--port must be an integer from 0 to 65535'],
     [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
     [['--transport', 'long-polling', '--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
