@@ -13,6 +13,7 @@ import {
   type ServerFrame,
 } from '../../servers/contract/index.ts';
 import { createLoopbackPeer, describeLocally, loopbackOnly, udpPayloadBytes } from '../../servers/webrtc/loopback.ts';
+import { sendUnreliably } from '../../servers/webrtc/unreliable.ts';
 import { FrameProtocol, backoffMs } from './frame-protocol.ts';
 import { SeqTracker, emptyGapCounts, type GapCounts } from './seq-tracker.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
@@ -126,6 +127,7 @@ export class WebRtcChatClient implements ChatClient {
     const pc = createLoopbackPeer(CLIENT_MAX_MESSAGE_BYTES);
     const chat = pc.createDataChannel(RTC_CHANNELS.reliable);
     const receiving = this.lossy ? pc.createDataChannel(RTC_CHANNELS.lossy, { ordered: false, maxRetransmits: 0 }) : chat;
+    if (receiving !== chat) sendUnreliably(receiving);
     this.pc = pc;
     this.chat = chat;
     this.receiving = receiving;

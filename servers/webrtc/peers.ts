@@ -6,6 +6,7 @@ import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connect
 import type { Fanout } from '../websocket/fanout.ts';
 import { DataChannelFrames } from './data-channel.ts';
 import { createLoopbackPeer, describeLocally } from './loopback.ts';
+import { sendUnreliably } from './unreliable.ts';
 
 /**
  * How long an answered peer has to connect (ICE, DTLS, SCTP) before it is dropped, ms. On loopback a
@@ -27,12 +28,6 @@ interface Peer {
   readonly pc: RTCPeerConnection;
   readonly sessions: Set<Connection<DataChannelFrames>>;
   connectTimer: NodeJS.Timeout | undefined;
-}
-
-/** The parameters werift keeps for a channel (private in its types). */
-interface ChannelParameters {
-  ordered: boolean;
-  maxRetransmits?: number;
 }
 
 /**
@@ -122,14 +117,10 @@ export class Peers {
       queueMicrotask(() => channel.close());
       return;
     }
-    if (channel.label === RTC_CHANNELS.lossy) {
-      // The label is the contract: unordered, no retransmits, whatever the open message said. (A
-      // werift client's DATA_CHANNEL_OPEN loses `ordered: false` when maxRetransmits is set: its
-      // dataChannelOpen assigns the channel type 0x01 over 0x80.)
-      const parameters = (channel as unknown as { parameters: ChannelParameters }).parameters;
-      parameters.ordered = false;
-      parameters.maxRetransmits = 0;
-    }
+    // The label is the contract: unordered, no retransmits, whatever the open message said. (A
+    // werift client's DATA_CHANNEL_OPEN loses `ordered: false` when maxRetransmits is set: its
+    // dataChannelOpen assigns the channel type 0x01 over 0x80.)
+    if (channel.label === RTC_CHANNELS.lossy) sendUnreliably(channel);
     const frames = new DataChannelFrames(channel, this.options.maxPayloadBytes);
     const session = new Connection(frames, this.log, this.fanout, this.options, this.counters);
     frames.deliverTo(session);

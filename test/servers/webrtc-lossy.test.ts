@@ -4,6 +4,7 @@
  * once, every seq real); the frames a lossy network would lose are dropped on purpose by wrapping
  * werift's send, which is what a lost SCTP message looks like to the client.
  */
+import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RTCDataChannel } from 'werift';
 import type { ChatMessage, MessagesFrame } from '../../servers/contract/index.ts';
@@ -35,6 +36,22 @@ async function lossyClient(url: string, fetchGaps: boolean): Promise<{ client: W
   onCleanup(() => client.close());
   await client.connect();
   return { client, received: Object.assign(box.rooms, { of: box.of }) };
+}
+
+/** Drops every `nth` UDP datagram this process sends (werift's ICE, DTLS and SCTP all go through dgram), while `on()`. */
+function loseDatagrams(nth: number): { on: boolean; dropped: number } {
+  const state = { on: true, dropped: 0 };
+  const send = dgram.Socket.prototype.send;
+  let count = 0;
+  vi.spyOn(dgram.Socket.prototype, 'send').mockImplementation(function (this: dgram.Socket, ...args: unknown[]) {
+    if (state.on && ++count % nth === 0) {
+      state.dropped++;
+      (args.find((a) => typeof a === 'function') as ((error: Error | null) => void) | undefined)?.(null);
+      return;
+    }
+    (send as (...a: unknown[]) => void).apply(this, args);
+  });
+  return state;
 }
 
 afterEach(() => {
@@ -82,5 +99,31 @@ describe('webrtc chat-lossy', () => {
     expect(seqs(received.of('r')).sort((a, b) => a - b)).toEqual(range(1, 30));
     expect(client.gapCounts).toEqual({ gaps: 4, late: 0, fetched: 4, duplicates: 0 });
     expect(client.counters.requests, 'the offer, then at least one fetch').toBeGreaterThan(1);
+  });
+
+  it('under UDP loss, chat gets every message in order while chat-lossy loses some and counts them (werift retransmitted maxRetransmits: 0)', async () => {
+    const { url } = await startServer('webrtc');
+    const reliable = inbox();
+    const chat = new WebRtcChatClient({ url, onMessages: reliable.onMessages });
+    onCleanup(() => chat.close());
+    await chat.connect();
+    const { client: lossy, received } = await lossyClient(url, false);
+    await chat.subscribe('r');
+    await lossy.subscribe('r');
+    const loss = loseDatagrams(10);
+    // All at once: one after another, each lost datagram would cost a retransmission timeout in turn.
+    await Promise.all(range(1, 50).map((i) => chat.send('r', { id: `m${i}`, from: 'f', body: `body ${i}` })));
+    expect(seqs(await reliable.waitFor('r', 50)), 'chat: every message, in order, once').toEqual(range(1, 50));
+    loss.on = false;
+    await chat.send('r', { id: 'last', from: 'f', body: 'after the loss' });
+    await vi.waitFor(() => expect(received.of('r').some((m) => m.seq === 51)).toBe(true), { timeout: WAIT_BOUND_MS });
+    expect(loss.dropped).toBeGreaterThan(0);
+    const got = seqs(received.of('r'));
+    expect(new Set(got).size, 'no seq twice').toBe(got.length);
+    const first = Math.min(...got);
+    const missing = range(first, 51).filter((s) => !got.includes(s));
+    const { gaps, late } = lossy.gapCounts;
+    expect(missing.length, `chat-lossy should lose some of 51 messages when 1 datagram in 10 is dropped (${loss.dropped} dropped)`).toBeGreaterThan(0);
+    expect(gaps - late, 'the gaps still open are exactly the seqs that never came').toBe(missing.length);
   });
 });
