@@ -20,8 +20,8 @@ import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type 
 
 /**
  * How long one attempt has to connect (signalling, ICE, DTLS, SCTP, the channels open), ms. On
- * loopback an attempt takes 0.2 to 1.2 s; one whose DTLS handshake failed on the server's side
- * (below) shows nothing on this side until this runs out, so it is kept short-ish and tried again.
+ * loopback an attempt takes 0.2 to 1.2 s; a failed one usually says so at once (the peer fails),
+ * and this bounds one that hangs, which is then tried again.
  */
 export const CONNECT_TIMEOUT_MS = 8000;
 /**
@@ -43,11 +43,11 @@ async function connectSlot(): Promise<() => void> {
   };
 }
 /**
- * Tries of one `connect` whose peer failed to connect. werift's DTLS client (the server's peer, which
- * answers) fails the handshake when a HelloVerifyRequest comes twice (its Flight3 throws on a second
- * one): that happens when it handles the first one over 500 ms late, resends its ClientHello and is
- * answered again, as in a cold or busy process. A new peer connects then. Refusals by the server
- * (BUSY, UNAUTHORIZED) are not tried again.
+ * Tries of one `connect` whose peer failed to connect. werift's DTLS client (this side: the server
+ * answers a=setup:passive) fails the handshake when a HelloVerifyRequest comes twice (its Flight3
+ * throws on a second one): that happens when it handles the first one over 500 ms late, resends its
+ * ClientHello and is answered again, as in a cold or busy process, or when a datagram is lost. A new
+ * peer connects then. Refusals by the server (BUSY, UNAUTHORIZED) are not tried again.
  */
 export const CONNECT_ATTEMPTS = 3;
 /** The largest message the client takes on a channel: a replay piece is at most 64 KiB, a single message at most maxBodyBytes (≤ 1 MiB). */

@@ -77,6 +77,12 @@ export class Peers {
       } catch (error) {
         throw new ChatError('BAD_REQUEST', `the offer could not be applied: ${(error as Error).message}`);
       }
+      // The server is the DTLS server (a=setup:passive), the client the DTLS client. werift's answerer
+      // would be the client, and its DTLS client fails a handshake that gets a second
+      // HelloVerifyRequest (a slow or lossy handshake): the peer failed on the server's side while
+      // the client, seeing nothing, waited for its timeout. Failing on the client's side, it is
+      // seen at once and the client tries again.
+      for (const dtls of peer.pc.dtlsTransports) dtls.role = 'server';
       sdp = await describeLocally(peer.pc, await peer.pc.createAnswer());
     } catch (error) {
       void peer.pc.close();
