@@ -149,7 +149,7 @@ export class WebRtcChatClient implements ChatClient {
         check();
       });
     } catch (error) {
-      this.retire(pc);
+      void this.retire(pc).catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -302,7 +302,7 @@ export class WebRtcChatClient implements ChatClient {
   private onLost(pc: RTCPeerConnection, why: string): void {
     if (pc !== this.pc || this.closed) return;
     this.frames.failAll(new ClientError(`connection lost (${why})`, 'NETWORK'));
-    void this.retire(pc);
+    void this.retire(pc).catch(() => undefined);
     this.counters_.errors++;
     this.options.onEvent?.({ type: 'disconnected', code: 0, reason: why });
     if (this.options.reconnect === false) return;

@@ -48,7 +48,15 @@ export class DataChannelFrames implements FrameChannel {
       written?.();
       return;
     }
-    this.channel.send(text);
+    try {
+      this.channel.send(text);
+    } catch {
+      // Over the client's a=max-message-size: this channel cannot carry the frame, and a fan-out
+      // to the other members must go on. The client comes back with its cursor.
+      written?.();
+      this.channel.close();
+      return;
+    }
     if (written) this.written.push(written);
   }
 

@@ -85,13 +85,13 @@ export class Peers {
       for (const dtls of peer.pc.dtlsTransports) dtls.role = 'server';
       sdp = await describeLocally(peer.pc, await peer.pc.createAnswer());
     } catch (error) {
-      void peer.pc.close();
+      void peer.pc.close().catch(() => undefined);
       throw error;
     } finally {
       this.answering--;
     }
     if (this.closing) {
-      void peer.pc.close();
+      void peer.pc.close().catch(() => undefined);
       throw new ChatError('SHUTTING_DOWN', 'the server is shutting down');
     }
     this.peers.set(peer.id, peer);
@@ -138,7 +138,7 @@ export class Peers {
   private end(peer: Peer, failed: boolean): void {
     if (!this.peers.has(peer.id)) return;
     if (failed) this.counters.droppedPeers++;
-    void this.close(peer);
+    void this.close(peer).catch(() => undefined);
   }
 
   private async close(peer: Peer): Promise<void> {
