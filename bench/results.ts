@@ -3,6 +3,7 @@
  * comparison read only this module and the JSON it describes. All times are in microseconds (µs)
  * unless a name says otherwise; all sizes in bytes.
  */
+import type { RtcChannel } from '../servers/contract/routes.ts';
 import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../servers/contract/transports.ts';
 
 /**
@@ -47,6 +48,7 @@ export const TRANSPORT_FACTS = {
   'long-polling': { ...TRANSPORT_INFO['long-polling'], group: 'push', colour: '#1971c2' },
   websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44' },
   sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9' },
+  webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599' },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
   'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket' },
 } as const satisfies Readonly<Record<string, TransportFacts>>;
@@ -94,6 +96,8 @@ export interface Variant {
   readonly waitMs?: number;
   /** Polling: reuse connections (default) or open a new one per request. */
   readonly keepAlive?: boolean;
+  /** WebRTC: the data channel rooms are received on, `reliable` (`chat`, the default) or `lossy` (`chat-lossy`). */
+  readonly channel?: RtcChannel;
 }
 
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */

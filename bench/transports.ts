@@ -11,6 +11,7 @@ import { RawWsClient } from './clients/raw-ws.ts';
 import { createShortPollingClient } from './clients/short-polling.ts';
 import { createSseClient } from './clients/sse.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
+import { createWebRtcClient } from './clients/webrtc.ts';
 import { createWebSocketClient } from './clients/websocket.ts';
 import type { BenchTransport } from './results.ts';
 
@@ -29,12 +30,22 @@ export interface BenchEntry<T extends BenchTransport> {
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
 export const RAW_WS_MAX_MEMBERS = 200;
 
+/**
+ * A werift peer is a UDP socket with ICE, DTLS and SCTP in JavaScript, in the generator as in the
+ * server (README, "WebRTC data channels": 5 to 7 times ws's CPU per frame, about 1 ms a second
+ * idle). One generator process driving 100 peers at 1 message a second each was already the
+ * bottleneck (sends 0.1 to 1.1 s late at p99), so a room of more than this many members is beyond
+ * what one process carries at any rate worth measuring.
+ */
+export const WEBRTC_MAX_MEMBERS = 100;
+
 /** Every transport the bench runs, the raw `ws` baseline included. */
 export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
   'short-polling': { client: createShortPollingClient },
   'long-polling': { client: createLongPollingClient, scaleTarget: 'held long polls' },
   websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: 'WebSocket clients' },
   sse: { client: (_transport, options) => createSseClient(options), scaleTarget: 'SSE streams' },
+  webrtc: { client: (_transport, options) => createWebRtcClient(options), maxMembers: WEBRTC_MAX_MEMBERS },
   'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
 };
 

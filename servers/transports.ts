@@ -4,6 +4,7 @@ import type { RoomLog } from './common/room-log.ts';
 import { createLongPollingServer } from './long-polling/server.ts';
 import { createShortPollingServer } from './short-polling/server.ts';
 import { createSseServer } from './sse/server.ts';
+import { createWebRtcServer } from './webrtc/server.ts';
 import { createWebSocketServer } from './websocket/server.ts';
 
 /** Builds (does not listen) the server of transport `T`, which answers to that name. */
@@ -18,6 +19,7 @@ const SERVERS: { readonly [T in Transport]: ServerFactory<T> } = {
   'long-polling': createLongPollingServer,
   websocket: (_transport, given, log) => createWebSocketServer(given, log),
   sse: (_transport, given, log) => createSseServer(given, log),
+  webrtc: (_transport, given, log) => createWebRtcServer(given, log),
 };
 
 /** Builds (does not listen) the chat server of one transport, with options checked by name. */

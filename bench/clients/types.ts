@@ -1,4 +1,4 @@
-import type { ChatMessage, PostRequest, Transport } from '../../servers/contract/index.ts';
+import type { ChatMessage, PostRequest, RtcChannel, Transport } from '../../servers/contract/index.ts';
 
 /** What a client counts on the wire: the raw material of "what each delivered message costs". */
 export interface ClientCounters {
@@ -48,6 +48,13 @@ export interface ClientOptions {
   readonly reconnect?: boolean;
   /** `true` (default): HTTP clients keep connections alive; `false`: a new connection per request. */
   readonly keepAlive?: boolean;
+  /**
+   * WebRTC: the data channel the rooms are received on: `reliable` (default, `chat`) or `lossy`
+   * (`chat-lossy`: unordered, no retransmits; sends still go on `chat`).
+   */
+  readonly channel?: RtcChannel;
+  /** WebRTC on `lossy`: fetch the seqs a gap left out over HTTP. Default false: count what arrives. */
+  readonly fetchGaps?: boolean;
 }
 
 export interface SendResult {

@@ -2,16 +2,9 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type PostRequest, type ServerFrame } from '../../servers/contract/index.ts';
+import { FrameProtocol, backoffMs } from './frame-protocol.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
-
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
-
-/** Longest pause between two reconnection attempts. */
-const MAX_BACKOFF_MS = 2000;
 
 /** The WebSocket URL of a server's base URL. */
 export function webSocketUrl(baseUrl: string, token?: string): string {
@@ -30,15 +23,15 @@ export class WebSocketChatClient implements ChatClient {
   readonly transport = 'websocket' as const;
   private readonly counters_ = emptyCounters();
   private readonly meter = new SocketMeter(this.counters_);
-  private readonly cursors = new Map<string, string>();
-  private readonly subscribing = new Map<string, Waiter<string>>();
-  private readonly sending = new Map<string, Waiter<SendResult>>();
+  private readonly frames: FrameProtocol;
   private ws: WebSocket | undefined;
   private closed = false;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ClientOptions) {}
+  constructor(private readonly options: ClientOptions) {
+    this.frames = new FrameProtocol(options, this.counters_, (frame) => this.write(frame));
+  }
 
   get counters(): Readonly<ClientCounters> {
     this.meter.update();
@@ -50,7 +43,7 @@ export class WebSocketChatClient implements ChatClient {
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) this.onFrame(JSON.parse((data as Buffer).toString('utf8')) as ServerFrame);
+      if (!isBinary) this.frames.receive(JSON.parse((data as Buffer).toString('utf8')) as ServerFrame);
     });
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
     ws.on('error', () => undefined);
@@ -61,27 +54,19 @@ export class WebSocketChatClient implements ChatClient {
   }
 
   subscribe(room: string, cursor?: string): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      this.subscribing.get(room)?.reject(new ClientError(`subscription to ${room} replaced`, 'REPLACED'));
-      this.subscribing.set(room, { resolve, reject });
-      this.write(cursor === undefined ? { type: 'subscribe', room } : { type: 'subscribe', room, cursor });
-    });
+    return this.frames.subscribe(room, cursor);
   }
 
   unsubscribe(room: string): void {
-    this.cursors.delete(room);
-    this.write({ type: 'unsubscribe', room });
+    this.frames.unsubscribe(room);
   }
 
   send(room: string, post: PostRequest): Promise<SendResult> {
-    return new Promise<SendResult>((resolve, reject) => {
-      this.sending.set(post.id, { resolve, reject });
-      this.write({ type: 'send', room, id: post.id, from: post.from, body: post.body });
-    });
+    return this.frames.send(room, post);
   }
 
   cursor(room: string): string | undefined {
-    return this.cursors.get(room);
+    return this.frames.cursor(room);
   }
 
   async close(): Promise<void> {
@@ -94,71 +79,22 @@ export class WebSocketChatClient implements ChatClient {
     await done;
   }
 
-  private write(frame: ClientFrame): void {
-    if (this.ws?.readyState !== WebSocket.OPEN) {
-      const error = new ClientError('the WebSocket is not open', 'NETWORK');
-      if (frame.type === 'send') this.settle(this.sending, frame.id)?.reject(error);
-      else if (frame.type === 'subscribe') this.settle(this.subscribing, frame.room)?.reject(error);
-      return;
-    }
+  /** Writes a frame; false when the socket is not open. */
+  private write(frame: ClientFrame): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
-  }
-
-  private settle<T>(waiters: Map<string, Waiter<T>>, key: string | undefined): Waiter<T> | undefined {
-    if (key === undefined) return undefined;
-    const waiter = waiters.get(key);
-    waiters.delete(key);
-    return waiter;
-  }
-
-  private onFrame(frame: ServerFrame): void {
-    switch (frame.type) {
-      case 'messages': {
-        // A room unsubscribed meanwhile may still have frames in flight; they are not wanted.
-        if (!this.cursors.has(frame.room) && !this.subscribing.has(frame.room)) return;
-        this.cursors.set(frame.room, frame.cursor);
-        if (frame.messages.length > 0) this.options.onMessages?.(frame.room, frame.messages);
-        this.settle(this.subscribing, frame.room)?.resolve(frame.cursor);
-        return;
-      }
-      case 'ack':
-        this.settle(this.sending, frame.id)?.resolve({ seq: frame.seq, cursor: frame.cursor });
-        return;
-      case 'error': {
-        const error = new ClientError(frame.message, frame.code, undefined, frame.cursor);
-        const waiter = this.settle(this.sending, frame.ref) ?? this.settle(this.subscribing, frame.ref);
-        if (waiter) {
-          waiter.reject(error);
-          return;
-        }
-        this.counters_.errors++;
-        if (frame.code === 'CURSOR_EXPIRED' && frame.ref !== undefined && frame.cursor !== undefined) {
-          // A resubscription after a reconnect met an expired cursor: go on from the head, counted.
-          this.counters_.cursorExpired++;
-          this.options.onEvent?.({ type: 'cursor-expired', room: frame.ref, cursor: frame.cursor });
-          this.cursors.set(frame.ref, frame.cursor);
-          this.write({ type: 'subscribe', room: frame.ref, cursor: frame.cursor });
-          return;
-        }
-        this.options.onEvent?.({ type: 'error', error });
-        return;
-      }
-    }
+    return true;
   }
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
     if (ws !== this.ws) return;
-    const error = new ClientError(`connection closed (${code} ${reason})`, 'NETWORK');
-    for (const waiters of [this.sending, this.subscribing] as Map<string, Waiter<unknown>>[]) {
-      for (const waiter of waiters.values()) waiter.reject(error);
-      waiters.clear();
-    }
+    this.frames.failAll(new ClientError(`connection closed (${code} ${reason})`, 'NETWORK'));
     if (this.closed) return;
     this.counters_.errors++;
     this.options.onEvent?.({ type: 'disconnected', code, reason });
     if (this.options.reconnect === false) return;
     this.failures++;
-    this.retry = setTimeout(() => void this.reconnect(), Math.min(MAX_BACKOFF_MS, 25 * 2 ** this.failures));
+    this.retry = setTimeout(() => void this.reconnect(), backoffMs(this.failures));
   }
 
   private async reconnect(): Promise<void> {
@@ -170,9 +106,7 @@ export class WebSocketChatClient implements ChatClient {
     }
     this.counters_.reconnects++;
     this.options.onEvent?.({ type: 'reconnected' });
-    for (const [room, cursor] of this.cursors) {
-      this.write({ type: 'subscribe', room, cursor });
-    }
+    for (const [room, cursor] of this.frames.rooms()) this.write({ type: 'subscribe', room, cursor });
   }
 }
 

@@ -34,7 +34,7 @@ export interface PollRequest {
 export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: FastifyReply) => PollAnswer | FastifyReply;
 
 export interface PollingAppOptions {
-  /** The name `/healthz` answers: a polling transport, or `sse`, which serves these routes too. */
+  /** The name `/healthz` answers: a polling transport, `sse`, or one that serves these routes beside its own channel (`webrtc`). */
   readonly transport: Transport;
   readonly options: ServerOptions;
   readonly backplane: Backplane;

@@ -14,6 +14,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, close: undefined, when: 'a POST that is not application/json' },
   TOO_MANY_ROOMS: { status: 503, close: undefined, when: 'a new room while the server keeps maxRooms rooms already' },
   TOO_MANY_SUBSCRIPTIONS: { status: undefined, close: undefined, when: 'a WebSocket subscribe beyond maxSubscriptions rooms on one connection' },
+  BUSY: { status: 503, close: undefined, when: 'a WebRTC offer while the server has maxPeers peer connections already' },
   TOO_MANY_HELD_POLLS: { status: 503, close: undefined, when: 'a long poll that would be held while the server holds maxHeldPolls already' },
   TOO_MANY_STREAMS: { status: 503, close: undefined, when: 'an SSE stream opened while the server holds maxStreams streams already' },
   SERVER_BUSY: { status: 503, close: undefined, when: 'a GET of messages while more than maxWaitingBytes of answers wait for clients that do not read' },

@@ -44,6 +44,7 @@ export const SERVER_OPTIONS = {
   },
   maxRooms: { kind: 'int', default: 100_000, min: 1, max: 100_000_000, doc: 'rooms kept at once (with messages or listeners); a new room beyond it is refused with TOO_MANY_ROOMS' },
   maxSubscriptions: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'WebSocket: rooms one connection may subscribe to; beyond it, TOO_MANY_SUBSCRIPTIONS' },
+  maxPeers: { kind: 'int', default: 500, min: 1, max: 100_000, doc: 'WebRTC: peer connections at once (each a UDP socket, DTLS and SCTP in JavaScript); beyond it an offer gets 503 BUSY' },
   heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped. SSE: interval of the `: ping` comment on every stream; must be shorter than idle-timeout-ms by max(1000 ms, 10%)' },
   allowedOrigins: { kind: 'list', default: [], doc: 'WebSocket: Origins allowed to connect; empty allows any (requests without Origin are always allowed)' },
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'shared token required on every request (Authorization: Bearer, or ?token= on /ws)' },

@@ -55,6 +55,19 @@ export interface ErrorAnswer {
   };
 }
 
+/** Body of `POST /rtc/offer`: a complete offer (gathering done, no trickle). */
+export interface RtcOffer {
+  readonly type: 'offer';
+  readonly sdp: string;
+}
+
+/** Answer to `POST /rtc/offer` (201): the complete answer, and the peer's id on this server. */
+export interface RtcAnswer {
+  readonly type: 'answer';
+  readonly sdp: string;
+  readonly peer: string;
+}
+
 export interface SubscribeFrame {
   readonly type: 'subscribe';
   readonly room: string;

@@ -4,6 +4,11 @@
 export const HEALTH_PATH = '/healthz';
 /** The WebSocket endpoint (`GET` with `Upgrade: websocket`). */
 export const WS_PATH = '/ws';
+/** WebRTC signalling: `POST` an offer (gathering complete), get the answer. */
+export const RTC_OFFER_PATH = '/rtc/offer';
+/** The WebRTC data channel labels a server accepts: `chat` (ordered, reliable) and `chat-lossy` (unordered, no retransmits). */
+export const RTC_CHANNELS = { reliable: 'chat', lossy: 'chat-lossy' } as const;
+export type RtcChannel = keyof typeof RTC_CHANNELS;
 /** `POST` to store, `GET` to read after a cursor (polling servers). Fastify route syntax. */
 export const MESSAGES_ROUTE = '/rooms/:room/messages';
 

@@ -32,6 +32,7 @@ export const TRANSPORT_INFO = {
   'long-polling': { label: 'long polling', http: true, knob: 'waitMs' },
   websocket: { label: 'WebSocket', http: false },
   sse: { label: 'SSE', http: false },
+  webrtc: { label: 'WebRTC', http: false },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;

@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import {
   ChatError,
   FrameError,
@@ -20,6 +19,26 @@ export interface ConnectionCounters {
   slowConsumerCloses: number;
 }
 
+/**
+ * What a session needs of the channel its frames travel on: a WebSocket (ws-channel.ts) or a
+ * WebRTC data channel (servers/webrtc/data-channel.ts). The session reads nothing of it but these.
+ */
+export interface FrameChannel {
+  /** Bytes handed to the channel and not yet written out. */
+  readonly bufferedAmount: number;
+  /**
+   * Sends one text frame. `written`, when given, is called once it has been written out, or once
+   * the channel is gone.
+   */
+  send(text: string, written?: () => void): void;
+  /** Starts closing; `code` and `reason` are WebSocket's (a data channel that has none just closes). */
+  close(code: number, reason: string): void;
+  /** Ends the channel at once. */
+  terminate(): void;
+  /** Calls `done` once the channel is fully closed (at once if it already is). */
+  onClosed(done: () => void): void;
+}
+
 /** One subscription; a replay goes on while its room maps to the same object. */
 interface Subscription {
   readonly room: string;
@@ -28,30 +47,30 @@ interface Subscription {
 }
 
 /**
- * One client connection: its room subscriptions, its frames, and the slow-consumer cap. A replay
+ * One client session on one frame channel (a WebSocket connection, or a WebRTC data channel): its
+ * room subscriptions, its frames, and the slow-consumer cap. The channel hands it each text frame
+ * (`receive`) and says when it closed; it answers on the same channel. A replay
  * is sent in pieces, each only when the bytes waiting for the client leave room for it under
  * `maxBufferedBytes`, so a replay never queues more than that (one message is always let through
  * when nothing waits).
  */
-export class Connection implements Subscriber {
-  /** Set by the heartbeat before a ping, cleared by any sign of life. */
-  alive = true;
+export class Connection<C extends FrameChannel = FrameChannel> implements Subscriber {
   /** Subscriptions by room, replaying or live: at most `maxSubscriptions`. */
   private readonly rooms = new Map<string, Subscription>();
   private open = true;
   /**
-   * Replay frames handed to `ws` whose write has not completed yet. Only replay pieces are counted:
+   * Replay frames handed to the channel whose write has not completed yet. Only replay pieces are counted:
    * a replay that finds no room waits for one of its own writes, so it always has one to wait for.
    */
   private unwritten = 0;
-  /** Called once every replay frame handed to `ws` has been written (or the socket is gone). */
+  /** Called once every replay frame handed to the channel has been written (or the socket is gone). */
   private drained: (() => void)[] = [];
   /**
    * Frames that arrived while an earlier one waits for the backplane (Redis): handled after it, in
    * order, so that a subscribe then a send behave as with the memory backplane. `undefined` when
-   * nothing waits.
+   * nothing waits. A frame is its text, or `undefined` for a binary frame.
    */
-  private waiting: { readonly data: Buffer; readonly isBinary: boolean }[] | undefined;
+  private waiting: (string | undefined)[] | undefined;
   private readonly onWritten = (): void => {
     if (--this.unwritten > 0) return;
     const waiting = this.drained;
@@ -60,31 +79,25 @@ export class Connection implements Subscriber {
   };
 
   constructor(
-    private readonly ws: WebSocket,
+    readonly channel: C,
     private readonly backplane: Backplane,
     private readonly fanout: Fanout,
     private readonly options: ServerOptions,
     private readonly counters: ConnectionCounters,
   ) {
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('pong', () => {
-      this.alive = true;
-    });
-    ws.on('close', () => this.forget());
-    // 'error' is followed by 'close'; the listener only keeps it from being thrown.
-    ws.on('error', () => undefined);
+    channel.onClosed(() => this.forget());
   }
 
   /** Bytes waiting to be written to the client. */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.channel.bufferedAmount;
   }
 
   sendText(text: string): void {
     if (!this.open) return;
     // Live frames, acks and errors go without a write callback: it would cost every delivery a call.
-    this.ws.send(text);
-    if (this.ws.bufferedAmount > this.options.maxBufferedBytes) {
+    this.channel.send(text);
+    if (this.channel.bufferedAmount > this.options.maxBufferedBytes) {
       this.counters.slowConsumerCloses++;
       this.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER');
     }
@@ -92,36 +105,24 @@ export class Connection implements Subscriber {
 
   private write(text: string): void {
     this.unwritten++;
-    this.ws.send(text, this.onWritten);
+    this.channel.send(text, this.onWritten);
   }
 
   /** Stops sending and starts the close handshake. */
   close(code: number, reason: string): void {
     this.forget();
-    this.ws.close(code, reason);
+    this.channel.close(code, reason);
   }
 
   /** Calls `done` once the connection is fully closed (at once if it already is). */
   onClosed(done: () => void): void {
-    if (this.ws.readyState === this.ws.CLOSED) done();
-    else this.ws.once('close', () => done());
+    this.channel.onClosed(done);
   }
 
   /** Ends the connection at once (no close handshake). */
   terminate(): void {
     this.forget();
-    this.ws.terminate();
-  }
-
-  /** Pings the client; a client that did not answer the last ping is terminated instead. */
-  heartbeat(): boolean {
-    if (!this.alive) {
-      this.terminate();
-      return false;
-    }
-    this.alive = false;
-    this.ws.ping();
-    return true;
+    this.channel.terminate();
   }
 
   private forget(): void {
@@ -129,6 +130,17 @@ export class Connection implements Subscriber {
     this.open = false;
     for (const room of this.rooms.keys()) this.fanout.remove(room, this);
     this.rooms.clear();
+  }
+
+  /** Handles one frame from the client: its text, or `undefined` for a binary frame (refused). */
+  receive(text: string | undefined): void {
+    if (!this.open) return;
+    if (this.waiting) {
+      this.waiting.push(text);
+      return;
+    }
+    const later = this.process(text);
+    if (later) this.waitFor(later);
   }
 
   /** The room's cursors stopped holding (the Redis backplane lost its data): the client resubscribes from `cursor`. */
@@ -139,25 +151,14 @@ export class Connection implements Subscriber {
     );
   }
 
-  private onMessage(data: Buffer, isBinary: boolean): void {
-    this.alive = true;
-    if (!this.open) return;
-    if (this.waiting) {
-      this.waiting.push({ data, isBinary });
-      return;
-    }
-    const later = this.process(data, isBinary);
-    if (later) this.waitFor(later);
-  }
-
   /** Holds the next frames until `later` is done, then handles them in order. */
   private waitFor(later: Promise<void>): void {
     this.waiting = [];
     void later.then(() => {
       while (this.waiting && this.waiting.length > 0) {
-        const next = this.waiting.shift() as { data: Buffer; isBinary: boolean };
+        const next = this.waiting.shift();
         if (!this.open) break;
-        const again = this.process(next.data, next.isBinary);
+        const again = this.process(next);
         if (again) {
           const rest = this.waiting;
           this.waitFor(again);
@@ -170,10 +171,10 @@ export class Connection implements Subscriber {
   }
 
   /** Handles one frame; a promise (never rejected) when it waits for the backplane. */
-  private process(data: Buffer, isBinary: boolean): Promise<void> | undefined {
+  private process(text: string | undefined): Promise<void> | undefined {
     try {
-      if (isBinary) throw new ChatError('BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
-      const later = this.handle(parseClientFrame(data.toString('utf8'), this.options.maxBodyBytes));
+      if (text === undefined) throw new ChatError('BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
+      const later = this.handle(parseClientFrame(text, this.options.maxBodyBytes));
       return later?.catch((error: unknown) => this.sendError(error));
     } catch (error) {
       this.sendError(error);
@@ -270,7 +271,7 @@ export class Connection implements Subscriber {
           this.rooms.delete(roomId);
           throw new ChatError('CURSOR_EXPIRED', `the replay of room "${roomId}" fell behind its history while this client did not read; restart from the cursor given`, room.headCursor());
         }
-        const free = Math.min(this.options.maxBufferedBytes - this.ws.bufferedAmount, REPLAY_PIECE_BYTES);
+        const free = Math.min(this.options.maxBufferedBytes - this.channel.bufferedAmount, REPLAY_PIECE_BYTES);
         const piece = replayPiece(room, after, this.options.maxPageSize, free, this.unwritten === 0);
         if (piece === undefined) {
           this.drained.push(() => this.replay(subscription, after));

@@ -11,6 +11,7 @@ import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { checkHandshake } from './handshake.ts';
+import { WsChannel } from './ws-channel.ts';
 
 /** How many clients have bytes waiting for them, and the most waiting for one. */
 function buffering(connections: Iterable<Connection>): { bufferingSockets: number; maxBufferedBytes: number } {
@@ -32,7 +33,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   const options = resolveServerOptions({ ...given, transport: 'websocket' });
   const backplane = backplaneFor(options, log);
   const fanout = new Fanout();
-  const connections = new Set<Connection>();
+  const connections = new Set<Connection<WsChannel>>();
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
   let closing = false;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -101,7 +102,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     const refusal = closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options);
     if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(ws, backplane, fanout, options, counters);
+      const channel = new WsChannel(ws);
+      const connection = new Connection(channel, backplane, fanout, options, counters);
+      channel.deliverTo(connection);
       connections.add(connection);
       ws.once('close', () => connections.delete(connection));
       if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
@@ -121,7 +124,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
       http.listen(options.port, options.host);
       await once(http, 'listening');
       heartbeat = setInterval(() => {
-        for (const connection of connections) if (!connection.heartbeat()) counters.heartbeatDrops++;
+        for (const connection of connections) if (!connection.channel.heartbeat()) counters.heartbeatDrops++;
       }, options.heartbeatMs);
       const address = http.address();
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');

@@ -266,7 +266,7 @@ describe('loadScenarioFile', () => {
   it('lists the allowed transports for a bad one', () => {
     const path = file('transport.json', valid([{ id: 'sse', transport: 'server-sent-events' }]));
     expect(() => loadScenarioFile(path)).toThrow(
-      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, sse, raw-ws)`,
+      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, sse, webrtc, raw-ws)`,
     );
   });
 

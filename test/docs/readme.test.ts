@@ -33,6 +33,26 @@ describe('the README', () => {
   });
 });
 
+describe('the README on WebRTC', () => {
+  it('shows a scenario file with both data channels that loads', () => {
+    const example = /\*\*Running it\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'readme-'));
+    try {
+      const file = join(dir, 'webrtc.json');
+      writeFileSync(file, example ?? '');
+      const variants = loadScenarioFile(file).steps[0]?.variants;
+      expect(variants).toEqual([
+        { id: 'websocket', transport: 'websocket' },
+        { id: 'webrtc', transport: 'webrtc' },
+        { id: 'webrtc/lossy', transport: 'webrtc', channel: 'lossy' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the README on comparing runs', () => {
   it('documents every bench:compare option', async () => {
     const { COMPARE_OPTIONS } = await import('../../report/compare-options.ts');
