@@ -63,6 +63,8 @@ export function figureValue(trial: TrialResult, key: FigureKey): number | null {
       return trial.perDelivered.connections;
     case 'perDelivered.serverCpuUs':
       return trial.perDelivered.serverCpuUs;
+    case 'perDelivered.generatorCpuUs':
+      return trial.perDelivered.generatorCpuUs ?? null;
     case 'server.cpuShare':
       return trial.server?.cpuShare ?? null;
     case 'server.rssWindowBytes':

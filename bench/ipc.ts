@@ -56,6 +56,8 @@ export interface GeneratorResult {
   readonly events: ClientEvents;
   /** The generator's own CPU share and event-loop delay p99 (µs) over the window. */
   readonly cpuShare: number;
+  /** The generator process's CPU time (user + system) over the window, µs. */
+  readonly cpuUs: number;
   readonly eventLoopDelayP99: number;
 }
 

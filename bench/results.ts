@@ -259,6 +259,11 @@ export interface TrialResult {
     readonly connections: number;
     /** `null` when the server was not measured (see `serverNotMeasured`). */
     readonly serverCpuUs: number | null;
+    /**
+     * CPU time of every generator process over the window ÷ deliveries: what the load costs to
+     * make and check, beside the server's. Absent in files written before it was measured.
+     */
+    readonly generatorCpuUs?: number;
   };
   /** `null` when the bench did not start the server (`--target`): its CPU and memory were not measured. */
   readonly server: ServerMeasure | null;
@@ -292,6 +297,7 @@ export const FIGURES = {
   'perDelivered.bytes': { label: 'bytes on the wire per delivered message', unit: 'B', better: 'lower' },
   'perDelivered.connections': { label: 'TCP connections per delivered message', unit: 'conn', better: 'lower' },
   'perDelivered.serverCpuUs': { label: 'server CPU per delivered message', unit: 'µs', better: 'lower' },
+  'perDelivered.generatorCpuUs': { label: 'generator CPU per delivered message', unit: 'µs', better: 'lower' },
   'server.cpuShare': { label: 'server CPU (share of one core)', unit: 'core', better: 'lower' },
   'server.rssWindowBytes': { label: 'server RSS', unit: 'B', better: 'lower' },
   'server.perClientRssBytes': { label: 'server RSS per connected client', unit: 'B', better: 'lower' },

@@ -229,6 +229,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
       bytes: per(wire.bytesWritten + wire.bytesRead, delivered),
       connections: per(wire.connections, delivered),
       serverCpuUs: server ? per(server.cpuUs, delivered) : null,
+      generatorCpuUs: per(total((g) => g.cpuUs), delivered),
     },
     server,
     ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),

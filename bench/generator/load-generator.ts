@@ -158,6 +158,7 @@ export class LoadGenerator {
           errors: wireAtEnd.errors - from.errors,
         },
         cpuShare: (cpu.user + cpu.system) / windowUs,
+        cpuUs: cpu.user + cpu.system,
         eventLoopDelayP99: loopP99,
       };
       this.report({ type: 'result', result });
