@@ -241,6 +241,19 @@ export interface ClientEvents {
   readonly errors: number;
 }
 
+/**
+ * Why a trial was not run: its step needs more sockets than one server process can hold (its
+ * open-files cap less what it keeps for itself). A capacity search reads `kind` as the reason it
+ * stopped; more server instances are what it takes (the scale-out issue).
+ */
+export interface TrialLimit {
+  readonly kind: 'fd';
+  /** Sockets the step's clients hold at the server at most. */
+  readonly needed: number;
+  /** Client sockets one server process can hold. */
+  readonly available: number;
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -272,6 +285,12 @@ export interface TrialResult {
   readonly series: readonly SeriesPoint[];
   readonly generator: GeneratorCheck;
   readonly events: ClientEvents;
+  /**
+   * Set when the trial was not run because one server process cannot hold its sockets: then no
+   * figure of it is a measurement (they read as not measured), `ok` is false and `problems` says
+   * "needs N sockets, one server process holds at most M (fd limit)". Absent when it ran.
+   */
+  readonly limit?: TrialLimit;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

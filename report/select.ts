@@ -103,6 +103,10 @@ export interface FigureCaveat {
  */
 export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey): FigureCaveat | undefined {
   const clients = stepClients(step);
+  const limited = v.trials.find((t) => t.limit);
+  if (v.summary.notMeasured?.includes(key) && limited) {
+    return { kind: 'not measured', note: 'not run', why: `Not run: ${limited.problems.join('; ')}. More server processes are what it takes.` };
+  }
   if (v.summary.notMeasured?.includes(key) && key === 'perDelivered.generatorCpuUs') {
     return {
       kind: 'not measured',

@@ -48,6 +48,11 @@ export interface ClientOptions {
   readonly reconnect?: boolean;
   /** `true` (default): HTTP clients keep connections alive; `false`: a new connection per request. */
   readonly keepAlive?: boolean;
+  /**
+   * The source address of every connection the client opens (`127.1.0.1`), so that the clients of
+   * one load generator use ephemeral ports of their own. Default: the system's choice.
+   */
+  readonly localAddress?: string;
 }
 
 export interface SendResult {

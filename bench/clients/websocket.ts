@@ -46,7 +46,8 @@ export class WebSocketChatClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false });
+    const { localAddress } = this.options;
+    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
