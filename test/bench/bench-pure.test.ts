@@ -330,7 +330,7 @@ describe('describeTrials', () => {
   it('prints the real counts of a run', () => {
     expect(describeTrials(resolveScenario('default'))).toBe('1 step × 4 transports × 3 rounds = 12 trials');
     expect(describeTrials({ ...resolveScenario('default'), rounds: 1 })).toBe('1 step × 4 transports × 1 round = 4 trials');
-    expect(describeTrials(resolveScenario('scale'))).toBe('5 steps × 3 transports × 2 rounds = 30 trials');
+    expect(describeTrials(resolveScenario('scale'))).toBe('6 steps, 16 transports in all × 2 rounds = 32 trials');
     // Two short-polling variants in one step: they are variants, not transports.
     expect(describeTrials(resolveScenario('handshake'))).toBe('1 step × 2 variants × 3 rounds = 6 trials');
     // Steps of different sizes: the variants are summed.
