@@ -39,9 +39,11 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
 /**
  * One figure of one trial, by its {@link FIGURES} key. `wire.emptyPollShare` is empty polls over
  * requests, 0 when there were no requests. `null` for the server's figures when the server was
- * not measured (a `--target` run).
+ * not measured (a `--target` run), and for every figure of a trial that was not run (`limit`).
  */
 export function figureValue(trial: TrialResult, key: FigureKey): number | null {
+  // A trial its step's sockets kept from running measured nothing.
+  if (trial.limit) return null;
   switch (key) {
     case 'latency.p50':
       return trial.latency.p50;
@@ -63,6 +65,8 @@ export function figureValue(trial: TrialResult, key: FigureKey): number | null {
       return trial.perDelivered.connections;
     case 'perDelivered.serverCpuUs':
       return trial.perDelivered.serverCpuUs;
+    case 'perDelivered.generatorCpuUs':
+      return trial.perDelivered.generatorCpuUs ?? null;
     case 'server.cpuShare':
       return trial.server?.cpuShare ?? null;
     case 'server.rssWindowBytes':

@@ -20,6 +20,11 @@ export interface GeneratorPlan {
   readonly seed: number;
   /** Clients connecting and subscribing at once during setup. */
   readonly connectConcurrency: number;
+  /**
+   * This generator's own source addresses in 127.0.0.0/8; member `i` connects from the
+   * `i % length`-th. Empty: the system's choice (a server that is not on an IPv4 loopback address).
+   */
+  readonly sourceAddresses: readonly string[];
 }
 
 export interface GeneratorStart {
@@ -56,6 +61,8 @@ export interface GeneratorResult {
   readonly events: ClientEvents;
   /** The generator's own CPU share and event-loop delay p99 (µs) over the window. */
   readonly cpuShare: number;
+  /** The generator process's CPU time (user + system) over the window, µs. */
+  readonly cpuUs: number;
   readonly eventLoopDelayP99: number;
 }
 

@@ -27,7 +27,7 @@ export const BENCH_OPTIONS = {
   bodyBytes: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 4096, doc: 'size of each message body, bytes' },
   pollIntervalMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 10, max: 600_000, doc: 'short polling: ms between two polls of a client' },
   waitMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 0, max: 3_600_000, doc: 'long polling: the wait each poll asks for, ms' },
-  generators: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over' },
+  generators: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over, at least: a step whose sockets need more gets more (10,000 client sockets per process)' },
   seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of the random send and poll phases; the same seed repeats a schedule' },
   out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; latest.json in the same folder is always a copy of the newest' },
   json: { kind: 'boolean', default: false, doc: 'print the results JSON to stdout (progress stays on stderr; use npm run -s so that npm prints no banner)' },

@@ -246,6 +246,19 @@ export interface ClientEvents {
   readonly errors: number;
 }
 
+/**
+ * Why a trial was not run: its step needs more sockets than one server process can hold (its
+ * open-files cap less what it keeps for itself). A capacity search reads `kind` as the reason it
+ * stopped; more server instances are what it takes (the scale-out issue).
+ */
+export interface TrialLimit {
+  readonly kind: 'fd';
+  /** Sockets the step's clients hold at the server at most. */
+  readonly needed: number;
+  /** Client sockets one server process can hold. */
+  readonly available: number;
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -264,6 +277,11 @@ export interface TrialResult {
     readonly connections: number;
     /** `null` when the server was not measured (see `serverNotMeasured`). */
     readonly serverCpuUs: number | null;
+    /**
+     * CPU time of every generator process over the window ÷ deliveries: what the load costs to
+     * make and check, beside the server's. Absent in files written before it was measured.
+     */
+    readonly generatorCpuUs?: number;
   };
   /** `null` when the bench did not start the server (`--target`): its CPU and memory were not measured. */
   readonly server: ServerMeasure | null;
@@ -272,6 +290,12 @@ export interface TrialResult {
   readonly series: readonly SeriesPoint[];
   readonly generator: GeneratorCheck;
   readonly events: ClientEvents;
+  /**
+   * Set when the trial was not run because one server process cannot hold its sockets: then no
+   * figure of it is a measurement (they read as not measured), `ok` is false and `problems` says
+   * "needs N sockets, one server process holds at most M (fd limit)". Absent when it ran.
+   */
+  readonly limit?: TrialLimit;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */
@@ -297,6 +321,7 @@ export const FIGURES = {
   'perDelivered.bytes': { label: 'bytes on the wire per delivered message', unit: 'B', better: 'lower' },
   'perDelivered.connections': { label: 'TCP connections per delivered message', unit: 'conn', better: 'lower' },
   'perDelivered.serverCpuUs': { label: 'server CPU per delivered message', unit: 'µs', better: 'lower' },
+  'perDelivered.generatorCpuUs': { label: 'generator CPU per delivered message', unit: 'µs', better: 'lower' },
   'server.cpuShare': { label: 'server CPU (share of one core)', unit: 'core', better: 'lower' },
   'server.rssWindowBytes': { label: 'server RSS', unit: 'B', better: 'lower' },
   'server.perClientRssBytes': { label: 'server RSS per connected client', unit: 'B', better: 'lower' },

@@ -65,9 +65,19 @@ function scaleScenario(): Scenario {
     workload: { rooms: 10, members, ratePerMember: roomRate / members, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
     variants: CHAT_VARIANTS,
   }));
+  // One server process holds about 19,000 sockets (its open-files cap): WebSocket clients, one
+  // socket each, are the only ones that fit 19,000 to a process, so the step runs them alone. A
+  // message a second per room keeps 19,000 deliveries a second within what the two cores can make
+  // and check beside the server; it has no x, since its rate is not the sweep's.
+  steps.push({
+    label: '19,000 WebSocket clients (10 rooms × 1,900, 1 msg/s per room)',
+    workload: { rooms: 10, members: 1900, ratePerMember: 1 / 1900, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
+    variants: CHAT_VARIANTS.filter((v) => v.transport === 'websocket'),
+  });
   return {
     name: 'scale',
-    description: 'Members per room from 10 to 500 (100 to 5,000 clients), 2 messages a second per room: how latency, CPU and memory grow with clients, and where each transport breaks.',
+    description:
+      'Members per room from 10 to 500 (100 to 5,000 clients), 2 messages a second per room: how latency, CPU and memory grow with clients, and where each transport breaks; then 19,000 WebSocket clients on one server process (1 message a second per room), over as many generator processes as their sockets need.',
     rounds: 2,
     generators: 1,
     steps,

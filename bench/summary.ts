@@ -18,13 +18,21 @@ function table(head: readonly string[], align: readonly Table.HorizontalAlignmen
   });
 }
 
-/** The server's CPU and heap per client, or `not measured` (a server the bench did not start). */
+/**
+ * The server's CPU and heap per client, then the CPU per delivered message of the server and of
+ * the generators side by side; `not measured` where a figure was not (a server the bench did not
+ * start, a file from before the generator's was recorded).
+ */
 function serverCells(v: VariantResult): string[] {
   const f = v.summary.figures;
-  if (notMeasured(v)) return ['not measured', 'not measured'];
+  const shown = (key: FigureKey, format: (n: number) => string): string => (v.summary.notMeasured?.includes(key) ? 'not measured' : format(f[key].median));
   // Read from /proc (--target-pid): CPU, but no heap.
-  const heap = v.summary.notMeasured?.includes('server.perClientHeapBytes') ? 'not measured' : formatBytes(f['server.perClientHeapBytes'].median);
-  return [formatShare(f['server.cpuShare'].median), heap];
+  return [
+    shown('server.cpuShare', formatShare),
+    shown('server.perClientHeapBytes', formatBytes),
+    shown('perDelivered.serverCpuUs', formatUs),
+    shown('perDelivered.generatorCpuUs', formatUs),
+  ];
 }
 
 function notMeasured(v: VariantResult): boolean {
@@ -38,10 +46,10 @@ function flagsOf(v: VariantResult): string {
 function stepTable(step: StepResult): string {
   // The flags column only when a variant has a flag.
   const flagged = step.variants.some((v) => flagsOf(v) !== '');
-  const columns = flagged ? 8 : 7;
+  const columns = flagged ? 10 : 9;
   const t = table(
-    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', ...(flagged ? [''] : [])],
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', 'server cpu/msg', 'gen cpu/msg', ...(flagged ? [''] : [])],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
   for (const v of step.variants) {
     const f = v.summary.figures;

@@ -2,7 +2,8 @@
  * The targets the project promises (issue "npm run bench"), checked on a run's own figures. They
  * are benchmarks, not tests: a run reports whether it met them, and `null` where it did not measure.
  */
-import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type StepResult, type TargetCheck, type VariantResult } from './results.ts';
+import { TRANSPORTS } from '../servers/contract/index.ts';
+import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type FigureKey, type StepResult, type TargetCheck, type VariantResult } from './results.ts';
 import { BENCH_REGISTRY } from './transports.ts';
 
 /** The WebSocket chat server's light-load p50 may be at most this many times the raw ws baseline's. */
@@ -11,6 +12,12 @@ export const WS_TO_RAW_P50_LIMIT = 2;
 export const SHORT_POLL_TO_BARE_LIMIT = 0.8;
 /** Clients the harness must hold without loss in a scale run, per transport. */
 export const SCALE_CLIENTS_TARGET = 5000;
+/** WebSocket clients one server process must hold, connected and receiving without loss. */
+export const WS_CONNECTIONS_TARGET = 19_000;
+/** Clients of the step where the generator's CPU per delivered message is held to the server's. */
+export const GENERATOR_COST_CLIENTS = 1000;
+/** Transports whose scale target also asks that the generator was not the bottleneck (issue 10). */
+const SCALE_GENERATOR_FREE: readonly BenchTransport[] = ['long-polling'];
 
 function find(steps: readonly StepResult[], transport: string): { step: StepResult; variant: VariantResult }[] {
   return steps.flatMap((step) => step.variants.filter((v) => v.variant.transport === transport).map((variant) => ({ step, variant })));
@@ -46,16 +53,78 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
   // Every transport the registry holds to the scale target, in registry order.
   const scaled = Object.entries(BENCH_REGISTRY).flatMap(([transport, entry]) => (entry.scaleTarget ? [[transport as BenchTransport, entry.scaleTarget] as const] : []));
   for (const [transport, what] of scaled) {
-    const big = find(steps, transport).filter(({ variant }) => Math.max(0, ...variant.trials.map((t) => t.clients)) >= SCALE_CLIENTS_TARGET);
+    const generatorFree = SCALE_GENERATOR_FREE.includes(transport);
+    const big = atLeast(steps, transport, SCALE_CLIENTS_TARGET);
     const lostAny = big.some(({ variant }) => variant.summary.lost > 0 || !variant.summary.ok);
+    const boundAny = generatorFree && big.some(({ variant }) => variant.summary.generatorBound);
     const clients = Math.max(0, ...big.flatMap(({ variant }) => variant.trials.map((t) => t.clients)));
     checks.push({
-      name: `${SCALE_CLIENTS_TARGET.toLocaleString('en-US')} ${what} without loss`,
+      name: `${SCALE_CLIENTS_TARGET.toLocaleString('en-US')} ${what} without loss${generatorFree ? ', generator not the bottleneck' : ''}`,
       value: big.length > 0 ? clients : null,
-      target: `≥ ${SCALE_CLIENTS_TARGET} clients, nothing lost`,
-      pass: big.length === 0 ? null : !lostAny,
-      note: big.length === 0 ? 'no step of this run had that many clients (run --scenario scale)' : lostAny ? 'messages were lost or a trial failed' : `every round of ${big.length} step(s) delivered everything`,
+      target: `≥ ${SCALE_CLIENTS_TARGET} clients, nothing lost${generatorFree ? ', generator not the bottleneck' : ''}`,
+      pass: big.length === 0 ? null : !lostAny && !boundAny,
+      note:
+        big.length === 0
+          ? 'no step of this run had that many clients (run --scenario scale)'
+          : lostAny
+            ? 'messages were lost or a trial failed'
+            : boundAny
+              ? 'the generator was the bottleneck in some round'
+              : `every round of ${big.length} step(s) delivered everything`,
     });
   }
+
+  checks.push(connectionsTarget(steps));
+  for (const transport of TRANSPORTS) checks.push(generatorCostTarget(steps, transport));
   return checks;
+}
+
+/** The variants of a transport in steps where some round had at least `clients` clients. */
+function atLeast(steps: readonly StepResult[], transport: string, clients: number): { step: StepResult; variant: VariantResult }[] {
+  return find(steps, transport).filter(({ variant }) => Math.max(0, ...variant.trials.map((t) => t.clients)) >= clients);
+}
+
+/** 19,000 WebSocket clients on one server process (several generator processes), nothing lost. */
+function connectionsTarget(steps: readonly StepResult[]): TargetCheck {
+  const big = atLeast(steps, 'websocket', WS_CONNECTIONS_TARGET);
+  const trials = big.flatMap(({ variant }) => variant.trials);
+  const limited = trials.find((t) => t.limit);
+  const failed = big.some(({ variant }) => variant.summary.lost > 0 || !variant.summary.ok);
+  const processes = Math.max(0, ...trials.map((t) => t.generator.processes));
+  return {
+    name: `${WS_CONNECTIONS_TARGET.toLocaleString('en-US')} WebSocket clients on one server process`,
+    value: big.length > 0 ? Math.max(...trials.map((t) => t.clients)) : null,
+    target: `≥ ${WS_CONNECTIONS_TARGET} clients connected and receiving, nothing lost`,
+    pass: big.length === 0 ? null : !failed,
+    note:
+      big.length === 0
+        ? 'no step of this run had that many WebSocket clients (run --scenario scale)'
+        : limited
+          ? limited.problems.join('; ')
+          : failed
+            ? `messages were lost or a trial failed (${[...new Set(trials.flatMap((t) => t.problems))].join('; ')})`
+            : `every round delivered everything, over ${processes} generator processes`,
+  };
+}
+
+/** The generator's CPU per delivered message at most the server's, at 1,000 clients, for one transport. */
+function generatorCostTarget(steps: readonly StepResult[], transport: string): TargetCheck {
+  const at = find(steps, transport).filter(({ variant }) => variant.trials.some((t) => t.clients === GENERATOR_COST_CLIENTS));
+  const measured = at.filter(({ variant }) => !['perDelivered.generatorCpuUs', 'perDelivered.serverCpuUs'].some((k) => variant.summary.notMeasured?.includes(k as FigureKey)));
+  const first = measured[0];
+  const figures = first?.variant.summary.figures;
+  const [gen, server] = figures ? [figures['perDelivered.generatorCpuUs'].median, figures['perDelivered.serverCpuUs'].median] : [NaN, NaN];
+  const ratio = figures && server > 0 ? gen / server : null;
+  const fmt = (us: number): string => `${us.toFixed(1)} µs`;
+  return {
+    name: `generator CPU per message against the server's, ${transport}, ${GENERATOR_COST_CLIENTS.toLocaleString('en-US')} clients`,
+    value: ratio,
+    target: "≤ 1× the server's CPU per delivered message",
+    pass: ratio === null ? null : ratio <= 1,
+    note: first
+      ? `generator ${fmt(gen)}, server ${fmt(server)} per delivered message (medians over rounds), step "${first.step.step.label}"`
+      : at.length > 0
+        ? "the server's or the generator's CPU was not measured"
+        : `no step of this run had ${GENERATOR_COST_CLIENTS.toLocaleString('en-US')} ${transport} clients (run --scenario scale)`,
+  };
 }

@@ -8,7 +8,8 @@ import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-li
 import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { ProcReading } from './proc-sampler.ts';
-import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialResult, Workload } from './results.ts';
+import { describeLimit } from './generator/sockets.ts';
+import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -229,6 +230,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
       bytes: per(wire.bytesWritten + wire.bytesRead, delivered),
       connections: per(wire.connections, delivered),
       serverCpuUs: server ? per(server.cpuUs, delivered) : null,
+      generatorCpuUs: per(total((g) => g.cpuUs), delivered),
     },
     server,
     ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),
@@ -242,5 +244,33 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     },
     ok: problems.length === 0,
     problems,
+  };
+}
+
+/**
+ * The result of a trial that was not run because one server process cannot hold its sockets:
+ * nothing measured (every figure reads as not measured), not ok, and the limit in words and in
+ * `limit` for a capacity search to read.
+ */
+export function limitedTrialResult(inputs: { readonly round: number; readonly position: number; readonly clients: number; readonly limit: TrialLimit }): TrialResult {
+  const why = describeLimit(inputs.limit);
+  const empty = new LatencyHistogram();
+  return {
+    round: inputs.round,
+    position: inputs.position,
+    clients: inputs.clients,
+    latency: empty.summary(),
+    histogram: empty.encode(),
+    delivery: { sent: 0, stored: 0, sendFailed: 0, expected: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0 },
+    wire: { requests: 0, emptyPolls: 0, connections: 0, bytesWritten: 0, bytesRead: 0 },
+    perDelivered: { requests: 0, bytes: 0, connections: 0, serverCpuUs: null },
+    server: null,
+    serverNotMeasured: why,
+    series: [],
+    generator: generatorCheck([]),
+    events: { reconnects: 0, cursorExpired: 0, errors: 0 },
+    limit: inputs.limit,
+    ok: false,
+    problems: [why],
   };
 }

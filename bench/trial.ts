@@ -11,7 +11,8 @@ import { TRANSPORT_FACTS, type TransportFacts, type TrialResult, type Variant, t
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
-import { buildTrialResult } from './trial-result.ts';
+import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from './generator/sockets.ts';
+import { buildTrialResult, limitedTrialResult } from './trial-result.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -44,6 +45,7 @@ export interface TrialOptions {
   readonly workload: Workload;
   readonly round: number;
   readonly position: number;
+  /** Generator processes asked for; more are started when the step's sockets need them (generator/sockets.ts). */
   readonly generators: number;
   readonly seed: number;
   /** Pin the server to CPU 0 and the generators to CPU 1. */
@@ -64,12 +66,18 @@ export const TARGET_NOT_MEASURED = 'the bench did not start this server (--targe
 /** Why some server figures are missing from a `--target --target-pid` trial. */
 export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls and sockets are known only to a server that reports them itself';
 
-/** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
-export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-'): ClientAssignment[][] {
+/**
+ * Who sends and receives in which room, spread over the generators: whole rooms where there are
+ * at least as many rooms as generators and no generator's whole rooms would pass `maxPerGenerator`
+ * clients; otherwise every room's members dealt out in turn, so that a room larger than one
+ * process can serve is spread over several.
+ */
+export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-', maxPerGenerator = Infinity): ClientAssignment[][] {
   const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
+  const wholeRooms = workload.rooms >= generators && Math.ceil(workload.rooms / generators) * workload.members <= maxPerGenerator;
   for (let r = 0; r < workload.rooms; r++) {
     for (let m = 0; m < workload.members; m++) {
-      const g = workload.rooms >= generators ? r % generators : (r * workload.members + m) % generators;
+      const g = wholeRooms ? r % generators : (r * workload.members + m) % generators;
       out[g]?.push({ room: `${roomPrefix}${r}`, sender: `r${r}m${m}` });
     }
   }
@@ -117,8 +125,15 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const children: TsChild[] = [];
   const started = performance.now();
   const { target } = options;
-  const plans = assignClients(workload, options.generators, target?.roomPrefix);
+  const sockets = planSockets(workload, variant, options.generators, openFilesLimit());
+  // A server the bench starts has the bench's cap; one it did not start is not judged.
+  if (sockets.limit && !target) {
+    interrupted.dispose();
+    return limitedTrialResult({ round: options.round, position: options.position, clients: sockets.clients, limit: sockets.limit });
+  }
+  const plans = assignClients(workload, sockets.generators, target?.roomPrefix, sockets.clientsPerGenerator);
   const clients = plans.reduce((n, p) => n + p.length, 0);
+  const perClient = sockets.sockets / Math.max(1, sockets.clients);
   const totalMs = workload.warmupMs + workload.durationMs;
   let phase: TrialProgress['phase'] = 'setup';
   const progress = new Map<number, { sent: number; delivered: number }>();
@@ -158,6 +173,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         clients: list,
         seed: options.seed * 1000 + index * 17 + options.round,
         connectConcurrency: CONNECT_CONCURRENCY,
+        // Each generator its own source addresses, so that none shares or runs out of ephemeral ports.
+        sourceAddresses: ipv4Loopback(url) ? sourceAddresses(index, list.length * perClient) : [],
       };
       child.send(plan);
     }

@@ -38,6 +38,7 @@ export const DEFAULT_LIMITS: Readonly<Record<FigureKey, Limit>> = {
   'perDelivered.connections': { relative: 0.5, absolute: 0.01 },
   // CPU and memory: measured by the server on a machine it shares with the generators.
   'perDelivered.serverCpuUs': { relative: 0.3, absolute: 10 },
+  'perDelivered.generatorCpuUs': { relative: 0.3, absolute: 10 },
   'server.cpuShare': { relative: 0.3, absolute: 0.02 },
   'server.rssWindowBytes': { relative: 0.2, absolute: 8 * 1024 * 1024 },
   // Below about a thousand clients this swings by ±100 KB between runs (see bench/results.ts).

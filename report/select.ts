@@ -103,6 +103,17 @@ export interface FigureCaveat {
  */
 export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey): FigureCaveat | undefined {
   const clients = stepClients(step);
+  const limited = v.trials.find((t) => t.limit);
+  if (v.summary.notMeasured?.includes(key) && limited) {
+    return { kind: 'not measured', note: 'not run', why: `Not run: ${limited.problems.join('; ')}. More server processes are what it takes.` };
+  }
+  if (v.summary.notMeasured?.includes(key) && key === 'perDelivered.generatorCpuUs') {
+    return {
+      kind: 'not measured',
+      note: 'not measured',
+      why: "The generator's CPU per message was not recorded by the version of the bench that wrote this results file.",
+    };
+  }
   if (v.summary.notMeasured?.includes(key)) {
     return {
       kind: 'not measured',

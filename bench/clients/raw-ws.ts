@@ -30,7 +30,8 @@ export class RawWsClient {
   async subscribe(room: string): Promise<string> {
     const url = new URL(RAW_WS_PREFIX + room, this.options.url);
     url.protocol = 'ws:';
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const { localAddress } = this.options;
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data) => {

@@ -66,7 +66,7 @@ export class SseChatClient implements ChatClient {
   private closed = false;
 
   constructor(private readonly options: ClientOptions) {
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true);
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options.localAddress);
     const url = new URL(options.url);
     this.host = url.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(url.port || 80);
@@ -124,7 +124,8 @@ export class SseChatClient implements ChatClient {
     if (state.cursor !== undefined && state.waiter === undefined) headers['last-event-id'] = state.cursor;
     const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
     this.streamCounters.requests++;
-    const req = httpRequest({ host: this.host, port: this.port, path, headers, agent: false });
+    const { localAddress } = this.options;
+    const req = httpRequest({ host: this.host, port: this.port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
     state.request = req;
     req.on('socket', (socket) => this.meter.track(socket));
     req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));

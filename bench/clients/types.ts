@@ -55,6 +55,11 @@ export interface ClientOptions {
   readonly channel?: RtcChannel;
   /** WebRTC on `lossy`: fetch the seqs a gap left out over HTTP. Default false: count what arrives. */
   readonly fetchGaps?: boolean;
+  /**
+   * The source address of every connection the client opens (`127.1.0.1`), so that the clients of
+   * one load generator use ephemeral ports of their own. Default: the system's choice.
+   */
+  readonly localAddress?: string;
 }
 
 export interface SendResult {

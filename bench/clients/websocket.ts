@@ -39,7 +39,8 @@ export class WebSocketChatClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false });
+    const { localAddress } = this.options;
+    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
@@ -48,8 +49,9 @@ export class WebSocketChatClient implements ChatClient {
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
     ws.on('error', () => undefined);
     this.ws = ws;
-    const [outcome] = await Promise.race([once(ws, 'open').then(() => ['open']), once(ws, 'close').then(() => ['close'])]);
-    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.options.url)}`, 'NETWORK');
+    // `once` rejects on an 'error' event (a refused or reset connection): that is a failure to connect too.
+    const outcome = await Promise.race([once(ws, 'open').then(() => 'open'), once(ws, 'close').then(() => 'close')]).catch((error: Error) => error.message);
+    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.options.url)}${outcome === 'close' ? '' : `: ${outcome}`}`, 'NETWORK');
     this.failures = 0;
   }
 

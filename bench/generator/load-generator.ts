@@ -75,7 +75,7 @@ export class LoadGenerator {
 
   async setup(): Promise<void> {
     const started = performance.now();
-    const { variant, url, token } = this.plan;
+    const { variant, url, token, sourceAddresses: sources } = this.plan;
     const random = seededRandom(this.plan.seed);
     const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     // Drawn up front in member order, so each member's phase depends on the seed alone, not on
@@ -90,6 +90,7 @@ export class LoadGenerator {
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
         ...(variant.channel === undefined ? {} : { channel: variant.channel }),
+        ...(sources.length > 0 ? { localAddress: sources[member.index % sources.length] as string } : {}),
         onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
       });
       member.client = client;
@@ -159,6 +160,7 @@ export class LoadGenerator {
           errors: wireAtEnd.errors - from.errors,
         },
         cpuShare: (cpu.user + cpu.system) / windowUs,
+        cpuUs: cpu.user + cpu.system,
         eventLoopDelayP99: loopP99,
       };
       this.report({ type: 'result', result });

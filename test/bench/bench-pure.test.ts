@@ -330,7 +330,7 @@ describe('describeTrials', () => {
   it('prints the real counts of a run', () => {
     expect(describeTrials(resolveScenario('default'))).toBe('1 step × 5 transports × 3 rounds = 15 trials');
     expect(describeTrials({ ...resolveScenario('default'), rounds: 1 })).toBe('1 step × 5 transports × 1 round = 5 trials');
-    expect(describeTrials(resolveScenario('scale'))).toBe('5 steps × 4 transports × 2 rounds = 40 trials');
+    expect(describeTrials(resolveScenario('scale'))).toBe('6 steps, 21 transports in all × 2 rounds = 42 trials');
     // Two short-polling variants in one step: they are variants, not transports.
     expect(describeTrials(resolveScenario('handshake'))).toBe('1 step × 2 variants × 3 rounds = 6 trials');
     // Steps of different sizes: the variants are summed.

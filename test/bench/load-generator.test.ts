@@ -26,6 +26,8 @@ describe('LoadGenerator', () => {
       clients: ['a', 'b', 'c'].map((sender) => ({ room: 'gen-test', sender })),
       seed: 1,
       connectConcurrency: 3,
+      // Its members connect from two addresses of their own, as a generator of a trial does.
+      sourceAddresses: ['127.1.0.1', '127.1.0.2'],
     };
     const generator = new LoadGenerator(plan, (r) => reports.push(r));
     await generator.setup();
@@ -47,5 +49,8 @@ describe('LoadGenerator', () => {
     expect(result.sendFailed).toBe(0);
     expect(result.duplicated).toBe(0);
     expect(result.reordered).toBe(0);
+    // Its own CPU over the window, which the trial divides by the deliveries.
+    expect(result.cpuUs).toBeGreaterThan(0);
+    expect(result.cpuShare).toBeCloseTo(result.cpuUs / 400_000, 6);
   });
 });

@@ -51,13 +51,19 @@ describe('the named scenarios', () => {
     expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 });
   });
 
-  it('scale sweeps clients as rooms × members, up to 5,000', () => {
+  it('scale sweeps clients as rooms × members, up to 5,000, then holds 19,000 WebSocket clients on one server', () => {
     const s = scenario('scale');
-    for (const step of s.steps) {
+    const swept = s.steps.filter((step) => step.x);
+    for (const step of swept) {
       expect(step.x?.name).toBe('clients');
       expect(step.x?.value).toBe(step.workload.rooms * step.workload.members);
     }
-    expect(s.steps.map((step) => step.x?.value)).toEqual([100, 500, 1000, 2500, 5000]);
+    expect(swept.map((step) => step.x?.value)).toEqual([100, 500, 1000, 2500, 5000]);
+    const last = s.steps.at(-1);
+    expect(last?.x).toBeUndefined();
+    expect(last?.variants.map((v) => v.transport)).toEqual(['websocket']);
+    expect((last?.workload.rooms ?? 0) * (last?.workload.members ?? 0)).toBe(19_000);
+    expect((last?.workload.members ?? 0) * (last?.workload.ratePerMember ?? 0)).toBeCloseTo(1, 9);
   });
 
   it('returns a fresh scenario on every call', () => {
@@ -102,7 +108,7 @@ describe('applyOverrides', () => {
 
   it('updates x.value with rooms on the steps that sweep clients, and names the change in the label', () => {
     const roomsOnly = applyOverrides(scenario('scale'), { rooms: 2 });
-    expect(roomsOnly.steps.map((step) => step.x?.value)).toEqual([20, 100, 200, 500, 1000]);
+    expect(roomsOnly.steps.map((step) => step.x?.value)).toEqual([20, 100, 200, 500, 1000, undefined]);
     expect(roomsOnly.steps[0]?.label).toBe('10 members per room [set: 2 rooms]');
   });
 
@@ -121,8 +127,8 @@ describe('applyOverrides', () => {
 
   it('replaces the rate of every member', () => {
     const s = applyOverrides(scenario('scale'), { ratePerMember: 0.5, bodyBytes: 32 });
-    expect(s.steps.map((step) => step.workload.ratePerMember)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
-    expect(s.steps.map((step) => step.workload.bodyBytes)).toEqual([32, 32, 32, 32, 32]);
+    expect(s.steps.map((step) => step.workload.ratePerMember)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    expect(s.steps.map((step) => step.workload.bodyBytes)).toEqual([32, 32, 32, 32, 32, 32]);
   });
 
   it('sets pollIntervalMs on short-polling variants only and waitMs on long-polling variants only', () => {

@@ -22,7 +22,7 @@ describe('the summary printed at the end of a run', () => {
   const row = (start: string): string => lines.find((l) => l.startsWith(`│ ${start}`)) ?? '';
 
   it('prints one row per variant with its figures, flagging a variant that lost messages', () => {
-    expect(row('short-polling (every 1000 ms)')).toMatch(/│ +500 ms │ +990 ms │ +0\.20 │ +440 B │ +8\.0% │/);
+    expect(row('short-polling (every 1000 ms)')).toMatch(/│ +500 ms │ +990 ms │ +0\.20 │ +440 B │ +8\.0% │ +2\.93 KiB │ +90\.0 µs │ +1\.00 µs │/);
     expect(row('websocket')).toContain('LOST/FAILED');
     expect(row('long-polling')).not.toContain('LOST/FAILED');
   });

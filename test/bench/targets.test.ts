@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TRANSPORTS } from '../../servers/contract/index.ts';
 import { withRatios } from '../../bench/ceilings/run-ceilings.ts';
 import { FIGURES } from '../../bench/results.ts';
 import type { BenchTransport, CeilingResult, FigureKey, Spread, StepResult, TrialResult, VariantResult, VariantSummary } from '../../bench/results.ts';
@@ -37,6 +38,10 @@ function trial(clients: number): TrialResult {
   };
 }
 
+function spreadOf(median: number): Spread {
+  return { median, min: median, max: median };
+}
+
 function figures(p50Median: number): VariantSummary['figures'] {
   const all = Object.fromEntries((Object.keys(FIGURES) as FigureKey[]).map((key): [FigureKey, Spread] => [key, { median: 1, min: 1, max: 1 }])) as Record<
     FigureKey,
@@ -50,10 +55,15 @@ interface VariantOptions {
   readonly clients?: readonly number[];
   readonly lost?: number;
   readonly ok?: boolean;
+  readonly generatorBound?: boolean;
+  /** CPU µs per delivered message: generator and server medians. */
+  readonly cpu?: { readonly generator: number; readonly server: number };
+  readonly processes?: number;
 }
 
 function variant(transport: BenchTransport, o: VariantOptions = {}): VariantResult {
-  const trials = (o.clients ?? [100]).map(trial);
+  const trials = (o.clients ?? [100]).map(trial).map((t) => ({ ...t, generator: { ...t.generator, processes: o.processes ?? 1 } }));
+  const cpu = o.cpu ? { 'perDelivered.generatorCpuUs': spreadOf(o.cpu.generator), 'perDelivered.serverCpuUs': spreadOf(o.cpu.server) } : {};
   return {
     variant: { id: transport, transport },
     trials,
@@ -61,9 +71,9 @@ function variant(transport: BenchTransport, o: VariantOptions = {}): VariantResu
       rounds: trials.length,
       ok: o.ok ?? true,
       lost: o.lost ?? 0,
-      generatorBound: false,
+      generatorBound: o.generatorBound ?? false,
       latency: ZERO_LATENCY,
-      figures: figures(o.p50 ?? 1000),
+      figures: { ...figures(o.p50 ?? 1000), ...cpu },
     },
   };
 }
@@ -104,11 +114,13 @@ const WS_RAW = 'WebSocket chat p50 against raw ws';
 const SHORT_BARE = 'short-poll route ceiling against bare fastify';
 const WS_SCALE = '5,000 WebSocket clients without loss';
 const SSE_SCALE = '5,000 SSE streams without loss';
-const LONG_SCALE = '5,000 held long polls without loss';
+const LONG_SCALE = '5,000 held long polls without loss, generator not the bottleneck';
+const WS_19K = '19,000 WebSocket clients on one server process';
+const GEN_COST = (transport: string): string => `generator CPU per message against the server's, ${transport}, 1,000 clients`;
 
 describe('checkTargets', () => {
-  it('checks five targets, in order', () => {
-    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE, SSE_SCALE]);
+  it('checks every target, in order', () => {
+    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE, SSE_SCALE, WS_19K, ...TRANSPORTS.map(GEN_COST)]);
   });
 
   it('passes a WebSocket p50 at exactly the limit times raw ws', () => {
@@ -203,7 +215,7 @@ describe('checkTargets', () => {
       expect(check(steps, [], name)).toEqual({
         name,
         value: null,
-        target: '≥ 5000 clients, nothing lost',
+        target: name === LONG_SCALE ? '≥ 5000 clients, nothing lost, generator not the bottleneck' : '≥ 5000 clients, nothing lost',
         pass: null,
         note: 'no step of this run had that many clients (run --scenario scale)',
       });
@@ -231,7 +243,7 @@ describe('checkTargets', () => {
     expect(check(steps, [], LONG_SCALE)).toEqual({
       name: LONG_SCALE,
       value: 5000,
-      target: '≥ 5000 clients, nothing lost',
+      target: '≥ 5000 clients, nothing lost, generator not the bottleneck',
       pass: false,
       note: 'messages were lost or a trial failed',
     });
@@ -283,5 +295,67 @@ describe('withRatios', () => {
     const c = check([], ceilings, SHORT_BARE);
     expect(c.value).toBe(0.9);
     expect(c.pass).toBe(true);
+  });
+});
+
+describe('the targets of issue 10', () => {
+  it('misses 5,000 long polls when the generator was the bottleneck, though nothing was lost', () => {
+    const bound = check([step('big', [variant('long-polling', { clients: [5000], generatorBound: true })])], [], LONG_SCALE);
+    expect(bound.pass).toBe(false);
+    expect(bound.note).toBe('the generator was the bottleneck in some round');
+    expect(check([step('big', [variant('long-polling', { clients: [5000] })])], [], LONG_SCALE).pass).toBe(true);
+    // The WebSocket scale target asks only that nothing was lost.
+    expect(check([step('big', [variant('websocket', { clients: [5000], generatorBound: true })])], [], WS_SCALE).pass).toBe(true);
+  });
+
+  it('meets 19,000 WebSocket clients that lost nothing, naming the generator processes', () => {
+    const c = check([step('5,000', [variant('websocket', { clients: [5000] })]), step('19,000', [variant('websocket', { clients: [19_000, 19_000], processes: 2 })])], [], WS_19K);
+    expect(c).toEqual({
+      name: WS_19K,
+      value: 19_000,
+      target: '≥ 19000 clients connected and receiving, nothing lost',
+      pass: true,
+      note: 'every round delivered everything, over 2 generator processes',
+    });
+  });
+
+  it('misses 19,000 WebSocket clients that lost messages, or a step not run for the fd limit, and says which', () => {
+    const lost = check([step('19,000', [variant('websocket', { clients: [19_000], lost: 5, ok: false })])], [], WS_19K);
+    expect(lost.pass).toBe(false);
+    const limited: VariantResult = variant('websocket', { clients: [19_500], ok: false });
+    const why = 'needs 19,500 sockets, one server process holds at most 19,000 (fd limit): not run';
+    const withLimit = { ...limited, trials: limited.trials.map((t) => ({ ...t, ok: false, limit: { kind: 'fd' as const, needed: 19_500, available: 19_000 }, problems: [why] })) };
+    const c = check([step('19,500', [withLimit])], [], WS_19K);
+    expect(c.pass).toBe(false);
+    expect(c.note).toBe(why);
+    expect(check([step('small', [variant('websocket', { clients: [18_999] })])], [], WS_19K).pass).toBeNull();
+  });
+
+  it("holds the generator's CPU per message to the server's at exactly 1,000 clients, per transport", () => {
+    const steps = [
+      step('100', [variant('long-polling', { clients: [100], cpu: { generator: 500, server: 100 } })]),
+      step('1,000', [
+        variant('long-polling', { clients: [1000, 1000], cpu: { generator: 90, server: 100 } }),
+        variant('websocket', { clients: [1000], cpu: { generator: 30, server: 20 } }),
+        variant('short-polling', { clients: [1000], cpu: { generator: 50, server: 50 } }),
+      ]),
+    ];
+    const long = check(steps, [], GEN_COST('long-polling'));
+    expect(long).toEqual({
+      name: GEN_COST('long-polling'),
+      value: 0.9,
+      target: "≤ 1× the server's CPU per delivered message",
+      pass: true,
+      note: 'generator 90.0 µs, server 100.0 µs per delivered message (medians over rounds), step "1,000"',
+    });
+    expect(check(steps, [], GEN_COST('websocket'))).toMatchObject({ value: 1.5, pass: false });
+    expect(check(steps, [], GEN_COST('short-polling'))).toMatchObject({ value: 1, pass: true });
+  });
+
+  it('gives null for the generator cost without a 1,000-client step, or when a CPU was not measured', () => {
+    expect(check([step('100', [variant('websocket', { clients: [100] })])], [], GEN_COST('websocket'))).toMatchObject({ value: null, pass: null, note: 'no step of this run had 1,000 websocket clients (run --scenario scale)' });
+    const v = variant('websocket', { clients: [1000] });
+    const unmeasured = { ...v, summary: { ...v.summary, notMeasured: ['perDelivered.serverCpuUs' as const] } };
+    expect(check([step('1,000', [unmeasured])], [], GEN_COST('websocket'))).toMatchObject({ value: null, pass: null, note: "the server's or the generator's CPU was not measured" });
   });
 });

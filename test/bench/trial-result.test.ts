@@ -42,6 +42,7 @@ function generator(f: GeneratorFigures): GeneratorResult {
     wire: { requests: 0, emptyPolls: 0, connections: 0, bytesWritten: 0, bytesRead: 0 },
     events: { reconnects: 0, cursorExpired: 0, errors: 0 },
     cpuShare: 0.1,
+    cpuUs: 300_000,
     eventLoopDelayP99: 0,
     ...rest,
   };
@@ -56,6 +57,7 @@ const GENERATOR_A = generator({
   wire: { requests: 70, emptyPolls: 10, connections: 4, bytesWritten: 5_000, bytesRead: 12_000 },
   events: { reconnects: 1, cursorExpired: 0, errors: 2 },
   cpuShare: 0.3,
+  cpuUs: 900_000,
   eventLoopDelayP99: 1_200,
 });
 
@@ -68,6 +70,7 @@ const GENERATOR_B = generator({
   wire: { requests: 50, emptyPolls: 5, connections: 2, bytesWritten: 3_000, bytesRead: 10_000 },
   events: { reconnects: 0, cursorExpired: 1, errors: 0 },
   cpuShare: 0.5,
+  cpuUs: 1_500_000,
   eventLoopDelayP99: 900,
 });
 
@@ -143,10 +146,17 @@ describe('buildTrialResult', () => {
     expect(result.delivery.lost).toBe(0);
   });
 
-  it('divides requests, bytes, connections and server CPU by the deliveries', () => {
+  it('divides requests, bytes, connections, server and generator CPU by the deliveries', () => {
     const result = buildTrialResult(inputs());
-    // 120 requests, 30,000 bytes, 6 connections and 1,500,000 µs of server CPU over 60 deliveries.
-    expect(result.perDelivered).toEqual({ requests: 2, bytes: 500, connections: 0.1, serverCpuUs: 25_000 });
+    // 120 requests, 30,000 bytes, 6 connections, 1,500,000 µs of server CPU and 900,000 + 1,500,000
+    // µs of CPU in the two generator processes over 60 deliveries.
+    expect(result.perDelivered).toEqual({ requests: 2, bytes: 500, connections: 0.1, serverCpuUs: 25_000, generatorCpuUs: 40_000 });
+  });
+
+  it("sums the generator CPU of every process, whatever each one's share of the deliveries", () => {
+    // One process did all the receiving, the other only sent: the cost is the sum over both.
+    const result = buildTrialResult(inputs({ generators: [{ ...GENERATOR_A, delivered: 60 }, { ...GENERATOR_B, delivered: 0, cpuUs: 600_000 }] }));
+    expect(result.perDelivered.generatorCpuUs).toBe(25_000);
   });
 
   it('measures the server over the window from its marks and the samples inside the window', () => {
@@ -344,7 +354,7 @@ describe('buildTrialResult', () => {
     const result = buildTrialResult(inputs({ generators: [{ ...GENERATOR_A, delivered: 0 }, { ...GENERATOR_B, delivered: 0 }] }));
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual(['nothing was delivered in the window', '60 of 60 deliveries lost']);
-    expect(result.perDelivered).toEqual({ requests: 0, bytes: 0, connections: 0, serverCpuUs: 0 });
+    expect(result.perDelivered).toEqual({ requests: 0, bytes: 0, connections: 0, serverCpuUs: 0, generatorCpuUs: 0 });
   });
 
   it('gives 0, not NaN, for shares and per-client figures over an empty window or no clients', () => {
@@ -392,6 +402,7 @@ describe('a trial against a server the bench did not start (--target)', () => {
     expect(result.serverNotMeasured).toBe(why);
     expect(result.perDelivered.serverCpuUs).toBeNull();
     expect(result.perDelivered.requests).toBe(measured.perDelivered.requests);
+    expect(result.perDelivered.generatorCpuUs).toBe(measured.perDelivered.generatorCpuUs);
     expect(result.series).toEqual([]);
     expect(measured.serverNotMeasured).toBeUndefined();
   });

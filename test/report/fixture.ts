@@ -33,7 +33,7 @@ function trial(latencyUs: readonly number[], cpuShare: number, ok = true): Trial
     histogram: h.encode(),
     delivery: { sent: 700, stored: 700, sendFailed: 0, expected: 7000, delivered: ok ? 7000 : 6990, lost: ok ? 0 : 10, duplicated: 0, reordered: 0 },
     wire: { requests: 1400, emptyPolls: 100, connections: 0, bytesWritten: 300_000, bytesRead: 2_800_000 },
-    perDelivered: { requests: 0.2, bytes: 443, connections: 0, serverCpuUs: 90 },
+    perDelivered: { requests: 0.2, bytes: 443, connections: 0, serverCpuUs: 90, generatorCpuUs: 30 },
     server: {
       cpuUs: 630_000,
       cpuShare,

@@ -30,6 +30,24 @@ describe('readResults', () => {
     }
   });
 
+  it("lists a figure the file was written without (the generator's CPU per message) as not measured", () => {
+    const old = run();
+    const steps = old.steps.map((step) => ({
+      ...step,
+      variants: step.variants.map((v) => {
+        const { 'perDelivered.generatorCpuUs': _dropped, ...figures } = v.summary.figures;
+        return { ...v, summary: { ...v.summary, figures }, trials: v.trials.map((t) => ({ ...t, perDelivered: { ...t.perDelivered, generatorCpuUs: undefined } })) };
+      }),
+    }));
+    const read = readResults(file('before-generator-cpu.json', { ...old, steps }));
+    for (const v of read.steps.flatMap((s) => s.variants)) {
+      expect(v.summary.notMeasured).toContain('perDelivered.generatorCpuUs');
+      expect(v.summary.figures['perDelivered.generatorCpuUs'].median).toBeNaN();
+      expect(v.summary.figures['perDelivered.serverCpuUs'].median).toBe(run().steps[0]?.variants.find((x) => x.variant.id === v.variant.id)?.summary.figures['perDelivered.serverCpuUs'].median);
+    }
+    expect(readResults(file('current-again.json', run())).steps[0]?.variants[0]?.summary.notMeasured).toBeUndefined();
+  });
+
   it('refuses a version it does not know, naming the file and the versions it reads', () => {
     const path = file('v9.json', { ...run(), schemaVersion: 9 });
     expect(() => readResults(path)).toThrow(`${path} has results schema version 9; this version reads 1 to ${RESULTS_SCHEMA_VERSION}`);

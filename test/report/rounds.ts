@@ -88,6 +88,7 @@ export const SCATTER: Readonly<Record<FigureKey, { value: number; round: number;
   'perDelivered.bytes': { value: 600, round: 0.05, run: 0.03 },
   'perDelivered.connections': { value: 0.002, round: 1, run: 0.5 },
   'perDelivered.serverCpuUs': { value: 150, round: 0.1, run: 0.08 },
+  'perDelivered.generatorCpuUs': { value: 150, round: 0.1, run: 0.08 },
   'server.cpuShare': { value: 0.15, round: 0.1, run: 0.08 },
   'server.rssWindowBytes': { value: 100_000_000, round: 0.04, run: 0.04 },
   'server.perClientRssBytes': { value: 60_000, round: 1, run: 0.5 },
