@@ -7,8 +7,9 @@
  * Clients come in whole rooms (`unit` clients each), so every step is a multiple of `unit`.
  */
 
-/** What can make a step fail. */
-export type FailureKind = 'latency' | 'loss' | 'server-cpu' | 'fd-limit' | 'generator' | 'error';
+import type { CapacityResult, Failure, FailureKind } from '../results.ts';
+
+export type { Failure, FailureKind } from '../results.ts';
 
 /**
  * The failures that are a verdict on the transport. The others say the step could not be judged:
@@ -17,12 +18,6 @@ export type FailureKind = 'latency' | 'loss' | 'server-cpu' | 'fd-limit' | 'gene
  */
 export const VERDICT_FAILURES: readonly FailureKind[] = ['latency', 'loss', 'server-cpu'];
 
-export interface Failure {
-  readonly kind: FailureKind;
-  /** What failed, in words, with its figure: `p99 412 ms > SLO 250 ms`. */
-  readonly detail: string;
-}
-
 /** What a step's trial came to: it passed, or these failed. */
 export interface Outcome {
   readonly pass: boolean;
@@ -30,16 +25,8 @@ export interface Outcome {
   readonly failures: readonly Failure[];
 }
 
-/**
- * Why the search stopped, and so what its number means:
- * - `failed`: a step failed on the transport's account (latency, loss, server CPU): the capacity is
- *   the last passing step.
- * - `generator`, `fd-limit`, `error`: the first failing step could not be judged; the capacity is a
- *   lower bound ("at least"), the most this generator or one server process could verify.
- * - `max-clients`: every step passed up to the cap: at least the cap.
- * - `below-start`: the first step failed: fewer than the start (its cause says why).
- */
-export type StopReason = 'failed' | 'generator' | 'fd-limit' | 'error' | 'max-clients' | 'below-start';
+/** Why the search stopped, and so what its number means: see {@link CapacityResult.stop}. */
+export type StopReason = CapacityResult['stop'];
 
 export interface SearchOptions {
   /** Clients of the first step; rounded up to whole rooms. */

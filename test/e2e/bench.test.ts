@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
 import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
@@ -186,7 +186,7 @@ describe('npm run bench, the command', () => {
     expect(await exitOf(child), stderr()).toBe(0);
     expect(stdout()).toContain(`results: ${out}`);
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.schemaVersion).toBe(3);
+    expect(results.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
     expect(results.status).toBe('complete');
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.config.scenario.name).toBe('tiny');
@@ -215,7 +215,7 @@ describe('npm run bench, the command', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     const variant = written.steps[0]?.variants[0];
-    expect(summary).toMatchObject({ schemaVersion: 3, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
+    expect(summary).toMatchObject({ schemaVersion: RESULTS_SCHEMA_VERSION, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
     expect(summary.variants).toHaveLength(1);
     expect(summary.variants[0]).toMatchObject({ step: 'tiny', variant: 'websocket', runs: 'websocket', ok: true, lost: 0 });
     expect(summary.variants[0]?.medians['latency.p50']).toBe(variant?.summary.figures['latency.p50'].median);

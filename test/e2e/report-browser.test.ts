@@ -180,7 +180,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
       () => undefined,
     );
     const real: BenchResults = {
-      schemaVersion: 3,
+      schemaVersion: 4,
       tool: { name: 'chat-transport-bench', version: 'test' },
       machine: describeMachine(),
       startedAt: new Date().toISOString(),
