@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
+import { STOP_WORDS, capacityFigure, stepP99 } from './capacity/words.ts';
 
 /** Windows at least this long also print the slope of heap and RSS (per round). */
 const SLOPE_MIN_WINDOW_MS = 20_000;
@@ -65,9 +66,30 @@ function stepTable(step: StepResult): string {
   return `${step.step.label}\n${t.toString()}${note}`;
 }
 
+/** A capacity run's table: per transport its capacity, the step it rests on, and what failed next. */
+function capacityTable(results: BenchResults): string {
+  const slo = results.config.scenario.capacity?.sloMs;
+  const t = table(['transport', 'capacity', 'p99 there', 'first failing step', 'what failed', 'steps'], ['left', 'right', 'right', 'right', 'left', 'right']);
+  for (const c of results.capacity ?? []) {
+    const last = c.steps.find((s) => s.pass && s.clients === c.lastPass);
+    t.push([
+      describeVariant(c.variant),
+      capacityFigure(c),
+      last ? stepP99(last) : '–',
+      c.firstFail === null ? '–' : c.firstFail.toLocaleString('en-US'),
+      c.cause.length > 0 ? c.cause.map((f) => `${f.kind}: ${f.detail}`).join('; ') : STOP_WORDS[c.stop],
+      String(c.steps.length),
+    ]);
+  }
+  const stops = [...new Set((results.capacity ?? []).filter((c) => c.stop !== 'failed').map((c) => `${capacityFigure(c)}: ${STOP_WORDS[c.stop]}`))];
+  const notes = stops.length > 0 ? `\n${stops.join('\n')}` : '';
+  return `capacity (clients with p99 ≤ ${slo ?? '?'} ms, nothing lost, the generator not the bottleneck)\n${t.toString()}${notes}`;
+}
+
 /** The table printed at the end of a run: a table per step, then the route ceilings and the targets. */
 export function formatSummary(results: BenchResults): string {
   const parts = results.steps.map(stepTable);
+  if (results.capacity) parts.push(capacityTable(results));
   if (results.ceilings.length > 0) {
     const t = table(['route ceiling (autocannon)', 'req/s', '× bare'], ['left', 'right', 'right']);
     for (const c of results.ceilings) t.push([c.target, formatNumber(c.requestsPerSecond.mean), c.ratioToBare === undefined ? '' : formatNumber(c.ratioToBare)]);

@@ -92,8 +92,13 @@ export function checkSearchOptions(o: SearchOptions): void {
 /**
  * Runs the search. `trial(clients)` runs one step; it may throw only to stop the run (an
  * interruption): a step that could not run should come back as a failure of kind `error`.
+ * `onStep` hears of each step as it is done.
  */
-export async function searchCapacity<T extends Outcome>(trial: (clients: number) => Promise<T>, options: SearchOptions): Promise<SearchResult<T>> {
+export async function searchCapacity<T extends Outcome>(
+  trial: (clients: number) => Promise<T>,
+  options: SearchOptions,
+  onStep?: (step: SearchStep<T>) => void,
+): Promise<SearchResult<T>> {
   checkSearchOptions(options);
   const { unit } = options;
   const factor = options.factor ?? STEP_FACTOR;
@@ -105,7 +110,9 @@ export async function searchCapacity<T extends Outcome>(trial: (clients: number)
 
   const run = async (rooms: number, phase: SearchStep<T>['phase']): Promise<T> => {
     const outcome = await trial(rooms * unit);
-    steps.push({ clients: rooms * unit, phase, outcome });
+    const step = { clients: rooms * unit, phase, outcome };
+    steps.push(step);
+    onStep?.(step);
     if (outcome.pass) bracket.pass = rooms;
     else bracket.fail = { rooms, outcome };
     return outcome;
