@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
-import { STOP_WORDS, capacityFigure, stepP99 } from './capacity/words.ts';
+import { capacityFigure, stopWords, stepP99 } from './capacity/words.ts';
 
 /** Windows at least this long also print the slope of heap and RSS (per round). */
 const SLOPE_MIN_WINDOW_MS = 20_000;
@@ -77,11 +77,11 @@ function capacityTable(results: BenchResults): string {
       capacityFigure(c),
       last ? stepP99(last) : '–',
       c.firstFail === null ? '–' : c.firstFail.toLocaleString('en-US'),
-      c.cause.length > 0 ? c.cause.map((f) => `${f.kind}: ${f.detail}`).join('; ') : STOP_WORDS[c.stop],
+      c.cause.length > 0 ? c.cause.map((f) => `${f.kind}: ${f.detail}`).join('; ') : stopWords(c),
       String(c.steps.length),
     ]);
   }
-  const stops = [...new Set((results.capacity ?? []).filter((c) => c.stop !== 'failed').map((c) => `${capacityFigure(c)}: ${STOP_WORDS[c.stop]}`))];
+  const stops = [...new Set((results.capacity ?? []).filter((c) => c.stop !== 'failed').map((c) => `${capacityFigure(c)}: ${stopWords(c)}`))];
   const notes = stops.length > 0 ? `\n${stops.join('\n')}` : '';
   return `capacity (clients with p99 ≤ ${slo ?? '?'} ms, nothing lost, the generator not the bottleneck)\n${t.toString()}${notes}`;
 }

@@ -3,7 +3,7 @@
  * with the SLO line, and a table of each transport's capacity, its first failing step and what
  * failed. Pure: results in, chart data and HTML out.
  */
-import { STOP_WORDS, capacityFigure, stepP99 } from '../bench/capacity/words.ts';
+import { capacityFigure, stopWords, stepP99 } from '../bench/capacity/words.ts';
 import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/results.ts';
 import { logAxis, logGridPhrase, type ChartSpec } from './charts.ts';
 import { html, type Html } from './html.ts';
@@ -58,7 +58,7 @@ function searchRow(c: CapacityResult): Html {
   const badge = c.stop === 'failed' || c.stop === 'below-start' ? '' : html` <span class="badge qualified">lower bound</span>`;
   return html`<tr data-transport="${c.variant.transport}"><th scope="row">${variantName(c.variant)}</th>\
 <td class="capacity">${capacityFigure(c)}${badge}</td><td>${last ? stepP99(last) : '–'}</td>\
-<td>${c.firstFail === null ? '–' : clients(c.firstFail)}</td><td>${cause}</td><td>${STOP_WORDS[c.stop]}</td><td class="tried">${tried}</td></tr>`;
+<td>${c.firstFail === null ? '–' : clients(c.firstFail)}</td><td>${cause}</td><td>${stopWords(c)}</td><td class="tried">${tried}</td></tr>`;
 }
 
 /** The capacity section, with the chart's figure given by the caller (it renders every chart alike). */

@@ -4,6 +4,7 @@
  */
 import { formatUs } from '../format.ts';
 import type { CapacityResult, CapacityStep } from '../results.ts';
+import { stopOf } from './search.ts';
 
 const clients = (n: number): string => n.toLocaleString('en-US');
 
@@ -12,11 +13,23 @@ const clients = (n: number): string => n.toLocaleString('en-US');
  * step after it could not be judged or the cap was reached, `< 1,000` when the first step failed.
  */
 export function capacityFigure(c: CapacityResult): string {
-  if (c.lastPass === null) return c.firstFail === null ? '–' : `< ${clients(c.firstFail)}`;
+  // A first step that could not be judged says nothing of the transport: no figure at all.
+  if (c.lastPass === null) return c.firstFail === null || !judged(c) ? '–' : `< ${clients(c.firstFail)}`;
   return c.stop === 'failed' ? clients(c.lastPass) : `≥ ${clients(c.lastPass)}`;
 }
 
+/** The first failing step failed on the transport's account (not the generator, the fd limit or an error). */
+function judged(c: CapacityResult): boolean {
+  return stopOf(c.cause) === 'failed';
+}
+
 /** What stopped the search, in words. */
+export function stopWords(c: CapacityResult): string {
+  if (c.stop === 'below-start' && !judged(c)) return `the first step could not be judged (${c.cause.map((f) => f.kind).join(', ')}): no figure for this transport`;
+  return STOP_WORDS[c.stop];
+}
+
+/** What each stop means, in words. */
 export const STOP_WORDS: Readonly<Record<CapacityResult['stop'], string>> = {
   failed: 'the next step failed on the transport’s account',
   generator: 'the generator could not go further (not a verdict on the transport)',
@@ -45,5 +58,5 @@ export function stepLine(id: string, step: CapacityStep): string {
 /** The line at the end of a transport's search. */
 export function resultLine(c: CapacityResult): string {
   const fail = c.firstFail === null ? '' : `; first failing step ${clients(c.firstFail)}: ${c.cause.map((f) => f.kind).join(', ')}`;
-  return `${c.variant.id}: capacity ${capacityFigure(c)} clients (${STOP_WORDS[c.stop]}${fail}; ${c.steps.length} steps)`;
+  return `${c.variant.id}: capacity ${capacityFigure(c)} clients (${stopWords(c)}${fail}; ${c.steps.length} step${c.steps.length === 1 ? '' : 's'})`;
 }

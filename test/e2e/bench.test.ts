@@ -14,6 +14,7 @@ import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
 import { liveChildren } from '../../bench/spawn.ts';
+import { bench, exitOf } from '../helpers/bench-cli.ts';
 
 const INTERVAL_MS = 200;
 const DURATION_MS = 3000;
@@ -127,25 +128,8 @@ describe('a tiny real benchmark of all three transports', () => {
   });
 });
 
-const CLI = new URL('../../bench/cli.ts', import.meta.url).pathname;
 /** --pin needs taskset (util-linux); without it the test says it was skipped. */
 const HAVE_TASKSET = ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p));
-
-/** The bench command in its own process group, so that everything it started can be found. */
-function bench(args: readonly string[]): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true', NODE_OPTIONS: '' } });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, stdout: () => out, stderr: () => err };
-}
-
-async function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
-}
 
 /** Whether any process is left in the command's process group (the group ends with its last member). */
 function groupAlive(pgid: number): boolean {
