@@ -125,6 +125,14 @@ export interface RunSummary {
     /** Each figure's median over rounds; `null` when not measured. */
     readonly medians: Readonly<Record<FigureKey, number | null>>;
   }[];
+  /** A capacity run: per transport its capacity (`lastPass`), why the search stopped, and the first failing step with what failed. */
+  readonly capacity?: readonly {
+    readonly variant: string;
+    readonly lastPass: number | null;
+    readonly firstFail: number | null;
+    readonly stop: NonNullable<BenchResults['capacity']>[number]['stop'];
+    readonly cause: readonly string[];
+  }[];
   readonly targets: BenchResults['targets'];
   readonly warnings: BenchResults['warnings'];
 }
@@ -148,6 +156,9 @@ export function summaryJson(results: BenchResults, paths: { readonly results: st
         ) as Record<FigureKey, number | null>,
       })),
     ),
+    ...(results.capacity
+      ? { capacity: results.capacity.map((c) => ({ variant: c.variant.id, lastPass: c.lastPass, firstFail: c.firstFail, stop: c.stop, cause: c.cause.map((f) => `${f.kind}: ${f.detail}`) })) }
+      : {}),
     targets: results.targets,
     warnings: results.warnings,
   };
