@@ -141,7 +141,9 @@ export async function searchCapacity<T extends Outcome>(
   for (;;) {
     const low: number = bracket.pass;
     const high = (bracket.fail ?? failed).rooms;
-    if (high - low <= 1 || high - low <= options.resolution * low) break;
+    // Rounded up to whole rooms, as the steps up are: at a resolution of 50% a step up by ×1.5
+    // (⌈1.5 × low⌉ rooms) is already within it, so `--quick` never halves.
+    if (high - low <= Math.max(1, Math.ceil(options.resolution * low))) break;
     await run(Math.floor((low + high) / 2), 'halving');
   }
   return finish(stopOf((bracket.fail ?? failed).outcome.failures));

@@ -52,6 +52,14 @@ describe('searchCapacity', () => {
     expect(result).toMatchObject({ lastPass: 800, firstFail: 1200, stop: 'failed' });
   });
 
+  it('never halves at 50%, even where rounding up to whole rooms made the last step up a little more than ×1.5', async () => {
+    const fake = fakeTrial(5070, () => fails('generator'));
+    const result = await searchCapacity(fake.trial, { ...OPTIONS, startClients: 1000, resolution: 0.5 });
+    // 507 rooms × 1.5 = 760.5, so 761 rooms: 254 more, ⌈50% of 507⌉ = 254.
+    expect(fake.tried).toEqual([1000, 1500, 2250, 3380, 5070, 7610]);
+    expect(result).toMatchObject({ lastPass: 5070, firstFail: 7610, stop: 'generator' });
+  });
+
   it('stops halving at one room even when the resolution asks for less', async () => {
     const fake = fakeTrial(25);
     const result = await searchCapacity(fake.trial, { startClients: 10, maxClients: 1000, unit: 10, resolution: 0.001 });
