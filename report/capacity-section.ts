@@ -106,7 +106,11 @@ export function capacityHeadline(results: BenchResults): string {
   const slo = results.config.scenario.capacity?.sloMs;
   const searches = [...(results.capacity ?? [])].sort((a, b) => (b.lastPass ?? 0) - (a.lastPass ?? 0));
   if (searches.length === 0) return 'No capacity search finished in this run.';
-  const each = searches.map((c) => `${variantName(c.variant)} ${capacityFigure(c)}`).join(', ');
-  const bounds = searches.some((c) => c.stop !== 'failed' && c.stop !== 'below-start') ? ' (≥: a lower bound, the next step could not be judged or was past the cap)' : '';
-  return `Clients served on this machine with p99 ≤ ${slo ?? '?'} ms and nothing lost: ${each}${bounds}.`;
+  const figured = searches.filter((c) => capacityFigure(c) !== '–');
+  const none = searches.filter((c) => capacityFigure(c) === '–');
+  const each = figured.map((c) => `${variantName(c.variant)} ${capacityFigure(c)}`).join(', ');
+  const bounds = figured.some((c) => c.stop !== 'failed' && c.stop !== 'below-start') ? ' (≥: a lower bound, the next step could not be judged or was past the cap)' : '';
+  const served = figured.length > 0 ? `Clients served on this machine with p99 ≤ ${slo ?? '?'} ms and nothing lost: ${each}${bounds}.` : '';
+  const unjudged = none.length > 0 ? `No figure for ${none.map((c) => variantName(c.variant)).join(', ')}: the first step could not be judged (see the capacity table).` : '';
+  return [served, unjudged].filter(Boolean).join(' ');
 }

@@ -74,6 +74,11 @@ function alerts(results: BenchResults): Html {
       }
     }
   }
+  if (items.length === 0 && results.capacity) {
+    // A capacity search steps until something fails: its failures are in its own table, named.
+    return html`<section id="alerts" class="ok"><p>Each step of the capacity search is judged in the capacity table below: what failed, with its figure, \
+including the steps where the generator was the bottleneck.</p></section>`;
+  }
   if (items.length === 0) {
     return html`<section id="alerts" class="ok"><p>Every trial delivered every message, in order, once; no generator was the bottleneck.</p></section>`;
   }
