@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { BENCH_OPTIONS, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
+import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
 import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
-import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions, toFlag } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
 import { runBench } from './run.ts';
-import { SCENARIOS, applyOverrides, resolveScenario } from './scenarios.ts';
+import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkPid } from './proc-sampler.ts';
@@ -30,6 +30,8 @@ Examples:
   npm run bench -- --quick                   the same, shorter (under a minute)
   npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
   npm run bench -- --scenario scale          100 to 5,000 clients
+  npm run bench -- --scenario capacity --quick
+                                             the most clients each transport serves (about 4 minutes)
   npm run bench -- --scenario my.json        a scenario from a file (see the README)
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
@@ -88,7 +90,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const quick = given.quick === true;
-  const preset: Readonly<Record<string, unknown>> = quick ? QUICK_PRESET : given.ci === true ? CI_PRESET : {};
+  const capacityRun = given.scenario === 'capacity';
+  const preset: Readonly<Record<string, unknown>> = quick ? (capacityRun ? CAPACITY_QUICK_PRESET : QUICK_PRESET) : given.ci === true ? CI_PRESET : {};
   // An override the user did not give (nor the preset) is absent, so the scenario's value stands.
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
   let scenario;
@@ -105,6 +108,11 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(rate !== undefined ? { ratePerMember: rate } : {}),
       ...(transports.length > 0 ? { transports } : {}),
     });
+    if (scenario.capacity) scenario = withCapacity(scenario, { ...options, pollIntervalGiven: given.pollIntervalMs !== undefined });
+    else {
+      const stray = CAPACITY_OPTIONS.find((name) => given[name] !== undefined);
+      if (stray) throw new Error(`${toFlag(stray)} is for --scenario capacity; scenario ${scenario.name} runs fixed steps`);
+    }
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
@@ -172,6 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '', ...(targetPids ? { pids: targetPids } : {}) } } : {}),
     },
     steps: outcome.steps,
+    ...(outcome.capacity ? { capacity: outcome.capacity } : {}),
     ceilings: outcome.ceilings,
     micro: outcome.micro,
     targets: checkTargets(outcome.steps, outcome.ceilings),

@@ -13,7 +13,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
  * absent unless given.
  */
 export const BENCH_OPTIONS = {
-  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak) or a JSON file' },
+  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak, capacity) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
   ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
@@ -42,7 +42,14 @@ export const BENCH_OPTIONS = {
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
   microMs: { kind: 'int', default: 300, min: 10, max: 60_000, doc: 'tinybench: time per hot path, ms' },
   pin: { kind: 'boolean', default: false, doc: 'pin the server to CPU 0 and the generators to CPU 1 (taskset)' },
+  sloMs: { kind: 'int', default: 250, min: 1, max: 60_000, doc: 'capacity: a step passes only with p99 delivery latency at most this, ms (short polling then polls every SLO ÷ 2 unless --poll-interval-ms says)' },
+  capacityStart: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'capacity: clients of the first step (rounded up to whole rooms)' },
+  capacityMax: { kind: 'int', default: 20_000, min: 1, max: 1_000_000, doc: 'capacity: the most clients a step may have' },
+  capacityResolution: { kind: 'int', default: 10, min: 1, max: 100, doc: 'capacity: halve between the last pass and the first fail until they are within this percent of the last pass (--quick: 50, no halving)' },
 } as const satisfies OptionTable;
+
+/** The options only the capacity scenario reads. */
+export const CAPACITY_OPTIONS = ['sloMs', 'capacityStart', 'capacityMax', 'capacityResolution'] as const;
 
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
 
@@ -54,6 +61,12 @@ export const HARNESS_OPTIONS = {
 
 /** What `--quick` sets, before any option given explicitly. */
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
+/**
+ * What `--quick` sets for the capacity scenario instead: one round per step, a short window, and no
+ * halving (the steps up by ×1.5 only), so that the three transports are searched within four
+ * minutes on this machine.
+ */
+export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityResolution: 50 } as const;
 /**
  * What `--ci` sets, before any option given explicitly: enough rounds for a rank test over rounds
  * (six, so a rank test can reach p < 0.01 with 6 against 6), short enough for about a minute on a

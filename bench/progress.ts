@@ -2,6 +2,7 @@
  * The progress display, fed by run events: on a terminal, one live line that rewrites itself plus
  * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
  */
+import { resultLine, stepLine } from './capacity/words.ts';
 import { formatNumber, formatUs } from './format.ts';
 import type { RunEvent } from './run.ts';
 import { describeVariant } from './scenarios.ts';
@@ -59,6 +60,12 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
         return;
       case 'warning':
         line(`! ${event.message}`);
+        return;
+      case 'capacity-step':
+        line(`   ${stepLine(event.variant.id, event.step)}`);
+        return;
+      case 'capacity-end':
+        line(`» ${resultLine(event.result)}`);
         return;
     }
   };

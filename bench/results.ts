@@ -16,8 +16,10 @@ import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../servers/c
  * 3: a `--target` run given `--target-pid` reads the server's CPU time and RSS from /proc
  * (`server.source` is `proc`): then `server` is set but its heap, event-loop delay, held polls and
  * sockets are `null` (`server.notMeasured` says why), and its `series` is empty.
+ * 4: a `capacity` run holds `capacity` (every step its search tried per transport, with what failed)
+ * and its scenario says how it searched (`scenario.capacity`); its `steps` are empty.
  */
-export const RESULTS_SCHEMA_VERSION = 3;
+export const RESULTS_SCHEMA_VERSION = 4;
 
 /**
  * What a results file, its report and the bench say of a transport they may meet: pure data, so
@@ -120,7 +122,69 @@ export interface Scenario {
   readonly ceilings?: boolean;
   /** Run the tinybench hot-path micro-benchmarks (a resolved scenario always says; on in `default` only). */
   readonly micro?: boolean;
+  /**
+   * A capacity search (the `capacity` scenario): its one step is a template whose rooms the search
+   * sets; the results then hold `capacity`, and `steps` are empty.
+   */
+  readonly capacity?: CapacitySpec;
   readonly steps: readonly Step[];
+}
+
+/** How a capacity search steps (bench/capacity/search.ts). */
+export interface CapacitySpec {
+  /** A step passes only with p99 delivery latency at most this, ms. */
+  readonly sloMs: number;
+  /** Clients of the first step (rounded up to whole rooms). */
+  readonly startClients: number;
+  /** The most clients a step may have. */
+  readonly maxClients: number;
+  /** Halving stops once the interval is at most this share of the last pass (0.1 = 10%). */
+  readonly resolution: number;
+  /** Growth factor of the steps up (1.5). */
+  readonly factor: number;
+}
+
+/** What can make a capacity step fail; see {@link CapacityResult.stop} for what each means. */
+export type FailureKind = 'latency' | 'loss' | 'server-cpu' | 'fd-limit' | 'generator' | 'error';
+
+export interface Failure {
+  readonly kind: FailureKind;
+  /** What failed, in words, with its figure: `p99 412 ms > SLO 250 ms`. */
+  readonly detail: string;
+}
+
+/** One step of a capacity search, in the order tried. */
+export interface CapacityStep {
+  readonly clients: number;
+  /** `up` while stepping up by the factor, `halving` between the last pass and the first fail. */
+  readonly phase: 'up' | 'halving';
+  readonly pass: boolean;
+  /** Empty when it passed. */
+  readonly failures: readonly Failure[];
+  /** The step's rounds, as any step's; `null` when no round could run (the failure says why). */
+  readonly result: VariantResult | null;
+}
+
+/**
+ * One transport's capacity search. Its number is `lastPass`; what it means depends on `stop`:
+ * - `failed`: the next step failed on the transport's account (latency, loss, server CPU): this is
+ *   its capacity on this machine.
+ * - `generator`, `fd-limit`, `error`: the next step could not be judged (the generator was the
+ *   bottleneck, one server process cannot hold that many sockets, the trial could not run): the
+ *   capacity is at least `lastPass`, not a verdict on the transport.
+ * - `max-clients`: every step passed up to the cap: at least the cap.
+ * - `below-start`: the first step failed: fewer than the start.
+ */
+export interface CapacityResult {
+  readonly variant: Variant;
+  readonly steps: readonly CapacityStep[];
+  /** The most clients that passed, `null` when none did. */
+  readonly lastPass: number | null;
+  /** The fewest clients that failed, `null` when none did. */
+  readonly firstFail: number | null;
+  /** What failed at `firstFail`. */
+  readonly cause: readonly Failure[];
+  readonly stop: 'failed' | 'generator' | 'fd-limit' | 'error' | 'max-clients' | 'below-start';
 }
 
 /** A latency distribution in µs, from an HDR histogram (3 significant digits). */
@@ -442,6 +506,8 @@ export interface BenchResults {
     };
   };
   readonly steps: readonly StepResult[];
+  /** A capacity run's searches, one per transport (absent from other runs and older files). */
+  readonly capacity?: readonly CapacityResult[];
   readonly ceilings: readonly CeilingResult[];
   readonly micro: readonly MicroResult[];
   readonly targets: readonly TargetCheck[];

@@ -5,7 +5,8 @@
 import { summarizeVariant, rotate } from './aggregate.ts';
 import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
-import type { BenchTransport, CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
+import { isChatVariant, runCapacity, type CapacityEvent } from './capacity/run-capacity.ts';
+import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from './results.ts';
 import { runTrial, type TrialProgress } from './trial.ts';
 
 export type RunEvent =
@@ -14,7 +15,8 @@ export type RunEvent =
   | { readonly type: 'trial-progress'; readonly index: number; readonly total: number; readonly progress: TrialProgress }
   | { readonly type: 'trial-end'; readonly index: number; readonly total: number; readonly variant: Variant; readonly trial: TrialResult }
   | { readonly type: 'ceiling'; readonly target: string }
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  | CapacityEvent;
 
 export interface RunPlan {
   readonly scenario: Scenario;
@@ -40,6 +42,8 @@ export interface RunPlan {
 export interface RunOutcome {
   readonly status: 'complete' | 'interrupted' | 'failed';
   readonly steps: StepResult[];
+  /** A capacity run's searches (absent from other runs). */
+  readonly capacity?: CapacityResult[];
   readonly ceilings: CeilingResult[];
   readonly micro: MicroResult[];
   readonly warnings: string[];
@@ -69,6 +73,45 @@ export function describeTrials(scenario: Scenario): string {
   return `${shape} = ${count(total, 'trial')}`;
 }
 
+/** One trial of a variant on a step in a round, against the servers of the plan. */
+function runOne(
+  plan: RunPlan,
+  at: { readonly step: Step; readonly s: number; readonly variant: Variant; readonly round: number; readonly position: number },
+  signal: AbortSignal | undefined,
+  onProgress: (progress: TrialProgress) => void,
+): Promise<TrialResult> {
+  const { step, s, variant, round } = at;
+  const url = plan.target?.urls[variant.transport];
+  if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
+  const pid = plan.target?.pids?.[variant.transport];
+  const target =
+    plan.target && url
+      ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
+      : undefined;
+  return runTrial({
+    variant,
+    workload: step.workload,
+    round,
+    position: at.position,
+    generators: plan.scenario.generators,
+    seed: plan.seed + s,
+    pin: plan.pin,
+    ...(signal ? { signal } : {}),
+    ...(target ? { target } : {}),
+    onProgress,
+  });
+}
+
+/** The capacity scenario's line for the progress: what it searches, and how. */
+function describeCapacity(scenario: Scenario): string {
+  const c = scenario.capacity;
+  const template = scenario.steps[0];
+  if (!c || !template) return '';
+  const w = template.workload;
+  const transports = template.variants.filter(isChatVariant).map((v) => v.id).join(', ');
+  return `capacity of ${transports}: rooms of ${w.members}, ${w.ratePerMember} msg/s per member, clients from ${c.startClients.toLocaleString('en-US')} ×${c.factor} up to ${c.maxClients.toLocaleString('en-US')}, then halved to within ${Math.round(c.resolution * 100)}%; a step passes with p99 ≤ ${c.sloMs} ms, nothing lost, the generator not the bottleneck; ${count(scenario.rounds, 'round')} per step`;
+}
+
 function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
@@ -82,6 +125,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   let status: RunOutcome['status'] = 'complete';
   let micro: MicroResult[] = [];
   let ceilings: CeilingResult[] = [];
+  const capacity: CapacityResult[] = [];
   const { scenario } = plan;
   const trials = scenario.steps.map((step) => new Map<string, TrialResult[]>(step.variants.map((v) => [v.id, []])));
 
@@ -91,35 +135,34 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
       micro = await runMicro({ timeMs: plan.micro.timeMs });
     }
 
-    const total = scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
-    onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
+    const total = scenario.capacity ? 0 : scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
+    if (scenario.capacity) {
+      onEvent({ type: 'phase', phase: 'trials', detail: describeCapacity(scenario) });
+      let index = 0;
+      await runCapacity(
+        scenario,
+        {
+          runRound: (step, variant, round, s) => {
+            if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+            index++;
+            return runOne(plan, { step, s, variant, round, position: 0 }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
+          },
+          onEvent,
+          isFatal: (error) => isAbort(error) || signal?.aborted === true,
+        },
+        capacity,
+      );
+    }
+    if (!scenario.capacity) onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
     let index = 0;
-    for (const [s, step] of scenario.steps.entries()) {
+    for (const [s, step] of scenario.capacity ? [] : scenario.steps.entries()) {
       for (let round = 0; round < scenario.rounds; round++) {
         for (const [position, variant] of rotate(step.variants, round).entries()) {
           if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
           index++;
           onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
           try {
-            const url = plan.target?.urls[variant.transport];
-            if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
-            const pid = plan.target?.pids?.[variant.transport];
-            const target =
-              plan.target && url
-                ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
-                : undefined;
-            const trial = await runTrial({
-              variant,
-              workload: step.workload,
-              round,
-              position,
-              generators: scenario.generators,
-              seed: plan.seed + s,
-              pin: plan.pin,
-              ...(signal ? { signal } : {}),
-              ...(target ? { target } : {}),
-              onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
-            });
+            const trial = await runOne(plan, { step, s, variant, round, position }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
             trials[s]?.get(variant.id)?.push(trial);
             onEvent({ type: 'trial-end', index, total, variant, trial });
           } catch (error) {
@@ -149,6 +192,13 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     warn('interrupted: the results hold what was measured until then');
   }
 
+  if (scenario.capacity) {
+    const searched = new Set(capacity.map((c) => c.variant.id));
+    const left = (scenario.steps[0]?.variants ?? []).filter((v) => isChatVariant(v) && !searched.has(v.id));
+    if (left.length > 0 && status === 'interrupted') warn(`capacity: not searched to the end: ${left.map((v) => v.id).join(', ')}`);
+    for (const c of capacity) if (c.stop === 'error') status = 'failed';
+    return { status, steps: [], capacity, ceilings, micro, warnings };
+  }
   const steps: StepResult[] = scenario.steps.map((step, s) => ({
     step,
     variants: step.variants.flatMap((variant) => {

@@ -8,6 +8,7 @@ import { jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
+import { STEP_FACTOR } from './capacity/search.ts';
 import { BENCH_REGISTRY } from './transports.ts';
 import { displayPath } from './write-results.ts';
 
@@ -147,6 +148,35 @@ function soakScenario(): Scenario {
   };
 }
 
+/** The room shape and rate of the capacity search: rooms of 10, one message every 10 s per member. */
+const CAPACITY_ROOM: Pick<Workload, 'members' | 'ratePerMember' | 'bodyBytes'> = { members: 10, ratePerMember: 0.1, bodyBytes: 256 };
+
+function capacityScenario(): Scenario {
+  const start = BENCH_OPTIONS.capacityStart.default;
+  return {
+    name: 'capacity',
+    description:
+      'The most clients each chat transport serves on this machine with p99 delivery under the SLO (--slo-ms, 250 ms), nothing lost and the generator not the bottleneck: clients stepped up ×1.5 in rooms of 10 (one message every 10 s per member), then the last interval halved.',
+    rounds: 2,
+    generators: 1,
+    capacity: {
+      sloMs: BENCH_OPTIONS.sloMs.default,
+      startClients: start,
+      maxClients: BENCH_OPTIONS.capacityMax.default,
+      resolution: BENCH_OPTIONS.capacityResolution.default / 100,
+      factor: STEP_FACTOR,
+    },
+    steps: [
+      {
+        label: 'capacity search',
+        x: { name: 'clients', value: start, unit: 'clients' },
+        workload: { ...CAPACITY_ROOM, rooms: Math.ceil(start / CAPACITY_ROOM.members), durationMs: 10_000, warmupMs: 3000 },
+        variants: CHAT_VARIANTS,
+      },
+    ],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -155,6 +185,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   fanout: fanoutScenario,
   handshake: handshakeScenario,
   soak: soakScenario,
+  capacity: capacityScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -318,7 +349,10 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       }
     }
   }
-  const sweeps = (name: string): boolean => scenario.steps.some((step) => step.x?.name === name);
+  if (scenario.capacity && o.rooms !== undefined) {
+    throw new Error(`--rooms cannot be used with scenario ${scenario.name}: the search sets the rooms (clients = rooms × --members); give --capacity-start and --capacity-max`);
+  }
+  const sweeps = (name: string): boolean => !scenario.capacity && scenario.steps.some((step) => step.x?.name === name);
   if (sweeps('clients') && o.members !== undefined) {
     throw new Error(`--members cannot be used with scenario ${scenario.name}: it varies the members per room from step to step`);
   }
@@ -362,4 +396,38 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     generators: o.generators ?? scenario.generators,
     steps,
   });
+}
+
+/** What the command line sets of a capacity search (the `CAPACITY_OPTIONS` of bench/options.ts). */
+export interface CapacityOverrides {
+  readonly sloMs: number;
+  readonly capacityStart: number;
+  readonly capacityMax: number;
+  /** Percent. */
+  readonly capacityResolution: number;
+  /** `--poll-interval-ms` was given: short polling keeps it instead of polling every SLO ÷ 2. */
+  readonly pollIntervalGiven: boolean;
+}
+
+/**
+ * A capacity scenario with its search set from the command line; throws an Error naming the
+ * option when they do not fit together. Short polling polls every SLO ÷ 2 unless told otherwise:
+ * at its default of 1 s its p99 is about 1 s whatever the load, so it could never meet a 250 ms SLO.
+ */
+export function withCapacity(scenario: Scenario, o: CapacityOverrides): Scenario {
+  const template = scenario.steps[0];
+  if (!scenario.capacity || !template) throw new Error(`scenario ${scenario.name} is not a capacity search`);
+  const { members } = template.workload;
+  if (o.capacityStart < members) {
+    throw new Error(`--capacity-start ${o.capacityStart} is less than one room of ${members} members (--members); give at least ${members}`);
+  }
+  if (o.capacityMax < o.capacityStart) throw new Error(`--capacity-max ${o.capacityMax} is below --capacity-start ${o.capacityStart}; give a maximum at least the start`);
+  const interval = Math.max(BENCH_OPTIONS.pollIntervalMs.min, Math.floor(o.sloMs / 2));
+  const variants = template.variants.map((v) => (knownFacts(v.transport).knob === 'pollIntervalMs' && !o.pollIntervalGiven ? { ...v, pollIntervalMs: interval } : v));
+  const rooms = Math.ceil(o.capacityStart / members);
+  return {
+    ...scenario,
+    capacity: { ...scenario.capacity, sloMs: o.sloMs, startClients: o.capacityStart, maxClients: o.capacityMax, resolution: o.capacityResolution / 100 },
+    steps: [{ ...template, x: { name: 'clients', value: rooms * members, unit: 'clients' }, workload: { ...template.workload, rooms }, variants }],
+  };
 }

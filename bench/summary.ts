@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
+import { capacityFigure, stopWords, stepP99 } from './capacity/words.ts';
 
 /** Windows at least this long also print the slope of heap and RSS (per round). */
 const SLOPE_MIN_WINDOW_MS = 20_000;
@@ -73,9 +74,30 @@ function stepTable(step: StepResult): string {
   return `${step.step.label}\n${t.toString()}${note}`;
 }
 
+/** A capacity run's table: per transport its capacity, the step it rests on, and what failed next. */
+function capacityTable(results: BenchResults): string {
+  const slo = results.config.scenario.capacity?.sloMs;
+  const t = table(['transport', 'capacity', 'p99 there', 'first failing step', 'what failed', 'steps'], ['left', 'right', 'right', 'right', 'left', 'right']);
+  for (const c of results.capacity ?? []) {
+    const last = c.steps.find((s) => s.pass && s.clients === c.lastPass);
+    t.push([
+      describeVariant(c.variant),
+      capacityFigure(c),
+      last ? stepP99(last) : '–',
+      c.firstFail === null ? '–' : c.firstFail.toLocaleString('en-US'),
+      c.cause.length > 0 ? c.cause.map((f) => `${f.kind}: ${f.detail}`).join('; ') : stopWords(c),
+      String(c.steps.length),
+    ]);
+  }
+  const stops = [...new Set((results.capacity ?? []).filter((c) => c.stop !== 'failed').map((c) => `${capacityFigure(c)}: ${stopWords(c)}`))];
+  const notes = stops.length > 0 ? `\n${stops.join('\n')}` : '';
+  return `capacity (clients with p99 ≤ ${slo ?? '?'} ms, nothing lost, the generator not the bottleneck)\n${t.toString()}${notes}`;
+}
+
 /** The table printed at the end of a run: a table per step, then the route ceilings and the targets. */
 export function formatSummary(results: BenchResults): string {
   const parts = results.steps.map(stepTable);
+  if (results.capacity) parts.push(capacityTable(results));
   if (results.ceilings.length > 0) {
     const t = table(['route ceiling (autocannon)', 'req/s', '× bare'], ['left', 'right', 'right']);
     for (const c of results.ceilings) t.push([c.target, formatNumber(c.requestsPerSecond.mean), c.ratioToBare === undefined ? '' : formatNumber(c.ratioToBare)]);
@@ -111,6 +133,14 @@ export interface RunSummary {
     /** Each figure's median over rounds; `null` when not measured. */
     readonly medians: Readonly<Record<FigureKey, number | null>>;
   }[];
+  /** A capacity run: per transport its capacity (`lastPass`), why the search stopped, and the first failing step with what failed. */
+  readonly capacity?: readonly {
+    readonly variant: string;
+    readonly lastPass: number | null;
+    readonly firstFail: number | null;
+    readonly stop: NonNullable<BenchResults['capacity']>[number]['stop'];
+    readonly cause: readonly string[];
+  }[];
   readonly targets: BenchResults['targets'];
   readonly warnings: BenchResults['warnings'];
 }
@@ -134,6 +164,9 @@ export function summaryJson(results: BenchResults, paths: { readonly results: st
         ) as Record<FigureKey, number | null>,
       })),
     ),
+    ...(results.capacity
+      ? { capacity: results.capacity.map((c) => ({ variant: c.variant.id, lastPass: c.lastPass, firstFail: c.firstFail, stop: c.stop, cause: c.cause.map((f) => `${f.kind}: ${f.detail}`) })) }
+      : {}),
     targets: results.targets,
     warnings: results.warnings,
   };

@@ -87,3 +87,61 @@
   });
   document.body.setAttribute('data-charts-ready', String(page.charts.length));
 })();
+/*
+ * The projection table: when the reader changes an input, the same arithmetic as the report's
+ * (report/projection.js, `chatProjection`, inlined before this script) builds its rows again, in
+ * the markup report/projection-section.ts renders. A bad input says what is allowed, in place.
+ */
+(function () {
+  var form = document.getElementById('projection-inputs');
+  if (!form || !window.chatProjection) return;
+  var page = JSON.parse(document.getElementById('chart-specs').textContent);
+  var measured = page.projection || [];
+  var users = document.getElementById('projection-users');
+  var room = document.getElementById('projection-room');
+  var rate = document.getElementById('projection-rate');
+  var body = document.getElementById('projection-rows');
+  var totals = document.getElementById('projection-totals');
+  var error = document.getElementById('projection-error');
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function update() {
+    var table;
+    try {
+      table = window.chatProjection.table({ users: Number(users.value), roomSize: Number(room.value), messagesPerUserPerMinute: Number(rate.value) }, measured);
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+      body.setAttribute('data-stale', 'true');
+      return;
+    }
+    error.hidden = true;
+    body.removeAttribute('data-stale');
+    totals.textContent = table.totals;
+    body.textContent = '';
+    table.rows.forEach(function (row) {
+      var tr = el('tr');
+      tr.setAttribute('data-transport', row.transport);
+      var th = el('th', '', row.name);
+      th.setAttribute('scope', 'row');
+      tr.appendChild(th);
+      var basis = el('td', 'basis', row.basis);
+      row.caveats.forEach(function (c) { basis.appendChild(el('span', 'caveat-note', c)); });
+      tr.appendChild(basis);
+      row.cells.forEach(function (c) {
+        var td = el('td', c.missing ? 'proj-cell missing' : 'proj-cell');
+        td.appendChild(el('span', 'value', c.text));
+        td.appendChild(el('span', 'formula', c.formula));
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    document.body.setAttribute('data-projection-updates', String(Number(document.body.getAttribute('data-projection-updates') || 0) + 1));
+  }
+  form.addEventListener('input', update);
+  form.addEventListener('submit', function (e) { e.preventDefault(); update(); });
+})();

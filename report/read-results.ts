@@ -38,9 +38,10 @@ export function readResults(path: string): BenchResults {
     throw new Error(`${path} is not a results file of npm run bench`);
   }
   const version = (v as { schemaVersion?: unknown }).schemaVersion;
-  // Version 1 is version 2 with every server figure measured, and version 2 is version 3 with no
-  // server read from /proc: a baseline kept from either still compares.
-  if (version !== 1 && version !== 2 && version !== RESULTS_SCHEMA_VERSION) {
+  // Version 1 is version 2 with every server figure measured, version 2 is version 3 with no
+  // server read from /proc, and version 3 is version 4 without a capacity search: a baseline kept
+  // from any of them still compares.
+  if (version !== 1 && version !== 2 && version !== 3 && version !== RESULTS_SCHEMA_VERSION) {
     throw new Error(`${path} has results schema version ${String(version)}; this version reads 1 to ${RESULTS_SCHEMA_VERSION}`);
   }
   const read = v as BenchResults;

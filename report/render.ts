@@ -7,10 +7,12 @@
 import { BYTE_UNITS, DURATION_UNITS, formatBytes, formatFigure, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../bench/generator-limits.ts';
 import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult } from '../bench/results.ts';
+import { capacityCharts, capacityFigureSteps, capacityHeadline, capacitySection } from './capacity-section.ts';
 import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';
 import { html, raw, type Html } from './html.ts';
 import { figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
+import { projectionSection } from './projection-section.ts';
 import { headline, stepVerdict } from './verdict.ts';
 
 export interface RenderAssets {
@@ -18,8 +20,10 @@ export interface RenderAssets {
   readonly chartJs: string;
   /** The page's style: report/page.css. */
   readonly css: string;
-  /** The page's script, which draws the charts: report/page.js. */
+  /** The page's script, which draws the charts and updates the projection: report/page.js. */
   readonly script: string;
+  /** The projection's arithmetic, which the page's script calls: report/projection.js. */
+  readonly projection: string;
 }
 
 type VariantOf = StepResult['variants'][number];
@@ -70,6 +74,11 @@ function alerts(results: BenchResults): Html {
       }
     }
   }
+  if (items.length === 0 && results.capacity) {
+    // A capacity search steps until something fails: its failures are in its own table, named.
+    return html`<section id="alerts" class="ok"><p>Each step of the capacity search is judged in the capacity table below: what failed, with its figure, \
+including the steps where the generator was the bottleneck.</p></section>`;
+  }
   if (items.length === 0) {
     return html`<section id="alerts" class="ok"><p>Every trial delivered every message, in order, once; no generator was the bottleneck.</p></section>`;
   }
@@ -97,13 +106,14 @@ ranges across rounds overlap, and is then called a tie. Transports that lost mes
   return html`<section id="verdict"><h2>Verdict</h2><p class="how">${how}</p>${body}</section>`;
 }
 
+function chartFigure(c: ChartSpec): Html {
+  return html`<figure class="chart"><h3>${c.title}</h3><div class="canvas"><canvas id="${c.id}" data-chart></canvas></div>\
+<figcaption>${c.caption}</figcaption></figure>`;
+}
+
 function chartsSection(charts: readonly ChartSpec[]): Html | string {
   if (charts.length === 0) return '';
-  const figures = charts.map(
-    (c) => html`<figure class="chart"><h3>${c.title}</h3><div class="canvas"><canvas id="${c.id}" data-chart></canvas></div>\
-<figcaption>${c.caption}</figcaption></figure>`,
-  );
-  return html`<section id="charts"><h2>Charts</h2>${figures}</section>`;
+  return html`<section id="charts"><h2>Charts</h2>${charts.map(chartFigure)}</section>`;
 }
 
 function claimsSection(results: BenchResults): Html {
@@ -265,7 +275,7 @@ function header(results: BenchResults, title: string): Html {
 <p class="sub">Short polling, long polling and WebSocket on one chat contract, measured side by side. \
 <span class="badge ${statusClass} status">${results.status}</span>
 ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0, 12)} · ${results.startedAt}</p>
-<p id="headline" class="headline">${headline(results)}</p>
+<p id="headline" class="headline">${results.capacity ? capacityHeadline(results) : headline(results)}</p>
 </header>`;
 }
 
@@ -273,11 +283,13 @@ ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0
 export function renderReport(results: BenchResults, assets: RenderAssets): string {
   const charts = buildCharts(results);
   const title = `Chat transports compared: ${results.config.scenario.name}`;
+  const projection = projectionSection(results);
   const specs = {
     units: { duration: DURATION_UNITS, bytes: BYTE_UNITS },
-    charts: charts.map((c) => ({ id: c.id, config: c.config, formats: c.formats, logGrid: c.logGrid, markers: c.markers })),
+    charts: [...capacityCharts(results), ...charts].map((c) => ({ id: c.id, config: c.config, formats: c.formats, logGrid: c.logGrid, markers: c.markers })),
+    projection: projection.measured,
   };
-  const figures = results.steps.filter((s) => s.variants.length > 0).map(figuresTable);
+  const figures = [...results.steps, ...capacityFigureSteps(results)].filter((s) => s.variants.length > 0).map(figuresTable);
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -290,15 +302,18 @@ export function renderReport(results: BenchResults, assets: RenderAssets): strin
 <body>
 ${header(results, title)}
 ${alerts(results)}
-${verdictSection(results)}
+${capacitySection(results, chartFigure)}
+${results.capacity ? '' : verdictSection(results)}
 ${chartsSection(charts)}
 ${claimsSection(results)}
 ${targetsSection(results)}
+${projection.section}
 <section id="figures"><h2>Every figure</h2><p class="how">Medians across rounds, with the range across rounds below each.</p>${figures}</section>
 ${ceilingsAndMicro(results)}
 ${methodSection(results)}
 <script>${scriptSource(assets.chartJs)}</script>
 <script type="application/json" id="chart-specs">${scriptJson(specs)}</script>
+<script>${scriptSource(assets.projection)}</script>
 <script>${scriptSource(assets.script)}</script>
 </body>
 </html>

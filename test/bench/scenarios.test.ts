@@ -13,10 +13,11 @@ import {
   resolveScenario,
   SCENARIOS,
   VARIANT_DEFAULTS,
+  withCapacity,
   withKnobs,
 } from '../../bench/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -30,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the six the project documents', () => {
+  it('are the seven the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -177,7 +178,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {
@@ -309,5 +310,36 @@ describe('withKnobs and describeVariant', () => {
     expect(describeVariant({ id: 'long-polling', transport: 'long-polling', waitMs: 25_000 })).toBe('long-polling (wait 25000 ms)');
     expect(describeVariant({ id: 'fresh', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false })).toBe('fresh (every 250 ms, a new connection per request)');
     expect(describeVariant({ id: 'websocket', transport: 'websocket' })).toBe('websocket');
+  });
+});
+
+describe('the capacity scenario', () => {
+  const SET = { sloMs: 250, capacityStart: 1000, capacityMax: 20_000, capacityResolution: 10, pollIntervalGiven: false };
+
+  it('searches the chat transports from one template step, in rooms of 10 at one message every 10 s', () => {
+    const s = resolveScenario('capacity');
+    const step = onlyStep(s);
+    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse']);
+    expect(step.workload).toMatchObject({ rooms: 100, members: 10, ratePerMember: 0.1 });
+    expect(s.capacity).toEqual({ sloMs: 250, startClients: 1000, maxClients: 20_000, resolution: 0.1, factor: 1.5 });
+  });
+
+  it('takes the search from the command line, and short polling polls every SLO ÷ 2 unless --poll-interval-ms says', () => {
+    const s = withCapacity(resolveScenario('capacity'), { ...SET, sloMs: 100, capacityStart: 55, capacityMax: 500, capacityResolution: 25 });
+    expect(s.capacity).toMatchObject({ sloMs: 100, startClients: 55, maxClients: 500, resolution: 0.25 });
+    expect(onlyStep(s).workload.rooms).toBe(6);
+    expect(onlyStep(s).variants.find((v) => v.transport === 'short-polling')?.pollIntervalMs).toBe(50);
+    const given = withCapacity(applyOverrides(resolveScenario('capacity'), { pollIntervalMs: 400 }), { ...SET, pollIntervalGiven: true });
+    expect(onlyStep(given).variants.find((v) => v.transport === 'short-polling')?.pollIntervalMs).toBe(400);
+  });
+
+  it('refuses options that do not fit, naming them', () => {
+    const s = applyOverrides(resolveScenario('capacity'), { members: 50 });
+    expect(() => withCapacity(s, { ...SET, capacityStart: 40 })).toThrow('--capacity-start 40 is less than one room of 50 members (--members); give at least 50');
+    expect(() => withCapacity(s, { ...SET, capacityMax: 500 })).toThrow('--capacity-max 500 is below --capacity-start 1000; give a maximum at least the start');
+    expect(() => applyOverrides(resolveScenario('capacity'), { rooms: 5 })).toThrow(
+      '--rooms cannot be used with scenario capacity: the search sets the rooms (clients = rooms × --members); give --capacity-start and --capacity-max',
+    );
+    expect(() => withCapacity(resolveScenario('default'), SET)).toThrow('scenario default is not a capacity search');
   });
 });

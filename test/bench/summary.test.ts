@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary } from '../../bench/summary.ts';
+import { formatSummary, summaryJson } from '../../bench/summary.ts';
 import type { CeilingResult } from '../../bench/results.ts';
 import { defaultStep, results } from '../report/fixture.ts';
 
@@ -40,5 +40,55 @@ describe('the summary printed at the end of a run', () => {
   it('prints the route ceilings with their ratio to bare fastify, and the targets', () => {
     expect(row('short-polling GET (empty poll)')).toMatch(/│ +12,345 │ +0\.50 │/);
     expect(text).toMatch(/│ target +│ verdict/);
+  });
+});
+
+describe('the summary of a capacity run', () => {
+  const step = defaultStep();
+  const at = (transport: string) => {
+    const v = step.variants.find((x) => x.variant.transport === transport);
+    if (!v) throw new Error(`the fixture has ${transport}`);
+    return v;
+  };
+  const base = results([], 'capacity');
+  const run = {
+    ...base,
+    config: { ...base.config, scenario: { ...base.config.scenario, capacity: { sloMs: 250, startClients: 1000, maxClients: 20_000, resolution: 0.5, factor: 1.5 } } },
+    capacity: [
+      {
+        variant: at('long-polling').variant,
+        steps: [
+          { clients: 1000, phase: 'up' as const, pass: true, failures: [], result: at('long-polling') },
+          { clients: 1500, phase: 'up' as const, pass: false, failures: [{ kind: 'latency' as const, detail: 'p99 412 ms > SLO 250 ms' }], result: at('long-polling') },
+        ],
+        lastPass: 1000,
+        firstFail: 1500,
+        cause: [{ kind: 'latency' as const, detail: 'p99 412 ms > SLO 250 ms' }],
+        stop: 'failed' as const,
+      },
+      {
+        variant: at('websocket').variant,
+        steps: [{ clients: 1000, phase: 'up' as const, pass: true, failures: [], result: at('websocket') }],
+        lastPass: 1000,
+        firstFail: null,
+        cause: [],
+        stop: 'max-clients' as const,
+      },
+    ],
+  };
+
+  it('prints each transport’s capacity, its p99 there, the first failing step and what failed', () => {
+    const lines = formatSummary(run).split('\n');
+    expect(lines[0]).toBe('capacity (clients with p99 ≤ 250 ms, nothing lost, the generator not the bottleneck)');
+    expect(lines.find((l) => l.startsWith('│ long-polling'))).toMatch(/│ +1,000 │ +6\.00 ms │ +1,500 │ latency: p99 412 ms > SLO 250 ms +│ +2 │/);
+    expect(lines.find((l) => l.startsWith('│ websocket'))).toMatch(/│ +≥ 1,000 │ +3\.00 ms │ +– │ every step passed up to the cap \(--capacity-max\) +│ +1 │/);
+    expect(lines).toContain('≥ 1,000: every step passed up to the cap (--capacity-max)');
+  });
+
+  it('gives the capacities in the --summary-out JSON', () => {
+    expect(summaryJson(run, { results: 'r.json', report: 'r.html' }).capacity).toEqual([
+      { variant: 'long-polling', lastPass: 1000, firstFail: 1500, stop: 'failed', cause: ['latency: p99 412 ms > SLO 250 ms'] },
+      { variant: 'websocket', lastPass: 1000, firstFail: null, stop: 'max-clients', cause: [] },
+    ]);
   });
 });

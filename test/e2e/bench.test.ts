@@ -9,11 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
 import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
 import { liveChildren } from '../../bench/spawn.ts';
+import { bench, exitOf } from '../helpers/bench-cli.ts';
 
 const INTERVAL_MS = 200;
 const DURATION_MS = 3000;
@@ -138,25 +139,8 @@ describe('a tiny real benchmark of all four transports', () => {
   });
 });
 
-const CLI = new URL('../../bench/cli.ts', import.meta.url).pathname;
 /** --pin needs taskset (util-linux); without it the test says it was skipped. */
 const HAVE_TASKSET = ['/usr/bin/taskset', '/bin/taskset'].some((p) => existsSync(p));
-
-/** The bench command in its own process group, so that everything it started can be found. */
-function bench(args: readonly string[]): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true', NODE_OPTIONS: '' } });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return { child, stdout: () => out, stderr: () => err };
-}
-
-async function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return code;
-}
 
 /** Whether any process is left in the command's process group (the group ends with its last member). */
 function groupAlive(pgid: number): boolean {
@@ -197,7 +181,7 @@ describe('npm run bench, the command', () => {
     expect(await exitOf(child), stderr()).toBe(0);
     expect(stdout()).toContain(`results: ${out}`);
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.schemaVersion).toBe(3);
+    expect(results.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
     expect(results.status).toBe('complete');
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.config.scenario.name).toBe('tiny');
@@ -226,7 +210,7 @@ describe('npm run bench, the command', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     const variant = written.steps[0]?.variants[0];
-    expect(summary).toMatchObject({ schemaVersion: 3, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
+    expect(summary).toMatchObject({ schemaVersion: RESULTS_SCHEMA_VERSION, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
     expect(summary.variants).toHaveLength(1);
     expect(summary.variants[0]).toMatchObject({ step: 'tiny', variant: 'websocket', runs: 'websocket', ok: true, lost: 0 });
     expect(summary.variants[0]?.medians['latency.p50']).toBe(variant?.summary.figures['latency.p50'].median);

@@ -19,6 +19,7 @@ import { checkTargets } from '../../bench/targets.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
 import { headline } from '../../report/verdict.ts';
+import { projectionInputs, projectionTable } from '../../report/projection.ts';
 import { defaultStep, results } from '../report/fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -174,13 +175,55 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     expect(check.headline).toContain('WebSocket (lost or failed) is left out');
   });
 
+  it('updates the projection table when the reader changes an input, with the same arithmetic as the report, and names a bad input', async () => {
+    const fixture = results([defaultStep()]);
+    const dir = mkdtempSync(join(tmpdir(), 'report-projection-'));
+    try {
+      const file = join(dir, 'projection.html');
+      writeFileSync(file, renderReport(fixture, loadAssets()));
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(pathToFileURL(file).toString());
+      await page.waitForSelector('body[data-charts-ready]');
+      const cells = (): Promise<string[][]> =>
+        page.$$eval('#projection-rows tr', (rows) =>
+          rows.map((row) => {
+            const r = row as unknown as { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> };
+            return Array.from(r.querySelectorAll('td.proj-cell .value')).map((c) => c.textContent ?? '');
+          }),
+        );
+      const texts = (users: number, roomSize: number, rate: number): string[][] =>
+        projectionTable({ users, roomSize, messagesPerUserPerMinute: rate }, projectionInputs(fixture)).rows.map((r) => r.cells.map((c) => c.text));
+      expect(await cells()).toEqual(texts(1_000_000, 10, 1));
+      await page.fill('#projection-users', '3000000');
+      await page.fill('#projection-rate', '2');
+      await page.waitForSelector('body[data-projection-updates="2"]');
+      const updated = await cells();
+      expect(updated).toEqual(texts(3_000_000, 10, 2));
+      expect(updated).not.toEqual(texts(1_000_000, 10, 1));
+      // 3,000,000 users × 2 a minute ÷ 60 × 10 = 1,000,000 deliveries/s × 90 µs of server CPU each.
+      expect(updated[0]?.[0]).toBe('90 cores');
+      expect(await page.textContent('#projection-totals')).toBe('3,000,000 users × 2 messages/min ÷ 60 = 100,000 messages/s; × 10 members per room = 1,000,000 deliveries/s');
+      // RSS per client at 100 clients is not meaningful: never projected, whatever the inputs.
+      expect(updated.every((row) => row[1] === 'cannot project')).toBe(true);
+      await page.fill('#projection-room', '0');
+      await expect.poll(() => page.isVisible('#projection-error')).toBe(true);
+      expect(await page.textContent('#projection-error')).toBe('room size must be a whole number from 1 to the users (3000000), got 0');
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('renders a real run: every chart drawn, no error, no request out', async () => {
     const outcome = await runBench(
       { scenario: TINY, seed: 3, pin: false, micro: { timeMs: 10 }, ceiling: { durationMs: 300, warmupMs: 100, connections: 10, rounds: 1 } },
       () => undefined,
     );
     const real: BenchResults = {
-      schemaVersion: 3,
+      schemaVersion: 4,
       tool: { name: 'chat-transport-bench', version: 'test' },
       machine: describeMachine(),
       startedAt: new Date().toISOString(),

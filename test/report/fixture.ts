@@ -97,7 +97,7 @@ export function defaultStep(options: { wsOk?: boolean } = {}): StepResult {
 
 export function results(steps: readonly StepResult[], name = 'default'): BenchResults {
   return {
-    schemaVersion: 3,
+    schemaVersion: 4,
     tool: { name: 'chat-transport-bench', version: '0.1.0' },
     machine: { cpuModel: 'Test CPU <script>', cores: 2, memoryBytes: 24 * 1024 ** 3, node: 'v20.20.2', platform: 'linux', arch: 'x64', osRelease: '6.1', commit: '0123456789abcdef', dirty: false },
     startedAt: '2026-11-26T01:00:00.000Z',

@@ -22,8 +22,8 @@ describe('readResults', () => {
     expect(read.steps.length).toBe(run().steps.length);
   });
 
-  it('reads a version 1 or 2 file (a CI baseline kept from before --target or --target-pid) as the current version', () => {
-    for (const version of [1, 2]) {
+  it('reads a version 1, 2 or 3 file (a CI baseline kept from before --target, --target-pid or capacity) as the current version', () => {
+    for (const version of [1, 2, 3]) {
       const read = readResults(file(`v${version}.json`, { ...run(), schemaVersion: version }));
       expect(read.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
       expect(read.steps).toEqual(run().steps);

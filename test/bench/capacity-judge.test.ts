@@ -1,0 +1,89 @@
+/**
+ * A capacity step's verdict from its rounds (judgeStep), a step that could not run
+ * (failureOfError), and the capacity in words.
+ */
+import { describe, expect, it } from 'vitest';
+import { SERVER_CPU_SATURATED, failureOfError, judgeStep } from '../../bench/capacity/judge.ts';
+import { capacityFigure, resultLine, stepLine, stopWords } from '../../bench/capacity/words.ts';
+import type { CapacityResult, TrialLimit, VariantResult } from '../../bench/results.ts';
+import { LONG, variant } from '../report/fixture.ts';
+
+const SLO_MS = 250;
+
+/** The fixture's long-polling variant with a p99 of `p99Us`, and what else is given. */
+function rounds(p99Us: number, o: { ok?: boolean; generatorBound?: boolean; cpuShare?: number; limit?: TrialLimit } = {}): VariantResult {
+  const v = variant(LONG, { 'server.cpuShare': o.cpuShare ?? 0.2 }, [1000, 2000, p99Us], { ok: o.ok ?? true, generatorBound: o.generatorBound ?? false });
+  const trials = v.trials.map((t) => ({
+    ...t,
+    generator: o.generatorBound ? { ...t.generator, bound: true, reasons: ['sends left 12.0 ms late at p99 (limit 10 ms)'] } : t.generator,
+    ...(o.limit ? { limit: o.limit } : {}),
+  }));
+  return { ...v, trials };
+}
+
+describe('judgeStep', () => {
+  it('passes a step with p99 under the SLO, nothing lost, the generator and the server not saturated', () => {
+    expect(judgeStep(rounds(240_000), SLO_MS)).toEqual({ pass: true, failures: [] });
+  });
+
+  it('fails on latency past the SLO, naming the p99', () => {
+    expect(judgeStep(rounds(400_000), SLO_MS)).toEqual({ pass: false, failures: [{ kind: 'latency', detail: 'p99 400 ms > SLO 250 ms' }] });
+  });
+
+  it('fails on loss with the problems of its rounds', () => {
+    expect(judgeStep(rounds(5000, { ok: false }), SLO_MS).failures).toEqual([{ kind: 'loss', detail: '10 of 7000 deliveries lost' }]);
+  });
+
+  it('fails on a server that saturated a core', () => {
+    expect(judgeStep(rounds(5000, { cpuShare: SERVER_CPU_SATURATED }), SLO_MS).failures).toEqual([
+      { kind: 'server-cpu', detail: 'the server used 95% of a core (saturated at 95%)' },
+    ]);
+  });
+
+  it('names every failure, the ones that cannot be judged first: fd limit, generator, then the verdicts', () => {
+    const limit = { kind: 'fd', needed: 21_000, available: 19_900 } as const;
+    expect(judgeStep(rounds(400_000, { generatorBound: true, ok: false, limit }), SLO_MS).failures.map((f) => f.kind)).toEqual(['fd-limit', 'generator', 'loss', 'latency']);
+    expect(judgeStep(rounds(5000, { limit }), SLO_MS).failures).toEqual([{ kind: 'fd-limit', detail: 'needs 21000 sockets; one server process holds at most 19900 (fd limit)' }]);
+    expect(judgeStep(rounds(5000, { generatorBound: true }), SLO_MS).failures).toEqual([
+      { kind: 'generator', detail: 'the generator was the bottleneck: sends left 12.0 ms late at p99 (limit 10 ms)' },
+    ]);
+  });
+});
+
+describe('failureOfError', () => {
+  it('reads an fd limit carried by the error, and names any other error', () => {
+    expect(failureOfError(Object.assign(new Error('too many sockets'), { limit: { kind: 'fd', needed: 30_000, available: 19_900 } }))).toEqual({
+      kind: 'fd-limit',
+      detail: 'needs 30000 sockets; one server process holds at most 19900 (fd limit)',
+    });
+    expect(failureOfError(new Error('a generator failed while connecting 100 clients: EMFILE'))).toEqual({
+      kind: 'error',
+      detail: 'the trial could not run: a generator failed while connecting 100 clients: EMFILE',
+    });
+  });
+});
+
+describe('the capacity in words', () => {
+  const base: CapacityResult = { variant: LONG, steps: [], lastPass: 5070, firstFail: 7600, cause: [{ kind: 'latency', detail: 'p99 400 ms > SLO 250 ms' }], stop: 'failed' };
+
+  it('gives the capacity, a lower bound, or fewer than the start, and no figure when the first step could not be judged', () => {
+    expect(capacityFigure(base)).toBe('5,070');
+    expect(capacityFigure({ ...base, stop: 'generator', cause: [{ kind: 'generator', detail: 'x' }] })).toBe('≥ 5,070');
+    expect(capacityFigure({ ...base, firstFail: null, cause: [], stop: 'max-clients' })).toBe('≥ 5,070');
+    expect(capacityFigure({ ...base, lastPass: null, firstFail: 1000, stop: 'below-start' })).toBe('< 1,000');
+    const unjudged = { ...base, lastPass: null, firstFail: 1000, stop: 'below-start' as const, cause: [{ kind: 'generator' as const, detail: 'x' }] };
+    expect(capacityFigure(unjudged)).toBe('–');
+    expect(stopWords(unjudged)).toBe('the first step could not be judged (generator): no figure for this transport');
+  });
+
+  it('prints a step and a search as the progress shows them', () => {
+    const step = { clients: 3380, phase: 'up' as const, pass: true, failures: [], result: rounds(41_000) };
+    expect(stepLine('long-polling', step)).toBe('long-polling: 3,380 clients… pass · p99 41.0 ms');
+    expect(stepLine('long-polling', { ...step, phase: 'halving', pass: false, failures: base.cause })).toBe(
+      'long-polling: 3,380 clients (halving)… FAIL latency (p99 400 ms > SLO 250 ms) · p99 41.0 ms',
+    );
+    expect(resultLine({ ...base, steps: [step] })).toBe(
+      'long-polling: capacity 5,070 clients (the next step failed on the transport’s account; first failing step 7,600: latency; 1 step)',
+    );
+  });
+});
