@@ -88,7 +88,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const quick = given.quick === true;
-  const preset: Readonly<Record<string, unknown>> = quick ? QUICK_PRESET : given.ci === true ? CI_PRESET : {};
+  // A named scenario may ask --quick for a window of its own (a failover needs time for its faults).
+  const named = typeof given.scenario === 'string' && Object.hasOwn(SCENARIOS, given.scenario) ? SCENARIOS[given.scenario]?.() : undefined;
+  const preset: Readonly<Record<string, unknown>> = quick ? { ...QUICK_PRESET, ...named?.quick } : given.ci === true ? CI_PRESET : {};
   // An override the user did not give (nor the preset) is absent, so the scenario's value stands.
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
   let scenario;

@@ -42,6 +42,15 @@ export const BENCH_OPTIONS = {
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
   microMs: { kind: 'int', default: 300, min: 10, max: 60_000, doc: 'tinybench: time per hot path, ms' },
   pin: { kind: 'boolean', default: false, doc: 'pin the server to CPU 0 and the generators to CPU 1 (taskset)' },
+  backplane: {
+    kind: 'string',
+    default: '',
+    choices: ['memory', 'redis'],
+    shownDefault: "the scenario's (memory)",
+    doc: 'how the instances of a transport share rooms: memory (one process) or redis (the bench starts redis-server on a free port and stops it after, unless --redis-url is given)',
+  },
+  redisUrl: { kind: 'string', default: '', shownDefault: '(the bench starts one)', doc: 'with --backplane redis: use this Redis (redis://127.0.0.1:PORT) instead of starting one; the scenario failover needs one the bench starts' },
+  instances: { kind: 'int', shownDefault: "the scenario's (1)", min: 1, max: 16, doc: 'server processes of each transport, sharing rooms on the backplane (more than 1 needs --backplane redis); each room\'s members are spread over them' },
 } as const satisfies OptionTable;
 
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;

@@ -95,9 +95,26 @@ export interface Variant {
   readonly keepAlive?: boolean;
 }
 
+/**
+ * Several server processes of each transport sharing rooms on a backplane (issue 11). A step
+ * without one runs one process on the memory backplane.
+ */
+export interface Cluster {
+  /** Server processes of each transport; a room's member m talks to instance m mod instances. */
+  readonly instances: number;
+  readonly backplane: 'memory' | 'redis';
+  /**
+   * `failover`: while traffic flows, one instance is killed (SIGKILL) and, later, Redis is
+   * restarted with its data; the trial reports what was acknowledged, delivered and lost.
+   */
+  readonly fault?: 'failover';
+}
+
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */
 export interface Step {
   readonly label: string;
+  /** Instances and backplane; absent: one process on the memory backplane. */
+  readonly cluster?: Cluster;
   /** The swept parameter at this point, for charts (`clients` for scale, `pollIntervalMs` for interval). */
   readonly x?: { readonly name: string; readonly value: number; readonly unit: string };
   readonly workload: Workload;
@@ -115,6 +132,8 @@ export interface Scenario {
   readonly ceilings?: boolean;
   /** Run the tinybench hot-path micro-benchmarks (a resolved scenario always says; on in `default` only). */
   readonly micro?: boolean;
+  /** What `--quick` sets for this scenario instead of the preset's rounds and window (a failover needs time for its faults). */
+  readonly quick?: { readonly rounds?: number; readonly durationMs?: number; readonly warmupMs?: number };
   readonly steps: readonly Step[];
 }
 
