@@ -21,17 +21,36 @@ export interface PendingRequest<T> {
 export class HttpClient {
   readonly counters: ClientCounters = emptyCounters();
   private readonly meter = new SocketMeter(this.counters);
-  private readonly agent: Agent;
-  private readonly host: string;
-  private readonly port: number;
+  private agent: Agent;
+  private host: string;
+  private port: number;
+  private readonly keepAlive: boolean;
+  /** Agents of instances moved away from, destroyed on close. */
+  private readonly retired: Agent[] = [];
   private readonly headers: Record<string, string>;
 
   constructor(baseUrl: string, token: string | undefined, keepAlive: boolean) {
     const url = new URL(baseUrl);
     this.host = url.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(url.port || 80);
+    this.keepAlive = keepAlive;
     this.agent = new Agent({ keepAlive, maxSockets: Infinity, scheduling: 'lifo' });
     this.headers = token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  /**
+   * Sends the next requests to another instance (`baseUrl`), on new connections; the counters go
+   * on. Requests in flight to the old one finish or fail there.
+   */
+  moveTo(baseUrl: string): void {
+    const url = new URL(baseUrl);
+    this.host = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(url.port || 80);
+    // The old agent's requests in flight end where they are; its idle connections go now.
+    const old = this.agent;
+    for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    this.retired.push(old);
+    this.agent = new Agent({ keepAlive: this.keepAlive, maxSockets: Infinity, scheduling: 'lifo' });
   }
 
   get<T>(path: string, timeoutMs?: number): PendingRequest<T> {
@@ -49,6 +68,7 @@ export class HttpClient {
   }
 
   close(): void {
+    for (const agent of this.retired) agent.destroy();
     this.agent.destroy();
   }
 

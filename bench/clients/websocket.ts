@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type PostRequest, type ServerFrame } from '../../servers/contract/index.ts';
+import { InstanceList } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -37,8 +38,11 @@ export class WebSocketChatClient implements ChatClient {
   private closed = false;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
+  private readonly instances: InstanceList;
 
-  constructor(private readonly options: ClientOptions) {}
+  constructor(private readonly options: ClientOptions) {
+    this.instances = new InstanceList(options.url, options.fallbackUrls);
+  }
 
   get counters(): Readonly<ClientCounters> {
     this.meter.update();
@@ -46,7 +50,7 @@ export class WebSocketChatClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false });
+    const ws = new WebSocket(webSocketUrl(this.instances.current, this.options.token), { perMessageDeflate: false });
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
@@ -56,7 +60,7 @@ export class WebSocketChatClient implements ChatClient {
     ws.on('error', () => undefined);
     this.ws = ws;
     const [outcome] = await Promise.race([once(ws, 'open').then(() => ['open']), once(ws, 'close').then(() => ['close'])]);
-    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.options.url)}`, 'NETWORK');
+    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.instances.current)}`, 'NETWORK');
     this.failures = 0;
   }
 
@@ -163,9 +167,12 @@ export class WebSocketChatClient implements ChatClient {
 
   private async reconnect(): Promise<void> {
     if (this.closed) return;
+    const moves = this.instances.moves;
     try {
       await this.connect();
     } catch {
+      // Its instance cannot be reached: the next attempt goes to the next one, if there is one.
+      if (this.instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: this.instances.current });
       return; // onClose scheduled the next attempt.
     }
     this.counters_.reconnects++;
