@@ -12,6 +12,7 @@ import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { buildTrialResult } from './trial-result.ts';
+import { instanceOf } from './cluster.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -64,13 +65,17 @@ export const TARGET_NOT_MEASURED = 'the bench did not start this server (--targe
 /** Why some server figures are missing from a `--target --target-pid` trial. */
 export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls and sockets are known only to a server that reports them itself';
 
-/** Who sends and receives in which room, spread over the generators (whole rooms where possible). */
-export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-'): ClientAssignment[][] {
+/**
+ * Who sends and receives in which room, spread over the generators (whole rooms where possible),
+ * and with several instances, member m of every room on instance m mod `instances`.
+ */
+export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-', instances = 1): ClientAssignment[][] {
   const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
   for (let r = 0; r < workload.rooms; r++) {
     for (let m = 0; m < workload.members; m++) {
       const g = workload.rooms >= generators ? r % generators : (r * workload.members + m) % generators;
-      out[g]?.push({ room: `${roomPrefix}${r}`, sender: `r${r}m${m}` });
+      const assignment: ClientAssignment = { room: `${roomPrefix}${r}`, sender: `r${r}m${m}` };
+      out[g]?.push(instances > 1 ? { ...assignment, instance: instanceOf(m, instances) } : assignment);
     }
   }
   return out.filter((list) => list.length > 0);
