@@ -7,6 +7,7 @@
 import { createConnection } from 'node:net';
 import { median } from './aggregate.ts';
 import { monotonicUs } from '../servers/common/self-report.ts';
+import type { BrokerFigures } from './results.ts';
 
 /** How often INFO is read. */
 export const BROKER_SAMPLE_MS = 250;
@@ -81,26 +82,6 @@ export function readInfo(url: string): Promise<Record<string, string>> {
   });
 }
 
-/** The broker over a trial's window, and per message. */
-export interface BrokerMeasure {
-  /** Redis CPU time (user + system) in the window, µs. */
-  readonly cpuUs: number;
-  /** `cpuUs` over the window's wall time: 1 is one core busy. */
-  readonly cpuShare: number;
-  /** Commands Redis processed in the window (total_commands_processed). */
-  readonly commands: number;
-  /** Median `used_memory` over the window, bytes. */
-  readonly usedMemoryBytes: number;
-  /** Median `instantaneous_ops_per_sec` over the window. */
-  readonly opsPerSecond: number;
-  /** Per acknowledged (stored) window message: what one post costs the broker. */
-  readonly cpuUsPerMessage: number;
-  readonly commandsPerMessage: number;
-  /** Times Redis restarted in the window (its run_id changed): its counters then restart from zero. */
-  readonly restarts: number;
-  readonly samples: number;
-}
-
 /**
  * Sums a counter's growth over consecutive samples: across a restart (a new run_id) the counter
  * starts from zero again, so the new reading is all growth.
@@ -118,7 +99,7 @@ function growth(samples: readonly BrokerSample[], value: (s: BrokerSample) => nu
  * The broker's figures over [fromUs, toUs]: the last sample at or before the window's start to the
  * first at or after its end. `null` with fewer than two samples in it.
  */
-export function brokerMeasure(samples: readonly BrokerSample[], fromUs: number, toUs: number, messages: number): BrokerMeasure | null {
+export function brokerMeasure(samples: readonly BrokerSample[], fromUs: number, toUs: number, messages: number): BrokerFigures | null {
   let first = 0;
   for (let i = 0; i < samples.length; i++) if ((samples[i] as BrokerSample).tUs <= fromUs) first = i;
   let last = samples.length - 1;

@@ -12,6 +12,8 @@ import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
 import { runBench } from './run.ts';
+import { startBroker, type StartedBroker } from './broker.ts';
+import { brokerNeeds, checkRedisUrl } from './cluster.ts';
 import { SCENARIOS, applyOverrides, resolveScenario } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
@@ -31,6 +33,11 @@ Examples:
   npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
   npm run bench -- --scenario scale          100 to 5,000 clients
   npm run bench -- --scenario my.json        a scenario from a file (see the README)
+  npm run bench -- --scenario scale-out      1 to 4 instances of each transport on Redis
+  npm run bench -- --scenario failover --quick
+                                             kill an instance and restart Redis mid-run (about 2 minutes)
+  npm run bench -- --backplane redis --instances 2
+                                             any scenario on 2 instances sharing a Redis the bench starts
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
                                              a server already running (yours, in any language)
@@ -96,7 +103,11 @@ async function main(argv: readonly string[]): Promise<number> {
   let scenario;
   let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
   let targetPids: Partial<Record<BenchTransport, number>> | undefined;
+  let redisUrl: string | undefined;
   try {
+    if (options.target.length > 0 && (options.instances !== undefined || options.backplane !== '' || options.redisUrl !== '')) {
+      throw new Error('--instances, --backplane and --redis-url are for servers the bench starts, not --target');
+    }
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
     else if (options.targetPid.length > 0) throw new Error('--target-pid is for --target: the bench reads the servers it starts itself');
@@ -107,6 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(rate !== undefined ? { ratePerMember: rate } : {}),
       ...(transports.length > 0 ? { transports } : {}),
     });
+    redisUrl = checkRedisUrl(scenario, options.redisUrl);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
@@ -141,9 +153,20 @@ async function main(argv: readonly string[]): Promise<number> {
       : 'its CPU and memory not measured';
     progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, ${measured}, no ceilings or micro-benchmarks` });
   }
+  let broker: StartedBroker | undefined;
+  if (brokerNeeds(scenario).redis && !redisUrl) {
+    try {
+      broker = await startBroker();
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}`);
+      return 2;
+    }
+    progress({ type: 'phase', phase: 'trials', detail: `backplane: redis-server started at ${broker.url} (no persistence; stopped after the run)` });
+  } else if (redisUrl) progress({ type: 'phase', phase: 'trials', detail: `backplane: the Redis at ${redisUrl} (--redis-url)` });
   const outcome = await runBench(
     {
       scenario,
+      ...(broker ? { broker } : redisUrl ? { broker: { url: redisUrl } } : {}),
       seed: options.seed,
       pin: options.pin,
       ...(targetUrls ? { target: { urls: targetUrls, ...(targetPids ? { pids: targetPids } : {}), runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
@@ -159,7 +182,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     progress,
     controller.signal,
-  );
+  ).finally(() => broker?.stop());
   const results: BenchResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'chat-transport-bench', version },

@@ -6,7 +6,8 @@ import { summarizeVariant, rotate } from './aggregate.ts';
 import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
 import type { BenchTransport, CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
-import { runTrial, type TrialProgress } from './trial.ts';
+import { brokerNeeds } from './cluster.ts';
+import { runTrial, type BrokerControl, type TrialProgress } from './trial.ts';
 
 export type RunEvent =
   | { readonly type: 'phase'; readonly phase: 'micro' | 'trials' | 'ceilings'; readonly detail: string }
@@ -33,6 +34,8 @@ export interface RunPlan {
     readonly token?: string;
     readonly runTag: string;
   };
+  /** The Redis the steps on Redis share (started by the bench, or `--redis-url`). */
+  readonly broker?: BrokerControl;
   /** `null` skips the route ceilings. */
   readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
 }
@@ -84,6 +87,9 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   let ceilings: CeilingResult[] = [];
   const { scenario } = plan;
   const trials = scenario.steps.map((step) => new Map<string, TrialResult[]>(step.variants.map((v) => [v.id, []])));
+  if (brokerNeeds(scenario).redis && !plan.broker) throw new Error(`scenario ${scenario.name} runs instances on Redis, but no Redis was given to the run`);
+  // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
+  const runTag = `b${Date.now().toString(36)}`;
 
   try {
     if (plan.micro) {
@@ -118,6 +124,8 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
               pin: plan.pin,
               ...(signal ? { signal } : {}),
               ...(target ? { target } : {}),
+              ...(step.cluster ? { cluster: step.cluster } : {}),
+              ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),
               onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
             });
             trials[s]?.get(variant.id)?.push(trial);
