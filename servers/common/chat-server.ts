@@ -1,4 +1,5 @@
 import type { ServerOptions, Transport } from '../contract/index.ts';
+import type { Backplane } from '../backplane/index.ts';
 import type { RoomLog } from './room-log.ts';
 
 /** What a server counts about itself; the tests and the harness read it. */
@@ -41,12 +42,15 @@ export interface ServerStats {
 export interface ChatServer {
   readonly transport: Transport;
   readonly options: ServerOptions;
+  /** The rooms this process holds (the backplane's log, read when used: a Redis epoch change replaces it). */
   readonly log: RoomLog;
+  /** Where the rooms live (option backplane). */
+  readonly backplane: Backplane;
   /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port`. */
   listen(): Promise<string>;
   /**
    * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, timers are
-   * cleared. Resolves when every connection is gone.
+   * cleared, the backplane lets go of Redis. Resolves when every connection is gone.
    */
   close(): Promise<void>;
   stats(): ServerStats;

@@ -17,7 +17,8 @@ import {
   type HttpTransport,
 } from '../contract/index.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
-import type { Room, RoomLog } from './room-log.ts';
+import type { Room } from './room-log.ts';
+import { settle, type Backplane } from '../backplane/index.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
 /** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
@@ -35,7 +36,7 @@ export type PollHandler = (poll: PollRequest, request: FastifyRequest, reply: Fa
 export interface PollingAppOptions {
   readonly transport: HttpTransport;
   readonly options: ServerOptions;
-  readonly log: RoomLog;
+  readonly backplane: Backplane;
   readonly poll: PollHandler;
   /** Runs first when the server closes, before connections are waited for (answers held polls). */
   readonly onClose?: () => void;
@@ -284,7 +285,7 @@ function frameworkError(error: { code?: string; message: string }): ChatError {
  * health route, the token check, and contract errors for everything that goes wrong.
  */
 export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
-  const { transport, options, log } = config;
+  const { transport, options, backplane } = config;
   const clientErrors = createClientErrorAnswer();
   const app = Fastify({
     logger: false,
@@ -354,17 +355,22 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     void reply.code(chat.status).send(chat.toBody());
   });
 
-  app.get(HEALTH_PATH, (): HealthAnswer => ({ status: 'ok', transport }));
+  app.get(HEALTH_PATH, (): HealthAnswer => {
+    const down = backplane.unavailable();
+    if (down) throw down;
+    return { status: 'ok', transport };
+  });
 
-  app.post<{ Params: { room: string } }>(MESSAGES_ROUTE, (request, reply): PostAnswer => {
+  app.post<{ Params: { room: string } }>(MESSAGES_ROUTE, (request, reply) => {
     if (!isJson(request.headers['content-type'])) {
       throw new ChatError('UNSUPPORTED_MEDIA_TYPE', 'a POST must have Content-Type: application/json');
     }
     const room = checkRoomId(request.params.room);
     const post = checkPost(request.body, options.maxBodyBytes);
-    const result = log.append(room, post);
-    void reply.code(result.stored ? 201 : 200);
-    return { seq: result.message.seq, cursor: result.cursor };
+    return settle(backplane.append(room, post), (result): PostAnswer => {
+      void reply.code(result.stored ? 201 : 200);
+      return { seq: result.message.seq, cursor: result.cursor };
+    });
   });
 
   app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
@@ -373,9 +379,10 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
-    const room = log.peek(roomId);
-    const after = cursor === undefined ? undefined : room.resolve(cursor);
-    return config.poll({ room, after, limit, query: request.query }, request, reply);
+    return settle(backplane.load(roomId, cursor), (room) => {
+      const after = cursor === undefined ? undefined : room.resolve(cursor);
+      return config.poll({ room, after, limit, query: request.query }, request, reply);
+    });
   });
 
   return app;

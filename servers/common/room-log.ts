@@ -3,6 +3,13 @@ import { ChatError, decodeCursor, encodeCursor, newEpoch, roomTag, type ChatMess
 /** Called synchronously for every message a room stores (not for retries). */
 export type RoomListener = (message: ChatMessage, room: Room) => void;
 
+/**
+ * Called once when a room's log is replaced and its cursors no longer hold (a Redis backplane that
+ * lost its data, or a mirror that fell behind the history Redis keeps), with the cursor to restart
+ * from. The listener is removed. The memory backplane never calls it.
+ */
+export type RoomExpired = (cursor: string) => void;
+
 export interface AppendResult {
   readonly message: ChatMessage;
   /** `false` when this was a safe retry and `message` is the original. */
@@ -34,7 +41,8 @@ export class Room {
   readonly id: string;
   /** Hash of the id that cursors carry. */
   readonly tag: string;
-  private readonly epoch: string;
+  /** The epoch of the log this room belongs to: its cursors carry it. */
+  readonly epoch: string;
   private readonly capacity: number;
   /** The messages kept, oldest first, from index `start`; the ones before it were dropped. */
   private kept: (ChatMessage | undefined)[] = [];
@@ -43,6 +51,8 @@ export class Room {
   private keptBytes = 0;
   private readonly bySender = new Map<string, number>();
   private readonly listeners = new Set<RoomListener>();
+  /** The `RoomExpired` callbacks of the listeners that gave one. */
+  private readonly expiries = new Map<RoomListener, RoomExpired>();
   private readonly onIdle: ((room: Room) => void) | undefined;
   private lastSeq = 0;
 
@@ -100,14 +110,30 @@ export class Room {
       const original = this.at(known);
       if (original) return { message: original, stored: false, cursor: this.cursorAt(known) };
     }
-    const seq = ++this.lastSeq;
+    const seq = this.lastSeq + 1;
     const message: ChatMessage = { room: this.id, seq, id: post.id, from: post.from, body: post.body, ts: now };
+    this.store(message);
+    return { message, stored: true, cursor: this.cursorAt(seq) };
+  }
+
+  /**
+   * Keeps a message numbered elsewhere (a backplane's mirror of this room) and wakes the listeners.
+   * Its seq must be the next one: a mirror fills its gaps before it stores.
+   */
+  store(message: ChatMessage): void {
+    if (message.seq !== this.lastSeq + 1) throw new Error(`room "${this.id}" stores seq ${this.lastSeq + 1} next, not ${message.seq}`);
+    this.lastSeq = message.seq;
     this.kept.push(message);
     this.keptBytes += messageCost(message);
     if (this.count > this.capacity) this.dropOldest();
-    this.bySender.set(key, seq);
+    this.bySender.set(senderKey(message.from, message.id), message.seq);
     for (const listener of this.listeners) listener(message, this);
-    return { message, stored: true, cursor: this.cursorAt(seq) };
+  }
+
+  /** Makes an empty room start after `seq`: a mirror of a room whose older messages are gone. */
+  startAfter(seq: number): void {
+    if (this.kept.length > 0 || this.lastSeq > seq) throw new Error(`room "${this.id}" cannot start after seq ${seq}: it has seq ${this.lastSeq}`);
+    this.lastSeq = seq;
   }
 
   /**
@@ -173,12 +199,25 @@ export class Room {
     return seq;
   }
 
-  /** Registers a listener for new messages; returns the function that removes it. */
-  listen(listener: RoomListener): () => void {
+  /**
+   * Registers a listener for new messages, and what to do if the room's cursors stop holding
+   * (`expired`); returns the function that removes it.
+   */
+  listen(listener: RoomListener, expired?: RoomExpired): () => void {
     this.listeners.add(listener);
+    if (expired) this.expiries.set(listener, expired);
     return () => {
+      this.expiries.delete(listener);
       if (this.listeners.delete(listener) && this.listeners.size === 0 && this.lastSeq === 0) this.onIdle?.(this);
     };
+  }
+
+  /** Tells every listener that this room's cursors no longer hold, with `cursor` to restart from, and removes them. */
+  expire(cursor: string): void {
+    const expiries = [...this.expiries.values()];
+    this.listeners.clear();
+    this.expiries.clear();
+    for (const expired of expiries) expired(cursor);
   }
 }
 
@@ -277,13 +316,59 @@ export class RoomLog {
     const room = this.room(roomId);
     const [bytes, count] = [room.bytes, room.count];
     const result = room.append(post, this.now());
-    if (!result.stored) return result;
+    if (result.stored) this.account(room, bytes, count, result.message.seq);
+    return result;
+  }
+
+  /**
+   * Keeps a message numbered by a backplane in its room's mirror, which must exist (`mirror`) and
+   * expect it next; the stored-bytes budget counts it as `append` does.
+   */
+  store(message: ChatMessage): void {
+    const room = this.rooms.get(message.room);
+    if (!room) throw new Error(`room "${message.room}" has no mirror to store seq ${message.seq} in`);
+    const [bytes, count] = [room.bytes, room.count];
+    room.store(message);
+    this.account(room, bytes, count, message.seq);
+  }
+
+  /**
+   * Creates the mirror of a room kept by a backplane: it starts after `after` and holds `messages`
+   * (consecutive, from `after + 1`). Throws `TOO_MANY_ROOMS` as `room` does.
+   */
+  mirror(roomId: string, after: number, messages: readonly ChatMessage[]): Room {
+    const room = this.room(roomId);
+    room.startAfter(after);
+    for (const message of messages) this.store(message);
+    return room;
+  }
+
+  /**
+   * Forgets a room whose cursors no longer hold: its listeners are told so, with `cursor` to
+   * restart from, and its messages leave the budget.
+   */
+  expire(roomId: string, cursor: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    this.rooms.delete(roomId);
+    const [bytes, count] = [room.bytes, room.count];
+    room.trimThrough(room.head);
+    this.storedBytes -= bytes - room.bytes;
+    this.storedCount -= count - room.count;
+    room.expire(cursor);
+  }
+
+  /** Every room kept. */
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  private account(room: Room, bytes: number, count: number, seq: number): void {
     this.storedBytes += room.bytes - bytes;
     this.storedCount += room.count - count;
-    this.stored.push({ room, seq: result.message.seq });
+    this.stored.push({ room, seq });
     while (this.storedBytes > this.maxStoredBytes && this.first < this.stored.length - 1) this.dropOldest();
     this.compact();
-    return result;
   }
 
   /** `messageCost` bytes kept over all rooms (for messages stored through `append`). */
@@ -337,6 +422,6 @@ export class RoomLog {
 }
 
 /** The room log a server's options ask for. */
-export function roomLogFor(options: Pick<ServerOptions, 'historySize' | 'maxRooms' | 'maxStoredBytes'>): RoomLog {
-  return new RoomLog({ historySize: options.historySize, maxRooms: options.maxRooms, maxStoredBytes: options.maxStoredBytes });
+export function roomLogFor(options: Pick<ServerOptions, 'historySize' | 'maxRooms' | 'maxStoredBytes'>, epoch?: string): RoomLog {
+  return new RoomLog({ historySize: options.historySize, maxRooms: options.maxRooms, maxStoredBytes: options.maxStoredBytes, ...(epoch === undefined ? {} : { epoch }) });
 }

@@ -50,6 +50,11 @@ export const SERVER_OPTIONS = {
   requestTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request that takes longer to arrive whole is cut off' },
   idleTimeoutMs: { kind: 'int', default: 75_000, min: 1, max: 3_600_000, doc: 'an HTTP connection silent this long is closed; long polling: must exceed max-wait-ms by max(1000 ms, 10%)' },
   keepAliveTimeoutMs: { kind: 'int', default: 72_000, min: 1, max: 3_600_000, doc: 'an idle keep-alive connection is closed after this long' },
+  backplane: {
+    kind: 'string',
+    default: 'memory',
+    doc: 'where rooms live: memory (this process only) or redis://HOST:PORT (every instance started with the same URL serves the same rooms; use the same --history-size on each)',
+  },
   shutdownGraceMs: { kind: 'int', default: 2000, min: 0, max: 600_000, doc: 'on shutdown, how long clients get to finish (close handshakes, answers in flight) before every connection is cut' },
 } as const satisfies OptionTable;
 
@@ -78,10 +83,44 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.headersTimeoutMs > o.requestTimeoutMs) {
     throw new RangeError(`option headersTimeoutMs (${o.headersTimeoutMs}) must not exceed requestTimeoutMs (${o.requestTimeoutMs})`);
   }
+  parseBackplane(o.backplane);
   if (o.maxBodyBytes >= o.maxPayloadBytes) {
     throw new RangeError(`option maxBodyBytes (${o.maxBodyBytes}) must be smaller than maxPayloadBytes (${o.maxPayloadBytes})`);
   }
   return o;
+}
+
+/** Where a server's rooms live (option backplane): this process, or a Redis server. */
+export type BackplaneSpec = { readonly kind: 'memory' } | { readonly kind: 'redis'; readonly host: string; readonly port: number; readonly url: string };
+
+/** The Debian package that provides `redis-server`, named where one is needed and missing. */
+export const REDIS_PACKAGE = 'redis-server';
+
+/**
+ * Parses option backplane: `memory`, or `redis://HOST:PORT` (no user, password, path or query).
+ * Throws a RangeError that names the option and says what is allowed.
+ */
+export function parseBackplane(value: string): BackplaneSpec {
+  if (value === 'memory') return { kind: 'memory' };
+  const allowed = 'memory or redis://HOST:PORT (a running Redis, e.g. redis://127.0.0.1:6379)';
+  if (value === 'redis') {
+    throw new RangeError(
+      `option backplane must be ${allowed}, got "redis": a server needs the URL of a running Redis; ` +
+        `the harness's --backplane redis starts one itself from Debian's ${REDIS_PACKAGE} package (apt-get install ${REDIS_PACKAGE})`,
+    );
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const port = url?.port === '' ? NaN : Number(url?.port);
+  if (!url || url.protocol !== 'redis:' || url.hostname === '' || !(port >= 1 && port <= 65535) || url.username !== '' || url.password !== '' || (url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    throw new RangeError(`option backplane must be ${allowed}, got ${JSON.stringify(value)}`);
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { kind: 'redis', host, port, url: `redis://${url.host}` };
 }
 
 /**

@@ -42,7 +42,10 @@ export class Holds {
       poll,
       reply,
       timer: setTimeout(() => this.answer(hold), waitMs),
-      stopListening: poll.room.listen((_message: ChatMessage, _room: Room) => this.answer(hold)),
+      stopListening: poll.room.listen(
+        (_message: ChatMessage, _room: Room) => this.answer(hold),
+        (cursor) => this.expire(hold, cursor),
+      ),
       onGone: () => {
         if (this.end(hold)) this.aborted++;
       },
@@ -58,6 +61,13 @@ export class Holds {
       const error = new ChatError('SHUTTING_DOWN', 'the server is shutting down; poll again with your cursor', hold.poll.room.cursorAt(hold.poll.after));
       void hold.reply.header('connection', 'close').code(error.status).send(error.toBody());
     }
+  }
+
+  /** The room's cursors stopped holding (the Redis backplane lost its data): the poll restarts from `cursor`. */
+  private expire(hold: Hold, cursor: string): void {
+    if (!this.end(hold)) return;
+    const error = new ChatError('CURSOR_EXPIRED', `room "${hold.poll.room.id}" lost its history while this poll was held (the backplane's data was lost); restart from the cursor given`, cursor);
+    void hold.reply.code(error.status).send(error.toBody());
   }
 
   private answer(hold: Hold): void {

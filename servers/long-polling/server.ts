@@ -2,7 +2,8 @@ import { ChatError, checkWait, resolveServerOptions, type HttpTransport } from '
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp, newBacklogTotals, busyRefusal } from '../common/http-app.ts';
-import { roomLogFor, type RoomLog } from '../common/room-log.ts';
+import type { RoomLog } from '../common/room-log.ts';
+import { backplaneFor } from '../backplane/index.ts';
 import { Holds } from './holds.ts';
 
 /**
@@ -12,7 +13,7 @@ import { Holds } from './holds.ts';
  */
 export function createLongPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport });
-  const roomLog = log ?? roomLogFor(options);
+  const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
   // A hold due while the server is busy gets SERVER_BUSY with its cursor, as a new GET would.
   const holds = new Holds((poll) => busyRefusal(backlog, options, poll.room.cursorAt(poll.after)));
@@ -20,7 +21,7 @@ export function createLongPollingServer(transport: HttpTransport, given: Readonl
     backlog,
     transport,
     options,
-    log: roomLog,
+    backplane,
     onClose: () => holds.shutdown(),
     poll: (poll, _request, reply) => {
       const waitMs = checkWait(poll.query.wait, options.defaultWaitMs, options.maxWaitMs);
@@ -33,11 +34,11 @@ export function createLongPollingServer(transport: HttpTransport, given: Readonl
         );
       }
       // Holding listens to the room, so the room must be kept (and counts against maxRooms).
-      holds.hold({ ...poll, room: roomLog.room(poll.room.id), after }, reply, waitMs);
+      holds.hold({ ...poll, room: backplane.log.room(poll.room.id), after }, reply, waitMs);
       return reply;
     },
   });
-  return fastifyChatServer(transport, options, roomLog, app, () => ({
+  return fastifyChatServer(transport, options, backplane, app, () => ({
     ...EMPTY_STATS,
     ...backlog,
     heldPolls: holds.size,

@@ -2,7 +2,8 @@ import { resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
-import { roomLogFor, type RoomLog } from '../common/room-log.ts';
+import type { RoomLog } from '../common/room-log.ts';
+import { backplaneFor } from '../backplane/index.ts';
 
 /**
  * The short-polling chat server: `GET /rooms/:room/messages` answers at once, with an empty list
@@ -11,8 +12,8 @@ import { roomLogFor, type RoomLog } from '../common/room-log.ts';
  */
 export function createShortPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport });
-  const roomLog = log ?? roomLogFor(options);
+  const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
-  const app = buildPollingApp({ transport, options, log: roomLog, poll: answerNow, backlog });
-  return fastifyChatServer(transport, options, roomLog, app, () => ({ ...EMPTY_STATS, ...backlog }));
+  const app = buildPollingApp({ transport, options, backplane, poll: answerNow, backlog });
+  return fastifyChatServer(transport, options, backplane, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

@@ -8,7 +8,8 @@ import {
   type ErrorFrame,
   type ServerOptions,
 } from '../contract/index.ts';
-import type { Room, RoomLog } from '../common/room-log.ts';
+import type { Room } from '../common/room-log.ts';
+import { settle, type Backplane } from '../backplane/index.ts';
 import type { Fanout, Subscriber } from './fanout.ts';
 
 /** The WebSocket close codes this server uses. */
@@ -22,6 +23,8 @@ export interface ConnectionCounters {
 /** One subscription; a replay goes on while its room maps to the same object. */
 interface Subscription {
   readonly room: string;
+  /** The epoch of the room's log when the subscription began: a replay ends if it changes. */
+  readonly epoch: string;
 }
 
 /**
@@ -43,6 +46,12 @@ export class Connection implements Subscriber {
   private unwritten = 0;
   /** Called once every replay frame handed to `ws` has been written (or the socket is gone). */
   private drained: (() => void)[] = [];
+  /**
+   * Frames that arrived while an earlier one waits for the backplane (Redis): handled after it, in
+   * order, so that a subscribe then a send behave as with the memory backplane. `undefined` when
+   * nothing waits.
+   */
+  private waiting: { readonly data: Buffer; readonly isBinary: boolean }[] | undefined;
   private readonly onWritten = (): void => {
     if (--this.unwritten > 0) return;
     const waiting = this.drained;
@@ -52,7 +61,7 @@ export class Connection implements Subscriber {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly log: RoomLog,
+    private readonly backplane: Backplane,
     private readonly fanout: Fanout,
     private readonly options: ServerOptions,
     private readonly counters: ConnectionCounters,
@@ -122,35 +131,76 @@ export class Connection implements Subscriber {
     this.rooms.clear();
   }
 
+  /** The room's cursors stopped holding (the Redis backplane lost its data): the client resubscribes from `cursor`. */
+  expired(roomId: string, cursor: string): void {
+    this.rooms.delete(roomId);
+    this.sendError(
+      new FrameError(new ChatError('CURSOR_EXPIRED', `room "${roomId}" lost its history (the backplane's data was lost); subscribe again from the cursor given`, cursor), roomId),
+    );
+  }
+
   private onMessage(data: Buffer, isBinary: boolean): void {
     this.alive = true;
     if (!this.open) return;
+    if (this.waiting) {
+      this.waiting.push({ data, isBinary });
+      return;
+    }
+    const later = this.process(data, isBinary);
+    if (later) this.waitFor(later);
+  }
+
+  /** Holds the next frames until `later` is done, then handles them in order. */
+  private waitFor(later: Promise<void>): void {
+    this.waiting = [];
+    void later.then(() => {
+      while (this.waiting && this.waiting.length > 0) {
+        const next = this.waiting.shift() as { data: Buffer; isBinary: boolean };
+        if (!this.open) break;
+        const again = this.process(next.data, next.isBinary);
+        if (again) {
+          const rest = this.waiting;
+          this.waitFor(again);
+          this.waiting.push(...rest);
+          return;
+        }
+      }
+      this.waiting = undefined;
+    });
+  }
+
+  /** Handles one frame; a promise (never rejected) when it waits for the backplane. */
+  private process(data: Buffer, isBinary: boolean): Promise<void> | undefined {
     try {
       if (isBinary) throw new ChatError('BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
-      this.handle(parseClientFrame(data.toString('utf8'), this.options.maxBodyBytes));
+      const later = this.handle(parseClientFrame(data.toString('utf8'), this.options.maxBodyBytes));
+      return later?.catch((error: unknown) => this.sendError(error));
     } catch (error) {
       this.sendError(error);
+      return undefined;
     }
   }
 
-  private handle(frame: ClientFrame): void {
+  private handle(frame: ClientFrame): Promise<void> | undefined {
     switch (frame.type) {
       case 'subscribe':
-        this.subscribe(frame.room, frame.cursor);
-        return;
+        return this.subscribe(frame.room, frame.cursor);
       case 'unsubscribe':
         this.unsubscribe(frame.room);
-        return;
+        return undefined;
       case 'send': {
-        let result;
+        const refer = (error: unknown): unknown => (error instanceof ChatError ? new FrameError(error, frame.id) : error);
+        let stored;
         try {
-          result = this.log.append(frame.room, frame);
+          stored = this.backplane.append(frame.room, frame);
         } catch (error) {
-          throw error instanceof ChatError ? new FrameError(error, frame.id) : error;
+          throw refer(error);
         }
-        const ack: AckFrame = { type: 'ack', room: frame.room, id: frame.id, seq: result.message.seq, cursor: result.cursor };
-        this.sendText(JSON.stringify(ack));
-        return;
+        const ack = settle(stored, (result) => {
+          const ack: AckFrame = { type: 'ack', room: frame.room, id: frame.id, seq: result.message.seq, cursor: result.cursor };
+          this.sendText(JSON.stringify(ack));
+        });
+        return ack instanceof Promise ? ack.catch((error: unknown) => this.sendError(refer(error))) : undefined;
       }
     }
   }
@@ -166,7 +216,7 @@ export class Connection implements Subscriber {
    * answers with at least one `messages` frame, empty when there is nothing to replay: it confirms
    * the subscription and carries the cursor.
    */
-  private subscribe(roomId: string, cursor: string | undefined): void {
+  private subscribe(roomId: string, cursor: string | undefined): Promise<void> | undefined {
     this.unsubscribe(roomId);
     if (this.rooms.size >= this.options.maxSubscriptions) {
       throw new FrameError(
@@ -177,16 +227,26 @@ export class Connection implements Subscriber {
         roomId,
       );
     }
-    const room = this.log.peek(roomId);
-    let after: number;
+    const refer = (error: unknown): unknown => (error instanceof ChatError ? new FrameError(error, roomId) : error);
+    let loaded;
     try {
-      after = cursor === undefined ? room.head : room.resolve(cursor);
+      loaded = this.backplane.load(roomId, cursor);
     } catch (error) {
-      throw new FrameError(error as ChatError, roomId);
+      throw refer(error);
     }
-    const subscription: Subscription = { room: roomId };
-    this.rooms.set(roomId, subscription);
-    this.replay(subscription, after);
+    const started = settle(loaded, (room) => {
+      if (!this.open) return;
+      let after: number;
+      try {
+        after = cursor === undefined ? room.head : room.resolve(cursor);
+      } catch (error) {
+        throw refer(error);
+      }
+      const subscription: Subscription = { room: roomId, epoch: room.epoch };
+      this.rooms.set(roomId, subscription);
+      this.replay(subscription, after);
+    });
+    return started instanceof Promise ? started.catch((error: unknown) => this.sendError(refer(error))) : undefined;
   }
 
   /**
@@ -201,7 +261,11 @@ export class Connection implements Subscriber {
     try {
       for (;;) {
         if (!this.open || this.rooms.get(roomId) !== subscription) return;
-        const room = this.log.peek(roomId);
+        const room = this.backplane.log.peek(roomId);
+        if (room.epoch !== subscription.epoch) {
+          this.rooms.delete(roomId);
+          throw new ChatError('CURSOR_EXPIRED', `room "${roomId}" lost its history during the replay (the backplane's data was lost); subscribe again from the cursor given`, room.cursorAt(0));
+        }
         if (after < room.oldest - 1) {
           this.rooms.delete(roomId);
           throw new ChatError('CURSOR_EXPIRED', `the replay of room "${roomId}" fell behind its history while this client did not read; restart from the cursor given`, room.headCursor());
@@ -215,7 +279,7 @@ export class Connection implements Subscriber {
         after += piece.count;
         if (after === room.head) {
           // Caught up: join the live messages before anything else can be stored.
-          this.fanout.add(this.log.room(roomId), this);
+          this.fanout.add(this.backplane.log.room(roomId), this);
           this.write(piece.text);
           return;
         }

@@ -5,6 +5,8 @@ import type { Room } from '../common/room-log.ts';
 export interface Subscriber {
   /** Sends a serialized frame; may close the connection (slow consumer) and unsubscribe it. */
   sendText(text: string): void;
+  /** The room's cursors stopped holding (the Redis backplane lost its data): the subscription is over; restart from `cursor`. */
+  expired(roomId: string, cursor: string): void;
 }
 
 interface RoomSubscribers {
@@ -29,11 +31,19 @@ export class Fanout {
     let entry = this.rooms.get(room.id);
     if (!entry) {
       const members = new Set<Subscriber>();
-      const stopListening = room.listen((message: ChatMessage) => {
-        const frame: MessagesFrame = { type: 'messages', room: message.room, messages: [message], cursor: room.cursorAt(message.seq) };
-        const text = JSON.stringify(frame);
-        for (const member of members) member.sendText(text);
-      });
+      const stopListening = room.listen(
+        (message: ChatMessage) => {
+          const frame: MessagesFrame = { type: 'messages', room: message.room, messages: [message], cursor: room.cursorAt(message.seq) };
+          const text = JSON.stringify(frame);
+          for (const member of members) member.sendText(text);
+        },
+        (cursor) => {
+          if (this.rooms.get(room.id)?.members !== members) return;
+          this.rooms.delete(room.id);
+          this.count -= members.size;
+          for (const member of members) member.expired(room.id, cursor);
+        },
+      );
       entry = { members, stopListening };
       this.rooms.set(room.id, entry);
     }

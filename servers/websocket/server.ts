@@ -4,7 +4,8 @@ import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
 import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
 import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http-reply.ts';
-import { roomLogFor, type RoomLog } from '../common/room-log.ts';
+import type { RoomLog } from '../common/room-log.ts';
+import { backplaneFor } from '../backplane/index.ts';
 import { trackSockets } from '../common/sockets.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
@@ -29,7 +30,7 @@ function buffering(connections: Iterable<Connection>): { bufferingSockets: numbe
  */
 export function createWebSocketServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'websocket' });
-  const roomLog = log ?? roomLogFor(options);
+  const backplane = backplaneFor(options, log);
   const fanout = new Fanout();
   const connections = new Set<Connection>();
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
@@ -62,6 +63,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     http.closeAllConnections();
     sockets.destroyAll();
     await Promise.all([allClosed, stopped]);
+    await backplane.close();
   }
 
   const http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options) }, (request: IncomingMessage, response: ServerResponse) => {
@@ -72,6 +74,8 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     }
     const path = (request.url ?? '/').split('?', 1)[0];
     if ((request.method === 'GET' || request.method === 'HEAD') && path === HEALTH_PATH) {
+      const down = backplane.unavailable();
+      if (down) return refuse(down);
       const health: HealthAnswer = { status: 'ok', transport: 'websocket' };
       return sendJson(response, 200, health);
     }
@@ -97,7 +101,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     const refusal = closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options);
     if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(ws, roomLog, fanout, options, counters);
+      const connection = new Connection(ws, backplane, fanout, options, counters);
       connections.add(connection);
       ws.once('close', () => connections.delete(connection));
       if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
@@ -107,8 +111,13 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   return {
     transport: 'websocket',
     options,
-    log: roomLog,
+    backplane,
+    get log() {
+      return backplane.log;
+    },
     async listen() {
+      // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
+      await backplane.ready();
       http.listen(options.port, options.host);
       await once(http, 'listening');
       heartbeat = setInterval(() => {
@@ -125,8 +134,8 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     stats() {
       return {
         transport: 'websocket',
-        rooms: roomLog.size,
-        listeners: roomLog.listenerCount(),
+        rooms: backplane.log.size,
+        listeners: backplane.log.listenerCount(),
         heldPolls: 0,
         abortedPolls: 0,
         connections: tcpConnections(),
