@@ -4,7 +4,7 @@
  * and the server flags an instance is started with. Pure: no process is started here.
  */
 import { LOOPBACK_ONLY, isLoopback } from '../cli/index.ts';
-import type { Cluster, Scenario, Step } from './results.ts';
+import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from './results.ts';
 
 export const BACKPLANES = ['memory', 'redis'] as const;
 export type BackplaneKind = (typeof BACKPLANES)[number];
@@ -46,11 +46,14 @@ export interface ClusterOverrides {
  * Checks a cluster: more than one instance needs a shared backplane; a failover needs three
  * instances or more on Redis. Throws an Error naming the option.
  */
-export function checkCluster(cluster: Cluster, where: string): Cluster {
+export function checkCluster(cluster: Cluster, where: string, step?: Step): Cluster {
   if (cluster.instances > 1 && cluster.backplane === 'memory') {
     throw new Error(
       `--instances ${cluster.instances} needs --backplane redis (${where}): instances on the memory backplane share nothing, so a room spread over them would not be one room`,
     );
+  }
+  if (cluster.backplane !== 'memory' && step?.variants.some((v) => isBaseline(v.transport))) {
+    throw new Error(`${where}: a baseline (${step.variants.filter((v) => isBaseline(v.transport)).map((v) => v.id).join(', ')}) has no backplane; run it on memory`);
   }
   if (cluster.fault === 'failover' && (cluster.backplane !== 'redis' || cluster.instances < 2)) {
     throw new Error(`${where}: a failover kills one instance and restarts Redis, so it needs --backplane redis and 2 instances or more (it runs 3)`);
@@ -76,7 +79,15 @@ export function applyClusterOverrides(step: Step, o: ClusterOverrides, scenario:
     return step;
   }
   const cluster: Cluster = { instances: o.instances ?? 1, backplane: (o.backplane as BackplaneKind | undefined) ?? 'memory' };
-  return { ...step, cluster: checkCluster(cluster, `scenario ${scenario}`) };
+  checkCluster(cluster, `scenario ${scenario}`);
+  // A baseline keeps no contract and has no backplane: it runs only as one process on memory.
+  const variants = cluster.backplane === 'memory' ? step.variants : step.variants.filter((v) => !isBaseline(v.transport));
+  return { ...step, cluster, variants };
+}
+
+/** A baseline (raw ws): no contract, no backplane. */
+export function isBaseline(transport: keyof typeof TRANSPORT_FACTS): boolean {
+  return TRANSPORT_FACTS[transport].group === 'baseline';
 }
 
 /** The steps of a scenario that need Redis, and whether any restarts it. */

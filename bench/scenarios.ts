@@ -294,7 +294,7 @@ export function resolveDefaults(scenario: Scenario): Scenario {
 /** Checks rules across a scenario that a schema does not say; throws an Error naming the place. */
 export function checkScenario(scenario: Scenario): Scenario {
   for (const [i, step] of scenario.steps.entries()) {
-    if (step.cluster) checkCluster(step.cluster, `scenario ${scenario.name}, step ${i + 1}`);
+    if (step.cluster) checkCluster(step.cluster, `scenario ${scenario.name}, step ${i + 1}`, step);
     const ids = new Set<string>();
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);

@@ -6,7 +6,8 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyClusterOverrides, backplaneFlags, brokerNeeds, checkRedisUrl, clusterOf, parseRedisUrl } from '../../bench/cluster.ts';
-import { SCENARIOS, applyOverrides, resolveScenario, FAILOVER_QUICK } from '../../bench/scenarios.ts';
+import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/scenarios.ts';
+import type { Step } from '../../bench/results.ts';
 import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/trial.ts';
 
 const BENCH = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
@@ -15,6 +16,12 @@ describe('cluster options on a scenario', () => {
   it('puts every step of a scenario on the instances and backplane given', () => {
     const s = applyOverrides(resolveScenario('default'), { instances: 2, backplane: 'redis' });
     expect(s.steps.map((step) => step.cluster)).toEqual([{ instances: 2, backplane: 'redis' }]);
+    // The raw ws baseline has no backplane: it is left out on Redis, kept on memory.
+    expect(s.steps[0]?.variants.map((v) => v.id)).toEqual(['short-polling', 'long-polling', 'websocket']);
+    expect(applyOverrides(resolveScenario('default'), { backplane: 'memory' }).steps[0]?.variants.map((v) => v.id)).toContain('raw-ws');
+    expect(() => checkScenario({ ...s, steps: [{ ...(s.steps[0] as Step), variants: [{ id: 'raw', transport: 'raw-ws' }] }] })).toThrow(
+      'scenario default, step 1: a baseline (raw) has no backplane; run it on memory',
+    );
     expect(brokerNeeds(s)).toEqual({ redis: true, restarts: false });
     const memory = applyOverrides(resolveScenario('default'), { backplane: 'memory' });
     expect(clusterOf(memory.steps[0] as never)).toEqual({ instances: 1, backplane: 'memory' });
