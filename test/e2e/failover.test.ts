@@ -62,7 +62,7 @@ describe.skipIf(!HAVE_REDIS)(title, () => {
     expect(outcome.status).toBe('complete');
     expect(liveChildren()).toBe(0);
     expect(outcome.warnings.filter((w) => !w.includes('generator was the bottleneck'))).toEqual([]);
-    // The Redis is the one the run restarted: it answers, and has restarted once per trial.
+    // The Redis the run restarted three times (once per trial) answers again, its dataset loaded.
     expect((await readInfo(broker?.url ?? '')).loading).toBe('0');
   });
 
