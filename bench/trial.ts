@@ -161,6 +161,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const killed = new Set<number>();
   const cluster = options.target ? undefined : options.cluster;
   const sampler = cluster?.backplane === 'redis' && options.broker ? new BrokerSampler(options.broker.url) : undefined;
+  // Set when the trial ends, however: a fault not yet injected is then never injected.
+  let ended = false;
   // A server the bench did not start, read from /proc when its process id is known.
   const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
@@ -274,7 +276,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const windowEndAll = cluster ? allAt(windowEndUs, 'window-end') : Promise.resolve([]);
     windowStartAll.catch(() => undefined);
     windowEndAll.catch(() => undefined);
-    const faults = cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs) : Promise.resolve([]);
+    const faults =
+      cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs, () => ended) : Promise.resolve([]);
     faults.catch(() => undefined);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
@@ -342,6 +345,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
     });
   } finally {
+    ended = true;
     interrupted.dispose();
     proc?.stop();
     await sampler?.stop();
@@ -363,6 +367,7 @@ async function runFailover(
   broker: BrokerControl | undefined,
   windowStartUs: number,
   durationMs: number,
+  ended: () => boolean,
 ): Promise<{ name: string; atUs: number; outageMs?: number }[]> {
   const restart = broker?.restart;
   if (!restart) throw new Error('a failover restarts Redis, so it needs a redis-server the bench started (no --redis-url)');
@@ -372,12 +377,15 @@ async function runFailover(
   };
   const out: { name: string; atUs: number; outageMs?: number }[] = [];
   await until(windowStartUs + FAILOVER_KILL_AT * durationMs * 1000);
+  if (ended()) return out;
   const kill = { name: `SIGKILL instance 0 of ${servers.length}`, atUs: monotonicUs() };
   tell(kill.name, kill.atUs);
   killed.add(0);
   await (servers[0] as ServerProcess).kill();
   out.push(kill);
   await until(windowStartUs + FAILOVER_REDIS_RESTART_AT * durationMs * 1000);
+  // A trial that ended early (it failed, or was interrupted) must not restart the Redis the next one uses.
+  if (ended()) return out;
   const redis = { name: 'Redis restart (data kept)', atUs: monotonicUs() };
   tell(redis.name, redis.atUs);
   out.push({ ...redis, outageMs: Math.round(await restart()) });
