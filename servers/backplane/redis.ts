@@ -204,12 +204,23 @@ export class RedisBackplane implements Backplane {
     if (down) throw down;
     // A cursor of another epoch: maybe Redis lost its data and another instance saw it first.
     if (cursor !== undefined && epochOf(cursor) !== this.current.epoch) await this.checkEpoch();
-    if (this.current.get(roomId)) {
-      await this.sync(roomId);
-      return this.current.peek(roomId);
+    for (let attempt = 0; ; attempt++) {
+      if (this.current.get(roomId)) {
+        await this.sync(roomId);
+        return this.current.peek(roomId);
+      }
+      const room = await (this.loading.get(roomId)?.done ?? this.startLoad(roomId));
+      // A load that began before the cursor's message was stored (another instance's ack, read
+      // here at once) lacks it: read once more, now that it is surely stored.
+      if (attempt > 0 || cursor === undefined || !this.behind(room, cursor)) return room;
     }
-    const loading = this.loading.get(roomId);
-    if (loading) return loading.done;
+  }
+
+  /**
+   * Loads a room's mirror: the stream, plus what is published while it is read. An empty room gets
+   * no mirror (reading an unknown room costs nothing); a listener creates one in the same turn.
+   */
+  private startLoad(roomId: string): Promise<Room> {
     const published: ChatMessage[] = [];
     const done = this.read(roomId, 0).then(
       ({ epoch, messages }) => {
@@ -220,6 +231,10 @@ export class RedisBackplane implements Backplane {
         }
         const all = [...messages];
         for (const message of published) if (message.seq > (all.at(-1)?.seq ?? 0)) all.push(message);
+        if (this.current.get(roomId)) {
+          this.catchUp(roomId, all);
+          return this.current.peek(roomId);
+        }
         if (all.length === 0) return this.current.peek(roomId);
         const first = all[0] as ChatMessage;
         const contiguous = all.findIndex((m, i) => m.seq !== first.seq + i);

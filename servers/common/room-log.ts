@@ -190,7 +190,7 @@ export class Room {
   resolve(cursor: string): number {
     const seq = decodeCursor(this.epoch, this.tag, cursor);
     if (seq === undefined) {
-      throw new ChatError('CURSOR_EXPIRED', `cursor was not made by this server run for room "${this.id}"; restart from the cursor given`, this.headCursor());
+      throw new ChatError('CURSOR_EXPIRED', `cursor was not made for room "${this.id}" in this epoch (this server run; with a Redis backplane, the data Redis holds now); restart from the cursor given`, this.headCursor());
     }
     if (seq > this.lastSeq) {
       throw new ChatError('CURSOR_EXPIRED', `cursor points past the newest message of room "${this.id}"; restart from the cursor given`, this.headCursor());

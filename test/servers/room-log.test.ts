@@ -215,3 +215,43 @@ describe('replayPiece', () => {
     expect(JSON.parse(piece?.text ?? '')).toEqual({ type: 'messages', room: 'r', messages: [], cursor: room.cursorAt(10) });
   });
 });
+
+describe('RoomLog mirrors (a backplane numbers the messages)', () => {
+  const message = (seq: number, room = 'r'): ChatMessage => ({ room, seq, id: `m${seq}`, from: 'a', body: `b${seq}`, ts: CLOCK_MS });
+
+  it('starts after the oldest seq it was given and stores the next ones, waking listeners; cursors as if it had stored them', () => {
+    const log = new RoomLog({ historySize: 10, epoch: 'E' });
+    const room = log.mirror('r', 40, [message(41), message(42)]);
+    const woken: number[] = [];
+    room.listen((m) => woken.push(m.seq));
+    log.store(message(43));
+    expect([room.oldest, room.head, log.messagesStored]).toEqual([41, 43, 3]);
+    expect(woken).toEqual([43]);
+    expect(room.after(room.resolve(room.cursorAt(41)), 10).map((m) => m.seq)).toEqual([42, 43]);
+    expiredError(() => room.resolve(room.cursorAt(39)));
+  });
+
+  it('refuses a message that is not the next seq: a mirror fills its gaps first', () => {
+    const log = new RoomLog({ historySize: 10 });
+    log.mirror('r', 0, [message(1)]);
+    expect(() => log.store(message(3))).toThrow(/stores seq 2 next, not 3/);
+    expect(() => log.store(message(1, 'unknown'))).toThrow(/no mirror/);
+  });
+
+  it('expires a room: every listener is told once with the cursor to restart from, and its bytes leave the budget', () => {
+    const log = new RoomLog({ historySize: 10 });
+    const room = log.mirror('r', 0, [message(1), message(2)]);
+    const told: string[] = [];
+    const woken: number[] = [];
+    room.listen(
+      (m) => woken.push(m.seq),
+      (cursor) => told.push(cursor),
+    );
+    room.listen(() => undefined);
+    log.expire('r', 'restart-here');
+    expect(told).toEqual(['restart-here']);
+    expect([room.listenerCount, log.get('r'), log.messagesStored, log.bytesStored]).toEqual([0, undefined, 0, 0]);
+    room.store(message(3));
+    expect(woken, 'an expired room wakes nobody').toEqual([]);
+  });
+});
