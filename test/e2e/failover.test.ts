@@ -5,9 +5,8 @@
  * killed instance come back on the others, every client receives again after each fault, and the
  * results and report say so. Without redis-server the suite says it was skipped, and why.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_SERVER, startBroker, type StartedBroker } from '../../bench/broker.ts';
+import { redisMissingReason, startBroker, type StartedBroker } from '../../bench/broker.ts';
 import { readInfo } from '../../bench/broker-sampler.ts';
 import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
@@ -16,9 +15,10 @@ import { checkTargets } from '../../bench/targets.ts';
 import { describeMachine } from '../../bench/machine.ts';
 import { clusterSection } from '../../report/cluster.ts';
 
-const HAVE_REDIS = existsSync(REDIS_SERVER);
-const title = HAVE_REDIS ? 'a tiny failover run' : `a tiny failover run (skipped: ${REDIS_SERVER} is missing; install the Debian package redis-server)`;
-if (!HAVE_REDIS) console.warn(`test/e2e/failover.test.ts skipped: ${REDIS_SERVER} is missing; install the Debian package redis-server`);
+const MISSING = redisMissingReason();
+const HAVE_REDIS = MISSING === undefined;
+const title = HAVE_REDIS ? 'a tiny failover run' : `a tiny failover run (skipped: ${MISSING})`;
+if (!HAVE_REDIS) console.warn(`test/e2e/failover.test.ts skipped: ${MISSING}`);
 
 const INSTANCES = 3;
 const TINY: Scenario = {
