@@ -12,6 +12,8 @@ import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
 import { runBench } from './run.ts';
+import { startBroker, type StartedBroker } from './broker.ts';
+import { brokerNeeds, checkRedisUrl } from './cluster.ts';
 import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { formatSummary, summaryJson } from './summary.ts';
@@ -33,6 +35,11 @@ Examples:
   npm run bench -- --scenario capacity --quick
                                              the most clients each transport serves (about 4 minutes)
   npm run bench -- --scenario my.json        a scenario from a file (see the README)
+  npm run bench -- --scenario scale-out      1 to 4 instances of each transport on Redis
+  npm run bench -- --scenario failover --quick
+                                             kill an instance and restart Redis mid-run (about 2 minutes)
+  npm run bench -- --backplane redis --instances 2
+                                             any scenario on 2 instances sharing a Redis the bench starts
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
                                              a server already running (yours, in any language)
@@ -91,13 +98,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const quick = given.quick === true;
   const capacityRun = given.scenario === 'capacity';
-  const preset: Readonly<Record<string, unknown>> = quick ? (capacityRun ? CAPACITY_QUICK_PRESET : QUICK_PRESET) : given.ci === true ? CI_PRESET : {};
+  // A named scenario may ask --quick for a window of its own (a failover needs time for its faults).
+  const named = typeof given.scenario === 'string' && Object.hasOwn(SCENARIOS, given.scenario) ? SCENARIOS[given.scenario]?.() : undefined;
+  const preset: Readonly<Record<string, unknown>> = quick ? (capacityRun ? CAPACITY_QUICK_PRESET : { ...QUICK_PRESET, ...named?.quick }) : given.ci === true ? CI_PRESET : {};
   // An override the user did not give (nor the preset) is absent, so the scenario's value stands.
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
   let scenario;
   let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
   let targetPids: Partial<Record<BenchTransport, number>> | undefined;
+  let redisUrl: string | undefined;
   try {
+    if (options.target.length > 0 && (options.instances !== undefined || options.backplane !== '' || options.redisUrl !== '')) {
+      throw new Error('--instances, --backplane and --redis-url are for servers the bench starts, not --target');
+    }
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
     else if (options.targetPid.length > 0) throw new Error('--target-pid is for --target: the bench reads the servers it starts itself');
@@ -113,6 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const stray = CAPACITY_OPTIONS.find((name) => given[name] !== undefined);
       if (stray) throw new Error(`${toFlag(stray)} is for --scenario capacity; scenario ${scenario.name} runs fixed steps`);
     }
+    redisUrl = checkRedisUrl(scenario, options.redisUrl);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
@@ -147,9 +161,20 @@ async function main(argv: readonly string[]): Promise<number> {
       : 'its CPU and memory not measured';
     progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, ${measured}, no ceilings or micro-benchmarks` });
   }
+  let broker: StartedBroker | undefined;
+  if (brokerNeeds(scenario).redis && !redisUrl) {
+    try {
+      broker = await startBroker();
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}`);
+      return 2;
+    }
+    progress({ type: 'phase', phase: 'trials', detail: `backplane: redis-server started at ${broker.url} (no persistence; stopped after the run)` });
+  } else if (redisUrl) progress({ type: 'phase', phase: 'trials', detail: `backplane: the Redis at ${redisUrl} (--redis-url)` });
   const outcome = await runBench(
     {
       scenario,
+      ...(broker ? { broker } : redisUrl ? { broker: { url: redisUrl } } : {}),
       seed: options.seed,
       pin: options.pin,
       ...(targetUrls ? { target: { urls: targetUrls, ...(targetPids ? { pids: targetPids } : {}), runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
@@ -165,7 +190,7 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     progress,
     controller.signal,
-  );
+  ).finally(() => broker?.stop());
   const results: BenchResults = {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'chat-transport-bench', version },

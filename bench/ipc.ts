@@ -5,12 +5,19 @@ import type { ClientEvents, Variant, WireCounts, Workload } from './results.ts';
 export interface ClientAssignment {
   readonly room: string;
   readonly sender: string;
+  /** The instance it talks to first (index into the plan's `urls`); absent: the first. */
+  readonly instance?: number;
 }
 
 export interface GeneratorPlan {
   readonly type: 'plan';
   readonly index: number;
   readonly url: string;
+  /**
+   * Every instance of the transport (`url` is the first), with several on one backplane: each
+   * client starts on its `instance` and moves on to the next when that one cannot be reached.
+   */
+  readonly urls?: readonly string[];
   /** The token a server asks for (`--token` with `--target`). */
   readonly token?: string;
   readonly variant: Variant;
@@ -40,8 +47,25 @@ export interface GeneratorStart {
 export type ParentToGenerator =
   | GeneratorPlan
   | GeneratorStart
-  | { readonly type: 'expect'; readonly stored: Readonly<Record<string, number>> }
+  | {
+      readonly type: 'expect';
+      readonly stored: Readonly<Record<string, number>>;
+      /** The seqs of every acknowledged window message, by room, over all generators: each receiver must get them all. */
+      readonly acked?: Readonly<Record<string, readonly number[]>>;
+    }
+  /** A fault began at `atUs` (monotonic): the generator reports when every client received again after it. */
+  | { readonly type: 'fault'; readonly name: string; readonly atUs: number }
   | { readonly type: 'exit' };
+
+/** When the clients of one generator received again after a fault. */
+export interface FaultRecovery {
+  readonly name: string;
+  readonly atUs: number;
+  /** From the fault until the last of the clients received again, µs; null when one never did. */
+  readonly recoveryUs: number | null;
+  /** Clients that never received again. */
+  readonly waiting: number;
+}
 
 /** What one generator measured in one trial. */
 export interface GeneratorResult {
@@ -56,6 +80,10 @@ export interface GeneratorResult {
   readonly delivered: number;
   readonly duplicated: number;
   readonly reordered: number;
+  /** Acknowledged window messages (over all generators) that a receiver of this generator never got; absent when no acked seqs were sent. */
+  readonly lostAcknowledged?: number;
+  /** Each fault: how long after it every client of this generator had received again (µs), or null if some never did. */
+  readonly recoveries?: readonly FaultRecovery[];
   /** Client wire counters over the window. */
   readonly wire: WireCounts;
   readonly events: ClientEvents;
@@ -69,6 +97,11 @@ export interface GeneratorResult {
 export type GeneratorToParent =
   | { readonly type: 'ready'; readonly clients: number; readonly setupMs: number }
   | { readonly type: 'progress'; readonly sent: number; readonly delivered: number }
-  | { readonly type: 'window-end'; readonly stored: Readonly<Record<string, number>> }
+  | {
+      readonly type: 'window-end';
+      readonly stored: Readonly<Record<string, number>>;
+      /** The seqs of the window messages this generator's sends got acknowledged, by room. */
+      readonly acked: Readonly<Record<string, readonly number[]>>;
+    }
   | { readonly type: 'result'; readonly result: GeneratorResult }
   | { readonly type: 'failed'; readonly message: string };

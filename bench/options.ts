@@ -46,6 +46,15 @@ export const BENCH_OPTIONS = {
   capacityStart: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'capacity: clients of the first step (rounded up to whole rooms)' },
   capacityMax: { kind: 'int', default: 20_000, min: 1, max: 1_000_000, doc: 'capacity: the most clients a step may have' },
   capacityResolution: { kind: 'int', default: 10, min: 1, max: 100, doc: 'capacity: halve between the last pass and the first fail until they are within this percent of the last pass (--quick: 50, no halving)' },
+  backplane: {
+    kind: 'string',
+    default: '',
+    choices: ['memory', 'redis'],
+    shownDefault: "the scenario's (memory)",
+    doc: 'how the instances of a transport share rooms: memory (one process) or redis (the bench starts redis-server on a free port and stops it after, unless --redis-url is given)',
+  },
+  redisUrl: { kind: 'string', default: '', shownDefault: '(the bench starts one)', doc: 'with --backplane redis: use this Redis (redis://127.0.0.1:PORT) instead of starting one; the scenario failover needs one the bench starts' },
+  instances: { kind: 'int', shownDefault: "the scenario's (1)", min: 1, max: 16, doc: 'server processes of each transport, sharing rooms on the backplane (more than 1 needs --backplane redis); each room\'s members are spread over them' },
 } as const satisfies OptionTable;
 
 /** The options only the capacity scenario reads. */

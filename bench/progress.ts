@@ -53,6 +53,12 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
           `   p50 ${formatUs(t.latency.p50)} · p99 ${formatUs(t.latency.p99)} · ${t.delivery.delivered}/${t.delivery.expected} delivered · ` +
             `${formatNumber(t.perDelivered.requests)} req/msg · ${formatNumber(t.perDelivered.bytes)} B/msg · ${verdict}${bound}`,
         );
+        if (t.broker) line(`   Redis: ${formatUs(t.broker.cpuUsPerMessage)} CPU and ${t.broker.commandsPerMessage.toFixed(1)} commands per message`);
+        if (t.failover) {
+          const f = t.failover;
+          const faults = f.faults.map((x) => `${x.name}: ${x.recoveryMs === null ? `${x.waiting} clients never received again` : `all receiving again after ${formatNumber(x.recoveryMs)} ms`}`);
+          line(`   failover: ${f.acknowledged} acknowledged, ${f.lostAcknowledged} of them lost, ${f.notAcknowledged} not acknowledged; ${faults.join('; ')}`);
+        }
         return;
       }
       case 'ceiling':

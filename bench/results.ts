@@ -102,9 +102,26 @@ export interface Variant {
   readonly channel?: RtcChannel;
 }
 
+/**
+ * Several server processes of each transport sharing rooms on a backplane (issue 11). A step
+ * without one runs one process on the memory backplane.
+ */
+export interface Cluster {
+  /** Server processes of each transport; a room's member m talks to instance m mod instances. */
+  readonly instances: number;
+  readonly backplane: 'memory' | 'redis';
+  /**
+   * `failover`: while traffic flows, one instance is killed (SIGKILL) and, later, Redis is
+   * restarted with its data; the trial reports what was acknowledged, delivered and lost.
+   */
+  readonly fault?: 'failover';
+}
+
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */
 export interface Step {
   readonly label: string;
+  /** Instances and backplane; absent: one process on the memory backplane. */
+  readonly cluster?: Cluster;
   /** The swept parameter at this point, for charts (`clients` for scale, `pollIntervalMs` for interval). */
   readonly x?: { readonly name: string; readonly value: number; readonly unit: string };
   readonly workload: Workload;
@@ -127,6 +144,8 @@ export interface Scenario {
    * sets; the results then hold `capacity`, and `steps` are empty.
    */
   readonly capacity?: CapacitySpec;
+  /** What `--quick` sets for this scenario instead of the preset's rounds and window (a failover needs time for its faults). */
+  readonly quick?: { readonly rounds?: number; readonly durationMs?: number; readonly warmupMs?: number };
   readonly steps: readonly Step[];
 }
 
@@ -212,6 +231,11 @@ export interface DeliveryCounts {
   readonly delivered: number;
   /** expected − delivered (0 when nothing was lost). */
   readonly lost: number;
+  /**
+   * Acknowledged window messages a receiver of their room never got, checked seq by seq: what the
+   * contract forbids whatever fails. Absent in files before issue 11.
+   */
+  readonly lostAcknowledged?: number;
   /** Messages a receiver got again. */
   readonly duplicated: number;
   /** Messages that arrived after a later one of the same room. */
@@ -323,6 +347,67 @@ export interface TrialLimit {
   readonly available: number;
 }
 
+/** One instance of a transport among several (issue 11): its own CPU and memory over the window. */
+export interface InstanceMeasure {
+  readonly instance: number;
+  /** CPU time in the window, µs (until the kill for the instance a failover killed). */
+  readonly cpuUs: number;
+  readonly cpuShare: number;
+  readonly rssWindowBytes: number;
+  readonly rssPeakBytes: number;
+  /** Killed by the failover (SIGKILL): its figures after the kill are its last sample before it. */
+  readonly killed?: true;
+}
+
+/** The broker (Redis) over the window, from its own INFO (bench/broker-sampler.ts). */
+export interface BrokerFigures {
+  /** Redis CPU time (user + system) in the window, µs. */
+  readonly cpuUs: number;
+  readonly cpuShare: number;
+  /** Commands Redis processed in the window. */
+  readonly commands: number;
+  /** Median used_memory over the window, bytes. */
+  readonly usedMemoryBytes: number;
+  /** Median instantaneous_ops_per_sec over the window. */
+  readonly opsPerSecond: number;
+  /** Per acknowledged window message (one post): Redis CPU µs and commands. */
+  readonly cpuUsPerMessage: number;
+  readonly commandsPerMessage: number;
+  /** Times Redis restarted in the window. */
+  readonly restarts: number;
+  readonly samples: number;
+}
+
+/** One fault of a failover trial and how long the clients took to receive again. */
+export interface FaultResult {
+  /** e.g. `SIGKILL instance 0 of 3`, `Redis restart (data kept)`. */
+  readonly name: string;
+  /** When it began, ms after the window's start. */
+  readonly atMs: number;
+  /** How long the broker was down (a Redis restart), ms; absent for a kill. */
+  readonly outageMs?: number;
+  /**
+   * From the fault until every client had received a message sent after it began, ms; `null`
+   * when some client never did (`waiting` says how many).
+   */
+  readonly recoveryMs: number | null;
+  readonly waiting: number;
+}
+
+/** What a failover trial proves: nothing acknowledged lost, and how fast the clients came back. */
+export interface FailoverResult {
+  /** Window posts acknowledged as stored. */
+  readonly acknowledged: number;
+  /** Window posts refused or unanswered (a dead instance, Redis down): never acknowledged, so never promised. */
+  readonly notAcknowledged: number;
+  /** Window messages received, each receiver counting each once. */
+  readonly delivered: number;
+  /** Acknowledged messages a receiver never got: must be 0. */
+  readonly lostAcknowledged: number;
+  readonly reconnects: number;
+  readonly faults: readonly FaultResult[];
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -360,6 +445,14 @@ export interface TrialResult {
    * "needs N sockets, one server process holds at most M (fd limit)". Absent when it ran.
    */
   readonly limit?: TrialLimit;
+  /** Instances and backplane the trial ran on; absent: one process on the memory backplane. */
+  readonly cluster?: Cluster;
+  /** Each instance's own figures, with several (`server` is then their sum; `series` the first instance's). */
+  readonly instances?: readonly InstanceMeasure[];
+  /** The broker's own figures, on Redis; `null` when too few INFO readings were taken in the window. */
+  readonly broker?: BrokerFigures | null;
+  /** A failover trial's faults and its accounting of what was acknowledged. */
+  readonly failover?: FailoverResult;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

@@ -7,7 +7,8 @@ import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
 import { isChatVariant, runCapacity, type CapacityEvent } from './capacity/run-capacity.ts';
 import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from './results.ts';
-import { runTrial, type TrialProgress } from './trial.ts';
+import { brokerNeeds } from './cluster.ts';
+import { runTrial, type BrokerControl, type TrialProgress } from './trial.ts';
 
 export type RunEvent =
   | { readonly type: 'phase'; readonly phase: 'micro' | 'trials' | 'ceilings'; readonly detail: string }
@@ -35,6 +36,8 @@ export interface RunPlan {
     readonly token?: string;
     readonly runTag: string;
   };
+  /** The Redis the steps on Redis share (started by the bench, or `--redis-url`). */
+  readonly broker?: BrokerControl;
   /** `null` skips the route ceilings. */
   readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
 }
@@ -76,7 +79,7 @@ export function describeTrials(scenario: Scenario): string {
 /** One trial of a variant on a step in a round, against the servers of the plan. */
 function runOne(
   plan: RunPlan,
-  at: { readonly step: Step; readonly s: number; readonly variant: Variant; readonly round: number; readonly position: number },
+  at: { readonly step: Step; readonly s: number; readonly variant: Variant; readonly round: number; readonly position: number; readonly runTag: string },
   signal: AbortSignal | undefined,
   onProgress: (progress: TrialProgress) => void,
 ): Promise<TrialResult> {
@@ -98,6 +101,9 @@ function runOne(
     pin: plan.pin,
     ...(signal ? { signal } : {}),
     ...(target ? { target } : {}),
+    ...(step.cluster ? { cluster: step.cluster } : {}),
+    // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
+    ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),
     onProgress,
   });
 }
@@ -128,6 +134,9 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   const capacity: CapacityResult[] = [];
   const { scenario } = plan;
   const trials = scenario.steps.map((step) => new Map<string, TrialResult[]>(step.variants.map((v) => [v.id, []])));
+  if (brokerNeeds(scenario).redis && !plan.broker) throw new Error(`scenario ${scenario.name} runs instances on Redis, but no Redis was given to the run`);
+  // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
+  const runTag = `b${Date.now().toString(36)}`;
 
   try {
     if (plan.micro) {
@@ -145,7 +154,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
           runRound: (step, variant, round, s) => {
             if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
             index++;
-            return runOne(plan, { step, s, variant, round, position: 0 }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
+            return runOne(plan, { step, s, variant, round, position: 0, runTag }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
           },
           onEvent,
           isFatal: (error) => isAbort(error) || signal?.aborted === true,
@@ -162,7 +171,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
           index++;
           onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
           try {
-            const trial = await runOne(plan, { step, s, variant, round, position }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
+            const trial = await runOne(plan, { step, s, variant, round, position, runTag }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
             trials[s]?.get(variant.id)?.push(trial);
             onEvent({ type: 'trial-end', index, total, variant, trial });
           } catch (error) {

@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import { jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
+import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
 import { STEP_FACTOR } from './capacity/search.ts';
 import { BENCH_REGISTRY } from './transports.ts';
@@ -177,6 +178,45 @@ function capacityScenario(): Scenario {
   };
 }
 
+/** What `--quick` runs of the scale-out and failover scenarios: their own window, not the preset's 2.5 s. */
+export const FAILOVER_QUICK = { rounds: 1, durationMs: 12_000, warmupMs: 1000 } as const;
+
+function scaleOutScenario(): Scenario {
+  const step = (instances: number, backplane: 'memory' | 'redis'): Step => ({
+    label: `${instances} instance${instances === 1 ? '' : 's'} on ${backplane === 'memory' ? 'the memory backplane' : 'Redis'}`,
+    cluster: { instances, backplane },
+    workload: CHAT,
+    variants: CHAT_VARIANTS,
+  });
+  return {
+    name: 'scale-out',
+    description:
+      "The default chat on 1 instance with the memory backplane and on Redis (what the broker costs per message), then on 1, 2 and 4 instances sharing Redis at the same load, each room's members spread over the instances. On two cores more instances cannot add capacity: the question is what the broker and the spreading cost, and that nothing is lost.",
+    rounds: 2,
+    generators: 1,
+    steps: [step(1, 'memory'), step(1, 'redis'), step(2, 'redis'), step(4, 'redis')],
+  };
+}
+
+function failoverScenario(): Scenario {
+  return {
+    name: 'failover',
+    description:
+      'Three instances of each transport on Redis, 10 rooms of 6 members (2 on each instance), 1 msg/s each: while traffic flows one instance is killed with SIGKILL (its clients reconnect to the others and resume with their cursors), then Redis is restarted with its data (saved on shutdown and loaded again, so cursors stay valid). Reports what was acknowledged, delivered and lost (0 for everything acknowledged), reconnects, and the time until every client received again.',
+    rounds: 2,
+    generators: 1,
+    quick: FAILOVER_QUICK,
+    steps: [
+      {
+        label: '3 instances on Redis: SIGKILL one, then restart Redis',
+        cluster: { instances: 3, backplane: 'redis', fault: 'failover' },
+        workload: { ...CHAT, members: 6, durationMs: 20_000, warmupMs: 2000 },
+        variants: CHAT_VARIANTS,
+      },
+    ],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -186,6 +226,8 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   handshake: handshakeScenario,
   soak: soakScenario,
   capacity: capacityScenario,
+  'scale-out': scaleOutScenario,
+  failover: failoverScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -244,6 +286,16 @@ export const SCENARIO_SCHEMA = {
             properties: { name: { type: 'string' }, value: { type: 'number' }, unit: { type: 'string' } },
           },
           workload: workloadSchema,
+          cluster: {
+            type: 'object',
+            required: ['instances', 'backplane'],
+            additionalProperties: false,
+            properties: {
+              instances: jsonSchemaOf(BENCH_OPTIONS.instances),
+              backplane: { enum: BACKPLANES },
+              fault: { enum: ['failover'] },
+            },
+          },
           variants: { type: 'array', minItems: 1, items: variantSchema },
         },
       },
@@ -291,6 +343,7 @@ export function resolveDefaults(scenario: Scenario): Scenario {
 /** Checks rules across a scenario that a schema does not say; throws an Error naming the place. */
 export function checkScenario(scenario: Scenario): Scenario {
   for (const [i, step] of scenario.steps.entries()) {
+    if (step.cluster) checkCluster(step.cluster, `scenario ${scenario.name}, step ${i + 1}`, step);
     const ids = new Set<string>();
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
@@ -332,8 +385,10 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances'>
 > & {
+  /** `--backplane`; absent (or empty) unless given. */
+  readonly backplane?: string;
   /** `--rate`. */
   readonly ratePerMember?: number;
   /** Keep only variants of these transports. */
@@ -386,7 +441,8 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
       // A label that no longer says what runs would mislead every chart and table.
       const label = changed.length > 0 ? `${step.label} [set: ${changed.join(', ')}]` : step.label;
-      return { ...step, label, ...(x ? { x } : {}), workload, variants };
+      const cluster = { ...(o.instances !== undefined ? { instances: o.instances } : {}), ...(o.backplane ? { backplane: o.backplane } : {}) };
+      return applyClusterOverrides({ ...step, label, ...(x ? { x } : {}), workload, variants }, cluster, scenario.name);
     })
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);

@@ -26,6 +26,8 @@ export interface ServerProcess {
   /** Asks for an exact reading now; with `gc`, after collecting garbage. */
   mark(name: string, gc?: boolean): Promise<ServerMark>;
   stop(): Promise<void>;
+  /** Kills it now with SIGKILL (a failover's fault) and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -62,5 +64,6 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
       return { ...mark, name };
     },
     stop: () => stopChild(child),
+    kill: () => killChild(child),
   };
 }

@@ -73,6 +73,22 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
               : `every round of ${big.length} step(s) delivered everything`,
     });
   }
+  // A failover (issue 11): whatever fails, nothing acknowledged may be lost.
+  const failovers = steps.flatMap((step) => step.variants.flatMap((v) => v.trials.flatMap((t) => (t.failover ? [{ variant: v.variant.id, failover: t.failover }] : []))));
+  const lostAcked = failovers.reduce((n, f) => n + f.failover.lostAcknowledged, 0);
+  const slowest = Math.max(0, ...failovers.flatMap((f) => f.failover.faults.map((fault) => fault.recoveryMs ?? Number.POSITIVE_INFINITY)));
+  checks.push({
+    name: 'nothing acknowledged lost in a failover',
+    value: failovers.length > 0 ? lostAcked : null,
+    target: '0 acknowledged messages lost while an instance is killed and Redis restarted',
+    pass: failovers.length === 0 ? null : lostAcked === 0,
+    note:
+      failovers.length === 0
+        ? 'no failover ran (run --scenario failover)'
+        : `${failovers.length} failover trial(s) of ${[...new Set(failovers.map((f) => f.variant))].join(', ')}; ${
+            Number.isFinite(slowest) ? `every client received again within ${Math.round(slowest)} ms of each fault` : 'some client never received again after a fault'
+          }`,
+  });
 
   checks.push(connectionsTarget(steps));
   for (const transport of TRANSPORTS) checks.push(generatorCostTarget(steps, transport));

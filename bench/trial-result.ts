@@ -9,7 +9,7 @@ import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { ProcReading } from './proc-sampler.ts';
 import { describeLimit } from './generator/sockets.ts';
-import type { GeneratorCheck, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
+import type { BrokerFigures, Cluster, FaultResult, GeneratorCheck, InstanceMeasure, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -20,6 +20,19 @@ interface ClientInputs {
   readonly storedByRoom: Readonly<Record<string, number>>;
   /** Monotonic µs when the schedule started (warm-up included). */
   readonly startUs: number;
+  /** Instances and backplane (issue 11); absent: one process, memory. */
+  readonly cluster?: Cluster;
+  /** The broker's figures over the window, on Redis. */
+  readonly broker?: BrokerFigures | null;
+  /** The faults of a failover trial, when each began (monotonic µs), and a broker's outage. */
+  readonly faults?: readonly { readonly name: string; readonly atUs: number; readonly outageMs?: number }[];
+  /** Monotonic µs of the window's start, for the faults' times. */
+  readonly windowStartUs?: number;
+}
+
+/** Several instances, each reporting itself; one a failover killed reads its last sample after the kill. */
+export interface ClusterReadings {
+  readonly instances: readonly (ServerReadings & { readonly killed?: boolean })[];
 }
 
 /** What a server the bench started reported about itself. */
@@ -55,7 +68,50 @@ export interface ProcReadings {
  * A trial's inputs: the generators' side, and the server's readings, or its /proc readings, or
  * why there are none (a server the bench did not start, `--target`, with no `--target-pid`).
  */
-export type TrialInputs = ClientInputs & (ServerReadings | ProcReadings | { readonly serverNotMeasured: string });
+export type TrialInputs = ClientInputs & (ServerReadings | ProcReadings | ClusterReadings | { readonly serverNotMeasured: string });
+
+/** Several instances' figures as one server's: sums, and the worst event-loop delay. */
+export function combineMeasures(measures: readonly ServerMeasure[]): ServerMeasure {
+  const total = (pick: (m: ServerMeasure) => number | null | undefined): number => sum(measures.map((m) => pick(m) ?? 0));
+  const loops = measures.flatMap((m) => (m.eventLoopDelay ? [m.eventLoopDelay] : []));
+  return {
+    source: 'self-report',
+    cpuUs: total((m) => m.cpuUs),
+    cpuShare: total((m) => m.cpuShare),
+    rssIdleBytes: total((m) => m.rssIdleBytes),
+    rssWindowBytes: total((m) => m.rssWindowBytes),
+    rssPeakBytes: total((m) => m.rssPeakBytes),
+    heapUsedWindowBytes: total((m) => m.heapUsedWindowBytes),
+    heapSlopeBytesPerS: total((m) => m.heapSlopeBytesPerS),
+    rssSlopeBytesPerS: total((m) => m.rssSlopeBytesPerS),
+    perClientRssBytes: total((m) => m.perClientRssBytes),
+    perClientHeapBytes: total((m) => m.perClientHeapBytes),
+    eventLoopDelay: {
+      p50: Math.max(0, ...loops.map((l) => l.p50)),
+      p99: Math.max(0, ...loops.map((l) => l.p99)),
+      max: Math.max(0, ...loops.map((l) => l.max)),
+    },
+    heldPolls: total((m) => m.heldPolls),
+    sockets: total((m) => m.sockets),
+    ...(measures.some((m) => m.rssIsPeak) ? { rssIsPeak: true as const } : {}),
+  };
+}
+
+/** The faults, with the slowest generator's recovery from each (null when a client never received again). */
+function faultResults(inputs: ClientInputs): FaultResult[] {
+  const from = inputs.windowStartUs ?? inputs.startUs;
+  return (inputs.faults ?? []).map((fault, i) => {
+    const recoveries = inputs.generators.map((g) => g.recoveries?.[i]);
+    const never = recoveries.some((r) => !r || r.recoveryUs === null);
+    return {
+      name: fault.name,
+      atMs: Math.round((fault.atUs - from) / 1000),
+      ...(fault.outageMs !== undefined ? { outageMs: fault.outageMs } : {}),
+      recoveryMs: never ? null : Math.max(0, ...recoveries.map((r) => (r?.recoveryUs ?? 0) / 1000)),
+      waiting: sum(recoveries.map((r) => r?.waiting ?? 0)),
+    };
+  });
+}
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
@@ -209,21 +265,40 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     bytesWritten: total((g) => g.wire.bytesWritten),
     bytesRead: total((g) => g.wire.bytesRead),
   };
-  const server = 'serverNotMeasured' in inputs ? null : 'proc' in inputs ? procMeasure(inputs, clients) : serverMeasure(inputs, clients);
+  const perInstance = 'instances' in inputs ? inputs.instances.map((readings) => serverMeasure(readings, clients)) : undefined;
+  const server =
+    'serverNotMeasured' in inputs ? null : 'proc' in inputs ? procMeasure(inputs, clients) : 'instances' in inputs ? combineMeasures(perInstance ?? []) : serverMeasure(inputs, clients);
+  const instances: InstanceMeasure[] | undefined =
+    'instances' in inputs && perInstance
+      ? perInstance.map((m, i) => ({
+          instance: i,
+          cpuUs: m.cpuUs,
+          cpuShare: m.cpuShare,
+          rssWindowBytes: m.rssWindowBytes,
+          rssPeakBytes: m.rssPeakBytes,
+          ...(inputs.instances[i]?.killed ? { killed: true as const } : {}),
+        }))
+      : undefined;
+  const failover = inputs.cluster?.fault === 'failover';
+  const lostAcknowledged = generators.some((g) => g.lostAcknowledged !== undefined) ? total((g) => g.lostAcknowledged ?? 0) : undefined;
+  const faults = faultResults(inputs);
   const problems: string[] = [];
   if (delivered === 0) problems.push('nothing was delivered in the window');
   if (lost > 0) problems.push(`${lost} of ${expected} deliveries lost`);
   if (duplicated > 0) problems.push(`${duplicated} messages delivered twice`);
   if (reordered > 0) problems.push(`${reordered} messages out of order`);
-  if (sendFailed > 0) problems.push(`${sendFailed} of ${sent} sends failed`);
-  if (stored + sendFailed < sent) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
+  if (lostAcknowledged) problems.push(`${lostAcknowledged} acknowledged deliveries lost`);
+  // A failover refuses posts while an instance or Redis is down: never acknowledged, never promised.
+  if (sendFailed > 0 && !failover) problems.push(`${sendFailed} of ${sent} sends failed`);
+  if (stored + sendFailed < sent && !failover) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
+  for (const f of faults) if (f.recoveryMs === null) problems.push(`after "${f.name}", ${f.waiting} clients never received again`);
   return {
     round: inputs.round,
     position: inputs.position,
     clients,
     latency: histogram.summary(),
     histogram: histogram.encode(),
-    delivery: { sent, stored, sendFailed, expected, delivered, lost, duplicated, reordered },
+    delivery: { sent, stored, sendFailed, expected, delivered, lost, ...(lostAcknowledged !== undefined ? { lostAcknowledged } : {}), duplicated, reordered },
     wire,
     perDelivered: {
       requests: per(wire.requests, delivered),
@@ -235,13 +310,28 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     server,
     ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),
     // From /proc there is no heap to chart: the time series is the server's own report only.
-    series: 'serverNotMeasured' in inputs || 'proc' in inputs ? [] : series(inputs.samples, inputs.startUs),
+    series: 'serverNotMeasured' in inputs || 'proc' in inputs ? [] : series('instances' in inputs ? (inputs.instances[0]?.samples ?? []) : inputs.samples, inputs.startUs),
     generator: generatorCheck(generators),
     events: {
       reconnects: total((g) => g.events.reconnects),
       cursorExpired: total((g) => g.events.cursorExpired),
       errors: total((g) => g.events.errors),
     },
+    ...(inputs.cluster ? { cluster: inputs.cluster } : {}),
+    ...(instances ? { instances } : {}),
+    ...(inputs.broker !== undefined ? { broker: inputs.broker } : {}),
+    ...(failover
+      ? {
+          failover: {
+            acknowledged: stored,
+            notAcknowledged: sent - stored,
+            delivered,
+            lostAcknowledged: lostAcknowledged ?? lost,
+            reconnects: total((g) => g.events.reconnects),
+            faults,
+          },
+        }
+      : {}),
     ok: problems.length === 0,
     problems,
   };

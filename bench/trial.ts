@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { TRANSPORT_FACTS, type Cluster, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from './generator/sockets.ts';
 import { buildTrialResult, limitedTrialResult } from './trial-result.ts';
+import { backplaneFlags, instanceOf } from './cluster.ts';
+import { BrokerSampler, brokerMeasure } from './broker-sampler.ts';
+import type { ServerSample } from '../servers/common/self-report.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -58,6 +61,43 @@ export interface TrialOptions {
    * read from /proc. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
    */
   readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string; readonly pid?: number };
+  /** Several instances on a backplane (issue 11); absent: one process, memory. */
+  readonly cluster?: Cluster;
+  /** The Redis the instances share, with a cluster on Redis. */
+  readonly broker?: BrokerControl;
+  /** Room names of this trial (Redis keeps rooms between trials, so each trial needs its own). */
+  readonly roomPrefix?: string;
+}
+
+/** The Redis a trial's instances share. */
+export interface BrokerControl {
+  /** redis://HOST:PORT */
+  readonly url: string;
+  /**
+   * Restarts it keeping its data (saved on shutdown, loaded at start, same port); resolves once it
+   * answers again with how long it was down, ms. Absent for a Redis the bench did not start.
+   */
+  readonly restart?: () => Promise<number>;
+}
+
+/** When a failover's faults happen, as shares of the window: the kill, then the Redis restart. */
+export const FAILOVER_KILL_AT = 0.25;
+export const FAILOVER_REDIS_RESTART_AT = 0.6;
+
+/** A killed instance's reading at a later mark: its last sample before the kill (no GC, no loop delay, no stats). */
+function lastSampleMark(server: ServerProcess, name: string): ServerMark {
+  const last: ServerSample | undefined = server.samples.at(-1);
+  return {
+    type: 'mark',
+    name,
+    tUs: last?.tUs ?? 0,
+    cpuUs: last?.cpuUs ?? 0,
+    rss: last?.rss ?? 0,
+    heapUsed: last?.heapUsed ?? 0,
+    collected: false,
+    loopDelay: { mean: 0, p50: 0, p99: 0, max: 0 },
+    stats: {},
+  };
 }
 
 /** Why the server's figures are missing from a `--target` trial. */
@@ -70,15 +110,17 @@ export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid
  * Who sends and receives in which room, spread over the generators: whole rooms where there are
  * at least as many rooms as generators and no generator's whole rooms would pass `maxPerGenerator`
  * clients; otherwise every room's members dealt out in turn, so that a room larger than one
- * process can serve is spread over several.
+ * process can serve is spread over several. With several instances, member m of every room is on
+ * instance m mod `instances`.
  */
-export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-', maxPerGenerator = Infinity): ClientAssignment[][] {
+export function assignClients(workload: Workload, generators: number, roomPrefix = 'room-', maxPerGenerator = Infinity, instances = 1): ClientAssignment[][] {
   const out: ClientAssignment[][] = Array.from({ length: generators }, () => []);
   const wholeRooms = workload.rooms >= generators && Math.ceil(workload.rooms / generators) * workload.members <= maxPerGenerator;
   for (let r = 0; r < workload.rooms; r++) {
     for (let m = 0; m < workload.members; m++) {
       const g = wholeRooms ? r % generators : (r * workload.members + m) % generators;
-      out[g]?.push({ room: `${roomPrefix}${r}`, sender: `r${r}m${m}` });
+      const assignment: ClientAssignment = { room: `${roomPrefix}${r}`, sender: `r${r}m${m}` };
+      out[g]?.push(instances > 1 ? { ...assignment, instance: instanceOf(m, instances) } : assignment);
     }
   }
   return out.filter((list) => list.length > 0);
@@ -120,6 +162,13 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const interrupted = abortPromise(options.signal);
   const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
+  // Several instances (a cluster): each reports itself; `server` stays unset.
+  let servers: ServerProcess[] = [];
+  const killed = new Set<number>();
+  const cluster = options.target ? undefined : options.cluster;
+  const sampler = cluster?.backplane === 'redis' && options.broker ? new BrokerSampler(options.broker.url) : undefined;
+  // Set when the trial ends, however: a fault not yet injected is then never injected.
+  let ended = false;
   // A server the bench did not start, read from /proc when its process id is known.
   const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
@@ -131,7 +180,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     interrupted.dispose();
     return limitedTrialResult({ round: options.round, position: options.position, clients: sockets.clients, limit: sockets.limit });
   }
-  const plans = assignClients(workload, sockets.generators, target?.roomPrefix, sockets.clientsPerGenerator);
+  const plans = assignClients(workload, sockets.generators, target?.roomPrefix ?? options.roomPrefix, sockets.clientsPerGenerator, cluster?.instances ?? 1);
   const clients = plans.reduce((n, p) => n + p.length, 0);
   const perClient = sockets.sockets / Math.max(1, sockets.clients);
   const totalMs = workload.warmupMs + workload.durationMs;
@@ -147,10 +196,22 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    const spawnOptions = options.pin ? { cpu: 0 } : {};
+    if (cluster) {
+      const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url)];
+      const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));
+      servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason as Error;
+    } else if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), spawnOptions));
+    // Every instance's reading; a killed one's is its last sample before the kill.
+    const markAll = (name: string, gc = false): Promise<ServerMark[]> =>
+      Promise.all(servers.map((s, i) => (killed.has(i) ? Promise.resolve(lastSampleMark(s, name)) : s.mark(name, gc))));
     const idle = server ? await unlessInterrupted(server.mark('idle', true)) : undefined;
+    const idleAll = cluster ? await unlessInterrupted(markAll('idle', true)) : [];
     const procIdle = proc?.read();
-    const url = target?.url ?? (server as ServerProcess).url;
+    const urls = servers.map((s) => s.url);
+    const url = target?.url ?? server?.url ?? (urls[0] as string);
     report();
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
@@ -167,6 +228,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         type: 'plan',
         index,
         url,
+        ...(urls.length > 1 ? { urls } : {}),
         ...(target?.token ? { token: target.token } : {}),
         variant,
         workload,
@@ -194,6 +256,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const windowEndUs = windowStartUs + workload.durationMs * 1000;
     const drain = drainMs(variant);
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
+    sampler?.start();
     for (const child of children) child.send(start);
     phase = 'warm-up';
     // The server's reading at a moment of the schedule (from /proc for a server the bench did not
@@ -216,14 +279,55 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const windowEnd = markAt(windowEndUs, 'window-end', () => (phase = 'drain'));
     windowStart.catch(() => undefined);
     windowEnd.catch(() => undefined);
+    // A cluster's instances, and the broker, read at the same edges.
+    const allAt = (us: number, name: string): Promise<ServerMark[]> =>
+      new Promise((resolve, reject) => {
+        setTimeout(() => {
+          void sampler?.read();
+          markAll(name).then(resolve, reject);
+        }, Math.max(0, (us - monotonicUs()) / 1000));
+      });
+    const windowStartAll = cluster ? allAt(windowStartUs, 'window-start') : Promise.resolve([]);
+    const windowEndAll = cluster ? allAt(windowEndUs, 'window-end') : Promise.resolve([]);
+    windowStartAll.catch(() => undefined);
+    windowEndAll.catch(() => undefined);
+    const faults =
+      cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs, () => ended) : Promise.resolve([]);
+    faults.catch(() => undefined);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
     for (const end of ends) for (const [room, n] of Object.entries(end.stored)) storedByRoom[room] = (storedByRoom[room] ?? 0) + n;
-    for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
+    const acked: Record<string, number[]> = {};
+    for (const end of ends) for (const [room, seqs] of Object.entries(end.acked)) (acked[room] ??= []).push(...seqs);
+    for (const child of children) child.send({ type: 'expect', stored: storedByRoom, acked } satisfies ParentToGenerator);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
     const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
+    if (cluster) {
+      const faultTimes = await unlessInterrupted(faults);
+      const memory = await unlessInterrupted(markAll('memory', true));
+      await Promise.all(children.map((child) => stopGenerator(child)));
+      const released = await unlessInterrupted(releasedAll(servers, killed, markAll));
+      const [atStart, atEnd] = [await unlessInterrupted(windowStartAll), await unlessInterrupted(windowEndAll)];
+      const stored = generators.reduce((n, g) => n + g.stored, 0);
+      return buildTrialResult({
+        ...common,
+        cluster,
+        windowStartUs,
+        faults: faultTimes,
+        ...(sampler ? { broker: brokerMeasure(sampler.samples, windowStartUs, windowEndUs, stored) } : {}),
+        instances: servers.map((s, i) => ({
+          idle: idleAll[i] as ServerMark,
+          windowStart: atStart[i] as ServerMark,
+          windowEnd: atEnd[i] as ServerMark,
+          memory: memory[i] as ServerMark,
+          released: released[i] as ServerMark,
+          samples: [...s.samples].filter((sample) => sample.tUs >= startUs - 1_000_000),
+          killed: killed.has(i),
+        })),
+      });
+    }
     if (proc && procIdle) {
       // Every delivery is in and every client still connected: the RSS they hold (no collection).
       const memory = proc.read();
@@ -256,11 +360,57 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
     });
   } finally {
+    ended = true;
     interrupted.dispose();
     proc?.stop();
+    await sampler?.stop();
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
+}
+
+/**
+ * A failover's faults while traffic flows: a quarter into the window, instance 0 is killed with
+ * SIGKILL (its clients move to the others); at 60%, Redis is restarted with its data. Each
+ * generator is told when each fault began, to time the recovery. Resolves with the faults.
+ */
+async function runFailover(
+  servers: readonly ServerProcess[],
+  killed: Set<number>,
+  children: readonly TsChild[],
+  broker: BrokerControl | undefined,
+  windowStartUs: number,
+  durationMs: number,
+  ended: () => boolean,
+): Promise<{ name: string; atUs: number; outageMs?: number }[]> {
+  const restart = broker?.restart;
+  if (!restart) throw new Error('a failover restarts Redis, so it needs a redis-server the bench started (no --redis-url)');
+  const until = (us: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, (us - monotonicUs()) / 1000)));
+  const tell = (name: string, atUs: number): void => {
+    for (const child of children) if (child.connected) child.send({ type: 'fault', name, atUs } satisfies ParentToGenerator);
+  };
+  const out: { name: string; atUs: number; outageMs?: number }[] = [];
+  await until(windowStartUs + FAILOVER_KILL_AT * durationMs * 1000);
+  if (ended()) return out;
+  const kill = { name: `SIGKILL instance 0 of ${servers.length}`, atUs: monotonicUs() };
+  tell(kill.name, kill.atUs);
+  killed.add(0);
+  await (servers[0] as ServerProcess).kill();
+  out.push(kill);
+  await until(windowStartUs + FAILOVER_REDIS_RESTART_AT * durationMs * 1000);
+  // A trial that ended early (it failed, or was interrupted) must not restart the Redis the next one uses.
+  if (ended()) return out;
+  const redis = { name: 'Redis restart (data kept)', atUs: monotonicUs() };
+  tell(redis.name, redis.atUs);
+  out.push({ ...redis, outageMs: Math.round(await restart()) });
+  return out;
+}
+
+/** Every live instance once its connections have closed (bounded); a killed one's last sample. */
+async function releasedAll(servers: readonly ServerProcess[], killed: ReadonlySet<number>, markAll: (name: string, gc?: boolean) => Promise<ServerMark[]>): Promise<ServerMark[]> {
+  await Promise.all(servers.filter((_, i) => !killed.has(i)).map((s) => waitReleased(s)));
+  return markAll('released', true);
 }
 
 async function stopGenerator(child: TsChild): Promise<void> {
@@ -270,11 +420,16 @@ async function stopGenerator(child: TsChild): Promise<void> {
 
 /** Waits until the server has no open connection (bounded), then reads it after a collection. */
 async function releasedMark(server: ServerProcess): Promise<ServerMark> {
+  await waitReleased(server);
+  return server.mark('released', true);
+}
+
+/** Waits until the server has no open connection, or RELEASE_TIMEOUT_MS passed. */
+async function waitReleased(server: ServerProcess): Promise<void> {
   const deadline = performance.now() + RELEASE_TIMEOUT_MS;
   for (;;) {
     const probe = await server.mark('release-probe');
-    if (probe.stats.connections === 0 || performance.now() > deadline) break;
+    if (probe.stats.connections === 0 || performance.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, RELEASE_POLL_MS));
   }
-  return server.mark('released', true);
 }

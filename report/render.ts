@@ -10,6 +10,7 @@ import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResul
 import { capacityCharts, capacityFigureSteps, capacityHeadline, capacitySection } from './capacity-section.ts';
 import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';
+import { clusterSection } from './cluster.ts';
 import { html, raw, type Html } from './html.ts';
 import { figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
 import { projectionSection } from './projection-section.ts';
@@ -156,6 +157,7 @@ function countRows(step: StepResult): Html[] {
     ['deliveries expected', (v) => String(sum((t) => t.delivery.expected)(v))],
     ['delivered', (v) => String(sum((t) => t.delivery.delivered)(v))],
     ['lost', (v) => String(sum((t) => t.delivery.lost)(v))],
+    ['acknowledged and lost', (v) => String(sum((t) => t.delivery.lostAcknowledged ?? 0)(v))],
     ['duplicated', (v) => String(sum((t) => t.delivery.duplicated)(v))],
     ['reordered', (v) => String(sum((t) => t.delivery.reordered)(v))],
     ['client reconnects', (v) => String(sum((t) => t.events.reconnects)(v))],
@@ -309,6 +311,7 @@ ${claimsSection(results)}
 ${targetsSection(results)}
 ${projection.section}
 <section id="figures"><h2>Every figure</h2><p class="how">Medians across rounds, with the range across rounds below each.</p>${figures}</section>
+${clusterSection(results)}
 ${ceilingsAndMicro(results)}
 ${methodSection(results)}
 <script>${scriptSource(assets.chartJs)}</script>

@@ -34,7 +34,11 @@ const IDLE_KEEP_MS = 60_000;
 export class HttpClient {
   readonly counters: ClientCounters = emptyCounters();
   private readonly meter = new SocketMeter(this.counters);
-  private readonly pool: Pool;
+  private pool: Pool;
+  /** Pools of instances moved away from, destroyed on close. */
+  private readonly retired: Pool[] = [];
+  private readonly connect: buildConnector.connector;
+  private readonly localAddress: string | undefined;
   private readonly headers: Record<string, string>;
   private readonly postHeaders: Record<string, string>;
 
@@ -44,21 +48,37 @@ export class HttpClient {
    */
   constructor(baseUrl: string, token: string | undefined, private readonly keepAlive: boolean, localAddress?: string) {
     const connector = buildConnector({});
-    const connect: buildConnector.connector = (options, callback) =>
+    this.connect = (options, callback) =>
       connector(options, (error, socket) => {
         if (socket) this.meter.track(socket as Socket);
         // undici's callback takes (error, null) or (null, socket).
         if (error) callback(error, null);
         else callback(null, socket as Socket);
       });
-    this.pool = new Pool(new URL(baseUrl).origin, {
-      pipelining: 1,
-      keepAliveTimeout: IDLE_KEEP_MS,
-      connect,
-      ...(localAddress ? { localAddress } : {}),
-    });
+    this.localAddress = localAddress;
+    this.pool = this.poolFor(baseUrl);
     this.headers = token ? { authorization: `Bearer ${token}` } : {};
     this.postHeaders = { ...this.headers, 'content-type': 'application/json' };
+  }
+
+  /**
+   * Sends the next requests to another instance (`baseUrl`), on new connections; the counters go
+   * on. Requests in flight to the old one finish or fail there; its idle connections close.
+   */
+  moveTo(baseUrl: string): void {
+    const old = this.pool;
+    this.retired.push(old);
+    void old.close().catch(() => undefined);
+    this.pool = this.poolFor(baseUrl);
+  }
+
+  private poolFor(baseUrl: string): Pool {
+    return new Pool(new URL(baseUrl).origin, {
+      pipelining: 1,
+      keepAliveTimeout: IDLE_KEEP_MS,
+      connect: this.connect,
+      ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+    });
   }
 
   get<T>(path: string, timeoutMs?: number): PendingRequest<T> {
@@ -76,6 +96,7 @@ export class HttpClient {
   }
 
   close(): void {
+    for (const pool of this.retired) pool.destroy().catch(() => undefined);
     this.pool.destroy().catch(() => undefined);
   }
 

@@ -1,5 +1,6 @@
 import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
+import { InstanceList } from './instances.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
 /** How the two polling clients differ: when the next poll starts and what it asks to wait. */
@@ -37,6 +38,7 @@ export class PollingClient implements ChatClient {
   private readonly http: HttpClient;
   private readonly rooms = new Map<string, RoomPoll>();
   private closed = false;
+  private readonly instances: InstanceList;
 
   constructor(
     private readonly policy: PollPolicy,
@@ -44,6 +46,7 @@ export class PollingClient implements ChatClient {
   ) {
     this.transport = policy.transport;
     this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options.localAddress);
+    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -74,8 +77,21 @@ export class PollingClient implements ChatClient {
   }
 
   async send(room: string, post: PostRequest): Promise<SendResult> {
-    const answer = await this.http.post<PostAnswer>(messagesPath(room), post).done;
-    return answer.body;
+    const moves = this.instances.moves;
+    try {
+      const answer = await this.http.post<PostAnswer>(messagesPath(room), post).done;
+      return answer.body;
+    } catch (error) {
+      this.unreachable(error, moves);
+      throw error;
+    }
+  }
+
+  /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
+  private unreachable(error: unknown, moves: number): void {
+    if (!(error instanceof ClientError) || error.code !== 'NETWORK' || !this.instances.unreachable(moves)) return;
+    this.http.moveTo(this.instances.current);
+    this.options.onEvent?.({ type: 'moved', url: this.instances.current });
   }
 
   cursor(room: string): string | undefined {
@@ -104,6 +120,7 @@ export class PollingClient implements ChatClient {
 
   private async loop(state: RoomPoll): Promise<void> {
     const started = performance.now();
+    const moves = this.instances.moves;
     state.pending = this.poll(state.room, state.cursor, this.policy.waitMs);
     try {
       const { body } = await state.pending.done;
@@ -128,6 +145,7 @@ export class PollingClient implements ChatClient {
       this.http.counters.errors++;
       this.http.counters.reconnects++;
       state.failures++;
+      this.unreachable(e, moves);
       this.options.onEvent?.({ type: 'poll-failed', room: state.room, error: e });
       this.schedule(state, Math.min(MAX_BACKOFF_MS, 50 * 2 ** state.failures));
     } finally {

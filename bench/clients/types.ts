@@ -25,11 +25,18 @@ export type ClientEvent =
   | { readonly type: 'poll-failed'; readonly room: string; readonly error: Error }
   | { readonly type: 'disconnected'; readonly code: number; readonly reason: string }
   | { readonly type: 'reconnected' }
+  /** The client's instance could not be reached: it moved to another (`fallbackUrls`). */
+  | { readonly type: 'moved'; readonly url: string }
   | { readonly type: 'error'; readonly error: Error };
 
 export interface ClientOptions {
   /** Base URL of the server, `http://127.0.0.1:PORT`. */
   readonly url: string;
+  /**
+   * Other instances of the same transport on one backplane: when `url` (or the instance in use)
+   * cannot be reached, the client moves to the next and resumes with its cursors.
+   */
+  readonly fallbackUrls?: readonly string[];
   /** Shared token, when the server requires one. */
   readonly token?: string;
   /** Called with each batch of messages of a room, in seq order. */

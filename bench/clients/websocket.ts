@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type PostRequest, type ServerFrame } from '../../servers/contract/index.ts';
 import { FrameProtocol, backoffMs } from './frame-protocol.ts';
+import { InstanceList } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -28,9 +29,11 @@ export class WebSocketChatClient implements ChatClient {
   private closed = false;
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
+  private readonly instances: InstanceList;
 
   constructor(private readonly options: ClientOptions) {
     this.frames = new FrameProtocol(options, this.counters_, (frame) => this.write(frame));
+    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -40,7 +43,7 @@ export class WebSocketChatClient implements ChatClient {
 
   async connect(): Promise<void> {
     const { localAddress } = this.options;
-    const ws = new WebSocket(webSocketUrl(this.options.url, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
+    const ws = new WebSocket(webSocketUrl(this.instances.current, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     this.counters_.requests++;
     ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
@@ -51,7 +54,7 @@ export class WebSocketChatClient implements ChatClient {
     this.ws = ws;
     // `once` rejects on an 'error' event (a refused or reset connection): that is a failure to connect too.
     const outcome = await Promise.race([once(ws, 'open').then(() => 'open'), once(ws, 'close').then(() => 'close')]).catch((error: Error) => error.message);
-    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.options.url)}${outcome === 'close' ? '' : `: ${outcome}`}`, 'NETWORK');
+    if (outcome !== 'open') throw new ClientError(`could not connect to ${webSocketUrl(this.instances.current)}${outcome === 'close' ? '' : `: ${outcome}`}`, 'NETWORK');
     this.failures = 0;
   }
 
@@ -101,9 +104,12 @@ export class WebSocketChatClient implements ChatClient {
 
   private async reconnect(): Promise<void> {
     if (this.closed) return;
+    const moves = this.instances.moves;
     try {
       await this.connect();
     } catch {
+      // Its instance cannot be reached: the next attempt goes to the next one, if there is one.
+      if (this.instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: this.instances.current });
       return; // onClose scheduled the next attempt.
     }
     this.counters_.reconnects++;

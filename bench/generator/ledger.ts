@@ -102,6 +102,27 @@ export class ReceiverLedger {
     return this.#next - 1;
   }
 
+  /** Whether `seq` was received. */
+  has(seq: number): boolean {
+    if (Number.isNaN(this.#next) || seq < this.#start || seq >= this.#next) return false;
+    return this.#gapIndex(seq) < 0;
+  }
+
+  /** The index of the gap holding `seq`, or -1. */
+  #gapIndex(seq: number): number {
+    const gaps = this.#gaps;
+    let lo = 0;
+    let hi = gaps.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const [from, to] = gaps[mid] as [number, number];
+      if (seq < from) hi = mid - 1;
+      else if (seq > to) lo = mid + 1;
+      else return mid;
+    }
+    return -1;
+  }
+
   #addGap(from: number, to: number): void {
     // Gaps open only at the top, so appending keeps the list sorted.
     this.#gaps.push([from, to]);
@@ -111,25 +132,16 @@ export class ReceiverLedger {
   /** Removes `seq` from the gaps; false when it was not missing. */
   #fill(seq: number): boolean {
     const gaps = this.#gaps;
-    let lo = 0;
-    let hi = gaps.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const gap = gaps[mid];
-      if (!gap) break;
-      const [from, to] = gap;
-      if (seq < from) hi = mid - 1;
-      else if (seq > to) lo = mid + 1;
-      else {
-        if (from === to) gaps.splice(mid, 1);
-        else if (seq === from) gap[0] = from + 1;
-        else if (seq === to) gap[1] = to - 1;
-        else gaps.splice(mid, 1, [from, seq - 1], [seq + 1, to]);
-        this.#missing--;
-        return true;
-      }
-    }
-    return false;
+    const mid = this.#gapIndex(seq);
+    const gap = gaps[mid];
+    if (!gap) return false;
+    const [from, to] = gap;
+    if (from === to) gaps.splice(mid, 1);
+    else if (seq === from) gap[0] = from + 1;
+    else if (seq === to) gap[1] = to - 1;
+    else gaps.splice(mid, 1, [from, seq - 1], [seq + 1, to]);
+    this.#missing--;
+    return true;
   }
 }
 

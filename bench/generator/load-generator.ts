@@ -14,6 +14,8 @@ import { LatencyHistogram } from '../histogram.ts';
 import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent } from '../ipc.ts';
 import { makeBody } from './message-body.ts';
 import { Receivers } from './receivers.ts';
+import { RecoveryWatch } from './recovery.ts';
+import { urlsFor } from '../cluster.ts';
 import type { WireCounts } from '../results.ts';
 import { OpenLoopScheduler, planSenders, realClock, seededRandom } from './schedule.ts';
 
@@ -47,18 +49,27 @@ function sumCounters(members: readonly Member[]): WireCounts & { reconnects: num
   return total;
 }
 
+/** The parent's answer to `window-end`. */
+interface Expected {
+  readonly stored: Readonly<Record<string, number>>;
+  readonly acked?: Readonly<Record<string, readonly number[]>>;
+}
+
 /** The generator of one process. */
 export class LoadGenerator {
   private readonly members: Member[];
   private readonly sendLag = new LatencyHistogram();
   private readonly storedByRoom = new Map<string, number>();
+  /** Seqs of the acknowledged window messages, by room: what no receiver may miss. */
+  private readonly ackedByRoom = new Map<string, number[]>();
+  private readonly recovery: RecoveryWatch;
   private readonly counts = { sent: 0, stored: 0, sendFailed: 0 };
   private readonly receivers: Receivers;
   private pendingSends = 0;
   private scheduler: OpenLoopScheduler | undefined;
   /** Stored window messages per room over all generators: the parent's answer to `window-end`. */
-  private readonly expected: Promise<Readonly<Record<string, number>>>;
-  private resolveExpected: (stored: Readonly<Record<string, number>>) => void = () => undefined;
+  private readonly expected: Promise<Expected>;
+  private resolveExpected: (expected: Expected) => void = () => undefined;
 
   constructor(
     private readonly plan: GeneratorPlan,
@@ -66,7 +77,8 @@ export class LoadGenerator {
   ) {
     this.expected = new Promise((resolve) => (this.resolveExpected = resolve));
     // The raw baseline has no room seq: each sender's own sequence is checked instead.
-    this.receivers = new Receivers(plan.variant.transport === 'raw-ws');
+    this.recovery = new RecoveryWatch(plan.clients.length);
+    this.receivers = new Receivers(plan.variant.transport === 'raw-ws', this.recovery);
     this.members = plan.clients.map((assignment, index) => {
       this.receivers.add(assignment.room);
       return { index, assignment, client: undefined };
@@ -82,8 +94,10 @@ export class LoadGenerator {
     // the order in which the pool happens to start the connections.
     const phases = this.members.map(() => Math.floor(random() * interval));
     await pMap(this.members, async (member) => {
+      const [own, ...others] = this.plan.urls ? urlsFor(member.assignment.instance ?? 0, this.plan.urls) : [url];
       const client = createBenchClient(variant.transport, {
-        url,
+        url: own as string,
+        ...(others.length > 0 ? { fallbackUrls: others } : {}),
         ...(token ? { token } : {}),
         pollIntervalMs: interval,
         pollPhaseMs: phases[member.index] as number,
@@ -137,9 +151,10 @@ export class LoadGenerator {
       const loopP99 = Math.max(0, Math.round(loop.percentile(99) / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
       clearInterval(progress);
       await this.settleSends(start.drainMs);
-      this.report({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom) });
+      this.report({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom), acked: Object.fromEntries(this.ackedByRoom) });
       const from = wireAtStart ?? wireAtEnd;
-      await this.drain(await this.expected, start.drainMs);
+      const expected = await this.expected;
+      await this.drain(expected, start.drainMs);
       // Built after the drain: latencies and deliveries of late messages belong to the window.
       const result: GeneratorResult = {
         clients: this.members.length,
@@ -147,6 +162,8 @@ export class LoadGenerator {
         sendLag: this.sendLag.encode(),
         ...this.counts,
         ...this.receivers.counts(),
+        ...(expected.acked ? { lostAcknowledged: this.receivers.missingAcked(expected.acked) } : {}),
+        ...(this.recovery.results().length > 0 ? { recoveries: this.recovery.results() } : {}),
         wire: {
           requests: wireAtEnd.requests - from.requests,
           emptyPolls: wireAtEnd.emptyPolls - from.emptyPolls,
@@ -167,9 +184,14 @@ export class LoadGenerator {
     });
   }
 
-  /** The parent's answer to `window-end`: how many window messages each room stored. */
-  expect(stored: Readonly<Record<string, number>>): void {
-    this.resolveExpected(stored);
+  /** The parent's answer to `window-end`: how many window messages each room stored, and which were acknowledged. */
+  expect(stored: Readonly<Record<string, number>>, acked?: Readonly<Record<string, readonly number[]>>): void {
+    this.resolveExpected({ stored, ...(acked ? { acked } : {}) });
+  }
+
+  /** A fault began (issue 11's failover): time until every client received again after it. */
+  fault(name: string, atUs: number): void {
+    this.recovery.fault(name, atUs);
   }
 
   async close(): Promise<void> {
@@ -188,10 +210,16 @@ export class LoadGenerator {
     }
     this.pendingSends++;
     member.client.send(room, { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) }).then(
-      () => {
+      (ack) => {
         this.pendingSends--;
         if (!counted) return;
         this.counts.stored++;
+        // The raw baseline acknowledges nothing (seq 0): its senders' own sequences are checked instead.
+        if (ack.seq > 0) {
+          let seqs = this.ackedByRoom.get(room);
+          if (!seqs) this.ackedByRoom.set(room, (seqs = []));
+          seqs.push(ack.seq);
+        }
         this.storedByRoom.set(room, (this.storedByRoom.get(room) ?? 0) + 1);
       },
       () => {
@@ -206,10 +234,14 @@ export class LoadGenerator {
     while (this.pendingSends > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** Waits until every member received every stored window message of its room, or the drain time ran out. */
-  private async drain(stored: Readonly<Record<string, number>>, timeoutMs: number): Promise<void> {
+  /**
+   * Waits until every member received every stored window message of its room, and every
+   * acknowledged one when their seqs are known, or the drain time ran out.
+   */
+  private async drain({ stored, acked }: Expected, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    while (!this.receivers.complete(stored) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const done = (): boolean => this.receivers.complete(stored) && (!acked || this.receivers.missingAcked(acked) === 0);
+    while (!done() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -18,7 +18,10 @@ async function onCommand(command: ParentToGenerator): Promise<void> {
       generator?.run(command);
       return;
     case 'expect':
-      generator?.expect(command.stored);
+      generator?.expect(command.stored, command.acked);
+      return;
+    case 'fault':
+      generator?.fault(command.name, command.atUs);
       return;
     case 'exit':
       await generator?.close();

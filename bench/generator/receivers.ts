@@ -7,6 +7,7 @@ import type { ChatMessage } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../histogram.ts';
 import { ReceiverLedger } from './ledger.ts';
 import { readBody } from './message-body.ts';
+import type { RecoveryWatch } from './recovery.ts';
 
 /** The measured window, in monotonic µs: messages meant in [start, end) count. */
 export interface Window {
@@ -40,7 +41,11 @@ export class Receivers {
    * @param bySender check each sender's own sequence instead of the room's seq (the raw baseline,
    * which has no seq).
    */
-  constructor(private readonly bySender: boolean) {}
+  constructor(
+    private readonly bySender: boolean,
+    /** Told of every receipt, to time the recovery after a fault. */
+    private readonly recovery?: RecoveryWatch,
+  ) {}
 
   /** Adds a receiver in `room`; returns its index for {@link receive}. */
   add(room: string): number {
@@ -65,6 +70,7 @@ export class Receivers {
     for (const message of messages) {
       const stamp = readBody(message.body);
       if (!stamp) continue;
+      this.recovery?.received(index, stamp.meantUs, nowUs);
       const key = this.bySender ? stamp.sender : message.room;
       let ledger = receiver.ledgers.get(key);
       if (!ledger) receiver.ledgers.set(key, (ledger = new ReceiverLedger()));
@@ -83,6 +89,19 @@ export class Receivers {
 
   counts(): ReceiverCounts {
     return { delivered: this.delivered, duplicated: this.duplicated, reordered: this.reordered };
+  }
+
+  /**
+   * Acknowledged seqs (by room) that a receiver of that room never got, over all receivers: the
+   * messages lost although their sender was told they were stored.
+   */
+  missingAcked(acked: Readonly<Record<string, readonly number[]>>): number {
+    let missing = 0;
+    for (const r of this.receivers) {
+      const ledger = r.ledgers.get(r.room);
+      for (const seq of acked[r.room] ?? []) if (!ledger?.has(seq)) missing++;
+    }
+    return missing;
   }
 
   /** Every receiver got at least the number of window messages stored in its room. */

@@ -115,12 +115,39 @@ const SHORT_BARE = 'short-poll route ceiling against bare fastify';
 const WS_SCALE = '5,000 WebSocket clients without loss';
 const SSE_SCALE = '5,000 SSE streams without loss';
 const LONG_SCALE = '5,000 held long polls without loss, generator not the bottleneck';
+const FAILOVER = 'nothing acknowledged lost in a failover';
 const WS_19K = '19,000 WebSocket clients on one server process';
 const GEN_COST = (transport: string): string => `generator CPU per message against the server's, ${transport}, 1,000 clients`;
 
 describe('checkTargets', () => {
   it('checks every target, in order', () => {
-    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE, SSE_SCALE, WS_19K, ...TRANSPORTS.map(GEN_COST)]);
+    expect(checkTargets([], []).map((c) => c.name)).toEqual([WS_RAW, SHORT_BARE, LONG_SCALE, WS_SCALE, SSE_SCALE, FAILOVER, WS_19K, ...TRANSPORTS.map(GEN_COST)]);
+  });
+
+  describe('the failover target', () => {
+    const failed = (lostAcknowledged: number, recoveryMs: number | null): VariantResult => {
+      const v = variant('websocket');
+      const faults = [
+        { name: 'SIGKILL instance 0 of 3', atMs: 3000, recoveryMs: 420, waiting: 0 },
+        { name: 'Redis restart (data kept)', atMs: 7200, outageMs: 230, recoveryMs, waiting: recoveryMs === null ? 2 : 0 },
+      ];
+      const failover = { acknowledged: 500, notAcknowledged: 12, delivered: 3000, lostAcknowledged, reconnects: 20, faults };
+      return { ...v, trials: v.trials.map((t) => ({ ...t, failover })) };
+    };
+
+    it('is not measured without a failover', () => {
+      expect(check([step('s', [variant('websocket')])], [], FAILOVER)).toMatchObject({ value: null, pass: null, note: 'no failover ran (run --scenario failover)' });
+    });
+
+    it('is met with nothing acknowledged lost, naming the slowest recovery', () => {
+      expect(check([step('f', [failed(0, 900)])], [], FAILOVER)).toMatchObject({ value: 0, pass: true, note: expect.stringContaining('within 900 ms of each fault') });
+    });
+
+    it('is missed when an acknowledged message was lost, and says when a client never received again', () => {
+      const c = check([step('f', [failed(3, null)])], [], FAILOVER);
+      expect(c).toMatchObject({ value: 3, pass: false });
+      expect(c.note).toContain('some client never received again');
+    });
   });
 
   it('passes a WebSocket p50 at exactly the limit times raw ws', () => {
