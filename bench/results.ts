@@ -404,6 +404,11 @@ export interface FailoverResult {
   readonly delivered: number;
   /** Acknowledged messages a receiver never got: must be 0. */
   readonly lostAcknowledged: number;
+  /**
+   * Seqs acknowledged for two different messages: the broker lost the first after acknowledging it
+   * and gave its seq again, which a check by seq alone cannot see. Must be 0. Absent in older files.
+   */
+  readonly seqsAckedTwice?: number;
   readonly reconnects: number;
   readonly faults: readonly FaultResult[];
 }

@@ -75,7 +75,7 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
   }
   // A failover (issue 11): whatever fails, nothing acknowledged may be lost.
   const failovers = steps.flatMap((step) => step.variants.flatMap((v) => v.trials.flatMap((t) => (t.failover ? [{ variant: v.variant.id, failover: t.failover }] : []))));
-  const lostAcked = failovers.reduce((n, f) => n + f.failover.lostAcknowledged, 0);
+  const lostAcked = failovers.reduce((n, f) => n + f.failover.lostAcknowledged + (f.failover.seqsAckedTwice ?? 0), 0);
   const slowest = Math.max(0, ...failovers.flatMap((f) => f.failover.faults.map((fault) => fault.recoveryMs ?? Number.POSITIVE_INFINITY)));
   checks.push({
     name: 'nothing acknowledged lost in a failover',

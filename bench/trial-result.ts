@@ -28,6 +28,8 @@ interface ClientInputs {
   readonly faults?: readonly { readonly name: string; readonly atUs: number; readonly outageMs?: number }[];
   /** Monotonic µs of the window's start, for the faults' times. */
   readonly windowStartUs?: number;
+  /** Seqs acknowledged for two different messages (the broker lost an acknowledged write and reused its seq). */
+  readonly seqsAckedTwice?: number;
 }
 
 /** Several instances, each reporting itself; one a failover killed reads its last sample after the kill. */
@@ -288,6 +290,8 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   if (duplicated > 0) problems.push(`${duplicated} messages delivered twice`);
   if (reordered > 0) problems.push(`${reordered} messages out of order`);
   if (lostAcknowledged) problems.push(`${lostAcknowledged} acknowledged deliveries lost`);
+  const seqsAckedTwice = inputs.seqsAckedTwice ?? 0;
+  if (seqsAckedTwice > 0) problems.push(`${seqsAckedTwice} seqs acknowledged for two different messages: an acknowledged message was lost and its seq given again`);
   // A failover refuses posts while an instance or Redis is down: never acknowledged, never promised.
   if (sendFailed > 0 && !failover) problems.push(`${sendFailed} of ${sent} sends failed`);
   if (stored + sendFailed < sent && !failover) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
@@ -327,6 +331,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
             notAcknowledged: sent - stored,
             delivered,
             lostAcknowledged: lostAcknowledged ?? lost,
+            seqsAckedTwice,
             reconnects: total((g) => g.events.reconnects),
             faults,
           },

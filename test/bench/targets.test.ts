@@ -143,6 +143,12 @@ describe('checkTargets', () => {
       expect(check([step('f', [failed(0, 900)])], [], FAILOVER)).toMatchObject({ value: 0, pass: true, note: expect.stringContaining('within 900 ms of each fault') });
     });
 
+    it('is missed when a seq was acknowledged for two messages (an acknowledged write lost by the broker)', () => {
+      const v = failed(0, 900);
+      const twice = { ...v, trials: v.trials.map((t) => ({ ...t, failover: t.failover ? { ...t.failover, seqsAckedTwice: 2 } : undefined })) } as VariantResult;
+      expect(check([step('f', [twice])], [], FAILOVER)).toMatchObject({ value: 2, pass: false });
+    });
+
     it('is missed when an acknowledged message was lost, and says when a client never received again', () => {
       const c = check([step('f', [failed(3, null)])], [], FAILOVER);
       expect(c).toMatchObject({ value: 3, pass: false });
