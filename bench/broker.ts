@@ -5,7 +5,6 @@
  * it keeping its data: a snapshot written before the stop and loaded by the new process on the same
  * port, so every cursor stays valid.
  */
-import { createConnection } from 'node:net';
 import { redisMissingReason, startRedisServer } from './redis-server.ts';
 import type { BrokerControl } from './trial.ts';
 
@@ -18,16 +17,6 @@ export interface StartedBroker extends BrokerControl {
   stop(): Promise<void>;
 }
 
-/** Sends SHUTDOWN SAVE and resolves when Redis closes the connection (it has saved and is exiting). */
-function shutdownSave(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('SHUTDOWN SAVE\r\n'));
-    socket.on('data', () => undefined);
-    socket.on('error', () => resolve());
-    socket.on('close', () => resolve());
-  });
-}
-
 /** Starts redis-server; rejects naming the package to install when it is missing. */
 export async function startBroker(): Promise<StartedBroker> {
   const missing = redisMissingReason();
@@ -38,12 +27,10 @@ export async function startBroker(): Promise<StartedBroker> {
     pid: () => redis.pid,
     port: redis.port,
     // From the stop (its snapshot first) until the new process accepts connections, ms.
-    // SHUTDOWN SAVE saves and exits in one step of Redis's single thread: a post acknowledged
-    // between a separate SAVE and the stop would be lost and its seq given again.
+    // The stop keeping data is SHUTDOWN SAVE (bench/redis-server.ts): nothing acknowledged is lost.
     async restart() {
       const began = performance.now();
-      await shutdownSave(redis.port);
-      await redis.kill();
+      await redis.stop({ keepData: true });
       await redis.start();
       return performance.now() - began;
     },

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { Redis } from 'ioredis';
 import { REDIS_PACKAGE } from '../servers/contract/index.ts';
 
 /**
@@ -51,8 +50,10 @@ export interface RedisServer {
   /** The running process id; `undefined` while stopped. */
   readonly pid: number | undefined;
   /**
-   * Stops it (SIGTERM) and waits for it to exit. With `keepData`, it first writes a snapshot that
-   * the next `start` loads; otherwise its data is gone.
+   * Stops it and waits for it to exit. With `keepData`, by `SHUTDOWN SAVE`, which writes a snapshot
+   * that the next `start` loads and exits in one step of Redis's single thread (a separate `SAVE`
+   * then SIGTERM could acknowledge a post between the two, lose it and give its seq again);
+   * otherwise by SIGTERM, and its data is gone.
    */
   stop(options?: { readonly keepData?: boolean }): Promise<void>;
   /** Starts it again on the same port: with the data kept by the last `stop`, or empty. */
@@ -153,19 +154,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async stop({ keepData = false } = {}) {
       if (!child) return;
       if (keepData) {
-        const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-        try {
-          await client.connect();
-          await client.save();
-        } finally {
-          client.disconnect();
-        }
-      } else {
-        await rm(join(dir, 'dump.rdb'), { force: true });
+        await shutdownSave(port);
+        await exit('SIGKILL');
+        return;
       }
+      await rm(join(dir, 'dump.rdb'), { force: true });
       await exit('SIGTERM');
       // Without persistence, SIGTERM writes nothing; with it, the append-only file is the data.
-      if (!keepData) await rm(join(dir, 'appendonlydir'), { recursive: true, force: true });
+      await rm(join(dir, 'appendonlydir'), { recursive: true, force: true });
     },
     async start() {
       if (child) return;
@@ -177,4 +173,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sends SHUTDOWN SAVE and resolves when Redis closes the connection (it has saved and is exiting). */
+function shutdownSave(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write('SHUTDOWN SAVE\r\n'));
+    socket.on('data', () => undefined);
+    socket.on('error', () => resolve());
+    socket.on('close', () => resolve());
+  });
 }
