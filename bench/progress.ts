@@ -2,7 +2,7 @@
  * The progress display, fed by run events: on a terminal, one live line that rewrites itself plus
  * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
  */
-import { formatNumber, formatUs } from './format.ts';
+import { formatDrops, formatNumber, formatUs } from './format.ts';
 import type { RunEvent } from './run.ts';
 import { describeVariant } from './scenarios.ts';
 
@@ -48,9 +48,10 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
         const t = event.trial;
         const verdict = t.ok ? 'ok' : `FAILED: ${t.problems.join('; ')}`;
         const bound = t.generator.bound ? ' · GENERATOR-BOUND' : '';
+        const net = t.network ? ` · ${formatDrops(t.network)}` : '';
         line(
           `   p50 ${formatUs(t.latency.p50)} · p99 ${formatUs(t.latency.p99)} · ${t.delivery.delivered}/${t.delivery.expected} delivered · ` +
-            `${formatNumber(t.perDelivered.requests)} req/msg · ${formatNumber(t.perDelivered.bytes)} B/msg · ${verdict}${bound}`,
+            `${formatNumber(t.perDelivered.requests)} req/msg · ${formatNumber(t.perDelivered.bytes)} B/msg${net} · ${verdict}${bound}`,
         );
         return;
       }

@@ -93,6 +93,17 @@ export interface Variant {
   readonly waitMs?: number;
   /** Polling: reuse connections (default) or open a new one per request. */
   readonly keepAlive?: boolean;
+  /**
+   * A transport with several channels (WebRTC's data channels `chat` and `chat-lossy`): the one
+   * this variant uses. Absent for a transport with one.
+   */
+  readonly channel?: string;
+  /**
+   * The channel may drop messages by design (unordered, no retransmissions): its lost and
+   * reordered messages are counted as figures, not as a failed trial. Absent: every message must
+   * arrive, in order.
+   */
+  readonly lossyChannel?: boolean;
 }
 
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */
@@ -102,6 +113,12 @@ export interface Step {
   readonly x?: { readonly name: string; readonly value: number; readonly unit: string };
   readonly workload: Workload;
   readonly variants: readonly Variant[];
+  /**
+   * Run every trial of this step on a lossy loopback that drops this share of packets, in percent
+   * (`--loss`, the `lossy` scenario): each trial in a network namespace of its own. Absent: the
+   * machine's own loopback, which drops nothing.
+   */
+  readonly lossPct?: number;
 }
 
 export interface Scenario {
@@ -241,6 +258,20 @@ export interface ClientEvents {
   readonly errors: number;
 }
 
+/**
+ * A trial on a lossy loopback: the share of packets asked to be dropped, and what the nftables
+ * rule counted going out of the namespace's loopback (both directions of every connection), in the
+ * measured window and over the whole trial (setup and drain included).
+ */
+export interface NetworkLoss {
+  /** Percent of packets the rule drops, as asked (`--loss`). */
+  readonly lossPct: number;
+  /** The network namespace the trial ran in. */
+  readonly namespace: string;
+  readonly window: { readonly packets: number; readonly dropped: number };
+  readonly trial: { readonly packets: number; readonly dropped: number };
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -267,6 +298,8 @@ export interface TrialResult {
   readonly series: readonly SeriesPoint[];
   readonly generator: GeneratorCheck;
   readonly events: ClientEvents;
+  /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */
+  readonly network?: NetworkLoss;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

@@ -116,6 +116,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
               generators: scenario.generators,
               seed: plan.seed + s,
               pin: plan.pin,
+              ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
               ...(signal ? { signal } : {}),
               ...(target ? { target } : {}),
               onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),

@@ -23,6 +23,13 @@ export interface BenchEntry<T extends BenchTransport> {
   readonly maxMembers?: number;
   /** What the scale target's clients are for it ("held long polls"), when it is held to that target. */
   readonly scaleTarget?: string;
+  /**
+   * The channels of a transport that has several (WebRTC's data channels `chat`, reliable, and
+   * `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as variants
+   * `<transport>/<channel>` with `Variant.channel` and `Variant.lossyChannel` set. Absent: one
+   * variant, the transport itself.
+   */
+  readonly channels?: readonly { readonly channel: string; readonly lossy: boolean }[];
 }
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */

@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { TRANSPORT_FACTS, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { buildTrialResult } from './trial-result.ts';
+import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -56,6 +57,21 @@ export interface TrialOptions {
    * read from /proc. Its rooms outlive the trial, so each trial uses rooms of its own (`roomPrefix`).
    */
   readonly target?: { readonly url: string; readonly token?: string; readonly roomPrefix: string; readonly pid?: number };
+  /**
+   * Run the server and the generators in a network namespace of their own whose loopback drops
+   * this share of packets, in percent (`Step.lossPct`; lossy-net.ts).
+   */
+  readonly lossPct?: number;
+}
+
+/** What the loss rule counted in the window and over the trial, from three readings of its counters. */
+export function networkLoss(network: { readonly name: string; readonly lossPct: number }, start: PacketCounts, end: PacketCounts, last: PacketCounts): NetworkLoss {
+  return {
+    lossPct: network.lossPct,
+    namespace: network.name,
+    window: { packets: end.packets - start.packets, dropped: end.dropped - start.dropped },
+    trial: last,
+  };
 }
 
 /** Why the server's figures are missing from a `--target` trial. */
@@ -76,9 +92,21 @@ export function assignClients(workload: Workload, generators: number, roomPrefix
   return out.filter((list) => list.length > 0);
 }
 
-/** How long to wait for the last deliveries after the window. */
-export function drainMs(variant: Variant): number {
-  return Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+/**
+ * The drain of a reliable variant on a lossy loopback, ms: long enough for TCP to retransmit one
+ * segment five times in a row (200 + 400 + 800 + 1600 + 3200 ms of backoff from the smallest
+ * timeout), so that "not delivered" means lost, not late. It ends as soon as everything arrived.
+ */
+export const LOSSY_DRAIN_MS = 10_000;
+
+/**
+ * How long to wait for the last deliveries after the window (the generators stop waiting once every
+ * message arrived). On a lossy loopback a reliable variant gets {@link LOSSY_DRAIN_MS}; a channel
+ * that drops by design keeps the plain drain, since what it dropped never comes.
+ */
+export function drainMs(variant: Variant, lossPct = 0): number {
+  const plain = Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+  return lossPct > 0 && !variant.lossyChannel ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
 }
 
 /** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
@@ -112,6 +140,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const interrupted = abortPromise(options.signal);
   const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
   let server: ServerProcess | undefined;
+  let network: LossyNetwork | undefined;
   // A server the bench did not start, read from /proc when its process id is known.
   const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
@@ -132,7 +161,12 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), options.pin ? { cpu: 0 } : {}));
+    if (options.lossPct !== undefined) {
+      if (target) throw new Error('a lossy network (--loss) needs the server inside its namespace, so it cannot be used with --target');
+      network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
+    }
+    const netns = network ? { netns: network.name } : {};
+    if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), { ...(options.pin ? { cpu: 0 } : {}), ...netns }));
     const idle = server ? await unlessInterrupted(server.mark('idle', true)) : undefined;
     const procIdle = proc?.read();
     const url = target?.url ?? (server as ServerProcess).url;
@@ -140,7 +174,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
     for (const [index, list] of plans.entries()) {
-      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, options.pin ? { cpu: 1 } : {});
+      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...netns });
       children.push(child);
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
@@ -175,7 +209,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const startUs = monotonicUs() + START_DELAY_US;
     const windowStartUs = startUs + workload.warmupMs * 1000;
     const windowEndUs = windowStartUs + workload.durationMs * 1000;
-    const drain = drainMs(variant);
+    const drain = drainMs(variant, options.lossPct);
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
     for (const child of children) child.send(start);
     phase = 'warm-up';
@@ -199,6 +233,16 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const windowEnd = markAt(windowEndUs, 'window-end', () => (phase = 'drain'));
     windowStart.catch(() => undefined);
     windowEnd.catch(() => undefined);
+    // The loss rule's counters at the window's edges.
+    const countsAt = (us: number): Promise<PacketCounts> | undefined => {
+      if (!network) return undefined;
+      const net = network;
+      const counts = new Promise<PacketCounts>((resolve, reject) => setTimeout(() => net.counters().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
+      counts.catch(() => undefined);
+      return counts;
+    };
+    const countsAtStart = countsAt(windowStartUs);
+    const countsAtEnd = countsAt(windowEndUs);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
@@ -206,7 +250,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     for (const child of children) child.send({ type: 'expect', stored: storedByRoom } satisfies ParentToGenerator);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
-    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs };
+    const lossy =
+      network && countsAtStart && countsAtEnd
+        ? { network: networkLoss(network, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(network.counters())) }
+        : {};
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, ...lossy, ...(variant.lossyChannel ? { lossyChannel: true } : {}) };
     if (proc && procIdle) {
       // Every delivery is in and every client still connected: the RSS they hold (no collection).
       const memory = proc.read();
@@ -243,6 +291,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     proc?.stop();
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
+    await network?.close();
   }
 }
 

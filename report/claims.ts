@@ -4,6 +4,7 @@
  */
 import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import { lossyClaims } from './lossy.ts';
 import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, inGroup, ofGroup, serverMeasured, stepClients, sweep, variantName } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
@@ -236,5 +237,5 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
 
 /** Every claim, checked against this run's figures. */
 export function checkClaims(results: BenchResults): ClaimCheck[] {
-  return [pollingWastes(results), pollingAddsLatency(results), heldConnectionsCostly(results), handshakePerRequest(results), websocketsScaleWorse(results)];
+  return [pollingWastes(results), pollingAddsLatency(results), heldConnectionsCostly(results), handshakePerRequest(results), websocketsScaleWorse(results), ...lossyClaims(results)];
 }

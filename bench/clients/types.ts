@@ -48,6 +48,8 @@ export interface ClientOptions {
   readonly reconnect?: boolean;
   /** `true` (default): HTTP clients keep connections alive; `false`: a new connection per request. */
   readonly keepAlive?: boolean;
+  /** A transport with several channels (`Variant.channel`): the one to use. Default: the transport's first. */
+  readonly channel?: string;
 }
 
 export interface SendResult {

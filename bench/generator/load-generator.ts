@@ -89,6 +89,7 @@ export class LoadGenerator {
         pollPhaseMs: phases[member.index] as number,
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
+        ...(variant.channel === undefined ? {} : { channel: variant.channel }),
         onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
       });
       member.client = client;

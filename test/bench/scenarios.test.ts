@@ -16,7 +16,7 @@ import {
   withKnobs,
 } from '../../bench/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'lossy'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -30,7 +30,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the six the project documents', () => {
+  it('are the seven the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -170,7 +170,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, lossy, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {
