@@ -111,21 +111,6 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
-  if (scenario.steps.some((step) => step.lossPct !== undefined)) {
-    // Never a silent 0% run: without what the lossy network needs, say so and stop.
-    if (targetUrls) {
-      console.error('error: --loss and the lossy scenario run the server inside a network namespace of their own, so they cannot be used with --target');
-      return 2;
-    }
-    const missing = await checkLossySupport();
-    if (missing) {
-      console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
-      return 1;
-    }
-    const stale = await removeStaleNamespaces();
-    if (stale.length > 0) process.stderr.write(`deleted ${stale.length} network namespace(s) left by an earlier run that was killed: ${stale.join(', ')}\n`);
-  }
-
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
   // Ceilings and micro-benchmarks where the scenario asks for them, unless skipped; never against
@@ -146,6 +131,21 @@ async function main(argv: readonly string[]): Promise<number> {
     void killAll().finally(() => process.exit(130));
   });
   process.on('SIGTERM', () => controller.abort());
+  // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
+  if (scenario.steps.some((step) => step.lossPct !== undefined)) {
+    // Never a silent 0% run: without what the lossy network needs, say so and stop.
+    if (targetUrls) {
+      console.error('error: --loss and the lossy scenario run the server inside a network namespace of their own, so they cannot be used with --target');
+      return 2;
+    }
+    const missing = await checkLossySupport();
+    if (missing) {
+      console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
+      return 1;
+    }
+    const stale = await removeStaleNamespaces();
+    if (stale.length > 0) process.stderr.write(`deleted ${stale.length} network namespace(s) left by an earlier run that was killed: ${stale.join(', ')}\n`);
+  }
 
   progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
   if (targetUrls) {
