@@ -151,6 +151,21 @@ function arrivedAll(results: BenchResults, v: VariantResult): boolean {
   return lossSteps(results).every((s) => (byId(s, v.variant.id)?.trials ?? []).every((t) => t.delivery.lost === 0));
 }
 
+/** Names in prose, or "none". */
+function names(list: readonly VariantResult[]): string {
+  return list.map((v) => variantName(v)).join(', ') || 'none';
+}
+
+/**
+ * A half of the claim says two things of each of `total` variants; `a` and `b` are the variants
+ * that showed each. Supported when every variant showed both, refuted when no variant showed one
+ * of them, qualified between.
+ */
+function verdictOf(total: readonly VariantResult[], a: readonly VariantResult[], b: readonly VariantResult[]): ClaimVerdict {
+  if (a.length === 0 || b.length === 0) return 'refuted';
+  return total.every((v) => a.includes(v) && b.includes(v)) ? 'supported' : 'qualified';
+}
+
 function tcpHalf(results: BenchResults): ClaimCheck {
   const claim = 'Over TCP every message arrives, but the tail grows with packet loss';
   const end = ends(results);
@@ -159,12 +174,9 @@ function tcpHalf(results: BenchResults): ClaimCheck {
   if (reliable.length === 0) return { claim, verdict: 'not measured', evidence: [...end.evidence, 'No reliable transport ran at both ends of the sweep.'] };
   const all = reliable.filter((v) => arrivedAll(results, v));
   const grew = reliable.filter((v) => (growth(end, v) ?? 0) >= TAIL_GROWTH_US);
-  const verdict: ClaimVerdict =
-    all.length === reliable.length && grew.length === reliable.length ? 'supported' : all.length === 0 || grew.length === 0 ? 'refuted' : 'qualified';
-  const names = (list: readonly VariantResult[]): string => list.map((v) => variantName(v)).join(', ') || 'none';
   return {
     claim,
-    verdict,
+    verdict: verdictOf(reliable, all, grew),
     evidence: [
       ...end.evidence,
       ...reliable.map((v) => line(end, v)),
@@ -186,15 +198,13 @@ function unreliableHalf(results: BenchResults): ClaimCheck {
     const top = byId(end.top, v.variant.id);
     return top !== undefined && deliveredShare(top) < 1;
   });
-  const both = lossy.filter((v) => kept.includes(v) && dropped.includes(v));
-  const verdict: ClaimVerdict = both.length === lossy.length ? 'supported' : kept.length === 0 && dropped.length === 0 ? 'refuted' : 'qualified';
   return {
     claim,
-    verdict,
+    verdict: verdictOf(lossy, kept, dropped),
     evidence: [
       ...end.evidence,
       ...lossy.map((v) => line(end, v)),
-      `Kept its p99 within ${formatUs(TAIL_GROWTH_US)} of the lowest loss's: ${kept.map((v) => variantName(v)).join(', ') || 'none'}; delivered less than everything at the highest loss: ${dropped.map((v) => variantName(v)).join(', ') || 'none'}.`,
+      `Kept its p99 within ${formatUs(TAIL_GROWTH_US)} of the lowest loss's: ${names(kept)}; delivered less than everything at the highest loss: ${names(dropped)}.`,
     ],
   };
 }
