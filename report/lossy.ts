@@ -28,6 +28,18 @@ export function deliveredShare(v: VariantResult): number {
   return expected > 0 ? v.trials.reduce((n, t) => n + Math.min(t.delivery.delivered, t.delivery.expected), 0) / expected : Number.NaN;
 }
 
+/**
+ * A delivered share that never rounds a loss away: "100% (5,030 of 5,030)", "99.52% (5,006 of
+ * 5,030)"; below 100% it shows two decimals and at most 99.99%.
+ */
+export function deliveredText(v: VariantResult): string {
+  const expected = v.trials.reduce((n, t) => n + t.delivery.expected, 0);
+  const delivered = v.trials.reduce((n, t) => n + Math.min(t.delivery.delivered, t.delivery.expected), 0);
+  if (expected === 0) return 'nothing expected';
+  const percent = delivered === expected ? '100' : Math.min(99.99, (100 * delivered) / expected).toFixed(2);
+  return `${percent}% delivered (${delivered.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')})`;
+}
+
 /** What the loss rule counted in the measured windows of every trial of a step; undefined when no trial ran on a lossy loopback. */
 export function stepDrops(step: StepResult): { lossPct: number; packets: number; dropped: number } | undefined {
   const networks = step.variants.flatMap((v) => v.trials.flatMap((t) => (t.network ? [t.network] : [])));
@@ -131,7 +143,7 @@ function ends(results: BenchResults): Ends | string {
 function line(end: Ends, v: VariantResult): string {
   const at = (s: StepResult): string => {
     const w = byId(s, v.variant.id);
-    return w ? `${s.step.x?.value ?? '?'}%: p99 ${formatUs(p99(w))}, ${formatShare(deliveredShare(w))} delivered` : `${s.step.x?.value ?? '?'}%: not run`;
+    return w ? `${s.step.x?.value ?? '?'}%: p99 ${formatUs(p99(w))}, ${deliveredText(w)}` : `${s.step.x?.value ?? '?'}%: not run`;
   };
   const top = byId(end.top, v.variant.id);
   const reconnects = top ? top.trials.reduce((n, t) => n + t.events.reconnects, 0) : 0;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NetworkLoss, StepResult, Variant, VariantResult } from '../../bench/results.ts';
 import { buildCharts } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
-import { TAIL_GROWTH_US, deliveredShare, dropsText, lossyCharts, lossyClaims } from '../../report/lossy.ts';
+import { TAIL_GROWTH_US, deliveredShare, deliveredText, dropsText, lossyCharts, lossyClaims } from '../../report/lossy.ts';
 import { LONG, WS, results, step, variant } from './fixture.ts';
 
 /** A stand-in for WebRTC's unordered, no-retransmission channel (the webrtc transport is not in this branch). */
@@ -48,7 +48,7 @@ describe('the claims of a loss sweep', () => {
     expect(tcp?.evidence[0]).toBe(
       'Drops counted in the measured windows: 0% asked: 0 of 20,000 packets dropped (0.0%); 1% asked: 200 of 20,000 packets dropped (1.0%); 3% asked: 600 of 20,000 packets dropped (3.0%); 5% asked: 1,000 of 20,000 packets dropped (5.0%).',
     );
-    expect(tcp?.evidence).toContain('WebSocket: 0%: p99 3.00 ms, 100% delivered; 5%: p99 450 ms, 100% delivered; 1 reconnects at 5%.');
+    expect(tcp?.evidence).toContain('WebSocket: 0%: p99 3.00 ms, 100% delivered (7,000 of 7,000); 5%: p99 450 ms, 100% delivered (7,000 of 7,000); 1 reconnects at 5%.');
     expect(unreliable?.verdict).toBe('not measured');
     expect(unreliable?.evidence[0]).toContain('No variant of this run used a channel that drops by design');
   });
@@ -65,7 +65,7 @@ describe('the claims of a loss sweep', () => {
   it('the unreliable channel: supported when it kept its tail and dropped messages, refuted when it did not do one of them', () => {
     const kept = lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650 } }))[1];
     expect(kept?.verdict).toBe('supported');
-    expect(kept?.evidence).toContain('WebSocket (channel chat-lossy): 0%: p99 3.00 ms, 100% delivered; 5%: p99 4.00 ms, 95% delivered; 1 reconnects at 5%.');
+    expect(kept?.evidence).toContain('WebSocket (channel chat-lossy): 0%: p99 3.00 ms, 100% delivered (7,000 of 7,000); 5%: p99 4.00 ms, 95.00% delivered (6,650 of 7,000); 1 reconnects at 5%.');
     // The lossy channel is no TCP transport: it is left out of the first half.
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650 } }))[0]?.evidence.join(' ')).not.toContain('chat-lossy');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 900_000, deliveredAt5: 7000 } }))[1]?.verdict).toBe('refuted');
@@ -110,9 +110,11 @@ describe('the charts of a loss sweep', () => {
     expect(lossyCharts(results([lossStep(5, [at(WS, 5, 3000)])]))).toEqual([]);
   });
 
-  it('delivered share adds the rounds; the drops of a step without a lossy network say so', () => {
+  it('delivered share adds the rounds and never rounds a loss away; the drops of a step without a lossy network say so', () => {
     const v = at(WS, 5, 1000, 6000);
     expect(deliveredShare({ ...v, trials: [...v.trials, ...at(WS, 5, 1000, 7000).trials] })).toBe(13_000 / 14_000);
+    expect(deliveredText(at(WS, 5, 1000, 6999))).toBe('99.99% delivered (6,999 of 7,000)');
+    expect(deliveredText(at(WS, 5, 1000, 7000))).toBe('100% delivered (7,000 of 7,000)');
     expect(dropsText(step('plain', [variant(WS, {}, [1])], undefined, { name: 'lossPct', value: 2, unit: '%' }))).toBe('2% asked: no drops recorded');
   });
 });
