@@ -94,16 +94,16 @@ export interface Variant {
   /** Polling: reuse connections (default) or open a new one per request. */
   readonly keepAlive?: boolean;
   /**
-   * A transport with several channels (WebRTC's data channels `chat` and `chat-lossy`): the one
-   * this variant uses. Absent for a transport with one.
+   * WebRTC: the data channel rooms are received on, `reliable` (`chat`, the default) or `lossy`
+   * (`chat-lossy`: unordered, no retransmissions). A `lossy` variant drops messages by design: its
+   * lost and reordered messages are figures, not a failed trial (`isLossyChannel`).
    */
-  readonly channel?: string;
-  /**
-   * The channel may drop messages by design (unordered, no retransmissions): its lost and
-   * reordered messages are counted as figures, not as a failed trial. Absent: every message must
-   * arrive, in order.
-   */
-  readonly lossyChannel?: boolean;
+  readonly channel?: 'reliable' | 'lossy';
+}
+
+/** The variant receives on a channel that drops messages by design. */
+export function isLossyChannel(variant: Variant): boolean {
+  return variant.channel === 'lossy';
 }
 
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */

@@ -140,7 +140,7 @@ export const LOSSY_STEPS_PCT = [0, 1, 3, 5] as const;
  */
 export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[transport].channels): Variant[] {
   if (!channels) return [variantOf(transport)];
-  return channels.map(({ channel, lossy }) => withKnobs({ id: `${transport}/${channel}`, transport, channel, ...(lossy ? { lossyChannel: true } : {}) }));
+  return channels.map((channel) => withKnobs({ id: `${transport}/${channel}`, transport, channel }));
 }
 
 function lossyScenario(): Scenario {
@@ -184,8 +184,7 @@ const variantSchema = {
     pollIntervalMs: jsonSchemaOf(BENCH_OPTIONS.pollIntervalMs),
     waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
-    channel: { type: 'string', minLength: 1, maxLength: 80 },
-    lossyChannel: { type: 'boolean' },
+    channel: { enum: ['reliable', 'lossy'] },
   },
 } as const;
 const workloadSchema = {

@@ -11,7 +11,7 @@ import { RawWsClient } from './clients/raw-ws.ts';
 import { createShortPollingClient } from './clients/short-polling.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
 import { createWebSocketClient } from './clients/websocket.ts';
-import type { BenchTransport } from './results.ts';
+import type { BenchTransport, Variant } from './results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
@@ -24,12 +24,12 @@ export interface BenchEntry<T extends BenchTransport> {
   /** What the scale target's clients are for it ("held long polls"), when it is held to that target. */
   readonly scaleTarget?: string;
   /**
-   * The channels of a transport that has several (WebRTC's data channels `chat`, reliable, and
-   * `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as variants
-   * `<transport>/<channel>` with `Variant.channel` and `Variant.lossyChannel` set. Absent: one
-   * variant, the transport itself.
+   * The channels of a transport that has several (WebRTC's data channels: `reliable`, `chat`, and
+   * `lossy`, `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as
+   * variants `<transport>/<channel>` with `Variant.channel` set. Absent: one variant, the transport
+   * itself.
    */
-  readonly channels?: readonly { readonly channel: string; readonly lossy: boolean }[];
+  readonly channels?: readonly NonNullable<Variant['channel']>[];
 }
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */

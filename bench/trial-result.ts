@@ -21,7 +21,7 @@ interface ClientInputs {
   readonly startUs: number;
   /** The lossy loopback the trial ran on, and what its rule counted (`Step.lossPct`). */
   readonly network?: NetworkLoss;
-  /** The variant's channel drops messages by design (`Variant.lossyChannel`): lost and reordered messages are figures, not problems. */
+  /** The variant's channel drops messages by design (`isLossyChannel`): lost and reordered messages are figures, not problems. */
   readonly lossyChannel?: boolean;
 }
 

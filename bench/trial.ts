@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { TRANSPORT_FACTS, isLossyChannel, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
@@ -106,7 +106,7 @@ export const LOSSY_DRAIN_MS = 10_000;
  */
 export function drainMs(variant: Variant, lossPct = 0): number {
   const plain = Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
-  return lossPct > 0 && !variant.lossyChannel ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
+  return lossPct > 0 && !isLossyChannel(variant) ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
 }
 
 /** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
@@ -254,7 +254,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       network && countsAtStart && countsAtEnd
         ? { network: networkLoss(network, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(network.counters())) }
         : {};
-    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, ...lossy, ...(variant.lossyChannel ? { lossyChannel: true } : {}) };
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, ...lossy, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
     if (proc && procIdle) {
       // Every delivery is in and every client still connected: the RSS they hold (no collection).
       const memory = proc.read();

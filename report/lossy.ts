@@ -5,7 +5,7 @@
  * checked on this run's figures. Pure.
  */
 import { formatShare, formatUs } from '../bench/format.ts';
-import type { BenchResults, StepResult, VariantResult } from '../bench/results.ts';
+import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { colorOf, logAxis, logGridPhrase, type ChartSpec } from './charts.ts';
 import type { ClaimCheck, ClaimVerdict } from './claims.ts';
 import { capitalized, chatVariants, sweep, variantName } from './select.ts';
@@ -82,7 +82,7 @@ export function lossyCharts(results: BenchResults): ChartSpec[] {
   const variants = sweptVariants(steps);
   const series = (pick: (v: VariantResult) => number) =>
     variants.map((first, i) => ({
-      label: variantName(first) + (first.variant.channel ? ` · ${first.variant.channel}` : ''),
+      label: variantName(first) + (first.variant.channel ? ` · ${first.variant.channel} channel` : ''),
       data: steps.flatMap((s) => {
         const v = byId(s, first.variant.id);
         const y = v ? pick(v) : Number.NaN;
@@ -91,7 +91,7 @@ export function lossyCharts(results: BenchResults): ChartSpec[] {
       borderColor: colorOf(first, i),
       backgroundColor: colorOf(first, i),
       // A channel that drops by design is dashed.
-      borderDash: first.variant.lossyChannel ? [6, 4] : [],
+      borderDash: isLossyChannel(first.variant) ? [6, 4] : [],
     }));
   const tails = series((v) => Math.max(1, p99(v)));
   const { grid, scale } = logAxis(
@@ -148,7 +148,7 @@ function line(end: Ends, v: VariantResult): string {
   const top = byId(end.top, v.variant.id);
   const reconnects = top ? top.trials.reduce((n, t) => n + t.events.reconnects, 0) : 0;
   const bound = top?.summary.generatorBound ? ' (generator-bound: these latencies include the generator\'s own delay)' : '';
-  return `${capitalized(variantName(v))}${v.variant.channel ? ` (channel ${v.variant.channel})` : ''}: ${at(end.base)}; ${at(end.top)}; ${reconnects} reconnects at ${end.top.step.x?.value ?? '?'}%${bound}.`;
+  return `${capitalized(variantName(v))}${v.variant.channel ? ` (${v.variant.channel} channel)` : ''}: ${at(end.base)}; ${at(end.top)}; ${reconnects} reconnects at ${end.top.step.x?.value ?? '?'}%${bound}.`;
 }
 
 /** p99 growth from the lowest loss to the highest, µs; undefined when the variant did not run at both. */
@@ -182,7 +182,7 @@ function tcpHalf(results: BenchResults): ClaimCheck {
   const claim = 'Over TCP every message arrives, but the tail grows with packet loss';
   const end = ends(results);
   if (typeof end === 'string') return { claim, verdict: 'not measured', evidence: [end] };
-  const reliable = chatVariants(end.top).filter((v) => !v.variant.lossyChannel && growth(end, v) !== undefined);
+  const reliable = chatVariants(end.top).filter((v) => !isLossyChannel(v.variant) && growth(end, v) !== undefined);
   if (reliable.length === 0) return { claim, verdict: 'not measured', evidence: [...end.evidence, 'No reliable transport ran at both ends of the sweep.'] };
   const all = reliable.filter((v) => arrivedAll(results, v));
   const grew = reliable.filter((v) => (growth(end, v) ?? 0) >= TAIL_GROWTH_US);
@@ -201,7 +201,7 @@ function unreliableHalf(results: BenchResults): ClaimCheck {
   const claim = 'An unreliable data channel keeps its latency under packet loss and drops messages instead';
   const end = ends(results);
   if (typeof end === 'string') return { claim, verdict: 'not measured', evidence: [end] };
-  const lossy = chatVariants(end.top).filter((v) => v.variant.lossyChannel === true && growth(end, v) !== undefined);
+  const lossy = chatVariants(end.top).filter((v) => isLossyChannel(v.variant) && growth(end, v) !== undefined);
   if (lossy.length === 0) {
     return { claim, verdict: 'not measured', evidence: ['No variant of this run used a channel that drops by design (WebRTC\'s unordered, no-retransmission data channel, once the webrtc transport runs).'] };
   }

@@ -48,8 +48,8 @@ export interface ClientOptions {
   readonly reconnect?: boolean;
   /** `true` (default): HTTP clients keep connections alive; `false`: a new connection per request. */
   readonly keepAlive?: boolean;
-  /** A transport with several channels (`Variant.channel`): the one to use. Default: the transport's first. */
-  readonly channel?: string;
+  /** WebRTC: the data channel rooms are received on (`Variant.channel`): `reliable` (default) or `lossy`. */
+  readonly channel?: 'reliable' | 'lossy';
 }
 
 export interface SendResult {

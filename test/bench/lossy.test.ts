@@ -95,7 +95,7 @@ describe('what a trial reports of its lossy network', () => {
     expect(drainMs(ws, 1)).toBe(LOSSY_DRAIN_MS);
     expect(LOSSY_DRAIN_MS).toBeGreaterThan(200 + 400 + 800 + 1600 + 3200);
     expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 5000 }, 5)).toBe(15_000);
-    expect(drainMs({ ...ws, id: 'websocket/lossy', channel: 'chat-lossy', lossyChannel: true }, 5)).toBe(3000);
+    expect(drainMs({ ...ws, id: 'websocket/lossy', channel: 'lossy' }, 5)).toBe(3000);
   });
 
   function generator(delivered: number, reordered = 0): GeneratorResult {
@@ -152,13 +152,10 @@ describe('the lossy scenario', () => {
   });
 
   it('runs a transport with several channels once per channel', () => {
-    const variants = channelVariants('websocket', [
-      { channel: 'chat', lossy: false },
-      { channel: 'chat-lossy', lossy: true },
-    ]);
+    const variants = channelVariants('websocket', ['reliable', 'lossy']);
     expect(variants).toEqual([
-      { id: 'websocket/chat', transport: 'websocket', channel: 'chat' },
-      { id: 'websocket/chat-lossy', transport: 'websocket', channel: 'chat-lossy', lossyChannel: true },
+      { id: 'websocket/reliable', transport: 'websocket', channel: 'reliable' },
+      { id: 'websocket/lossy', transport: 'websocket', channel: 'lossy' },
     ]);
     expect(channelVariants('long-polling')).toEqual([{ id: 'long-polling', transport: 'long-polling', waitMs: 25_000 }]);
   });
@@ -182,7 +179,7 @@ describe('the lossy scenario', () => {
         label: 'x',
         lossPct,
         workload: { rooms: 1, members: 2, ratePerMember: 1, bodyBytes: 64, durationMs: 1000, warmupMs: 100 },
-        variants: [{ id: 'ws', transport: 'websocket', channel: 'chat', lossyChannel: false }],
+        variants: [{ id: 'ws', transport: 'websocket', channel: 'reliable' }],
       });
       writeFileSync(file, JSON.stringify({ name: 'f', steps: [step(10)] }));
       expect(loadScenarioFile(file).steps[0]?.lossPct).toBe(10);

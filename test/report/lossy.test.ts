@@ -7,7 +7,7 @@ import { TAIL_GROWTH_US, deliveredShare, deliveredText, dropsText, lossyCharts, 
 import { LONG, WS, results, step, variant } from './fixture.ts';
 
 /** A stand-in for WebRTC's unordered, no-retransmission channel (the webrtc transport is not in this branch). */
-const LOSSY_CHANNEL: Variant = { id: 'websocket/chat-lossy', transport: 'websocket', channel: 'chat-lossy', lossyChannel: true };
+const LOSSY_CHANNEL: Variant = { id: 'websocket/lossy', transport: 'websocket', channel: 'lossy' };
 
 /** A variant at one loss: its p99 (the largest latency recorded), deliveries out of 7,000, and what the rule counted. */
 function at(v: Variant, lossPct: number, p99Us: number, delivered = 7000): VariantResult {
@@ -65,9 +65,9 @@ describe('the claims of a loss sweep', () => {
   it('the unreliable channel: supported when it kept its tail and dropped messages, refuted when it did not do one of them', () => {
     const kept = lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650 } }))[1];
     expect(kept?.verdict).toBe('supported');
-    expect(kept?.evidence).toContain('WebSocket (channel chat-lossy): 0%: p99 3.00 ms, 100% delivered (7,000 of 7,000); 5%: p99 4.00 ms, 95.00% delivered (6,650 of 7,000); 1 reconnects at 5%.');
+    expect(kept?.evidence).toContain('WebSocket (lossy channel): 0%: p99 3.00 ms, 100% delivered (7,000 of 7,000); 5%: p99 4.00 ms, 95.00% delivered (6,650 of 7,000); 1 reconnects at 5%.');
     // The lossy channel is no TCP transport: it is left out of the first half.
-    expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650 } }))[0]?.evidence.join(' ')).not.toContain('chat-lossy');
+    expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650 } }))[0]?.evidence.join(' ')).not.toContain('lossy channel');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 900_000, deliveredAt5: 7000 } }))[1]?.verdict).toBe('refuted');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 900_000, deliveredAt5: 6000 } }))[1]?.verdict).toBe('refuted');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 7000 } }))[1]?.verdict).toBe('refuted');
@@ -96,7 +96,7 @@ describe('the charts of a loss sweep', () => {
     expect(charts.map((c) => c.id)).toEqual(['lossy-p99', 'lossy-delivered']);
     const [p99, delivered] = charts;
     const datasets = (p99?.config.data as { datasets: { label: string; data: { x: number; y: number }[]; borderDash: number[] }[] }).datasets;
-    expect(datasets.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket · chat-lossy']);
+    expect(datasets.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket · lossy channel']);
     expect(datasets[1]?.data.map((p) => p.x)).toEqual([0, 1, 3, 5]);
     expect(datasets[1]?.data.at(-1)?.y).toBe(run.steps[3]?.variants[1]?.summary.latency.p99);
     expect(datasets.map((d) => d.borderDash.length > 0)).toEqual([false, false, true]);
