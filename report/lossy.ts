@@ -98,6 +98,10 @@ export function lossyCharts(results: BenchResults): ChartSpec[] {
     tails.flatMap((d) => d.data.map((p) => p.y)),
     'p99 delivery latency',
   );
+  const shares = series(deliveredShare);
+  // A small loss would vanish on an axis from 0: it starts a point below the lowest share.
+  const lowest = Math.min(1, ...shares.flatMap((d) => d.data.map((p) => p.y)));
+  const yMin = Math.max(0, Math.floor((lowest - 0.01) * 100) / 100);
   const x = { type: 'linear', min: 0, title: { display: true, text: 'packets dropped on loopback, % asked' }, ticks: { stepSize: 1 } };
   const counted = `Drops the nftables rule counted in the measured windows: ${steps.map(dropsText).join('; ')}.`;
   return [
@@ -113,11 +117,11 @@ export function lossyCharts(results: BenchResults): ChartSpec[] {
     {
       id: 'lossy-delivered',
       title: 'Delivered share against packet loss',
-      caption: `Messages delivered by the end of the drain over messages stored × members, all rounds together: 100% is every message at every receiver. ${counted}`,
+      caption: `Messages delivered by the end of the drain over messages stored × members, all rounds together: 100% is every message at every receiver.${yMin > 0 ? ` The axis starts at ${Math.round(yMin * 100)}%, so that a small loss shows.` : ''} ${counted}`,
       formats: { x: 'number', y: 'share' },
       logGrid: {},
       markers: [{ axis: 'y', value: 1, label: 'every message' }],
-      config: { type: 'line', data: { datasets: series(deliveredShare) }, options: { scales: { x, y: { min: 0, suggestedMax: 1 } } } },
+      config: { type: 'line', data: { datasets: shares }, options: { scales: { x, y: { min: yMin, max: 1 } } } },
     },
   ];
 }

@@ -103,6 +103,9 @@ describe('the charts of a loss sweep', () => {
     expect(p99?.caption).toContain('5% asked: 1,500 of 30,000 packets dropped (5.0%)');
     const shares = (delivered?.config.data as { datasets: { data: { y: number }[] }[] }).datasets.map((d) => d.data.map((p) => p.y));
     expect(shares[2]).toEqual([1, 1, 1, 0.95]);
+    // The axis starts a point below the lowest share, and the caption says so.
+    expect((delivered?.config.options as { scales: { y: { min: number; max: number } } }).scales.y).toEqual({ min: 0.94, max: 1 });
+    expect(delivered?.caption).toContain('The axis starts at 94%, so that a small loss shows.');
     expect(buildCharts(run).map((c) => c.id)).toEqual(expect.arrayContaining(['lossy-p99', 'lossy-delivered']));
   });
 
