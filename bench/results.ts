@@ -132,6 +132,12 @@ export interface Scenario {
   readonly ceilings?: boolean;
   /** Run the tinybench hot-path micro-benchmarks (a resolved scenario always says; on in `default` only). */
   readonly micro?: boolean;
+  /**
+   * Run round by round through all the steps (round 1 of every step, then round 2, …) instead of
+   * every round of a step before the next: for a sweep compared step against step (`lossy`), so
+   * that the machine's drift over the run does not fall on the first steps. Absent: step by step.
+   */
+  readonly roundsAcrossSteps?: boolean;
   readonly steps: readonly Step[];
 }
 

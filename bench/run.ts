@@ -5,7 +5,7 @@
 import { summarizeVariant, rotate } from './aggregate.ts';
 import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
-import type { BenchTransport, CeilingResult, MicroResult, Scenario, StepResult, TrialResult, Variant } from './results.ts';
+import type { BenchTransport, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from './results.ts';
 import { runTrial, type TrialProgress } from './trial.ts';
 
 export type RunEvent =
@@ -69,6 +69,17 @@ export function describeTrials(scenario: Scenario): string {
   return `${shape} = ${count(total, 'trial')}`;
 }
 
+/**
+ * The order of a scenario's (step, round) pairs: every round of a step before the next step, or,
+ * for a scenario that sets `roundsAcrossSteps`, round by round through all its steps, so that a
+ * machine whose load drifts over the run spreads that drift over every step instead of favouring
+ * the first ones (a sweep compared step against step, such as packet loss).
+ */
+export function trialOrder(scenario: Scenario): { s: number; step: Step; round: number }[] {
+  const pairs = scenario.steps.flatMap((step, s) => Array.from({ length: scenario.rounds }, (_, round) => ({ s, step, round })));
+  return scenario.roundsAcrossSteps ? pairs.sort((a, b) => a.round - b.round || a.s - b.s) : pairs;
+}
+
 function isAbort(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
 }
@@ -94,40 +105,38 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     const total = scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
     onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
     let index = 0;
-    for (const [s, step] of scenario.steps.entries()) {
-      for (let round = 0; round < scenario.rounds; round++) {
-        for (const [position, variant] of rotate(step.variants, round).entries()) {
-          if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
-          index++;
-          onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
-          try {
-            const url = plan.target?.urls[variant.transport];
-            if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
-            const pid = plan.target?.pids?.[variant.transport];
-            const target =
-              plan.target && url
-                ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
-                : undefined;
-            const trial = await runTrial({
-              variant,
-              workload: step.workload,
-              round,
-              position,
-              generators: scenario.generators,
-              seed: plan.seed + s,
-              pin: plan.pin,
-              ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
-              ...(signal ? { signal } : {}),
-              ...(target ? { target } : {}),
-              onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
-            });
-            trials[s]?.get(variant.id)?.push(trial);
-            onEvent({ type: 'trial-end', index, total, variant, trial });
-          } catch (error) {
-            if (isAbort(error)) throw error;
-            status = 'failed';
-            warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
-          }
+    for (const { s, step, round } of trialOrder(scenario)) {
+      for (const [position, variant] of rotate(step.variants, round).entries()) {
+        if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+        index++;
+        onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
+        try {
+          const url = plan.target?.urls[variant.transport];
+          if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
+          const pid = plan.target?.pids?.[variant.transport];
+          const target =
+            plan.target && url
+              ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
+              : undefined;
+          const trial = await runTrial({
+            variant,
+            workload: step.workload,
+            round,
+            position,
+            generators: scenario.generators,
+            seed: plan.seed + s,
+            pin: plan.pin,
+            ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
+            ...(signal ? { signal } : {}),
+            ...(target ? { target } : {}),
+            onProgress: (progress) => onEvent({ type: 'trial-progress', index, total, progress }),
+          });
+          trials[s]?.get(variant.id)?.push(trial);
+          onEvent({ type: 'trial-end', index, total, variant, trial });
+        } catch (error) {
+          if (isAbort(error)) throw error;
+          status = 'failed';
+          warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
         }
       }
     }

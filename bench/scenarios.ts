@@ -152,6 +152,7 @@ function lossyScenario(): Scenario {
       'The default chat on a loopback that drops 0%, 1%, 3% and 5% of packets (each trial in a network namespace of its own, an nftables rule dropping at random; needs root, iproute2 and nftables): how each transport\'s tail latency and delivered share move with packet loss.',
     rounds: 2,
     generators: 1,
+    roundsAcrossSteps: true,
     steps: LOSSY_STEPS_PCT.map((pct) => ({
       label: `${pct}% packet loss`,
       x: { name: 'lossPct', value: pct, unit: '%' },
@@ -213,6 +214,7 @@ export const SCENARIO_SCHEMA = {
     generators: jsonSchemaOf(BENCH_OPTIONS.generators),
     ceilings: { type: 'boolean' },
     micro: { type: 'boolean' },
+    roundsAcrossSteps: { type: 'boolean' },
     steps: {
       type: 'array',
       minItems: 1,

@@ -10,6 +10,7 @@ import { LatencyHistogram } from '../../bench/histogram.ts';
 import type { GeneratorResult } from '../../bench/ipc.ts';
 import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/lossy-net.ts';
 import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
+import { trialOrder } from '../../bench/run.ts';
 import { buildTrialResult } from '../../bench/trial-result.ts';
 import { LOSSY_DRAIN_MS, drainMs, networkLoss } from '../../bench/trial.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
@@ -149,6 +150,12 @@ describe('the lossy scenario', () => {
     expect(s.steps.map((step) => step.lossPct)).toEqual([0, 1, 3, 5]);
     expect(s.steps.map((step) => step.x)).toEqual([0, 1, 3, 5].map((value) => ({ name: 'lossPct', value, unit: '%' })));
     for (const step of s.steps) expect(step.variants.map((v) => v.transport)).toEqual([...TRANSPORTS]);
+  });
+
+  it('runs round by round through its steps, so the machine\'s drift falls on every loss alike; other scenarios step by step', () => {
+    const order = (name: string) => trialOrder(applyOverrides(resolveScenario(name), { rounds: 2 })).map(({ s, round }) => `${s}/${round}`);
+    expect(order('lossy')).toEqual(['0/0', '1/0', '2/0', '3/0', '0/1', '1/1', '2/1', '3/1']);
+    expect(order('scale').slice(0, 4)).toEqual(['0/0', '0/1', '1/0', '1/1']);
   });
 
   it('runs a transport with several channels once per channel', () => {
