@@ -16,6 +16,7 @@ import { startBroker, type StartedBroker } from './broker.ts';
 import { brokerNeeds, checkRedisUrl } from './cluster.ts';
 import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
 import { killAll } from './spawn.ts';
+import { checkLossySupport, removeStaleNamespaces } from './lossy-net.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
@@ -40,6 +41,7 @@ Examples:
                                              kill an instance and restart Redis mid-run (about 2 minutes)
   npm run bench -- --backplane redis --instances 2
                                              any scenario on 2 instances sharing a Redis the bench starts
+  npm run bench -- --scenario lossy --quick  0%, 1%, 3% and 5% packet loss (root, iproute2, nftables; about 4 minutes)
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
                                              a server already running (yours, in any language)
@@ -131,7 +133,6 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
-
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
   // Ceilings and micro-benchmarks where the scenario asks for them, unless skipped; never against
@@ -152,6 +153,21 @@ async function main(argv: readonly string[]): Promise<number> {
     void killAll().finally(() => process.exit(130));
   });
   process.on('SIGTERM', () => controller.abort());
+  // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
+  if (scenario.steps.some((step) => step.lossPct !== undefined)) {
+    // Never a silent 0% run: without what the lossy network needs, say so and stop.
+    if (targetUrls) {
+      console.error('error: --loss and the lossy scenario run the server inside a network namespace of their own, so they cannot be used with --target');
+      return 2;
+    }
+    const missing = await checkLossySupport();
+    if (missing) {
+      console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
+      return 1;
+    }
+    const stale = await removeStaleNamespaces();
+    if (stale.length > 0) process.stderr.write(`deleted ${stale.length} network namespace(s) left by an earlier run that was killed: ${stale.join(', ')}\n`);
+  }
 
   progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
   if (targetUrls) {

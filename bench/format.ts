@@ -104,3 +104,13 @@ export function formatFigure(key: FigureKey, n: number): string {
       return formatNumber(n);
   }
 }
+
+/**
+ * What a lossy loopback's rule counted in the window, beside what was asked:
+ * "5% loss asked: 312 of 6,230 packets dropped (5.0%)".
+ */
+export function formatDrops(network: { readonly lossPct: number; readonly window: { readonly packets: number; readonly dropped: number } }): string {
+  const { packets, dropped } = network.window;
+  const realised = packets > 0 ? ` (${formatShare(dropped / packets)})` : '';
+  return `${network.lossPct}% loss asked: ${dropped.toLocaleString('en-US')} of ${packets.toLocaleString('en-US')} packets dropped${realised}`;
+}

@@ -98,8 +98,17 @@ export interface Variant {
   readonly waitMs?: number;
   /** Polling: reuse connections (default) or open a new one per request. */
   readonly keepAlive?: boolean;
-  /** WebRTC: the data channel rooms are received on, `reliable` (`chat`, the default) or `lossy` (`chat-lossy`). */
+  /**
+   * WebRTC: the data channel rooms are received on, `reliable` (`chat`, the default) or `lossy`
+   * (`chat-lossy`: unordered, no retransmissions). A `lossy` variant drops messages by design: its
+   * lost and reordered messages are figures, not a failed trial (`isLossyChannel`).
+   */
   readonly channel?: RtcChannel;
+}
+
+/** The variant receives on a channel that drops messages by design. */
+export function isLossyChannel(variant: Variant): boolean {
+  return variant.channel === 'lossy';
 }
 
 /**
@@ -126,6 +135,12 @@ export interface Step {
   readonly x?: { readonly name: string; readonly value: number; readonly unit: string };
   readonly workload: Workload;
   readonly variants: readonly Variant[];
+  /**
+   * Run every trial of this step on a lossy loopback that drops this share of packets, in percent
+   * (`--loss`, the `lossy` scenario): each trial in a network namespace of its own. Absent: the
+   * machine's own loopback, which drops nothing.
+   */
+  readonly lossPct?: number;
 }
 
 export interface Scenario {
@@ -146,6 +161,12 @@ export interface Scenario {
   readonly capacity?: CapacitySpec;
   /** What `--quick` sets for this scenario instead of the preset's rounds and window (a failover needs time for its faults). */
   readonly quick?: { readonly rounds?: number; readonly durationMs?: number; readonly warmupMs?: number };
+  /**
+   * Run round by round through all the steps (round 1 of every step, then round 2, …) instead of
+   * every round of a step before the next: for a sweep compared step against step (`lossy`), so
+   * that the machine's drift over the run does not fall on the first steps. Absent: step by step.
+   */
+  readonly roundsAcrossSteps?: boolean;
   readonly steps: readonly Step[];
 }
 
@@ -413,6 +434,20 @@ export interface FailoverResult {
   readonly faults: readonly FaultResult[];
 }
 
+/**
+ * A trial on a lossy loopback: the share of packets asked to be dropped, and what the nftables
+ * rule counted going out of the namespace's loopback (both directions of every connection), in the
+ * measured window and over the whole trial (setup and drain included).
+ */
+export interface NetworkLoss {
+  /** Percent of packets the rule drops, as asked (`--loss`). */
+  readonly lossPct: number;
+  /** The network namespace the trial ran in. */
+  readonly namespace: string;
+  readonly window: { readonly packets: number; readonly dropped: number };
+  readonly trial: { readonly packets: number; readonly dropped: number };
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -458,6 +493,8 @@ export interface TrialResult {
   readonly broker?: BrokerFigures | null;
   /** A failover trial's faults and its accounting of what was acknowledged. */
   readonly failover?: FailoverResult;
+  /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */
+  readonly network?: NetworkLoss;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

@@ -101,6 +101,7 @@ function runOne(
     pin: plan.pin,
     ...(signal ? { signal } : {}),
     ...(target ? { target } : {}),
+    ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
     ...(step.cluster ? { cluster: step.cluster } : {}),
     // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
     ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),
@@ -116,6 +117,17 @@ function describeCapacity(scenario: Scenario): string {
   const w = template.workload;
   const transports = template.variants.filter(isChatVariant).map((v) => v.id).join(', ');
   return `capacity of ${transports}: rooms of ${w.members}, ${w.ratePerMember} msg/s per member, clients from ${c.startClients.toLocaleString('en-US')} ×${c.factor} up to ${c.maxClients.toLocaleString('en-US')}, then halved to within ${Math.round(c.resolution * 100)}%; a step passes with p99 ≤ ${c.sloMs} ms, nothing lost, the generator not the bottleneck; ${count(scenario.rounds, 'round')} per step`;
+}
+
+/**
+ * The order of a scenario's (step, round) pairs: every round of a step before the next step, or,
+ * for a scenario that sets `roundsAcrossSteps`, round by round through all its steps, so that a
+ * machine whose load drifts over the run spreads that drift over every step instead of favouring
+ * the first ones (a sweep compared step against step, such as packet loss).
+ */
+export function trialOrder(scenario: Scenario): { s: number; step: Step; round: number }[] {
+  const pairs = scenario.steps.flatMap((step, s) => Array.from({ length: scenario.rounds }, (_, round) => ({ s, step, round })));
+  return scenario.roundsAcrossSteps ? pairs.sort((a, b) => a.round - b.round || a.s - b.s) : pairs;
 }
 
 function isAbort(error: unknown): boolean {
@@ -164,21 +176,19 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     }
     if (!scenario.capacity) onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
     let index = 0;
-    for (const [s, step] of scenario.capacity ? [] : scenario.steps.entries()) {
-      for (let round = 0; round < scenario.rounds; round++) {
-        for (const [position, variant] of rotate(step.variants, round).entries()) {
-          if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
-          index++;
-          onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
-          try {
-            const trial = await runOne(plan, { step, s, variant, round, position, runTag }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
-            trials[s]?.get(variant.id)?.push(trial);
-            onEvent({ type: 'trial-end', index, total, variant, trial });
-          } catch (error) {
-            if (isAbort(error)) throw error;
-            status = 'failed';
-            warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
-          }
+    for (const { s, step, round } of scenario.capacity ? [] : trialOrder(scenario)) {
+      for (const [position, variant] of rotate(step.variants, round).entries()) {
+        if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+        index++;
+        onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
+        try {
+          const trial = await runOne(plan, { step, s, variant, round, position, runTag }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
+          trials[s]?.get(variant.id)?.push(trial);
+          onEvent({ type: 'trial-end', index, total, variant, trial });
+        } catch (error) {
+          if (isAbort(error)) throw error;
+          status = 'failed';
+          warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
         }
       }
     }

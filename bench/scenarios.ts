@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { jsonSchemaOf } from '../cli/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
@@ -217,6 +217,38 @@ function failoverScenario(): Scenario {
   };
 }
 
+/** The packet loss the lossy scenario steps through, in percent. */
+export const LOSSY_STEPS_PCT = [0, 1, 3, 5] as const;
+
+/**
+ * The variants of a chat transport where each of its channels counts (`BenchEntry.channels`):
+ * one per channel, or the transport itself when it has one channel.
+ */
+export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[transport].channels): Variant[] {
+  if (!channels) return [variantOf(transport)];
+  return channels.map((channel) => withKnobs({ id: `${transport}/${channel}`, transport, channel }));
+}
+
+function lossyScenario(): Scenario {
+  // Every chat transport of the registry, each channel of those that have several.
+  const variants = TRANSPORTS.flatMap((t) => channelVariants(t));
+  return {
+    name: 'lossy',
+    description:
+      'The default chat on a loopback that drops 0%, 1%, 3% and 5% of packets (each trial in a network namespace of its own, an nftables rule dropping at random; needs root, iproute2 and nftables): how each transport\'s tail latency and delivered share move with packet loss.',
+    rounds: 2,
+    generators: 1,
+    roundsAcrossSteps: true,
+    steps: LOSSY_STEPS_PCT.map((pct) => ({
+      label: `${pct}% packet loss`,
+      x: { name: 'lossPct', value: pct, unit: '%' },
+      lossPct: pct,
+      workload: { ...CHAT, durationMs: 6000, warmupMs: 1500 },
+      variants,
+    })),
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -228,6 +260,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   capacity: capacityScenario,
   'scale-out': scaleOutScenario,
   failover: failoverScenario,
+  lossy: lossyScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -270,6 +303,7 @@ export const SCENARIO_SCHEMA = {
     generators: jsonSchemaOf(BENCH_OPTIONS.generators),
     ceilings: { type: 'boolean' },
     micro: { type: 'boolean' },
+    roundsAcrossSteps: { type: 'boolean' },
     steps: {
       type: 'array',
       minItems: 1,
@@ -297,6 +331,7 @@ export const SCENARIO_SCHEMA = {
             },
           },
           variants: { type: 'array', minItems: 1, items: variantSchema },
+          lossPct: jsonSchemaOf(BENCH_OPTIONS.loss),
         },
       },
     },
@@ -385,7 +420,7 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss'>
 > & {
   /** `--backplane`; absent (or empty) unless given. */
   readonly backplane?: string;
@@ -414,11 +449,15 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
   if (sweeps('pollIntervalMs') && o.pollIntervalMs !== undefined) {
     throw new Error(`--poll-interval-ms cannot be used with scenario ${scenario.name}: it varies the poll interval from step to step`);
   }
+  if (sweeps('lossPct') && o.loss !== undefined) {
+    throw new Error(`--loss cannot be used with scenario ${scenario.name}: it varies the packet loss from step to step (${scenario.steps.map((s) => `${s.lossPct ?? 0}%`).join(', ')})`);
+  }
   const changed = [
     o.rooms !== undefined ? `${o.rooms} rooms` : '',
     o.members !== undefined ? `${o.members} members` : '',
     o.ratePerMember !== undefined ? `${o.ratePerMember} msg/s each` : '',
     o.bodyBytes !== undefined ? `${o.bodyBytes}-byte bodies` : '',
+    o.loss !== undefined ? `${o.loss}% packet loss` : '',
   ].filter(Boolean);
   const steps = scenario.steps
     .map((step): Step => {
@@ -441,8 +480,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
       // A label that no longer says what runs would mislead every chart and table.
       const label = changed.length > 0 ? `${step.label} [set: ${changed.join(', ')}]` : step.label;
+      const lossPct = o.loss ?? step.lossPct;
       const cluster = { ...(o.instances !== undefined ? { instances: o.instances } : {}), ...(o.backplane ? { backplane: o.backplane } : {}) };
-      return applyClusterOverrides({ ...step, label, ...(x ? { x } : {}), workload, variants }, cluster, scenario.name);
+      return applyClusterOverrides({ ...step, label, ...(x ? { x } : {}), workload, variants, ...(lossPct !== undefined ? { lossPct } : {}) }, cluster, scenario.name);
     })
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);

@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { wrapInNamespace } from './lossy-net.ts';
 
 /**
  * Child processes of the harness: servers and generators, each started with tsx and an IPC
@@ -52,6 +53,8 @@ export interface SpawnOptions {
   readonly cpu?: number;
   /** Extra flags for node, before the entry (e.g. `--expose-gc`). */
   readonly nodeFlags?: readonly string[];
+  /** Run the child inside this network namespace (`ip netns exec`; see lossy-net.ts). */
+  readonly netns?: string;
 }
 
 /** How much of a child's stderr is kept for error messages. */
@@ -63,7 +66,9 @@ const STDERR_TAIL_CHARS = 4000;
  */
 export function spawnTs(entry: string, args: readonly string[], graceMs: number, options: SpawnOptions = {}): TsChild {
   const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...args];
-  const [file, ...argv] = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
+  const pinned = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
+  // `ip netns exec` execs the command, so the child's pid and IPC channel are node's own.
+  const [file, ...argv] = options.netns === undefined ? pinned : wrapInNamespace(options.netns, pinned);
   const subprocess = execa(file as string, argv, childOptions(graceMs));
   let tail = '';
   subprocess.stderr.on('data', (chunk: Buffer) => {

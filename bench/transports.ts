@@ -13,7 +13,7 @@ import { createSseClient } from './clients/sse.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
 import { createWebRtcClient } from './clients/webrtc.ts';
 import { createWebSocketClient } from './clients/websocket.ts';
-import type { BenchTransport } from './results.ts';
+import type { BenchTransport, Variant } from './results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
@@ -25,6 +25,13 @@ export interface BenchEntry<T extends BenchTransport> {
   readonly maxMembers?: number;
   /** What the scale target's clients are for it ("held long polls"), when it is held to that target. */
   readonly scaleTarget?: string;
+  /**
+   * The channels of a transport that has several (WebRTC's data channels: `reliable`, `chat`, and
+   * `lossy`, `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as
+   * variants `<transport>/<channel>` with `Variant.channel` set. Absent: one variant, the transport
+   * itself.
+   */
+  readonly channels?: readonly NonNullable<Variant['channel']>[];
 }
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
@@ -45,7 +52,7 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
   'long-polling': { client: createLongPollingClient, scaleTarget: 'held long polls' },
   websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: 'WebSocket clients' },
   sse: { client: (_transport, options) => createSseClient(options), scaleTarget: 'SSE streams' },
-  webrtc: { client: (_transport, options) => createWebRtcClient(options), maxMembers: WEBRTC_MAX_MEMBERS },
+  webrtc: { client: (_transport, options) => createWebRtcClient(options), maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'] },
   'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
 };
 

@@ -9,7 +9,7 @@ import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { ProcReading } from './proc-sampler.ts';
 import { describeLimit } from './generator/sockets.ts';
-import type { BrokerFigures, Cluster, FaultResult, GeneratorCheck, InstanceMeasure, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
+import type { BrokerFigures, Cluster, FaultResult, GeneratorCheck, InstanceMeasure, NetworkLoss, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -30,6 +30,10 @@ interface ClientInputs {
   readonly windowStartUs?: number;
   /** Seqs acknowledged for two different messages (the broker lost an acknowledged write and reused its seq). */
   readonly seqsAckedTwice?: number;
+  /** The lossy loopback the trial ran on, and what its rule counted (`Step.lossPct`). */
+  readonly network?: NetworkLoss;
+  /** The variant's channel drops messages by design (`isLossyChannel`): lost and reordered messages are figures, not problems. */
+  readonly lossyChannel?: boolean;
 }
 
 /** Several instances, each reporting itself; one a failover killed reads its last sample after the kill. */
@@ -286,9 +290,9 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   const faults = faultResults(inputs);
   const problems: string[] = [];
   if (delivered === 0) problems.push('nothing was delivered in the window');
-  if (lost > 0) problems.push(`${lost} of ${expected} deliveries lost`);
+  if (lost > 0 && !inputs.lossyChannel) problems.push(`${lost} of ${expected} deliveries lost`);
   if (duplicated > 0) problems.push(`${duplicated} messages delivered twice`);
-  if (reordered > 0) problems.push(`${reordered} messages out of order`);
+  if (reordered > 0 && !inputs.lossyChannel) problems.push(`${reordered} messages out of order`);
   if (lostAcknowledged) problems.push(`${lostAcknowledged} acknowledged deliveries lost`);
   const seqsAckedTwice = inputs.seqsAckedTwice ?? 0;
   if (seqsAckedTwice > 0) problems.push(`${seqsAckedTwice} seqs acknowledged for two different messages: an acknowledged message was lost and its seq given again`);
@@ -337,6 +341,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
           },
         }
       : {}),
+    ...(inputs.network ? { network: inputs.network } : {}),
     ok: problems.length === 0,
     problems,
   };

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, type Cluster, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
@@ -16,6 +16,7 @@ import { buildTrialResult, limitedTrialResult } from './trial-result.ts';
 import { backplaneFlags, instanceOf } from './cluster.ts';
 import { BrokerSampler, brokerMeasure } from './broker-sampler.ts';
 import type { ServerSample } from '../servers/common/self-report.ts';
+import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -67,6 +68,11 @@ export interface TrialOptions {
   readonly broker?: BrokerControl;
   /** Room names of this trial (Redis keeps rooms between trials, so each trial needs its own). */
   readonly roomPrefix?: string;
+  /**
+   * Run the server and the generators in a network namespace of their own whose loopback drops
+   * this share of packets, in percent (`Step.lossPct`; lossy-net.ts).
+   */
+  readonly lossPct?: number;
 }
 
 /** The Redis a trial's instances share. */
@@ -100,6 +106,16 @@ function lastSampleMark(server: ServerProcess, name: string): ServerMark {
   };
 }
 
+/** What the loss rule counted in the window and over the trial, from three readings of its counters. */
+export function networkLoss(network: { readonly name: string; readonly lossPct: number }, start: PacketCounts, end: PacketCounts, last: PacketCounts): NetworkLoss {
+  return {
+    lossPct: network.lossPct,
+    namespace: network.name,
+    window: { packets: end.packets - start.packets, dropped: end.dropped - start.dropped },
+    trial: last,
+  };
+}
+
 /** Why the server's figures are missing from a `--target` trial. */
 export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory (give --target-pid to read them from /proc)';
 
@@ -126,9 +142,21 @@ export function assignClients(workload: Workload, generators: number, roomPrefix
   return out.filter((list) => list.length > 0);
 }
 
-/** How long to wait for the last deliveries after the window. */
-export function drainMs(variant: Variant): number {
-  return Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+/**
+ * The drain of a reliable variant on a lossy loopback, ms: long enough for TCP to retransmit one
+ * segment five times in a row (200 + 400 + 800 + 1600 + 3200 ms of backoff from the smallest
+ * timeout), so that "not delivered" means lost, not late. It ends as soon as everything arrived.
+ */
+export const LOSSY_DRAIN_MS = 10_000;
+
+/**
+ * How long to wait for the last deliveries after the window (the generators stop waiting once every
+ * message arrived). On a lossy loopback a reliable variant gets {@link LOSSY_DRAIN_MS}; a channel
+ * that drops by design keeps the plain drain, since what it dropped never comes.
+ */
+export function drainMs(variant: Variant, lossPct = 0): number {
+  const plain = Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+  return lossPct > 0 && !isLossyChannel(variant) ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
 }
 
 /** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
@@ -169,6 +197,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const sampler = cluster?.backplane === 'redis' && options.broker ? new BrokerSampler(options.broker.url) : undefined;
   // Set when the trial ends, however: a fault not yet injected is then never injected.
   let ended = false;
+  let network: LossyNetwork | undefined;
   // A server the bench did not start, read from /proc when its process id is known.
   const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
@@ -196,7 +225,14 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    const spawnOptions = options.pin ? { cpu: 0 } : {};
+    if (options.lossPct !== undefined) {
+      if (target) throw new Error('a lossy network (--loss) needs the server inside its namespace, so it cannot be used with --target');
+      // The namespace's loopback cannot reach the Redis the bench starts outside it.
+      if (cluster) throw new Error('a lossy network (--loss) runs one server in its namespace, so it cannot be used with --instances or --backplane');
+      network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
+    }
+    const netns = network ? { netns: network.name } : {};
+    const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...netns };
     if (cluster) {
       const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url)];
       const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));
@@ -216,7 +252,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
     for (const [index, list] of plans.entries()) {
-      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, options.pin ? { cpu: 1 } : {});
+      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...netns });
       children.push(child);
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
@@ -254,7 +290,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const startUs = monotonicUs() + START_DELAY_US;
     const windowStartUs = startUs + workload.warmupMs * 1000;
     const windowEndUs = windowStartUs + workload.durationMs * 1000;
-    const drain = drainMs(variant);
+    const drain = drainMs(variant, options.lossPct);
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
     sampler?.start();
     for (const child of children) child.send(start);
@@ -294,6 +330,16 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const faults =
       cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs, () => ended) : Promise.resolve([]);
     faults.catch(() => undefined);
+    // The loss rule's counters at the window's edges.
+    const countsAt = (us: number): Promise<PacketCounts> | undefined => {
+      if (!network) return undefined;
+      const net = network;
+      const counts = new Promise<PacketCounts>((resolve, reject) => setTimeout(() => net.counters().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
+      counts.catch(() => undefined);
+      return counts;
+    };
+    const countsAtStart = countsAt(windowStartUs);
+    const countsAtEnd = countsAt(windowEndUs);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
@@ -306,7 +352,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const seqsAckedTwice = Object.values(acked).reduce((n, seqs) => n + seqs.length - new Set(seqs).size, 0);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
-    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice };
+    const lossy =
+      network && countsAtStart && countsAtEnd
+        ? { network: networkLoss(network, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(network.counters())) }
+        : {};
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice, ...lossy, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
     if (cluster) {
       const faultTimes = await unlessInterrupted(faults);
       const memory = await unlessInterrupted(markAll('memory', true));
@@ -370,6 +420,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await Promise.all(children.map((child) => stopGenerator(child)));
     await server?.stop();
     await Promise.all(servers.map((s) => s.stop()));
+    await network?.close();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/results.ts';
 import { BYTE_UNITS, formatBytes } from '../bench/format.ts';
+import { lossyCharts } from './lossy.ts';
 import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, inGroup, stepClients, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
@@ -106,7 +107,8 @@ export function logGridPhrase(grid: LogGrid, what: string): string {
 
 const EXTRA = ['#7048e8', '#c2255c', '#e67700', '#0c8599', '#5c940d', '#495057'];
 
-function colorOf(v: VariantResult, index: number): string {
+/** A variant's colour: its transport's for the first four, then one of the extras by position. */
+export function colorOf(v: VariantResult, index: number): string {
   if (v.variant.keepAlive === false) return '#a61e4d';
   const base = factsOf(v.variant.transport)?.colour;
   return base && index < 4 ? base : (EXTRA[index % EXTRA.length] as string);
@@ -442,7 +444,7 @@ export function buildCharts(results: BenchResults): ChartSpec[] {
   perStep.forEach((s, i) => {
     out.push(latencyPercentiles(s, i), costPerMessage(s, i));
   });
-  out.push(...scaleCharts(results), ...intervalChart(results), ...handshakeChart(results), ...baselineChart(results));
+  out.push(...scaleCharts(results), ...intervalChart(results), ...lossyCharts(results), ...handshakeChart(results), ...baselineChart(results));
   perStep.forEach((s, i) => {
     if (s.variants.some((v) => (v.trials[0]?.series.length ?? 0) > 0)) out.push(overTime(s, i, 'rss'), overTime(s, i, 'heap'), overTime(s, i, 'cpu'));
   });

@@ -4,6 +4,7 @@
  */
 import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import { lossyClaims } from './lossy.ts';
 import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, inGroup, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
@@ -291,5 +292,6 @@ export function checkClaims(results: BenchResults): ClaimCheck[] {
     handshakePerRequest(results),
     websocketsScaleWorse(results),
     sseCostsLikeWebSocket(results),
+    ...lossyClaims(results),
   ];
 }

@@ -17,7 +17,7 @@ import {
   withKnobs,
 } from '../../bench/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -31,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the nine the project documents', () => {
+  it('are the ten the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -178,7 +178,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {

@@ -23,7 +23,7 @@ describe('the schedule of a seed', () => {
         const senders = planSenders(Math.min(first.length, 20), step.workload.ratePerMember, seededRandom(7 * 1000 + 1));
         return {
           clientsPerGenerator: generators.map((list) => list.length),
-          drainMs: step.variants.map(drainMs),
+          drainMs: step.variants.map((v) => drainMs(v, step.lossPct)),
           senders: senders.map((s) => [s.intervalUs, Math.round(s.phaseUs)]),
         };
       });

@@ -1,0 +1,213 @@
+/**
+ * Lossy networks made by the kernel (METHOD.md, "Lossy networks"): a trial's server and generators
+ * run in a network namespace of their own (`ip netns`), whose only interface is its loopback, and
+ * an nftables rule on that loopback's output drops a share of packets (`numgen random mod 100 < N
+ * drop`). The rule's counters say how many packets went out and how many were dropped, so the
+ * realised rate stands beside the rate asked for. A namespace has no interface but `lo`: nothing a
+ * trial sends can leave loopback.
+ *
+ * Needs root, iproute2's `ip` and nftables' `nft`; `checkLossySupport` says which is missing.
+ * Every namespace made here is deleted when its trial ends, at the harness's exit (Ctrl-C
+ * included), and a later run deletes the ones a killed run left behind (`removeStaleNamespaces`).
+ */
+import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
+
+/** The nftables table and the comments that mark its two rules. */
+export const LOSS_TABLE = 'bench_loss';
+const SEEN = 'seen';
+const DROPPED = 'dropped';
+/** Namespaces this module makes are named `bench-<harness pid>-<n>`. */
+const NAME_PREFIX = 'bench-';
+const NAME_PATTERN = /^bench-(\d+)-(\d+)$/;
+/** Longest wait for one `ip` or `nft` command. */
+const COMMAND_TIMEOUT_MS = 10_000;
+
+/** A namespace's name: `bench-<pid>-<n>`, unique per harness process and trial. */
+export function namespaceName(pid: number, n: number): string {
+  return `${NAME_PREFIX}${pid}-${n}`;
+}
+
+/** The harness pid a namespace name carries, or undefined for a name this module did not make. */
+export function namespaceOwner(name: string): number | undefined {
+  const match = NAME_PATTERN.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * The nftables ruleset of a lossy loopback: every packet out is counted (`seen`), and `pct` in 100
+ * of them, drawn at random per packet, are counted and dropped (`dropped`). 0 drops nothing but
+ * still counts, so a 0% step runs under the same rule as the others.
+ */
+export function lossRuleset(pct: number): string {
+  if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new RangeError(`--loss must be an integer from 0 to 100 (percent of packets dropped), got ${JSON.stringify(pct)}`);
+  return [
+    `table inet ${LOSS_TABLE} {`,
+    '  chain output {',
+    '    type filter hook output priority 0; policy accept;',
+    `    counter comment "${SEEN}"`,
+    `    numgen random mod 100 < ${pct} counter drop comment "${DROPPED}"`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Packets the rule saw go out of the namespace's loopback, and those it dropped. */
+export interface PacketCounts {
+  readonly packets: number;
+  readonly dropped: number;
+}
+
+interface NftRule {
+  readonly rule?: { readonly comment?: string; readonly expr?: readonly Readonly<Record<string, unknown>>[] };
+}
+
+/** The two counters from `nft -j list table inet bench_loss`; throws when the rules are not there. */
+export function parseCounters(json: string): PacketCounts {
+  const items = (JSON.parse(json) as { nftables?: readonly NftRule[] }).nftables ?? [];
+  const count = (comment: string): number => {
+    const rule = items.find((item) => item.rule?.comment === comment)?.rule;
+    const counter = rule?.expr?.find((e) => 'counter' in e)?.counter as { packets?: unknown } | undefined;
+    if (typeof counter?.packets !== 'number') throw new Error(`the ${LOSS_TABLE} table has no "${comment}" counter: ${json.slice(0, 200)}`);
+    return counter.packets;
+  };
+  return { packets: count(SEEN), dropped: count(DROPPED) };
+}
+
+/** Why the lossy network cannot be made here, naming the missing piece; undefined when it can. */
+export async function checkLossySupport(): Promise<string | undefined> {
+  const why = 'the lossy network (--loss, --scenario lossy) runs each trial in a network namespace of its own with an nftables rule that drops packets';
+  if (process.platform !== 'linux') return `${why}: that needs Linux, and this is ${process.platform}`;
+  if (process.getuid?.() !== 0) return `${why}: that needs root (uid 0; this is uid ${process.getuid?.() ?? 'unknown'}); run the bench as root`;
+  for (const [command, args, pkg] of [
+    ['ip', ['-V'], 'iproute2'],
+    ['nft', ['--version'], 'nftables'],
+  ] as const) {
+    const result = await execa(command, args, { reject: false, timeout: COMMAND_TIMEOUT_MS });
+    if (result.failed) return `${why}: that needs the \`${command}\` command (Debian package ${pkg}), which ${result.code === 'ENOENT' ? 'is not installed or not on PATH' : `failed: ${result.shortMessage}`}`;
+  }
+  // Everything is there: make one for real, so that a kernel without nf_tables says so now.
+  try {
+    const probe = await LossyNetwork.create(1);
+    await probe.counters();
+    await probe.close();
+  } catch (error) {
+    return `${why}: making one failed: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Namespaces made by this process and not yet deleted, for the exit handler. */
+const live = new Set<string>();
+let made = 0;
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // On any exit (a second Ctrl-C's process.exit included) delete what is left, synchronously.
+  process.on('exit', () => {
+    for (const name of live) deleteSync(name);
+  });
+}
+
+function deleteSync(name: string): void {
+  try {
+    execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore', timeout: COMMAND_TIMEOUT_MS });
+  } catch {
+    // Already gone, or cannot be deleted: nothing more can be done at exit.
+  }
+  live.delete(name);
+}
+
+async function run(what: string, command: string, args: readonly string[], input?: string): Promise<string> {
+  const result = await execa(command, args, { reject: false, timeout: COMMAND_TIMEOUT_MS, ...(input !== undefined ? { input } : {}) });
+  if (result.failed) throw new Error(`${what} (${command} ${args.join(' ')}): ${result.stderr.trim() || result.shortMessage}`);
+  return result.stdout;
+}
+
+/** The namespaces this user's `ip netns list` shows. */
+async function listNamespaces(): Promise<string[]> {
+  const out = await run('listing network namespaces', 'ip', ['netns', 'list']);
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => name.length > 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the `bench-<pid>-<n>` namespaces of harness processes that are no longer running (a
+ * run killed with SIGKILL cannot clean up after itself). Returns the names deleted.
+ */
+export async function removeStaleNamespaces(): Promise<string[]> {
+  const stale = (await listNamespaces()).filter((name) => {
+    const owner = namespaceOwner(name);
+    return owner !== undefined && owner !== process.pid && !alive(owner);
+  });
+  for (const name of stale) await run(`deleting the stale namespace ${name}`, 'ip', ['netns', 'delete', name]);
+  return stale;
+}
+
+/** One trial's lossy loopback: a namespace with `lo` up and the loss rule on its output. */
+export class LossyNetwork {
+  private closed = false;
+
+  private constructor(
+    /** The namespace's name, for `ip netns exec`. */
+    readonly name: string,
+    /** The share of packets the rule drops, in percent. */
+    readonly lossPct: number,
+  ) {}
+
+  /** Makes the namespace and its rule; on any failure deletes what was made and throws, naming the step. */
+  static async create(lossPct: number): Promise<LossyNetwork> {
+    const ruleset = lossRuleset(lossPct);
+    installExitHook();
+    const name = namespaceName(process.pid, ++made);
+    await run(`making the network namespace ${name}`, 'ip', ['netns', 'add', name]);
+    live.add(name);
+    const network = new LossyNetwork(name, lossPct);
+    try {
+      await run(`bringing up loopback in ${name}`, 'ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+      await run(`adding the loss rule in ${name}`, 'ip', ['netns', 'exec', name, 'nft', '-f', '-'], ruleset);
+    } catch (error) {
+      await network.close();
+      throw error;
+    }
+    return network;
+  }
+
+  /** The rule's counters now: packets seen going out of loopback, and those dropped. */
+  async counters(): Promise<PacketCounts> {
+    return parseCounters(await run(`reading the loss counters in ${this.name}`, 'ip', ['netns', 'exec', this.name, 'nft', '-j', 'list', 'table', 'inet', LOSS_TABLE]));
+  }
+
+  /** Deletes the namespace (its rule goes with it). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Left in `live` when this fails, so that the exit handler tries again.
+    await run(`deleting the network namespace ${this.name}`, 'ip', ['netns', 'delete', this.name]);
+    live.delete(this.name);
+  }
+}
+
+/** `command` run inside the namespace `name`: `ip netns exec <name> ...command` (which execs, so the pid is the command's). */
+export function wrapInNamespace(name: string, command: readonly string[]): string[] {
+  return ['ip', 'netns', 'exec', name, ...command];
+}
+
+/** How many namespaces this process made and has not deleted: 0 after a run. */
+export function liveNamespaces(): number {
+  return live.size;
+}
