@@ -9,13 +9,13 @@ import {
   checkLimit,
   checkPost,
   checkRoomId,
-  connectionsCheckingIntervalMs,
   type HealthAnswer,
   type PollAnswer,
   type PostAnswer,
   type ServerOptions,
   type HttpTransport,
 } from '../contract/index.ts';
+import { fastifyServerOptions } from './fastify-server.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room, RoomLog } from './room-log.ts';
 import { bearerToken, tokenMatches } from './token.ts';
@@ -296,7 +296,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    http: { connectionsCheckingInterval: connectionsCheckingIntervalMs(options) },
+    ...fastifyServerOptions(options),
     // What the HTTP parser refuses and what the router refuses before any route runs get contract
     // errors too, instead of fastify's own bodies.
     clientErrorHandler: clientErrors.onClientError,
