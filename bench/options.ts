@@ -42,6 +42,11 @@ export const BENCH_OPTIONS = {
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
   microMs: { kind: 'int', default: 300, min: 10, max: 60_000, doc: 'tinybench: time per hot path, ms' },
   pin: { kind: 'boolean', default: false, doc: 'pin the server to CPU 0 and the generators to CPU 1 (taskset)' },
+  tls: {
+    kind: 'boolean',
+    default: false,
+    doc: 'run every chat transport over TLS (https, wss): each server makes a self-signed certificate that its clients are given to trust; the baselines, plain by design, are left out; ceilings stay plain HTTP',
+  },
 } as const satisfies OptionTable;
 
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;

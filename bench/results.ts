@@ -93,6 +93,12 @@ export interface Variant {
   readonly waitMs?: number;
   /** Polling: reuse connections (default) or open a new one per request. */
   readonly keepAlive?: boolean;
+  /** Over TLS: the server serves https/wss with a certificate made at start, which the clients trust. */
+  readonly tls?: boolean;
+  /** Over TLS, `false`: every new connection pays a full handshake (no session resumption). */
+  readonly resumeTls?: boolean;
+  /** Polling over TLS: HTTP/2, every request of a client on one connection. */
+  readonly http2?: boolean;
 }
 
 /** One point of a scenario: a workload, the variants run on it, and what it varies. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { jsonSchemaOf } from '../cli/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
 import { BENCH_REGISTRY } from './transports.ts';
@@ -19,6 +19,9 @@ const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 25
 
 /** The poll interval and the wait a variant runs with when it does not say: what the clients use. */
 export const VARIANT_DEFAULTS: Readonly<Record<TransportKnob, number>> = { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, waitMs: SERVER_OPTIONS.defaultWaitMs.default };
+
+/** A chat transport of the contract, rather than a baseline. */
+const isChatTransport = (transport: BenchTransport): boolean => (TRANSPORTS as readonly string[]).includes(transport);
 
 /** A transport's facts, typed as the interface so that an optional knob may be read. */
 function knownFacts(transport: BenchTransport): TransportFacts {
@@ -34,6 +37,8 @@ const CHAT_VARIANTS = TRANSPORTS.map(variantOf);
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
+/** The pushed transports that speak HTTP and so HTTP/2 (`--http2`): there one connection carries the held poll or stream and the posts. */
+const HTTP2_CAPABLE = TRANSPORTS.filter((t) => HTTP2_TRANSPORTS.includes(t) && knownFacts(t).group === 'push');
 
 function defaultScenario(): Scenario {
   return {
@@ -104,7 +109,8 @@ function fanoutScenario(): Scenario {
 function handshakeScenario(): Scenario {
   return {
     name: 'handshake',
-    description: 'Short polling every 250 ms with keep-alive against a new TCP connection for every request: is "a TCP handshake for every request" still true?',
+    description:
+      'Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then long polling over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll and the posts.',
     rounds: 3,
     generators: 1,
     steps: [
@@ -114,6 +120,17 @@ function handshakeScenario(): Scenario {
         variants: INTERVAL_POLLED.flatMap((transport) => [
           { id: `${transport}/keep-alive`, transport, pollIntervalMs: 250, keepAlive: true },
           { id: `${transport}/new-connection`, transport, pollIntervalMs: 250, keepAlive: false },
+          { id: `${transport}/tls-keep-alive`, transport, pollIntervalMs: 250, keepAlive: true, tls: true },
+          { id: `${transport}/tls-new-connection`, transport, pollIntervalMs: 250, keepAlive: false, tls: true },
+          { id: `${transport}/tls-full-handshake`, transport, pollIntervalMs: 250, keepAlive: false, tls: true, resumeTls: false },
+        ]),
+      },
+      {
+        label: '10 rooms × 10 members over TLS: HTTP/1.1 against HTTP/2',
+        workload: CHAT,
+        variants: HTTP2_CAPABLE.flatMap((transport) => [
+          withKnobs({ id: `${transport}/tls-http1.1`, transport, tls: true }),
+          withKnobs({ id: `${transport}/tls-http2`, transport, tls: true, http2: true }),
         ]),
       },
     ],
@@ -152,6 +169,9 @@ const variantSchema = {
     pollIntervalMs: jsonSchemaOf(BENCH_OPTIONS.pollIntervalMs),
     waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
+    tls: { type: 'boolean' },
+    resumeTls: { type: 'boolean' },
+    http2: { type: 'boolean' },
   },
 } as const;
 const workloadSchema = {
@@ -222,6 +242,9 @@ export function describeVariant(variant: Variant): string {
     variant.pollIntervalMs !== undefined ? `every ${variant.pollIntervalMs} ms` : '',
     variant.waitMs !== undefined ? `wait ${variant.waitMs} ms` : '',
     variant.keepAlive === false ? 'a new connection per request' : '',
+    variant.tls === true ? 'over TLS' : '',
+    variant.resumeTls === false ? 'full TLS handshakes' : '',
+    variant.http2 === true ? 'HTTP/2' : '',
   ].filter(Boolean);
   return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
 }
@@ -283,7 +306,7 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'tls'>
 > & {
   /** `--rate`. */
   readonly ratePerMember?: number;
@@ -312,6 +335,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     o.members !== undefined ? `${o.members} members` : '',
     o.ratePerMember !== undefined ? `${o.ratePerMember} msg/s each` : '',
     o.bodyBytes !== undefined ? `${o.bodyBytes}-byte bodies` : '',
+    o.tls === true ? 'over TLS' : '',
   ].filter(Boolean);
   const steps = scenario.steps
     .map((step): Step => {
@@ -326,6 +350,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       };
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))
+        // --tls: every chat transport over TLS; a baseline is plain by design, so it is left out.
+        .filter((v) => o.tls !== true || isChatTransport(v.transport))
+        .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
         .map((v): Variant => {
           const { knob } = knownFacts(v.transport);
           const given = knob === undefined ? undefined : o[knob];
@@ -337,7 +364,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       return { ...step, label, ...(x ? { x } : {}), workload, variants };
     })
     .filter((step) => step.variants.length > 0);
-  if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);
+  if (steps.length === 0) {
+    throw new Error(`${o.transports ? `--transports ${o.transports.join(',')}` : '--tls'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}`);
+  }
   return checkScenario({
     ...scenario,
     rounds: o.rounds ?? scenario.rounds,

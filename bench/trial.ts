@@ -81,12 +81,13 @@ export function drainMs(variant: Variant): number {
   return Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
 }
 
-/** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
-function serverFlags(variant: Variant): string[] {
+/** Server flags a variant needs: TLS and HTTP/2 as it asks; a long poll's `wait` must be allowed by the server. */
+export function serverFlags(variant: Variant): string[] {
   const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
-  if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return [];
+  const tls = [...(variant.tls === true ? ['--tls'] : []), ...(variant.http2 === true ? ['--http2'] : [])];
+  if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return tls;
   const max = Math.max(variant.waitMs, 60_000);
-  return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
+  return [...tls, '--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
 }
 
 /**
@@ -153,6 +154,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         index,
         url,
         ...(target?.token ? { token: target.token } : {}),
+        ...(server?.ca === undefined ? {} : { ca: server.ca }),
         variant,
         workload,
         clients: list,

@@ -43,7 +43,7 @@ export class PollingClient implements ChatClient {
     private readonly options: ClientOptions,
   ) {
     this.transport = policy.transport;
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true);
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options);
   }
 
   get counters(): Readonly<ClientCounters> {

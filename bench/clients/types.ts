@@ -28,7 +28,7 @@ export type ClientEvent =
   | { readonly type: 'error'; readonly error: Error };
 
 export interface ClientOptions {
-  /** Base URL of the server, `http://127.0.0.1:PORT`. */
+  /** Base URL of the server, `http://127.0.0.1:PORT` (or `https://` with TLS). */
   readonly url: string;
   /** Shared token, when the server requires one. */
   readonly token?: string;
@@ -48,6 +48,12 @@ export interface ClientOptions {
   readonly reconnect?: boolean;
   /** `true` (default): HTTP clients keep connections alive; `false`: a new connection per request. */
   readonly keepAlive?: boolean;
+  /** A certificate (PEM) to trust for an https:// URL, beside the system's: a server's self-signed one. */
+  readonly ca?: string;
+  /** Over TLS: new connections resume the last TLS session (default, as browsers do); `false`: a full handshake each. */
+  readonly resumeTls?: boolean;
+  /** Polling over TLS: every request on one HTTP/2 connection. */
+  readonly http2?: boolean;
 }
 
 export interface SendResult {

@@ -75,7 +75,7 @@ export class LoadGenerator {
 
   async setup(): Promise<void> {
     const started = performance.now();
-    const { variant, url, token } = this.plan;
+    const { variant, url, token, ca } = this.plan;
     const random = seededRandom(this.plan.seed);
     const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     // Drawn up front in member order, so each member's phase depends on the seed alone, not on
@@ -89,6 +89,9 @@ export class LoadGenerator {
         pollPhaseMs: phases[member.index] as number,
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
+        ...(ca === undefined ? {} : { ca }),
+        ...(variant.resumeTls === undefined ? {} : { resumeTls: variant.resumeTls }),
+        ...(variant.http2 === undefined ? {} : { http2: variant.http2 }),
         onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
       });
       member.client = client;

@@ -154,6 +154,20 @@ describe('applyOverrides', () => {
     );
   });
 
+  it('--tls runs every chat transport over TLS and leaves the plain-by-design baseline out, saying so in the label', () => {
+    const s = applyOverrides(scenario('default'), { tls: true });
+    const step = onlyStep(s);
+    expect(step.variants.map((v) => [v.transport, v.tls])).toEqual([
+      ['short-polling', true],
+      ['long-polling', true],
+      ['websocket', true],
+    ]);
+    expect(step.label).toContain('[set: over TLS]');
+    expect(() => applyOverrides(scenario('default'), { tls: true, transports: ['raw-ws'] })).toThrow(
+      '--transports raw-ws leaves nothing to run in scenario default (--tls runs the chat transports only)',
+    );
+  });
+
   it('checks the result: raw-ws with too many members is refused', () => {
     expect(() => applyOverrides(scenario('default'), { members: RAW_WS_MAX_MEMBERS + 1 })).toThrow('runs raw-ws with 201 members per room');
   });
