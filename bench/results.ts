@@ -212,6 +212,11 @@ export interface ServerMeasure {
   readonly heldPolls: number | null;
   readonly sockets: number | null;
   /**
+   * TCP connections open at the end of the window, of any kind (`null` from /proc; absent in files
+   * before it): what HTTP/2 changes, one connection per client where HTTP/1.1 keeps two.
+   */
+  readonly connections?: number | null;
+  /**
    * The server could not read its RSS at one of the marks (EMFILE at the fd limit) and reported
    * its peak RSS instead: the RSS figures of this round are upper bounds, not readings.
    */

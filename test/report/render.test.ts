@@ -167,7 +167,7 @@ describe('the claims check', () => {
     expect(claims['Polling adds latency']?.evidence[0]).toBe(
       'Short polling (every 1 s): p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
     );
-    expect(claims['Every HTTP request pays a TCP handshake']?.verdict).toBe('refuted');
+    expect(claims['Every HTTP request pays a handshake (TCP, and TLS where it is used)']?.verdict).toBe('refuted');
     expect(claims['WebSockets scale worse']?.verdict).toBe('not measured');
   });
 
