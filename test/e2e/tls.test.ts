@@ -72,7 +72,9 @@ describe('a tiny real benchmark over TLS and HTTP/2', () => {
     const fresh = trial('short-polling/tls-new-connection');
     const keep = trial('short-polling/tls');
     expect(Math.abs(fresh.wire.connections - fresh.wire.requests)).toBeLessThanOrEqual(EDGE_REQUESTS_PER_CLIENT * CLIENTS);
-    expect(keep.wire.connections).toBe(0);
+    // Keep-alive opens at most one more per client in the window: a post while a poll is in flight takes a second.
+    expect(keep.wire.connections).toBeLessThanOrEqual(CLIENTS);
+    expect(fresh.wire.connections).toBeGreaterThan(5 * CLIENTS);
     expect(bytesPerMessage(fresh)).toBeGreaterThan(bytesPerMessage(keep));
   });
 
