@@ -172,7 +172,7 @@ function handshakeCost(paying: VariantResult, keep: VariantResult): string {
   const cpu = (v: VariantResult): number => med(v, 'perDelivered.serverCpuUs');
   return (
     `${formatRatio(cpu(paying) / Math.max(1e-9, cpu(keep)))} the server CPU per message (${formatUs(cpu(paying))} against ${formatUs(cpu(keep))}, ` +
-    `${formatUs(cpu(paying) - cpu(keep))} more), ${formatRatio(med(paying, 'perDelivered.bytes') / Math.max(1, med(keep, 'perDelivered.bytes')))} the bytes ` +
+    `${formatUs(Math.abs(cpu(paying) - cpu(keep)))} ${cpu(paying) >= cpu(keep) ? 'more' : 'less'}), ${formatRatio(med(paying, 'perDelivered.bytes') / Math.max(1, med(keep, 'perDelivered.bytes')))} the bytes ` +
     `(${formatBytes(med(paying, 'perDelivered.bytes'))} against ${formatBytes(med(keep, 'perDelivered.bytes'))}); p50 ${formatUs(med(paying, 'latency.p50'))} against ${formatUs(med(keep, 'latency.p50'))}`
   );
 }
@@ -194,6 +194,12 @@ function handshakePerRequest(results: BenchResults): ClaimCheck {
       evidence.push(`Over TLS with keep-alive, ${formatNumber(connPerReq(tlsKeep))} connections (and TLS handshakes) per request.`);
       if (tlsFresh) evidence.push(`Over TLS, a new connection per request (the session resumed, as browsers and Node's agent do) costs ${handshakeCost(tlsFresh, tlsKeep)}.`);
       if (tlsFull) evidence.push(`Over TLS with a full handshake every time (no session resumption), ${handshakeCost(tlsFull, tlsKeep)}.`);
+    }
+    const doubtful = [keep, fresh, tlsKeep, tlsFresh, tlsFull].filter((v): v is VariantResult => v !== undefined && (v.summary.generatorBound || !v.summary.ok));
+    if (doubtful.length > 0) {
+      evidence.push(
+        `Doubtful figures: ${doubtful.map((v) => `${variantName(v)} ${v.summary.ok ? 'was' : 'lost or failed, and was'}${v.summary.generatorBound ? ' generator-bound' : ' measured'}`).join('; ')}; a generator that falls behind polls less often than scheduled, so the requests, bytes and CPU per message it shows are below the workload's.`,
+      );
     }
     evidence.push(
       tlsKeep
