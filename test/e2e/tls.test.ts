@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario, TrialResult } from '../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
+import type { RunOutcome } from '../../bench/run.ts';
+import { runTiny, trialOf } from '../helpers/runs.ts';
 import { liveChildren } from '../../bench/spawn.ts';
 
 const ROOMS = 2;
@@ -39,16 +40,12 @@ const TINY_TLS: Scenario = {
 const EDGE_REQUESTS_PER_CLIENT = 2;
 
 let outcome: RunOutcome;
-const trial = (id: string): TrialResult => {
-  const t = outcome.steps[0]?.variants.find((v) => v.variant.id === id)?.trials[0];
-  if (!t) throw new Error(`no trial for ${id}`);
-  return t;
-};
+const trial = (id: string): TrialResult => trialOf(outcome, id);
 const bytesPerMessage = (t: TrialResult): number => (t.wire.bytesRead + t.wire.bytesWritten) / t.delivery.delivered;
 
 describe('a tiny real benchmark over TLS and HTTP/2', () => {
   beforeAll(async () => {
-    outcome = await runBench({ scenario: TINY_TLS, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
+    outcome = await runTiny(TINY_TLS);
   }, 180_000);
 
   it('completes, loses nothing on any variant, and leaves no process running', () => {
