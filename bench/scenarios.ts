@@ -269,6 +269,14 @@ export function checkScenario(scenario: Scenario): Scenario {
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
       ids.add(variant.id);
+      const where = `scenario ${scenario.name}: step ${i + 1}, variant "${variant.id}"`;
+      if ((variant.http2 === true || variant.resumeTls !== undefined) && variant.tls !== true) {
+        throw new Error(`${where}: ${variant.http2 === true ? '"http2"' : '"resumeTls"'} needs "tls": true`);
+      }
+      if (variant.http2 === true && !HTTP2_TRANSPORTS.includes(variant.transport)) {
+        throw new Error(`${where}: "http2" applies to ${HTTP2_TRANSPORTS.join(' and ')}, not ${variant.transport}`);
+      }
+      if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
       const { maxMembers } = BENCH_REGISTRY[variant.transport];
       if (maxMembers !== undefined && step.workload.members > maxMembers) {
         throw new Error(`scenario ${scenario.name}: step ${i + 1} runs ${variant.transport} with ${step.workload.members} members per room; at most ${maxMembers}`);

@@ -47,6 +47,7 @@ export class HttpClient {
     this.url = new URL(baseUrl);
     this.secure = this.url.protocol === 'https:';
     if (tls.http2 && !this.secure) throw new ClientError(`HTTP/2 is spoken over TLS only: ${baseUrl} is not an https:// URL`, 'BAD_OPTION');
+    if (tls.http2 && !keepAlive) throw new ClientError('HTTP/2 keeps its one connection: keepAlive false does not apply to it', 'BAD_OPTION');
     this.host = this.url.hostname.replace(/^\[|\]$/g, '');
     this.port = Number(this.url.port || (this.secure ? 443 : 80));
     this.agent = this.secure ? this.httpsAgent(keepAlive) : new Agent({ keepAlive, maxSockets: Infinity, scheduling: 'lifo' });
