@@ -82,7 +82,7 @@ export function drainMs(variant: Variant): number {
 }
 
 /** Server flags a variant needs: TLS and HTTP/2 as it asks; a long poll's `wait` must be allowed by the server. */
-export function serverFlags(variant: Variant): string[] {
+function serverFlags(variant: Variant): string[] {
   const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
   const tls = [...(variant.tls === true ? ['--tls'] : []), ...(variant.http2 === true ? ['--http2'] : [])];
   if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return tls;
