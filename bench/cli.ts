@@ -113,6 +113,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (options.target.length > 0 && (options.instances !== undefined || options.backplane !== '' || options.redisUrl !== '')) {
       throw new Error('--instances, --backplane and --redis-url are for servers the bench starts, not --target');
     }
+    if (options.target.length > 0 && options.tls) throw new Error('--tls is for the servers the bench starts (each makes its certificate); --target takes http:// servers');
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
     else if (options.targetPid.length > 0) throw new Error('--target-pid is for --target: the bench reads the servers it starts itself');

@@ -20,6 +20,8 @@ export interface GeneratorPlan {
   readonly urls?: readonly string[];
   /** The token a server asks for (`--token` with `--target`). */
   readonly token?: string;
+  /** Over TLS: the server's certificate (PEM), which the clients trust. */
+  readonly ca?: string;
   readonly variant: Variant;
   readonly workload: Workload;
   readonly clients: readonly ClientAssignment[];

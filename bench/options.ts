@@ -56,6 +56,11 @@ export const BENCH_OPTIONS = {
   },
   redisUrl: { kind: 'string', default: '', shownDefault: '(the bench starts one)', doc: 'with --backplane redis: use this Redis (redis://127.0.0.1:PORT) instead of starting one; the scenario failover needs one the bench starts' },
   instances: { kind: 'int', shownDefault: "the scenario's (1)", min: 1, max: 16, doc: 'server processes of each transport, sharing rooms on the backplane (more than 1 needs --backplane redis); each room\'s members are spread over them' },
+  tls: {
+    kind: 'boolean',
+    default: false,
+    doc: 'run every chat transport over TLS (https, wss): each server makes a self-signed certificate that its clients are given to trust; the baselines, plain by design, are left out; ceilings stay plain HTTP',
+  },
 } as const satisfies OptionTable;
 
 /** The options only the capacity scenario reads. */

@@ -104,6 +104,12 @@ export interface Variant {
    * lost and reordered messages are figures, not a failed trial (`isLossyChannel`).
    */
   readonly channel?: RtcChannel;
+  /** Over TLS: the server serves https/wss with a certificate made at start, which the clients trust. */
+  readonly tls?: boolean;
+  /** Over TLS, `false`: every new connection pays a full handshake (no session resumption). */
+  readonly resumeTls?: boolean;
+  /** Polling over TLS: HTTP/2, every request of a client on one connection. */
+  readonly http2?: boolean;
 }
 
 /** The variant receives on a channel that drops messages by design. */
@@ -319,6 +325,11 @@ export interface ServerMeasure {
   /** Held polls and open sockets at the end of the window (`null` from /proc). */
   readonly heldPolls: number | null;
   readonly sockets: number | null;
+  /**
+   * TCP connections open at the end of the window, of any kind (`null` from /proc; absent in files
+   * before it): what HTTP/2 changes, one connection per client where HTTP/1.1 keeps two.
+   */
+  readonly connections?: number | null;
   /**
    * The server could not read its RSS at one of the marks (EMFILE at the fd limit) and reported
    * its peak RSS instead: the RSS figures of this round are upper bounds, not readings.

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { jsonSchemaOf } from '../cli/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
@@ -21,6 +21,9 @@ const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 25
 
 /** The poll interval and the wait a variant runs with when it does not say: what the clients use. */
 export const VARIANT_DEFAULTS: Readonly<Record<TransportKnob, number>> = { pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, waitMs: SERVER_OPTIONS.defaultWaitMs.default };
+
+/** A chat transport of the contract, rather than a baseline. */
+const isChatTransport = (transport: BenchTransport): boolean => (TRANSPORTS as readonly string[]).includes(transport);
 
 /** A transport's facts, typed as the interface so that an optional knob may be read. */
 function knownFacts(transport: BenchTransport): TransportFacts {
@@ -42,6 +45,13 @@ const CHAT_VARIANTS = TRANSPORTS.filter((t) => COMPARED.includes(t)).map(variant
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
+/**
+ * The transports whose server and bench client both speak HTTP/2: the SSE server does (`--http2`),
+ * but the bench's SSE client opens its streams over HTTP/1.1, so an SSE variant would not be HTTP/2.
+ */
+const HTTP2_CLIENTS: readonly string[] = HTTP2_TRANSPORTS.filter((t) => t !== 'sse');
+/** The pushed transports that speak HTTP and so HTTP/2 (`--http2`): there one connection carries the held poll or stream and the posts. */
+const HTTP2_CAPABLE = TRANSPORTS.filter((t) => HTTP2_CLIENTS.includes(t) && knownFacts(t).group === 'push');
 
 function defaultScenario(): Scenario {
   return {
@@ -122,7 +132,8 @@ function fanoutScenario(): Scenario {
 function handshakeScenario(): Scenario {
   return {
     name: 'handshake',
-    description: 'Short polling every 250 ms with keep-alive against a new TCP connection for every request: is "a TCP handshake for every request" still true?',
+    description:
+      'Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then long polling over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll and the posts.',
     rounds: 3,
     generators: 1,
     steps: [
@@ -132,6 +143,17 @@ function handshakeScenario(): Scenario {
         variants: INTERVAL_POLLED.flatMap((transport) => [
           { id: `${transport}/keep-alive`, transport, pollIntervalMs: 250, keepAlive: true },
           { id: `${transport}/new-connection`, transport, pollIntervalMs: 250, keepAlive: false },
+          { id: `${transport}/tls-keep-alive`, transport, pollIntervalMs: 250, keepAlive: true, tls: true },
+          { id: `${transport}/tls-new-connection`, transport, pollIntervalMs: 250, keepAlive: false, tls: true },
+          { id: `${transport}/tls-full-handshake`, transport, pollIntervalMs: 250, keepAlive: false, tls: true, resumeTls: false },
+        ]),
+      },
+      {
+        label: '10 rooms × 10 members over TLS: HTTP/1.1 against HTTP/2',
+        workload: CHAT,
+        variants: HTTP2_CAPABLE.flatMap((transport) => [
+          withKnobs({ id: `${transport}/tls-http1.1`, transport, tls: true }),
+          withKnobs({ id: `${transport}/tls-http2`, transport, tls: true, http2: true }),
         ]),
       },
     ],
@@ -275,6 +297,9 @@ const variantSchema = {
     waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
     channel: { enum: ['reliable', 'lossy'] },
+    tls: { type: 'boolean' },
+    resumeTls: { type: 'boolean' },
+    http2: { type: 'boolean' },
   },
 } as const;
 const workloadSchema = {
@@ -358,6 +383,9 @@ export function describeVariant(variant: Variant): string {
     variant.waitMs !== undefined ? `wait ${variant.waitMs} ms` : '',
     variant.keepAlive === false ? 'a new connection per request' : '',
     variant.channel === 'lossy' ? 'chat-lossy channel' : '',
+    variant.tls === true ? 'over TLS' : '',
+    variant.resumeTls === false ? 'full TLS handshakes' : '',
+    variant.http2 === true ? 'HTTP/2' : '',
   ].filter(Boolean);
   return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
 }
@@ -383,6 +411,14 @@ export function checkScenario(scenario: Scenario): Scenario {
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
       ids.add(variant.id);
+      const where = `scenario ${scenario.name}: step ${i + 1}, variant "${variant.id}"`;
+      if ((variant.http2 === true || variant.resumeTls !== undefined) && variant.tls !== true) {
+        throw new Error(`${where}: ${variant.http2 === true ? '"http2"' : '"resumeTls"'} needs "tls": true`);
+      }
+      if (variant.http2 === true && !HTTP2_CLIENTS.includes(variant.transport)) {
+        throw new Error(`${where}: "http2" applies to ${HTTP2_CLIENTS.join(' and ')}, not ${variant.transport}`);
+      }
+      if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
       const { maxMembers } = BENCH_REGISTRY[variant.transport];
       if (maxMembers !== undefined && step.workload.members > maxMembers) {
         throw new Error(`scenario ${scenario.name}: step ${i + 1} runs ${variant.transport} with ${step.workload.members} members per room; at most ${maxMembers}`);
@@ -420,7 +456,7 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss' | 'tls'>
 > & {
   /** `--backplane`; absent (or empty) unless given. */
   readonly backplane?: string;
@@ -458,6 +494,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     o.ratePerMember !== undefined ? `${o.ratePerMember} msg/s each` : '',
     o.bodyBytes !== undefined ? `${o.bodyBytes}-byte bodies` : '',
     o.loss !== undefined ? `${o.loss}% packet loss` : '',
+    o.tls === true ? 'over TLS' : '',
   ].filter(Boolean);
   const steps = scenario.steps
     .map((step): Step => {
@@ -472,6 +509,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       };
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))
+        // --tls: every chat transport over TLS; a baseline is plain by design, so it is left out.
+        .filter((v) => o.tls !== true || isChatTransport(v.transport))
+        .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
         .map((v): Variant => {
           const { knob } = knownFacts(v.transport);
           const given = knob === undefined ? undefined : o[knob];
@@ -485,7 +525,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       return applyClusterOverrides({ ...step, label, ...(x ? { x } : {}), workload, variants, ...(lossPct !== undefined ? { lossPct } : {}) }, cluster, scenario.name);
     })
     .filter((step) => step.variants.length > 0);
-  if (steps.length === 0) throw new Error(`--transports ${o.transports?.join(',')} leaves nothing to run in scenario ${scenario.name}`);
+  if (steps.length === 0) {
+    throw new Error(`${o.transports ? `--transports ${o.transports.join(',')}` : '--tls'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}`);
+  }
   return checkScenario({
     ...scenario,
     rounds: o.rounds ?? scenario.rounds,

@@ -20,6 +20,8 @@ export type ServerTarget = BenchTransport | BaselineKind;
 /** A server running in its own process, reporting about itself. */
 export interface ServerProcess {
   readonly url: string;
+  /** Over TLS: the certificate (PEM) the server serves, for its clients to trust. */
+  readonly ca?: string;
   readonly pid: number;
   /** Every periodic sample so far. */
   readonly samples: readonly ServerSample[];
@@ -54,6 +56,7 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
   let marks = 0;
   return {
     url: listening.url,
+    ...(listening.ca === undefined ? {} : { ca: listening.ca }),
     pid: listening.pid,
     samples,
     async mark(name, gc = false) {

@@ -194,6 +194,7 @@ function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
     eventLoopDelay: { p50: windowEnd.loopDelay.p50, p99: windowEnd.loopDelay.p99, max: windowEnd.loopDelay.max },
     heldPolls: stat('heldPolls'),
     sockets: stat('sockets'),
+    connections: stat('connections'),
     ...([idle, windowStart, windowEnd, inputs.memory].some((m) => m.rssIsPeak) ? { rssIsPeak: true as const } : {}),
   };
 }
@@ -221,6 +222,7 @@ function procMeasure(inputs: ProcReadings, clients: number): ServerMeasure {
     eventLoopDelay: null,
     heldPolls: null,
     sockets: null,
+    connections: null,
   };
 }
 

@@ -159,12 +159,13 @@ export function drainMs(variant: Variant, lossPct = 0): number {
   return lossPct > 0 && !isLossyChannel(variant) ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
 }
 
-/** Server flags a variant needs: a long poll's `wait` must be allowed by the server. */
+/** Server flags a variant needs: TLS and HTTP/2 as it asks; a long poll's `wait` must be allowed by the server. */
 function serverFlags(variant: Variant): string[] {
   const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
-  if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return [];
+  const tls = [...(variant.tls === true ? ['--tls'] : []), ...(variant.http2 === true ? ['--http2'] : [])];
+  if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return tls;
   const max = Math.max(variant.waitMs, 60_000);
-  return ['--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
+  return [...tls, '--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];
 }
 
 /**
@@ -266,6 +267,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         url,
         ...(urls.length > 1 ? { urls } : {}),
         ...(target?.token ? { token: target.token } : {}),
+        ...(server?.ca === undefined ? {} : { ca: server.ca }),
         variant,
         workload,
         clients: list,

@@ -6,7 +6,7 @@
 import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/results.ts';
 import { BYTE_UNITS, formatBytes } from '../bench/format.ts';
 import { lossyCharts } from './lossy.ts';
-import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, inGroup, stepClients, sweep, variantName } from './select.ts';
+import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, handshakeVariants, inGroup, stepClients, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
 export type AxisFormat = 'us' | 'bytes' | 'share' | 'ratio' | 'number' | 'seconds';
@@ -350,10 +350,9 @@ function intervalChart(results: BenchResults): ChartSpec[] {
 }
 
 function handshakeChart(results: BenchResults): ChartSpec[] {
-  const step = results.steps.find((s) => s.variants.some((v) => v.variant.keepAlive === false));
-  const keep = step?.variants.find((v) => inGroup(v, 'poll') && v.variant.keepAlive !== false);
-  const fresh = step?.variants.find((v) => v.variant.keepAlive === false);
-  if (!step || !keep || !fresh) return [];
+  const found = handshakeVariants(results);
+  if (!found) return [];
+  const { keep, fresh, tlsKeep, tlsFresh, tlsFull } = found;
   const aspects = [
     ['server CPU per message', 'perDelivered.serverCpuUs'],
     ['bytes per message', 'perDelivered.bytes'],
@@ -361,18 +360,26 @@ function handshakeChart(results: BenchResults): ChartSpec[] {
     ['latency p50', 'latency.p50'],
     ['latency p99', 'latency.p99'],
   ] as const;
-  const ratios = aspects.map(([, key]) => {
-    const base = figure(keep, key).median;
-    const value = figure(fresh, key).median;
-    // Keep-alive opens almost no connection: show the ratio to one per message then.
-    return base > 0 ? value / base : value;
-  });
-  const { grid, scale } = logAxis([1, ...ratios], 'ratio to keep-alive');
+  const ratios = (paying: VariantResult, base: VariantResult): number[] =>
+    aspects.map(([, key]) => {
+      const b = figure(base, key).median;
+      const value = figure(paying, key).median;
+      // Keep-alive opens almost no connection: show the ratio to one per message then.
+      return b > 0 ? value / b : value;
+    });
+  // Each new-connection run against the keep-alive run of its own kind: plain against plain, TLS against TLS.
+  const pairs: [VariantResult, VariantResult, string][] = [[fresh, keep, '#a61e4d']];
+  if (tlsKeep && tlsFresh) pairs.push([tlsFresh, tlsKeep, '#e8590c']);
+  if (tlsKeep && tlsFull) pairs.push([tlsFull, tlsKeep, '#5f3dc4']);
+  const datasets = pairs.map(([paying, base, color]) => ({ label: `${variantName(paying)} ÷ ${tlsKeep && base === tlsKeep ? 'keep-alive over TLS' : 'keep-alive'}`, data: ratios(paying, base), backgroundColor: color }));
+  const { grid, scale } = logAxis([1, ...datasets.flatMap((d) => d.data)], 'ratio to keep-alive');
   return [
     {
       id: 'handshake',
       title: 'Keep-alive against a new connection per request',
-      caption: `Each figure of the new-connection run divided by the keep-alive run (keep-alive = 1×, the dashed line). Above 1×, the handshake costs that many times more. ${logGridPhrase(grid, 'ratio')}`,
+      caption:
+        `Each figure of a new-connection run divided by the keep-alive run of the same kind (plain by plain, TLS by TLS; keep-alive = 1×, the dashed line). Above 1×, the handshake costs that many times more. ` +
+        logGridPhrase(grid, 'ratio'),
       formats: { y: 'ratio' },
       logGrid: { y: grid },
       markers: [{ axis: 'y', value: 1, label: '1× = keep-alive' }],
@@ -380,10 +387,7 @@ function handshakeChart(results: BenchResults): ChartSpec[] {
         type: 'bar',
         data: {
           labels: aspects.map(([label]) => label),
-          datasets: [
-            { label: variantName(keep), data: aspects.map(() => 1), backgroundColor: colorOf(keep, 0) },
-            { label: variantName(fresh), data: ratios, backgroundColor: '#a61e4d' },
-          ],
+          datasets: [{ label: variantName(keep), data: aspects.map(() => 1), backgroundColor: colorOf(keep, 0) }, ...datasets],
         },
         options: { scales: { y: scale } },
       },

@@ -30,7 +30,7 @@ function formatMs(ms: number): string {
   return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-/** A variant's knobs in words: poll interval, long-poll wait, a new connection per request. */
+/** A variant's knobs in words: poll interval, long-poll wait, a new connection per request, TLS, HTTP/2. */
 export function variantKnobs(v: Variant): string[] {
   const knobs: string[] = [];
   const knob = factsOf(v.transport)?.knob;
@@ -39,6 +39,8 @@ export function variantKnobs(v: Variant): string[] {
     knobs.push(value === undefined ? KNOB_WORDS[knob].missing : `${KNOB_WORDS[knob].prefix} ${formatMs(value)}`);
   }
   if (v.keepAlive === false) knobs.push('new connection per request');
+  if (v.tls === true) knobs.push(v.resumeTls === false ? 'over TLS, full handshakes' : 'over TLS');
+  if (v.http2 === true) knobs.push('HTTP/2');
   return knobs;
 }
 
@@ -163,5 +165,30 @@ export function serverMeasured(v: VariantResult): boolean {
 export function untrusted(v: VariantResult): string | undefined {
   if (!v.summary.ok) return 'lost or failed';
   if (v.summary.generatorBound) return 'generator-bound';
+  return undefined;
+}
+
+/** The handshake scenario's polling variants: keep-alive or a new connection per request, plain or over TLS. */
+export interface HandshakeVariants {
+  readonly keep: VariantResult;
+  readonly fresh: VariantResult;
+  readonly tlsKeep?: VariantResult;
+  readonly tlsFresh?: VariantResult;
+  readonly tlsFull?: VariantResult;
+}
+
+export function handshakeVariants(results: BenchResults): HandshakeVariants | undefined {
+  for (const step of results.steps) {
+    const polled = step.variants.filter((v) => inGroup(v, 'poll') && v.variant.http2 !== true);
+    const find = (keepAlive: boolean, tls: boolean, resume = true): VariantResult | undefined =>
+      polled.find((v) => (v.variant.keepAlive !== false) === keepAlive && (v.variant.tls === true) === tls && (v.variant.resumeTls !== false) === resume);
+    const keep = find(true, false);
+    const fresh = find(false, false);
+    if (!keep || !fresh) continue;
+    const tlsKeep = find(true, true);
+    const tlsFresh = find(false, true);
+    const tlsFull = find(false, true, false);
+    return { keep, fresh, ...(tlsKeep ? { tlsKeep } : {}), ...(tlsFresh ? { tlsFresh } : {}), ...(tlsFull ? { tlsFull } : {}) };
+  }
   return undefined;
 }

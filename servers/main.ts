@@ -1,8 +1,8 @@
 /**
  * Starts one chat server from the command line:
- *   npm run server -- --transport short-polling|long-polling|websocket|sse [--port 0] [...limits]
+ *   npm run server -- --transport short-polling|long-polling|websocket|sse [--port 0] [--tls [--cert F --key F]] [--http2] [...limits]
  * Prints the URL it listens on; under a parent process with IPC it also sends
- * `{ type: 'listening', url, transport, pid }`, then samples of its CPU, memory and event-loop
+ * `{ type: 'listening', url, transport, pid, ca? }` (`ca`: with --tls, the certificate to trust), then samples of its CPU, memory and event-loop
  * delay (servers/common/self-report.ts).
  */
 import { SERVER_OPTIONS, TRANSPORTS, resolveServerOptions, type Transport } from './contract/index.ts';
@@ -44,7 +44,15 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const server = createChatServer(options.transport as Transport, options);
+  let server;
+  try {
+    server = createChatServer(options.transport as Transport, options);
+  } catch (error) {
+    // What only the start can find out: an unreadable or mismatched --cert/--key, no openssl.
+    console.error(`error: ${withFlagNames(SERVER_OPTIONS, (error as Error).message)}`);
+    process.exitCode = 2;
+    return;
+  }
   let stopping = false;
   const stop = (why: string): void => {
     if (stopping) return;
@@ -67,8 +75,10 @@ async function main(argv: readonly string[]): Promise<void> {
   // Under a parent (the harness), a parent that is gone must not leave this server running.
   process.on('disconnect', () => stop('parent went away'));
   const url = await server.listen();
-  console.log(`${options.transport} server listening on ${url}`);
-  process.send?.({ type: 'listening', url, transport: options.transport, pid: process.pid });
+  console.log(`${options.transport} server listening on ${url}${options.http2 ? ' (HTTP/2 and HTTP/1.1)' : ''}`);
+  const tls = server.tls;
+  if (tls) console.log(`${tls.selfSigned ? 'self-signed certificate (removed on exit)' : 'certificate'}: ${tls.certFile}; trust it with curl --cacert ${tls.certFile}`);
+  process.send?.({ type: 'listening', url, transport: options.transport, pid: process.pid, ...(tls ? { ca: tls.cert } : {}) });
   startSelfReport({ intervalMs: SAMPLE_INTERVAL_MS, stats: () => ({ ...server.stats() }), onStop: () => stop('asked to stop') });
 }
 

@@ -45,7 +45,7 @@ export class PollingClient implements ChatClient {
     private readonly options: ClientOptions,
   ) {
     this.transport = policy.transport;
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options.localAddress);
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options);
     this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 

@@ -1,4 +1,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as connectTcp } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
 import { HttpClient } from './http-client.ts';
@@ -63,13 +66,19 @@ export class SseChatClient implements ChatClient {
   private readonly rooms = new Map<string, RoomStream>();
   private readonly host: string;
   private readonly port: number;
+  private readonly secure: boolean;
   private closed = false;
 
   constructor(private readonly options: ClientOptions) {
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options.localAddress);
+    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, {
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.resumeTls === undefined ? {} : { resumeTls: options.resumeTls }),
+    });
     const url = new URL(options.url);
+    this.secure = url.protocol === 'https:';
     this.host = url.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(url.port || 80);
+    this.port = Number(url.port || (this.secure ? 443 : 80));
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -124,10 +133,23 @@ export class SseChatClient implements ChatClient {
     if (state.cursor !== undefined && state.waiter === undefined) headers['last-event-id'] = state.cursor;
     const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
     this.streamCounters.requests++;
-    const { localAddress } = this.options;
-    const req = httpRequest({ host: this.host, port: this.port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
+    const { localAddress, ca } = this.options;
+    // Over TLS, a connection of its own whose TCP socket is metered (TLS records and handshakes count).
+    const req = this.secure
+      ? httpsRequest({
+          host: this.host,
+          port: this.port,
+          path,
+          headers,
+          createConnection: () => {
+            const wire = connectTcp({ host: this.host, port: this.port, ...(localAddress ? { localAddress } : {}) });
+            this.meter.track(wire);
+            return connectTls({ socket: wire, ...(ca === undefined ? {} : { ca }) });
+          },
+        })
+      : httpRequest({ host: this.host, port: this.port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
     state.request = req;
-    req.on('socket', (socket) => this.meter.track(socket));
+    if (!this.secure) req.on('socket', (socket) => this.meter.track(socket));
     req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));
     req.on('error', (error) => this.ended(state, req, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
     req.end();

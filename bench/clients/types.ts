@@ -30,7 +30,7 @@ export type ClientEvent =
   | { readonly type: 'error'; readonly error: Error };
 
 export interface ClientOptions {
-  /** Base URL of the server, `http://127.0.0.1:PORT`. */
+  /** Base URL of the server, `http://127.0.0.1:PORT` (or `https://` with TLS). */
   readonly url: string;
   /**
    * Other instances of the same transport on one backplane: when `url` (or the instance in use)
@@ -67,6 +67,12 @@ export interface ClientOptions {
    * one load generator use ephemeral ports of their own. Default: the system's choice.
    */
   readonly localAddress?: string;
+  /** A certificate (PEM) to trust for an https:// URL, beside the system's: a server's self-signed one. */
+  readonly ca?: string;
+  /** Over TLS: new connections resume the last TLS session (default, as browsers do); `false`: a full handshake each. */
+  readonly resumeTls?: boolean;
+  /** Polling over TLS: every request on one HTTP/2 connection. */
+  readonly http2?: boolean;
 }
 
 export interface SendResult {

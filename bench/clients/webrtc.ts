@@ -1,3 +1,4 @@
+import { Agent, fetch } from 'undici';
 import { RTCSessionDescription, type RTCDataChannel, type RTCPeerConnection } from 'werift';
 import {
   RTC_CHANNELS,
@@ -87,6 +88,8 @@ export class WebRtcChatClient implements ChatClient {
   private readonly gapTimers = new Map<string, NodeJS.Timeout>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private pc: RTCPeerConnection | undefined;
+  /** Signalling and fetches over https trusting `ca`. */
+  private tlsAgent: Agent | undefined;
   private chat: RTCDataChannel | undefined;
   private receiving: RTCDataChannel | undefined;
   /** UDP payload bytes of peers already closed, and HTTP body bytes. */
@@ -192,6 +195,7 @@ export class WebRtcChatClient implements ChatClient {
     for (const timer of [...this.gapTimers.values(), ...this.retries]) clearTimeout(timer);
     this.gapTimers.clear();
     this.retries.clear();
+    void this.tlsAgent?.close().catch(() => undefined);
     const pc = this.pc;
     if (!pc) return;
     this.frames.failAll(new ClientError('the client closed', 'NETWORK'));
@@ -207,7 +211,7 @@ export class WebRtcChatClient implements ChatClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.authorization() };
     let response: Response;
     try {
-      response = await fetch(new URL(RTC_OFFER_PATH, this.options.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+      response = await fetch(new URL(RTC_OFFER_PATH, this.options.url), { method: 'POST', headers, body, signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS), ...this.dispatcher() });
     } catch (error) {
       throw new ClientError(`could not reach ${this.options.url}: ${(error as Error).message}`, 'NETWORK');
     }
@@ -218,6 +222,14 @@ export class WebRtcChatClient implements ChatClient {
       throw new ClientError(error.message, error.code, response.status);
     }
     return JSON.parse(text) as RtcAnswer;
+  }
+
+  /** Over https with a certificate to trust (`ca`): an undici agent that trusts it, made once. */
+  private dispatcher(): { dispatcher?: Agent } {
+    const { ca } = this.options;
+    if (ca === undefined || !this.options.url.startsWith('https:')) return {};
+    this.tlsAgent ??= new Agent({ connect: { ca } });
+    return { dispatcher: this.tlsAgent };
   }
 
   private authorization(): Record<string, string> {
@@ -265,7 +277,7 @@ export class WebRtcChatClient implements ChatClient {
     const query = new URLSearchParams({ cursor: gap.cursor, limit: String(Math.min(gap.count, GAP_FETCH_LIMIT)) });
     this.counters_.requests++;
     try {
-      const response = await fetch(new URL(`${messagesPath(room)}?${query.toString()}`, this.options.url), { headers: this.authorization(), signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+      const response = await fetch(new URL(`${messagesPath(room)}?${query.toString()}`, this.options.url), { headers: this.authorization(), signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS), ...this.dispatcher() });
       const text = await response.text();
       this.bytes.read += Buffer.byteLength(text);
       if (response.status !== 200) {

@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import type { Socket } from 'node:net';
+import type { ClientRequestArgs } from 'node:http';
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type PostRequest, type ServerFrame } from '../../servers/contract/index.ts';
 import { FrameProtocol, backoffMs } from './frame-protocol.ts';
@@ -41,11 +43,27 @@ export class WebSocketChatClient implements ChatClient {
     return this.counters_;
   }
 
+  /**
+   * Over wss://: the certificate to trust, and a metered TCP socket under the TLS one, so that the
+   * bytes counted are those on the wire (TLS records and the handshake), not the plaintext.
+   */
+  private tls(): Pick<ClientRequestArgs, 'createConnection'> & { ca?: string } {
+    const { ca } = this.options;
+    const createConnection = (options: TlsConnectionOptions): Socket => {
+      const tcp = connectTcp(Number(options.port), String(options.host));
+      this.meter.track(tcp);
+      return connectTls({ ...options, socket: tcp });
+    };
+    return { ...(ca === undefined ? {} : { ca }), createConnection: createConnection as ClientRequestArgs['createConnection'] };
+  }
+
   async connect(): Promise<void> {
     const { localAddress } = this.options;
-    const ws = new WebSocket(webSocketUrl(this.instances.current, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
+    const secure = this.instances.current.startsWith('https:');
+    const ws = new WebSocket(webSocketUrl(this.instances.current, this.options.token), { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}), ...(secure ? this.tls() : {}) });
     this.counters_.requests++;
-    ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
+    // Over wss:// the TCP socket under the TLS one was metered when it was made.
+    if (!secure) ws.on('upgrade', (response) => this.meter.track(response.socket as Socket));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.frames.receive(JSON.parse((data as Buffer).toString('utf8')) as ServerFrame);
     });

@@ -87,7 +87,7 @@ export class LoadGenerator {
 
   async setup(): Promise<void> {
     const started = performance.now();
-    const { variant, url, token, sourceAddresses: sources } = this.plan;
+    const { variant, url, token, sourceAddresses: sources, ca } = this.plan;
     const random = seededRandom(this.plan.seed);
     const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     // Drawn up front in member order, so each member's phase depends on the seed alone, not on
@@ -105,6 +105,9 @@ export class LoadGenerator {
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
         ...(variant.channel === undefined ? {} : { channel: variant.channel }),
         ...(sources.length > 0 ? { localAddress: sources[member.index % sources.length] as string } : {}),
+        ...(ca === undefined ? {} : { ca }),
+        ...(variant.resumeTls === undefined ? {} : { resumeTls: variant.resumeTls }),
+        ...(variant.http2 === undefined ? {} : { http2: variant.http2 }),
         onMessages: (_room, messages) => this.receivers.receive(member.index, messages, monotonicUs()),
       });
       member.client = client;

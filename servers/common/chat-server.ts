@@ -1,6 +1,7 @@
 import type { ServerOptions, Transport } from '../contract/index.ts';
 import type { Backplane } from '../backplane/index.ts';
 import type { RoomLog } from './room-log.ts';
+import type { TlsMaterial } from './tls.ts';
 
 /** What a server counts about itself; the tests and the harness read it. */
 export interface ServerStats {
@@ -49,6 +50,9 @@ export interface ChatServer {
   /** Where the rooms live (option backplane). */
   readonly backplane: Backplane;
   /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port`. */
+  /** With `--tls`: the certificate it serves (clients pass `tls.cert` as their CA). */
+  readonly tls?: TlsMaterial;
+  /** Listens on `options.host` and `options.port`; resolves to the base URL, `http://host:port` (`https://` with TLS). */
   listen(): Promise<string>;
   /**
    * Stops: held polls are answered with `SHUTTING_DOWN`, sockets are closed with 1001, SSE streams
@@ -86,7 +90,8 @@ export function countConnections(server: import('node:net').Server): () => numbe
   return () => open;
 }
 
-/** `http://127.0.0.1:1234`, with IPv6 hosts in brackets. */
-export function baseUrl(host: string, port: number): string {
-  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
+/** `http://127.0.0.1:1234` (`https://` with TLS), with IPv6 hosts in brackets. */
+export function baseUrl(host: string, port: number, tls = false): string {
+  const scheme = tls ? 'https' : 'http';
+  return host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`;
 }

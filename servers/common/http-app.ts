@@ -9,13 +9,13 @@ import {
   checkLimit,
   checkPost,
   checkRoomId,
-  connectionsCheckingIntervalMs,
   type HealthAnswer,
   type PollAnswer,
   type PostAnswer,
   type ServerOptions,
   type Transport,
 } from '../contract/index.ts';
+import { fastifyServerOptions } from './fastify-server.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
 import { settle, type Backplane } from '../backplane/index.ts';
@@ -301,7 +301,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    http: { connectionsCheckingInterval: connectionsCheckingIntervalMs(options) },
+    ...fastifyServerOptions(options),
     // What the HTTP parser refuses and what the router refuses before any route runs get contract
     // errors too, instead of fastify's own bodies.
     clientErrorHandler: clientErrors.onClientError,

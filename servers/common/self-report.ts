@@ -58,7 +58,8 @@ export interface ServerMark {
  */
 export type ParentCommand = { readonly type: 'mark'; readonly name: string; readonly gc?: boolean } | { readonly type: 'stop' };
 
-export type ServerReport = ServerSample | ServerMark | { readonly type: 'listening'; readonly url: string; readonly transport: string; readonly pid: number };
+/** `ca`: with TLS, the certificate (PEM) the server serves, for its clients to trust. */
+export type ServerReport = ServerSample | ServerMark | { readonly type: 'listening'; readonly url: string; readonly transport: string; readonly pid: number; readonly ca?: string };
 
 /** Event-loop delay resolution, ms: fine enough for the few-ms delays that matter here. */
 const LOOP_DELAY_RESOLUTION_MS = 10;

@@ -58,6 +58,14 @@ export const SERVER_OPTIONS = {
     doc: 'where rooms live: memory (this process only) or redis://HOST:PORT (every instance started with the same URL serves the same rooms; use the same --history-size on each)',
   },
   shutdownGraceMs: { kind: 'int', default: 2000, min: 0, max: 600_000, doc: 'on shutdown, how long clients get to finish (close handshakes, answers in flight) before every connection is cut' },
+  tls: {
+    kind: 'boolean',
+    default: false,
+    doc: 'serve https:// and wss:// with a self-signed certificate for 127.0.0.1 and localhost made at start (printed, and sent to a harness, so clients can trust it); --cert and --key give your own',
+  },
+  cert: { kind: 'string', default: '', shownDefault: '(made at start)', doc: 'with --tls: a PEM certificate (chain) file to serve instead of a self-signed one; needs --key' },
+  key: { kind: 'string', default: '', shownDefault: '(made at start)', doc: 'with --tls: the PEM private key file of --cert' },
+  http2: { kind: 'boolean', default: false, doc: 'short and long polling and SSE: serve HTTP/2 (HTTP/1.1 clients still served, by ALPN); needs --tls' },
 } as const satisfies OptionTable;
 
 export type ServerOptions = OptionValues<typeof SERVER_OPTIONS>;
@@ -96,6 +104,14 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.maxBodyBytes >= o.maxPayloadBytes) {
     throw new RangeError(`option maxBodyBytes (${o.maxBodyBytes}) must be smaller than maxPayloadBytes (${o.maxPayloadBytes})`);
   }
+  if ((o.cert === '') !== (o.key === '')) {
+    throw new RangeError(`option cert and option key go together: option ${o.cert === '' ? 'cert' : 'key'} is missing (give both files, or neither for a self-signed certificate)`);
+  }
+  if (o.cert !== '' && !o.tls) throw new RangeError('option cert and option key need option tls: they are the certificate it serves');
+  if (o.http2 && !o.tls) throw new RangeError('option http2 needs option tls: HTTP/2 is served over TLS only (ALPN h2), as browsers speak it');
+  if (o.http2 && !HTTP2_TRANSPORTS.includes(o.transport)) {
+    throw new RangeError(`option http2 applies to ${HTTP2_TRANSPORTS.slice(0, -1).join(', ')} and ${HTTP2_TRANSPORTS.at(-1) ?? ''}, not ${o.transport}`);
+  }
   return o;
 }
 
@@ -131,6 +147,9 @@ export function parseBackplane(value: string): BackplaneSpec {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return { kind: 'redis', host, port, url: `redis://${url.host}` };
 }
+
+/** The transports served by fastify, which can speak HTTP/2 (`--http2`); an SSE stream over HTTP/2 sends no `Connection` header. */
+export const HTTP2_TRANSPORTS: readonly string[] = ['short-polling', 'long-polling', 'sse'];
 
 /**
  * The idle timeout must leave a held poll a margin: the hold's timer and the connection's idle

@@ -22,9 +22,11 @@ export const SLOW_CONSUMER_LINGER_MS = 30_000;
  * The headers of every stream: the contract's two, nginx's switch for its response buffering, and
  * `Connection: close`. A connection that carried a stream is not used again: requests a client
  * pipelines behind a stream wait for it (one request per connection at a time), and Node closes
- * the connection once the stream ends, so that nothing waits behind an ended stream.
+ * the connection once the stream ends, so that nothing waits behind an ended stream. Over HTTP/2,
+ * which forbids `Connection` (a stream is one of many on its connection), the header is left out.
  */
-const STREAM_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' } as const;
+const STREAM_HEADERS_H2 = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } as const;
+const STREAM_HEADERS = { ...STREAM_HEADERS_H2, connection: 'close' } as const;
 
 interface Stream {
   readonly group: RoomStreams;
@@ -100,7 +102,7 @@ export class Streams {
       this.backlog.waitingBytes -= stream.buffered;
       stream.buffered = 0;
     });
-    res.writeHead(200, STREAM_HEADERS);
+    res.writeHead(200, res.req.httpVersionMajor === 2 ? STREAM_HEADERS_H2 : STREAM_HEADERS);
     this.heartbeat ??= setInterval(() => this.ping(), this.options.heartbeatMs);
     this.replay(stream, true);
   }

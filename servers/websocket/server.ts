@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
@@ -7,6 +8,7 @@ import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { trackSockets } from '../common/sockets.ts';
+import { handshakeTimeoutMs, tlsMaterial, type TlsMaterial } from '../common/tls.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -25,13 +27,20 @@ function buffering(connections: Iterable<Connection>): { bufferingSockets: numbe
   return { bufferingSockets, maxBufferedBytes };
 }
 
+/** A plain `node:http` server, or `node:https` with TLS material (`wss://`). */
+function httpServer(tls: TlsMaterial | undefined, connectionsCheckingInterval: number, handshakeTimeout: number, handler: RequestListener): Server {
+  if (!tls) return createServer({ connectionsCheckingInterval }, handler);
+  return createHttpsServer({ key: tls.key, cert: tls.cert, connectionsCheckingInterval, handshakeTimeout }, handler);
+}
+
 /**
- * The WebSocket chat server: `ws` on a plain `node:http` server, which also answers
- * `GET /healthz`. Built, not listening.
+ * The WebSocket chat server: `ws` on a plain `node:http` server (`node:https` with `--tls`), which
+ * also answers `GET /healthz`. Built, not listening.
  */
 export function createWebSocketServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'websocket' });
   const backplane = backplaneFor(options, log);
+  const tls = tlsMaterial(options);
   const fanout = new Fanout();
   const connections = new Set<Connection<WsChannel>>();
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
@@ -67,7 +76,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     await backplane.close();
   }
 
-  const http = createServer({ connectionsCheckingInterval: connectionsCheckingIntervalMs(options) }, (request: IncomingMessage, response: ServerResponse) => {
+  const http = httpServer(tls, connectionsCheckingIntervalMs(options), handshakeTimeoutMs(options), (request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
     if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
     if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
@@ -118,6 +127,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     get log() {
       return backplane.log;
     },
+    ...(tls ? { tls } : {}),
     async listen() {
       // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
       await backplane.ready();
@@ -128,7 +138,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
       }, options.heartbeatMs);
       const address = http.address();
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
-      return baseUrl(options.host, address.port);
+      return baseUrl(options.host, address.port, tls !== undefined);
     },
     close() {
       closed ??= shutdown();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Scenario, Step } from '../../bench/results.ts';
+import type { Scenario, Step, Variant } from '../../bench/results.ts';
 import {
   applyOverrides,
   BENCH_TRANSPORTS,
@@ -160,6 +160,32 @@ describe('applyOverrides', () => {
     expect(() => applyOverrides(scenario('handshake'), { transports: ['websocket', 'raw-ws'] })).toThrow(
       '--transports websocket,raw-ws leaves nothing to run in scenario handshake',
     );
+  });
+
+  it('--tls runs every chat transport over TLS and leaves the plain-by-design baseline out, saying so in the label', () => {
+    const s = applyOverrides(scenario('default'), { tls: true });
+    const step = onlyStep(s);
+    expect(step.variants.map((v) => [v.transport, v.tls])).toEqual([
+      ['short-polling', true],
+      ['long-polling', true],
+      ['websocket', true],
+      ['sse', true],
+    ]);
+    expect(step.label).toContain('[set: over TLS]');
+    expect(() => applyOverrides(scenario('default'), { tls: true, transports: ['raw-ws'] })).toThrow(
+      '--transports raw-ws leaves nothing to run in scenario default (--tls runs the chat transports only)',
+    );
+  });
+
+  it.each([
+    [{ http2: true }, 'variant "v": "http2" needs "tls": true'],
+    [{ resumeTls: false }, 'variant "v": "resumeTls" needs "tls": true'],
+    [{ tls: true, http2: true, transport: 'websocket' }, 'variant "v": "http2" applies to short-polling and long-polling, not websocket'],
+    [{ tls: true, transport: 'raw-ws' }, 'variant "v": "tls" applies to the chat transports; the baseline raw-ws is plain by design'],
+  ] as [Partial<Variant>, string][])('refuses a variant %j that no server can run, naming it', (extra, message) => {
+    const variant: Variant = { id: 'v', transport: 'long-polling', ...extra };
+    const base = scenario('fanout');
+    expect(() => checkScenario({ ...base, steps: [{ ...(base.steps[0] as Step), variants: [variant] }] })).toThrow(message);
   });
 
   it('checks the result: raw-ws with too many members is refused', () => {

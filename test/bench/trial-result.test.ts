@@ -86,7 +86,7 @@ const START_US = 2_000_000;
 const IDLE = mark('idle', 1_000_000, 50_000, 40_000_000, 10_000_000, { heldPolls: 0, sockets: 0 });
 const WINDOW_START = mark('window-start', 3_000_000, 200_000, 42_000_000, 11_000_000);
 const WINDOW_END: ServerMark = {
-  ...mark('window-end', 6_000_000, 1_700_000, 45_000_000, 12_000_000, { heldPolls: 6, sockets: 5, transport: 'long-polling' }),
+  ...mark('window-end', 6_000_000, 1_700_000, 45_000_000, 12_000_000, { heldPolls: 6, sockets: 5, connections: 7, transport: 'long-polling' }),
   loopDelay: { mean: 300, p50: 250, p99: 1_800, max: 4_000 },
 };
 /** After the drain, every client still connected, garbage collected. */
@@ -182,6 +182,7 @@ describe('buildTrialResult', () => {
       eventLoopDelay: { p50: 250, p99: 1_800, max: 4_000 },
       heldPolls: 6,
       sockets: 5,
+      connections: 7,
     });
   });
 
@@ -215,6 +216,7 @@ describe('buildTrialResult', () => {
       eventLoopDelay: null,
       heldPolls: null,
       sockets: null,
+      connections: null,
     });
     expect(result.serverNotMeasured).toBeUndefined();
     expect(result.perDelivered.serverCpuUs).toBe(25_000);

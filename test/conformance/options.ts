@@ -5,7 +5,13 @@ import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../c
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {
-  url: { kind: 'string', default: '', shownDefault: 'required', doc: 'base URL of the server to check, http://HOST:PORT' },
+  url: { kind: 'string', default: '', shownDefault: 'required', doc: 'base URL of the server to check, http://HOST:PORT or https://HOST:PORT' },
+  ca: {
+    kind: 'string',
+    default: '',
+    shownDefault: '(none)',
+    doc: "with an https:// URL: a PEM file of a certificate to trust beside the system's, such as the self-signed one `npm run server -- --tls` prints",
+  },
   transport: { kind: 'string', default: '', choices: TRANSPORTS, shownDefault: 'required', doc: 'the transport the server claims' },
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: "the server's shared token; without it the token checks are skipped" },
   historySize: {
@@ -30,7 +36,7 @@ export const EXIT = {
   USAGE: 2,
 } as const;
 
-export const USAGE = `Usage: npm run conformance -- --url http://HOST:PORT --transport ${TRANSPORTS.join('|')} [options]
+export const USAGE = `Usage: npm run conformance -- --url http(s)://HOST:PORT --transport ${TRANSPORTS.join('|')} [options]
 
 Checks a running chat server against the chat contract, version 1 (and, for sse, its SSE stream;
 servers/contract/README.md):
@@ -57,11 +63,12 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
   try {
     url = new URL(options.url);
   } catch {
-    throw new UsageError(`--url must be an http:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(options.url)}`);
+    throw new UsageError(`--url must be an http:// or https:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(options.url)}`);
   }
-  if (url.protocol !== 'http:') {
-    throw new UsageError(`--url must be an http:// URL (the WebSocket URL is derived from it; TLS is not spoken yet), got ${JSON.stringify(options.url)}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--url must be an http:// or https:// URL (the WebSocket URL, ws:// or wss://, is derived from it), got ${JSON.stringify(options.url)}`);
   }
+  if (options.ca !== '' && url.protocol !== 'https:') throw new UsageError(`--ca is for an https:// URL; ${url.origin} speaks no TLS`);
   if (!isLoopback(url.hostname)) throw new UsageError(`--url ${JSON.stringify(options.url)} ${LOOPBACK_ONLY}`);
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new UsageError(`--url must be the server's base URL, without a path or query, such as ${url.origin}; got ${JSON.stringify(options.url)}`);
@@ -73,5 +80,6 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
     historySize: options.historySize,
     maxBodyBytes: options.maxBodyBytes,
     ...(options.token === '' ? {} : { token: options.token }),
+    ...(options.ca === '' ? {} : { ca: options.ca }),
   };
 }

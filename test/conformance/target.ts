@@ -7,8 +7,10 @@ import type { Transport } from '../../servers/contract/index.ts';
 
 export interface ConformanceTarget {
   readonly transport: Transport;
-  /** Base URL, `http://HOST:PORT`. */
+  /** Base URL, `http://HOST:PORT` or `https://HOST:PORT`. */
   readonly url: string;
+  /** With an https:// URL: a PEM file of a certificate to trust (the whole process trusts it: NODE_EXTRA_CA_CERTS). */
+  readonly ca?: string;
   /** The server's shared token, when it requires one; the token checks run only with it. */
   readonly token?: string;
   /** The server's `historySize`: the expired-cursor checks post one more than this to a room. */

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
 import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
+import type { RunOutcome } from '../../bench/run.ts';
+import { runTiny, trialOf } from '../helpers/runs.ts';
 import { liveChildren } from '../../bench/spawn.ts';
 import { bench, exitOf } from '../helpers/bench-cli.ts';
 
@@ -56,15 +57,11 @@ const HALF_INTERVAL_TOLERANCE = 0.3;
 const LIGHT_LOAD_P50_LIMIT_US = 10_000;
 
 let outcome: RunOutcome;
-const trial = (id: string): TrialResult => {
-  const t = outcome.steps[0]?.variants.find((v) => v.variant.id === id)?.trials[0];
-  if (!t) throw new Error(`no trial for ${id}`);
-  return t;
-};
+const trial = (id: string): TrialResult => trialOf(outcome, id);
 
 describe('a tiny real benchmark of all four transports', () => {
   beforeAll(async () => {
-    outcome = await runBench({ scenario: TINY, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
+    outcome = await runTiny(TINY);
   }, 120_000);
 
   it('completes and leaves no process running', () => {

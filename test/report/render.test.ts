@@ -167,8 +167,32 @@ describe('the claims check', () => {
     expect(claims['Polling adds latency']?.evidence[0]).toBe(
       'Short polling (every 1 s): p50 500 ms, mean 500 ms (a message waits for the next poll: about half an interval, 500 ms, on average), p99 990 ms.',
     );
-    expect(claims['Every HTTP request pays a TCP handshake']?.verdict).toBe('refuted');
+    expect(claims['Every HTTP request pays a handshake (TCP, and TLS where it is used)']?.verdict).toBe('refuted');
     expect(claims['WebSockets scale worse']?.verdict).toBe('not measured');
+  });
+
+  it('weighs a handshake over TLS against TLS keep-alive, resumed and full, and names the doubtful variants', () => {
+    const poll = { transport: 'short-polling', pollIntervalMs: 250 } as const;
+    const at = (id: string, extra: object, cpu: number, bytes: number, p50: number, options: { generatorBound?: boolean } = {}) =>
+      variant({ id, ...poll, ...extra }, { 'perDelivered.serverCpuUs': cpu, 'perDelivered.bytes': bytes, 'latency.p50': p50 }, [p50], options);
+    const s = step('handshake', [
+      at('keep', { keepAlive: true }, 80, 400, 100_000),
+      at('fresh', { keepAlive: false }, 140, 900, 100_000),
+      at('tls-keep', { keepAlive: true, tls: true }, 100, 500, 100_000),
+      at('tls-fresh', { keepAlive: false, tls: true }, 300, 1700, 110_000),
+      at('tls-full', { keepAlive: false, tls: true, resumeTls: false }, 320, 2500, 120_000, { generatorBound: true }),
+    ]);
+    const claim = claimsOf([s])['Every HTTP request pays a handshake (TCP, and TLS where it is used)'];
+    expect(claim?.verdict).toBe('refuted');
+    expect(claim?.evidence).toContain(
+      'Over TLS, a new connection per request (the session resumed, as browsers and Node\'s agent do) costs 3.0× the server CPU per message (300 µs against 100 µs, 200 µs more), 3.4× the bytes (1.66 KiB against 500 B); p50 110 ms against 100 ms.',
+    );
+    expect(claim?.evidence.some((e) => e.startsWith('Over TLS with a full handshake every time (no session resumption), 3.2× the server CPU per message (320 µs against 100 µs'))).toBe(true);
+    expect(claim?.evidence.some((e) => e.startsWith('Doubtful figures: short polling (every 250 ms, new connection per request, over TLS, full handshakes) was generator-bound'))).toBe(true);
+    // The chart sets each new-connection run against the keep-alive run of its kind.
+    const chart = buildCharts(results([s])).find((c) => c.id === 'handshake');
+    const datasets = (chart?.config as { data: { datasets: { label: string; data: number[] }[] } }).data.datasets;
+    expect(datasets.map((d) => d.data[0])).toEqual([1, 140 / 80, 3, 3.2]);
   });
 
   it('qualifies "polling wastes requests and bandwidth" resting on one busy room, and names the workload', () => {

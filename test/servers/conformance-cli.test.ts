@@ -99,6 +99,29 @@ describe('npm run conformance', () => {
     );
   });
 
+  describe.each(['short-polling', 'websocket'] as const)("against the project's %s server over TLS", (transport) => {
+    it(
+      'trusts the certificate given with --ca, checks every promise over https/wss, and exits 0',
+      async () => {
+        const { server, url } = await startServer(transport, { historySize: HISTORY_SIZE, tls: true });
+        expect(url).toMatch(/^https:/);
+        const run = await conformance([...args(url, transport), '--ca', server.tls?.certFile ?? '']);
+        expect(run.err).toBe('');
+        expect(brokenLines(run.out)).toEqual([]);
+        expect(run.out).toMatch(/\d+ checks: \d+ kept, 0 broken/);
+        expect(run.code).toBe(EXIT.KEPT);
+      },
+      RUN_BOUND_MS,
+    );
+
+    it('without --ca, refuses to check a server it cannot trust, and exits 2', async () => {
+      const { url } = await startServer(transport, { tls: true });
+      const run = await conformance(args(url, transport));
+      expect(run.err).toMatch(/cannot check https:\/\/127\.0\.0\.1:\d+ \(GET \/healthz: .*(SELF_SIGNED|self[- ]signed)/i);
+      expect(run.code).toBe(EXIT.USAGE);
+    });
+  });
+
   it(
     'names "5. Retries are safe" for a server that stores a retry again, and exits 1',
     async () => {
@@ -172,8 +195,9 @@ describe('the conformance command line', () => {
   it.each([
     [['--transport', 'websocket'], '--url is required'],
     [['--url', 'http://127.0.0.1:1'], '--transport is required: one of short-polling, long-polling, websocket, sse, webrtc'],
-    [['--url', 'ftp://127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// URL'],
-    [['--url', '127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// URL'],
+    [['--url', 'ftp://127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// or https:// URL'],
+    [['--url', '127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// or https:// URL'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--ca', '/tmp/c.pem'], '--ca is for an https:// URL; http://127.0.0.1:1 speaks no TLS'],
     [['--url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '-5'], '--history-size must be an integer from 1 to 1000000, got "-5"'],
     [['--url', 'http://127.0.0.1:1/chat', '--transport', 'websocket'], "--url must be the server's base URL, without a path or query, such as http://127.0.0.1:1"],

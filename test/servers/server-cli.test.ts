@@ -1,8 +1,10 @@
 /** `npm run server`: the command a person types, run as a child process. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { onCleanup } from '../helpers/servers.ts';
+import { httpsFetch } from '../helpers/tls.ts';
 
 const MAIN = new URL('../../servers/main.ts', import.meta.url).pathname;
 
@@ -41,6 +43,8 @@ describe('npm run server', () => {
     [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
     [['--transport', 'long-polling', '--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],
     [['stray'], 'unexpected argument "stray"'],
+    [['--tls', '--cert', '/nonexistent/c.pem', '--key', '/nonexistent/k.pem'], '--cert: cannot read "/nonexistent/c.pem"'],
+    [['--http2'], '--http2 needs --tls'],
   ])('refuses %j with a message naming the option', async (args, message) => {
     const { child, err } = run(args);
     expect(await exitCode(child)).toBe(2);
@@ -57,4 +61,19 @@ describe('npm run server', () => {
     child.kill('SIGTERM');
     expect(await exitCode(child)).toBe(0);
   });
+
+  it('with --tls, prints an https:// URL and the certificate file that a client can trust', async () => {
+    const { child, out } = run(['--transport', 'long-polling', '--port', '0', '--tls', '--http2']);
+    await vi.waitFor(() => expect(out()).toMatch(/certificate.*: (\S+cert\.pem);/), { timeout: 20_000, interval: 20 });
+    const url = /https:\/\/127\.0\.0\.1:\d+/.exec(out())?.[0] ?? '';
+    const certFile = /: (\S+cert\.pem);/.exec(out())?.[1] ?? '';
+    expect(out()).toContain('(HTTP/2 and HTTP/1.1)');
+    const answer = await httpsFetch(`${url}/healthz`, readFileSync(certFile, 'utf8'));
+    expect(JSON.parse(answer.body)).toEqual({ status: 'ok', transport: 'long-polling' });
+    child.kill('SIGTERM');
+    expect(await exitCode(child)).toBe(0);
+    // The self-signed certificate lives as long as its server.
+    expect(existsSync(certFile)).toBe(false);
+  });
 });
+

@@ -1,0 +1,85 @@
+/**
+ * A tiny real benchmark over TLS and HTTP/2, end to end: each server makes its certificate, the
+ * harness hands it to the generators' clients, and every transport delivers everything. Asserts
+ * what TLS and HTTP/2 change on the wire: bytes (handshakes and records), a connection per request
+ * where asked, one connection per client on HTTP/2 where HTTP/1.1 keeps two.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Scenario, TrialResult } from '../../bench/results.ts';
+import type { RunOutcome } from '../../bench/run.ts';
+import { runTiny, trialOf } from '../helpers/runs.ts';
+import { liveChildren } from '../../bench/spawn.ts';
+
+const ROOMS = 2;
+const MEMBERS = 3;
+const CLIENTS = ROOMS * MEMBERS;
+const INTERVAL_MS = 200;
+
+const TINY_TLS: Scenario = {
+  name: 'tiny-tls',
+  description: 'end-to-end test over TLS and HTTP/2',
+  rounds: 1,
+  generators: 1,
+  steps: [
+    {
+      label: 'tiny',
+      workload: { rooms: ROOMS, members: MEMBERS, ratePerMember: 2, bodyBytes: 64, durationMs: 2500, warmupMs: 500 },
+      variants: [
+        { id: 'short-polling', transport: 'short-polling', pollIntervalMs: INTERVAL_MS },
+        { id: 'short-polling/tls', transport: 'short-polling', pollIntervalMs: INTERVAL_MS, tls: true },
+        { id: 'short-polling/tls-new-connection', transport: 'short-polling', pollIntervalMs: INTERVAL_MS, tls: true, keepAlive: false },
+        { id: 'websocket/tls', transport: 'websocket', tls: true },
+        { id: 'long-polling/tls-http1.1', transport: 'long-polling', waitMs: 25_000, tls: true },
+        { id: 'long-polling/tls-http2', transport: 'long-polling', waitMs: 25_000, tls: true, http2: true },
+      ],
+    },
+  ],
+};
+
+/** A poll may fall on either side of each edge of the window: up to two requests per client either way. */
+const EDGE_REQUESTS_PER_CLIENT = 2;
+
+let outcome: RunOutcome;
+const trial = (id: string): TrialResult => trialOf(outcome, id);
+const bytesPerMessage = (t: TrialResult): number => (t.wire.bytesRead + t.wire.bytesWritten) / t.delivery.delivered;
+
+describe('a tiny real benchmark over TLS and HTTP/2', () => {
+  beforeAll(async () => {
+    outcome = await runTiny(TINY_TLS);
+  }, 180_000);
+
+  it('completes, loses nothing on any variant, and leaves no process running', () => {
+    expect(outcome.status).toBe('complete');
+    expect(liveChildren()).toBe(0);
+    for (const variant of TINY_TLS.steps[0]?.variants ?? []) {
+      const t = trial(variant.id);
+      expect(t.problems, variant.id).toEqual([]);
+      expect(t.delivery.sent, variant.id).toBeGreaterThan(0);
+      expect(t.delivery.delivered, variant.id).toBe(t.delivery.stored * MEMBERS);
+      expect([t.delivery.lost, t.delivery.duplicated, t.delivery.reordered], variant.id).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('counts the TLS records on the wire: the same polls cost more bytes over TLS', () => {
+    // Every request and answer is a TLS record with its header and tag (22+ bytes) on top.
+    expect(bytesPerMessage(trial('short-polling/tls'))).toBeGreaterThan(bytesPerMessage(trial('short-polling')));
+  });
+
+  it('a new TLS connection per request opens one per request and pays its handshake in bytes', () => {
+    const fresh = trial('short-polling/tls-new-connection');
+    const keep = trial('short-polling/tls');
+    expect(Math.abs(fresh.wire.connections - fresh.wire.requests)).toBeLessThanOrEqual(EDGE_REQUESTS_PER_CLIENT * CLIENTS);
+    // Keep-alive opens at most one more per client in the window: a post while a poll is in flight takes a second.
+    expect(keep.wire.connections).toBeLessThanOrEqual(CLIENTS);
+    expect(fresh.wire.connections).toBeGreaterThan(5 * CLIENTS);
+    expect(bytesPerMessage(fresh)).toBeGreaterThan(bytesPerMessage(keep));
+  });
+
+  it('HTTP/2 holds one connection per client where HTTP/1.1 keeps a second for the posts', () => {
+    const h2 = trial('long-polling/tls-http2');
+    const h1 = trial('long-polling/tls-http1.1');
+    expect(h2.server?.connections).toBe(CLIENTS);
+    expect(h1.server?.connections).toBeGreaterThan(CLIENTS);
+    expect(h2.server?.heldPolls).toBe(CLIENTS);
+  });
+});
