@@ -2,6 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
 import { HttpClient } from './http-client.ts';
+import { InstanceList } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -43,6 +44,8 @@ interface RoomStream {
   request: ClientRequest | undefined;
   retry: NodeJS.Timeout | undefined;
   failures: number;
+  /** The client's `InstanceList.moves` when the stream was last opened: a failure moves it once. */
+  moves: number;
   /** Set until the first event of the first connection. */
   waiter: Waiter | undefined;
 }
@@ -61,15 +64,13 @@ export class SseChatClient implements ChatClient {
   private readonly streamCounters = emptyCounters();
   private readonly meter = new SocketMeter(this.streamCounters);
   private readonly rooms = new Map<string, RoomStream>();
-  private readonly host: string;
-  private readonly port: number;
+  /** Its instance first, then the others it moves to when one cannot be reached (several instances on one backplane). */
+  private readonly instances: InstanceList;
   private closed = false;
 
   constructor(private readonly options: ClientOptions) {
     this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options.localAddress);
-    const url = new URL(options.url);
-    this.host = url.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(url.port || 80);
+    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -87,7 +88,7 @@ export class SseChatClient implements ChatClient {
   subscribe(room: string, cursor?: string): Promise<string> {
     this.unsubscribe(room);
     return new Promise<string>((resolve, reject) => {
-      const state: RoomStream = { room, start: cursor, cursor, active: true, request: undefined, retry: undefined, failures: 0, waiter: { resolve, reject } };
+      const state: RoomStream = { room, start: cursor, cursor, active: true, request: undefined, retry: undefined, failures: 0, moves: 0, waiter: { resolve, reject } };
       this.rooms.set(room, state);
       this.open(state);
     });
@@ -104,7 +105,20 @@ export class SseChatClient implements ChatClient {
   }
 
   async send(room: string, post: PostRequest): Promise<SendResult> {
-    return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
+    const moves = this.instances.moves;
+    try {
+      return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
+    } catch (error) {
+      if (error instanceof ClientError) this.unreachable(error, moves);
+      throw error;
+    }
+  }
+
+  /** A request or stream begun at `moves` got no answer at all: move to the next instance, once per failure. */
+  private unreachable(error: ClientError, moves: number): void {
+    if (error.code !== 'NETWORK' || !this.instances.unreachable(moves)) return;
+    this.http.moveTo(this.instances.current);
+    this.options.onEvent?.({ type: 'moved', url: this.instances.current });
   }
 
   cursor(room: string): string | undefined {
@@ -125,8 +139,11 @@ export class SseChatClient implements ChatClient {
     const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
     this.streamCounters.requests++;
     const { localAddress } = this.options;
-    const req = httpRequest({ host: this.host, port: this.port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
+    const url = new URL(this.instances.current);
+    const moves = this.instances.moves;
+    const req = httpRequest({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
     state.request = req;
+    state.moves = moves;
     req.on('socket', (socket) => this.meter.track(socket));
     req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));
     req.on('error', (error) => this.ended(state, req, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
@@ -216,6 +233,7 @@ export class SseChatClient implements ChatClient {
       return;
     }
     if (!state.active || this.closed) return;
+    this.unreachable(error, state.moves);
     this.streamCounters.errors++;
     this.options.onEvent?.({ type: 'disconnected', code: error.status ?? 0, reason: error.message });
     if (this.options.reconnect === false) return;
