@@ -2,7 +2,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
 import { HttpClient } from './http-client.ts';
-import { InstanceList } from './instances.ts';
+import { InstanceList, moveWhenUnreachable } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -109,16 +109,14 @@ export class SseChatClient implements ChatClient {
     try {
       return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
     } catch (error) {
-      if (error instanceof ClientError) this.unreachable(error, moves);
+      this.unreachable(error, moves);
       throw error;
     }
   }
 
-  /** A request or stream begun at `moves` got no answer at all: move to the next instance, once per failure. */
-  private unreachable(error: ClientError, moves: number): void {
-    if (error.code !== 'NETWORK' || !this.instances.unreachable(moves)) return;
-    this.http.moveTo(this.instances.current);
-    this.options.onEvent?.({ type: 'moved', url: this.instances.current });
+  /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
+  private unreachable(error: unknown, moves: number): void {
+    moveWhenUnreachable(this.instances, error, moves, this.http, this.options.onEvent);
   }
 
   cursor(room: string): string | undefined {
