@@ -1,3 +1,5 @@
+import { ClientError, type ClientEvent } from './types.ts';
+
 /**
  * The instances a client may talk to (issue 11): its own first, then the others. When a request or
  * a connection to the current one fails to reach it (no answer at all, not an error answer), the
@@ -35,4 +37,21 @@ export class InstanceList {
     this.#moves++;
     return true;
   }
+}
+
+/**
+ * A request (or stream) begun when the list had moved `moves` times got no answer at all (a
+ * `NETWORK` error): move to the next instance, once per failure, point `http` at it, and say so.
+ * An error answer moves nothing.
+ */
+export function moveWhenUnreachable(
+  instances: InstanceList,
+  error: unknown,
+  moves: number,
+  http: { moveTo(url: string): void },
+  onEvent: ((event: ClientEvent) => void) | undefined,
+): void {
+  if (!(error instanceof ClientError) || error.code !== 'NETWORK' || !instances.unreachable(moves)) return;
+  http.moveTo(instances.current);
+  onEvent?.({ type: 'moved', url: instances.current });
 }

@@ -1,6 +1,6 @@
 import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
-import { InstanceList } from './instances.ts';
+import { InstanceList, moveWhenUnreachable } from './instances.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
 /** How the two polling clients differ: when the next poll starts and what it asks to wait. */
@@ -89,9 +89,7 @@ export class PollingClient implements ChatClient {
 
   /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
   private unreachable(error: unknown, moves: number): void {
-    if (!(error instanceof ClientError) || error.code !== 'NETWORK' || !this.instances.unreachable(moves)) return;
-    this.http.moveTo(this.instances.current);
-    this.options.onEvent?.({ type: 'moved', url: this.instances.current });
+    moveWhenUnreachable(this.instances, error, moves, this.http, this.options.onEvent);
   }
 
   cursor(room: string): string | undefined {

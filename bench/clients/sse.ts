@@ -5,6 +5,7 @@ import { connect as connectTls } from 'node:tls';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
 import { HttpClient } from './http-client.ts';
+import { InstanceList, moveWhenUnreachable } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
@@ -46,6 +47,8 @@ interface RoomStream {
   request: ClientRequest | undefined;
   retry: NodeJS.Timeout | undefined;
   failures: number;
+  /** The client's `InstanceList.moves` when the stream was last opened: a failure moves it once. */
+  moves: number;
   /** Set until the first event of the first connection. */
   waiter: Waiter | undefined;
 }
@@ -64,9 +67,9 @@ export class SseChatClient implements ChatClient {
   private readonly streamCounters = emptyCounters();
   private readonly meter = new SocketMeter(this.streamCounters);
   private readonly rooms = new Map<string, RoomStream>();
-  private readonly host: string;
-  private readonly port: number;
   private readonly secure: boolean;
+  /** Its instance first, then the others it moves to when one cannot be reached (several instances on one backplane). */
+  private readonly instances: InstanceList;
   private closed = false;
 
   constructor(private readonly options: ClientOptions) {
@@ -75,10 +78,8 @@ export class SseChatClient implements ChatClient {
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       ...(options.resumeTls === undefined ? {} : { resumeTls: options.resumeTls }),
     });
-    const url = new URL(options.url);
-    this.secure = url.protocol === 'https:';
-    this.host = url.hostname.replace(/^\[|\]$/g, '');
-    this.port = Number(url.port || (this.secure ? 443 : 80));
+    this.secure = new URL(options.url).protocol === 'https:';
+    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -96,7 +97,7 @@ export class SseChatClient implements ChatClient {
   subscribe(room: string, cursor?: string): Promise<string> {
     this.unsubscribe(room);
     return new Promise<string>((resolve, reject) => {
-      const state: RoomStream = { room, start: cursor, cursor, active: true, request: undefined, retry: undefined, failures: 0, waiter: { resolve, reject } };
+      const state: RoomStream = { room, start: cursor, cursor, active: true, request: undefined, retry: undefined, failures: 0, moves: 0, waiter: { resolve, reject } };
       this.rooms.set(room, state);
       this.open(state);
     });
@@ -113,7 +114,18 @@ export class SseChatClient implements ChatClient {
   }
 
   async send(room: string, post: PostRequest): Promise<SendResult> {
-    return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
+    const moves = this.instances.moves;
+    try {
+      return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
+    } catch (error) {
+      this.unreachable(error, moves);
+      throw error;
+    }
+  }
+
+  /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
+  private unreachable(error: unknown, moves: number): void {
+    moveWhenUnreachable(this.instances, error, moves, this.http, this.options.onEvent);
   }
 
   cursor(room: string): string | undefined {
@@ -134,21 +146,26 @@ export class SseChatClient implements ChatClient {
     const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
     this.streamCounters.requests++;
     const { localAddress, ca } = this.options;
+    const url = new URL(this.instances.current);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || (this.secure ? 443 : 80));
+    const moves = this.instances.moves;
     // Over TLS, a connection of its own whose TCP socket is metered (TLS records and handshakes count).
     const req = this.secure
       ? httpsRequest({
-          host: this.host,
-          port: this.port,
+          host,
+          port,
           path,
           headers,
           createConnection: () => {
-            const wire = connectTcp({ host: this.host, port: this.port, ...(localAddress ? { localAddress } : {}) });
+            const wire = connectTcp({ host, port, ...(localAddress ? { localAddress } : {}) });
             this.meter.track(wire);
             return connectTls({ socket: wire, ...(ca === undefined ? {} : { ca }) });
           },
         })
-      : httpRequest({ host: this.host, port: this.port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
+      : httpRequest({ host, port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
     state.request = req;
+    state.moves = moves;
     if (!this.secure) req.on('socket', (socket) => this.meter.track(socket));
     req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));
     req.on('error', (error) => this.ended(state, req, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
@@ -238,6 +255,7 @@ export class SseChatClient implements ChatClient {
       return;
     }
     if (!state.active || this.closed) return;
+    this.unreachable(error, state.moves);
     this.streamCounters.errors++;
     this.options.onEvent?.({ type: 'disconnected', code: error.status ?? 0, reason: error.message });
     if (this.options.reconnect === false) return;

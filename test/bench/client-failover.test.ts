@@ -44,7 +44,7 @@ describe('members spread over instances', () => {
   });
 });
 
-describe.each(['short-polling', 'long-polling', 'websocket'] as const)('a %s client whose instance dies', (transport) => {
+describe.each(['short-polling', 'long-polling', 'websocket', 'sse'] as const)('a %s client whose instance dies', (transport) => {
   it('moves to another instance and resumes with its cursor, losing nothing', async () => {
     const log = new RoomLog({ historySize: 1000 });
     const a = createChatServer(transport, { port: 0 }, log);

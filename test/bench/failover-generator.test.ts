@@ -65,7 +65,7 @@ describe('RecoveryWatch', () => {
 });
 
 describe('a generator whose clients are spread over two instances', () => {
-  it.each(['websocket', 'long-polling', 'short-polling'] as const)('on %s: the clients of a killed instance move to the other, nothing acknowledged is lost', async (transport) => {
+  it.each(['websocket', 'long-polling', 'short-polling', 'sse'] as const)('on %s: the clients of a killed instance move to the other, nothing acknowledged is lost', async (transport) => {
     const log = new RoomLog({ historySize: 10_000 });
     const servers = [createChatServer(transport, { port: 0 }, log), createChatServer(transport, { port: 0 }, log)];
     const [dead, alive] = servers as [ReturnType<typeof createChatServer>, ReturnType<typeof createChatServer>];

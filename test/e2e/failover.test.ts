@@ -36,6 +36,7 @@ const TINY: Scenario = {
         { id: 'short-polling', transport: 'short-polling', pollIntervalMs: 200 },
         { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 },
         { id: 'websocket', transport: 'websocket' },
+        { id: 'sse', transport: 'sse' },
       ],
     },
   ],
@@ -62,11 +63,11 @@ describe.skipIf(!HAVE_REDIS)(title, () => {
     expect(outcome.status).toBe('complete');
     expect(liveChildren()).toBe(0);
     expect(outcome.warnings.filter((w) => !w.includes('generator was the bottleneck'))).toEqual([]);
-    // The Redis the run restarted three times (once per trial) answers again, its dataset loaded.
+    // The Redis the run restarted once per trial answers again, its dataset loaded.
     expect((await readInfo(broker?.url ?? '')).loading).toBe('0');
   });
 
-  it.each(['short-polling', 'long-polling', 'websocket'])('%s: loses nothing acknowledged, and every client received again after each fault', (id) => {
+  it.each(['short-polling', 'long-polling', 'websocket', 'sse'])('%s: loses nothing acknowledged, and every client received again after each fault', (id) => {
     const t = trial(id);
     const f = t.failover;
     expect(f).toBeDefined();
