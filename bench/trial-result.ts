@@ -295,7 +295,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   if (lost > 0 && !inputs.lossyChannel) problems.push(`${lost} of ${expected} deliveries lost`);
   if (duplicated > 0) problems.push(`${duplicated} messages delivered twice`);
   if (reordered > 0 && !inputs.lossyChannel) problems.push(`${reordered} messages out of order`);
-  if (lostAcknowledged) problems.push(`${lostAcknowledged} acknowledged deliveries lost`);
+  if (lostAcknowledged && !inputs.lossyChannel) problems.push(`${lostAcknowledged} acknowledged deliveries lost`);
   const seqsAckedTwice = inputs.seqsAckedTwice ?? 0;
   if (seqsAckedTwice > 0) problems.push(`${seqsAckedTwice} seqs acknowledged for two different messages: an acknowledged message was lost and its seq given again`);
   // A failover refuses posts while an instance or Redis is down: never acknowledged, never promised.

@@ -142,6 +142,16 @@ describe('what a trial reports of its lossy network', () => {
     expect(result.delivery).toMatchObject({ lost: 3, reordered: 2 });
     expect(result.ok).toBe(true);
   });
+
+  it("does not fail a lossy channel for acknowledged messages it dropped, and does fail a reliable one", () => {
+    const dropped = { ...generator(27), lostAcknowledged: 3 };
+    const lossy = buildTrialResult({ ...base, generators: [dropped], network, lossyChannel: true });
+    expect(lossy.delivery.lostAcknowledged).toBe(3);
+    expect(lossy.ok).toBe(true);
+    const reliable = buildTrialResult({ ...base, generators: [dropped], network });
+    expect(reliable.ok).toBe(false);
+    expect(reliable.problems).toContain('3 acknowledged deliveries lost');
+  });
 });
 
 describe('the lossy scenario', () => {
