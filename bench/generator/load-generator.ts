@@ -17,12 +17,19 @@ import { Receivers } from './receivers.ts';
 import { RecoveryWatch } from './recovery.ts';
 import { urlsFor } from '../cluster.ts';
 import type { WireCounts } from '../results.ts';
-import { OpenLoopScheduler, planSenders, realClock, seededRandom } from './schedule.ts';
+import { PreciseClock } from './alarm.ts';
+import { OpenLoopScheduler, planSenders, seededRandom } from './schedule.ts';
 
 /** How often progress is reported. */
 const PROGRESS_INTERVAL_MS = 1000;
-/** Wake this long before a send and poll until it is due: setTimeout alone is up to ~1 ms late. */
-const SEND_SPIN_US = 1500;
+/**
+ * Up to this many sends a second, the loop polls for the last {@link SEND_EARLY_US} before each
+ * send, so that sends leave within a few µs of their meant time rather than after a thread's
+ * wake-up (0.15–0.4 ms here); above it, sends are close enough together that polling would keep a
+ * core busy (300 µs × 1,000 sends a second is 30% of one), and they leave ~0.15 ms late (alarm.ts).
+ */
+const SEND_POLL_RATE_LIMIT = 200;
+const SEND_EARLY_US = 300;
 /** Event-loop delay resolution of the self-check, ms. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
 
@@ -67,6 +74,7 @@ export class LoadGenerator {
   private readonly receivers: Receivers;
   private pendingSends = 0;
   private scheduler: OpenLoopScheduler | undefined;
+  private clock: PreciseClock | undefined;
   /** Stored window messages per room over all generators: the parent's answer to `window-end`. */
   private readonly expected: Promise<Expected>;
   private resolveExpected: (expected: Expected) => void = () => undefined;
@@ -132,17 +140,20 @@ export class LoadGenerator {
       loop.enable();
     }, Math.max(0, (start.windowStartUs - monotonicUs()) / 1000));
 
+    const sendsPerSecond = this.members.length * workload.ratePerMember;
+    const clock = new PreciseClock(sendsPerSecond <= SEND_POLL_RATE_LIMIT ? SEND_EARLY_US : 0);
+    this.clock = clock;
     this.scheduler = new OpenLoopScheduler({
-      clock: realClock,
+      clock,
       senders: plans,
       startUs: start.startUs,
       endUs: start.windowEndUs,
       onSend: (sender, k, meantUs, nowUs) => this.send(sender, k, meantUs, nowUs),
-      spinUs: SEND_SPIN_US,
     });
     this.scheduler.start();
 
     void this.scheduler.whenDone().then(async () => {
+      void clock.close();
       // The last send may come before the window's end: the readings are taken at the end.
       const left = (start.windowEndUs - monotonicUs()) / 1000;
       if (left > 0) await new Promise((r) => setTimeout(r, left));
@@ -199,6 +210,7 @@ export class LoadGenerator {
 
   async close(): Promise<void> {
     this.scheduler?.stop();
+    await this.clock?.close();
     await pMap(this.members, async (m) => m.client?.close().catch(() => undefined), { concurrency: this.plan.connectConcurrency });
   }
 

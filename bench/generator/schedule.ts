@@ -14,22 +14,27 @@ export interface Timer {
 export interface Clock {
   /** Monotonic time in µs (the same clock in every process of one machine). */
   now(): number;
-  /** Calls `fn` once, after `delayMs` ms (0: as soon as pending I/O has been handled). */
+  /**
+   * Calls `fn` once, after `delayMs` ms (fractions allowed: a clock keeps what it can of them; 0: as
+   * soon as pending I/O has been handled).
+   */
   setTimer(fn: () => void, delayMs: number): Timer;
 }
 
 /**
  * `process.hrtime.bigint()` in µs, and Node timers that keep the process alive while sends are
- * pending. A delay of 0 uses `setImmediate`, since `setTimeout` would wait at least 1 ms.
+ * pending: a delay is rounded up to whole ms (a timer never fires early), and fires up to ~1 ms
+ * late; the load generator uses the precise clock of `alarm.ts` instead. A delay of 0 uses
+ * `setImmediate`, since `setTimeout` would wait at least 1 ms.
  */
 export const realClock: Clock = {
   now: () => Number(process.hrtime.bigint() / 1000n),
   setTimer(fn, delayMs) {
-    if (delayMs <= 0) {
+    if (!(delayMs > 0)) {
       const immediate = setImmediate(fn);
       return { cancel: () => clearImmediate(immediate) };
     }
-    const timeout = setTimeout(fn, delayMs);
+    const timeout = setTimeout(fn, Math.ceil(delayMs));
     return { cancel: () => clearTimeout(timeout) };
   },
 };
@@ -84,12 +89,6 @@ export interface ScheduleOptions {
    * It must not throw (an exception stops the schedule where it is).
    */
   onSend(sender: number, k: number, meantUs: number, nowUs: number): void;
-  /**
-   * Wake this many µs before a send and then poll with 0 ms timers until it is due (default 0:
-   * no polling). `setTimeout` fires up to ~1 ms late, which a light-load latency of a few hundred
-   * µs would otherwise mostly measure. Only for a clock whose time moves on by itself.
-   */
-  readonly spinUs?: number;
 }
 
 /**
@@ -111,7 +110,6 @@ export class OpenLoopScheduler {
   /** Sender indices, a min-heap on (next meant time, index); the first `#size` are live. */
   readonly #heap: Int32Array;
   #size = 0;
-  readonly #spinUs: number;
   #timer: Timer | undefined;
   #started = false;
   #stopped = false;
@@ -129,8 +127,6 @@ export class OpenLoopScheduler {
     this.#startUs = startUs;
     this.#endUs = endUs;
     this.#onSend = onSend;
-    this.#spinUs = options.spinUs ?? 0;
-    if (!(this.#spinUs >= 0)) throw new RangeError(`spinUs must be a non-negative number, got ${String(options.spinUs)}`);
     const n = senders.length;
     this.#intervalUs = new Float64Array(n);
     this.#phaseUs = new Float64Array(n);
@@ -196,12 +192,9 @@ export class OpenLoopScheduler {
       return;
     }
     const first = this.#heap[0] ?? 0;
+    // The exact delay: the clock rounds it as its timers can (never early).
     const remainingUs = (this.#nextMeantUs[first] ?? 0) - this.#clock.now();
-    const delayMs =
-      this.#spinUs > 0
-        ? Math.max(0, Math.floor((remainingUs - this.#spinUs) / 1000))
-        : Math.max(0, Math.ceil(remainingUs / 1000));
-    this.#timer = this.#clock.setTimer(() => this.#fire(), delayMs);
+    this.#timer = this.#clock.setTimer(() => this.#fire(), Math.max(0, remainingUs / 1000));
   }
 
   #fire(): void {

@@ -15,7 +15,11 @@ class FakeClock implements Clock {
   /** Every delay asked for, in ms. */
   readonly delays: number[] = [];
 
-  constructor(nowUs: number) {
+  /** @param precise keep fractions of a ms, as PreciseClock does; otherwise round up to whole ms, as Node timers do. */
+  constructor(
+    nowUs: number,
+    private readonly precise = false,
+  ) {
     this.nowUs = nowUs;
   }
 
@@ -24,9 +28,10 @@ class FakeClock implements Clock {
   }
 
   setTimer(fn: () => void, delayMs: number): Timer {
-    const timer: FakeTimer = { atUs: this.nowUs + delayMs * 1000, fn, cancelled: false };
+    const ms = this.precise ? delayMs : Math.ceil(delayMs);
+    const timer: FakeTimer = { atUs: this.nowUs + ms * 1000, fn, cancelled: false };
     this.timers.push(timer);
-    this.delays.push(delayMs);
+    this.delays.push(ms);
     return { cancel: () => (timer.cancelled = true) };
   }
 
@@ -113,7 +118,7 @@ describe('OpenLoopScheduler', () => {
     await expect(scheduler.whenDone()).resolves.toBeUndefined();
   });
 
-  it('arms the timer for the exact ms to the next send, rounding up', () => {
+  it('on a clock of whole ms, arms the timer for the ms to the next send, rounded up (never early)', () => {
     const clock = new FakeClock(0);
     const { scheduler, calls } = schedule(clock, [{ intervalUs: 2500, phaseUs: 1200 }], 0, 6000);
     scheduler.start();
@@ -293,42 +298,21 @@ describe('seededRandom', () => {
   });
 });
 
-/** A clock where a 0 ms timer still lets 100 µs pass, as one turn of a real event loop does. */
-class TurningClock extends FakeClock {
-  static readonly TURN_US = 100;
-  override setTimer(fn: () => void, delayMs: number): Timer {
-    if (delayMs > 0) return super.setTimer(fn, delayMs);
-    const timer = super.setTimer(fn, 0);
-    const last = this.timers[this.timers.length - 1];
-    if (last) Object.assign(last, { atUs: this.nowUs + TurningClock.TURN_US });
-    return timer;
-  }
-}
-
-describe('OpenLoopScheduler with spinUs', () => {
-  it('wakes spinUs early, then polls with 0 ms timers and sends on the first turn at or after the meant time', () => {
-    const clock = new TurningClock(0);
+describe('OpenLoopScheduler delays', () => {
+  it('asks its clock for the exact delay to the next send, fractions of a ms included', () => {
+    const clock = new FakeClock(0, true);
     const calls: [number, number][] = [];
     const scheduler = new OpenLoopScheduler({
       clock,
       senders: [{ intervalUs: 1_000_000, phaseUs: 10_050 }],
       startUs: 0,
       endUs: 20_000,
-      spinUs: 1500,
       onSend: (_sender, _k, meantUs, nowUs) => calls.push([meantUs, nowUs]),
     });
     scheduler.start();
+    expect(clock.delays).toEqual([10.05]);
     clock.advanceTo(20_000);
-    // floor((10,050 − 1,500) / 1000) = 8 ms, then floor(550 / 1000) = 0: turns of 100 µs from 8,000 µs.
-    expect(clock.delays[0]).toBe(8);
-    expect(clock.delays.slice(1).every((d) => d === 0)).toBe(true);
-    expect(calls).toEqual([[10_050, 10_100]]);
+    expect(calls).toEqual([[10_050, 10_050]]);
     expect(scheduler.done).toBe(true);
-  });
-
-  it('refuses a negative spinUs', () => {
-    expect(
-      () => new OpenLoopScheduler({ clock: new FakeClock(0), senders: [], startUs: 0, endUs: 1, spinUs: -1, onSend: () => undefined }),
-    ).toThrow(RangeError);
   });
 });
