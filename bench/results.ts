@@ -202,8 +202,8 @@ export interface Failure {
 /** One step of a capacity search, in the order tried. */
 export interface CapacityStep {
   readonly clients: number;
-  /** `up` while stepping up by the factor, `halving` between the last pass and the first fail. */
-  readonly phase: 'up' | 'halving';
+  /** `up` while stepping up by the factor, `down` below a start that failed, `halving` between the last pass and the first fail. */
+  readonly phase: 'up' | 'down' | 'halving';
   readonly pass: boolean;
   /** Empty when it passed. */
   readonly failures: readonly Failure[];
@@ -219,7 +219,8 @@ export interface CapacityStep {
  *   bottleneck, one server process cannot hold that many sockets, the trial could not run): the
  *   capacity is at least `lastPass`, not a verdict on the transport.
  * - `max-clients`: every step passed up to the cap: at least the cap.
- * - `below-start`: the first step failed: fewer than the start.
+ * - `below-start`: no step passed, down to a single room (the search steps down from a start that
+ *   fails).
  */
 export interface CapacityResult {
   readonly variant: Variant;

@@ -3,6 +3,7 @@
  * step's rounds in, a verdict out.
  */
 import { formatShare, formatUs } from '../format.ts';
+import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../generator-limits.ts';
 import type { Failure, TrialLimit, TrialResult, VariantResult } from '../results.ts';
 import type { Outcome } from './search.ts';
 
@@ -11,6 +12,32 @@ import type { Outcome } from './search.ts';
  * one thread, so past this it has no room left for a burst, and the next step only queues.
  */
 export const SERVER_CPU_SATURATED = 0.95;
+
+/**
+ * In a capacity step, sends later than this share of the SLO at p99 (and never less than a trial's
+ * own limit, 10 ms) mean the generator fell behind the load it was to offer. A trial calls its
+ * generator the bottleneck from 10 ms, a limit made for latencies of a few ms; against an SLO of
+ * 250 ms a send 12 ms late changes nothing the step is judged on, while its sends still all left
+ * (open loop): the step can be judged. A step that failed on latency by less than the send lag is
+ * still the generator's (see {@link generatorFailure}).
+ */
+export const CAPACITY_SEND_LAG_SHARE = 0.1;
+
+/**
+ * Why the generator, rather than the transport, may have decided a step: a generator process at
+ * {@link GENERATOR_CPU_LIMIT} of a core, sends later at p99 than a tenth of the SLO, or a p99 over
+ * the SLO by no more than how late sends left. `undefined` when none holds.
+ */
+export function generatorFailure(trials: readonly TrialResult[], p99Us: number, sloMs: number): Failure | undefined {
+  const lagLimitUs = Math.max(GENERATOR_SEND_LAG_LIMIT_US, CAPACITY_SEND_LAG_SHARE * sloMs * 1000);
+  const cpu = Math.max(0, ...trials.map((t) => t.generator.cpuShare));
+  const lag = Math.max(0, ...trials.map((t) => t.generator.sendLagP99));
+  const reasons: string[] = [];
+  if (cpu >= GENERATOR_CPU_LIMIT) reasons.push(`a generator used ${formatShare(cpu)} of a core (limit ${formatShare(GENERATOR_CPU_LIMIT)})`);
+  if (lag > lagLimitUs) reasons.push(`sends left ${formatUs(lag)} late at p99 (limit ${formatUs(lagLimitUs)}, a tenth of the SLO)`);
+  else if (p99Us > sloMs * 1000 && p99Us - lag <= sloMs * 1000) reasons.push(`p99 ${formatUs(p99Us)} is over the SLO by less than the sends' lag (${formatUs(lag)} at p99)`);
+  return reasons.length > 0 ? { kind: 'generator', detail: `the generator was the bottleneck: ${reasons.join('; ')}` } : undefined;
+}
 
 /**
  * The structured reason a trial gives when one server process cannot hold the sockets a step needs
@@ -45,12 +72,10 @@ export function judgeStep(result: VariantResult, sloMs: number): Outcome {
   const trials: readonly TrialResult[] = result.trials;
   const limit = trials.map(limitOf).find((l) => l !== undefined);
   if (limit) failures.push(fdFailure(limit));
-  if (result.summary.generatorBound) {
-    const reasons = [...new Set(trials.flatMap((t) => t.generator.reasons))];
-    failures.push({ kind: 'generator', detail: `the generator was the bottleneck: ${reasons.join('; ')}` });
-  }
-  if (!result.summary.ok) failures.push({ kind: 'loss', detail: [...new Set(trials.flatMap((t) => t.problems))].join('; ') });
   const p99 = result.summary.latency.p99;
+  const generator = generatorFailure(trials, p99, sloMs);
+  if (generator) failures.push(generator);
+  if (!result.summary.ok) failures.push({ kind: 'loss', detail: [...new Set(trials.flatMap((t) => t.problems))].join('; ') });
   if (p99 > sloMs * 1000) failures.push({ kind: 'latency', detail: `p99 ${formatUs(p99)} > SLO ${sloMs} ms` });
   const cpu = Math.max(...trials.map((t) => t.server?.cpuShare ?? 0));
   if (cpu >= SERVER_CPU_SATURATED) {

@@ -1,7 +1,7 @@
 /**
  * The capacity step search (bench/METHOD.md, "Capacity"): clients stepped up by ×1.5 from a start
- * until a step fails, then the interval between the last pass and the first fail halved until it
- * is within a resolution. Pure: it is given the trial as a function, so that its tests drive it
+ * until a step fails (or, when the start itself fails, down by ÷1.5 until one passes), then the
+ * interval between the last pass and the first fail halved until it is within a resolution. Pure: it is given the trial as a function, so that its tests drive it
  * with a fake one and assert the exact steps.
  *
  * Clients come in whole rooms (`unit` clients each), so every step is a multiple of `unit`.
@@ -46,8 +46,8 @@ export interface SearchOptions {
 
 export interface SearchStep<T extends Outcome> {
   readonly clients: number;
-  /** `up` while stepping up, `halving` between the last pass and the first fail. */
-  readonly phase: 'up' | 'halving';
+  /** `up` while stepping up, `down` below a start that failed, `halving` between the last pass and the first fail. */
+  readonly phase: 'up' | 'down' | 'halving';
   readonly outcome: T;
 }
 
@@ -132,6 +132,12 @@ export async function searchCapacity<T extends Outcome>(
     if (!outcome.pass) break;
     if (rooms >= maxRooms) return finish('max-clients');
     rooms = Math.min(maxRooms, Math.max(rooms + 1, Math.ceil(rooms * factor)));
+  }
+  // The start failed: down by the factor (at least one room fewer each step) until a step passes.
+  // Every step down that fails is the fewest clients failed so far, so the bracket stays tight.
+  while (bracket.pass === null && rooms > 1) {
+    rooms = Math.max(1, Math.min(rooms - 1, Math.floor(rooms / factor)));
+    await run(rooms, 'down');
   }
   const failed = bracket.fail as { rooms: number; outcome: T } | null;
   if (bracket.pass === null || failed === null) return finish('below-start');

@@ -25,7 +25,7 @@ function judged(c: CapacityResult): boolean {
 
 /** What stopped the search, in words. */
 export function stopWords(c: CapacityResult): string {
-  if (c.stop === 'below-start' && !judged(c)) return `the first step could not be judged (${c.cause.map((f) => f.kind).join(', ')}): no figure for this transport`;
+  if (c.stop === 'below-start' && !judged(c)) return `no step could be judged, down to a single room (${c.cause.map((f) => f.kind).join(', ')}): no figure for this transport`;
   return STOP_WORDS[c.stop];
 }
 
@@ -36,7 +36,7 @@ export const STOP_WORDS: Readonly<Record<CapacityResult['stop'], string>> = {
   'fd-limit': 'one server process cannot hold the next step’s sockets (fd limit)',
   error: 'the next step could not run',
   'max-clients': 'every step passed up to the cap (--capacity-max)',
-  'below-start': 'the first step failed (try a lower --capacity-start)',
+  'below-start': 'no step passed, down to a single room',
 };
 
 /** A step's failures, `latency (p99 412 ms > SLO 250 ms); loss (…)`, or `pass`. */
@@ -51,7 +51,7 @@ export function stepP99(step: CapacityStep): string {
 
 /** One line per step while it searches: `long-polling: 3,380 clients… pass · p99 41 ms`. */
 export function stepLine(id: string, step: CapacityStep): string {
-  const halving = step.phase === 'halving' ? ' (halving)' : '';
+  const halving = step.phase === 'up' ? '' : ` (${step.phase})`;
   return `${id}: ${clients(step.clients)} clients${halving}… ${step.pass ? 'pass' : stepVerdict(step)} · p99 ${stepP99(step)}`;
 }
 

@@ -74,7 +74,7 @@ describe('searchCapacity', () => {
     expect(fake.tried).toEqual([1, 2, 3, 5, 8, 12, 18]);
     const rounded = fakeTrial(0);
     await searchCapacity(rounded.trial, { ...OPTIONS, startClients: 95 });
-    expect(rounded.tried).toEqual([100]);
+    expect(rounded.tried[0]).toBe(100);
   });
 
   it('stops at the cap when every step passes, and says the capacity is at least the cap', async () => {
@@ -85,11 +85,26 @@ describe('searchCapacity', () => {
     expect(result).toMatchObject({ lastPass: 500, firstFail: null, stop: 'max-clients', cause: [] });
   });
 
-  it('stops at once when the first step fails: fewer than the start, with what failed', async () => {
-    const fake = fakeTrial(50, () => fails('loss'));
+  it('steps down by 1.5 from a start that fails until a step passes, then halves as above', async () => {
+    const fake = fakeTrial(25, () => fails('loss'));
     const result = await searchCapacity(fake.trial, OPTIONS);
-    expect(fake.tried).toEqual([100]);
-    expect(result).toMatchObject({ lastPass: null, firstFail: 100, stop: 'below-start', cause: [{ kind: 'loss' }] });
+    // Rooms 10 (fail), then ⌊10 / 1.5⌋ = 6 (fail), 4 (fail), 2 (pass); between 2 and 4 rooms: 3 (fail), and 3 − 2 ≤ 1 room.
+    expect(result.steps.map((s) => [s.clients, s.phase, s.outcome.pass])).toEqual([
+      [100, 'up', false],
+      [60, 'down', false],
+      [40, 'down', false],
+      [20, 'down', true],
+      [30, 'halving', false],
+    ]);
+    expect(result).toMatchObject({ lastPass: 20, firstFail: 30, stop: 'failed', cause: [{ kind: 'loss' }] });
+  });
+
+  it('says below-start, with what failed, when not even one room passes', async () => {
+    const fake = fakeTrial(5, () => fails('generator'));
+    const result = await searchCapacity(fake.trial, { ...OPTIONS, startClients: 30 });
+    // Rooms 3, 2, 1: at least one room fewer each step, down to one room.
+    expect(fake.tried).toEqual([30, 20, 10]);
+    expect(result).toMatchObject({ lastPass: null, firstFail: 10, stop: 'below-start', cause: [{ kind: 'generator' }] });
   });
 
   it.each([
