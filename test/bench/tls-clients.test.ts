@@ -78,6 +78,17 @@ describe('bench clients over TLS', () => {
     expect(counters.requests).toBe(6);
     expect(counters.connections).toBe(1);
     expect(server.stats().connections).toBe(1);
+    // A second room's stream joins the same connection.
+    const both = await exchange(h2.client, h2.inbox, 1, 'r3');
+    expect(h2.inbox.of('r3').map((m) => m.body)).toEqual(['message 1']);
+    expect([both.requests, both.connections, server.stats().connections]).toEqual([8, 1, 1]);
+    expect(server.stats().streams).toBe(2);
+    // Leaving a room cancels its stream alone: the server lets it go, the connection and the other stream stay.
+    h2.client.unsubscribe('r3');
+    await vi.waitFor(() => expect(server.stats().streams).toBe(1), { timeout: WAIT_BOUND_MS, interval: 10 });
+    expect(server.stats().connections).toBe(1);
+    await h2.client.send('r', { id: 'm6', from: 'a', body: 'message 6' });
+    await h2.inbox.waitFor('r', 6);
     // The same client on HTTP/1.1 (ALPN picks it on the same server): the stream holds a connection
     // and the posts take their own (two here: undici reuses a connection only a turn of the event
     // loop after its answer, and the second post is sent sooner).
