@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { UsageError, inWords, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { TRANSPORTS, TRANSPORT_INFO } from '../servers/contract/index.ts';
 import { formatOptionHelp, resolveOptions, toFlag } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
@@ -25,8 +26,8 @@ import { reportPathFor, writeReport } from '../report/index.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-Runs a scenario against the short-polling, long-polling and WebSocket chat servers (and the
-baselines), each server in its own process, and writes a results file.
+Runs a scenario against chat servers and the baselines, each server in its own process, and
+writes a results file. The chat transports: ${inWords(TRANSPORTS.map((t) => TRANSPORT_INFO[t].label))}.
 
 Examples:
   npm run bench                              the default comparison (about 3 minutes)

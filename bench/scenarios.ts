@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { jsonSchemaOf } from '../cli/index.ts';
+import { inWords, jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
@@ -45,13 +45,10 @@ const CHAT_VARIANTS = TRANSPORTS.filter((t) => COMPARED.includes(t)).map(variant
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
-/**
- * The transports whose server and bench client both speak HTTP/2: the SSE server does (`--http2`),
- * but the bench's SSE client opens its streams over HTTP/1.1, so an SSE variant would not be HTTP/2.
- */
-const HTTP2_CLIENTS: readonly string[] = HTTP2_TRANSPORTS.filter((t) => t !== 'sse');
 /** The pushed transports that speak HTTP and so HTTP/2 (`--http2`): there one connection carries the held poll or stream and the posts. */
-const HTTP2_CAPABLE = TRANSPORTS.filter((t) => HTTP2_CLIENTS.includes(t) && knownFacts(t).group === 'push');
+const HTTP2_CAPABLE = TRANSPORTS.filter((t) => HTTP2_TRANSPORTS.includes(t) && knownFacts(t).group === 'push');
+/** "long polling and SSE": the transports of the handshake scenario's HTTP/2 step, in prose. */
+const HTTP2_CAPABLE_WORDS = inWords(HTTP2_CAPABLE.map((t) => TRANSPORT_FACTS[t].label));
 
 function defaultScenario(): Scenario {
   return {
@@ -133,7 +130,7 @@ function handshakeScenario(): Scenario {
   return {
     name: 'handshake',
     description:
-      'Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then long polling over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll and the posts.',
+      `Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then ${HTTP2_CAPABLE_WORDS} over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll or the stream and the posts: requests, bytes and connections per message.`,
     rounds: 3,
     generators: 1,
     steps: [
@@ -415,8 +412,8 @@ export function checkScenario(scenario: Scenario): Scenario {
       if ((variant.http2 === true || variant.resumeTls !== undefined) && variant.tls !== true) {
         throw new Error(`${where}: ${variant.http2 === true ? '"http2"' : '"resumeTls"'} needs "tls": true`);
       }
-      if (variant.http2 === true && !HTTP2_CLIENTS.includes(variant.transport)) {
-        throw new Error(`${where}: "http2" applies to ${HTTP2_CLIENTS.join(' and ')}, not ${variant.transport}`);
+      if (variant.http2 === true && !HTTP2_TRANSPORTS.includes(variant.transport)) {
+        throw new Error(`${where}: "http2" applies to ${inWords(HTTP2_TRANSPORTS)}, not ${variant.transport}`);
       }
       if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
       const { maxMembers } = BENCH_REGISTRY[variant.transport];

@@ -76,6 +76,11 @@ export function toFlag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** Items in prose: "a", "a and b", "a, b and c". */
+export function inWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) as string}`;
+}
+
 /** What a valid value looks like, for error messages and `--help`. */
 export function describeValid(spec: OptionSpec): string {
   switch (spec.kind) {

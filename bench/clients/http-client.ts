@@ -128,6 +128,16 @@ export class HttpClient {
     this.session?.destroy();
   }
 
+  /**
+   * HTTP/2 only: opens a `GET` on the client's one HTTP/2 connection (the one its posts use) and
+   * hands back the stream, whose answer the caller reads as it comes (an SSE stream); the caller
+   * counts it. Throws when the session refuses a new stream (it is being torn down).
+   */
+  openStream(path: string, headers: Readonly<Record<string, string>>): ClientHttp2Stream {
+    if (!this.tls.http2) throw new ClientError('openStream needs an HTTP/2 client (http2: true)', 'BAD_OPTION');
+    return this.http2().request({ ...headers, ':method': 'GET', ':path': path }, { endStream: true });
+  }
+
   /** A TCP connection to the server, metered: TLS runs on top of it. */
   private wire(hostname: string, port: number): Socket {
     const socket = connectTcp({ host: hostname.replace(/^\[|\]$/g, ''), port, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });

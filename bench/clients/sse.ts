@@ -1,4 +1,5 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -31,6 +32,14 @@ interface ErrorData {
   readonly cursor?: string;
 }
 
+/** A stream's request: an HTTP/1.1 request on a connection of its own, or a stream on the client's HTTP/2 connection. */
+interface StreamRequest {
+  destroy(error?: Error): void;
+}
+
+/** What a stream's answer is read from: the HTTP/1.1 response, or the HTTP/2 stream itself. */
+type StreamBody = IncomingMessage | ClientHttp2Stream;
+
 interface Waiter {
   resolve(cursor: string): void;
   reject(error: Error): void;
@@ -44,7 +53,7 @@ interface RoomStream {
   /** The last cursor received: sent as `Last-Event-ID` when the stream is opened again. */
   cursor: string | undefined;
   active: boolean;
-  request: ClientRequest | undefined;
+  request: StreamRequest | undefined;
   retry: NodeJS.Timeout | undefined;
   failures: number;
   /** The client's `InstanceList.moves` when the stream was last opened: a failure moves it once. */
@@ -55,7 +64,8 @@ interface RoomStream {
 
 /**
  * A Server-Sent Events client: one stream per room (`GET /rooms/:room/events`, each on a
- * connection of its own), posts with the HTTP `POST` on a keep-alive agent. The stream is parsed
+ * connection of its own), posts with the HTTP `POST` on a keep-alive agent; over HTTP/2 (`http2`)
+ * the streams and the posts share the client's one connection, each a stream. The stream is parsed
  * by `eventsource-parser`. When a stream ends (the server shut down, or cut it as a slow
  * consumer) or fails, it is opened again with `Last-Event-ID`, the last cursor received, so
  * nothing is lost; `CURSOR_EXPIRED` then restarts from the cursor the server gives, counted.
@@ -77,6 +87,7 @@ export class SseChatClient implements ChatClient {
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       ...(options.resumeTls === undefined ? {} : { resumeTls: options.resumeTls }),
+      ...(options.http2 === undefined ? {} : { http2: options.http2 }),
     });
     this.secure = new URL(options.url).protocol === 'https:';
     this.instances = new InstanceList(options.url, options.fallbackUrls);
@@ -91,7 +102,7 @@ export class SseChatClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    // Each stream opens its own connection; posts open theirs on the first request.
+    // Each stream opens its own connection (HTTP/2: the first request opens the one), posts theirs on the first request.
   }
 
   subscribe(room: string, cursor?: string): Promise<string> {
@@ -145,11 +156,15 @@ export class SseChatClient implements ChatClient {
     if (state.cursor !== undefined && state.waiter === undefined) headers['last-event-id'] = state.cursor;
     const path = state.start === undefined ? eventsPath(state.room) : `${eventsPath(state.room)}?cursor=${encodeURIComponent(state.start)}`;
     this.streamCounters.requests++;
+    state.moves = this.instances.moves;
+    if (this.options.http2 === true) {
+      this.openHttp2(state, path, headers);
+      return;
+    }
     const { localAddress, ca } = this.options;
     const url = new URL(this.instances.current);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(url.port || (this.secure ? 443 : 80));
-    const moves = this.instances.moves;
     // Over TLS, a connection of its own whose TCP socket is metered (TLS records and handshakes count).
     const req = this.secure
       ? httpsRequest({
@@ -165,14 +180,46 @@ export class SseChatClient implements ChatClient {
         })
       : httpRequest({ host, port, path, headers, agent: false, ...(localAddress ? { localAddress } : {}) });
     state.request = req;
-    state.moves = moves;
     if (!this.secure) req.on('socket', (socket) => this.meter.track(socket));
-    req.on('response', (res) => (res.statusCode === 200 ? this.read(state, req, res) : this.refused(state, req, res)));
+    req.on('response', (res) => this.answered(state, req, res, res.statusCode ?? 0));
     req.on('error', (error) => this.ended(state, req, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
     req.end();
   }
 
-  private read(state: RoomStream, req: ClientRequest, res: IncomingMessage): void {
+  /**
+   * Opens the stream on the HTTP client's HTTP/2 connection, which its posts share (opened by
+   * whichever comes first, opened again after a GOAWAY or a failure, at the instance it was moved to).
+   */
+  private openHttp2(state: RoomStream, path: string, headers: Record<string, string>): void {
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.http.openStream(path, headers);
+    } catch (error) {
+      const none: StreamRequest = { destroy: () => undefined };
+      state.request = none;
+      this.ended(state, none, new ClientError(`GET ${path}: ${(error as Error).message}`, 'NETWORK'));
+      return;
+    }
+    state.request = stream;
+    let answered = false;
+    stream.once('response', (answer) => {
+      answered = true;
+      this.answered(state, stream, stream, Number(answer[':status'] ?? 0));
+    });
+    stream.on('error', (error) => this.ended(state, stream, new ClientError(`GET ${path}: ${error.message}`, 'NETWORK')));
+    // A stream reset, or cut with its session, before its answer may close with no 'error'.
+    stream.once('close', () => {
+      if (!answered) this.ended(state, stream, new ClientError(`GET ${path}: the stream closed before its answer (code ${stream.rstCode})`, 'NETWORK'));
+    });
+  }
+
+  /** The stream's answer came: a stream (200) or the contract's JSON error. */
+  private answered(state: RoomStream, req: StreamRequest, res: StreamBody, status: number): void {
+    if (status === 200) this.read(state, req, res);
+    else this.refused(state, req, res, status);
+  }
+
+  private read(state: RoomStream, req: StreamRequest, res: StreamBody): void {
     if (state.waiter === undefined) {
       this.streamCounters.reconnects++;
       this.options.onEvent?.({ type: 'reconnected' });
@@ -209,7 +256,7 @@ export class SseChatClient implements ChatClient {
   }
 
   /** An answer other than a stream: the contract's JSON error. */
-  private refused(state: RoomStream, req: ClientRequest, res: IncomingMessage): void {
+  private refused(state: RoomStream, req: StreamRequest, res: StreamBody, status: number): void {
     const chunks: Buffer[] = [];
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
     res.on('error', () => undefined);
@@ -220,13 +267,15 @@ export class SseChatClient implements ChatClient {
       } catch {
         error = undefined;
       }
-      const failure = new ClientError(error?.message ?? `HTTP ${res.statusCode ?? 0}`, error?.code ?? 'HTTP_ERROR', res.statusCode, error?.cursor);
+      const failure = new ClientError(error?.message ?? `HTTP ${status}`, error?.code ?? 'HTTP_ERROR', status, error?.cursor);
       if (state.waiter === undefined && failure.code === 'CURSOR_EXPIRED' && failure.cursor !== undefined) {
         this.expired(state, failure.cursor);
         return;
       }
       this.ended(state, req, failure);
     });
+    // Cut before the end of its answer: no answer at all (a no-op once 'end' settled it).
+    res.once('close', () => this.ended(state, req, new ClientError(`the answer to the stream of ${state.room} was cut (HTTP ${status})`, 'NETWORK')));
   }
 
   /** A resumption met an expired cursor: go on from the head the server gave, counted. */
@@ -243,7 +292,7 @@ export class SseChatClient implements ChatClient {
    * The stream's connection is over: before its first event, the subscription fails; after it, the
    * stream is opened again after a backoff.
    */
-  private ended(state: RoomStream, req: ClientRequest, error: ClientError): void {
+  private ended(state: RoomStream, req: StreamRequest, error: ClientError): void {
     if (req !== state.request) return;
     state.request = undefined;
     const waiter = state.waiter;

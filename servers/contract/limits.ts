@@ -1,5 +1,5 @@
 import { TRANSPORTS } from './transports.ts';
-import { resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
+import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -110,7 +110,7 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.cert !== '' && !o.tls) throw new RangeError('option cert and option key need option tls: they are the certificate it serves');
   if (o.http2 && !o.tls) throw new RangeError('option http2 needs option tls: HTTP/2 is served over TLS only (ALPN h2), as browsers speak it');
   if (o.http2 && !HTTP2_TRANSPORTS.includes(o.transport)) {
-    throw new RangeError(`option http2 applies to ${HTTP2_TRANSPORTS.slice(0, -1).join(', ')} and ${HTTP2_TRANSPORTS.at(-1) ?? ''}, not ${o.transport}`);
+    throw new RangeError(`option http2 applies to ${inWords(HTTP2_TRANSPORTS)}, not ${o.transport}`);
   }
   return o;
 }

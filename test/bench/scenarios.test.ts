@@ -52,6 +52,17 @@ describe('the named scenarios', () => {
     expect(step.workload).toEqual({ rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 });
   });
 
+  it('handshake weighs HTTP/1.1 against HTTP/2 over TLS for long polling and SSE, each on the same workload', () => {
+    const step = scenario('handshake').steps[1] as Step;
+    expect(step.variants.map((v) => [v.id, v.transport, v.tls, v.http2 === true])).toEqual([
+      ['long-polling/tls-http1.1', 'long-polling', true, false],
+      ['long-polling/tls-http2', 'long-polling', true, true],
+      ['sse/tls-http1.1', 'sse', true, false],
+      ['sse/tls-http2', 'sse', true, true],
+    ]);
+    expect(scenario('handshake').description).toContain('long polling and SSE over TLS on HTTP/1.1 against HTTP/2');
+  });
+
   it('scale sweeps clients as rooms × members, up to 5,000, then holds 19,000 WebSocket clients on one server', () => {
     const s = scenario('scale');
     const swept = s.steps.filter((step) => step.x);
@@ -180,7 +191,7 @@ describe('applyOverrides', () => {
   it.each([
     [{ http2: true }, 'variant "v": "http2" needs "tls": true'],
     [{ resumeTls: false }, 'variant "v": "resumeTls" needs "tls": true'],
-    [{ tls: true, http2: true, transport: 'websocket' }, 'variant "v": "http2" applies to short-polling and long-polling, not websocket'],
+    [{ tls: true, http2: true, transport: 'websocket' }, 'variant "v": "http2" applies to short-polling, long-polling and sse, not websocket'],
     [{ tls: true, transport: 'raw-ws' }, 'variant "v": "tls" applies to the chat transports; the baseline raw-ws is plain by design'],
   ] as [Partial<Variant>, string][])('refuses a variant %j that no server can run, naming it', (extra, message) => {
     const variant: Variant = { id: 'v', transport: 'long-polling', ...extra };

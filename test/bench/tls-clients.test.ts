@@ -2,12 +2,14 @@
  * The bench clients over TLS and HTTP/2: every transport delivers over https/wss trusting only the
  * certificate it is given, the bytes counted are those on the wire (handshakes included), a new
  * TLS connection resumes the session unless told not to, and HTTP/2 carries a client's held poll
- * and posts on one connection.
+ * or SSE stream and its posts on one connection.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
-import { ClientError, type ChatClient } from '../../bench/clients/index.ts';
-import { connectClient, startServer } from '../helpers/servers.ts';
+import { createChatServer, RoomLog } from '../../servers/index.ts';
+import { ClientError, type ChatClient, type ClientEvent } from '../../bench/clients/index.ts';
+import { connectClient, onCleanup, range, seqs, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { makeCertFiles } from '../helpers/tls.ts';
 
 /** Subscribes, sends `count` messages, waits for them to arrive; returns the client's counters then. */
 async function exchange(client: ChatClient, box: { waitFor(room: string, n: number): Promise<unknown> }, count: number, room = 'r'): Promise<ChatClient['counters']> {
@@ -63,6 +65,68 @@ describe('bench clients over TLS', () => {
     expect(counters.requests).toBeGreaterThanOrEqual(7);
     expect(counters.connections).toBe(1);
     expect(server.stats().connections).toBe(1);
+  });
+
+  it('HTTP/2 carries an SSE client\'s stream and its posts on one connection, where HTTP/1.1 takes more', async () => {
+    const { server, url } = await startServer('sse', { tls: true, http2: true });
+    const ca = server.tls?.cert ?? '';
+    const h2 = await connectClient('sse', url, { ca, http2: true });
+    const counters = await exchange(h2.client, h2.inbox, 5);
+    expect(h2.inbox.of('r').map((m) => m.body)).toEqual(range(1, 5).map((i) => `message ${i}`));
+    // The stream and five posts, all on one connection the server sees too: only HTTP/2 can, since
+    // an HTTP/1.1 connection that carries a stream carries nothing else (the stream is its one answer).
+    expect(counters.requests).toBe(6);
+    expect(counters.connections).toBe(1);
+    expect(server.stats().connections).toBe(1);
+    // A second room's stream joins the same connection.
+    const both = await exchange(h2.client, h2.inbox, 1, 'r3');
+    expect(h2.inbox.of('r3').map((m) => m.body)).toEqual(['message 1']);
+    expect([both.requests, both.connections, server.stats().connections]).toEqual([8, 1, 1]);
+    expect(server.stats().streams).toBe(2);
+    // Leaving a room cancels its stream alone: the server lets it go, the connection and the other stream stay.
+    h2.client.unsubscribe('r3');
+    await vi.waitFor(() => expect(server.stats().streams).toBe(1), { timeout: WAIT_BOUND_MS, interval: 10 });
+    expect(server.stats().connections).toBe(1);
+    await h2.client.send('r', { id: 'm6', from: 'a', body: 'message 6' });
+    await h2.inbox.waitFor('r', 6);
+    // The same client on HTTP/1.1 (ALPN picks it on the same server): the stream holds a connection
+    // and the posts take their own (two here: undici reuses a connection only a turn of the event
+    // loop after its answer, and the second post is sent sooner).
+    const h1 = await connectClient('sse', url, { ca });
+    const onH1 = await exchange(h1.client, h1.inbox, 2, 'r2');
+    expect(onH1.connections).toBeGreaterThanOrEqual(2);
+    expect(server.stats().connections).toBe(1 + onH1.connections);
+  });
+
+  it('an SSE client over HTTP/2 resumes with its last event id after the server restarts, losing nothing, on a new connection', async () => {
+    const { certFile, keyFile } = makeCertFiles();
+    const options = { tls: true, http2: true, cert: certFile, key: keyFile };
+    const log = new RoomLog({ historySize: 1000 });
+    const first = createChatServer('sse', { port: 0, ...options }, log);
+    const url = await first.listen();
+    const events: ClientEvent[] = [];
+    const { client, inbox } = await connectClient('sse', url, { ca: first.tls?.cert ?? '', http2: true, onEvent: (e) => events.push(e) });
+    await client.subscribe('r');
+    await client.send('r', { id: 'a1', from: 'c', body: 'x' });
+    for (const i of range(2, 3)) log.append('r', { id: `a${i}`, from: 's', body: 'x' });
+    await inbox.waitFor('r', 3);
+    expect(client.counters.connections).toBe(1);
+
+    await first.close();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'disconnected')).toBe(true), { timeout: WAIT_BOUND_MS, interval: 10 });
+    // Posted while the server is away: the client must get these when it comes back.
+    for (const i of range(4, 6)) log.append('r', { id: `a${i}`, from: 's', body: 'x' });
+    const second = createChatServer('sse', { port: Number(new URL(url).port), ...options }, log);
+    onCleanup(() => second.close());
+    await second.listen();
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'reconnected')).toBe(true), { timeout: WAIT_BOUND_MS, interval: 10 });
+    await client.send('r', { id: 'a7', from: 'c', body: 'x' });
+
+    expect(seqs(await inbox.waitFor('r', 7))).toEqual(range(1, 7));
+    expect(client.counters.reconnects).toBeGreaterThanOrEqual(1);
+    // One connection to each server, the resumed stream and the post sharing the second.
+    expect(client.counters.connections).toBe(2);
+    expect(second.stats().connections).toBe(1);
   });
 
   it('refuses HTTP/2 to an http:// URL, naming why', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
 import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
+import { TRANSPORTS, TRANSPORT_INFO } from '../../servers/contract/index.ts';
 import type { RunOutcome } from '../../bench/run.ts';
 import { runTiny, trialOf } from '../helpers/runs.ts';
 import { liveChildren } from '../../bench/spawn.ts';
@@ -171,6 +172,14 @@ describe('npm run bench, the command', () => {
     writeFileSync(scenarioFile, JSON.stringify(small));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--help names every chat transport of the registry, and runs nothing', async () => {
+    const { child, stdout, stderr } = bench(['--help']);
+    expect(await exitOf(child), stderr()).toBe(0);
+    for (const transport of TRANSPORTS) expect(stdout()).toContain(TRANSPORT_INFO[transport].label);
+    expect(stdout()).toMatch(/The chat transports: [^\n]+, [^\n]+ and [^\n]+\./);
+    await expectGroupGone(child.pid!);
+  }, 30_000);
 
   it('writes a results file and latest.json beside it, prints its path, and leaves nothing running', async () => {
     const out = join(dir, 'run.json');

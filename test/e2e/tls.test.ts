@@ -2,7 +2,8 @@
  * A tiny real benchmark over TLS and HTTP/2, end to end: each server makes its certificate, the
  * harness hands it to the generators' clients, and every transport delivers everything. Asserts
  * what TLS and HTTP/2 change on the wire: bytes (handshakes and records), a connection per request
- * where asked, one connection per client on HTTP/2 where HTTP/1.1 keeps two.
+ * where asked, one connection per client on HTTP/2 (a held poll or an SSE stream and the posts)
+ * where HTTP/1.1 keeps two or more.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario, TrialResult } from '../../bench/results.ts';
@@ -31,6 +32,8 @@ const TINY_TLS: Scenario = {
         { id: 'websocket/tls', transport: 'websocket', tls: true },
         { id: 'long-polling/tls-http1.1', transport: 'long-polling', waitMs: 25_000, tls: true },
         { id: 'long-polling/tls-http2', transport: 'long-polling', waitMs: 25_000, tls: true, http2: true },
+        { id: 'sse/tls-http1.1', transport: 'sse', tls: true },
+        { id: 'sse/tls-http2', transport: 'sse', tls: true, http2: true },
       ],
     },
   ],
@@ -81,5 +84,20 @@ describe('a tiny real benchmark over TLS and HTTP/2', () => {
     expect(h2.server?.connections).toBe(CLIENTS);
     expect(h1.server?.connections).toBeGreaterThan(CLIENTS);
     expect(h2.server?.heldPolls).toBe(CLIENTS);
+  });
+
+  it('HTTP/2 carries each SSE client\'s stream and its posts on one connection, opened before the window', () => {
+    const h2 = trial('sse/tls-http2');
+    const h1 = trial('sse/tls-http1.1');
+    // One connection per client at the server: the stream and the posts share it. On HTTP/1.1 the
+    // stream holds one and the posts take another.
+    expect(h2.server?.connections).toBe(CLIENTS);
+    expect(h1.server?.connections).toBeGreaterThanOrEqual(2 * CLIENTS);
+    // The session opened with the stream, before the window: no connection in it, on either side.
+    expect(h2.wire.connections).toBe(0);
+    expect(h2.perDelivered.connections).toBe(0);
+    // The requests in the window are the posts (a post may fall on either side of each edge), one per message sent on both.
+    for (const t of [h2, h1]) expect(Math.abs(t.wire.requests - t.delivery.sent)).toBeLessThanOrEqual(EDGE_REQUESTS_PER_CLIENT * CLIENTS);
+    expect(h2.wire.emptyPolls).toBe(0);
   });
 });
