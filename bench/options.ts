@@ -78,7 +78,7 @@ export const HARNESS_OPTIONS = {
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
 /**
  * What `--quick` sets for the capacity scenario instead: one round per step, a short window, and no
- * halving (the steps up by ×1.5 only), so that the three transports are searched within four
+ * halving (the steps by ×1.5 only), so that the chat transports are searched within four
  * minutes on this machine.
  */
 export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityResolution: 50 } as const;

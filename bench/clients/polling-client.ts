@@ -54,7 +54,10 @@ export class PollingClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    // HTTP connections open on the first request.
+    // A long-polling member holds a poll and posts beside it; a short-polling one posts beside a poll
+    // in flight now and then, and undici reuses a connection only a turn of the loop after its
+    // answer (a request sent sooner opens another): two connections either way.
+    await this.http.warm(2);
   }
 
   async subscribe(room: string, cursor?: string): Promise<string> {

@@ -102,7 +102,8 @@ export class SseChatClient implements ChatClient {
   }
 
   async connect(): Promise<void> {
-    // Each stream opens its own connection (HTTP/2: the first request opens the one), posts theirs on the first request.
+    // Each stream opens its own connection; the posts' one is opened now (HTTP/2: the one session).
+    await this.http.warm(1);
   }
 
   subscribe(room: string, cursor?: string): Promise<string> {
