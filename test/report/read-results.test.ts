@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RESULTS_SCHEMA_VERSION } from '../../bench/results.ts';
 import { readResults } from '../../report/read-results.ts';
+import { figureCaveat, serverMeasured } from '../../report/select.ts';
 import { defaultStep, results } from './fixture.ts';
 
 const run = () => results([defaultStep()]);
@@ -46,6 +47,28 @@ describe('readResults', () => {
       expect(v.summary.figures['perDelivered.serverCpuUs'].median).toBe(run().steps[0]?.variants.find((x) => x.variant.id === v.variant.id)?.summary.figures['perDelivered.serverCpuUs'].median);
     }
     expect(readResults(file('current-again.json', run())).steps[0]?.variants[0]?.summary.notMeasured).toBeUndefined();
+  });
+
+  it('lists the connections held per client as not measured in a file written before them, and still counts its server as measured', () => {
+    const old = run();
+    const steps = old.steps.map((step) => ({
+      ...step,
+      variants: step.variants.map((v) => {
+        const { 'server.connectionsPerClient': _dropped, ...figures } = v.summary.figures;
+        return { ...v, summary: { ...v.summary, figures }, trials: v.trials.map((t) => ({ ...t, server: t.server && { ...t.server, connections: undefined } })) };
+      }),
+    }));
+    const read = readResults(file('before-connections-per-client.json', { ...old, steps }));
+    const [step] = read.steps;
+    if (!step) throw new Error('the fixture has a step');
+    for (const v of step.variants) {
+      expect(v.summary.notMeasured).toEqual(['server.connectionsPerClient']);
+      expect(figureCaveat(step, v, 'server.connectionsPerClient')?.why).toBe(
+        'The connections the server holds were not recorded by the version of the bench that wrote this results file.',
+      );
+      // Its CPU, memory and event-loop delay were measured: claims that rest on them still do.
+      expect(serverMeasured(v)).toBe(true);
+    }
   });
 
   it('refuses a version it does not know, naming the file and the versions it reads', () => {

@@ -11,10 +11,19 @@ import { figureCaveat, serverMeasured } from '../../report/select.ts';
 import { LONG, WS, WORKLOAD, defaultStep, results, step } from './fixture.ts';
 
 const ASSETS = { ...loadAssets(), chartJs: 'window.Chart = function () {};' };
-const SERVER_FIGURES: readonly FigureKey[] = ['perDelivered.serverCpuUs', 'server.cpuShare', 'server.rssWindowBytes', 'server.perClientRssBytes', 'server.perClientHeapBytes', 'server.eventLoopDelay.p99'];
+const SERVER_FIGURES: readonly FigureKey[] = [
+  'server.connectionsPerClient',
+  'perDelivered.serverCpuUs',
+  'server.cpuShare',
+  'server.rssWindowBytes',
+  'server.perClientRssBytes',
+  'server.perClientHeapBytes',
+  'server.eventLoopDelay.p99',
+];
 
+/** A variant as a --target run leaves it: no server figure in its rounds or its summary. */
 function unmeasured(v: VariantResult): VariantResult {
-  return { ...v, summary: { ...v.summary, notMeasured: SERVER_FIGURES } };
+  return { ...v, trials: v.trials.map((t) => ({ ...t, server: null, serverNotMeasured: 'not started by the bench' })), summary: { ...v.summary, notMeasured: SERVER_FIGURES } };
 }
 
 function targetRun(): BenchResults {
@@ -33,6 +42,7 @@ describe('a report of a --target run', () => {
     expect(serverMeasured(ws)).toBe(false);
     for (const key of SERVER_FIGURES) expect(figureCaveat(only!, ws, key)?.kind, key).toBe('not measured');
     expect(figureCaveat(only!, ws, 'latency.p99')).toBeUndefined();
+    expect(figureCaveat(only!, ws, 'server.connectionsPerClient')?.why).toContain('(--target)');
     expect(serverMeasured(defaultStep().variants[0] as VariantResult)).toBe(true);
   });
 
