@@ -76,11 +76,12 @@ describe('RSS reported as a peak by a server at its fd limit', () => {
 });
 
 describe('a --target run with --target-pid', () => {
-  it('says CPU and RSS were read from /proc, and only heap and event-loop delay were not measured', () => {
+  it('says CPU and RSS were read from /proc, and only heap, event-loop delay and connections were not measured', () => {
     const run = targetRun();
     const withPids = { ...run, config: { ...run.config, target: { ...run.config.target!, pids: { websocket: 4242 } } } };
     const html = renderReport(withPids, ASSETS);
     expect(html).toContain('Their CPU time and RSS were read from /proc');
-    expect(html).not.toContain('Their CPU, memory and event-loop delay were not measured');
+    expect(html).toContain('their heap, event-loop delay and connections were not measured');
+    expect(html).not.toContain('Their CPU, memory, event-loop delay and connections were not measured');
   });
 });
