@@ -38,7 +38,8 @@ export function rotate<T>(items: readonly T[], round: number): T[] {
 
 /**
  * One figure of one trial, by its {@link FIGURES} key. `wire.emptyPollShare` is empty polls over
- * requests, 0 when there were no requests. `null` for the server's figures when the server was
+ * requests, 0 when there were no requests; `server.connectionsPerClient` the server's open
+ * connections at the window's end over the clients. `null` for the server's figures when the server was
  * not measured (a `--target` run), and for every figure of a trial that was not run (`limit`).
  */
 export function figureValue(trial: TrialResult, key: FigureKey): number | null {
@@ -63,6 +64,8 @@ export function figureValue(trial: TrialResult, key: FigureKey): number | null {
       return trial.perDelivered.bytes;
     case 'perDelivered.connections':
       return trial.perDelivered.connections;
+    case 'server.connectionsPerClient':
+      return connectionsPerClient(trial);
     case 'perDelivered.serverCpuUs':
       return trial.perDelivered.serverCpuUs;
     case 'perDelivered.generatorCpuUs':
@@ -82,6 +85,17 @@ export function figureValue(trial: TrialResult, key: FigureKey): number | null {
     default:
       return unknownFigure(key);
   }
+}
+
+/**
+ * The TCP connections the server held at the window's end ÷ the trial's clients: 1 where a client
+ * keeps one connection (WebSocket, HTTP/2), 2 where HTTP/1.1 keeps a held poll or stream beside
+ * the posts' connection. `null` when the server's connections were not read (a `--target` run,
+ * /proc, a file from before they were) or there were no clients.
+ */
+function connectionsPerClient(trial: TrialResult): number | null {
+  const connections = trial.server?.connections;
+  return typeof connections === 'number' && trial.clients > 0 ? connections / trial.clients : null;
 }
 
 function unknownFigure(key: never): never {

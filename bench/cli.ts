@@ -175,7 +175,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (targetUrls) {
     const list = Object.entries(targetUrls).map(([t, url]) => `${t} at ${url}`).join(', ');
     const measured = targetPids
-      ? `CPU and RSS read from /proc of pid ${Object.values(targetPids).join(', ')}, heap and event-loop delay not measured`
+      ? `CPU and RSS read from /proc of pid ${Object.values(targetPids).join(', ')}, heap, event-loop delay and connections not measured`
       : 'its CPU and memory not measured';
     progress({ type: 'phase', phase: 'trials', detail: `target: ${list}; no server started, ${measured}, no ceilings or micro-benchmarks` });
   }

@@ -328,7 +328,8 @@ export interface ServerMeasure {
   readonly sockets: number | null;
   /**
    * TCP connections open at the end of the window, of any kind (`null` from /proc; absent in files
-   * before it): what HTTP/2 changes, one connection per client where HTTP/1.1 keeps two.
+   * before it): what HTTP/2 changes, one connection per client where HTTP/1.1 keeps two. Over
+   * the trial's clients it is the figure `server.connectionsPerClient`.
    */
   readonly connections?: number | null;
   /**
@@ -530,7 +531,8 @@ export const FIGURES = {
   'latency.mean': { label: 'latency mean', unit: 'µs', better: 'lower' },
   'perDelivered.requests': { label: 'HTTP requests per delivered message', unit: 'req', better: 'lower' },
   'perDelivered.bytes': { label: 'bytes on the wire per delivered message', unit: 'B', better: 'lower' },
-  'perDelivered.connections': { label: 'TCP connections per delivered message', unit: 'conn', better: 'lower' },
+  'perDelivered.connections': { label: 'TCP connections opened per delivered message', unit: 'conn', better: 'lower' },
+  'server.connectionsPerClient': { label: 'TCP connections the server holds per client', unit: 'conn', better: 'lower' },
   'perDelivered.serverCpuUs': { label: 'server CPU per delivered message', unit: 'µs', better: 'lower' },
   'perDelivered.generatorCpuUs': { label: 'generator CPU per delivered message', unit: 'µs', better: 'lower' },
   'server.cpuShare': { label: 'server CPU (share of one core)', unit: 'core', better: 'lower' },

@@ -130,7 +130,7 @@ function handshakeScenario(): Scenario {
   return {
     name: 'handshake',
     description:
-      `Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then ${HTTP2_CAPABLE_WORDS} over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll or the stream and the posts: requests, bytes and connections per message.`,
+      `Short polling every 250 ms with keep-alive against a new connection for every request, over plain TCP and over TLS (resumed and full handshakes): is "a handshake for every request" still true, and what does TLS make it cost? Then ${HTTP2_CAPABLE_WORDS} over TLS on HTTP/1.1 against HTTP/2, where one connection carries the held poll or the stream and the posts: requests and bytes per message, and the TCP connections the server holds per client.`,
     rounds: 3,
     generators: 1,
     steps: [

@@ -25,15 +25,26 @@ function table(head: readonly string[], align: readonly Table.HorizontalAlignmen
  * start, a file from before the generator's was recorded).
  */
 function serverCells(v: VariantResult): string[] {
-  const f = v.summary.figures;
-  const shown = (key: FigureKey, format: (n: number) => string): string => (v.summary.notMeasured?.includes(key) ? 'not measured' : format(f[key].median));
   // Read from /proc (--target-pid): CPU, but no heap.
   return [
-    shown('server.cpuShare', formatShare),
-    shown('server.perClientHeapBytes', formatBytes),
-    shown('perDelivered.serverCpuUs', formatUs),
-    shown('perDelivered.generatorCpuUs', formatUs),
+    shown(v, 'server.cpuShare', formatShare),
+    shown(v, 'server.perClientHeapBytes', formatBytes),
+    shown(v, 'perDelivered.serverCpuUs', formatUs),
+    shown(v, 'perDelivered.generatorCpuUs', formatUs),
   ];
+}
+
+/** A figure's median, or `not measured`. */
+function shown(v: VariantResult, key: FigureKey, format: (n: number) => string): string {
+  return v.summary.notMeasured?.includes(key) ? 'not measured' : format(v.summary.figures[key].median);
+}
+
+/**
+ * Whether a step shows the connections the server holds per client: where some variant ran over
+ * HTTP/2, whose one connection a client against HTTP/1.1's two is the difference to see.
+ */
+function showsHeldConnections(step: StepResult): boolean {
+  return step.variants.some((v) => v.variant.http2 === true);
 }
 
 function notMeasured(v: VariantResult): boolean {
@@ -47,10 +58,12 @@ function flagsOf(v: VariantResult): string {
 function stepTable(step: StepResult): string {
   // The flags column only when a variant has a flag.
   const flagged = step.variants.some((v) => flagsOf(v) !== '');
-  const columns = flagged ? 10 : 9;
+  // The connections held per client only where HTTP/2 ran: the table is wide enough without it.
+  const held = showsHeldConnections(step);
+  const columns = 9 + (held ? 1 : 0) + (flagged ? 1 : 0);
   const t = table(
-    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', 'server cpu', 'heap/client', 'server cpu/msg', 'gen cpu/msg', ...(flagged ? [''] : [])],
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['variant', 'p50', 'p99', 'req/msg', 'bytes/msg', ...(held ? ['conn/client'] : []), 'server cpu', 'heap/client', 'server cpu/msg', 'gen cpu/msg', ...(flagged ? [''] : [])],
+    ['left', 'right', 'right', 'right', 'right', ...(held ? ['right' as const] : []), 'right', 'right', 'right', 'right', 'left'],
   );
   for (const v of step.variants) {
     const f = v.summary.figures;
@@ -60,6 +73,7 @@ function stepTable(step: StepResult): string {
       formatUs(f['latency.p99'].median),
       formatNumber(f['perDelivered.requests'].median),
       formatBytes(f['perDelivered.bytes'].median),
+      ...(held ? [shown(v, 'server.connectionsPerClient', formatNumber)] : []),
       ...serverCells(v),
       ...(flagged ? [flagsOf(v)] : []),
     ]);

@@ -65,7 +65,7 @@ export interface ProcReadings {
     /** After the drain, every client still connected (no garbage collection can be asked for). */
     readonly memory: ProcReading;
     readonly samples: readonly ProcReading[];
-    /** Why heap, event-loop delay, held polls and sockets are missing, in words. */
+    /** Why heap, event-loop delay, held polls, sockets and connections are missing, in words. */
     readonly notMeasured: string;
   };
 }
@@ -99,6 +99,7 @@ export function combineMeasures(measures: readonly ServerMeasure[]): ServerMeasu
     },
     heldPolls: total((m) => m.heldPolls),
     sockets: total((m) => m.sockets),
+    connections: total((m) => m.connections),
     ...(measures.some((m) => m.rssIsPeak) ? { rssIsPeak: true as const } : {}),
   };
 }

@@ -120,7 +120,7 @@ export function networkLoss(network: { readonly name: string; readonly lossPct: 
 export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory (give --target-pid to read them from /proc)';
 
 /** Why some server figures are missing from a `--target --target-pid` trial. */
-export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls and sockets are known only to a server that reports them itself';
+export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls, sockets and connections are known only to a server that reports them itself';
 
 /**
  * Who sends and receives in which room, spread over the generators: whole rooms where there are

@@ -228,7 +228,7 @@ function targetNote(results: BenchResults): Html | string {
   if (!target) return '';
   const urls = Object.entries(target.urls).map(([transport, url], i) => html`${i > 0 ? ', ' : ''}${transport} at <code>${url}</code>`);
   return html`<p>Run against servers the bench did not start (<code>--target</code>): ${urls}${target.token ? ', with a token' : ''}. \
-${target.pids ? 'Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap and event-loop delay were not measured.' : 'Their CPU, memory and event-loop delay were not measured.'}</p>`;
+${target.pids ? 'Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap, event-loop delay and connections were not measured.' : 'Their CPU, memory, event-loop delay and connections were not measured.'}</p>`;
 }
 
 function methodSection(results: BenchResults): Html {

@@ -116,12 +116,20 @@ export function figureCaveat(step: StepResult, v: VariantResult, key: FigureKey)
       why: "The generator's CPU per message was not recorded by the version of the bench that wrote this results file.",
     };
   }
+  // A server the bench started but whose connections are not in the file: written before they were read.
+  if (v.summary.notMeasured?.includes(key) && key === 'server.connectionsPerClient' && v.trials.some((t) => t.server && t.server.source !== 'proc')) {
+    return {
+      kind: 'not measured',
+      note: 'not measured',
+      why: 'The connections the server holds were not recorded by the version of the bench that wrote this results file.',
+    };
+  }
   if (v.summary.notMeasured?.includes(key)) {
     return {
       kind: 'not measured',
       note: 'not measured',
       why:
-        "This figure is not measured for a server the bench did not start (--target): only a server it starts reports its heap and event-loop delay, and its CPU and RSS are read only when its process id is given (--target-pid, from /proc).",
+        "This figure is not measured for a server the bench did not start (--target): only a server it starts reports its heap, event-loop delay and connections, and its CPU and RSS are read only when its process id is given (--target-pid, from /proc).",
     };
   }
   const rssKeys: readonly FigureKey[] = ['server.rssWindowBytes', 'server.perClientRssBytes'];
@@ -156,9 +164,12 @@ export function withinNoise(a: Spread, b: Spread): boolean {
   return a.min <= b.max && b.min <= a.max;
 }
 
-/** Whether the run measured this variant's server (a --target run measures only its clients). */
+/**
+ * Whether the run measured this variant's server (a --target run measures only its clients). The
+ * connections it holds do not count: a file written before they were read lacks them alone.
+ */
 export function serverMeasured(v: VariantResult): boolean {
-  return !(v.summary.notMeasured ?? []).some((key) => key.startsWith('server.') || key === 'perDelivered.serverCpuUs');
+  return !(v.summary.notMeasured ?? []).some((key) => (key.startsWith('server.') && key !== 'server.connectionsPerClient') || key === 'perDelivered.serverCpuUs');
 }
 
 /** A variant whose numbers should not be trusted as a best: it lost messages or the generator limited it. */

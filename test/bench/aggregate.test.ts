@@ -24,6 +24,8 @@ interface TrialFigures {
   readonly perClientRssBytes: number;
   readonly perClientHeapBytes: number;
   readonly eventLoopDelayP99: number;
+  /** TCP connections the server held at the window's end (100 clients). */
+  readonly connections: number;
   readonly lost: number;
   readonly bound: boolean;
 }
@@ -61,6 +63,7 @@ function makeTrial(round: number, f: TrialFigures): TrialResult {
       eventLoopDelay: { p50: 1, p99: f.eventLoopDelayP99, max: 1 },
       heldPolls: 0,
       sockets: 100,
+      connections: f.connections,
     },
     series: [],
     generator: {
@@ -90,6 +93,7 @@ const TRIALS = [
     perClientRssBytes: 10_000,
     perClientHeapBytes: 4000,
     eventLoopDelayP99: 1200,
+    connections: 200,
     lost: 0,
     bound: false,
   }),
@@ -103,6 +107,7 @@ const TRIALS = [
     perClientRssBytes: 12_000,
     perClientHeapBytes: 3000,
     eventLoopDelayP99: 900,
+    connections: 100,
     lost: 5,
     bound: true,
   }),
@@ -116,6 +121,7 @@ const TRIALS = [
     perClientRssBytes: 11_000,
     perClientHeapBytes: 5000,
     eventLoopDelayP99: 1500,
+    connections: 150,
     lost: 2,
     bound: false,
   }),
@@ -170,6 +176,7 @@ describe('figureValue', () => {
       'perDelivered.requests': 2,
       'perDelivered.bytes': 500,
       'perDelivered.connections': 0.01,
+      'server.connectionsPerClient': 2,
       'perDelivered.serverCpuUs': 40,
       'perDelivered.generatorCpuUs': 12,
       'server.cpuShare': 0.5,
@@ -185,6 +192,29 @@ describe('figureValue', () => {
     const trial = TRIALS[1];
     if (!trial) throw new Error('no trial');
     expect(figureValue(trial, 'wire.emptyPollShare')).toBe(0);
+  });
+
+  it('divides the connections the server held at the window’s end by the clients', () => {
+    const trial = TRIALS[0];
+    if (!trial?.server) throw new Error('no trial');
+    // HTTP/2: one connection a client carries the stream and the posts.
+    expect(figureValue({ ...trial, clients: 250, server: { ...trial.server, connections: 250 } }, 'server.connectionsPerClient')).toBe(1);
+    // HTTP/1.1 long polling or SSE: the held request's connection and the posts'.
+    expect(figureValue({ ...trial, clients: 250, server: { ...trial.server, connections: 500 } }, 'server.connectionsPerClient')).toBe(2);
+    expect(figureValue({ ...trial, clients: 3, server: { ...trial.server, connections: 4 } }, 'server.connectionsPerClient')).toBeCloseTo(4 / 3, 12);
+  });
+
+  it('has no connections per client where the server’s connections were not read, or there were no clients', () => {
+    const trial = TRIALS[0];
+    if (!trial?.server) throw new Error('no trial');
+    const { connections: _dropped, ...older } = trial.server;
+    // --target: no server measured; --target-pid: /proc cannot tell; a file from before they were read.
+    expect(figureValue({ ...trial, server: null }, 'server.connectionsPerClient')).toBeNull();
+    expect(figureValue({ ...trial, server: { ...trial.server, source: 'proc', connections: null } }, 'server.connectionsPerClient')).toBeNull();
+    expect(figureValue({ ...trial, server: older }, 'server.connectionsPerClient')).toBeNull();
+    expect(figureValue({ ...trial, clients: 0 }, 'server.connectionsPerClient')).toBeNull();
+    // and a variant none of whose rounds read them lists the figure as not measured.
+    expect(summarizeVariant([{ ...trial, server: older }]).notMeasured).toEqual(['server.connectionsPerClient']);
   });
 });
 
@@ -211,6 +241,7 @@ describe('summarizeVariant', () => {
       'perDelivered.requests': { median: 2, min: 1, max: 3 },
       'perDelivered.bytes': { median: 500, min: 400, max: 700 },
       'perDelivered.connections': { median: 0.02, min: 0.01, max: 0.03 },
+      'server.connectionsPerClient': { median: 1.5, min: 1, max: 2 },
       'perDelivered.serverCpuUs': { median: 45, min: 40, max: 50 },
       'perDelivered.generatorCpuUs': { median: 12, min: 9, max: 14 },
       'server.cpuShare': { median: 0.6, min: 0.5, max: 0.7 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, summaryJson } from '../../bench/summary.ts';
-import type { CeilingResult } from '../../bench/results.ts';
-import { defaultStep, results } from '../report/fixture.ts';
+import type { CeilingResult, Variant } from '../../bench/results.ts';
+import { defaultStep, results, step, variant } from '../report/fixture.ts';
 
 const CEILING: CeilingResult = {
   target: 'short-polling GET (empty poll)',
@@ -40,6 +40,27 @@ describe('the summary printed at the end of a run', () => {
   it('prints the route ceilings with their ratio to bare fastify, and the targets', () => {
     expect(row('short-polling GET (empty poll)')).toMatch(/│ +12,345 │ +0\.50 │/);
     expect(text).toMatch(/│ target +│ verdict/);
+  });
+});
+
+describe('the summary of a step that ran HTTP/2', () => {
+  const H1: Variant = { id: 'sse/tls-http1.1', transport: 'sse', tls: true };
+  const H2: Variant = { id: 'sse/tls-http2', transport: 'sse', tls: true, http2: true };
+  const http = step('over TLS: HTTP/1.1 against HTTP/2', [
+    variant(H1, { 'server.connectionsPerClient': 2 }, [900]),
+    variant(H2, { 'server.connectionsPerClient': 1 }, [900]),
+  ]);
+  const lines = formatSummary(results([http])).split('\n');
+  const row = (start: string): string => lines.find((l) => l.startsWith(`│ ${start}`)) ?? '';
+
+  it('shows the connections the server holds per client beside the bytes, 2 on HTTP/1.1 and 1 on HTTP/2', () => {
+    expect(lines.find((l) => l.startsWith('│ variant'))).toMatch(/│ bytes\/msg │ conn\/client │ server cpu │/);
+    expect(row('sse/tls-http1.1 (over TLS)')).toMatch(/│ +1 B │ +2\.00 │ +100% │/);
+    expect(row('sse/tls-http2 (over TLS, HTTP/2)')).toMatch(/│ +1 B │ +1\.00 │ +100% │/);
+  });
+
+  it('leaves the column out of a step without HTTP/2', () => {
+    expect(formatSummary(results([defaultStep()]))).not.toContain('conn/client');
   });
 });
 

@@ -5,7 +5,7 @@ import type { Workload } from '../../bench/results.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/generator-limits.ts';
 import { buildTrialResult, slopePerSecond } from '../../bench/trial-result.ts';
 import type { TrialInputs } from '../../bench/trial-result.ts';
-import { summarizeVariant } from '../../bench/aggregate.ts';
+import { figureValue, summarizeVariant } from '../../bench/aggregate.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
 function encoded(values: readonly number[]): string {
@@ -184,6 +184,27 @@ describe('buildTrialResult', () => {
       sockets: 5,
       connections: 7,
     });
+  });
+
+  it('gives the connections the server held at the window’s end per client', () => {
+    // 7 connections at the window's end over the generators' 3 + 3 clients.
+    expect(figureValue(buildTrialResult(inputs()), 'server.connectionsPerClient')).toBeCloseTo(7 / 6, 12);
+  });
+
+  it('adds the connections of several instances, a killed one’s (no stats after the kill) counting none', () => {
+    const base = inputs();
+    const clientSide = { round: base.round, position: base.position, workload: base.workload, generators: base.generators, storedByRoom: base.storedByRoom, startUs: base.startUs };
+    const readings = { idle: IDLE, windowStart: WINDOW_START, memory: MEMORY, released: RELEASED, samples: SAMPLES };
+    const result = buildTrialResult({
+      ...clientSide,
+      instances: [
+        { ...readings, windowEnd: WINDOW_END },
+        { ...readings, windowEnd: { ...WINDOW_END, stats: { ...WINDOW_END.stats, connections: 5 } } },
+        { ...readings, windowEnd: { ...WINDOW_END, stats: {} }, killed: true },
+      ],
+    });
+    expect(result.server?.connections).toBe(12);
+    expect(figureValue(result, 'server.connectionsPerClient')).toBe(2);
   });
 
   it('measures a server read from /proc (--target-pid): CPU and RSS from its readings, heap and event-loop delay null', () => {
@@ -412,6 +433,7 @@ describe('a trial against a server the bench did not start (--target)', () => {
   it('lists the server figures as not measured in the summary, null in the JSON, and the rest as usual', () => {
     const summary = summarizeVariant([result, result]);
     expect(summary.notMeasured).toEqual([
+      'server.connectionsPerClient',
       'perDelivered.serverCpuUs',
       'server.cpuShare',
       'server.rssWindowBytes',

@@ -354,7 +354,7 @@ describe('npm run bench -- --target URL --target-pid PID: a server started separ
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('measures its CPU share, CPU per message and RSS, and marks heap and event-loop delay not measured', async () => {
+  it('measures its CPU share, CPU per message and RSS, and marks heap, event-loop delay and connections not measured', async () => {
     const scenarioFile = join(dir, 'one.json');
     const one: Scenario = { ...TINY, steps: [{ ...TINY.steps[0]!, workload: { ...TINY.steps[0]!.workload, durationMs: 1000, warmupMs: 200 }, variants: [TINY.steps[0]!.variants[2]!] }] };
     writeFileSync(scenarioFile, JSON.stringify(one));
@@ -373,9 +373,9 @@ describe('npm run bench -- --target URL --target-pid PID: a server started separ
     expect(t?.server?.cpuShare).toBeGreaterThan(0);
     expect(t?.server?.rssWindowBytes).toBeGreaterThan(0);
     expect(t?.perDelivered.serverCpuUs).toBeGreaterThan(0);
-    expect(v?.summary.notMeasured).toEqual(['server.perClientHeapBytes', 'server.eventLoopDelay.p99']);
+    expect(v?.summary.notMeasured).toEqual(['server.connectionsPerClient', 'server.perClientHeapBytes', 'server.eventLoopDelay.p99']);
     expect(v?.summary.figures['server.cpuShare'].median).toBeGreaterThan(0);
-    expect(stderr()).toContain(`CPU and RSS read from /proc of pid ${pid}`);
+    expect(stderr()).toContain(`CPU and RSS read from /proc of pid ${pid}, heap, event-loop delay and connections not measured`);
   }, 60_000);
 
   it.each([

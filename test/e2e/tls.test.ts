@@ -86,6 +86,23 @@ describe('a tiny real benchmark over TLS and HTTP/2', () => {
     expect(h2.server?.heldPolls).toBe(CLIENTS);
   });
 
+  it('reports the connections the server holds per client as a figure: 1 on HTTP/2, 2 on HTTP/1.1', () => {
+    const perClient = (id: string): number => {
+      const v = outcome.steps[0]?.variants.find((x) => x.variant.id === id);
+      if (!v) throw new Error(`no variant ${id}`);
+      expect(v.summary.notMeasured ?? [], id).not.toContain('server.connectionsPerClient');
+      return v.summary.figures['server.connectionsPerClient'].median;
+    };
+    const figures = Object.fromEntries(['long-polling/tls-http1.1', 'long-polling/tls-http2', 'sse/tls-http1.1', 'sse/tls-http2', 'websocket/tls'].map((id) => [id, perClient(id)]));
+    // The held poll or the stream and the posts on one connection; a WebSocket is one too.
+    expect(figures['long-polling/tls-http2']).toBe(1);
+    expect(figures['sse/tls-http2']).toBe(1);
+    expect(figures['websocket/tls']).toBe(1);
+    // HTTP/1.1: the held request's connection, and the posts' kept alive beside it.
+    expect(figures['long-polling/tls-http1.1']).toBe(2);
+    expect(figures['sse/tls-http1.1']).toBe(2);
+  });
+
   it('HTTP/2 carries each SSE client\'s stream and its posts on one connection, opened before the window', () => {
     const h2 = trial('sse/tls-http2');
     const h1 = trial('sse/tls-http1.1');

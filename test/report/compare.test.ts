@@ -124,6 +124,17 @@ describe('compareResults', () => {
     expect(compareResults(zero, perPoll, { figures: ['perDelivered.connections'] }).regressions).toHaveLength(1);
   });
 
+  it('passes a wobble in the connections held per client, and fails a client holding two where it held one', () => {
+    const figures = ['server.connectionsPerClient'] as const;
+    const one = runOf({ 'long-polling': { 'server.connectionsPerClient': [1, 1, 1, 1, 1] } });
+    // A keep-alive pool holding a post's connection open a little longer in some rounds.
+    const wobble = runOf({ 'long-polling': { 'server.connectionsPerClient': [1.05, 1.08, 1.02, 1.1, 1.05] } });
+    expect(compareResults(one, wobble, { figures }).regressions).toEqual([]);
+    // HTTP/2 lost: the held poll and the posts on two connections again.
+    const two = runOf({ 'long-polling': { 'server.connectionsPerClient': [2, 2, 2, 2, 2] } });
+    expect(compareResults(one, two, { figures }).regressions.map((r) => `${r.variant} ${r.figure}`)).toEqual(['long-polling server.connectionsPerClient']);
+  });
+
   it('passes a few empty polls where there were none', () => {
     const none = runOf({ 'short-polling': { 'wire.emptyPollShare': [0, 0, 0, 0, 0] } });
     const few = runOf({ 'short-polling': { 'wire.emptyPollShare': [0.01, 0.02, 0.01, 0.01, 0.02] } });

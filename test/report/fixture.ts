@@ -46,6 +46,8 @@ function trial(latencyUs: readonly number[], cpuShare: number, ok = true): Trial
       eventLoopDelay: { p50: 0, p99: 1200, max: 3000 },
       heldPolls: 0,
       sockets: 0,
+      // Two a client, as HTTP/1.1 long polling holds: the poll's and the posts'.
+      connections: 200,
     },
     // Four samples a second from the start of the warm-up (2 s) to the end of the window (9 s).
     series: Array.from({ length: 37 }, (_, i) => ({ tMs: i * 250, rssBytes: 90_000_000 + Math.min(i, 8) * 1_000_000, heapUsedBytes: 20_000_000, cpuShare: cpuShare * (0.8 + (i % 3) * 0.2) })),

@@ -3,7 +3,8 @@
  * not measured, and the page must say so rather than print dashes that read as zero or as missing.
  */
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, FigureKey, VariantResult } from '../../bench/results.ts';
+import { summarizeVariant } from '../../bench/aggregate.ts';
+import type { BenchResults, FigureKey, TrialResult, VariantResult } from '../../bench/results.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { renderReport } from '../../report/render.ts';
@@ -11,10 +12,17 @@ import { figureCaveat, serverMeasured } from '../../report/select.ts';
 import { LONG, WS, WORKLOAD, defaultStep, results, step } from './fixture.ts';
 
 const ASSETS = { ...loadAssets(), chartJs: 'window.Chart = function () {};' };
-const SERVER_FIGURES: readonly FigureKey[] = ['perDelivered.serverCpuUs', 'server.cpuShare', 'server.rssWindowBytes', 'server.perClientRssBytes', 'server.perClientHeapBytes', 'server.eventLoopDelay.p99'];
+/** A round as a --target run leaves it: no server figure. */
+function unstarted(t: TrialResult): TrialResult {
+  return { ...t, server: null, serverNotMeasured: 'not started by the bench', perDelivered: { ...t.perDelivered, serverCpuUs: null } };
+}
 
+/** The figures such a round leaves not measured, as the harness lists them (test/bench/trial-result.test.ts names each). */
+const SERVER_FIGURES: readonly FigureKey[] = summarizeVariant([unstarted(defaultStep().variants[0]?.trials[0] as TrialResult)]).notMeasured ?? [];
+
+/** A variant as a --target run leaves it: no server figure in its rounds or its summary. */
 function unmeasured(v: VariantResult): VariantResult {
-  return { ...v, summary: { ...v.summary, notMeasured: SERVER_FIGURES } };
+  return { ...v, trials: v.trials.map(unstarted), summary: { ...v.summary, notMeasured: SERVER_FIGURES } };
 }
 
 function targetRun(): BenchResults {
@@ -31,8 +39,10 @@ describe('a report of a --target run', () => {
   it('marks every server figure "not measured", and the client-side figures stay numbers', () => {
     const ws = only?.variants.find((v) => v.variant.id === WS.id) as VariantResult;
     expect(serverMeasured(ws)).toBe(false);
+    expect(SERVER_FIGURES).toHaveLength(7);
     for (const key of SERVER_FIGURES) expect(figureCaveat(only!, ws, key)?.kind, key).toBe('not measured');
     expect(figureCaveat(only!, ws, 'latency.p99')).toBeUndefined();
+    expect(figureCaveat(only!, ws, 'server.connectionsPerClient')?.why).toContain('(--target)');
     expect(serverMeasured(defaultStep().variants[0] as VariantResult)).toBe(true);
   });
 
@@ -66,11 +76,12 @@ describe('RSS reported as a peak by a server at its fd limit', () => {
 });
 
 describe('a --target run with --target-pid', () => {
-  it('says CPU and RSS were read from /proc, and only heap and event-loop delay were not measured', () => {
+  it('says CPU and RSS were read from /proc, and only heap, event-loop delay and connections were not measured', () => {
     const run = targetRun();
     const withPids = { ...run, config: { ...run.config, target: { ...run.config.target!, pids: { websocket: 4242 } } } };
     const html = renderReport(withPids, ASSETS);
     expect(html).toContain('Their CPU time and RSS were read from /proc');
-    expect(html).not.toContain('Their CPU, memory and event-loop delay were not measured');
+    expect(html).toContain('their heap, event-loop delay and connections were not measured');
+    expect(html).not.toContain('Their CPU, memory, event-loop delay and connections were not measured');
   });
 });

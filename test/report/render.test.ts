@@ -393,6 +393,27 @@ describe('the page', () => {
   });
 });
 
+describe('the handshake scenario’s HTTP/1.1-against-HTTP/2 step', () => {
+  const over = (v: typeof LONG, http2: boolean) => ({ ...v, id: `${v.id}/tls-http${http2 ? '2' : '1.1'}`, tls: true, ...(http2 ? { http2: true } : {}) });
+  // Held polls and streams open no connection in the window on either version: what HTTP/2
+  // changes is the connections held, one a client against HTTP/1.1's two.
+  const held = (n: number) => ({ 'server.connectionsPerClient': n, 'perDelivered.connections': 0 });
+  const s = step('10 rooms × 10 members over TLS: HTTP/1.1 against HTTP/2', [
+    variant(over(LONG, false), held(2), [1200]),
+    variant(over(LONG, true), held(1), [1200]),
+    variant(over(SSE, false), held(2), [900]),
+    variant(over(SSE, true), held(1), [900]),
+  ]);
+  const page = renderReport(results([s], 'handshake'), ASSETS);
+
+  it('shows the TCP connections the server holds per client side by side, beside the connections opened per message', () => {
+    const head = page.slice(page.indexOf('<table class="figures">'), page.indexOf('</thead>', page.indexOf('<table class="figures">')));
+    expect(head).toContain('<th>long polling (wait 25 s, over TLS)</th><th>long polling (wait 25 s, over TLS, HTTP/2)</th><th>SSE (over TLS)</th><th>SSE (over TLS, HTTP/2)</th>');
+    expect(row(page, 'TCP connections the server holds per client')).toContain('<td>2.00</td><td>1.00</td><td>2.00</td><td>1.00</td>');
+    expect(row(page, 'TCP connections opened per delivered message')).toContain('<td>0</td><td>0</td><td>0</td><td>0</td>');
+  });
+});
+
 describe('variant names', () => {
   it('carry every knob, and say when one was not recorded', () => {
     expect(variantName({ id: 's', transport: 'short-polling', pollIntervalMs: 250, keepAlive: false })).toBe('short polling (every 250 ms, new connection per request)');

@@ -22,6 +22,8 @@ export function withFigure(trial: TrialResult, key: FigureKey, value: number): T
       return { ...trial, perDelivered: { ...trial.perDelivered, [name]: value } };
     case 'server': {
       if (!trial.server) throw new RangeError(`the fixture's trial has no server figures to set ${key} on`);
+      // Held connections per client are the server's open connections over the trial's clients.
+      if (key === 'server.connectionsPerClient') return { ...trial, server: { ...trial.server, connections: value * trial.clients } };
       if (key === 'server.eventLoopDelay.p99') return { ...trial, server: { ...trial.server, eventLoopDelay: { p50: value, max: value, ...trial.server.eventLoopDelay, p99: value } } };
       return { ...trial, server: { ...trial.server, [name]: value } };
     }
@@ -87,6 +89,7 @@ export const SCATTER: Readonly<Record<FigureKey, { value: number; round: number;
   'perDelivered.requests': { value: 0.9, round: 0.15, run: 0.05 },
   'perDelivered.bytes': { value: 600, round: 0.05, run: 0.03 },
   'perDelivered.connections': { value: 0.002, round: 1, run: 0.5 },
+  'server.connectionsPerClient': { value: 1.5, round: 0.05, run: 0.02 },
   'perDelivered.serverCpuUs': { value: 150, round: 0.1, run: 0.08 },
   'perDelivered.generatorCpuUs': { value: 150, round: 0.1, run: 0.08 },
   'server.cpuShare': { value: 0.15, round: 0.1, run: 0.08 },
