@@ -46,6 +46,7 @@ export const BENCH_OPTIONS = {
   sloMs: { kind: 'int', default: 250, min: 1, max: 60_000, doc: 'capacity: a step passes only with p99 delivery latency at most this, ms (short polling then polls every SLO ÷ 2 unless --poll-interval-ms says)' },
   capacityStart: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'capacity: clients of the first step (rounded up to whole rooms)' },
   capacityMax: { kind: 'int', default: 20_000, min: 1, max: 1_000_000, doc: 'capacity: the most clients a step may have' },
+  capacityFactor: { kind: 'number', default: 1.5, min: 1.1, max: 4, doc: 'capacity: each step up has this many times the rooms of the last (down: divided by it) (--quick: 2)' },
   capacityResolution: { kind: 'int', default: 10, min: 1, max: 100, doc: 'capacity: halve between the last pass and the first fail until they are within this percent of the last pass (--quick: 50, no halving)' },
   backplane: {
     kind: 'string',
@@ -64,7 +65,7 @@ export const BENCH_OPTIONS = {
 } as const satisfies OptionTable;
 
 /** The options only the capacity scenario reads. */
-export const CAPACITY_OPTIONS = ['sloMs', 'capacityStart', 'capacityMax', 'capacityResolution'] as const;
+export const CAPACITY_OPTIONS = ['sloMs', 'capacityStart', 'capacityMax', 'capacityFactor', 'capacityResolution'] as const;
 
 export type BenchOptions = OptionValues<typeof BENCH_OPTIONS>;
 
@@ -77,11 +78,11 @@ export const HARNESS_OPTIONS = {
 /** What `--quick` sets, before any option given explicitly. */
 export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilingMs: 700, ceilingRounds: 2, microMs: 50 } as const;
 /**
- * What `--quick` sets for the capacity scenario instead: one round per step, a short window, and no
- * halving (the steps by ×1.5 only), so that the chat transports are searched within four
+ * What `--quick` sets for the capacity scenario instead: one round per step, a short window, steps
+ * of ×2 and no halving, so that the chat transports are searched within four
  * minutes on this machine.
  */
-export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityResolution: 50 } as const;
+export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityFactor: 2, capacityResolution: 50 } as const;
 /**
  * What `--ci` sets, before any option given explicitly: enough rounds for a rank test over rounds
  * (six, so a rank test can reach p < 0.01 with 6 against 6), short enough for about a minute on a

@@ -538,6 +538,8 @@ export interface CapacityOverrides {
   readonly sloMs: number;
   readonly capacityStart: number;
   readonly capacityMax: number;
+  /** The growth factor of the steps. */
+  readonly capacityFactor: number;
   /** Percent. */
   readonly capacityResolution: number;
   /** `--poll-interval-ms` was given: short polling keeps it instead of polling every SLO ÷ 2. */
@@ -562,7 +564,7 @@ export function withCapacity(scenario: Scenario, o: CapacityOverrides): Scenario
   const rooms = Math.ceil(o.capacityStart / members);
   return {
     ...scenario,
-    capacity: { ...scenario.capacity, sloMs: o.sloMs, startClients: o.capacityStart, maxClients: o.capacityMax, resolution: o.capacityResolution / 100 },
+    capacity: { ...scenario.capacity, sloMs: o.sloMs, startClients: o.capacityStart, maxClients: o.capacityMax, factor: o.capacityFactor, resolution: o.capacityResolution / 100 },
     steps: [{ ...template, x: { name: 'clients', value: rooms * members, unit: 'clients' }, workload: { ...template.workload, rooms }, variants }],
   };
 }

@@ -60,15 +60,16 @@ export function failureOfError(error: unknown): Failure {
 }
 
 /**
- * The verdict on a step's rounds: every failure that applies, in a fixed order (fd limit,
- * generator, loss, latency, server CPU). Latency is the p99 of all rounds merged; a loss in any
+ * The verdict on a step's rounds: an fd limit alone (the step did not run), or every failure that
+ * applies, in a fixed order (generator, loss, latency, server CPU). Latency is the p99 of all rounds merged; a loss in any
  * round fails the step; the server's CPU is its busiest round.
  */
 export function judgeStep(result: VariantResult, sloMs: number): Outcome {
   const failures: Failure[] = [];
   const trials: readonly TrialResult[] = result.trials;
   const limit = trials.map(limitOf).find((l) => l !== undefined);
-  if (limit) failures.push(fdFailure(limit));
+  // A step one server process cannot hold is not run: there is nothing else to judge.
+  if (limit) return { pass: false, failures: [fdFailure(limit)] };
   const p99 = result.summary.latency.p99;
   const generator = generatorFailure(trials, p99, sloMs);
   if (generator) failures.push(generator);

@@ -351,7 +351,7 @@ describe('withKnobs and describeVariant', () => {
 });
 
 describe('the capacity scenario', () => {
-  const SET = { sloMs: 250, capacityStart: 1000, capacityMax: 20_000, capacityResolution: 10, pollIntervalGiven: false };
+  const SET = { sloMs: 250, capacityStart: 1000, capacityMax: 20_000, capacityFactor: 1.5, capacityResolution: 10, pollIntervalGiven: false };
 
   it('searches the chat transports from one template step, in rooms of 10 at one message every 10 s', () => {
     const s = resolveScenario('capacity');
@@ -362,8 +362,8 @@ describe('the capacity scenario', () => {
   });
 
   it('takes the search from the command line, and short polling polls every SLO ÷ 2 unless --poll-interval-ms says', () => {
-    const s = withCapacity(resolveScenario('capacity'), { ...SET, sloMs: 100, capacityStart: 55, capacityMax: 500, capacityResolution: 25 });
-    expect(s.capacity).toMatchObject({ sloMs: 100, startClients: 55, maxClients: 500, resolution: 0.25 });
+    const s = withCapacity(resolveScenario('capacity'), { ...SET, sloMs: 100, capacityStart: 55, capacityMax: 500, capacityFactor: 3, capacityResolution: 25 });
+    expect(s.capacity).toMatchObject({ sloMs: 100, startClients: 55, maxClients: 500, factor: 3, resolution: 0.25 });
     expect(onlyStep(s).workload.rooms).toBe(6);
     expect(onlyStep(s).variants.find((v) => v.transport === 'short-polling')?.pollIntervalMs).toBe(50);
     const given = withCapacity(applyOverrides(resolveScenario('capacity'), { pollIntervalMs: 400 }), { ...SET, pollIntervalGiven: true });
