@@ -47,7 +47,7 @@ export const BENCH_OPTIONS = {
   capacityStart: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'capacity: clients of the first step (rounded up to whole rooms)' },
   capacityMax: { kind: 'int', default: 20_000, min: 1, max: 1_000_000, doc: 'capacity: the most clients a step may have' },
   capacityFactor: { kind: 'number', default: 1.5, min: 1.1, max: 4, doc: 'capacity: each step up has this many times the rooms of the last (down: divided by it) (--quick: 2)' },
-  capacityResolution: { kind: 'int', default: 10, min: 1, max: 100, doc: 'capacity: halve between the last pass and the first fail until they are within this percent of the last pass (--quick: 50, no halving)' },
+  capacityResolution: { kind: 'int', default: 10, min: 1, max: 100, doc: 'capacity: halve between the last pass and the first fail until they are within this percent of the last pass (--quick: 100, no halving)' },
   backplane: {
     kind: 'string',
     default: '',
@@ -82,7 +82,7 @@ export const QUICK_PRESET = { rounds: 2, durationMs: 2500, warmupMs: 500, ceilin
  * of ×2 and no halving, so that the chat transports are searched within four
  * minutes on this machine.
  */
-export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityFactor: 2, capacityResolution: 50 } as const;
+export const CAPACITY_QUICK_PRESET = { rounds: 1, durationMs: 2500, warmupMs: 500, capacityFactor: 2, capacityResolution: 100 } as const;
 /**
  * What `--ci` sets, before any option given explicitly: enough rounds for a rank test over rounds
  * (six, so a rank test can reach p < 0.01 with 6 against 6), short enough for about a minute on a

@@ -147,8 +147,8 @@ export async function searchCapacity<T extends Outcome>(
   for (;;) {
     const low: number = bracket.pass;
     const high = (bracket.fail ?? failed).rooms;
-    // Rounded up to whole rooms, as the steps up are: at a resolution of 50% a step up by ×1.5
-    // (⌈1.5 × low⌉ rooms) is already within it, so `--quick` never halves.
+    // Rounded up to whole rooms, as the steps up are: at `--quick`'s resolution of 100% a step up
+    // by ×2 (⌈2 × low⌉ rooms) is already within it, so `--quick` never halves.
     if (high - low <= Math.max(1, Math.ceil(options.resolution * low))) break;
     await run(Math.floor((low + high) / 2), 'halving');
   }

@@ -60,7 +60,7 @@ describe('npm run bench -- --scenario capacity (tiny)', () => {
     expect(results.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
     expect(results.status).toBe('complete');
     expect(results.steps).toEqual([]);
-    expect(results.config.scenario.capacity).toEqual({ sloMs: SLO_MS, startClients: MEMBERS, maxClients: 2 * MEMBERS, resolution: 0.5, factor: 2 });
+    expect(results.config.scenario.capacity).toEqual({ sloMs: SLO_MS, startClients: MEMBERS, maxClients: 2 * MEMBERS, resolution: 1, factor: 2 });
     expect(results.capacity?.map((c) => c.variant.id)).toEqual(['short-polling', 'websocket']);
   });
 
