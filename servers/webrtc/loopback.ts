@@ -16,6 +16,7 @@
  *   (`loopbackOnly`), so a peer that gathered more still talks to loopback only.
  */
 import { RTCPeerConnection, type PeerConfig, type RTCSessionDescription } from 'werift';
+import { guardDtlsClients } from './dtls-guard.ts';
 
 /** The one address ICE binds to and offers. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -38,6 +39,8 @@ export function loopbackPeerConfig(maxMessageSize: number): Partial<PeerConfig> 
 
 /** A werift peer connection that talks to 127.0.0.1 only and takes messages of up to `maxMessageSize` bytes. */
 export function createLoopbackPeer(maxMessageSize: number): RTCPeerConnection {
+  // werift's DTLS client can change its keys after its handshake on a lossy network (dtls-guard.ts).
+  guardDtlsClients();
   return new RTCPeerConnection(loopbackPeerConfig(maxMessageSize));
 }
 
