@@ -42,7 +42,7 @@ Examples:
                                              kill an instance and restart Redis mid-run (about 2 minutes)
   npm run bench -- --backplane redis --instances 2
                                              any scenario on 2 instances sharing a Redis the bench starts
-  npm run bench -- --scenario lossy --quick  0%, 1%, 3% and 5% packet loss (root, iproute2, nftables; about 4 minutes)
+  npm run bench -- --scenario lossy --quick  0%, 1%, 3% and 5% packet loss (root, iproute2, nftables; about 5 minutes)
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
                                              a server already running (yours, in any language)
