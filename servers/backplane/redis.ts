@@ -233,18 +233,16 @@ export class RedisBackplane implements Backplane {
           this.kick();
           throw unavailableError('the data changed epoch while loading; retry');
         }
-        const all = [...messages];
-        for (const message of published) if (message.seq > (all.at(-1)?.seq ?? 0)) all.push(message);
-        if (this.current.get(roomId)) {
-          this.catchUp(roomId, all);
-          return this.current.peek(roomId);
-        }
-        if (all.length === 0) return this.current.peek(roomId);
-        const first = all[0] as ChatMessage;
-        const contiguous = all.findIndex((m, i) => m.seq !== first.seq + i);
-        const mirror = this.current.mirror(roomId, first.seq - 1, contiguous < 0 ? all : all.slice(0, contiguous));
-        if (contiguous >= 0 || unheard) void this.sync(roomId);
-        return mirror;
+        // The stream says where the mirror starts (its oldest kept message; seq 0 when it was
+        // empty). What was heard meanwhile comes after, in seq order: it is not heard in that
+        // order (this instance's own ack comes on another connection than the channel), nor all
+        // of it yet, so a gap it leaves is filled from the stream, never taken for trimmed history.
+        if (this.current.get(roomId)) this.catchUp(roomId, messages);
+        else if (messages.length > 0 || published.length > 0) this.current.mirror(roomId, (messages[0]?.seq ?? 1) - 1, messages);
+        else return this.current.peek(roomId);
+        for (const message of [...published].sort((a, b) => a.seq - b.seq)) this.apply(message, epoch);
+        if (unheard) void this.sync(roomId);
+        return this.current.peek(roomId);
       },
       (error: unknown) => {
         this.loading.delete(roomId);
