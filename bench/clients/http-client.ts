@@ -126,6 +126,9 @@ export class HttpClient {
         }),
       ),
     );
+    // undici frees a connection a turn of the event loop after its answer (client-h1.js,
+    // onMessageComplete): a request sent sooner, the subscribe's first poll, would open a third.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   get<T>(path: string, timeoutMs?: number): PendingRequest<T> {
