@@ -22,8 +22,9 @@ export const SERVER_CPU_SATURATED = 0.95;
  * A trial calls its generator the bottleneck from 10 ms of send lag, a limit made for latencies of
  * a few ms. A capacity step is judged against the SLO instead, and the generator's delays only add
  * to the latency it measures: a step that passes passed in spite of them, and every send still
- * left (open loop). With 2.5 s steps a p99 of send lag is the third-latest of ~250 sends, so one
- * garbage-collection pause of 20–30 ms set it in the first runs, at 13–40% of a core.
+ * left (open loop). With 2.5 s steps a p99 of send lag is the third-latest of ~250 sends, so a
+ * single pause of 20–30 ms (its cause not traced) set it in the first runs, with the generator at
+ * 13–72% of a core.
  */
 export function generatorFailure(trials: readonly TrialResult[], p99Us: number, sloMs: number): Failure | undefined {
   const cpu = Math.max(0, ...trials.map((t) => t.generator.cpuShare));
@@ -61,8 +62,8 @@ export function failureOfError(error: unknown): Failure {
 
 /**
  * The verdict on a step's rounds: an fd limit alone (the step did not run), or every failure that
- * applies, in a fixed order (generator, loss, latency, server CPU). Latency is the p99 of all rounds merged; a loss in any
- * round fails the step; the server's CPU is its busiest round.
+ * applies, in a fixed order (generator, loss, latency, server CPU). Latency is the p99 of all
+ * rounds merged; a loss in any round fails the step; the server's CPU is its busiest round.
  */
 export function judgeStep(result: VariantResult, sloMs: number): Outcome {
   const failures: Failure[] = [];

@@ -1,8 +1,9 @@
 /**
  * The capacity step search (bench/METHOD.md, "Capacity"): clients stepped up by ×1.5 from a start
  * until a step fails (or, when the start itself fails, down by ÷1.5 until one passes), then the
- * interval between the last pass and the first fail halved until it is within a resolution. Pure: it is given the trial as a function, so that its tests drive it
- * with a fake one and assert the exact steps.
+ * interval between the last pass and the first fail halved until it is within a resolution. Pure:
+ * it is given the trial as a function, so that its tests drive it with a fake one and assert the
+ * exact steps.
  *
  * Clients come in whole rooms (`unit` clients each), so every step is a multiple of `unit`.
  */

@@ -1,18 +1,19 @@
 /**
- * A clock whose timers fire within about a tenth of a millisecond of the time asked for, at the
- * cost of a message between two threads per timer (bench/METHOD.md, "Open loop").
+ * A clock whose timers fire within a few tenths of a millisecond of the time asked for (0.04 to
+ * 0.4 ms late at p50 here, `npm run bench:send-clocks`), at the cost of a message between two
+ * threads per timer (bench/METHOD.md, "Open loop").
  *
  * `setTimeout` counts whole milliseconds on a loop clock that is itself read in whole
  * milliseconds, so it fires up to ~1 ms late: too coarse for a send schedule whose light-load
  * latencies are a few hundred µs. Polling with 0 ms timers until a send is due is precise but
- * burns the core for each send (1.5–2.5 ms per send here: 10–15 µs per delivered message at 1,000
+ * burns the core for each send (1.8 ms per send here: 10–15 µs per delivered message at 1,000
  * WebSocket clients, half the server's own cost). Instead a worker thread sleeps in
  * `Atomics.wait`, whose timeout is kept to the microsecond (V8 waits on a condition variable with a
  * `TimeDelta`), and posts a message when the time comes; the main loop wakes on that message as on
  * any I/O. Both threads read the same monotonic clock (`process.hrtime`).
  */
 import { Worker } from 'node:worker_threads';
-import type { Clock, Timer } from './schedule.ts';
+import { realClock, type Clock, type Timer } from './schedule.ts';
 
 /** Control words shared with the worker, as Int32 indices: the arming's number, and 1 to stop. */
 const GENERATION = 0;
@@ -79,7 +80,7 @@ export class PreciseClock implements Clock {
   }
 
   now(): number {
-    return Number(process.hrtime.bigint() / 1000n);
+    return realClock.now();
   }
 
   /**

@@ -13,6 +13,7 @@
 import { execaNode } from 'execa';
 import { parseArgs } from 'node:util';
 import { PreciseClock } from '../generator/alarm.ts';
+import { LatencyHistogram } from '../histogram.ts';
 import { OpenLoopScheduler, realClock, type Clock, type Timer } from '../generator/schedule.ts';
 
 const METHODS = ['setTimeout', 'poll 1.5 ms', 'alarm', 'alarm + poll 300 µs'] as const;
@@ -44,29 +45,29 @@ interface Outcome {
 async function measure(method: Method, rate: number, seconds: number): Promise<Outcome> {
   const precise = method.startsWith('alarm') ? new PreciseClock(method === 'alarm' ? 0 : 300) : undefined;
   const clock = precise ?? (method === 'setTimeout' ? realClock : pollingClock(1500));
-  const lags: number[] = [];
+  const lags = new LatencyHistogram();
   const startUs = clock.now() + 100_000;
   let cpuFrom = process.cpuUsage();
-  let counted = 0;
   // The first second warms the code and the thread; it is not counted.
+  let counting = false;
   setTimeout(() => {
     cpuFrom = process.cpuUsage();
-    counted = lags.length;
+    counting = true;
   }, 1100);
   const scheduler = new OpenLoopScheduler({
     clock,
     senders: Array.from({ length: rate }, (_, i) => ({ intervalUs: 1e6, phaseUs: (i * 1e6) / rate + 0.5 })),
     startUs,
     endUs: startUs + (seconds + 1) * 1e6,
-    onSend: (_sender, _k, meantUs, nowUs) => lags.push(nowUs - meantUs),
+    // The histogram counts from 1 µs: a send on time counts as 1 µs late.
+    onSend: (_sender, _k, meantUs, nowUs) => counting && lags.record(nowUs - meantUs),
   });
   scheduler.start();
   await scheduler.whenDone();
   const cpu = process.cpuUsage(cpuFrom);
   await precise?.close();
-  const late = lags.slice(counted).sort((a, b) => a - b);
-  const at = (q: number): number => late[Math.min(late.length - 1, Math.floor(late.length * q))] ?? Number.NaN;
-  return { cpuUsPerSend: (cpu.user + cpu.system) / late.length, lagP50Us: at(0.5), lagP99Us: at(0.99) };
+  const { p50, p99 } = lags.summary();
+  return { cpuUsPerSend: (cpu.user + cpu.system) / lags.count, lagP50Us: p50, lagP99Us: p99 };
 }
 
 function fail(message: string): never {
