@@ -42,7 +42,9 @@ export interface GeneratorStart {
   readonly startUs: number;
   readonly windowStartUs: number;
   readonly windowEndUs: number;
-  /** Longest wait for deliveries and acks after the window. */
+  /** Longest wait for the window's sends to be acknowledged, after the window. */
+  readonly settleMs: number;
+  /** Longest wait for deliveries after that. */
   readonly drainMs: number;
 }
 

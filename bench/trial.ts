@@ -143,11 +143,16 @@ export function assignClients(workload: Workload, generators: number, roomPrefix
 }
 
 /**
- * The drain of a reliable variant on a lossy loopback, ms: long enough for TCP to retransmit one
- * segment five times in a row (200 + 400 + 800 + 1600 + 3200 ms of backoff from the smallest
- * timeout), so that "not delivered" means lost, not late. It ends as soon as everything arrived.
+ * The longest wait after the window on a lossy loopback, ms, for a reliable variant's deliveries
+ * and for every variant's acknowledgements: long enough for TCP to get one exchange through a run
+ * of losses, so that "not delivered" or "never acknowledged" means lost, not late. Linux doubles a
+ * segment's retransmission timeout on each loss of it: from 200 ms on a warm connection (six losses
+ * in a row, 12.6 s), from 1 s for a new connection's SYN (three, 7 s), and a connection whose SYN
+ * was retransmitted without an RTT sample starts its data at 3 s (two losses, 9 s). At 10% loss a
+ * post once stayed unanswered for the whole of a 10 s wait (CI, 2026-11-27). It ends as soon as
+ * everything arrived, so a clean trial does not pay it.
  */
-export const LOSSY_DRAIN_MS = 10_000;
+export const LOSSY_DRAIN_MS = 30_000;
 
 /**
  * How long to wait for the last deliveries after the window (the generators stop waiting once every
@@ -155,9 +160,21 @@ export const LOSSY_DRAIN_MS = 10_000;
  * that drops by design keeps the plain drain, since what it dropped never comes.
  */
 export function drainMs(variant: Variant, lossPct = 0): number {
-  const plain = Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
+  const plain = plainDrainMs(variant);
   return lossPct > 0 && !isLossyChannel(variant) ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
 }
+
+/**
+ * How long to wait for the window's sends to be acknowledged. The acknowledgements of every
+ * variant travel a reliable path (HTTP, or WebRTC's reliable channel for a lossy-channel variant),
+ * so on a lossy loopback each gets {@link LOSSY_DRAIN_MS}.
+ */
+export function settleMs(variant: Variant, lossPct = 0): number {
+  const plain = plainDrainMs(variant);
+  return lossPct > 0 ? Math.max(plain, LOSSY_DRAIN_MS) : plain;
+}
+
+const plainDrainMs = (variant: Variant): number => Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
 
 /** Server flags a variant needs: TLS and HTTP/2 as it asks; a long poll's `wait` must be allowed by the server. */
 function serverFlags(variant: Variant): string[] {
@@ -292,8 +309,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const startUs = monotonicUs() + START_DELAY_US;
     const windowStartUs = startUs + workload.warmupMs * 1000;
     const windowEndUs = windowStartUs + workload.durationMs * 1000;
+    const settle = settleMs(variant, options.lossPct);
     const drain = drainMs(variant, options.lossPct);
-    const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, drainMs: drain };
+    const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, settleMs: settle, drainMs: drain };
     sampler?.start();
     for (const child of children) child.send(start);
     phase = 'warm-up';
@@ -343,7 +361,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const countsAtStart = countsAt(windowStartUs);
     const countsAtEnd = countsAt(windowEndUs);
 
-    const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + drain + RESULT_MARGIN_MS, 'running the window');
+    const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + settle + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
     for (const end of ends) for (const [room, n] of Object.entries(end.stored)) storedByRoom[room] = (storedByRoom[room] ?? 0) + n;
     const acked: Record<string, number[]> = {};

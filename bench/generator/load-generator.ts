@@ -164,7 +164,7 @@ export class LoadGenerator {
       // Less the monitor's own resolution, which an idle loop reads as its delay.
       const loopP99 = Math.max(0, Math.round(loop.percentile(99) / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
       clearInterval(progress);
-      await this.settleSends(start.drainMs);
+      await this.settleSends(start.settleMs);
       this.report({ type: 'window-end', stored: Object.fromEntries(this.storedByRoom), acked: Object.fromEntries(this.ackedByRoom) });
       const from = wireAtStart ?? wireAtEnd;
       const expected = await this.expected;

@@ -82,7 +82,7 @@ describe('a generator whose clients are spread over two instances', () => {
 
     const startUs = monotonicUs() + 50_000;
     const windowStartUs = startUs + 100_000;
-    generator.run({ type: 'start', startUs, windowStartUs, windowEndUs: windowStartUs + 1_500_000, drainMs: 5000 });
+    generator.run({ type: 'start', startUs, windowStartUs, windowEndUs: windowStartUs + 1_500_000, settleMs: 5000, drainMs: 5000 });
     // Kill instance 0 a third into the window, while traffic flows.
     await vi.waitFor(() => expect(monotonicUs()).toBeGreaterThan(windowStartUs + 500_000), { timeout: 5000, interval: 10 });
     generator.fault('kill instance 0', monotonicUs());

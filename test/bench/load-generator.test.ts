@@ -34,7 +34,7 @@ describe('LoadGenerator', () => {
     expect(reported(reports, 'ready')?.clients).toBe(3);
 
     const startUs = monotonicUs() + 50_000;
-    generator.run({ type: 'start', startUs, windowStartUs: startUs + 100_000, windowEndUs: startUs + 500_000, drainMs: 3000 });
+    generator.run({ type: 'start', startUs, windowStartUs: startUs + 100_000, windowEndUs: startUs + 500_000, settleMs: 3000, drainMs: 3000 });
     // The harness answers the window's end with what was stored in every generator; here there is one.
     const end = await vi.waitFor(() => reported(reports, 'window-end') ?? Promise.reject(new Error('no window-end yet')), { timeout: 10_000, interval: 10 });
     generator.expect(end.stored);

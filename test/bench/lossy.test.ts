@@ -12,7 +12,7 @@ import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwn
 import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
 import { trialOrder } from '../../bench/run.ts';
 import { buildTrialResult } from '../../bench/trial-result.ts';
-import { LOSSY_DRAIN_MS, drainMs, networkLoss } from '../../bench/trial.ts';
+import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/trial.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** What `nft -j list table inet bench_loss` printed on this machine after some traffic (nftables 1.0.6). */
@@ -90,13 +90,21 @@ describe('what a trial reports of its lossy network', () => {
     expect(formatDrops({ lossPct: 0, window: { packets: 0, dropped: 0 } })).toBe('0% loss asked: 0 of 0 packets dropped');
   });
 
-  it('drains a reliable variant for long enough for five retransmissions in a row, and a lossy channel as usual', () => {
+  it('waits long enough for TCP backoff after a run of losses: deliveries of a reliable variant, acknowledgements of every variant', () => {
     const ws = { id: 'websocket', transport: 'websocket' } as const;
+    const lossyChannel = { ...ws, id: 'websocket/lossy', channel: 'lossy' } as const;
     expect(drainMs(ws, 0)).toBe(3000);
+    expect(settleMs(ws, 0)).toBe(3000);
     expect(drainMs(ws, 1)).toBe(LOSSY_DRAIN_MS);
-    expect(LOSSY_DRAIN_MS).toBeGreaterThan(200 + 400 + 800 + 1600 + 3200);
-    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 5000 }, 5)).toBe(15_000);
-    expect(drainMs({ ...ws, id: 'websocket/lossy', channel: 'lossy' }, 5)).toBe(3000);
+    expect(settleMs(ws, 1)).toBe(LOSSY_DRAIN_MS);
+    // Six losses of one segment from 200 ms; a SYN lost three times and its data twice at 3 s.
+    expect(LOSSY_DRAIN_MS).toBeGreaterThan(200 * (2 ** 6 - 1));
+    expect(LOSSY_DRAIN_MS).toBeGreaterThan(1000 + 2000 + 4000 + 3000 + 6000);
+    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 5000 }, 0)).toBe(15_000);
+    expect(drainMs({ id: 'short', transport: 'short-polling', pollIntervalMs: 20_000 }, 5)).toBe(60_000);
+    // What a lossy channel dropped never comes; its acknowledgements come on the reliable channel.
+    expect(drainMs(lossyChannel, 5)).toBe(3000);
+    expect(settleMs(lossyChannel, 5)).toBe(LOSSY_DRAIN_MS);
   });
 
   function generator(delivered: number, reordered = 0): GeneratorResult {

@@ -22,10 +22,10 @@ if (missing) console.warn(`lossy e2e tests skipped: ${missing}`);
 
 /**
  * 10% rather than more: TCP's retransmission timeout doubles on each loss of the same segment
- * (200, 400, 800, 1600, 3200 ms), and the 10 s drain of a lossy trial covers five losses in a row;
- * at 10% a sixth in a row is one in a million per segment, so "delivered everything" is a fact of
- * the transport, not luck. At 20% it would be one in 15,000, too near the few thousand segments
- * of a run.
+ * (200, 400, 800, 1600, 3200, 6400, 12800 ms), and the 30 s wait of a lossy trial covers seven
+ * losses in a row; at 10% an eighth in a row is one in a hundred million per segment (a new
+ * connection's SYN, from 1 s, gets four), so "delivered everything" is a fact of the transport,
+ * not luck. At 20% it would be far nearer the few thousand segments of a run.
  */
 const LOSS_PCT = 10;
 /**
