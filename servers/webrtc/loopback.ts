@@ -16,7 +16,7 @@
  *   (`loopbackOnly`), so a peer that gathered more still talks to loopback only.
  */
 import { RTCPeerConnection, type PeerConfig, type RTCSessionDescription } from 'werift';
-import { guardDtlsClients } from './dtls-guard.ts';
+import { guardDtls } from './dtls-guard.ts';
 import { shortenInitialSctpRto } from './sctp-rto.ts';
 
 /** The one address ICE binds to and offers. */
@@ -40,8 +40,9 @@ export function loopbackPeerConfig(maxMessageSize: number): Partial<PeerConfig> 
 
 /** A werift peer connection that talks to 127.0.0.1 only and takes messages of up to `maxMessageSize` bytes. */
 export function createLoopbackPeer(maxMessageSize: number): RTCPeerConnection {
-  // werift's DTLS client can change its keys after its handshake on a lossy network (dtls-guard.ts).
-  guardDtlsClients();
+  // werift's DTLS client can change its keys after its handshake, and its server derive them from
+  // the wrong messages, on a lossy network (dtls-guard.ts).
+  guardDtls();
   // …and its SCTP waits 3 s to resend anything lost before a first round trip (sctp-rto.ts).
   shortenInitialSctpRto();
   return new RTCPeerConnection(loopbackPeerConfig(maxMessageSize));

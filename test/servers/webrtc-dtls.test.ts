@@ -1,17 +1,23 @@
 /**
- * werift's DTLS client re-keys itself when it handles a ServerHelloDone after its handshake ended
- * (servers/webrtc/dtls-guard.ts says how, with werift's source lines). On a lossy network that
- * happens to a few peers in a hundred; it is reproduced here on a perfect loopback by doing what the
- * lossy network makes werift do, after a real handshake: the late handler's `flight5.exec()`, and a
- * retransmitted flight 4's ServerHelloDone handed to the connected client. Without the guard the
- * server can no longer decrypt anything the client sends, so the send below is never acknowledged.
+ * Two werift DTLS bugs that a lossy network sets off (servers/webrtc/dtls-guard.ts says how, with
+ * werift's source lines), reproduced on a perfect loopback by doing what the lossy network does.
+ *
+ * The client re-keys itself when it handles a ServerHelloDone after its handshake ended: here, after
+ * a real handshake, the late handler's `flight5.exec()`, and a retransmitted flight 4's
+ * ServerHelloDone handed to the connected client. Without the guard the server can no longer
+ * decrypt anything the client sends, so the send below is never acknowledged.
+ *
+ * The server derives its keys from the wrong messages when a datagram of the client's flight 5 is
+ * lost: here the test's peer drops the first copy of one of them. Without the guard the handshake
+ * never completes (the client's flight 5 retries for 27 s), so the channel below never opens.
  */
 import { describe, expect, it } from 'vitest';
-import type { RTCPeerConnection } from 'werift';
-import { RTC_CHANNELS } from '../../servers/contract/index.ts';
+import { RTCSessionDescription, type RTCPeerConnection } from 'werift';
+import { RTC_CHANNELS, type RtcAnswer } from '../../servers/contract/index.ts';
 import { dtlsGuardCounters } from '../../servers/webrtc/dtls-guard.ts';
+import { loopbackOnly } from '../../servers/webrtc/loopback.ts';
 import { startServer } from '../helpers/servers.ts';
-import { connectRawPeer, type RawPeer } from '../helpers/rtc.ts';
+import { channelState, connectRawPeer, offerFrom, postOffer, type RawPeer } from '../helpers/rtc.ts';
 
 /** The client's werift DTLS socket (private in werift's types). */
 interface DtlsClientInternals {
@@ -60,4 +66,72 @@ describe('webrtc DTLS client after its handshake (werift re-keying, dtls-guard.t
     expect(await sendAndAck(peer, 'after'), 'the server still decrypts what the client sends').toMatchObject({ seq: 1 });
     expect(dtlsGuardCounters.ignoredHandshakes).toBe(ignored + 1);
   });
+});
+
+/** A DTLS record's content type (RFC 6347 4.1): its first byte. */
+const HANDSHAKE_RECORD = 22;
+/** Epoch 0 carries the handshake in the clear; the Finished goes in epoch 1, encrypted. */
+const epochOf = (datagram: Buffer): number => datagram.readUInt16BE(3);
+/** The handshake type of a plaintext handshake record: after the 13-byte record header. */
+const handshakeTypeOf = (datagram: Buffer): number | undefined => (datagram[0] === HANDSHAKE_RECORD && epochOf(datagram) === 0 ? datagram[13] : undefined);
+
+const CERTIFICATE = 11;
+const CLIENT_KEY_EXCHANGE = 16;
+
+/** werift's DTLS transport, as much of it as the test touches (private in werift's types). */
+interface DtlsTransportInternals {
+  start(): Promise<void>;
+  dtls?: { transport: { send(datagram: Buffer, addr?: unknown): Promise<unknown> } };
+}
+
+/**
+ * Makes the peer's DTLS client drop the first datagram it sends that `matches`, as a lossy network
+ * would: hooked into its transport's start, when werift makes the DTLS socket. Returns how many
+ * it dropped so far.
+ */
+function dropFirstSent(pc: RTCPeerConnection, matches: (datagram: Buffer) => boolean): () => number {
+  const transport = pc.dtlsTransports[0] as unknown as DtlsTransportInternals | undefined;
+  if (!transport) throw new Error('the peer has no DTLS transport yet');
+  let dropped = 0;
+  const start = transport.start.bind(transport);
+  transport.start = () => {
+    const started = start();
+    const context = transport.dtls?.transport;
+    if (!context) throw new Error('werift made no DTLS socket in start()');
+    const send = context.send.bind(context);
+    context.send = (datagram, addr) => {
+      if (dropped === 0 && matches(datagram)) {
+        dropped++;
+        return Promise.resolve(undefined);
+      }
+      return send(datagram, addr);
+    };
+    return started;
+  };
+  return () => dropped;
+}
+
+describe('webrtc DTLS server when a datagram of the client\'s flight 5 is lost (dtls-guard.ts)', () => {
+  const cases: readonly { lost: string; matches: (datagram: Buffer) => boolean }[] = [
+    { lost: 'the Certificate', matches: (d) => handshakeTypeOf(d) === CERTIFICATE },
+    { lost: 'the ClientKeyExchange', matches: (d) => handshakeTypeOf(d) === CLIENT_KEY_EXCHANGE },
+    { lost: 'the Finished', matches: (d) => d[0] === HANDSHAKE_RECORD && epochOf(d) === 1 },
+  ];
+  for (const { lost, matches } of cases) {
+    it(`connects when ${lost} is lost, once the client resends its flight 5`, async () => {
+      const { url } = await startServer('webrtc');
+      const { pc, channels, sdp } = await offerFrom([RTC_CHANNELS.reliable]);
+      const dropped = dropFirstSent(pc, matches);
+      const answer = await postOffer(url, { type: 'offer', sdp });
+      expect(answer.status).toBe(201);
+      const heldBack = dtlsGuardCounters.serverHeldBack;
+      await pc.setRemoteDescription(new RTCSessionDescription(loopbackOnly((answer.body as unknown as RtcAnswer).sdp).sdp, 'answer'));
+      const chat = channels.get(RTC_CHANNELS.reliable);
+      if (!chat) throw new Error('no chat channel');
+      await channelState(chat, 'open');
+      expect(dropped(), `the peer dropped ${lost}`).toBe(1);
+      // The resent flight 5 repeats what the server already has; the guard held those back.
+      expect(dtlsGuardCounters.serverHeldBack).toBeGreaterThan(heldBack);
+    }, 20_000);
+  }
 });
