@@ -8,15 +8,16 @@
  * decrypt anything the client sends, so the send below is never acknowledged.
  *
  * The server derives its keys from the wrong messages when a datagram of the client's flight 5 is
- * lost: here the test's peer drops the first copy of one of them. Without the guard the handshake
- * never completes (the client's flight 5 retries for 27 s), so the channel below never opens.
+ * lost, and the client leaves its certificate out when the server's CertificateRequest is: here one
+ * end drops the first copy of one of them. Without the guards the handshake never completes (the
+ * client's flight 5 retries for 27 s), so the channel below never opens.
  */
 import { describe, expect, it } from 'vitest';
-import { RTCSessionDescription, type RTCPeerConnection } from 'werift';
+import { RTCDtlsTransport, RTCSessionDescription, type RTCPeerConnection } from 'werift';
 import { RTC_CHANNELS, type RtcAnswer } from '../../servers/contract/index.ts';
 import { dtlsGuardCounters } from '../../servers/webrtc/dtls-guard.ts';
 import { loopbackOnly } from '../../servers/webrtc/loopback.ts';
-import { startServer } from '../helpers/servers.ts';
+import { onCleanup, startServer } from '../helpers/servers.ts';
 import { channelState, connectRawPeer, offerFrom, postOffer, type RawPeer } from '../helpers/rtc.ts';
 
 /** The client's werift DTLS socket (private in werift's types). */
@@ -76,62 +77,69 @@ const epochOf = (datagram: Buffer): number => datagram.readUInt16BE(3);
 const handshakeTypeOf = (datagram: Buffer): number | undefined => (datagram[0] === HANDSHAKE_RECORD && epochOf(datagram) === 0 ? datagram[13] : undefined);
 
 const CERTIFICATE = 11;
+const CERTIFICATE_REQUEST = 13;
 const CLIENT_KEY_EXCHANGE = 16;
 
 /** werift's DTLS transport, as much of it as the test touches (private in werift's types). */
 interface DtlsTransportInternals {
-  start(): Promise<void>;
+  role: 'client' | 'server' | 'auto';
   dtls?: { transport: { send(datagram: Buffer, addr?: unknown): Promise<unknown> } };
 }
 
 /**
- * Makes the peer's DTLS client drop the first datagram it sends that `matches`, as a lossy network
- * would: hooked into its transport's start, when werift makes the DTLS socket. Returns how many
- * it dropped so far.
+ * Makes the first DTLS socket of `role` that werift starts from now on drop the first datagram it
+ * sends that `matches`, as a lossy network would (hooked into RTCDtlsTransport's start, where werift
+ * makes the socket; undone after the test). Returns how many it dropped so far.
  */
-function dropFirstSent(pc: RTCPeerConnection, matches: (datagram: Buffer) => boolean): () => number {
-  const transport = pc.dtlsTransports[0] as unknown as DtlsTransportInternals | undefined;
-  if (!transport) throw new Error('the peer has no DTLS transport yet');
+function dropFirstSent(role: 'client' | 'server', matches: (datagram: Buffer) => boolean): () => number {
+  const proto = RTCDtlsTransport.prototype as unknown as { start(this: DtlsTransportInternals): Promise<void> };
+  const start = proto.start;
   let dropped = 0;
-  const start = transport.start.bind(transport);
-  transport.start = () => {
-    const started = start();
-    const context = transport.dtls?.transport;
-    if (!context) throw new Error('werift made no DTLS socket in start()');
-    const send = context.send.bind(context);
-    context.send = (datagram, addr) => {
-      if (dropped === 0 && matches(datagram)) {
-        dropped++;
-        return Promise.resolve(undefined);
-      }
-      return send(datagram, addr);
-    };
+  let hooked = false;
+  proto.start = function (this: DtlsTransportInternals): Promise<void> {
+    const started = start.call(this);
+    const context = this.dtls?.transport;
+    if (this.role === role && context && !hooked) {
+      hooked = true;
+      const send = context.send.bind(context);
+      context.send = (datagram, addr) => {
+        if (dropped === 0 && matches(datagram)) {
+          dropped++;
+          return Promise.resolve(undefined);
+        }
+        return send(datagram, addr);
+      };
+    }
     return started;
   };
+  onCleanup(async () => {
+    proto.start = start;
+  });
   return () => dropped;
 }
 
-describe('webrtc DTLS server when a datagram of the client\'s flight 5 is lost (dtls-guard.ts)', () => {
-  const cases: readonly { lost: string; matches: (datagram: Buffer) => boolean }[] = [
-    { lost: 'the Certificate', matches: (d) => handshakeTypeOf(d) === CERTIFICATE },
-    { lost: 'the ClientKeyExchange', matches: (d) => handshakeTypeOf(d) === CLIENT_KEY_EXCHANGE },
-    { lost: 'the Finished', matches: (d) => d[0] === HANDSHAKE_RECORD && epochOf(d) === 1 },
+describe('webrtc DTLS handshake when one datagram is lost (dtls-guard.ts)', () => {
+  const cases: readonly { lost: string; by: 'client' | 'server'; matches: (datagram: Buffer) => boolean }[] = [
+    { lost: "the server's CertificateRequest", by: 'server', matches: (d) => handshakeTypeOf(d) === CERTIFICATE_REQUEST },
+    { lost: "the client's Certificate", by: 'client', matches: (d) => handshakeTypeOf(d) === CERTIFICATE },
+    { lost: "the client's ClientKeyExchange", by: 'client', matches: (d) => handshakeTypeOf(d) === CLIENT_KEY_EXCHANGE },
+    { lost: "the client's Finished", by: 'client', matches: (d) => d[0] === HANDSHAKE_RECORD && epochOf(d) === 1 },
   ];
-  for (const { lost, matches } of cases) {
-    it(`connects when ${lost} is lost, once the client resends its flight 5`, async () => {
+  for (const { lost, by, matches } of cases) {
+    it(`connects when ${lost} is lost, once it is sent again`, async () => {
       const { url } = await startServer('webrtc');
       const { pc, channels, sdp } = await offerFrom([RTC_CHANNELS.reliable]);
-      const dropped = dropFirstSent(pc, matches);
+      const dropped = dropFirstSent(by, matches);
       const answer = await postOffer(url, { type: 'offer', sdp });
       expect(answer.status).toBe(201);
-      const heldBack = dtlsGuardCounters.serverHeldBack;
+      const heldBack = by === 'server' ? dtlsGuardCounters.clientHeldBack : dtlsGuardCounters.serverHeldBack;
       await pc.setRemoteDescription(new RTCSessionDescription(loopbackOnly((answer.body as unknown as RtcAnswer).sdp).sdp, 'answer'));
       const chat = channels.get(RTC_CHANNELS.reliable);
       if (!chat) throw new Error('no chat channel');
       await channelState(chat, 'open');
-      expect(dropped(), `the peer dropped ${lost}`).toBe(1);
-      // The resent flight 5 repeats what the server already has; the guard held those back.
-      expect(dtlsGuardCounters.serverHeldBack).toBeGreaterThan(heldBack);
+      expect(dropped(), `the ${by} dropped ${lost}`).toBe(1);
+      // The other end held back what came before its turn, or again.
+      expect(by === 'server' ? dtlsGuardCounters.clientHeldBack : dtlsGuardCounters.serverHeldBack).toBeGreaterThan(heldBack);
     }, 20_000);
   }
 });
