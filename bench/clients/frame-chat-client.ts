@@ -1,6 +1,14 @@
 import type { ChatMessage, ClientFrame, PostRequest } from '../../servers/contract/index.ts';
-import { FrameProtocol, backoffMs } from './frame-protocol.ts';
+import { FrameProtocol } from './frame-protocol.ts';
 import { emptyCounters, type ClientOptions, type SendResult } from './types.ts';
+
+/** Longest pause between two reconnection attempts of a frame client. */
+export const MAX_BACKOFF_MS = 2000;
+
+/** The pause before reconnection attempt `failures` (1, 2, …): 50 ms doubling up to `MAX_BACKOFF_MS`. */
+export function backoffMs(failures: number): number {
+  return Math.min(MAX_BACKOFF_MS, 25 * 2 ** failures);
+}
 
 /**
  * What the chat clients that carry the contract's frames share (WebSocket, WebRTC): a
