@@ -6,14 +6,6 @@ interface Waiter<T> {
   reject(error: Error): void;
 }
 
-/** Longest pause between two reconnection attempts of a frame client. */
-export const MAX_BACKOFF_MS = 2000;
-
-/** The pause before reconnection attempt `failures` (1, 2, …): 50 ms doubling up to `MAX_BACKOFF_MS`. */
-export function backoffMs(failures: number): number {
-  return Math.min(MAX_BACKOFF_MS, 25 * 2 ** failures);
-}
-
 /**
  * The client side of the contract's frames, whatever carries them (a WebSocket, a WebRTC data
  * channel): subscriptions and sends waiting for their answer, the last cursor of each room, and
@@ -27,13 +19,13 @@ export class FrameProtocol {
 
   /**
    * `deliver` gets each non-empty batch of messages of a subscribed room, with the frame's cursor
-   * (the options' `onMessages` unless the carrier filters them first).
+   * (to hand on to the options' `onMessages`, once the carrier filtered them if it does).
    */
   constructor(
     private readonly options: ClientOptions,
     private readonly counters: ClientCounters,
     private readonly write: (frame: ClientFrame) => boolean,
-    private readonly deliver: (room: string, messages: readonly ChatMessage[], cursor: string) => void = (room, messages) => options.onMessages?.(room, messages),
+    private readonly deliver: (room: string, messages: readonly ChatMessage[], cursor: string) => void,
   ) {}
 
   subscribe(room: string, cursor?: string): Promise<string> {

@@ -1,7 +1,7 @@
-import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type PostAnswer, type PostRequest, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
+import { HttpChatClient } from './http-chat-client.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
-import { InstanceList, moveWhenUnreachable } from './instances.ts';
-import { ClientError, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
 
 /** How the two polling clients differ: when the next poll starts and what it asks to wait. */
 export interface PollPolicy {
@@ -33,20 +33,15 @@ interface RoomPoll {
  * A failed poll is retried with the same cursor after a backoff; `CURSOR_EXPIRED` restarts from the
  * cursor the server gives, and is counted.
  */
-export class PollingClient implements ChatClient {
+export class PollingClient extends HttpChatClient<RoomPoll> implements ChatClient {
   readonly transport: Transport;
-  private readonly http: HttpClient;
-  private readonly rooms = new Map<string, RoomPoll>();
-  private closed = false;
-  private readonly instances: InstanceList;
 
   constructor(
     private readonly policy: PollPolicy,
-    private readonly options: ClientOptions,
+    options: ClientOptions,
   ) {
+    super(options, new HttpClient(options.url, options.token, options.keepAlive ?? true, options));
     this.transport = policy.transport;
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, options);
-    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -70,39 +65,13 @@ export class PollingClient implements ChatClient {
     return state.cursor;
   }
 
-  unsubscribe(room: string): void {
+  override unsubscribe(room: string): void {
     const state = this.rooms.get(room);
     if (!state) return;
     state.active = false;
     clearTimeout(state.timer);
     state.pending?.abort();
     this.rooms.delete(room);
-  }
-
-  async send(room: string, post: PostRequest): Promise<SendResult> {
-    const moves = this.instances.moves;
-    try {
-      const answer = await this.http.post<PostAnswer>(messagesPath(room), post).done;
-      return answer.body;
-    } catch (error) {
-      this.unreachable(error, moves);
-      throw error;
-    }
-  }
-
-  /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
-  private unreachable(error: unknown, moves: number): void {
-    moveWhenUnreachable(this.instances, error, moves, this.http, this.options.onEvent);
-  }
-
-  cursor(room: string): string | undefined {
-    return this.rooms.get(room)?.cursor;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const room of [...this.rooms.keys()]) this.unsubscribe(room);
-    this.http.close();
   }
 
   private poll(room: string, cursor: string | undefined, waitMs: number | undefined): PendingRequest<PollAnswer> {

@@ -4,11 +4,11 @@ import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { eventsPath, messagesPath, type ChatMessage, type ErrorAnswer, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
+import { eventsPath, type ChatMessage, type ErrorAnswer } from '../../servers/contract/index.ts';
+import { HttpChatClient } from './http-chat-client.ts';
 import { HttpClient } from './http-client.ts';
-import { InstanceList, moveWhenUnreachable } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
-import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
 
 /** Longest pause between two attempts to open a stream again. */
 const MAX_BACKOFF_MS = 2000;
@@ -70,27 +70,24 @@ interface RoomStream {
  * consumer) or fails, it is opened again with `Last-Event-ID`, the last cursor received, so
  * nothing is lost; `CURSOR_EXPIRED` then restarts from the cursor the server gives, counted.
  */
-export class SseChatClient implements ChatClient {
+export class SseChatClient extends HttpChatClient<RoomStream> implements ChatClient {
   readonly transport = 'sse' as const;
-  private readonly http: HttpClient;
   /** What the streams' connections count; the posts' are the HTTP client's. */
   private readonly streamCounters = emptyCounters();
   private readonly meter = new SocketMeter(this.streamCounters);
-  private readonly rooms = new Map<string, RoomStream>();
   private readonly secure: boolean;
-  /** Its instance first, then the others it moves to when one cannot be reached (several instances on one backplane). */
-  private readonly instances: InstanceList;
-  private closed = false;
 
-  constructor(private readonly options: ClientOptions) {
-    this.http = new HttpClient(options.url, options.token, options.keepAlive ?? true, {
-      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-      ...(options.ca === undefined ? {} : { ca: options.ca }),
-      ...(options.resumeTls === undefined ? {} : { resumeTls: options.resumeTls }),
-      ...(options.http2 === undefined ? {} : { http2: options.http2 }),
-    });
+  constructor(options: ClientOptions) {
+    super(
+      options,
+      new HttpClient(options.url, options.token, options.keepAlive ?? true, {
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.resumeTls === undefined ? {} : { resumeTls: options.resumeTls }),
+        ...(options.http2 === undefined ? {} : { http2: options.http2 }),
+      }),
+    );
     this.secure = new URL(options.url).protocol === 'https:';
-    this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -115,7 +112,7 @@ export class SseChatClient implements ChatClient {
     });
   }
 
-  unsubscribe(room: string): void {
+  override unsubscribe(room: string): void {
     const state = this.rooms.get(room);
     if (!state) return;
     this.rooms.delete(room);
@@ -123,31 +120,6 @@ export class SseChatClient implements ChatClient {
     clearTimeout(state.retry);
     state.request?.destroy();
     state.waiter?.reject(new ClientError(`subscription to ${room} replaced`, 'REPLACED'));
-  }
-
-  async send(room: string, post: PostRequest): Promise<SendResult> {
-    const moves = this.instances.moves;
-    try {
-      return (await this.http.post<PostAnswer>(messagesPath(room), post).done).body;
-    } catch (error) {
-      this.unreachable(error, moves);
-      throw error;
-    }
-  }
-
-  /** A request begun at `moves` got no answer at all: move to the next instance, once per failure. */
-  private unreachable(error: unknown, moves: number): void {
-    moveWhenUnreachable(this.instances, error, moves, this.http, this.options.onEvent);
-  }
-
-  cursor(room: string): string | undefined {
-    return this.rooms.get(room)?.cursor;
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const room of [...this.rooms.keys()]) this.unsubscribe(room);
-    this.http.close();
   }
 
   /** Opens the room's stream: from its first cursor, or from the last one received (`Last-Event-ID`). */

@@ -8,16 +8,15 @@ import {
   type ClientFrame,
   type ErrorAnswer,
   type PollAnswer,
-  type PostRequest,
   type RtcAnswer,
   type RtcOffer,
   type ServerFrame,
 } from '../../servers/contract/index.ts';
 import { createLoopbackPeer, describeLocally, loopbackOnly, udpPayloadBytes } from '../../servers/webrtc/loopback.ts';
 import { sendUnreliably } from '../../servers/webrtc/unreliable.ts';
-import { FrameProtocol, backoffMs } from './frame-protocol.ts';
+import { FrameChatClient } from './frame-chat-client.ts';
 import { SeqTracker, emptyGapCounts, type GapCounts } from './seq-tracker.ts';
-import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
 
 /**
  * How long one attempt has to connect (signalling, ICE, DTLS, SCTP, the channels open), ms. On
@@ -77,12 +76,10 @@ const GAP_FETCH_LIMIT = 1000;
  * selected candidate pair, as werift counts them, plus the bodies of the HTTP requests and answers
  * (signalling, gap fetches) without their headers; ICE connectivity checks are not counted.
  */
-export class WebRtcChatClient implements ChatClient {
+export class WebRtcChatClient extends FrameChatClient implements ChatClient {
   readonly transport = 'webrtc' as const;
   /** On `chat-lossy`: gaps, late arrivals, fetched seqs and dropped duplicates, over all rooms. */
   readonly gapCounts: GapCounts = emptyGapCounts();
-  private readonly counters_ = emptyCounters();
-  private readonly frames: FrameProtocol;
   private readonly lossy: boolean;
   private readonly trackers = new Map<string, SeqTracker>();
   private readonly gapTimers = new Map<string, NodeJS.Timeout>();
@@ -94,13 +91,10 @@ export class WebRtcChatClient implements ChatClient {
   private receiving: RTCDataChannel | undefined;
   /** UDP payload bytes of peers already closed, and HTTP body bytes. */
   private readonly bytes = { written: 0, read: 0 };
-  private closed = false;
-  private failures = 0;
-  private retry: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(options: ClientOptions) {
+    super(options);
     this.lossy = options.channel === 'lossy';
-    this.frames = new FrameProtocol(options, this.counters_, (frame) => this.write(frame), (room, messages, cursor) => this.deliver(room, messages, cursor));
   }
 
   get counters(): Readonly<ClientCounters> {
@@ -168,25 +162,17 @@ export class WebRtcChatClient implements ChatClient {
     this.failures = 0;
   }
 
-  subscribe(room: string, cursor?: string): Promise<string> {
-    const subscribed = this.frames.subscribe(room, cursor);
+  override subscribe(room: string, cursor?: string): Promise<string> {
+    const subscribed = super.subscribe(room, cursor);
     if (this.lossy) this.resendWhileUnanswered(room, cursor);
     return subscribed;
   }
 
-  unsubscribe(room: string): void {
+  override unsubscribe(room: string): void {
     this.trackers.delete(room);
     clearTimeout(this.gapTimers.get(room));
     this.gapTimers.delete(room);
-    this.frames.unsubscribe(room);
-  }
-
-  send(room: string, post: PostRequest): Promise<SendResult> {
-    return this.frames.send(room, post);
-  }
-
-  cursor(room: string): string | undefined {
-    return this.frames.cursor(room);
+    super.unsubscribe(room);
   }
 
   async close(): Promise<void> {
@@ -237,7 +223,7 @@ export class WebRtcChatClient implements ChatClient {
   }
 
   /** Writes a frame: sends on `chat`, the rest on the receiving channel. False when it is not open. */
-  private write(frame: ClientFrame): boolean {
+  protected override write(frame: ClientFrame): boolean {
     const channel = frame.type === 'send' ? this.chat : this.receiving;
     if (channel?.readyState !== 'open') return false;
     try {
@@ -254,7 +240,7 @@ export class WebRtcChatClient implements ChatClient {
   }
 
   /** Messages of a room: straight through on `chat`; once each, gaps counted, on `chat-lossy`. */
-  private deliver(room: string, messages: readonly ChatMessage[], cursor: string): void {
+  protected override deliver(room: string, messages: readonly ChatMessage[], cursor: string): void {
     if (!this.lossy) {
       this.options.onMessages?.(room, messages);
       return;
@@ -315,11 +301,7 @@ export class WebRtcChatClient implements ChatClient {
     if (pc !== this.pc || this.closed) return;
     this.frames.failAll(new ClientError(`connection lost (${why})`, 'NETWORK'));
     void this.retire(pc).catch(() => undefined);
-    this.counters_.errors++;
-    this.options.onEvent?.({ type: 'disconnected', code: 0, reason: why });
-    if (this.options.reconnect === false) return;
-    this.failures++;
-    this.retry = setTimeout(() => void this.reconnect(), backoffMs(this.failures));
+    this.lost(0, why);
   }
 
   /** Closes a peer, keeping its byte counts. */
@@ -335,21 +317,15 @@ export class WebRtcChatClient implements ChatClient {
     await pc.close();
   }
 
-  private async reconnect(): Promise<void> {
+  protected override async reconnect(): Promise<void> {
     if (this.closed) return;
     try {
       await this.connect();
     } catch {
-      if (this.closed) return;
-      this.failures++;
-      this.retry = setTimeout(() => void this.reconnect(), backoffMs(this.failures));
+      if (!this.closed) this.retryLater();
       return;
     }
-    this.counters_.reconnects++;
-    this.options.onEvent?.({ type: 'reconnected' });
-    for (const [room, cursor] of this.frames.rooms()) {
-      this.write({ type: 'subscribe', room, cursor });
-    }
+    this.reconnected();
   }
 }
 

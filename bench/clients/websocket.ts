@@ -3,11 +3,11 @@ import type { ClientRequestArgs } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
-import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type PostRequest, type ServerFrame } from '../../servers/contract/index.ts';
-import { FrameProtocol, backoffMs } from './frame-protocol.ts';
+import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type ServerFrame } from '../../servers/contract/index.ts';
+import { FrameChatClient } from './frame-chat-client.ts';
 import { InstanceList } from './instances.ts';
 import { SocketMeter } from './socket-meter.ts';
-import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
 
 /** The WebSocket URL of a server's base URL. */
 export function webSocketUrl(baseUrl: string, token?: string): string {
@@ -22,19 +22,14 @@ export function webSocketUrl(baseUrl: string, token?: string): string {
  * connection, 4008 for a slow consumer, 1001 for a server going away) it reconnects and
  * subscribes again with the last cursor of each room, so it loses nothing.
  */
-export class WebSocketChatClient implements ChatClient {
+export class WebSocketChatClient extends FrameChatClient implements ChatClient {
   readonly transport = 'websocket' as const;
-  private readonly counters_ = emptyCounters();
   private readonly meter = new SocketMeter(this.counters_);
-  private readonly frames: FrameProtocol;
   private ws: WebSocket | undefined;
-  private closed = false;
-  private failures = 0;
-  private retry: NodeJS.Timeout | undefined;
   private readonly instances: InstanceList;
 
-  constructor(private readonly options: ClientOptions) {
-    this.frames = new FrameProtocol(options, this.counters_, (frame) => this.write(frame));
+  constructor(options: ClientOptions) {
+    super(options);
     this.instances = new InstanceList(options.url, options.fallbackUrls);
   }
 
@@ -76,22 +71,6 @@ export class WebSocketChatClient implements ChatClient {
     this.failures = 0;
   }
 
-  subscribe(room: string, cursor?: string): Promise<string> {
-    return this.frames.subscribe(room, cursor);
-  }
-
-  unsubscribe(room: string): void {
-    this.frames.unsubscribe(room);
-  }
-
-  send(room: string, post: PostRequest): Promise<SendResult> {
-    return this.frames.send(room, post);
-  }
-
-  cursor(room: string): string | undefined {
-    return this.frames.cursor(room);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
@@ -103,7 +82,7 @@ export class WebSocketChatClient implements ChatClient {
   }
 
   /** Writes a frame; false when the socket is not open. */
-  private write(frame: ClientFrame): boolean {
+  protected override write(frame: ClientFrame): boolean {
     if (this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
@@ -113,14 +92,10 @@ export class WebSocketChatClient implements ChatClient {
     if (ws !== this.ws) return;
     this.frames.failAll(new ClientError(`connection closed (${code} ${reason})`, 'NETWORK'));
     if (this.closed) return;
-    this.counters_.errors++;
-    this.options.onEvent?.({ type: 'disconnected', code, reason });
-    if (this.options.reconnect === false) return;
-    this.failures++;
-    this.retry = setTimeout(() => void this.reconnect(), backoffMs(this.failures));
+    this.lost(code, reason);
   }
 
-  private async reconnect(): Promise<void> {
+  protected override async reconnect(): Promise<void> {
     if (this.closed) return;
     const moves = this.instances.moves;
     try {
@@ -130,9 +105,7 @@ export class WebSocketChatClient implements ChatClient {
       if (this.instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: this.instances.current });
       return; // onClose scheduled the next attempt.
     }
-    this.counters_.reconnects++;
-    this.options.onEvent?.({ type: 'reconnected' });
-    for (const [room, cursor] of this.frames.rooms()) this.write({ type: 'subscribe', room, cursor });
+    this.reconnected();
   }
 }
 

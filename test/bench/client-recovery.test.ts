@@ -10,7 +10,7 @@ import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../helpers
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 10 });
 
-describe.each(['short-polling', 'long-polling', 'websocket', 'sse'] as const)('a %s client', (transport) => {
+describe.each(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc'] as const)('a %s client', (transport) => {
   it('comes back after the server restarts, with its cursor, losing nothing', async () => {
     const log = new RoomLog({ historySize: 1000 });
     const first = createChatServer(transport, { port: 0 }, log);
