@@ -6,7 +6,7 @@
  */
 import { LatencyHistogram } from './histogram.ts';
 import { FIGURES } from './results.ts';
-import type { FigureKey, Spread, TrialResult, VariantSummary } from './results.ts';
+import type { FigureKey, LatencySummary, Spread, TrialResult, VariantSummary } from './results.ts';
 
 const FIGURE_KEYS = Object.keys(FIGURES) as readonly FigureKey[];
 
@@ -102,6 +102,12 @@ function unknownFigure(key: never): never {
   throw new RangeError(`unknown figure ${JSON.stringify(key)}`);
 }
 
+/** The fan-out latency of every round merged, when every round has it. */
+function fanoutOf(trials: readonly TrialResult[]): { fanoutLatency?: LatencySummary } {
+  const histograms = trials.flatMap((trial) => (trial.fanoutHistogram === undefined ? [] : [trial.fanoutHistogram]));
+  return histograms.length > 0 && histograms.length === trials.length ? { fanoutLatency: LatencyHistogram.merge(histograms).summary() } : {};
+}
+
 /**
  * A variant across its rounds: `ok` when there was at least one round and every round was ok,
  * `lost` summed, `generatorBound` when any round was, `latency` from all rounds' histograms
@@ -117,6 +123,7 @@ export function summarizeVariant(trials: readonly TrialResult[]): VariantSummary
     lost: trials.reduce((sum, trial) => sum + trial.delivery.lost, 0),
     generatorBound: trials.some((trial) => trial.generator.bound),
     latency: LatencyHistogram.merge(trials.map((trial) => trial.histogram)).summary(),
+    ...fanoutOf(trials),
     figures,
     ...(notMeasured.length > 0 ? { notMeasured } : {}),
   };

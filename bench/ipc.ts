@@ -78,6 +78,8 @@ export interface GeneratorResult {
   readonly histogram: string;
   /** How late sends left against their schedule, compressed HDR histogram (µs). */
   readonly sendLag: string;
+  /** The fan-out leg of delivery latency, from the server's `ts` to the receipt, compressed HDR histogram (µs). */
+  readonly fanout?: string;
   readonly sent: number;
   readonly stored: number;
   readonly sendFailed: number;

@@ -470,6 +470,13 @@ export interface TrialResult {
   readonly latency: LatencySummary;
   /** The merged HDR histogram of delivery latency, compressed base64, for merging across rounds. */
   readonly histogram: string;
+  /**
+   * The fan-out leg of delivery latency: from the server's `ts` (its wall clock when it stored the
+   * message, whole ms, so over by up to 1 ms) to the receipt; absent for the raw baseline and in
+   * older files. With `fanoutHistogram`, its HDR histogram for merging across rounds.
+   */
+  readonly fanoutLatency?: LatencySummary;
+  readonly fanoutHistogram?: string;
   readonly delivery: DeliveryCounts;
   readonly wire: WireCounts;
   /** Cost per delivered message. */
@@ -555,6 +562,8 @@ export interface VariantSummary {
   readonly generatorBound: boolean;
   /** Latency of all rounds' histograms merged (added, never averaged). */
   readonly latency: LatencySummary;
+  /** The fan-out leg's latency (`TrialResult.fanoutLatency`), all rounds merged; absent when a round lacks it. */
+  readonly fanoutLatency?: LatencySummary;
   /**
    * Each figure's median and spread across rounds. A figure listed in `notMeasured` has NaN here
    * in memory, `null` in the JSON: show it as "not measured", never as a number.

@@ -257,6 +257,8 @@ function generatorCheck(generators: readonly GeneratorResult[]): GeneratorCheck 
 export function buildTrialResult(inputs: TrialInputs): TrialResult {
   const { generators, workload } = inputs;
   const histogram = LatencyHistogram.merge(generators.map((g) => g.histogram));
+  const fanouts = generators.flatMap((g) => (g.fanout === undefined ? [] : [g.fanout]));
+  const fanout = fanouts.length === generators.length && generators.length > 0 ? LatencyHistogram.merge(fanouts) : undefined;
   const clients = sum(generators.map((g) => g.clients));
   const total = (pick: (g: GeneratorResult) => number): number => sum(generators.map(pick));
   const sent = total((g) => g.sent);
@@ -309,6 +311,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     clients,
     latency: histogram.summary(),
     histogram: histogram.encode(),
+    ...(fanout && fanout.count > 0 ? { fanoutLatency: fanout.summary(), fanoutHistogram: fanout.encode() } : {}),
     delivery: { sent, stored, sendFailed, expected, delivered, lost, ...(lostAcknowledged !== undefined ? { lostAcknowledged } : {}), duplicated, reordered },
     wire,
     perDelivered: {

@@ -174,6 +174,7 @@ export class LoadGenerator {
         clients: this.members.length,
         histogram: this.receivers.latency.encode(),
         sendLag: this.sendLag.encode(),
+        fanout: this.receivers.fanout.encode(),
         ...this.counts,
         ...this.receivers.counts(),
         ...(expected.acked ? { lostAcknowledged: this.receivers.missingAcked(expected.acked) } : {}),

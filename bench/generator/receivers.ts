@@ -31,6 +31,13 @@ class Receiver {
 
 export class Receivers {
   readonly latency = new LatencyHistogram();
+  /**
+   * The fan-out leg of each counted delivery: from the server's `ts` (its wall clock when it stored
+   * the message, whole ms) to the receipt, µs. Over by up to 1 ms, since `ts` is truncated; it
+   * times the path from server to receiver alone, which a channel that drops (WebRTC's
+   * `chat-lossy`) carries while the sender's post goes on a reliable one.
+   */
+  readonly fanout = new LatencyHistogram();
   private readonly receivers: Receiver[] = [];
   private window: Window | undefined;
   private delivered = 0;
@@ -67,6 +74,7 @@ export class Receivers {
   receive(index: number, messages: readonly ChatMessage[], nowUs: number): void {
     const receiver = this.receivers[index];
     if (!receiver) throw new RangeError(`no receiver ${index}`);
+    const wallMs = performance.timeOrigin + performance.now();
     for (const message of messages) {
       const stamp = readBody(message.body);
       if (!stamp) continue;
@@ -84,6 +92,8 @@ export class Receivers {
       this.delivered++;
       receiver.windowDelivered++;
       this.latency.record(nowUs - stamp.meantUs);
+      // The raw baseline has no server clock (ts 0).
+      if (message.ts > 0) this.fanout.record(Math.max(1, Math.round((wallMs - message.ts) * 1000)));
     }
   }
 

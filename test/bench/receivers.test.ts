@@ -70,4 +70,22 @@ describe('Receivers', () => {
     expect(r.counts()).toEqual({ delivered: 0, duplicated: 0, reordered: 0 });
     expect(() => r.receive(5, [], 0)).toThrow(RangeError);
   });
+
+  it('times the fan-out leg from the server\'s ts to the receipt, for window messages the server stamped', () => {
+    const r = new Receivers(false);
+    const a = r.add('room-0');
+    r.setWindow(WINDOW);
+    // Stored 40 ms and 250 ms ago by the server's wall clock; the third has no server clock (ts 0).
+    const now = Date.now();
+    const stamped = (seq: number, agoMs: number): ChatMessage => ({ ...msg('room-0', seq, 's', seq, 1_100_000 + seq), ts: agoMs === 0 ? 0 : now - agoMs });
+    r.receive(a, [stamped(1, 40), stamped(2, 250), stamped(3, 0)], 1_200_000);
+    expect(r.counts().delivered).toBe(3);
+    expect(r.fanout.count).toBe(2);
+    const s = r.fanout.summary();
+    // At least the time since ts; the test's own steps add at most a few ms (HDR: 3 significant digits).
+    expect(s.p50).toBeGreaterThanOrEqual(40_000);
+    expect(s.p50).toBeLessThan(60_000);
+    expect(s.max).toBeGreaterThanOrEqual(250_000);
+    expect(s.max).toBeLessThan(270_000);
+  });
 });

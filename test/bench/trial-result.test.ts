@@ -294,6 +294,20 @@ describe('buildTrialResult', () => {
     expect(LatencyHistogram.decode(result.histogram).summary()).toEqual(all.summary());
   });
 
+  it('merges the fan-out leg of every generator, and leaves it out when a generator did not measure it', () => {
+    const fanout = (values: readonly number[]): string => encoded(values);
+    const result = buildTrialResult(inputs({ generators: [{ ...GENERATOR_A, fanout: fanout([1_000, 2_000]) }, { ...GENERATOR_B, fanout: fanout([90_000]) }] }));
+    expect(result.fanoutLatency?.count).toBe(3);
+    expect(result.fanoutLatency?.max).toBeGreaterThanOrEqual(90_000);
+    expect(result.fanoutLatency?.max).toBeLessThan(90_100);
+    // Across rounds, as the report reads it: all rounds' histograms merged.
+    const twice = summarizeVariant([result, { ...result, round: 2 }]);
+    expect(twice.fanoutLatency?.count).toBe(6);
+    const partial = buildTrialResult(inputs({ generators: [{ ...GENERATOR_A, fanout: fanout([1_000]) }, GENERATOR_B] }));
+    expect(partial.fanoutLatency).toBeUndefined();
+    expect(summarizeVariant([result, partial]).fanoutLatency).toBeUndefined();
+  });
+
   it('reports the generators below their limits as not bound', () => {
     const result = buildTrialResult(inputs());
     expect(result.generator).toEqual({ processes: 2, cpuShare: 0.5, eventLoopDelayP99: 1_200, sendLagP99: 700, bound: false, reasons: [] });

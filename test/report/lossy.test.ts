@@ -27,15 +27,25 @@ function lossStep(lossPct: number, variants: readonly VariantResult[]): StepResu
   return { ...s, step: { ...s.step, lossPct } };
 }
 
+/** The variant with its fan-out leg (server's ts to receipt) measured, p99 `fanoutP99Us`. */
+function withFanout(v: VariantResult, fanoutP99Us: number): VariantResult {
+  const fanoutLatency = { count: 7000, mean: fanoutP99Us / 4, p50: fanoutP99Us / 4, p90: fanoutP99Us / 2, p99: fanoutP99Us, p999: fanoutP99Us, max: fanoutP99Us };
+  return { ...v, summary: { ...v.summary, fanoutLatency } };
+}
+
 /** TCP transports whose tail grows by more than a retransmission timeout, nothing lost. */
-function sweepRun(options: { wsP99At5?: number; wsDeliveredAt5?: number; lossy?: { p99At5: number; deliveredAt5: number } } = {}) {
+function sweepRun(options: { wsP99At5?: number; wsDeliveredAt5?: number; lossy?: { p99At5: number; deliveredAt5: number; fanoutP99At5?: number } } = {}) {
   const steps = [0, 1, 3, 5].map((pct) => {
     const top = pct === 5;
     const variants = [
       at(LONG, pct, 5000 + pct * 100_000),
       at(WS, pct, top ? (options.wsP99At5 ?? 450_000) : 3000 + pct * 50_000, top ? options.wsDeliveredAt5 : undefined),
     ];
-    if (options.lossy) variants.push(at(LOSSY_CHANNEL, pct, top ? options.lossy.p99At5 : 3000, top ? options.lossy.deliveredAt5 : 7000));
+    if (options.lossy) {
+      const lossy = at(LOSSY_CHANNEL, pct, top ? options.lossy.p99At5 : 3000, top ? options.lossy.deliveredAt5 : 7000);
+      const { fanoutP99At5 } = options.lossy;
+      variants.push(fanoutP99At5 === undefined ? lossy : withFanout(lossy, top ? fanoutP99At5 : 2000));
+    }
     return lossStep(pct, variants);
   });
   return results(steps, 'lossy');
@@ -71,6 +81,23 @@ describe('the claims of a loss sweep', () => {
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 900_000, deliveredAt5: 7000 } }))[1]?.verdict).toBe('refuted');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 900_000, deliveredAt5: 6000 } }))[1]?.verdict).toBe('refuted');
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 7000 } }))[1]?.verdict).toBe('refuted');
+  });
+
+  it('the unreliable channel: judged on the leg it carries, the fan-out, when its senders post on the reliable channel', () => {
+    // End to end the tail grew by a retransmission of the post; the fan-out leg kept its latency.
+    const fanoutKept = lossyClaims(sweepRun({ lossy: { p99At5: 1_000_000, deliveredAt5: 6650, fanoutP99At5: 5000 } }))[1];
+    expect(fanoutKept?.verdict).toBe('supported');
+    expect(fanoutKept?.evidence).toContain(
+      'WebSocket (lossy channel): 0%: p99 3.00 ms (server → receiver 2.00 ms), 100% delivered (7,000 of 7,000); 5%: p99 1.00 s (server → receiver 5.00 ms), 95.00% delivered (6,650 of 7,000); 1 reconnects at 5%.',
+    );
+    expect(fanoutKept?.evidence.join(' ')).toContain('its latency is judged on that leg');
+    // A fan-out leg that grew by a retransmission timeout refutes it, whatever the end-to-end figure.
+    expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650, fanoutP99At5: 2000 + TAIL_GROWTH_US } }))[1]?.verdict).toBe('refuted');
+    // The chart draws the fan-out leg beside the end-to-end line, dotted.
+    const tails = (lossyCharts(sweepRun({ lossy: { p99At5: 1_000_000, deliveredAt5: 6650, fanoutP99At5: 5000 } }))[0]?.config.data as { datasets: { label: string; data: { y: number }[]; borderDash: number[] }[] }).datasets;
+    expect(tails.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket · lossy channel', 'WebSocket · lossy channel, server → receiver']);
+    expect(tails[3]?.data.map((p) => p.y)).toEqual([2000, 2000, 2000, 5000]);
+    expect(tails[3]?.borderDash).toEqual([2, 3]);
   });
 
   it('not measured without a loss sweep, or when the rule counted no drop', () => {
