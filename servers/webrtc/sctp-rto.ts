@@ -1,4 +1,5 @@
 import { RTCSctpTransport } from 'werift';
+import { abandonOwnMessageOnly } from './unreliable.ts';
 
 /**
  * The retransmission timeout werift's SCTP starts with, seconds. werift (0.25.2,
@@ -12,7 +13,10 @@ export const SCTP_INITIAL_RTO_S = 1;
 
 let installed = false;
 
-/** Starts every werift SCTP association of this process with {@link SCTP_INITIAL_RTO_S}, once per process. */
+/**
+ * Starts every werift SCTP association of this process with {@link SCTP_INITIAL_RTO_S}, and mends
+ * how it abandons a message (unreliable.ts, `maybeAbandon`); once per process.
+ */
 export function shortenInitialSctpRto(): void {
   if (installed) return;
   installed = true;
@@ -21,6 +25,9 @@ export function shortenInitialSctpRto(): void {
     setDtlsTransport.apply(this, args);
     // setDtlsTransport makes the association (`this.sctp`); its timers read `rto` when they start.
     const sctp = (this as unknown as { sctp?: { rto: number } }).sctp;
-    if (sctp) sctp.rto = Math.min(sctp.rto, SCTP_INITIAL_RTO_S);
+    if (!sctp) return;
+    sctp.rto = Math.min(sctp.rto, SCTP_INITIAL_RTO_S);
+    // And its chat-lossy messages, once given up, must not take another channel's with them.
+    abandonOwnMessageOnly(sctp);
   };
 }
