@@ -249,9 +249,10 @@ export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[
 }
 
 /**
- * The lossy scenario's rooms: 3 of 10 members, 30 clients. A werift peer's handshake at 5% loss
- * often needs a second attempt (8 s each, 8 at once per process: bench/clients/webrtc.ts), so the
- * default chat's 100 WebRTC clients could not all connect within a trial's setup time.
+ * The lossy scenario's rooms: 3 of 10 members, 30 clients. werift costs the server and the
+ * generator each 0.6 to 0.8 ms of CPU per delivered message (lossy --quick, 2026-11-27), so the
+ * default chat's 100 WebRTC clients, about 1,050 deliveries a second, would fill both cores and
+ * every WebRTC trial would measure the machine rather than the loss.
  */
 const LOSSY_ROOMS = { rooms: 3, members: 10 } as const;
 
@@ -265,7 +266,7 @@ function lossyScenario(): Scenario {
     rounds: 2,
     generators: 1,
     roundsAcrossSteps: true,
-    // 24 trials (6 variants × 4 steps) in one round: a WebRTC trial's setup alone takes 10 to 30 s at 5% loss.
+    // 24 trials (6 variants × 4 steps) in one round: 3 min 48 s on a quiet machine (2026-11-27).
     quick: { rounds: 1 },
     steps: LOSSY_STEPS_PCT.map((pct) => ({
       label: `${pct}% packet loss`,
