@@ -87,7 +87,7 @@ export function lossyCharts(results: BenchResults): ChartSpec[] {
   const variants = sweptVariants(steps);
   const series = (pick: (v: VariantResult) => number) =>
     variants.map((first, i) => ({
-      label: variantName(first) + (first.variant.channel ? ` · ${first.variant.channel} channel` : ''),
+      label: variantName(first),
       data: steps.flatMap((s) => {
         const v = byId(s, first.variant.id);
         const y = v ? pick(v) : Number.NaN;
@@ -165,7 +165,7 @@ function line(end: Ends, v: VariantResult): string {
   const top = byId(end.top, v.variant.id);
   const reconnects = top ? top.trials.reduce((n, t) => n + t.events.reconnects, 0) : 0;
   const bound = top?.summary.generatorBound ? ' (generator-bound: these latencies include the generator\'s own delay)' : '';
-  return `${capitalized(variantName(v))}${v.variant.channel ? ` (${v.variant.channel} channel)` : ''}: ${at(end.base)}; ${at(end.top)}; ${reconnects} reconnects at ${end.top.step.x?.value ?? '?'}%${bound}.`;
+  return `${capitalized(variantName(v))}: ${at(end.base)}; ${at(end.top)}; ${reconnects} reconnects at ${end.top.step.x?.value ?? '?'}%${bound}.`;
 }
 
 /** p99 growth from the lowest loss to the highest, µs; undefined when the variant did not run at both. */

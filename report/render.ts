@@ -12,7 +12,7 @@ import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';
 import { clusterSection } from './cluster.ts';
 import { html, raw, type Html } from './html.ts';
-import { figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
+import { TRANSPORT_NAMES, capitalized, chatVariants, figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
 import { projectionSection } from './projection-section.ts';
 import { headline, stepVerdict } from './verdict.ts';
 
@@ -269,12 +269,19 @@ their sockets. The warm-up is discarded.</li>
 ${warnings}</section>`;
 }
 
+/** The chat transports the run measured, in the order first met: "short polling, long polling and WebSocket". */
+export function transportsOf(results: BenchResults): string {
+  const names = [...new Set(results.steps.flatMap((s) => chatVariants(s).map((v) => TRANSPORT_NAMES[v.variant.transport] ?? v.variant.transport)))];
+  if (names.length === 0) return 'no chat transport';
+  return names.length === 1 ? (names[0] as string) : `${names.slice(0, -1).join(', ')} and ${names.at(-1) as string}`;
+}
+
 function header(results: BenchResults, title: string): Html {
   const statusClass = results.status === 'complete' ? 'supported' : 'refuted';
   const m = results.machine;
   return html`<header>
 <h1>${title}</h1>
-<p class="sub">Short polling, long polling and WebSocket on one chat contract, measured side by side. \
+<p class="sub">${capitalized(transportsOf(results))} on one chat contract, measured side by side. \
 <span class="badge ${statusClass} status">${results.status}</span>
 ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0, 12)} · ${results.startedAt}</p>
 <p id="headline" class="headline">${results.capacity ? capacityHeadline(results) : headline(results)}</p>

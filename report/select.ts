@@ -41,6 +41,8 @@ export function variantKnobs(v: Variant): string[] {
   if (v.keepAlive === false) knobs.push('new connection per request');
   if (v.tls === true) knobs.push(v.resumeTls === false ? 'over TLS, full handshakes' : 'over TLS');
   if (v.http2 === true) knobs.push('HTTP/2');
+  // WebRTC runs once per data channel: "WebRTC (reliable channel)", "WebRTC (lossy channel)".
+  if (v.channel !== undefined) knobs.push(`${v.channel} channel`);
   return knobs;
 }
 

@@ -95,7 +95,7 @@ describe('the claims of a loss sweep', () => {
     expect(lossyClaims(sweepRun({ lossy: { p99At5: 4000, deliveredAt5: 6650, fanoutP99At5: 2000 + TAIL_GROWTH_US } }))[1]?.verdict).toBe('refuted');
     // The chart draws the fan-out leg beside the end-to-end line, dotted.
     const tails = (lossyCharts(sweepRun({ lossy: { p99At5: 1_000_000, deliveredAt5: 6650, fanoutP99At5: 5000 } }))[0]?.config.data as { datasets: { label: string; data: { y: number }[]; borderDash: number[] }[] }).datasets;
-    expect(tails.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket · lossy channel', 'WebSocket · lossy channel, server → receiver']);
+    expect(tails.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket (lossy channel)', 'WebSocket (lossy channel), server → receiver']);
     expect(tails[3]?.data.map((p) => p.y)).toEqual([2000, 2000, 2000, 5000]);
     expect(tails[3]?.borderDash).toEqual([2, 3]);
   });
@@ -123,7 +123,7 @@ describe('the charts of a loss sweep', () => {
     expect(charts.map((c) => c.id)).toEqual(['lossy-p99', 'lossy-delivered']);
     const [p99, delivered] = charts;
     const datasets = (p99?.config.data as { datasets: { label: string; data: { x: number; y: number }[]; borderDash: number[] }[] }).datasets;
-    expect(datasets.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket · lossy channel']);
+    expect(datasets.map((d) => d.label)).toEqual(['long polling (wait 25 s)', 'WebSocket', 'WebSocket (lossy channel)']);
     expect(datasets[1]?.data.map((p) => p.x)).toEqual([0, 1, 3, 5]);
     expect(datasets[1]?.data.at(-1)?.y).toBe(run.steps[3]?.variants[1]?.summary.latency.p99);
     expect(datasets.map((d) => d.borderDash.length > 0)).toEqual([false, false, true]);

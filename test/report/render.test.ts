@@ -4,10 +4,10 @@ import type { StepResult } from '../../bench/results.ts';
 import { buildCharts, byteAxis, logAxis, logGridFor, type ChartSpec } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { loadAssets } from '../../report/assets.ts';
-import { renderReport } from '../../report/render.ts';
+import { renderReport, transportsOf } from '../../report/render.ts';
 import { RSS_MIN_CLIENTS, figureCaveat, variantName } from '../../report/select.ts';
 import { headline, stepVerdict } from '../../report/verdict.ts';
-import { LONG, SHORT, SSE, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
+import { LONG, RAW, SHORT, SSE, WORKLOAD, WS, defaultStep, results, step, variant, withFigures } from './fixture.ts';
 
 const ASSETS = { ...loadAssets(), chartJs: '/* chart.js stand-in </script> */ window.Chart = function () {};' };
 
@@ -420,5 +420,19 @@ describe('variant names', () => {
     expect(variantName({ id: 's', transport: 'short-polling' })).toBe('short polling (poll interval not recorded)');
     expect(variantName({ id: 'l', transport: 'long-polling', waitMs: 25_000 })).toBe('long polling (wait 25 s)');
     expect(variantName({ id: 'w', transport: 'websocket' })).toBe('WebSocket');
+  });
+});
+
+describe('the names of what was measured', () => {
+  it('the page names the chat transports the run measured, baselines left out', () => {
+    expect(transportsOf(results([defaultStep()]))).toBe('short polling, long polling and WebSocket');
+    const withRaw = step('with the raw baseline', [variant(WS, {}, [1]), variant(RAW, {}, [1]), variant(SSE, {}, [1])]);
+    expect(transportsOf(results([withRaw]))).toBe('WebSocket and SSE');
+    expect(renderReport(results([withRaw]), ASSETS)).toContain('<p class="sub">WebSocket and SSE on one chat contract');
+  });
+
+  it('a transport measured once per data channel is named with its channel', () => {
+    expect(variantName({ id: 'webrtc/reliable', transport: 'webrtc', channel: 'reliable' })).toBe('WebRTC (reliable channel)');
+    expect(variantName({ id: 'webrtc/lossy', transport: 'webrtc', channel: 'lossy' })).toBe('WebRTC (lossy channel)');
   });
 });
