@@ -79,7 +79,7 @@ interface HandshakeMessage {
 const DTLS_CLIENT = 1;
 const DTLS_SERVER = 2;
 
-/** The flight-5 messages (RFC 5246's HandshakeType) whose order the server's key derivation needs. */
+/** The handshake message types the guards look at (RFC 5246 7.4, HandshakeType), and the flights werift files them under. */
 const SERVER_HELLO = 2;
 const CERTIFICATE = 11;
 const CERTIFICATE_VERIFY = 15;
