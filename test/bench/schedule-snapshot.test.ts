@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { QUICK_PRESET } from '../../bench/options.ts';
 import { SCENARIOS, applyOverrides, resolveScenario } from '../../bench/scenarios.ts';
 import { planSenders, seededRandom } from '../../bench/generator/schedule.ts';
-import { assignClients, drainMs } from '../../bench/trial.ts';
+import { assignClients, drainMs, settleMs } from '../../bench/trial.ts';
 
 const QUICK = { rounds: QUICK_PRESET.rounds, durationMs: QUICK_PRESET.durationMs, warmupMs: QUICK_PRESET.warmupMs };
 
@@ -24,6 +24,7 @@ describe('the schedule of a seed', () => {
         return {
           clientsPerGenerator: generators.map((list) => list.length),
           drainMs: step.variants.map((v) => drainMs(v, step.lossPct)),
+          settleMs: step.variants.map((v) => settleMs(v, step.lossPct)),
           senders: senders.map((s) => [s.intervalUs, Math.round(s.phaseUs)]),
         };
       });
