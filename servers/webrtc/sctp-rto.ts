@@ -1,5 +1,6 @@
 import { RTCSctpTransport } from 'werift';
-import { abandonOwnMessageOnly } from './unreliable.ts';
+import { deliverEveryReadyMessage } from './sctp-reassembly.ts';
+import { mendPartialReliability } from './unreliable.ts';
 
 /**
  * The retransmission timeout werift's SCTP starts with, seconds. werift (0.25.2,
@@ -15,7 +16,8 @@ let installed = false;
 
 /**
  * Starts every werift SCTP association of this process with {@link SCTP_INITIAL_RTO_S}, and mends
- * how it abandons a message (unreliable.ts, `maybeAbandon`); once per process.
+ * how it gives up a message (unreliable.ts) and delivers what it reassembled
+ * (sctp-reassembly.ts, `popMessages`); once per process.
  */
 export function shortenInitialSctpRto(): void {
   if (installed) return;
@@ -27,7 +29,10 @@ export function shortenInitialSctpRto(): void {
     const sctp = (this as unknown as { sctp?: { rto: number } }).sctp;
     if (!sctp) return;
     sctp.rto = Math.min(sctp.rto, SCTP_INITIAL_RTO_S);
-    // And its chat-lossy messages, once given up, must not take another channel's with them.
-    abandonOwnMessageOnly(sctp);
+    // And its chat-lossy messages, once given up, must not take another channel's with them, nor
+    // leave the peer behind when the FORWARD TSN that says so is lost.
+    mendPartialReliability(sctp);
+    // Nor may a ready chat message be left in its queue for a FORWARD TSN to prune.
+    deliverEveryReadyMessage(sctp);
   };
 }
