@@ -17,7 +17,7 @@
  */
 import { RTCPeerConnection, type PeerConfig, type RTCSessionDescription } from 'werift';
 import { guardDtls } from './dtls-guard.ts';
-import { shortenInitialSctpRto } from './sctp-rto.ts';
+import { mendSctpAssociations } from './sctp-mends.ts';
 
 /** The one address ICE binds to and offers. */
 export const LOOPBACK_HOST = '127.0.0.1';
@@ -43,8 +43,9 @@ export function createLoopbackPeer(maxMessageSize: number): RTCPeerConnection {
   // werift's DTLS client can change its keys after its handshake, and its server derive them from
   // the wrong messages, on a lossy network (dtls-guard.ts).
   guardDtls();
-  // …and its SCTP waits 3 s to resend anything lost before a first round trip (sctp-rto.ts).
-  shortenInitialSctpRto();
+  // …and its SCTP waits 3 s to resend anything lost before a first round trip, and loses reliable
+  // messages beside an unreliable channel (sctp-mends.ts).
+  mendSctpAssociations();
   return new RTCPeerConnection(loopbackPeerConfig(maxMessageSize));
 }
 

@@ -24,6 +24,8 @@
  * next one, where werift skipped it.
  */
 
+import { FIRST_FRAGMENT, LAST_FRAGMENT, UNORDERED, serialGt } from './sctp-chunk.ts';
+
 /** A DATA chunk waiting in a stream's reassembly queue, as much of it as delivery reads. */
 export interface ReassemblyChunk {
   tsn: number;
@@ -39,16 +41,6 @@ interface InboundStream {
   reassembly: ReassemblyChunk[];
   /** The next stream sequence number an ordered message must have. */
   streamSequenceNumber: number;
-}
-
-/** RFC 9260 3.3.1, the DATA chunk's U, B and E bits. */
-const UNORDERED = 0x04;
-const FIRST_FRAGMENT = 0x02;
-const LAST_FRAGMENT = 0x01;
-
-/** Serial number arithmetic (RFC 1982) on 16 bits: `a` comes after `b`. */
-function uint16Gt(a: number, b: number): boolean {
-  return (a < b && b - a > 32768) || (a > b && a - b < 32768);
 }
 
 const tsnPlusOne = (tsn: number): number => (tsn + 1) % 2 ** 32;
@@ -68,7 +60,7 @@ export function* popMessages(this: InboundStream): Generator<[number, number, Bu
         pos++;
         continue;
       }
-      if (ordered && uint16Gt(chunk.streamSeqNum, this.streamSequenceNumber)) break;
+      if (ordered && serialGt(chunk.streamSeqNum, this.streamSequenceNumber, 16)) break;
       expectedTsn = chunk.tsn;
       startPos = pos;
     } else if (chunk.tsn !== expectedTsn) {

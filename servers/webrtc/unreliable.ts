@@ -1,4 +1,5 @@
 import type { RTCDataChannel } from 'werift';
+import { FIRST_FRAGMENT, LAST_FRAGMENT, serialGt } from './sctp-chunk.ts';
 
 /**
  * The `maxRetransmits` werift must be given for "no retransmission". Its SCTP abandons a chunk when
@@ -42,10 +43,6 @@ interface Association {
   sentQueue: SentChunk[];
 }
 
-/** RFC 9260 3.3.1, the DATA chunk's B and E bits: the first and last fragment of a message. */
-const FIRST_FRAGMENT = 0x02;
-const LAST_FRAGMENT = 0x01;
-
 /**
  * werift's `maybeAbandon`, mended: abandons the fragments of `chunk`'s own message, and nothing else.
  *
@@ -63,12 +60,15 @@ export function maybeAbandon(this: Association, chunk: SentChunk): boolean {
   if (chunk.abandoned) return true;
   const due = (!!chunk.maxRetransmits && chunk.maxRetransmits < chunk.sentCount) || (!!chunk.expiry && chunk.expiry < Date.now() / 1000);
   if (!due) return false;
-  const at = this.sentQueue.indexOf(chunk);
-  if (at < 0) return true;
   const mark = (c: SentChunk): void => {
     c.abandoned = true;
     c.retransmit = false;
   };
+  const at = this.sentQueue.indexOf(chunk);
+  if (at < 0) {
+    mark(chunk);
+    return true;
+  }
   for (let pos = at; pos >= 0; pos--) {
     const c = this.sentQueue[pos] as SentChunk;
     mark(c);
@@ -98,12 +98,6 @@ interface ForwardingAssociation {
 /** What the mend keeps per association: the last FORWARD TSN made, and when it was sent again. */
 const forwarded = new WeakMap<object, { chunk: object; resentAt: number }>();
 
-/** RFC 1982 serial number arithmetic on 32 bits: `a` comes after `b`. */
-function uint32Gt(a: number, b: number): boolean {
-  const half = 2 ** 31;
-  return (a < b && b - a > half) || (a > b && a - b < half);
-}
-
 /**
  * werift's `updateAdvancedPeerAckPoint`, mended to send a lost FORWARD TSN again.
  *
@@ -128,7 +122,7 @@ export function mendedAdvancedPeerAckPoint(update: () => void): (this: Forwardin
       return;
     }
     const last = forwarded.get(this);
-    if (!last || this.forwardTsnChunk || !uint32Gt(this.advancedPeerAckTsn, this.lastSackedTsn)) return;
+    if (!last || this.forwardTsnChunk || !serialGt(this.advancedPeerAckTsn, this.lastSackedTsn, 32)) return;
     if (now - last.resentAt < this.rto * 1000) return;
     last.resentAt = now;
     this.forwardTsnChunk = last.chunk;

@@ -1,6 +1,6 @@
 /**
  * werift's SCTP waits 3 s before resending a lost INIT, COOKIE ECHO or first DATA chunk; every peer
- * of this project starts at 1 s instead (servers/webrtc/sctp-rto.ts), which at 5% loss is the
+ * of this project starts at 1 s instead (servers/webrtc/sctp-mends.ts), which at 5% loss is the
  * difference between a client that connects within its 8 s attempt and one that does not. And three
  * faults of werift's partial reliability, each of which lost `chat` messages beside `chat-lossy` on
  * a lossy network: it gave up the head of its send queue instead of the chat-lossy message
@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { RTC_CHANNELS } from '../../servers/contract/index.ts';
 import { createLoopbackPeer } from '../../servers/webrtc/loopback.ts';
-import { SCTP_INITIAL_RTO_S } from '../../servers/webrtc/sctp-rto.ts';
+import { SCTP_INITIAL_RTO_S } from '../../servers/webrtc/sctp-mends.ts';
 import { popMessages, type ReassemblyChunk } from '../../servers/webrtc/sctp-reassembly.ts';
 import { WERIFT_NO_RETRANSMITS, maybeAbandon, mendedAdvancedPeerAckPoint, type SentChunk } from '../../servers/webrtc/unreliable.ts';
 import { onCleanup } from '../helpers/servers.ts';

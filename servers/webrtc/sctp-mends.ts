@@ -15,11 +15,11 @@ export const SCTP_INITIAL_RTO_S = 1;
 let installed = false;
 
 /**
- * Starts every werift SCTP association of this process with {@link SCTP_INITIAL_RTO_S}, and mends
- * how it gives up a message (unreliable.ts) and delivers what it reassembled
- * (sctp-reassembly.ts, `popMessages`); once per process.
+ * Mends every werift SCTP association of this process, once per process: it starts with
+ * {@link SCTP_INITIAL_RTO_S}, gives up a message as partial reliability means (unreliable.ts) and
+ * delivers every message it reassembled (sctp-reassembly.ts, `popMessages`).
  */
-export function shortenInitialSctpRto(): void {
+export function mendSctpAssociations(): void {
   if (installed) return;
   installed = true;
   const setDtlsTransport = RTCSctpTransport.prototype.setDtlsTransport;
