@@ -250,7 +250,7 @@ export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[
 
 /**
  * The lossy scenario's rooms: 3 of 10 members, 30 clients. werift costs the server and the
- * generator each 0.6 to 0.8 ms of CPU per delivered message (lossy --quick, 2026-11-27), so the
+ * generator each 0.5 to 0.8 ms of CPU per delivered message (lossy --quick, 2026-11-27), so the
  * default chat's 100 WebRTC clients, about 1,050 deliveries a second, would fill both cores and
  * every WebRTC trial would measure the machine rather than the loss.
  */
