@@ -19,13 +19,21 @@ const SEEN = 'seen';
 const DROPPED = 'dropped';
 /** Namespaces this module makes are named `bench-<harness pid>-<n>`. */
 const NAME_PREFIX = 'bench-';
-const NAME_PATTERN = /^bench-(\d+)-(\d+)$/;
+const NAME_PATTERN = /^bench-(\d+)-(\d+)[cs]?$/;
 /** Longest wait for one `ip` or `nft` command. */
 const COMMAND_TIMEOUT_MS = 10_000;
 
-/** A namespace's name: `bench-<pid>-<n>`, unique per harness process and trial. */
-export function namespaceName(pid: number, n: number): string {
-  return `${NAME_PREFIX}${pid}-${n}`;
+/**
+ * A namespace's name: `bench-<pid>-<n>`, unique per harness process and trial; a network with
+ * distance (network/distance.ts) has two, `bench-<pid>-<n>c` for the clients and `…s` for the servers.
+ */
+export function namespaceName(pid: number, n: number, side: '' | 'c' | 's' = ''): string {
+  return `${NAME_PREFIX}${pid}-${n}${side}`;
+}
+
+/** A number for the next namespace (or pair of them) this process makes. */
+export function nextNamespaceNumber(): number {
+  return ++made;
 }
 
 /** The harness pid a namespace name carries, or undefined for a name this module did not make. */
@@ -121,7 +129,8 @@ function deleteSync(name: string): void {
   live.delete(name);
 }
 
-async function run(what: string, command: string, args: readonly string[], input?: string): Promise<string> {
+/** Runs an `ip`, `nft` or `tc` command; throws an Error naming `what` and quoting its stderr. */
+export async function run(what: string, command: string, args: readonly string[], input?: string): Promise<string> {
   const result = await execa(command, args, { reject: false, timeout: COMMAND_TIMEOUT_MS, ...(input !== undefined ? { input } : {}) });
   if (result.failed) throw new Error(`${what} (${command} ${args.join(' ')}): ${result.stderr.trim() || result.shortMessage}`);
   return result.stdout;
@@ -172,14 +181,11 @@ export class LossyNetwork {
   /** Makes the namespace and its rule; on any failure deletes what was made and throws, naming the step. */
   static async create(lossPct: number): Promise<LossyNetwork> {
     const ruleset = lossRuleset(lossPct);
-    installExitHook();
-    const name = namespaceName(process.pid, ++made);
-    await run(`making the network namespace ${name}`, 'ip', ['netns', 'add', name]);
-    live.add(name);
+    const name = namespaceName(process.pid, nextNamespaceNumber());
+    await makeNamespace(name);
     const network = new LossyNetwork(name, lossPct);
     try {
-      await run(`bringing up loopback in ${name}`, 'ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-      await run(`adding the loss rule in ${name}`, 'ip', ['netns', 'exec', name, 'nft', '-f', '-'], ruleset);
+      await addLossRule(name, ruleset);
     } catch (error) {
       await network.close();
       throw error;
@@ -189,17 +195,44 @@ export class LossyNetwork {
 
   /** The rule's counters now: packets seen going out of loopback, and those dropped. */
   async counters(): Promise<PacketCounts> {
-    return parseCounters(await run(`reading the loss counters in ${this.name}`, 'ip', ['netns', 'exec', this.name, 'nft', '-j', 'list', 'table', 'inet', LOSS_TABLE]));
+    return readLossCounters(this.name);
   }
 
   /** Deletes the namespace (its rule goes with it). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Left in `live` when this fails, so that the exit handler tries again.
-    await run(`deleting the network namespace ${this.name}`, 'ip', ['netns', 'delete', this.name]);
-    live.delete(this.name);
+    await deleteNamespace(this.name);
   }
+}
+
+/** Makes the namespace `name` with its loopback up; deleted at the harness's exit if not before. */
+export async function makeNamespace(name: string): Promise<void> {
+  installExitHook();
+  await run(`making the network namespace ${name}`, 'ip', ['netns', 'add', name]);
+  live.add(name);
+  try {
+    await run(`bringing up loopback in ${name}`, 'ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  } catch (error) {
+    await deleteNamespace(name);
+    throw error;
+  }
+}
+
+/** Deletes a namespace made by {@link makeNamespace}; left for the exit handler when that fails. */
+export async function deleteNamespace(name: string): Promise<void> {
+  await run(`deleting the network namespace ${name}`, 'ip', ['netns', 'delete', name]);
+  live.delete(name);
+}
+
+/** Adds the loss rule (`lossRuleset`) on the output of every interface of the namespace. */
+export async function addLossRule(name: string, ruleset: string): Promise<void> {
+  await run(`adding the loss rule in ${name}`, 'ip', ['netns', 'exec', name, 'nft', '-f', '-'], ruleset);
+}
+
+/** The loss rule's counters in a namespace. */
+export async function readLossCounters(name: string): Promise<PacketCounts> {
+  return parseCounters(await run(`reading the loss counters in ${name}`, 'ip', ['netns', 'exec', name, 'nft', '-j', 'list', 'table', 'inet', LOSS_TABLE]));
 }
 
 /** `command` run inside the namespace `name`: `ip netns exec <name> ...command` (which execs, so the pid is the command's). */

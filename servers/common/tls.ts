@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerOptions } from '../contract/index.ts';
@@ -23,8 +24,15 @@ export interface TlsMaterial {
 
 /** Days the self-signed certificate is valid: longer than any run, short enough to be obviously a test one. */
 const SELF_SIGNED_DAYS = 7;
-/** The names the self-signed certificate is valid for: the loopback addresses the servers listen on. */
-const SELF_SIGNED_NAMES = 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost';
+/**
+ * The names the self-signed certificate is valid for: the loopback addresses, and the address the
+ * server listens on when it is another IP (a server across the bench's network with distance).
+ */
+export function selfSignedNames(host: string): string {
+  const names = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost'];
+  if (isIP(host) !== 0 && !names.includes(`IP:${host}`) && host !== '0.0.0.0' && host !== '::') names.push(`IP:${host}`);
+  return `subjectAltName=${names.join(',')}`;
+}
 
 /** What this process loaded or made, by `cert` and `key` file ('' for the self-signed one). */
 const loaded = new Map<string, TlsMaterial>();
@@ -33,11 +41,11 @@ const loaded = new Map<string, TlsMaterial>();
  * The TLS material of a server's options, or `undefined` without `--tls`; loaded (or made) once
  * per process. Throws an Error naming the option.
  */
-export function tlsMaterial(options: Pick<ServerOptions, 'tls' | 'cert' | 'key'>): TlsMaterial | undefined {
+export function tlsMaterial(options: Pick<ServerOptions, 'tls' | 'cert' | 'key' | 'host'>): TlsMaterial | undefined {
   if (!options.tls) return undefined;
-  const id = `${options.cert}\0${options.key}`;
+  const id = `${options.cert}\0${options.key}\0${options.host}`;
   let material = loaded.get(id);
-  if (!material) loaded.set(id, (material = options.cert === '' ? makeSelfSigned() : loadFiles(options.cert, options.key)));
+  if (!material) loaded.set(id, (material = options.cert === '' ? makeSelfSigned(options.host) : loadFiles(options.cert, options.key)));
   return material;
 }
 
@@ -76,7 +84,7 @@ function checkPair(cert: string, key: string, certFile: string, keyFile: string)
 }
 
 /** Makes a P-256 self-signed certificate in a temporary folder, removed when the process exits. */
-function makeSelfSigned(): TlsMaterial {
+function makeSelfSigned(host: string): TlsMaterial {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-tls-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const certFile = join(dir, 'cert.pem');
@@ -84,7 +92,7 @@ function makeSelfSigned(): TlsMaterial {
   // prettier-ignore
   const args = [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-days', String(SELF_SIGNED_DAYS), '-subj', '/CN=localhost', '-addext', SELF_SIGNED_NAMES,
+    '-days', String(SELF_SIGNED_DAYS), '-subj', '/CN=localhost', '-addext', selfSignedNames(host),
     '-keyout', keyFile, '-out', certFile,
   ];
   try {
