@@ -18,6 +18,7 @@ import { brokerNeeds, checkRedisUrl } from './cluster.ts';
 import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
 import { killAll } from './spawn.ts';
 import { checkLossySupport, removeStaleNamespaces } from './lossy-net.ts';
+import { checkDistanceSupport } from './network/distance.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
@@ -43,6 +44,7 @@ Examples:
   npm run bench -- --backplane redis --instances 2
                                              any scenario on 2 instances sharing a Redis the bench starts
   npm run bench -- --scenario lossy --quick  0%, 1%, 3% and 5% packet loss (root, iproute2, nftables; about 5 minutes)
+  npm run bench -- --scenario wan --quick    every chat transport at RTT 0, 20, 80 and 200 ms (root, iproute2, /dev/net/tun, a C compiler)
   npm run bench -- --transports websocket,raw-ws --duration-ms 20000
   npm run bench -- --target http://127.0.0.1:3000 --transports websocket
                                              a server already running (yours, in any language)
@@ -156,13 +158,15 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   process.on('SIGTERM', () => controller.abort());
   // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
-  if (scenario.steps.some((step) => step.lossPct !== undefined)) {
-    // Never a silent 0% run: without what the lossy network needs, say so and stop.
+  const lossy = scenario.steps.some((step) => step.lossPct !== undefined);
+  const distant = scenario.steps.some((step) => step.distance !== undefined);
+  if (lossy || distant) {
+    // Never a silent run on the plain loopback: without what the network needs, say so and stop.
     if (targetUrls) {
-      console.error('error: --loss and the lossy scenario run the server inside a network namespace of their own, so they cannot be used with --target');
+      console.error(`error: ${distant ? '--rtt and the wan scenario' : '--loss and the lossy scenario'} run the server inside a network namespace of their own, so they cannot be used with --target`);
       return 2;
     }
-    const missing = await checkLossySupport();
+    const missing = (lossy ? await checkLossySupport() : undefined) ?? (distant ? await checkDistanceSupport() : undefined);
     if (missing) {
       console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
       return 1;

@@ -34,6 +34,11 @@ export interface GeneratorPlan {
    * `i % length`-th. Empty: the system's choice (a server that is not on an IPv4 loopback address).
    */
   readonly sourceAddresses: readonly string[];
+  /**
+   * Across a network with distance: TCP connects to make to the server, one after another, before
+   * the clients connect; their times come back with `ready` (the path, measured).
+   */
+  readonly pathProbes?: number;
 }
 
 export interface GeneratorStart {
@@ -101,7 +106,7 @@ export interface GeneratorResult {
 }
 
 export type GeneratorToParent =
-  | { readonly type: 'ready'; readonly clients: number; readonly setupMs: number }
+  | { readonly type: 'ready'; readonly clients: number; readonly setupMs: number; /** TCP connect times to the server, µs (`pathProbes`). */ readonly path?: readonly number[] }
   | { readonly type: 'progress'; readonly sent: number; readonly delivered: number }
   | {
       readonly type: 'window-end';

@@ -13,7 +13,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
  * absent unless given.
  */
 export const BENCH_OPTIONS = {
-  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy) or a JSON file' },
+  scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan) or a JSON file' },
   quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (under a minute for the default scenario)' },
   ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
@@ -28,6 +28,15 @@ export const BENCH_OPTIONS = {
   pollIntervalMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 10, max: 600_000, doc: 'short polling: ms between two polls of a client' },
   waitMs: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 0, max: 3_600_000, doc: 'long polling: the wait each poll asks for, ms' },
   loss: { kind: 'int', shownDefault: "the scenario's (none: the machine's loopback)", min: 0, max: 100, doc: 'run every trial on a loopback that drops this percent of packets (a network namespace per trial with an nftables rule; needs root, iproute2 and nftables)' },
+  rtt: {
+    kind: 'int',
+    shownDefault: "the scenario's (none: the machine's loopback)",
+    min: 0,
+    max: 10_000,
+    doc: 'run every trial across a network with this round-trip time between every client and the server, ms: clients and server in two network namespaces joined by a delay line (needs root, iproute2, /dev/net/tun and a C compiler or python3); 0 is that path without delay',
+  },
+  jitter: { kind: 'int', shownDefault: '0 (with --rtt)', min: 0, max: 10_000, doc: 'with --rtt: spread of the round trip, ms; each one-way trip adds a uniform draw in ±jitter/2 (packets keep their order); at most the RTT' },
+  bandwidth: { kind: 'number', shownDefault: '(no limit, with --rtt)', min: 0.1, max: 10_000, doc: "with --rtt: each direction's rate, Mbit/s (the kernel's tbf, with a 100 ms queue)" },
   generators: { kind: 'int', shownDefault: SCENARIOS_DEFAULT, min: 1, max: 16, doc: 'load-generator processes the clients are spread over, at least: a step whose sockets need more gets more (10,000 client sockets per process)' },
   seed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'seed of the random send and poll phases; the same seed repeats a schedule' },
   out: { kind: 'string', default: '', shownDefault: 'results/<time>-<scenario>.json', doc: 'results file to write; latest.json in the same folder is always a copy of the newest' },

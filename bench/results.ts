@@ -85,6 +85,12 @@ export interface Workload {
   readonly durationMs: number;
   /** Warm-up before the window, discarded, in ms. */
   readonly warmupMs: number;
+  /**
+   * Bursts instead of spread sends: each room's members send in turn, `spacingMs` apart, at the
+   * same moment of every interval, so that several messages reach a room within one round trip
+   * (where long polling's re-poll gap shows). Absent: each sender at a random phase of its own.
+   */
+  readonly burst?: { readonly spacingMs: number };
 }
 
 /** One transport with its own knobs, as run in a step. */
@@ -147,6 +153,22 @@ export interface Step {
    * machine's own loopback, which drops nothing.
    */
   readonly lossPct?: number;
+  /**
+   * Run every trial of this step across a network with distance (`--rtt`, `--jitter`,
+   * `--bandwidth`, the `wan` scenario): clients and server in two namespaces joined by a delay line
+   * (network/distance.ts). Absent: the machine's own loopback.
+   */
+  readonly distance?: Distance;
+}
+
+/** The path asked for between every client and the server. */
+export interface Distance {
+  /** Round-trip time added, ms (half each way). */
+  readonly rttMs: number;
+  /** Spread of the round trip, ms: each one-way trip adds a uniform draw in ±jitter/2. */
+  readonly jitterMs: number;
+  /** Each direction's rate, Mbit/s; absent: no limit but the delay line's. */
+  readonly bandwidthMbit?: number;
 }
 
 export interface Scenario {
@@ -461,6 +483,45 @@ export interface NetworkLoss {
   readonly trial: { readonly packets: number; readonly dropped: number };
 }
 
+/** TCP counters of one side's kernel over a trial (/proc/net/netstat and snmp). */
+export interface KernelCounts {
+  readonly listenOverflows: number;
+  readonly listenDrops: number;
+  readonly syncookiesSent: number;
+  readonly retransSegs: number;
+}
+
+/**
+ * A trial across a network with distance: the path asked for, the path measured, and what the
+ * delay line that made it cost and whether it kept up.
+ */
+export interface DistanceResult extends Distance {
+  /** How the delay was applied: a TUN delay line in C or in Python. */
+  readonly method: 'tun-c' | 'tun-python';
+  /**
+   * TCP connect times from the clients' side to the server (one round trip each), µs, made by
+   * every generator before its clients connected: the emulated path, measured.
+   */
+  readonly path: { readonly samples: number; readonly median: number; readonly min: number; readonly max: number };
+  /** The delay line over the window: its own process, never billed to the server or a generator. */
+  readonly delayLine: {
+    /** It ran at real-time priority. */
+    readonly realtime: boolean;
+    readonly cpuUs: number;
+    /** Packets carried, both directions. */
+    readonly packets: number;
+    readonly packetsPerS: number;
+    /** CPU per packet carried, µs; null with no packet. */
+    readonly cpuPerPacketUs: number | null;
+    /** How late packets left against their due time, µs. */
+    readonly late: { readonly p50: number; readonly p99: number; readonly max: number };
+    /** Packets dropped because the line's queue was full. */
+    readonly overflow: number;
+  };
+  /** The TCP counters of each side over the trial, setup included (connection bursts happen there). */
+  readonly kernel: { readonly clients: KernelCounts; readonly server: KernelCounts };
+}
+
 /** One variant run once in one round. */
 export interface TrialResult {
   readonly round: number;
@@ -515,6 +576,8 @@ export interface TrialResult {
   readonly failover?: FailoverResult;
   /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */
   readonly network?: NetworkLoss;
+  /** Present when the trial ran across a network with distance (`Step.distance`). */
+  readonly distance?: DistanceResult;
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

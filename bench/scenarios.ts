@@ -8,7 +8,7 @@ import { inWords, jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
-import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
 import { STEP_FACTOR } from './capacity/search.ts';
 import { BENCH_REGISTRY } from './transports.ts';
 import { displayPath } from './write-results.ts';
@@ -126,6 +126,20 @@ function fanoutScenario(): Scenario {
   };
 }
 
+/**
+ * Short polling every 250 ms with keep-alive, with a new TCP connection for every request, and the
+ * same two over TLS, new connections resuming their TLS session or making a full handshake.
+ */
+function handshakeVariants(): Variant[] {
+  return INTERVAL_POLLED.flatMap((transport) => [
+    { id: `${transport}/keep-alive`, transport, pollIntervalMs: 250, keepAlive: true },
+    { id: `${transport}/new-connection`, transport, pollIntervalMs: 250, keepAlive: false },
+    { id: `${transport}/tls-keep-alive`, transport, pollIntervalMs: 250, keepAlive: true, tls: true },
+    { id: `${transport}/tls-new-connection`, transport, pollIntervalMs: 250, keepAlive: false, tls: true },
+    { id: `${transport}/tls-full-handshake`, transport, pollIntervalMs: 250, keepAlive: false, tls: true, resumeTls: false },
+  ]);
+}
+
 function handshakeScenario(): Scenario {
   return {
     name: 'handshake',
@@ -137,13 +151,7 @@ function handshakeScenario(): Scenario {
       {
         label: '10 rooms × 10 members, polls every 250 ms',
         workload: CHAT,
-        variants: INTERVAL_POLLED.flatMap((transport) => [
-          { id: `${transport}/keep-alive`, transport, pollIntervalMs: 250, keepAlive: true },
-          { id: `${transport}/new-connection`, transport, pollIntervalMs: 250, keepAlive: false },
-          { id: `${transport}/tls-keep-alive`, transport, pollIntervalMs: 250, keepAlive: true, tls: true },
-          { id: `${transport}/tls-new-connection`, transport, pollIntervalMs: 250, keepAlive: false, tls: true },
-          { id: `${transport}/tls-full-handshake`, transport, pollIntervalMs: 250, keepAlive: false, tls: true, resumeTls: false },
-        ]),
+        variants: handshakeVariants(),
       },
       {
         label: '10 rooms × 10 members over TLS: HTTP/1.1 against HTTP/2',
@@ -278,6 +286,56 @@ function lossyScenario(): Scenario {
   };
 }
 
+/** The round-trip times the wan scenario steps through, ms: the same region, one continent, intercontinental, a poor mobile link. */
+export const WAN_RTTS_MS = [0, 20, 80, 200] as const;
+/** The RTT of the wan scenario's handshake and loss steps, ms. */
+export const WAN_FOCUS_RTT_MS = 80;
+/** The packet loss of the wan scenario's loss step, percent. */
+export const WAN_LOSS_PCT = 2;
+/**
+ * The wan scenario's chat: 3 rooms of 10 members (werift's CPU per message, as in the lossy
+ * scenario), each member sending a message a second, in bursts: a room's ten members send one
+ * after another 5 ms apart, so ten messages reach a room within 45 ms, inside one round trip from
+ * RTT 80 ms up and across two at 20 ms. That is where long polling's re-poll gap shows.
+ */
+const WAN_SPREAD: Workload = { ...CHAT, rooms: 3, members: 10, durationMs: 6000, warmupMs: 1500 };
+const WAN_CHAT: Workload = { ...WAN_SPREAD, burst: { spacingMs: 5 } };
+
+function wanScenario(): Scenario {
+  const chat = TRANSPORTS.map(variantOf);
+  const at = (rttMs: number) => ({ rttMs, jitterMs: 0 });
+  return {
+    name: 'wan',
+    description: `Every chat transport across a network with distance: RTT ${WAN_RTTS_MS.join(', ')} ms between every client and the server (clients and server in two network namespaces joined by a delay line; needs root, iproute2, /dev/net/tun and a C compiler), 3 rooms of 10 members sending in bursts (ten messages in a room within 45 ms); then, at ${WAN_FOCUS_RTT_MS} ms, short polling every 250 ms with keep-alive against a new connection per request, plain and over TLS (resumed and full handshakes), and the push transports and WebRTC's two channels at ${WAN_LOSS_PCT}% packet loss.`,
+    rounds: 2,
+    generators: 1,
+    roundsAcrossSteps: true,
+    quick: { rounds: 1, durationMs: 2500, warmupMs: 1000 },
+    steps: [
+      ...WAN_RTTS_MS.map((rtt) => ({
+        label: `RTT ${rtt} ms`,
+        x: { name: 'rttMs', value: rtt, unit: 'ms' },
+        distance: at(rtt),
+        workload: WAN_CHAT,
+        variants: chat,
+      })),
+      {
+        label: `RTT ${WAN_FOCUS_RTT_MS} ms: a handshake for every request?`,
+        distance: at(WAN_FOCUS_RTT_MS),
+        workload: WAN_SPREAD,
+        variants: handshakeVariants(),
+      },
+      {
+        label: `RTT ${WAN_FOCUS_RTT_MS} ms, ${WAN_LOSS_PCT}% packet loss`,
+        distance: at(WAN_FOCUS_RTT_MS),
+        lossPct: WAN_LOSS_PCT,
+        workload: WAN_CHAT,
+        variants: [...PUSHED, ...channelVariants('webrtc')],
+      },
+    ],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -290,6 +348,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   'scale-out': scaleOutScenario,
   failover: failoverScenario,
   lossy: lossyScenario,
+  wan: wanScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -320,6 +379,12 @@ const workloadSchema = {
     bodyBytes: jsonSchemaOf(BENCH_OPTIONS.bodyBytes),
     durationMs: jsonSchemaOf(BENCH_OPTIONS.durationMs),
     warmupMs: jsonSchemaOf(BENCH_OPTIONS.warmupMs),
+    burst: {
+      type: 'object',
+      required: ['spacingMs'],
+      additionalProperties: false,
+      properties: { spacingMs: { type: 'number', minimum: 0, maximum: 60_000 } },
+    },
   },
 } as const;
 
@@ -364,6 +429,12 @@ export const SCENARIO_SCHEMA = {
           },
           variants: { type: 'array', minItems: 1, items: variantSchema },
           lossPct: jsonSchemaOf(BENCH_OPTIONS.loss),
+          distance: {
+            type: 'object',
+            required: ['rttMs', 'jitterMs'],
+            additionalProperties: false,
+            properties: { rttMs: jsonSchemaOf(BENCH_OPTIONS.rtt), jitterMs: jsonSchemaOf(BENCH_OPTIONS.jitter), bandwidthMbit: jsonSchemaOf(BENCH_OPTIONS.bandwidth) },
+          },
         },
       },
     },
@@ -414,6 +485,7 @@ export function resolveDefaults(scenario: Scenario): Scenario {
 export function checkScenario(scenario: Scenario): Scenario {
   for (const [i, step] of scenario.steps.entries()) {
     if (step.cluster) checkCluster(step.cluster, `scenario ${scenario.name}, step ${i + 1}`, step);
+    if (step.distance) checkDistance(step, `scenario ${scenario.name}, step ${i + 1}`);
     const ids = new Set<string>();
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);
@@ -433,6 +505,17 @@ export function checkScenario(scenario: Scenario): Scenario {
     }
   }
   return scenario;
+}
+
+/** A network with distance runs one server in a namespace of its own: the rules that follow. */
+function checkDistance(step: Step, where: string): void {
+  const d = step.distance;
+  if (!d) return;
+  if (d.jitterMs > d.rttMs) throw new Error(`${where}: jitter ${d.jitterMs} ms is more than the RTT ${d.rttMs} ms (--jitter must be at most --rtt: a packet cannot arrive before it was sent)`);
+  // The namespaces cannot reach the Redis the bench starts outside them.
+  if (step.cluster && (step.cluster.instances > 1 || step.cluster.backplane !== 'memory')) {
+    throw new Error(`${where}: a network with distance (--rtt) runs one server in its namespace, so it cannot be used with --instances or --backplane redis`);
+  }
 }
 
 /** A scenario from a JSON file; errors say which file and which field. */
@@ -463,7 +546,7 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss' | 'tls'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss' | 'tls' | 'rtt' | 'jitter' | 'bandwidth'>
 > & {
   /** `--backplane`; absent (or empty) unless given. */
   readonly backplane?: string;
@@ -495,12 +578,22 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
   if (sweeps('lossPct') && o.loss !== undefined) {
     throw new Error(`--loss cannot be used with scenario ${scenario.name}: it varies the packet loss from step to step (${scenario.steps.map((s) => `${s.lossPct ?? 0}%`).join(', ')})`);
   }
+  if (sweeps('rttMs') && o.rtt !== undefined) {
+    throw new Error(`--rtt cannot be used with scenario ${scenario.name}: it varies the round-trip time from step to step (${scenario.steps.map((s) => `${s.distance?.rttMs ?? 0} ms`).join(', ')})`);
+  }
+  if (o.rtt === undefined && !scenario.steps.some((s) => s.distance)) {
+    if (o.jitter !== undefined) throw new Error('--jitter needs --rtt: it spreads the round trip of a network with distance');
+    if (o.bandwidth !== undefined) throw new Error('--bandwidth needs --rtt: it limits the rate of a network with distance (give --rtt 0 for bandwidth alone)');
+  }
   const changed = [
     o.rooms !== undefined ? `${o.rooms} rooms` : '',
     o.members !== undefined ? `${o.members} members` : '',
     o.ratePerMember !== undefined ? `${o.ratePerMember} msg/s each` : '',
     o.bodyBytes !== undefined ? `${o.bodyBytes}-byte bodies` : '',
     o.loss !== undefined ? `${o.loss}% packet loss` : '',
+    o.rtt !== undefined ? `RTT ${o.rtt} ms` : '',
+    o.jitter !== undefined ? `jitter ${o.jitter} ms` : '',
+    o.bandwidth !== undefined ? `${o.bandwidth} Mbit/s` : '',
     o.tls === true ? 'over TLS' : '',
   ].filter(Boolean);
   const steps = scenario.steps
@@ -513,6 +606,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         bodyBytes: o.bodyBytes ?? w.bodyBytes,
         durationMs: o.durationMs ?? w.durationMs,
         warmupMs: o.warmupMs ?? w.warmupMs,
+        ...(w.burst ? { burst: w.burst } : {}),
       };
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))
@@ -528,8 +622,13 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       // A label that no longer says what runs would mislead every chart and table.
       const label = changed.length > 0 ? `${step.label} [set: ${changed.join(', ')}]` : step.label;
       const lossPct = o.loss ?? step.lossPct;
+      const distance = distanceOf(step.distance, o);
       const cluster = { ...(o.instances !== undefined ? { instances: o.instances } : {}), ...(o.backplane ? { backplane: o.backplane } : {}) };
-      return applyClusterOverrides({ ...step, label, ...(x ? { x } : {}), workload, variants, ...(lossPct !== undefined ? { lossPct } : {}) }, cluster, scenario.name);
+      return applyClusterOverrides(
+        { ...step, label, ...(x ? { x } : {}), workload, variants, ...(lossPct !== undefined ? { lossPct } : {}), ...(distance ? { distance } : {}) },
+        cluster,
+        scenario.name,
+      );
     })
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) {
@@ -541,6 +640,14 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     generators: o.generators ?? scenario.generators,
     steps,
   });
+}
+
+/** A step's path with `--rtt`, `--jitter` and `--bandwidth` applied; absent when neither the step nor the flags ask for one. */
+function distanceOf(step: Distance | undefined, o: ScenarioOverrides): Distance | undefined {
+  const rttMs = o.rtt ?? step?.rttMs;
+  if (rttMs === undefined) return undefined;
+  const bandwidthMbit = o.bandwidth ?? step?.bandwidthMbit;
+  return { rttMs, jitterMs: o.jitter ?? step?.jitterMs ?? 0, ...(bandwidthMbit !== undefined ? { bandwidthMbit } : {}) };
 }
 
 /** What the command line sets of a capacity search (the `CAPACITY_OPTIONS` of bench/options.ts). */

@@ -4,12 +4,14 @@
  */
 import type { ServerMark, ServerSample } from '../servers/common/self-report.ts';
 import { median } from './aggregate.ts';
-import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-limits.ts';
+import { DELAY_LINE_LATE_LIMIT_US, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-limits.ts';
+import type { DelayLineStats } from './network/delay-line.ts';
+import { pathSummary } from './network/path-probe.ts';
 import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { ProcReading } from './proc-sampler.ts';
 import { describeLimit } from './generator/sockets.ts';
-import type { BrokerFigures, Cluster, FaultResult, GeneratorCheck, InstanceMeasure, NetworkLoss, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
+import type { BrokerFigures, Cluster, Distance, DistanceResult, FaultResult, GeneratorCheck, InstanceMeasure, KernelCounts, NetworkLoss, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -34,6 +36,54 @@ interface ClientInputs {
   readonly network?: NetworkLoss;
   /** The variant's channel drops messages by design (`isLossyChannel`): lost and reordered messages are figures, not problems. */
   readonly lossyChannel?: boolean;
+  /** The network with distance the trial ran across, and what was read of it (`Step.distance`). */
+  readonly distance?: DistanceReadings;
+}
+
+/** What a trial across a distance read of its network. */
+export interface DistanceReadings {
+  readonly spec: Distance;
+  readonly method: DistanceResult['method'];
+  /** Every generator's TCP connect times to the server, µs. */
+  readonly path: readonly number[];
+  /** The delay line at the window's start and end (the end's lateness is the window's). */
+  readonly lineStart: DelayLineStats;
+  readonly lineEnd: DelayLineStats;
+  /** Each side's TCP counters at the trial's end (a new namespace starts at zero). */
+  readonly kernel: { readonly clients: KernelCounts; readonly server: KernelCounts };
+}
+
+/** The distance figures of a trial, from its readings. */
+export function distanceResult(r: DistanceReadings, windowUs: number): DistanceResult {
+  const { lineStart: a, lineEnd: b } = r;
+  const packets = b.packets[0] + b.packets[1] - a.packets[0] - a.packets[1];
+  const cpuUs = b.cpuUs - a.cpuUs;
+  return {
+    ...r.spec,
+    method: r.method,
+    path: pathSummary(r.path),
+    delayLine: {
+      realtime: b.realtime,
+      cpuUs,
+      packets,
+      packetsPerS: per(packets, windowUs / 1e6),
+      cpuPerPacketUs: packets > 0 ? cpuUs / packets : null,
+      late: { p50: b.late.p50, p99: b.late.p99, max: b.late.max },
+      overflow: b.overflow[0] + b.overflow[1] - a.overflow[0] - a.overflow[1],
+    },
+    kernel: r.kernel,
+  };
+}
+
+/** Why a delay line did not keep up in the window, in words; empty when it did. */
+export function delayLineReasons(d: DistanceResult): string[] {
+  const out: string[] = [];
+  const line = d.delayLine;
+  if (line.late.p99 > DELAY_LINE_LATE_LIMIT_US) {
+    out.push(`the delay line let packets leave ${(line.late.p99 / 1000).toFixed(1)} ms late at p99 (limit ${DELAY_LINE_LATE_LIMIT_US / 1000} ms) at ${Math.round(line.packetsPerS).toLocaleString('en-US')} packets/s`);
+  }
+  if (line.overflow > 0) out.push(`the delay line dropped ${line.overflow} packets for a full queue`);
+  return out;
 }
 
 /** Several instances, each reporting itself; one a failover killed reads its last sample after the kill. */
@@ -242,7 +292,8 @@ function series(samples: readonly ServerSample[], startUs: number): SeriesPoint[
   return points;
 }
 
-function generatorCheck(generators: readonly GeneratorResult[]): GeneratorCheck {
+/** Whether the load-making side limited the trial: the generators, and across a distance the delay line. */
+function generatorCheck(generators: readonly GeneratorResult[], distance?: DistanceResult): GeneratorCheck {
   const cpuShare = Math.max(0, ...generators.map((g) => g.cpuShare));
   const eventLoopDelayP99 = Math.max(0, ...generators.map((g) => g.eventLoopDelayP99));
   const sendLagP99 = LatencyHistogram.merge(generators.map((g) => g.sendLag)).summary().p99;
@@ -251,6 +302,7 @@ function generatorCheck(generators: readonly GeneratorResult[]): GeneratorCheck 
   if (sendLagP99 > GENERATOR_SEND_LAG_LIMIT_US) {
     reasons.push(`sends left ${(sendLagP99 / 1000).toFixed(1)} ms late at p99 (limit ${GENERATOR_SEND_LAG_LIMIT_US / 1000} ms)`);
   }
+  if (distance) reasons.push(...delayLineReasons(distance));
   return { processes: generators.length, cpuShare, eventLoopDelayP99, sendLagP99, bound: reasons.length > 0, reasons };
 }
 
@@ -293,6 +345,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   const failover = inputs.cluster?.fault === 'failover';
   const lostAcknowledged = generators.some((g) => g.lostAcknowledged !== undefined) ? total((g) => g.lostAcknowledged ?? 0) : undefined;
   const faults = faultResults(inputs);
+  const distance = inputs.distance ? distanceResult(inputs.distance, inputs.workload.durationMs * 1000) : undefined;
   const problems: string[] = [];
   if (delivered === 0) problems.push('nothing was delivered in the window');
   if (lost > 0 && !inputs.lossyChannel) problems.push(`${lost} of ${expected} deliveries lost`);
@@ -325,7 +378,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     ...('serverNotMeasured' in inputs ? { serverNotMeasured: inputs.serverNotMeasured } : {}),
     // From /proc there is no heap to chart: the time series is the server's own report only.
     series: 'serverNotMeasured' in inputs || 'proc' in inputs ? [] : series('instances' in inputs ? (inputs.instances[0]?.samples ?? []) : inputs.samples, inputs.startUs),
-    generator: generatorCheck(generators),
+    generator: generatorCheck(generators, distance),
     events: {
       reconnects: total((g) => g.events.reconnects),
       cursorExpired: total((g) => g.events.cursorExpired),
@@ -348,6 +401,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
         }
       : {}),
     ...(inputs.network ? { network: inputs.network } : {}),
+    ...(distance ? { distance } : {}),
     ok: problems.length === 0,
     problems,
   };

@@ -7,16 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
 import { spawnServer, type ServerProcess } from './spawn-server.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from './generator/sockets.ts';
-import { buildTrialResult, limitedTrialResult } from './trial-result.ts';
+import { buildTrialResult, limitedTrialResult, type DistanceReadings } from './trial-result.ts';
 import { backplaneFlags, instanceOf } from './cluster.ts';
 import { BrokerSampler, brokerMeasure } from './broker-sampler.ts';
 import type { ServerSample } from '../servers/common/self-report.ts';
 import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
+import { DistantNetwork, SERVER_ADDRESS } from './network/distance.ts';
+import type { DelayLineStats } from './network/delay-line.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -73,6 +75,11 @@ export interface TrialOptions {
    * this share of packets, in percent (`Step.lossPct`; lossy-net.ts).
    */
   readonly lossPct?: number;
+  /**
+   * Run the server and the generators on two sides of a network with distance (`Step.distance`;
+   * network/distance.ts); with `lossPct`, each side's output drops that share of packets too.
+   */
+  readonly distance?: Distance;
 }
 
 /** The Redis a trial's instances share. */
@@ -105,6 +112,9 @@ function lastSampleMark(server: ServerProcess, name: string): ServerMark {
     stats: {},
   };
 }
+
+/** TCP connects each generator makes to the server before its clients connect, to measure the path. */
+export const PATH_PROBES = 5;
 
 /** What the loss rule counted in the window and over the trial, from three readings of its counters. */
 export function networkLoss(network: { readonly name: string; readonly lossPct: number }, start: PacketCounts, end: PacketCounts, last: PacketCounts): NetworkLoss {
@@ -206,7 +216,9 @@ export function abortPromise(signal: AbortSignal | undefined): { readonly promis
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   const { variant, workload } = options;
   const interrupted = abortPromise(options.signal);
-  const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, interrupted.promise]);
+  // What ends a trial early: an interruption, and with distance the delay line dying.
+  const stoppers: Promise<never>[] = [interrupted.promise];
+  const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, ...stoppers]);
   let server: ServerProcess | undefined;
   // Several instances (a cluster): each reports itself; `server` stays unset.
   let servers: ServerProcess[] = [];
@@ -216,6 +228,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   // Set when the trial ends, however: a fault not yet injected is then never injected.
   let ended = false;
   let network: LossyNetwork | undefined;
+  let distant: DistantNetwork | undefined;
   // A server the bench did not start, read from /proc when its process id is known.
   const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
   const children: TsChild[] = [];
@@ -243,21 +256,31 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
   try {
-    if (options.lossPct !== undefined) {
-      if (target) throw new Error('a lossy network (--loss) needs the server inside its namespace, so it cannot be used with --target');
-      // The namespace's loopback cannot reach the Redis the bench starts outside it.
-      if (cluster) throw new Error('a lossy network (--loss) runs one server in its namespace, so it cannot be used with --instances or --backplane');
-      network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
+    if (options.lossPct !== undefined || options.distance) {
+      const what = options.distance ? 'a network with distance (--rtt)' : 'a lossy network (--loss)';
+      if (target) throw new Error(`${what} needs the server inside its namespace, so it cannot be used with --target`);
+      // The namespaces cannot reach the Redis the bench starts outside them.
+      if (cluster) throw new Error(`${what} runs one server in its namespace, so it cannot be used with --instances or --backplane`);
     }
-    const netns = network ? { netns: network.name } : {};
-    const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...netns };
+    if (options.distance) {
+      distant = await unlessInterrupted(DistantNetwork.create(options.distance, { seed: options.seed * 1000 + options.round, ...(options.lossPct !== undefined ? { lossPct: options.lossPct } : {}) }));
+      const line = distant.delayLine;
+      const died = line.exited.then(() => Promise.reject(new Error(`the delay line exited mid-trial (${line.why()})`)));
+      died.catch(() => undefined);
+      stoppers.push(died);
+    } else if (options.lossPct !== undefined) network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
+    const serverNs = distant?.serverNs ?? network?.name;
+    const clientNs = distant?.clientNs ?? network?.name;
+    const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) };
+    // Across a distance the server listens on its side's address, the one address its namespace routes.
+    const hostFlags = distant ? ['--host', SERVER_ADDRESS] : [];
     if (cluster) {
       const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url)];
       const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));
       servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason as Error;
-    } else if (!target) server = await unlessInterrupted(spawnServer(variant.transport, serverFlags(variant), spawnOptions));
+    } else if (!target) server = await unlessInterrupted(spawnServer(variant.transport, [...serverFlags(variant), ...hostFlags], spawnOptions));
     // Every instance's reading; a killed one's is its last sample before the kill.
     const markAll = (name: string, gc = false): Promise<ServerMark[]> =>
       Promise.all(servers.map((s, i) => (killed.has(i) ? Promise.resolve(lastSampleMark(s, name)) : s.mark(name, gc))));
@@ -270,7 +293,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
     for (const [index, list] of plans.entries()) {
-      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...netns });
+      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...(clientNs ? { netns: clientNs } : {}) });
       children.push(child);
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
@@ -290,6 +313,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         clients: list,
         seed: options.seed * 1000 + index * 17 + options.round,
         connectConcurrency: CONNECT_CONCURRENCY,
+        ...(distant ? { pathProbes: PATH_PROBES } : {}),
         // Each generator its own source addresses, so that none shares or runs out of ephemeral ports.
         sourceAddresses: ipv4Loopback(url) ? sourceAddresses(index, list.length * perClient) : [],
       };
@@ -304,7 +328,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       if (failure?.type === 'failed') throw new Error(`a generator failed while ${what}: ${failure.message}`);
       return answers as Extract<GeneratorToParent, { type: T }>[];
     };
-    await expectFrom('ready', setupTimeout, `connecting ${clients} clients`);
+    const readies = await expectFrom('ready', setupTimeout, `connecting ${clients} clients`);
 
     const startUs = monotonicUs() + START_DELAY_US;
     const windowStartUs = startUs + workload.warmupMs * 1000;
@@ -351,15 +375,26 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs, () => ended) : Promise.resolve([]);
     faults.catch(() => undefined);
     // The loss rule's counters at the window's edges.
+    const lossCounters = distant && options.lossPct !== undefined ? () => (distant as DistantNetwork).lossCounters() : network ? () => (network as LossyNetwork).counters() : undefined;
     const countsAt = (us: number): Promise<PacketCounts> | undefined => {
-      if (!network) return undefined;
-      const net = network;
-      const counts = new Promise<PacketCounts>((resolve, reject) => setTimeout(() => net.counters().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
+      if (!lossCounters) return undefined;
+      const read = lossCounters;
+      const counts = new Promise<PacketCounts>((resolve, reject) => setTimeout(() => read().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
       counts.catch(() => undefined);
       return counts;
     };
     const countsAtStart = countsAt(windowStartUs);
     const countsAtEnd = countsAt(windowEndUs);
+    // The delay line's readings at the window's edges: its counts and CPU, and its lateness in the window.
+    const lineAt = (us: number): Promise<DelayLineStats> | undefined => {
+      if (!distant) return undefined;
+      const net = distant;
+      const stats = new Promise<DelayLineStats>((resolve, reject) => setTimeout(() => net.stats().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
+      stats.catch(() => undefined);
+      return stats;
+    };
+    const lineAtStart = lineAt(windowStartUs);
+    const lineAtEnd = lineAt(windowEndUs);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + settle + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
@@ -372,11 +407,25 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const seqsAckedTwice = Object.values(acked).reduce((n, seqs) => n + seqs.length - new Set(seqs).size, 0);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const generators: GeneratorResult[] = results.map((r) => r.result);
+    const lossNet = distant && options.lossPct !== undefined ? { name: `${distant.clientNs},${distant.serverNs}`, lossPct: options.lossPct } : network;
     const lossy =
-      network && countsAtStart && countsAtEnd
-        ? { network: networkLoss(network, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(network.counters())) }
+      lossNet && lossCounters && countsAtStart && countsAtEnd
+        ? { network: networkLoss(lossNet, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(lossCounters())) }
         : {};
-    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice, ...lossy, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
+    const far =
+      distant && lineAtStart && lineAtEnd
+        ? {
+            distance: {
+              spec: distant.spec,
+              method: distant.method,
+              path: readies.flatMap((r) => r.path ?? []),
+              lineStart: await unlessInterrupted(lineAtStart),
+              lineEnd: await unlessInterrupted(lineAtEnd),
+              kernel: await unlessInterrupted(distant.kernelCounters()),
+            } satisfies DistanceReadings,
+          }
+        : {};
+    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice, ...lossy, ...far, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
     if (cluster) {
       const faultTimes = await unlessInterrupted(faults);
       const memory = await unlessInterrupted(markAll('memory', true));
@@ -441,6 +490,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await server?.stop();
     await Promise.all(servers.map((s) => s.stop()));
     await network?.close();
+    await distant?.close();
   }
 }
 

@@ -18,7 +18,8 @@ import { RecoveryWatch } from './recovery.ts';
 import { urlsFor } from '../cluster.ts';
 import type { WireCounts } from '../results.ts';
 import { PreciseClock } from './alarm.ts';
-import { OpenLoopScheduler, planSenders, seededRandom } from './schedule.ts';
+import { OpenLoopScheduler, planBursts, planSenders, seededRandom } from './schedule.ts';
+import { connectTimes } from '../network/path-probe.ts';
 
 /** How often progress is reported. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -37,6 +38,12 @@ interface Member {
   readonly index: number;
   readonly assignment: ClientAssignment;
   client: BenchClient | undefined;
+}
+
+/** TCP connect times to the server of `url`, µs, `count` of them one after another. */
+function probe(url: string, count: number): Promise<number[]> {
+  const { hostname, port, protocol } = new URL(url);
+  return connectTimes(hostname, Number(port) || (protocol === 'https:' ? 443 : 80), count);
 }
 
 function sumCounters(members: readonly Member[]): WireCounts & { reconnects: number; cursorExpired: number; errors: number } {
@@ -94,8 +101,10 @@ export class LoadGenerator {
   }
 
   async setup(): Promise<void> {
-    const started = performance.now();
     const { variant, url, token, sourceAddresses: sources, ca } = this.plan;
+    // The path first, on an idle line: what one round trip to the server takes.
+    const path = this.plan.pathProbes ? await probe(url, this.plan.pathProbes) : undefined;
+    const started = performance.now();
     const random = seededRandom(this.plan.seed);
     const interval = variant.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     // Drawn up front in member order, so each member's phase depends on the seed alone, not on
@@ -122,13 +131,16 @@ export class LoadGenerator {
       await client.connect();
       await client.subscribe(member.assignment.room);
     }, { concurrency: this.plan.connectConcurrency });
-    this.report({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started) });
+    this.report({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started), ...(path ? { path } : {}) });
   }
 
   run(start: GeneratorStart): void {
     this.receivers.setWindow(start);
     const { workload } = this.plan;
-    const plans = planSenders(this.members.length, workload.ratePerMember, seededRandom(this.plan.seed + 1));
+    const random = seededRandom(this.plan.seed + 1);
+    const plans = workload.burst
+      ? planBursts(this.members.map((m) => m.assignment.room), workload.ratePerMember, workload.burst.spacingMs * 1000, random)
+      : planSenders(this.members.length, workload.ratePerMember, random);
     const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     let wireAtStart: ReturnType<typeof sumCounters> | undefined;
     let cpuAtStart: NodeJS.CpuUsage | undefined;

@@ -75,6 +75,25 @@ export function planSenders(count: number, ratePerSecond: number, random: () => 
   return Array.from({ length: count }, () => ({ intervalUs, phaseUs: random() * intervalUs }));
 }
 
+/**
+ * One plan per sender, in bursts: the senders of one room (`rooms[i]` is sender i's room) send in
+ * turn, `spacingUs` apart, from a phase the room draws (one draw per room, in order of first
+ * appearance), so that each interval a room gets a burst of as many messages as it has senders.
+ * Same rate and interval as {@link planSenders}; throws likewise.
+ */
+export function planBursts(rooms: readonly string[], ratePerSecond: number, spacingUs: number, random: () => number): SenderPlan[] {
+  const [first] = planSenders(rooms.length > 0 ? 1 : 0, ratePerSecond, () => 0);
+  if (!first) return [];
+  if (!Number.isFinite(spacingUs) || spacingUs < 0) throw new RangeError(`spacingUs must be a non-negative number, got ${String(spacingUs)}`);
+  const { intervalUs } = first;
+  const rooms0 = new Map<string, { phaseUs: number; next: number }>();
+  return rooms.map((room) => {
+    let r = rooms0.get(room);
+    if (!r) rooms0.set(room, (r = { phaseUs: random() * intervalUs, next: 0 }));
+    return { intervalUs, phaseUs: (r.phaseUs + r.next++ * spacingUs) % intervalUs };
+  });
+}
+
 /** What an {@link OpenLoopScheduler} runs. */
 export interface ScheduleOptions {
   readonly clock: Clock;
