@@ -6,7 +6,7 @@
  */
 import { LatencyHistogram } from './histogram.ts';
 import { FIGURES } from './results.ts';
-import type { FigureKey, LatencySummary, Spread, TrialResult, VariantSummary } from './results.ts';
+import type { FigureKey, LatencySummary, Spread, StepResult, TrialResult, VariantSummary } from './results.ts';
 
 const FIGURE_KEYS = Object.keys(FIGURES) as readonly FigureKey[];
 
@@ -17,6 +17,15 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >>> 1;
   const upper = sorted[mid] ?? Number.NaN;
   return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] ?? Number.NaN) + upper) / 2;
+}
+
+/**
+ * The path a step across a distance measured: the median over its trials of each trial's median
+ * TCP connect time, µs, and how many trials measured it; undefined on the plain loopback.
+ */
+export function stepPath(step: StepResult): { readonly medianUs: number; readonly trials: number } | undefined {
+  const medians = step.variants.flatMap((v) => v.trials.flatMap((t) => (t.distance ? [t.distance.path.median] : [])));
+  return medians.length === 0 ? undefined : { medianUs: median(medians), trials: medians.length };
 }
 
 /** Median, min and max of some values; all NaN for none. */

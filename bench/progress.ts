@@ -3,7 +3,7 @@
  * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
  */
 import { resultLine, stepLine } from './capacity/words.ts';
-import { formatDrops, formatNumber, formatUs } from './format.ts';
+import { formatDistance, formatDrops, formatNumber, formatUs } from './format.ts';
 import type { RunEvent } from './run.ts';
 import { describeVariant } from './scenarios.ts';
 
@@ -54,6 +54,7 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
           `   p50 ${formatUs(t.latency.p50)} · p99 ${formatUs(t.latency.p99)} · ${t.delivery.delivered}/${t.delivery.expected} delivered · ` +
             `${formatNumber(t.perDelivered.requests)} req/msg · ${formatNumber(t.perDelivered.bytes)} B/msg${net} · ${verdict}${bound}`,
         );
+        if (t.distance) line(`   ${formatDistance(t.distance)}`);
         if (t.broker) line(`   Redis: ${formatUs(t.broker.cpuUsPerMessage)} CPU and ${t.broker.commandsPerMessage.toFixed(1)} commands per message`);
         if (t.failover) {
           const f = t.failover;

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
+import { stepPath } from './aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
 import { capacityFigure, stopWords, stepP99 } from './capacity/words.ts';
@@ -55,6 +56,12 @@ function flagsOf(v: VariantResult): string {
   return [v.summary.ok ? '' : 'LOST/FAILED', v.summary.generatorBound ? 'GENERATOR-BOUND' : ''].filter(Boolean).join(' ');
 }
 
+/** " (path measured: 81.2 ms, TCP connect median over 4 trials)" for a step across a distance; '' otherwise. */
+function pathNote(step: StepResult): string {
+  const path = stepPath(step);
+  return path ? ` (path measured: ${formatUs(path.medianUs)}, TCP connect median over ${path.trials} trial${path.trials === 1 ? '' : 's'})` : '';
+}
+
 function stepTable(step: StepResult): string {
   // The flags column only when a variant has a flag.
   const flagged = step.variants.some((v) => flagsOf(v) !== '');
@@ -85,7 +92,7 @@ function stepTable(step: StepResult): string {
     }
   }
   const note = step.variants.some(notMeasured) ? '\nserver cpu/memory not measured: the bench did not start the server (--target)' : '';
-  return `${step.step.label}\n${t.toString()}${note}`;
+  return `${step.step.label}${pathNote(step)}\n${t.toString()}${note}`;
 }
 
 /** A capacity run's table: per transport its capacity, the step it rests on, and what failed next. */

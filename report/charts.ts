@@ -6,6 +6,7 @@
 import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/results.ts';
 import { BYTE_UNITS, formatBytes } from '../bench/format.ts';
 import { lossyCharts } from './lossy.ts';
+import { wanCharts } from './wan.ts';
 import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, handshakeVariants, inGroup, stepClients, sweep, variantName } from './select.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
@@ -448,7 +449,7 @@ export function buildCharts(results: BenchResults): ChartSpec[] {
   perStep.forEach((s, i) => {
     out.push(latencyPercentiles(s, i), costPerMessage(s, i));
   });
-  out.push(...scaleCharts(results), ...intervalChart(results), ...lossyCharts(results), ...handshakeChart(results), ...baselineChart(results));
+  out.push(...scaleCharts(results), ...intervalChart(results), ...lossyCharts(results), ...wanCharts(results), ...handshakeChart(results), ...baselineChart(results));
   perStep.forEach((s, i) => {
     if (s.variants.some((v) => (v.trials[0]?.series.length ?? 0) > 0)) out.push(overTime(s, i, 'rss'), overTime(s, i, 'heap'), overTime(s, i, 'cpu'));
   });

@@ -5,6 +5,7 @@
 import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import { lossyClaims } from './lossy.ts';
+import { wanClaims } from './wan.ts';
 import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
 export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
@@ -312,5 +313,7 @@ export function checkClaims(results: BenchResults): ClaimCheck[] {
     websocketsScaleWorse(results),
     sseCostsLikeWebSocket(results),
     ...lossyClaims(results),
+    // Judged in round trips: only a run across a distance has them.
+    ...(results.steps.some((s) => s.step.distance) ? wanClaims(results) : []),
   ];
 }

@@ -192,16 +192,22 @@ export interface HandshakeVariants {
 
 export function handshakeVariants(results: BenchResults): HandshakeVariants | undefined {
   for (const step of results.steps) {
-    const polled = step.variants.filter((v) => inGroup(v, 'poll') && v.variant.http2 !== true);
-    const find = (keepAlive: boolean, tls: boolean, resume = true): VariantResult | undefined =>
-      polled.find((v) => (v.variant.keepAlive !== false) === keepAlive && (v.variant.tls === true) === tls && (v.variant.resumeTls !== false) === resume);
-    const keep = find(true, false);
-    const fresh = find(false, false);
-    if (!keep || !fresh) continue;
-    const tlsKeep = find(true, true);
-    const tlsFresh = find(false, true);
-    const tlsFull = find(false, true, false);
-    return { keep, fresh, ...(tlsKeep ? { tlsKeep } : {}), ...(tlsFresh ? { tlsFresh } : {}), ...(tlsFull ? { tlsFull } : {}) };
+    const found = handshakeVariantsIn(step);
+    if (found) return found;
   }
   return undefined;
+}
+
+/** The handshake variants of one step, or undefined when it lacks keep-alive or a new connection per request. */
+export function handshakeVariantsIn(step: StepResult): HandshakeVariants | undefined {
+  const polled = step.variants.filter((v) => inGroup(v, 'poll') && v.variant.http2 !== true);
+  const find = (keepAlive: boolean, tls: boolean, resume = true): VariantResult | undefined =>
+    polled.find((v) => (v.variant.keepAlive !== false) === keepAlive && (v.variant.tls === true) === tls && (v.variant.resumeTls !== false) === resume);
+  const keep = find(true, false);
+  const fresh = find(false, false);
+  if (!keep || !fresh) return undefined;
+  const tlsKeep = find(true, true);
+  const tlsFresh = find(false, true);
+  const tlsFull = find(false, true, false);
+  return { keep, fresh, ...(tlsKeep ? { tlsKeep } : {}), ...(tlsFresh ? { tlsFresh } : {}), ...(tlsFull ? { tlsFull } : {}) };
 }

@@ -1,0 +1,217 @@
+/**
+ * A network with distance in the report (the `wan` scenario, or any run whose steps sweep
+ * `rttMs`): p50 and p99 against the round-trip time per transport, with the floors physics sets
+ * drawn dashed, the path each step measured beside the RTT asked, and three claims judged in
+ * round trips: long polling's gap under bursts, the handshake a new connection pays, and WebRTC's
+ * unreliable channel under loss. Pure.
+ */
+import { stepPath } from '../bench/aggregate.ts';
+import { formatShare, formatUs } from '../bench/format.ts';
+import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
+import { colorOf, type ChartSpec } from './charts.ts';
+import type { ClaimCheck, ClaimVerdict } from './claims.ts';
+import { TAIL_GROWTH_US, deliveredShare, deliveredText } from './lossy.ts';
+import { byTransport, capitalized, chatVariants, handshakeVariantsIn, sweep, variantName } from './select.ts';
+
+/**
+ * Long polling "shows a gap" when its p99 exceeds WebSocket's by at least this share of a round
+ * trip: a message that reaches the server while no poll is held waits for the next poll, which
+ * comes one round trip after the last answer left (half for the answer, half for the new poll).
+ */
+export const GAP_SHOWN_RTTS = 0.5;
+/**
+ * A new connection per request "pays a handshake" when its p50 is at least this many round trips
+ * above keep-alive's: a TCP handshake costs one before the request can leave, TLS 1.3 one more
+ * (TLS 1.2 two), whether the session is resumed or not.
+ */
+export const HANDSHAKE_SHOWN_RTTS = 0.5;
+/** Below this many round trips added, a new connection "pays no handshake" that a user waits for. */
+export const HANDSHAKE_ABSENT_RTTS = 0.25;
+
+/** The steps of a run that swept the round-trip time, in order of RTT. */
+export function rttSteps(results: BenchResults): StepResult[] {
+  return sweep(results, 'rttMs');
+}
+
+/** The RTT a step asked for, ms; undefined on the plain loopback. */
+function asked(step: StepResult): number | undefined {
+  return step.step.distance?.rttMs;
+}
+
+/** "RTT 80 ms asked, 81.2 ms measured (TCP connect, median of 10 trials)". */
+export function pathText(step: StepResult): string {
+  const rtt = asked(step);
+  if (rtt === undefined) return `${step.step.label}: the plain loopback`;
+  const path = stepPath(step);
+  return `RTT ${rtt} ms asked, ${path ? `${formatUs(path.medianUs)} measured (TCP connect, median of ${path.trials} trial${path.trials === 1 ? '' : 's'})` : 'not measured'}`;
+}
+
+/** The round trip to count in: the one measured, else the one asked; µs. */
+function rttUs(step: StepResult): number {
+  return stepPath(step)?.medianUs ?? (asked(step) ?? 0) * 1000;
+}
+
+/** A duration in round trips: "2.1 RTT". */
+function inRtts(us: number, step: StepResult): string {
+  const rtt = rttUs(step);
+  return rtt > 0 ? `${(us / rtt).toFixed(1)} RTT` : 'no RTT to count in';
+}
+
+/** The chat variants of the sweep, by id, in the order first met. */
+function sweptVariants(steps: readonly StepResult[]): VariantResult[] {
+  const seen = new Map<string, VariantResult>();
+  for (const step of steps) for (const v of chatVariants(step)) if (!seen.has(v.variant.id)) seen.set(v.variant.id, v);
+  return [...seen.values()];
+}
+
+const byId = (step: StepResult, id: string): VariantResult | undefined => step.variants.find((v) => v.variant.id === id);
+
+/** Charts of an RTT sweep: p50 and p99 against the RTT, with the floors. None without two RTT steps. */
+export function wanCharts(results: BenchResults): ChartSpec[] {
+  const steps = rttSteps(results);
+  if (steps.length < 2) return [];
+  const variants = sweptVariants(steps);
+  const top = Math.max(...steps.map((s) => asked(s) ?? 0));
+  const floor = (label: string, rtts: number, dash: number[]) => ({
+    label,
+    data: [
+      { x: 0, y: 0 },
+      { x: top, y: rtts * top * 1000 },
+    ],
+    borderColor: '#868e96',
+    backgroundColor: '#868e96',
+    borderDash: dash,
+    pointRadius: 0,
+  });
+  const chart = (id: string, pct: 'p50' | 'p99') => {
+    const datasets = [
+      ...variants.map((first, i) => ({
+        label: variantName(first),
+        data: steps.flatMap((s) => {
+          const v = byId(s, first.variant.id);
+          return v ? [{ x: asked(s) ?? 0, y: v.summary.latency[pct] }] : [];
+        }),
+        borderColor: colorOf(first, i),
+        backgroundColor: colorOf(first, i),
+      })),
+      floor('floor of a push: 1 RTT (the post and the push, half a round trip each)', 1, [6, 4]),
+      floor("long polling's ceiling for a message in the re-poll gap: 2 RTT", 2, [2, 3]),
+    ];
+    return {
+      id,
+      title: `${pct} delivery latency against the round-trip time`,
+      caption: `Each transport's ${pct}, all rounds merged, from the scheduled send to the receipt, as the delay line between every client and the server grows. Dashed: the floor physics sets for a message pushed the moment it is stored (one RTT end to end); dotted: two RTTs, where a message that reaches a long-polling server between an answer and the next poll arrives at the latest. A transport on the floor is limited by the distance; one above it, by software or by its own protocol. The paths measured: ${steps.map(pathText).join('; ')}.`,
+      formats: { x: 'number', y: 'us' },
+      logGrid: {},
+      markers: [],
+      config: {
+        type: 'line',
+        data: { datasets },
+        options: { scales: { x: { type: 'linear', min: 0, title: { display: true, text: 'round-trip time asked, ms' } }, y: { min: 0, title: { display: true, text: `${pct} delivery latency` } } } },
+      },
+    } satisfies ChartSpec;
+  };
+  return [chart('wan-p50', 'p50'), chart('wan-p99', 'p99')];
+}
+
+/** "generator-bound" or "lost messages" notes for variants whose figures the verdict should doubt. */
+function doubts(list: readonly (VariantResult | undefined)[]): string[] {
+  const out = list.filter((v): v is VariantResult => v !== undefined && (v.summary.generatorBound || !v.summary.ok));
+  return out.length === 0
+    ? []
+    : [`Doubtful figures: ${out.map((v) => `${variantName(v)} ${v.summary.ok ? 'was generator-bound (the load generator or the delay line fell behind)' : 'lost messages or failed'}`).join('; ')}.`];
+}
+
+function longPollingGap(results: BenchResults): ClaimCheck {
+  const claim = 'Long polling adds a latency gap of up to a round trip when messages come close together';
+  const steps = rttSteps(results).filter((s) => (asked(s) ?? 0) > 0);
+  const pairs = steps.flatMap((s) => {
+    const lp = byTransport(s, 'long-polling');
+    const ws = byTransport(s, 'websocket');
+    return lp && ws ? [{ s, lp, ws }] : [];
+  });
+  if (pairs.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran long polling and WebSocket across a distance (run --scenario wan).'] };
+  const burst = pairs[0]?.s.step.workload.burst;
+  const evidence = [
+    burst
+      ? `Each room's members sent in bursts, ${burst.spacingMs} ms apart, so several messages reached a room within one round trip.`
+      : 'The members sent at random phases (no bursts): few messages reach a room within one round trip, so the gap shows less than it would in a busy room.',
+    ...pairs.map(
+      ({ s, lp, ws }) =>
+        `${pathText(s)}: long polling p50 ${formatUs(lp.summary.latency.p50)} (${inRtts(lp.summary.latency.p50, s)}), p99 ${formatUs(lp.summary.latency.p99)} (${inRtts(lp.summary.latency.p99, s)}); WebSocket p50 ${formatUs(ws.summary.latency.p50)} (${inRtts(ws.summary.latency.p50, s)}), p99 ${formatUs(ws.summary.latency.p99)} (${inRtts(ws.summary.latency.p99, s)}); long polling's p99 exceeds WebSocket's by ${inRtts(lp.summary.latency.p99 - ws.summary.latency.p99, s)}.`,
+    ),
+    ...doubts(pairs.flatMap(({ lp, ws }) => [lp, ws])),
+  ];
+  const shown = pairs.filter(({ s, lp, ws }) => lp.summary.latency.p99 - ws.summary.latency.p99 >= GAP_SHOWN_RTTS * rttUs(s));
+  const verdict: ClaimVerdict = shown.length === pairs.length ? 'supported' : shown.length === 0 ? 'refuted' : 'qualified';
+  evidence.push(`A gap "shows" when long polling's p99 exceeds WebSocket's by ${GAP_SHOWN_RTTS} RTT or more: at ${shown.length} of ${pairs.length} round-trip times.`);
+  return { claim, verdict, evidence };
+}
+
+/** The step across a distance with the handshake variants. */
+function handshakeStep(results: BenchResults): StepResult | undefined {
+  return results.steps.find((s) => asked(s) !== undefined && (asked(s) ?? 0) > 0 && handshakeVariantsIn(s) !== undefined);
+}
+
+function handshakeRoundTrips(results: BenchResults): ClaimCheck {
+  const claim = 'Every HTTP request on a new connection waits for a handshake: one round trip for TCP, one more for TLS';
+  const step = handshakeStep(results);
+  const found = step ? handshakeVariantsIn(step) : undefined;
+  if (!step || !found) return { claim, verdict: 'not measured', evidence: ['No step ran keep-alive against a new connection per request across a distance (run --scenario wan).'] };
+  const added = (paying: VariantResult | undefined, keep: VariantResult | undefined): number | undefined =>
+    paying && keep ? paying.summary.latency.p50 - keep.summary.latency.p50 : undefined;
+  const line = (name: string, us: number | undefined, expected: string): string =>
+    us === undefined ? `${name}: not run.` : `${name} adds ${formatUs(us)} at p50, ${inRtts(us, step)} (expected: ${expected}).`;
+  const tcp = added(found.fresh, found.keep);
+  const tls = added(found.tlsFresh, found.tlsKeep);
+  const full = added(found.tlsFull, found.tlsKeep);
+  const rtt = rttUs(step);
+  const evidence = [
+    `${pathText(step)}; short polling, p50 delivery latency of each variant against keep-alive's on the same footing (plain or TLS). The sender's post pays the handshake before it can leave; a poll pays it too, but polls come on a schedule, so the wait a receiver sees grows by the post's share alone.`,
+    line('A new TCP connection per request', tcp, '1 RTT'),
+    line('Over TLS, a new connection resuming its session', tls, '2 RTT with TLS 1.3 (TCP, then TLS), 3 with TLS 1.2'),
+    line('Over TLS, a new connection with a full handshake', full, 'the same round trips as a resumed one: resumption saves CPU, not round trips, without 0-RTT data'),
+    ...doubts([found.keep, found.fresh, found.tlsKeep, found.tlsFresh, found.tlsFull]),
+  ];
+  let verdict: ClaimVerdict;
+  if (tcp === undefined || rtt <= 0) verdict = 'not measured';
+  else if (tcp < HANDSHAKE_ABSENT_RTTS * rtt) verdict = 'refuted';
+  else if (tcp >= HANDSHAKE_SHOWN_RTTS * rtt && (tls === undefined || tls >= (1 + HANDSHAKE_SHOWN_RTTS) * rtt)) verdict = 'supported';
+  else verdict = 'qualified';
+  evidence.push('With keep-alive (every browser\'s default, and this harness\'s) no request after the first pays it.');
+  return { claim, verdict, evidence };
+}
+
+/** The step across a distance that also drops packets. */
+function lossyDistanceStep(results: BenchResults): StepResult | undefined {
+  return results.steps.find((s) => (asked(s) ?? 0) > 0 && (s.step.lossPct ?? 0) > 0);
+}
+
+function webrtcKeepsFlowing(results: BenchResults): ClaimCheck {
+  const claim = 'Across a distance, WebRTC\'s unreliable channel keeps delivering on time when packets drop, where TCP waits';
+  const step = lossyDistanceStep(results);
+  if (!step) return { claim, verdict: 'not measured', evidence: ['No step ran across a distance with packet loss (run --scenario wan).'] };
+  const lossy = chatVariants(step).find((v) => isLossyChannel(v.variant));
+  if (!lossy) return { claim, verdict: 'not measured', evidence: [`${pathText(step)}, ${step.step.lossPct}% loss: no variant used WebRTC's chat-lossy channel.`] };
+  const rtt = rttUs(step);
+  const fanout = lossy.summary.fanoutLatency?.p99;
+  const leg = rtt / 2;
+  const reliable = chatVariants(step).filter((v) => !isLossyChannel(v.variant));
+  const kept = fanout !== undefined && fanout - leg < TAIL_GROWTH_US;
+  const dropped = deliveredShare(lossy) < 1;
+  const evidence = [
+    `${pathText(step)}, ${step.step.lossPct}% of packets dropped on each side's output.`,
+    `${capitalized(variantName(lossy))}: the fan-out leg (server to receiver, half a round trip at best) p99 ${fanout === undefined ? 'not measured' : `${formatUs(fanout)} (${inRtts(fanout, step)})`}, ${deliveredText(lossy)}.`,
+    ...reliable.map((v) => `${capitalized(variantName(v))}: end-to-end p99 ${formatUs(v.summary.latency.p99)} (${inRtts(v.summary.latency.p99, step)}), fan-out leg p99 ${v.summary.fanoutLatency ? formatUs(v.summary.fanoutLatency.p99) : 'not measured'}, ${formatShare(deliveredShare(v))} delivered.`),
+    `"Keeps delivering on time": the channel's fan-out p99 stays within ${formatUs(TAIL_GROWTH_US)} (one minimum TCP retransmission timeout) of its floor, half a round trip.`,
+    ...doubts([lossy, ...reliable]),
+  ];
+  const verdict: ClaimVerdict = !kept ? 'refuted' : dropped ? 'supported' : 'qualified';
+  if (kept && !dropped) evidence.push('It delivered everything, so this run did not show what it does when a packet it needed was dropped.');
+  return { claim, verdict, evidence };
+}
+
+/** The claims judged in round trips; each says "not measured" on a run without distance. */
+export function wanClaims(results: BenchResults): ClaimCheck[] {
+  return [longPollingGap(results), handshakeRoundTrips(results), webrtcKeepsFlowing(results)];
+}
