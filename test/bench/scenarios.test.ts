@@ -17,7 +17,7 @@ import {
   withKnobs,
 } from '../../bench/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -31,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the ten the project documents', () => {
+  it('are the eleven the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -215,7 +215,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {
