@@ -3,8 +3,6 @@
  * directory outside the project, it lists its commands, runs each command's entry point with the
  * same options as the npm script of that entry, and refuses a command it does not know.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toFlag } from '../../cli/index.ts';
 import { COMMANDS } from '../../docs/options-doc.ts';
+import { runNode } from '../helpers/run-node.ts';
 
 const ROOT = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
@@ -21,15 +20,9 @@ const BIN = fileURLToPath(new URL(pkg.bin['chat-transport-bench'] ?? 'missing', 
 const elsewhere = mkdtempSync(join(tmpdir(), 'bin-'));
 afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
 
-/** Runs the command to its end and returns its exit code and output. */
-async function run(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: elsewhere, env: { ...process.env, NODE_OPTIONS: '' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+/** Runs the command to its end, from outside the project: its exit code, stdout and stderr. */
+function run(...args: string[]): ReturnType<typeof runNode> {
+  return runNode([BIN, ...args], elsewhere);
 }
 
 describe('chat-transport-bench', () => {
@@ -40,31 +33,31 @@ describe('chat-transport-bench', () => {
   });
 
   it('--help lists every command with the npm script that runs the same entry point', async () => {
-    const { code, stdout } = await run('--help');
+    const { code, out } = await run('--help');
     expect(code).toBe(0);
-    const listed = [...stdout.matchAll(/^ {2}(\S+) .*\(npm run (\S+): (\S+)\)$/gm)].map((m) => ({ command: m[1], script: m[2], entry: m[3] }));
+    const listed = [...out.matchAll(/^ {2}(\S+) .*\(npm run (\S+): (\S+)\)$/gm)].map((m) => ({ command: m[1], script: m[2], entry: m[3] }));
     expect(listed.map((c) => c.command)).toEqual(COMMANDS.map((c) => c.title));
     for (const { command, script, entry } of listed) expect(pkg.scripts[script as string], command).toBe(`tsx ${entry}`);
   });
 
   it.each(COMMANDS.map((c) => [c.title, c] as const))('%s --help prints the usage and every option of its npm script', async (_title, command) => {
-    const { code, stdout } = await run(command.title, '--help');
+    const { code, out } = await run(command.title, '--help');
     expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Usage: npm run ${command.usage.split(' ')[2]} `));
-    for (const name of Object.keys(command.table)) expect(stdout, name).toContain(toFlag(name));
+    expect(out).toMatch(new RegExp(`^Usage: npm run ${command.usage.split(' ')[2]} `));
+    for (const name of Object.keys(command.table)) expect(out, name).toContain(toFlag(name));
   });
 
   it('passes the entry point its exit code: a bad option is 2', async () => {
-    const { code, stderr } = await run('server', '--port', '70000');
+    const { code, err } = await run('server', '--port', '70000');
     expect(code).toBe(2);
-    expect(stderr).toContain('--port');
+    expect(err).toContain('--port');
   });
 
   it('refuses an unknown command, or none, with exit code 2 and the list of commands', async () => {
     for (const args of [['benchmark'], []]) {
-      const { code, stderr } = await run(...args);
+      const { code, err } = await run(...args);
       expect(code, args.join(' ')).toBe(2);
-      expect(stderr).toContain('the commands are bench, server, conformance, report, compare');
+      expect(err).toContain('the commands are bench, server, conformance, report, compare');
     }
   });
 });
