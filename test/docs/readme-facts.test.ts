@@ -30,6 +30,36 @@ function firstCells(rows: readonly string[]): string[] {
   return rows.flatMap((line) => /^\| `([^`]+)` \|/.exec(line)?.[1] ?? []);
 }
 
+/** A relative link of a Markdown document: the file it names and the heading, if any. */
+interface Link {
+  readonly text: string;
+  readonly file: URL;
+  readonly anchor: string | undefined;
+}
+
+/** The relative links of a Markdown document at `base` (links to other sites left out). */
+function linksOf(markdown: string, base: URL): Link[] {
+  return [...markdown.matchAll(/\]\(([^)\s]+)\)/g)]
+    .map((m) => m[1] as string)
+    .filter((target) => !/^[a-z]+:/.test(target))
+    .map((target) => {
+      const [path, anchor] = target.split('#');
+      return { text: target, file: path ? new URL(path, base) : base, anchor };
+    });
+}
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as hyphens. */
+function slug(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N}\- ]/gu, '').replace(/ /g, '-');
+}
+
+function resolves(link: Link): boolean {
+  if (!existsSync(link.file)) return false;
+  if (link.anchor === undefined) return true;
+  const headings = readFileSync(link.file, 'utf8').split('\n').flatMap((line) => /^#+ (.*)$/.exec(line)?.[1] ?? []);
+  return headings.some((heading) => slug(heading) === link.anchor);
+}
+
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 
 describe('README.md', () => {
@@ -71,10 +101,24 @@ describe('README.md', () => {
     for (const names of lists) expect([...names].sort(), names.join('|')).toEqual([...TRANSPORTS].sort());
   });
 
-  it('links only to files that exist', () => {
-    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1] as string).filter((target) => !/^[a-z]+:/.test(target));
+  it('links only to files and headings that exist', () => {
+    const links = linksOf(readme, ROOT);
     expect(links.length).toBeGreaterThan(10);
-    expect(links.filter((target) => !existsSync(new URL(target, ROOT)))).toEqual([]);
+    expect(links.filter((link) => !resolves(link))).toEqual([]);
+  });
+});
+
+describe('the documents the README lists', () => {
+  const documents = section('Documentation').flatMap((line) => /^\| \[`([^`]+)`\]/.exec(line)?.[1] ?? []);
+
+  it('are listed', () => {
+    expect(documents.length).toBeGreaterThan(5);
+  });
+
+  it.each(documents)('%s links only to files and headings that exist', (document) => {
+    const url = new URL(document, ROOT);
+    const broken = linksOf(readFileSync(url, 'utf8'), url).filter((link) => !resolves(link));
+    expect(broken).toEqual([]);
   });
 });
 
