@@ -101,6 +101,18 @@ describe('README.md', () => {
     for (const names of lists) expect([...names].sort(), names.join('|')).toEqual([...TRANSPORTS].sort());
   });
 
+  it('copies every number and date of its findings table from the dated history, inventing none', () => {
+    const history = readFileSync(new URL('docs/findings.md', ROOT), 'utf8');
+    const rows = section('Findings on this machine').filter((line) => /^\| (?!question \|)[^-]/.test(line));
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      expect(row, 'a row ends with its date').toMatch(/\| \d{4}-\d{2}-\d{2} \|$/);
+      const numbers = row.match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?/g) ?? [];
+      const absent = numbers.filter((n) => !new RegExp(`(?<![\\d.,])${n.replace(/[.]/g, '\\.')}(?![\\d]|[.,]\\d)`).test(history));
+      expect(absent, row.slice(0, 60)).toEqual([]);
+    }
+  });
+
   it('links only to files and headings that exist', () => {
     const links = linksOf(readme, ROOT);
     expect(links.length).toBeGreaterThan(10);
