@@ -30,6 +30,14 @@ function firstCells(rows: readonly string[]): string[] {
   return rows.flatMap((line) => /^\| `([^`]+)` \|/.exec(line)?.[1] ?? []);
 }
 
+const history = readFileSync(new URL('docs/findings.md', ROOT), 'utf8');
+
+/** The numbers of some text that docs/findings.md, the dated history of measurements, does not hold. */
+function notInHistory(text: string): string[] {
+  const numbers = text.match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?/g) ?? [];
+  return numbers.filter((n) => !new RegExp(`(?<![\\d.,])${n.replace(/[.]/g, '\\.')}(?![\\d]|[.,]\\d)`).test(history));
+}
+
 /** A relative link of a Markdown document: the file it names and the heading, if any. */
 interface Link {
   readonly text: string;
@@ -102,14 +110,20 @@ describe('README.md', () => {
   });
 
   it('copies every number and date of its findings table from the dated history, inventing none', () => {
-    const history = readFileSync(new URL('docs/findings.md', ROOT), 'utf8');
     const rows = section('Findings on this machine').filter((line) => /^\| (?!question \|)[^-]/.test(line));
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) {
       expect(row, 'a row ends with its date').toMatch(/\| \d{4}-\d{2}-\d{2} \|$/);
-      const numbers = row.match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?/g) ?? [];
-      const absent = numbers.filter((n) => !new RegExp(`(?<![\\d.,])${n.replace(/[.]/g, '\\.')}(?![\\d]|[.,]\\d)`).test(history));
-      expect(absent, row.slice(0, 60)).toEqual([]);
+      expect(notInHistory(row), row.slice(0, 60)).toEqual([]);
+    }
+  });
+
+  it("gives each scenario's time as measured and dated in the history, or says it was not timed", () => {
+    const times = section('Scenarios').flatMap((line) => (/^\| `/.test(line) ? [line.split('|').at(-2)?.trim() ?? ''] : []));
+    expect(times.length).toBe(Object.keys(SCENARIOS).length);
+    for (const time of times) {
+      if (!time.includes('not timed')) expect(time).toMatch(/\d{4}-\d{2}-\d{2}/);
+      expect(notInHistory(time), time).toEqual([]);
     }
   });
 
