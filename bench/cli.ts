@@ -37,7 +37,7 @@ Examples:
   npm run bench -- --scenario scale          100 to 5,000 clients
   npm run bench -- --scenario capacity --quick
                                              the most clients each transport serves (about 4 minutes)
-  npm run bench -- --scenario my.json        a scenario from a file (see the README)
+  npm run bench -- --scenario my.json        a scenario from a file (see bench/README.md)
   npm run bench -- --scenario scale-out      1 to 4 instances of each transport on Redis
   npm run bench -- --scenario failover --quick
                                              kill an instance and restart Redis mid-run (about 2 minutes)

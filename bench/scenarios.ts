@@ -34,7 +34,7 @@ function knownFacts(transport: BenchTransport): TransportFacts {
 const variantOf = (transport: BenchTransport): Variant => withKnobs({ id: transport, transport });
 /**
  * The transports the named scenarios compare. WebRTC runs in scenarios that name it: a werift peer
- * costs its generator and server several times a WebSocket (README, "WebRTC data channels"), which
+ * costs its generator and server several times a WebSocket (servers/webrtc/README.md, "What werift costs"), which
  * the sweeps to 5,000 clients cannot carry, and the default run would take longer by about a third.
  */
 const COMPARED: readonly BenchTransport[] = BENCH_TRANSPORTS.filter((t) => t !== 'webrtc');

@@ -57,6 +57,13 @@ export interface SpawnOptions {
   readonly netns?: string;
 }
 
+/**
+ * tsx's loader, resolved from this file rather than from the working directory (where a bare
+ * `--import tsx` is looked up), so that the bench run through the package's command from any
+ * directory still starts its children.
+ */
+const TSX_LOADER = import.meta.resolve('tsx');
+
 /** How much of a child's stderr is kept for error messages. */
 const STDERR_TAIL_CHARS = 4000;
 
@@ -65,7 +72,7 @@ const STDERR_TAIL_CHARS = 4000;
  * errors. `graceMs` is how long `stopChild` waits for it to stop cleanly before killing it.
  */
 export function spawnTs(entry: string, args: readonly string[], graceMs: number, options: SpawnOptions = {}): TsChild {
-  const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...args];
+  const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', TSX_LOADER, entry, ...args];
   const pinned = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
   // `ip netns exec` execs the command, so the child's pid and IPC channel are node's own.
   const [file, ...argv] = options.netns === undefined ? pinned : wrapInNamespace(options.netns, pinned);

@@ -39,7 +39,7 @@ export const RAW_WS_MAX_MEMBERS = 200;
 
 /**
  * A werift peer is a UDP socket with ICE, DTLS and SCTP in JavaScript, in the generator as in the
- * server (README, "WebRTC data channels": 5 to 7 times ws's CPU per frame, about 1 ms a second
+ * server (servers/webrtc/README.md, "What werift costs": 5 to 7 times ws's CPU per frame, about 1 ms a second
  * idle). One generator process driving 100 peers at 1 message a second each was already the
  * bottleneck (sends 0.1 to 1.1 s late at p99), so a room of more than this many members is beyond
  * what one process carries at any rate worth measuring.

@@ -193,17 +193,17 @@ export function jsonSchemaOf(spec: OptionSpec): Readonly<Record<string, unknown>
   }
 }
 
+/** What applies when an option is not given, as `--help` and docs/options.md show it. */
+export function shownDefaultOf(spec: OptionSpec): string {
+  if ('shownDefault' in spec && spec.shownDefault !== undefined) return spec.shownDefault;
+  if (spec.kind === 'list') return spec.default.join(',') || '(none)';
+  return spec.default === undefined ? '(none)' : String(spec.default);
+}
+
 /** The `--help` lines of a table: flag, what is valid, default, and what it does. */
 export function formatOptionHelp(table: OptionTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
-    const shown =
-      'shownDefault' in spec && spec.shownDefault !== undefined
-        ? spec.shownDefault
-        : spec.kind === 'list'
-          ? spec.default.join(',') || '(none)'
-          : spec.default === undefined
-            ? '(none)'
-            : String(spec.default);
+    const shown = shownDefaultOf(spec);
     const value = { int: ' <n>', number: ' <x>', boolean: '', list: ' <a,b>', string: ' <s>' }[spec.kind];
     if (spec.kind === 'boolean') return { left: toFlag(name), right: spec.doc };
     return { left: `${toFlag(name)}${value}`, right: `${spec.doc} (default: ${shown}; ${describeValid(spec)})` };

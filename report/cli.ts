@@ -4,13 +4,10 @@
  */
 import { resolve } from 'node:path';
 import { UsageError, parseCommandLine } from '../cli/index.ts';
-import { formatOptionHelp, resolveOptions, type OptionTable } from '../cli/index.ts';
+import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { readResults } from './read-results.ts';
+import { REPORT_OPTIONS } from './report-options.ts';
 import { reportPathFor, writeReport } from './write-report.ts';
-
-const OPTIONS = {
-  out: { kind: 'string', default: '', shownDefault: 'beside the results file, .html', doc: 'where to write the report' },
-} as const satisfies OptionTable;
 
 const USAGE = `Usage: npm run report -- <results.json> [--out report.html]
 
@@ -18,21 +15,21 @@ Renders the HTML report of a results file of npm run bench: one self-contained p
 (chart.js inlined, no request to any other host), readable offline and as a CI artifact.
 
 Options:
-${formatOptionHelp(OPTIONS)}
+${formatOptionHelp(REPORT_OPTIONS)}
   -h, --help     show this help`;
 
 async function main(argv: readonly string[]): Promise<number> {
   let file: string;
   let out: string;
   try {
-    const parsed = parseCommandLine(OPTIONS, argv);
+    const parsed = parseCommandLine(REPORT_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return 0;
     }
     if (parsed.positionals.length !== 1) throw new UsageError(`give exactly one results file, got ${parsed.positionals.length}`);
     file = parsed.positionals[0] as string;
-    out = resolveOptions(OPTIONS, parsed.values).out || reportPathFor(file);
+    out = resolveOptions(REPORT_OPTIONS, parsed.values).out || reportPathFor(file);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     console.error('Usage: npm run report -- <results.json> [--out report.html]');

@@ -16,7 +16,7 @@ import { COMPARE_OPTIONS } from './compare-options.ts';
 import { formatComparisonMarkdown, formatComparisonText } from './compare-format.ts';
 import { readResults } from './read-results.ts';
 
-/** Exit codes, documented in the README ("Comparing runs in CI"). */
+/** Exit codes, documented in report/README.md ("Comparing runs in CI") and the README. */
 const EXIT = { clean: 0, regressed: 1, refused: 2, overUserLimit: 3 } as const;
 
 const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [options]

@@ -18,7 +18,7 @@ export interface Limit {
  * 2-core machine: the noisier the figure, the wider its limit. Each limit is about twice the drift
  * of a whole run its figure shows, so that half of it (the rank test's drift allowance, see
  * DRIFT_SHARE in compare.ts) covers that drift and the gate stays quiet on unchanged code, while
- * a regression of 1.5× the limit is caught most of the time at 6 rounds a side (README,
+ * a regression of 1.5× the limit is caught most of the time at 6 rounds a side (bench/METHOD.md,
  * "Detection thresholds"; test/report/compare-power.test.ts). Absolute parts keep figures whose
  * baseline is zero or tiny (connections per message, empty-poll share) from failing on one extra
  * connection or poll.

@@ -29,7 +29,7 @@ export const DEFAULT_ALPHA = 0.01;
  * regression of latency p99 0% of the time; testing against no allowance fails a run that merely
  * drifted. At half the limit, on simulated noise of this machine's size, a regression of 1.5× its
  * limit is caught 51–95% of the time at 6 rounds a side and about 3 pairs of unchanged runs in
- * 1000 fail (test/report/compare-power.test.ts; README, "Detection thresholds").
+ * 1000 fail (test/report/compare-power.test.ts; bench/METHOD.md, "Detection thresholds").
  */
 export const DRIFT_SHARE = 0.5;
 

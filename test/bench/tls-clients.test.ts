@@ -28,8 +28,9 @@ describe('bench clients over TLS', () => {
     const onPlain = await exchange(a.client, a.inbox, 3);
     const onTls = await exchange(b.client, b.inbox, 3);
     expect(b.inbox.of('r').map((m) => m.body)).toEqual(['message 1', 'message 2', 'message 3']);
-    // WebRTC's bytes are its DTLS datagrams and the signalling's HTTP bodies (README, "WebRTC data
-    // channels"), encrypted either way: TLS on the signalling adds nothing they count.
+    // WebRTC's bytes are its DTLS datagrams and the signalling's HTTP bodies
+    // (servers/webrtc/README.md, "The client"), encrypted either way: TLS on the signalling adds
+    // nothing they count.
     if (transport === 'webrtc') return;
     // The same exchange; over TLS the server's certificate and the TLS records come on top.
     expect(onTls.bytesRead).toBeGreaterThan(onPlain.bytesRead + 300);

@@ -1,4 +1,8 @@
-/** The README is part of the interface: what it shows must be what the code does. */
+/**
+ * The documents are part of the interface: what they show must be what the code does. The bench's
+ * option and scenario tables live in bench/README.md, the WebRTC scenario file in
+ * servers/webrtc/README.md, the comparison's options in report/README.md.
+ */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,19 +11,22 @@ import { BENCH_OPTIONS } from '../../bench/options.ts';
 import { SCENARIOS, loadScenarioFile } from '../../bench/scenarios.ts';
 import { toFlag } from '../../cli/index.ts';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const benchDoc = read('bench/README.md');
+const webrtcDoc = read('servers/webrtc/README.md');
+const reportDoc = read('report/README.md');
 
-describe('the README', () => {
+describe('bench/README.md', () => {
   it('documents every bench option in its table', () => {
-    for (const name of Object.keys(BENCH_OPTIONS)) expect(readme, name).toContain(`| \`${toFlag(name)}\``);
+    for (const name of Object.keys(BENCH_OPTIONS)) expect(benchDoc, name).toContain(`| \`${toFlag(name)}\``);
   });
 
   it('describes every named scenario', () => {
-    for (const name of Object.keys(SCENARIOS)) expect(readme, name).toContain(`| \`${name}\``);
+    for (const name of Object.keys(SCENARIOS)) expect(benchDoc, name).toContain(`| \`${name}\``);
   });
 
   it('shows a scenario file that loads', () => {
-    const example = /A scenario file[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    const example = /A scenario file[\s\S]*?```json\n([\s\S]*?)```/.exec(benchDoc)?.[1];
     expect(example).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'readme-'));
     try {
@@ -33,9 +40,9 @@ describe('the README', () => {
   });
 });
 
-describe('the README on WebRTC', () => {
+describe('servers/webrtc/README.md', () => {
   it('shows a scenario file with both data channels that loads', () => {
-    const example = /\*\*Running it\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    const example = /\*\*Running it\.\*\*[\s\S]*?```json\n([\s\S]*?)```/.exec(webrtcDoc)?.[1];
     expect(example).toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'readme-'));
     try {
@@ -53,9 +60,9 @@ describe('the README on WebRTC', () => {
   });
 });
 
-describe('the README on comparing runs', () => {
+describe('report/README.md on comparing runs', () => {
   it('documents every bench:compare option', async () => {
     const { COMPARE_OPTIONS } = await import('../../report/compare-options.ts');
-    for (const name of Object.keys(COMPARE_OPTIONS)) expect(readme, name).toContain(`| \`${toFlag(name)}\``);
+    for (const name of Object.keys(COMPARE_OPTIONS)) expect(reportDoc, name).toContain(`| \`${toFlag(name)}\``);
   });
 });

@@ -2,7 +2,7 @@
  * The power of the CI gate: how often it calls a real regression, and how rarely it calls one in
  * unchanged code, at the --ci preset's 6 rounds a side, on simulated noise as large as the shared
  * 2-core machine shows (SCATTER in rounds.ts: latency scattered by ±30–60% between rounds, whole
- * runs drifting by 10–25%). The README's "Detection thresholds" table comes from the same model.
+ * runs drifting by 10–25%). The "Detection thresholds" table of bench/METHOD.md comes from the same model.
  */
 import { describe, expect, it } from 'vitest';
 import type { FigureKey } from '../../bench/results.ts';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ChatError, ERRORS, SERVER_OPTIONS } from '../../servers/contract/index.ts';
 import { toFlag } from '../../cli/index.ts';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/** Running a server, where the table of its options lives. */
+const serversDoc = readFileSync(new URL('../../servers/README.md', import.meta.url), 'utf8');
 /** The contract, where the error table lives. */
 const contract = readFileSync(new URL('../../servers/contract/README.md', import.meta.url), 'utf8');
 
@@ -27,8 +28,8 @@ describe('the error catalogue', () => {
   });
 });
 
-describe('the README', () => {
+describe('servers/README.md', () => {
   it('documents every server option', () => {
-    for (const name of Object.keys(SERVER_OPTIONS)) expect(readme, name).toContain(`\`${toFlag(name)}\``);
+    for (const name of Object.keys(SERVER_OPTIONS)) expect(serversDoc, name).toContain(`\`${toFlag(name)}\``);
   });
 });

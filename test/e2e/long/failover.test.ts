@@ -6,19 +6,19 @@
  * results and report say so. Without redis-server the suite says it was skipped, and why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisMissingReason, startBroker, type StartedBroker } from '../../bench/broker.ts';
-import { readInfo } from '../../bench/broker-sampler.ts';
-import type { BenchResults, Scenario, TrialResult } from '../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
-import { liveChildren } from '../../bench/spawn.ts';
-import { checkTargets } from '../../bench/targets.ts';
-import { describeMachine } from '../../bench/machine.ts';
-import { clusterSection } from '../../report/cluster.ts';
+import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/broker.ts';
+import { readInfo } from '../../../bench/broker-sampler.ts';
+import type { BenchResults, Scenario, TrialResult } from '../../../bench/results.ts';
+import { runBench, type RunOutcome } from '../../../bench/run.ts';
+import { liveChildren } from '../../../bench/spawn.ts';
+import { checkTargets } from '../../../bench/targets.ts';
+import { describeMachine } from '../../../bench/machine.ts';
+import { clusterSection } from '../../../report/cluster.ts';
 
 const MISSING = redisMissingReason();
 const HAVE_REDIS = MISSING === undefined;
 const title = HAVE_REDIS ? 'a tiny failover run' : `a tiny failover run (skipped: ${MISSING})`;
-if (!HAVE_REDIS) console.warn(`test/e2e/failover.test.ts skipped: ${MISSING}`);
+if (!HAVE_REDIS) console.warn(`test/e2e/long/failover.test.ts skipped: ${MISSING}`);
 
 const INSTANCES = 3;
 const TINY: Scenario = {

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureEcho, type EchoResult } from '../../bench/lossy-echo.ts';
-import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../bench/lossy-net.ts';
-import type { Scenario, TrialResult } from '../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
-import { liveChildren } from '../../bench/spawn.ts';
+import { measureEcho, type EchoResult } from '../../../bench/lossy-echo.ts';
+import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/lossy-net.ts';
+import type { Scenario, TrialResult } from '../../../bench/results.ts';
+import { runBench, type RunOutcome } from '../../../bench/run.ts';
+import { liveChildren } from '../../../bench/spawn.ts';
 
 const missing = await checkLossySupport();
 if (missing) console.warn(`lossy e2e tests skipped: ${missing}`);
@@ -66,7 +66,7 @@ async function namespacesOf(pid: number): Promise<string[]> {
 
 const ourNamespaces = (): Promise<string[]> => namespacesOf(process.pid);
 
-const CLI = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
 
 const BENCH_OPTIONS = { reject: false, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 } as const;
 

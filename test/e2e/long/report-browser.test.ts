@@ -12,19 +12,19 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResults, Scenario } from '../../bench/results.ts';
-import { runBench } from '../../bench/run.ts';
-import { describeMachine } from '../../bench/machine.ts';
-import { checkTargets } from '../../bench/targets.ts';
-import { loadAssets } from '../../report/assets.ts';
-import { renderReport } from '../../report/render.ts';
-import { headline } from '../../report/verdict.ts';
-import { projectionInputs, projectionTable } from '../../report/projection.ts';
-import { defaultStep, results } from '../report/fixture.ts';
+import type { BenchResults, Scenario } from '../../../bench/results.ts';
+import { runBench } from '../../../bench/run.ts';
+import { describeMachine } from '../../../bench/machine.ts';
+import { checkTargets } from '../../../bench/targets.ts';
+import { loadAssets } from '../../../report/assets.ts';
+import { renderReport } from '../../../report/render.ts';
+import { headline } from '../../../report/verdict.ts';
+import { projectionInputs, projectionTable } from '../../../report/projection.ts';
+import { defaultStep, results } from '../../report/fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url).pathname;
+const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 /** A drawn chart colours far more than this many pixels; an empty canvas colours none. */
 const MIN_DRAWN_PIXELS = 500;
 
