@@ -256,3 +256,18 @@ describe.skipIf(missing !== undefined)(missing ? `faults across a distance (skip
     expect(await devicesLeft()).toEqual([]);
   }, 120_000);
 });
+
+const canDrop = process.getuid?.() === 0 && (await execa('setpriv', ['--version'], { reject: false })).exitCode === 0;
+
+describe.skipIf(!canDrop)(canDrop ? 'a machine where the network cannot be made' : 'a machine where the network cannot be made (skipped: needs root and setpriv to run the bench as another user)', () => {
+  it('says what is missing, once, and runs no trial on the plain loopback instead', async () => {
+    const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    const result = await execa('setpriv', [...nobody, process.execPath, '--import', 'tsx', CLI, '--rtt', '20', '--quick', '--transports', 'websocket', '--out', join(tmpdir(), 'never-written.json')], {
+      reject: false,
+      env: { ...NODE_ENV, HOME: tmpdir() },
+    });
+    expect(result.exitCode, result.stderr).toBe(1);
+    expect(result.stderr).toContain('a network with distance (--rtt, --jitter, --bandwidth, --scenario wan) runs the clients and the server in two network namespaces joined by a TUN delay line: that needs root (uid 0; this is uid 65534)');
+    expect(result.stderr).not.toContain('[1/');
+  }, 60_000);
+});
