@@ -106,6 +106,56 @@ async function tunEcho(impl: DelayLineImpl, roundTrips: number): Promise<{ times
   }
 }
 
+/** A one-way flood for `ms` ms at `rate` datagrams a second, sent in batches every millisecond. */
+const FLOOD_SCRIPT = `
+const [host, rate, ms] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const s = require('node:dgram').createSocket('udp4');
+const payload = Buffer.alloc(200, 97); const start = performance.now(); let sent = 0;
+const tick = () => {
+  const due = Math.min(rate * ms / 1000, Math.floor(rate * (performance.now() - start) / 1000));
+  while (sent < due) { s.send(payload, ${ECHO_PORT}, host); sent++; }
+  if (performance.now() - start < ms) setImmediate(tick); else setTimeout(() => { console.log(sent); process.exit(0); }, 200);
+};
+s.bind(0, tick);`;
+
+/** What the C line did with a flood at one rate: lateness at p99, drops, CPU per packet. */
+export interface FloodResult {
+  readonly ratePerS: number;
+  readonly carried: number;
+  readonly lateP99Us: number;
+  readonly overflow: number;
+  readonly cpuPerPacketUs: number;
+}
+
+/**
+ * Floods the C line (RTT 20 ms, so packets wait on its timer) one way at each rate for `ms`, with
+ * a receiver on the other side: where its lateness passes the trial limit is the packet rate at
+ * which it becomes the bottleneck.
+ */
+export async function measureFloods(rates: readonly number[], ms: number): Promise<FloodResult[]> {
+  const out: FloodResult[] = [];
+  for (const rate of rates) {
+    const net = await DistantNetwork.create({ rttMs: 20, jitterMs: 0 }, { seed: 1, impl: 'c' });
+    const sink = execa('ip', ['netns', 'exec', net.serverNs, process.execPath, '-e', SERVER_SCRIPT.replace('s.send(m, r.port, r.address)', '0'), SERVER_ADDRESS], { stdin: 'pipe', buffer: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        sink.stdout?.once('data', () => resolve());
+        sink.once('exit', () => reject(new Error('the sink exited before it was ready')));
+      });
+      const before = await net.stats();
+      await execa('ip', ['netns', 'exec', net.clientNs, process.execPath, '-e', FLOOD_SCRIPT, SERVER_ADDRESS, String(rate), String(ms)]);
+      const after = await net.stats();
+      const carried = after.packets[0] + after.packets[1] - before.packets[0] - before.packets[1];
+      out.push({ ratePerS: rate, carried, lateP99Us: after.late.p99, overflow: after.overflow[0] + after.overflow[1] - before.overflow[0] - before.overflow[1], cpuPerPacketUs: carried > 0 ? (after.cpuUs - before.cpuUs) / carried : Number.NaN });
+    } finally {
+      sink.stdin?.end();
+      await sink.catch(() => undefined);
+      await net.close();
+    }
+  }
+  return out;
+}
+
 /** Every path's figures, measured in turn. */
 export async function measureDelayLineCost(roundTrips: number, impls: readonly DelayLineImpl[] = ['c', 'python']): Promise<PathCost[]> {
   const veth = summary(await vethEcho(roundTrips));
@@ -119,7 +169,7 @@ export async function measureDelayLineCost(roundTrips: number, impls: readonly D
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'round-trips': { type: 'string', default: '5000' } } });
+  const { values } = parseArgs({ options: { 'round-trips': { type: 'string', default: '5000' }, floods: { type: 'string', default: '5000,10000,20000,40000,80000' } } });
   const roundTrips = Number(values['round-trips']);
   if (!Number.isInteger(roundTrips) || roundTrips < 10 || roundTrips > 1_000_000) throw new RangeError(`--round-trips must be a whole number from 10 to 1,000,000, got ${values['round-trips']}`);
   const rows = await measureDelayLineCost(roundTrips);
@@ -128,6 +178,13 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const us = (v: number | undefined): string => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} µs`);
     console.log(`${r.path.padEnd(10)} ${us(r.roundTrip.p50).padStart(8)}  ${us(r.roundTrip.p99).padStart(8)}  ${us(r.addedP50Us).padStart(10)}  ${us(r.cpuPerPacketUs).padStart(10)}`);
+  }
+  const rates = values.floods.split(',').map(Number);
+  if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new RangeError(`--floods takes whole packet rates from 1 to 1,000,000, got ${values.floods}`);
+  console.log('\nThe C line at RTT 20 ms under a one-way UDP flood of 200 B datagrams, 2 s per rate (trial limit: late at p99 ≤ 2 ms, no drop)');
+  console.log('asked/s    carried/s   late p99   dropped   cpu/packet');
+  for (const f of await measureFloods(rates, 2000)) {
+    console.log(`${String(f.ratePerS).padStart(7)}  ${String(Math.round(f.carried / 2)).padStart(10)}  ${`${f.lateP99Us} µs`.padStart(9)}  ${String(f.overflow).padStart(8)}  ${`${f.cpuPerPacketUs.toFixed(1)} µs`.padStart(10)}`);
   }
 }
 
