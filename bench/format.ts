@@ -123,6 +123,8 @@ export function formatDistance(d: DistanceResult): string {
   const jitter = d.jitterMs > 0 ? ` ±${d.jitterMs / 2} ms each way` : '';
   const rate = d.bandwidthMbit !== undefined ? `, ${d.bandwidthMbit} Mbit/s` : '';
   const line = d.delayLine;
+  const path = `RTT ${d.rttMs} ms${jitter}${rate} asked, ${formatUs(d.path.median)} measured (TCP connect, median of ${d.path.samples})`;
+  if (!line) return `${path} · delayed by the kernel's netem`;
   const cpu = line.cpuPerPacketUs === null ? 'no packet' : `${formatUs(line.cpuPerPacketUs)} CPU each`;
-  return `RTT ${d.rttMs} ms${jitter}${rate} asked, ${formatUs(d.path.median)} measured (TCP connect, median of ${d.path.samples}) · delay line (${d.method}) ${formatNumber(line.packetsPerS)} packets/s, ${cpu}, ${formatUs(line.late.p99)} late at p99`;
+  return `${path} · delay line (${d.method}) ${formatNumber(line.packetsPerS)} packets/s, ${cpu}, ${formatUs(line.late.p99)} late at p99`;
 }

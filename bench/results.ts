@@ -496,14 +496,17 @@ export interface KernelCounts {
  * delay line that made it cost and whether it kept up.
  */
 export interface DistanceResult extends Distance {
-  /** How the delay was applied: a TUN delay line in C or in Python. */
-  readonly method: 'tun-c' | 'tun-python';
+  /** How the delay was applied: the kernel's netem qdisc, or a TUN delay line in C or in Python. */
+  readonly method: 'netem' | 'tun-c' | 'tun-python';
   /**
    * TCP connect times from the clients' side to the server (one round trip each), µs, made by
    * every generator before its clients connected: the emulated path, measured.
    */
   readonly path: { readonly samples: number; readonly median: number; readonly min: number; readonly max: number };
-  /** The delay line over the window: its own process, never billed to the server or a generator. */
+  /**
+   * The delay line over the window: its own process, never billed to the server or a generator;
+   * null where netem delayed the packets (the kernel's work, billed to no process).
+   */
   readonly delayLine: {
     /** It ran at real-time priority. */
     readonly realtime: boolean;
@@ -517,7 +520,7 @@ export interface DistanceResult extends Distance {
     readonly late: { readonly p50: number; readonly p99: number; readonly max: number };
     /** Packets dropped because the line's queue was full. */
     readonly overflow: number;
-  };
+  } | null;
   /** The TCP counters of each side over the trial, setup included (connection bursts happen there). */
   readonly kernel: { readonly clients: KernelCounts; readonly server: KernelCounts };
 }

@@ -46,32 +46,29 @@ export interface DistanceReadings {
   readonly method: DistanceResult['method'];
   /** Every generator's TCP connect times to the server, µs. */
   readonly path: readonly number[];
-  /** The delay line at the window's start and end (the end's lateness is the window's). */
-  readonly lineStart: DelayLineStats;
-  readonly lineEnd: DelayLineStats;
+  /** The delay line at the window's start and end (the end's lateness is the window's); absent with netem. */
+  readonly line?: { readonly start: DelayLineStats; readonly end: DelayLineStats };
   /** Each side's TCP counters at the trial's end (a new namespace starts at zero). */
   readonly kernel: { readonly clients: KernelCounts; readonly server: KernelCounts };
 }
 
 /** The distance figures of a trial, from its readings. */
 export function distanceResult(r: DistanceReadings, windowUs: number): DistanceResult {
-  const { lineStart: a, lineEnd: b } = r;
+  return { ...r.spec, method: r.method, path: pathSummary(r.path), delayLine: r.line ? delayLineFigures(r.line.start, r.line.end, windowUs) : null, kernel: r.kernel };
+}
+
+/** The delay line's figures over the window, from its readings at the window's edges. */
+function delayLineFigures(a: DelayLineStats, b: DelayLineStats, windowUs: number): NonNullable<DistanceResult['delayLine']> {
   const packets = b.packets[0] + b.packets[1] - a.packets[0] - a.packets[1];
   const cpuUs = b.cpuUs - a.cpuUs;
   return {
-    ...r.spec,
-    method: r.method,
-    path: pathSummary(r.path),
-    delayLine: {
-      realtime: b.realtime,
-      cpuUs,
-      packets,
-      packetsPerS: per(packets, windowUs / 1e6),
-      cpuPerPacketUs: packets > 0 ? cpuUs / packets : null,
-      late: { p50: b.late.p50, p99: b.late.p99, max: b.late.max },
-      overflow: b.overflow[0] + b.overflow[1] - a.overflow[0] - a.overflow[1],
-    },
-    kernel: r.kernel,
+    realtime: b.realtime,
+    cpuUs,
+    packets,
+    packetsPerS: per(packets, windowUs / 1e6),
+    cpuPerPacketUs: packets > 0 ? cpuUs / packets : null,
+    late: { p50: b.late.p50, p99: b.late.p99, max: b.late.max },
+    overflow: b.overflow[0] + b.overflow[1] - a.overflow[0] - a.overflow[1],
   };
 }
 
@@ -79,6 +76,7 @@ export function distanceResult(r: DistanceReadings, windowUs: number): DistanceR
 export function delayLineReasons(d: DistanceResult): string[] {
   const out: string[] = [];
   const line = d.delayLine;
+  if (!line) return out;
   if (line.late.p99 > DELAY_LINE_LATE_LIMIT_US) {
     out.push(`the delay line let packets leave ${(line.late.p99 / 1000).toFixed(1)} ms late at p99 (limit ${DELAY_LINE_LATE_LIMIT_US / 1000} ms) at ${Math.round(line.packetsPerS).toLocaleString('en-US')} packets/s`);
   }

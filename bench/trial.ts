@@ -265,9 +265,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     if (options.distance) {
       distant = await unlessInterrupted(DistantNetwork.create(options.distance, { seed: options.seed * 1000 + options.round, ...(options.lossPct !== undefined ? { lossPct: options.lossPct } : {}) }));
       const line = distant.delayLine;
-      const died = line.exited.then(() => Promise.reject(new Error(`the delay line exited mid-trial (${line.why()})`)));
-      died.catch(() => undefined);
-      stoppers.push(died);
+      if (line) {
+        const died = line.exited.then(() => Promise.reject(new Error(`the delay line exited mid-trial (${line.why()})`)));
+        died.catch(() => undefined);
+        stoppers.push(died);
+      }
     } else if (options.lossPct !== undefined) network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
@@ -387,7 +389,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const countsAtEnd = countsAt(windowEndUs);
     // The delay line's readings at the window's edges: its counts and CPU, and its lateness in the window.
     const lineAt = (us: number): Promise<DelayLineStats> | undefined => {
-      if (!distant) return undefined;
+      if (!distant?.delayLine) return undefined;
       const net = distant;
       const stats = new Promise<DelayLineStats>((resolve, reject) => setTimeout(() => net.stats().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
       stats.catch(() => undefined);
@@ -412,19 +414,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       lossNet && lossCounters && countsAtStart && countsAtEnd
         ? { network: networkLoss(lossNet, await unlessInterrupted(countsAtStart), await unlessInterrupted(countsAtEnd), await unlessInterrupted(lossCounters())) }
         : {};
-    const far =
-      distant && lineAtStart && lineAtEnd
-        ? {
-            distance: {
-              spec: distant.spec,
-              method: distant.method,
-              path: readies.flatMap((r) => r.path ?? []),
-              lineStart: await unlessInterrupted(lineAtStart),
-              lineEnd: await unlessInterrupted(lineAtEnd),
-              kernel: await unlessInterrupted(distant.kernelCounters()),
-            } satisfies DistanceReadings,
-          }
-        : {};
+    const far = distant
+      ? {
+          distance: {
+            spec: distant.spec,
+            method: distant.method,
+            path: readies.flatMap((r) => r.path ?? []),
+            ...(lineAtStart && lineAtEnd ? { line: { start: await unlessInterrupted(lineAtStart), end: await unlessInterrupted(lineAtEnd) } } : {}),
+            kernel: await unlessInterrupted(distant.kernelCounters()),
+          } satisfies DistanceReadings,
+        }
+      : {};
     const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice, ...lossy, ...far, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
     if (cluster) {
       const faultTimes = await unlessInterrupted(faults);

@@ -1,8 +1,10 @@
 /**
  * A network with distance (bench/METHOD.md, "A network with distance"): a trial's clients in one
- * network namespace, its server in another, every packet between them carried by a delay line
- * (delay-line.c) that holds it for half the round-trip time, give or take the jitter. Bandwidth is
- * the kernel's `tbf` qdisc on each side's device; packet loss is the lossy loopback's nftables rule
+ * network namespace, its server in another. Where the kernel has the netem qdisc, a veth pair joins
+ * them and netem delays each side's output by half the round-trip time (and limits its rate).
+ * Elsewhere (this machine's kernel has no netem) every packet between them is carried by a delay
+ * line (delay-line.c) that holds it for half the round-trip time, give or take the jitter, and
+ * bandwidth is the kernel's `tbf` qdisc on each side's device; packet loss is the lossy loopback's nftables rule
  * (lossy-net.ts) on each side's output. The kernels of both namespaces see real per-packet delay:
  * TCP's and TLS's handshakes, slow start and retransmission timers all run against it.
  *
@@ -33,8 +35,8 @@ export interface DistanceSpec {
   readonly bandwidthMbit?: number;
 }
 
-/** How the delay was applied: a TUN delay line in C or in Python (netem where a kernel has it is not built yet). */
-export type DistanceMethod = `tun-${DelayLineImpl}`;
+/** How the delay was applied: the kernel's netem qdisc on a veth pair, or a TUN delay line in C or in Python. */
+export type DistanceMethod = 'netem' | `tun-${DelayLineImpl}`;
 
 /** The TUN devices' names: at most 15 characters, unique on the machine while they exist. */
 export function deviceNames(pid: number, n: number): [string, string] {
@@ -50,6 +52,34 @@ export function tbfArgs(mbit: number): string[] {
   const bytesPerS = (mbit * 1e6) / 8;
   const burst = Math.max(3200, Math.ceil(bytesPerS * 0.004));
   return ['rate', `${mbit}mbit`, 'burst', String(burst), 'latency', '100ms'];
+}
+
+/**
+ * netem's settings for one side's device: half the RTT, half the jitter (netem's default uniform
+ * draw, as the delay line's), and the rate when one is asked.
+ */
+export function netemArgs(spec: DistanceSpec): string[] {
+  const us = (ms: number): string => `${Math.round((ms * 1000) / 2)}us`;
+  return ['delay', us(spec.rttMs), ...(spec.jitterMs > 0 ? [us(spec.jitterMs)] : []), ...(spec.bandwidthMbit !== undefined ? ['rate', `${spec.bandwidthMbit}mbit`] : [])];
+}
+
+let netem: Promise<boolean> | undefined;
+
+/**
+ * Whether this kernel has the netem qdisc: one added for real to the loopback of a scratch
+ * namespace, once per process. (This machine's kernel answers "Specified qdisc kind is unknown".)
+ */
+export function kernelHasNetem(): Promise<boolean> {
+  netem ??= (async () => {
+    const ns = namespaceName(process.pid, nextNamespaceNumber());
+    await makeNamespace(ns);
+    try {
+      return (await execa('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { reject: false, timeout: 10_000 })).exitCode === 0;
+    } finally {
+      await deleteNamespace(ns);
+    }
+  })();
+  return netem;
 }
 
 /**
@@ -113,7 +143,7 @@ export async function checkDistanceSupport(): Promise<string | undefined> {
     if (result.failed) return `${why}: that needs the \`${command}\` command (Debian package ${pkg}), which ${result.code === 'ENOENT' ? 'is not installed or not on PATH' : `failed: ${result.shortMessage}`}`;
   }
   try {
-    await prepareDelayLine();
+    if (!(await kernelHasNetem())) await prepareDelayLine();
     const probe = await DistantNetwork.create({ rttMs: 0, jitterMs: 0 }, { seed: 1 });
     await probe.close();
   } catch (error) {
@@ -132,7 +162,8 @@ export class DistantNetwork {
     readonly clientNs: string,
     readonly serverNs: string,
     readonly method: DistanceMethod,
-    readonly delayLine: DelayLine,
+    /** The delay line between the two sides; absent where netem delays the packets. */
+    readonly delayLine: DelayLine | undefined,
     /** Percent of packets the nftables rule drops on each side's output; absent: no rule. */
     readonly lossPct: number | undefined,
   ) {}
@@ -140,32 +171,40 @@ export class DistantNetwork {
   /** Makes both namespaces, the delay line and the routes; on any failure removes what was made and throws, naming the step. */
   static async create(spec: DistanceSpec, options: { readonly seed: number; readonly lossPct?: number; readonly impl?: DelayLineImpl }): Promise<DistantNetwork> {
     const ruleset = options.lossPct === undefined ? undefined : lossRuleset(options.lossPct);
-    const { impl, command } = await prepareDelayLine(options.impl);
+    // netem where the kernel has it (unless a delay line is asked for by name); else the TUN line.
+    const useNetem = options.impl === undefined && (await kernelHasNetem());
+    const line = useNetem ? undefined : await prepareDelayLine(options.impl);
     const n = nextNamespaceNumber();
     const [clientNs, serverNs] = [namespaceName(process.pid, n, 'c'), namespaceName(process.pid, n, 's')];
     const [clientDev, serverDev] = deviceNames(process.pid, n);
     const made: string[] = [];
-    let line: DelayLine | undefined;
+    let delayLine: DelayLine | undefined;
     try {
       for (const ns of [clientNs, serverNs]) {
         await makeNamespace(ns);
         made.push(ns);
       }
-      line = await DelayLine.start({ devices: [clientDev, serverDev], delayUs: (spec.rttMs * 1000) / 2, jitterUs: (spec.jitterMs * 1000) / 2, seed: options.seed, command });
+      if (line) {
+        delayLine = await DelayLine.start({ devices: [clientDev, serverDev], delayUs: (spec.rttMs * 1000) / 2, jitterUs: (spec.jitterMs * 1000) / 2, seed: options.seed, command: line.command });
+        await run(`moving ${clientDev} into ${clientNs}`, 'ip', ['link', 'set', clientDev, 'netns', clientNs]);
+        await run(`moving ${serverDev} into ${serverNs}`, 'ip', ['link', 'set', serverDev, 'netns', serverNs]);
+      } else {
+        await run(`joining ${clientNs} and ${serverNs} with a veth pair`, 'ip', ['-n', clientNs, 'link', 'add', clientDev, 'type', 'veth', 'peer', 'name', serverDev, 'netns', serverNs]);
+      }
       for (const [dev, ns, own, other] of [
         [clientDev, clientNs, CLIENT_ADDRESS, SERVER_NET],
         [serverDev, serverNs, SERVER_ADDRESS, CLIENT_NET],
       ] as const) {
-        await run(`moving ${dev} into ${ns}`, 'ip', ['link', 'set', dev, 'netns', ns]);
         await run(`addressing ${dev} in ${ns}`, 'ip', ['-n', ns, 'addr', 'add', `${own}/32`, 'dev', dev]);
         await run(`bringing up ${dev} in ${ns}`, 'ip', ['-n', ns, 'link', 'set', dev, 'up']);
         await run(`routing ${other} through ${dev} in ${ns}`, 'ip', ['-n', ns, 'route', 'add', other, 'dev', dev]);
-        if (spec.bandwidthMbit !== undefined) await run(`limiting ${dev} to ${spec.bandwidthMbit} Mbit/s`, 'tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'tbf', ...tbfArgs(spec.bandwidthMbit)]);
+        if (!line) await run(`delaying ${dev} with netem`, 'tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'netem', ...netemArgs(spec)]);
+        else if (spec.bandwidthMbit !== undefined) await run(`limiting ${dev} to ${spec.bandwidthMbit} Mbit/s`, 'tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'tbf', ...tbfArgs(spec.bandwidthMbit)]);
         if (ruleset !== undefined) await addLossRule(ns, ruleset);
       }
-      return new DistantNetwork(spec, clientNs, serverNs, `tun-${impl}`, line, options.lossPct);
+      return new DistantNetwork(spec, clientNs, serverNs, line ? `tun-${line.impl}` : 'netem', delayLine, options.lossPct);
     } catch (error) {
-      await line?.stop();
+      await delayLine?.stop();
       for (const ns of made) await deleteNamespace(ns).catch(() => undefined);
       throw error;
     }
@@ -177,8 +216,9 @@ export class DistantNetwork {
     return { packets: c.packets + s.packets, dropped: c.dropped + s.dropped };
   }
 
-  /** The delay line's figures now; throws when it exited. */
+  /** The delay line's figures now; throws when it exited, or where netem delays the packets. */
   stats(): Promise<DelayLineStats> {
+    if (!this.delayLine) return Promise.reject(new Error('netem delays the packets here: there is no delay line to read'));
     return this.delayLine.stats();
   }
 
@@ -193,7 +233,7 @@ export class DistantNetwork {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.delayLine.stop();
+    await this.delayLine?.stop();
     await deleteNamespace(this.clientNs);
     await deleteNamespace(this.serverNs);
   }

@@ -12,7 +12,7 @@ import { formatDistance } from '../../bench/format.ts';
 import { planBursts } from '../../bench/generator/schedule.ts';
 import { namespaceName, namespaceOwner } from '../../bench/lossy-net.ts';
 import { parseStats, type DelayLineStats } from '../../bench/network/delay-line.ts';
-import { deviceNames, kernelDelta, parseKernelCounters, tbfArgs } from '../../bench/network/distance.ts';
+import { deviceNames, kernelDelta, netemArgs, parseKernelCounters, tbfArgs } from '../../bench/network/distance.ts';
 import { pathSummary } from '../../bench/network/path-probe.ts';
 import { BENCH_OPTIONS } from '../../bench/options.ts';
 import { applyOverrides, loadScenarioFile, resolveScenario, WAN_FOCUS_RTT_MS, WAN_LOSS_PCT, WAN_RTTS_MS } from '../../bench/scenarios.ts';
@@ -118,6 +118,11 @@ describe('the delay line', () => {
     expect(namespaceOwner('bench-1234-7x')).toBeUndefined();
   });
 
+  it("gives netem half the RTT and half the jitter per side, and the rate, where a kernel has it", () => {
+    expect(netemArgs({ rttMs: 80, jitterMs: 0 })).toEqual(['delay', '40000us']);
+    expect(netemArgs({ rttMs: 25, jitterMs: 5, bandwidthMbit: 2.5 })).toEqual(['delay', '12500us', '2500us', 'rate', '2.5mbit']);
+  });
+
   it('limits bandwidth with a bucket of 4 ms of traffic, never under two frames, and a 100 ms queue', () => {
     expect(tbfArgs(100)).toEqual(['rate', '100mbit', 'burst', '50000', 'latency', '100ms']);
     expect(tbfArgs(1)).toEqual(['rate', '1mbit', 'burst', '3200', 'latency', '100ms']);
@@ -164,8 +169,7 @@ describe('a trial across a distance', () => {
     spec: { rttMs: 80, jitterMs: 0 },
     method: 'tun-c',
     path: [80_900, 81_200, 80_700, 95_000, 81_000],
-    lineStart: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }),
-    lineEnd: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [0, 0] }),
+    line: { start: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }), end: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [0, 0] }) },
     kernel: { clients: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 2 }, server: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 1 } },
     ...over,
   });
@@ -179,13 +183,21 @@ describe('a trial across a distance', () => {
   });
 
   it('flags the trial when the line let packets leave late or dropped them for a full queue', () => {
-    const late = distanceResult(readings({ lineEnd: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [3, 1], late: { count: 1000, p50: 100, p99: DELAY_LINE_LATE_LIMIT_US + 500, p999: 4000, max: 5000 } }) }), 5_000_000);
+    const late = distanceResult(readings({ line: { start: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }), end: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [3, 1], late: { count: 1000, p50: 100, p99: DELAY_LINE_LATE_LIMIT_US + 500, p999: 4000, max: 5000 } }) } }), 5_000_000);
     expect(delayLineReasons(late)).toEqual([`the delay line let packets leave 2.5 ms late at p99 (limit ${DELAY_LINE_LATE_LIMIT_US / 1000} ms) at 200 packets/s`, 'the delay line dropped 4 packets for a full queue']);
   });
 
+  it('has no delay line figures where netem delayed the packets, and says so', () => {
+    const { line: _line, ...readingsWithoutLine } = readings();
+    const d = distanceResult({ ...readingsWithoutLine, method: 'netem' }, 5_000_000);
+    expect(d.delayLine).toBeNull();
+    expect(delayLineReasons(d)).toEqual([]);
+    expect(formatDistance(d)).toBe("RTT 80 ms asked, 81.0 ms measured (TCP connect, median of 5) · delayed by the kernel's netem");
+  });
+
   it('has no CPU per packet when no packet went through, and no path without a probe', () => {
-    const idle = distanceResult(readings({ lineEnd: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }) }), 5_000_000);
-    expect(idle.delayLine.cpuPerPacketUs).toBeNull();
+    const idle = distanceResult(readings({ line: { start: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }), end: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }) } }), 5_000_000);
+    expect(idle.delayLine?.cpuPerPacketUs).toBeNull();
     expect(() => pathSummary([])).toThrow('no path probe was made');
   });
 });
