@@ -489,6 +489,8 @@ export interface KernelCounts {
   readonly listenDrops: number;
   readonly syncookiesSent: number;
   readonly retransSegs: number;
+  /** Packets the side's device dropped on output: a delay line that did not read them in time, or tbf's full queue. */
+  readonly deviceDrops: number;
 }
 
 /**

@@ -77,6 +77,9 @@ export function delayLineReasons(d: DistanceResult): string[] {
   const out: string[] = [];
   const line = d.delayLine;
   if (!line) return out;
+  // Without a bandwidth limit, a device drops only what the line did not read in time.
+  const unread = d.bandwidthMbit === undefined ? d.kernel.clients.deviceDrops + d.kernel.server.deviceDrops : 0;
+  if (unread > 0) out.push(`the kernel dropped ${unread} packets the delay line did not read in time`);
   if (line.late.p99 > DELAY_LINE_LATE_LIMIT_US) {
     out.push(`the delay line let packets leave ${(line.late.p99 / 1000).toFixed(1)} ms late at p99 (limit ${DELAY_LINE_LATE_LIMIT_US / 1000} ms) at ${Math.round(line.packetsPerS).toLocaleString('en-US')} packets/s`);
   }

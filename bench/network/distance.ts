@@ -92,9 +92,18 @@ export interface KernelCounters {
   readonly listenDrops: number;
   readonly syncookiesSent: number;
   readonly retransSegs: number;
+  /**
+   * Packets the side's device dropped on output (its tx_dropped): with a delay line, those it did
+   * not read before the device's queue (500 packets) was full; with a bandwidth limit, those past
+   * tbf's queue.
+   */
+  readonly deviceDrops: number;
 }
 
-/** The counters of {@link KernelCounters} from the text of /proc/net/netstat followed by /proc/net/snmp. */
+/**
+ * The counters of {@link KernelCounters} from the text of /proc/net/netstat followed by
+ * /proc/net/snmp, and the device's tx_dropped on a last line of its own.
+ */
 export function parseKernelCounters(text: string): KernelCounters {
   const values = new Map<string, number>();
   const lines = text.split('\n');
@@ -111,11 +120,14 @@ export function parseKernelCounters(text: string): KernelCounters {
     if (v === undefined || !Number.isFinite(v)) throw new Error(`the kernel's counters have no ${key}`);
     return v;
   };
+  const last = lines.filter((line) => line.trim() !== '').at(-1) ?? '';
+  if (!/^\d+$/.test(last.trim())) throw new Error(`the kernel's counters end without the device's tx_dropped: ${JSON.stringify(last.slice(0, 80))}`);
   return {
     listenOverflows: get('TcpExt.ListenOverflows'),
     listenDrops: get('TcpExt.ListenDrops'),
     syncookiesSent: get('TcpExt.SyncookiesSent'),
     retransSegs: get('Tcp.RetransSegs'),
+    deviceDrops: Number(last.trim()),
   };
 }
 
@@ -126,6 +138,7 @@ export function kernelDelta(a: KernelCounters, b: KernelCounters): KernelCounter
     listenDrops: b.listenDrops - a.listenDrops,
     syncookiesSent: b.syncookiesSent - a.syncookiesSent,
     retransSegs: b.retransSegs - a.retransSegs,
+    deviceDrops: b.deviceDrops - a.deviceDrops,
   };
 }
 
@@ -166,6 +179,8 @@ export class DistantNetwork {
     readonly delayLine: DelayLine | undefined,
     /** Percent of packets the nftables rule drops on each side's output; absent: no rule. */
     readonly lossPct: number | undefined,
+    /** The clients' side's device and the server's. */
+    readonly devices: readonly [string, string],
   ) {}
 
   /** Makes both namespaces, the delay line and the routes; on any failure removes what was made and throws, naming the step. */
@@ -202,7 +217,7 @@ export class DistantNetwork {
         else if (spec.bandwidthMbit !== undefined) await run(`limiting ${dev} to ${spec.bandwidthMbit} Mbit/s`, 'tc', ['-n', ns, 'qdisc', 'add', 'dev', dev, 'root', 'tbf', ...tbfArgs(spec.bandwidthMbit)]);
         if (ruleset !== undefined) await addLossRule(ns, ruleset);
       }
-      return new DistantNetwork(spec, clientNs, serverNs, line ? `tun-${line.impl}` : 'netem', delayLine, options.lossPct);
+      return new DistantNetwork(spec, clientNs, serverNs, line ? `tun-${line.impl}` : 'netem', delayLine, options.lossPct, [clientDev, serverDev]);
     } catch (error) {
       await delayLine?.stop();
       for (const ns of made) await deleteNamespace(ns).catch(() => undefined);
@@ -224,8 +239,9 @@ export class DistantNetwork {
 
   /** The TCP counters of the clients' side and of the server's. */
   async kernelCounters(): Promise<{ readonly clients: KernelCounters; readonly server: KernelCounters }> {
-    const read = async (ns: string): Promise<KernelCounters> => parseKernelCounters(await run(`reading the TCP counters in ${ns}`, 'ip', ['netns', 'exec', ns, 'cat', '/proc/net/netstat', '/proc/net/snmp']));
-    const [clients, server] = await Promise.all([read(this.clientNs), read(this.serverNs)]);
+    const read = async (ns: string, dev: string): Promise<KernelCounters> =>
+      parseKernelCounters(await run(`reading the TCP counters in ${ns}`, 'ip', ['netns', 'exec', ns, 'cat', '/proc/net/netstat', '/proc/net/snmp', `/sys/class/net/${dev}/statistics/tx_dropped`]));
+    const [clients, server] = await Promise.all([read(this.clientNs, this.devices[0]), read(this.serverNs, this.devices[1])]);
     return { clients, server };
   }
 

@@ -139,14 +139,16 @@ describe("the kernel's TCP counters", () => {
     'Ip: 2 64',
     'Tcp: RtoAlgorithm ActiveOpens RetransSegs',
     'Tcp: 1 10 33',
+    '4',
     '',
   ].join('\n');
 
   it('are read by name from /proc/net/netstat and snmp, and subtracted counter by counter', () => {
     const c = parseKernelCounters(text);
-    expect(c).toEqual({ listenOverflows: 67, listenDrops: 70, syncookiesSent: 142, retransSegs: 33 });
-    expect(kernelDelta({ listenOverflows: 60, listenDrops: 60, syncookiesSent: 100, retransSegs: 3 }, c)).toEqual({ listenOverflows: 7, listenDrops: 10, syncookiesSent: 42, retransSegs: 30 });
-    expect(() => parseKernelCounters('Tcp: RetransSegs\nTcp: 1\n')).toThrow("the kernel's counters have no TcpExt.ListenOverflows");
+    expect(c).toEqual({ listenOverflows: 67, listenDrops: 70, syncookiesSent: 142, retransSegs: 33, deviceDrops: 4 });
+    expect(kernelDelta({ listenOverflows: 60, listenDrops: 60, syncookiesSent: 100, retransSegs: 3, deviceDrops: 1 }, c)).toEqual({ listenOverflows: 7, listenDrops: 10, syncookiesSent: 42, retransSegs: 30, deviceDrops: 3 });
+    expect(() => parseKernelCounters('Tcp: RetransSegs\nTcp: 1\n5\n')).toThrow("the kernel's counters have no TcpExt.ListenOverflows");
+    expect(() => parseKernelCounters(text.replace('\n4\n', '\n'))).toThrow("end without the device's tx_dropped");
   });
 });
 
@@ -170,7 +172,7 @@ describe('a trial across a distance', () => {
     method: 'tun-c',
     path: [80_900, 81_200, 80_700, 95_000, 81_000],
     line: { start: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }), end: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [0, 0] }) },
-    kernel: { clients: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 2 }, server: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 1 } },
+    kernel: { clients: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 2, deviceDrops: 0 }, server: { listenOverflows: 0, listenDrops: 0, syncookiesSent: 0, retransSegs: 1, deviceDrops: 0 } },
     ...over,
   });
 
@@ -185,6 +187,11 @@ describe('a trial across a distance', () => {
   it('flags the trial when the line let packets leave late or dropped them for a full queue', () => {
     const late = distanceResult(readings({ line: { start: stats({ cpuUs: 1000, packets: [100, 100], overflow: [0, 0] }), end: stats({ cpuUs: 21_000, packets: [600, 600], overflow: [3, 1], late: { count: 1000, p50: 100, p99: DELAY_LINE_LATE_LIMIT_US + 500, p999: 4000, max: 5000 } }) } }), 5_000_000);
     expect(delayLineReasons(late)).toEqual([`the delay line let packets leave 2.5 ms late at p99 (limit ${DELAY_LINE_LATE_LIMIT_US / 1000} ms) at 200 packets/s`, 'the delay line dropped 4 packets for a full queue']);
+    const unread = readings();
+    const dropped = distanceResult({ ...unread, kernel: { ...unread.kernel, server: { ...unread.kernel.server, deviceDrops: 7 } } }, 5_000_000);
+    expect(delayLineReasons(dropped)).toEqual(['the kernel dropped 7 packets the delay line did not read in time']);
+    // With a bandwidth limit those drops are tbf's queue, the link's own: not the line falling behind.
+    expect(delayLineReasons({ ...dropped, bandwidthMbit: 1 })).toEqual([]);
   });
 
   it('has no delay line figures where netem delayed the packets, and says so', () => {
