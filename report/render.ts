@@ -15,6 +15,7 @@ import { html, raw, type Html } from './html.ts';
 import { TRANSPORT_NAMES, capitalized, chatVariants, figureCaveat, untrusted, variantKnobs, variantName } from './select.ts';
 import { projectionSection } from './projection-section.ts';
 import { headline, stepVerdict } from './verdict.ts';
+import { wanSection } from './wan.ts';
 
 export interface RenderAssets {
   /** The source of chart.js's UMD build (`chart.umd.min.js`), inlined into the page. */
@@ -313,6 +314,7 @@ ${header(results, title)}
 ${alerts(results)}
 ${capacitySection(results, chartFigure)}
 ${results.capacity ? '' : verdictSection(results)}
+${wanSection(results)}
 ${chartsSection(charts)}
 ${claimsSection(results)}
 ${targetsSection(results)}

@@ -11,7 +11,8 @@ import { isLossyChannel, type BenchResults, type StepResult, type VariantResult 
 import { colorOf, type ChartSpec } from './charts.ts';
 import type { ClaimCheck, ClaimVerdict } from './claims.ts';
 import { TAIL_GROWTH_US, deliveredShare, deliveredText } from './lossy.ts';
-import { byTransport, capitalized, chatVariants, handshakeVariantsIn, sweep, variantName } from './select.ts';
+import { html, type Html } from './html.ts';
+import { byTransport, capitalized, chatVariants, handshakeVariantsIn, sweep, untrusted, variantName } from './select.ts';
 
 /**
  * Long polling "shows a gap" when its p99 exceeds WebSocket's by at least this share of a round
@@ -46,9 +47,10 @@ export function pathText(step: StepResult): string {
   return `RTT ${rtt} ms asked, ${path ? `${formatUs(path.medianUs)} measured (TCP connect, median of ${path.trials} trial${path.trials === 1 ? '' : 's'})` : 'not measured'}`;
 }
 
-/** The round trip to count in: the one measured, else the one asked; µs. */
+/** The round trip to count in: the one measured, else the one asked; µs. 0 at RTT 0 asked (the path is then the machine's own, tens of µs). */
 function rttUs(step: StepResult): number {
-  return stepPath(step)?.medianUs ?? (asked(step) ?? 0) * 1000;
+  const rtt = asked(step) ?? 0;
+  return rtt === 0 ? 0 : (stepPath(step)?.medianUs ?? rtt * 1000);
 }
 
 /** A duration in round trips: "2.1 RTT". */
@@ -112,6 +114,40 @@ export function wanCharts(results: BenchResults): ChartSpec[] {
     } satisfies ChartSpec;
   };
   return [chart('wan-p50', 'p50'), chart('wan-p99', 'p99')];
+}
+
+/**
+ * The verdict at one RTT: the lowest p50 and the lowest p99 among the variants whose figures can be
+ * trusted, with the ones left out and why.
+ */
+export function rttVerdict(step: StepResult): string {
+  const all = chatVariants(step);
+  const trusted = all.filter((v) => untrusted(v) === undefined);
+  const out = all.filter((v) => untrusted(v) !== undefined).map((v) => `${variantName(v)} left out (${untrusted(v) ?? ''})`);
+  if (trusted.length === 0) return `no verdict: every transport was left out${out.length > 0 ? `: ${out.join('; ')}` : ''}`;
+  const best = (pct: 'p50' | 'p99'): VariantResult => trusted.reduce((a, b) => (b.summary.latency[pct] < a.summary.latency[pct] ? b : a));
+  const [p50, p99] = [best('p50'), best('p99')];
+  const words = (v: VariantResult, pct: 'p50' | 'p99'): string => `${variantName(v)} (${formatUs(v.summary.latency[pct])}${rttUs(step) > 0 ? `, ${inRtts(v.summary.latency[pct], step)}` : ''})`;
+  return `lowest p50: ${words(p50, 'p50')}; lowest p99: ${words(p99, 'p99')}${out.length > 0 ? `; ${out.join('; ')}` : ''}`;
+}
+
+/** The report's section of an RTT sweep: every transport's p50 and p99 in round trips at each RTT, and the verdict per RTT. */
+export function wanSection(results: BenchResults): Html | string {
+  const steps = rttSteps(results);
+  if (steps.length < 2) return '';
+  const variants = sweptVariants(steps);
+  const cell = (s: StepResult, v: VariantResult): Html | string => {
+    const w = byId(s, v.variant.id);
+    if (!w) return 'not run';
+    const { p50, p99 } = w.summary.latency;
+    const flag = untrusted(w);
+    const rtt = rttUs(s) > 0;
+    return html`p50 ${formatUs(p50)}${rtt ? ` (${inRtts(p50, s)})` : ''}<br>p99 ${formatUs(p99)}${rtt ? ` (${inRtts(p99, s)})` : ''}${flag ? html`<br><em>${flag}</em>` : ''}`;
+  };
+  const head = html`<thead><tr><th>transport</th>${steps.map((s) => html`<th>${pathText(s)}</th>`)}</tr></thead>`;
+  const rows = variants.map((v) => html`<tr><th>${capitalized(variantName(v))}</th>${steps.map((s) => html`<td>${cell(s, v)}</td>`)}</tr>`);
+  const verdicts = html`<tr><th>verdict</th>${steps.map((s) => html`<td>${rttVerdict(s)}</td>`)}</tr>`;
+  return html`<section id="distance"><h2>Across a distance</h2><p class="how">Each transport's delivery latency, all rounds merged, at each round-trip time between every client and the server, and in round trips of the path measured (a TCP connect's median). A push cannot beat 1 RTT (the post and the push, half a round trip each); a message in long polling's re-poll gap can take up to 2.</p><table>${head}<tbody>${rows}${verdicts}</tbody></table></section>`;
 }
 
 /** "generator-bound" or "lost messages" notes for variants whose figures the verdict should doubt. */
