@@ -5,7 +5,7 @@
  */
 import { capacityFigure, stopWords, stepP99 } from '../bench/capacity/words.ts';
 import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/results.ts';
-import { logAxis, logGridPhrase, type ChartSpec } from './charts.ts';
+import { logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
 import { html, type Html } from './html.ts';
 import { TRANSPORT_NAMES, variantName } from './select.ts';
 

@@ -4,18 +4,12 @@
  */
 import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { lossyClaims } from './lossy.ts';
 import { wanClaims } from './wan.ts';
 import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
-export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
-
-export interface ClaimCheck {
-  readonly claim: string;
-  readonly verdict: ClaimVerdict;
-  /** Sentences with the measured figures behind the verdict. */
-  readonly evidence: readonly string[];
-}
+export type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 
 /** Latency this many times the push transports' is "adds latency" without doubt. */
 export const LATENCY_CLAIM_FACTOR = 10;

@@ -6,8 +6,8 @@
  */
 import { formatShare, formatUs } from '../bench/format.ts';
 import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
-import { colorOf, logAxis, logGridPhrase, type ChartSpec } from './charts.ts';
-import type { ClaimCheck, ClaimVerdict } from './claims.ts';
+import { colorOf, logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
+import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { capitalized, chatVariants, sweep, variantName } from './select.ts';
 
 /**

@@ -8,8 +8,8 @@
 import { stepPath } from '../bench/aggregate.ts';
 import { formatShare, formatUs } from '../bench/format.ts';
 import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
-import { colorOf, type ChartSpec } from './charts.ts';
-import type { ClaimCheck, ClaimVerdict } from './claims.ts';
+import { colorOf, type ChartSpec } from './chart-kit.ts';
+import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { TAIL_GROWTH_US, deliveredShare, deliveredText } from './lossy.ts';
 import { html, type Html } from './html.ts';
 import { byTransport, capitalized, chatVariants, handshakeVariantsIn, sweep, untrusted, variantName } from './select.ts';
