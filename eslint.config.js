@@ -13,4 +13,39 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The layering of the house (docs/architecture.md): what is measured never imports what measures it,
+  // and the report reads the bench's results model only, never code that runs a bench.
+  {
+    files: ['servers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bench/**', '**/report/**'], message: 'servers never import the bench or the report: they are what is measured.' }] }],
+    },
+  },
+  {
+    files: ['report/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // gitignore's order: a file is let through only where its folder was not shut first.
+              group: [
+                '**/bench/*',
+                '!**/bench/results.ts',
+                '!**/bench/aggregate.ts',
+                '!**/bench/histogram.ts',
+                '!**/bench/format.ts',
+                '!**/bench/generator-limits.ts',
+                '!**/bench/capacity',
+                '**/bench/*/**',
+                '!**/bench/capacity/words.ts',
+              ],
+              message: "the report reads the bench's results model only (results, aggregate, histogram, format, and the limits and words they quote), never code that runs a bench.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,0 +1,31 @@
+/**
+ * The house's layering is enforced by the linter, not by review: a server that imports the bench or
+ * the report, and a report module that imports bench code that runs, each fail `npm run lint`.
+ */
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const eslint = new ESLint({ cwd: ROOT });
+
+async function restricted(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${ROOT}${file}` });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('the layering', () => {
+  it('keeps the servers from importing the bench or the report', async () => {
+    expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
+    expect(await restricted('servers/x.ts', "import { renderReport } from '../report/render.ts';\nexport const x = renderReport;\n")).toHaveLength(1);
+    expect(await restricted('servers/x.ts', "import { SERVER_OPTIONS } from './contract/index.ts';\nexport const x = SERVER_OPTIONS;\n")).toEqual([]);
+  });
+
+  it("lets the report read the bench's results model and nothing that runs", async () => {
+    const model = ['results.ts', 'aggregate.ts', 'histogram.ts', 'format.ts', 'generator-limits.ts', 'capacity/words.ts'];
+    for (const file of model) expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toEqual([]);
+    for (const file of ['trial.ts', 'run.ts', 'cli.ts', 'capacity/search.ts', 'clients/index.ts', 'network/distance.ts']) {
+      expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toHaveLength(1);
+    }
+  });
+});
