@@ -42,17 +42,25 @@ export interface TransportFacts {
   readonly colour: string;
   /** A baseline: the chat transport it is the floor of (same step, same workload). */
   readonly baselineOf?: Transport;
+  /**
+   * Sockets one client holds at the server at most: a WebSocket 1 (the raw baseline: one per room,
+   * and each member is in one room), a polling or SSE client 2 (its poll or stream, and its post
+   * connection beside it), a WebRTC peer 1 (its UDP socket; the signalling request's connection
+   * closes once answered). A short-polling client without keep-alive holds 1: its connections
+   * close after each request.
+   */
+  readonly sockets: 1 | 2;
 }
 
 /** Every transport a run may hold: the chat transports of the contract, then the baselines. */
 export const TRANSPORT_FACTS = {
-  'short-polling': { ...TRANSPORT_INFO['short-polling'], group: 'poll', colour: '#d9480f' },
-  'long-polling': { ...TRANSPORT_INFO['long-polling'], group: 'push', colour: '#1971c2' },
-  websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44' },
-  sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9' },
-  webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599' },
+  'short-polling': { ...TRANSPORT_INFO['short-polling'], group: 'poll', colour: '#d9480f', sockets: 2 },
+  'long-polling': { ...TRANSPORT_INFO['long-polling'], group: 'push', colour: '#1971c2', sockets: 2 },
+  websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44', sockets: 1 },
+  sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9', sockets: 2 },
+  webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599', sockets: 1 },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
-  'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket' },
+  'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket', sockets: 1 },
 } as const satisfies Readonly<Record<string, TransportFacts>>;
 
 /** The chat transports, plus the raw `ws` broadcast baseline. */

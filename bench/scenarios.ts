@@ -32,12 +32,8 @@ function knownFacts(transport: BenchTransport): TransportFacts {
 
 /** Each transport as the scenarios run it by default: its id is its name, its knob at the default. */
 const variantOf = (transport: BenchTransport): Variant => withKnobs({ id: transport, transport });
-/**
- * The transports the named scenarios compare. WebRTC runs in scenarios that name it: a werift peer
- * costs its generator and server several times a WebSocket (servers/webrtc/README.md, "What werift costs"), which
- * the sweeps to 5,000 clients cannot carry, and the default run would take longer by about a third.
- */
-const COMPARED: readonly BenchTransport[] = BENCH_TRANSPORTS.filter((t) => t !== 'webrtc');
+/** The transports the named scenarios compare: every one the registry does not keep out (`BenchEntry.compared`). */
+const COMPARED: readonly BenchTransport[] = BENCH_TRANSPORTS.filter((t) => BENCH_REGISTRY[t].compared !== false);
 /** Every transport of a run, the baselines included, in registry order. */
 const ALL = COMPARED.map(variantOf);
 /** The chat transports (no baseline). */
@@ -494,7 +490,7 @@ export function checkScenario(scenario: Scenario): Scenario {
       if ((variant.http2 === true || variant.resumeTls !== undefined) && variant.tls !== true) {
         throw new Error(`${where}: ${variant.http2 === true ? '"http2"' : '"resumeTls"'} needs "tls": true`);
       }
-      if (variant.http2 === true && !HTTP2_TRANSPORTS.includes(variant.transport)) {
+      if (variant.http2 === true && !(HTTP2_TRANSPORTS as readonly string[]).includes(variant.transport)) {
         throw new Error(`${where}: "http2" applies to ${inWords(HTTP2_TRANSPORTS)}, not ${variant.transport}`);
       }
       if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);

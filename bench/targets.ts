@@ -16,8 +16,6 @@ export const SCALE_CLIENTS_TARGET = 5000;
 export const WS_CONNECTIONS_TARGET = 19_000;
 /** Clients of the step where the generator's CPU per delivered message is held to the server's. */
 export const GENERATOR_COST_CLIENTS = 1000;
-/** Transports whose scale target also asks that the generator was not the bottleneck (issue 10). */
-const SCALE_GENERATOR_FREE: readonly BenchTransport[] = ['long-polling'];
 
 function find(steps: readonly StepResult[], transport: string): { step: StepResult; variant: VariantResult }[] {
   return steps.flatMap((step) => step.variants.filter((v) => v.variant.transport === transport).map((variant) => ({ step, variant })));
@@ -52,8 +50,7 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
 
   // Every transport the registry holds to the scale target, in registry order.
   const scaled = Object.entries(BENCH_REGISTRY).flatMap(([transport, entry]) => (entry.scaleTarget ? [[transport as BenchTransport, entry.scaleTarget] as const] : []));
-  for (const [transport, what] of scaled) {
-    const generatorFree = SCALE_GENERATOR_FREE.includes(transport);
+  for (const [transport, { what, generatorFree = false }] of scaled) {
     const big = atLeast(steps, transport, SCALE_CLIENTS_TARGET);
     const lostAny = big.some(({ variant }) => variant.summary.lost > 0 || !variant.summary.ok);
     const boundAny = generatorFree && big.some(({ variant }) => variant.summary.generatorBound);

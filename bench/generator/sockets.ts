@@ -5,7 +5,7 @@
  * tested with exact numbers; the trial reads the cap of its own process ({@link openFilesLimit}).
  */
 import { readFileSync } from 'node:fs';
-import type { TrialLimit, Variant, Workload } from '../results.ts';
+import { TRANSPORT_FACTS, type TrialLimit, type TransportFacts, type Variant, type Workload } from '../results.ts';
 
 /** The open-files cap assumed when /proc cannot tell (what this machine has). */
 export const OPEN_FILES_FALLBACK = 20_000;
@@ -28,25 +28,13 @@ export const SOCKETS_PER_GENERATOR = 10_000;
 export const SOCKETS_PER_SOURCE_ADDRESS = 20_000;
 
 /**
- * Sockets one client holds at the server at most: a WebSocket 1 (the raw baseline: one per room,
- * and each member is in one room), a long-polling client 2 (its held poll, and its post
- * connection beside it), a short-polling one 2 (its poll and a post that overlaps it; 1 without
- * keep-alive, whose connections close after each request), an SSE client 2 (its stream, one per
- * room, and its post connection), a WebRTC peer 1 (its UDP socket; the signalling request's
- * connection closes once answered).
+ * Sockets one client holds at the server at most (`TransportFacts.sockets`); a client whose
+ * polls each open a new connection (no keep-alive, polling on a timer) holds 1: they close after
+ * each request.
  */
 export function socketsPerClient(variant: Pick<Variant, 'transport' | 'keepAlive'>): number {
-  switch (variant.transport) {
-    case 'websocket':
-    case 'raw-ws':
-    case 'webrtc':
-      return 1;
-    case 'long-polling':
-    case 'sse':
-      return 2;
-    case 'short-polling':
-      return variant.keepAlive === false ? 1 : 2;
-  }
+  const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
+  return variant.keepAlive === false && facts.knob === 'pollIntervalMs' ? 1 : facts.sockets;
 }
 
 /** How one step is laid out over processes and source addresses. */

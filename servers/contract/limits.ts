@@ -1,4 +1,4 @@
-import { TRANSPORTS } from './transports.ts';
+import { HTTP2_TRANSPORTS, TRANSPORTS, TRANSPORT_INFO, type Transport, type TransportInfo } from './transports.ts';
 import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
 
 const KiB = 1024;
@@ -82,16 +82,17 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.defaultWaitMs > o.maxWaitMs) {
     throw new RangeError(`option defaultWaitMs (${o.defaultWaitMs}) must not exceed maxWaitMs (${o.maxWaitMs})`);
   }
-  // Only long polling holds a request open; the other transports never wait maxWaitMs.
-  if (o.transport === 'long-polling' && o.idleTimeoutMs < minIdleTimeoutMs(o.maxWaitMs)) {
+  const { idleGuard } = (TRANSPORT_INFO as Readonly<Record<Transport, TransportInfo>>)[o.transport as Transport];
+  // Only a transport that holds a request open waits maxWaitMs.
+  if (idleGuard === 'maxWaitMs' && o.idleTimeoutMs < minIdleTimeoutMs(o.maxWaitMs)) {
     throw new RangeError(
       `option maxWaitMs (${o.maxWaitMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}) by at least ` +
         `${idleMarginMs(o.maxWaitMs)} ms (the larger of ${IDLE_MARGIN_MIN_MS} ms and ${IDLE_MARGIN_FRACTION * 100}% of option maxWaitMs), ` +
         `or held polls would be cut off without an answer; raise option idleTimeoutMs to ${minIdleTimeoutMs(o.maxWaitMs)} or more`,
     );
   }
-  // An SSE stream is kept from the idle timeout only by its heartbeat.
-  if (o.transport === 'sse' && o.idleTimeoutMs < minIdleTimeoutMs(o.heartbeatMs)) {
+  // A stream is kept from the idle timeout only by its heartbeat.
+  if (idleGuard === 'heartbeatMs' && o.idleTimeoutMs < minIdleTimeoutMs(o.heartbeatMs)) {
     throw new RangeError(
       `option heartbeatMs (${o.heartbeatMs}) must be shorter than idleTimeoutMs (${o.idleTimeoutMs}) by at least ${idleMarginMs(o.heartbeatMs)} ms, ` +
         `or quiet SSE streams would be cut off by the idle timeout; raise option idleTimeoutMs to ${minIdleTimeoutMs(o.heartbeatMs)} or more, or lower option heartbeatMs`,
@@ -109,7 +110,7 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   }
   if (o.cert !== '' && !o.tls) throw new RangeError('option cert and option key need option tls: they are the certificate it serves');
   if (o.http2 && !o.tls) throw new RangeError('option http2 needs option tls: HTTP/2 is served over TLS only (ALPN h2), as browsers speak it');
-  if (o.http2 && !HTTP2_TRANSPORTS.includes(o.transport)) {
+  if (o.http2 && !HTTP2_TRANSPORTS.includes(o.transport as Transport)) {
     throw new RangeError(`option http2 applies to ${inWords(HTTP2_TRANSPORTS)}, not ${o.transport}`);
   }
   return o;
@@ -148,8 +149,6 @@ export function parseBackplane(value: string): BackplaneSpec {
   return { kind: 'redis', host, port, url: `redis://${url.host}` };
 }
 
-/** The transports served by fastify, which can speak HTTP/2 (`--http2`); an SSE stream over HTTP/2 sends no `Connection` header. */
-export const HTTP2_TRANSPORTS: readonly string[] = ['short-polling', 'long-polling', 'sse'];
 
 /**
  * The idle timeout must leave a held poll a margin: the hold's timer and the connection's idle

@@ -18,6 +18,13 @@ export interface TransportInfo {
   readonly http: boolean;
   /** What a client of it may set, if anything. */
   readonly knob?: TransportKnob;
+  /** Its server is fastify's, which speaks HTTP/2 beside HTTP/1.1 (`--http2`). */
+  readonly http2: boolean;
+  /**
+   * What it holds open that the idle timeout must outlast, by the server option that times it: a
+   * held poll (`maxWaitMs`), or a stream kept alive by its heartbeat (`heartbeatMs`).
+   */
+  readonly idleGuard?: 'maxWaitMs' | 'heartbeatMs';
 }
 
 /**
@@ -28,15 +35,18 @@ export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /** The transports this project compares, in the order runs and reports list them. */
 export const TRANSPORT_INFO = {
-  'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs' },
-  'long-polling': { label: 'long polling', http: true, knob: 'waitMs' },
-  websocket: { label: 'WebSocket', http: false },
-  sse: { label: 'SSE', http: false },
-  webrtc: { label: 'WebRTC', http: false },
+  'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs', http2: true },
+  'long-polling': { label: 'long polling', http: true, knob: 'waitMs', http2: true, idleGuard: 'maxWaitMs' },
+  websocket: { label: 'WebSocket', http: false, http2: false },
+  sse: { label: 'SSE', http: false, http2: true, idleGuard: 'heartbeatMs' },
+  webrtc: { label: 'WebRTC', http: false, http2: false },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;
 export const TRANSPORTS = Object.keys(TRANSPORT_INFO) as readonly Transport[];
+
+/** The transports served by fastify, which can speak HTTP/2 (`--http2`); an SSE stream over HTTP/2 sends no `Connection` header. */
+export const HTTP2_TRANSPORTS: readonly Transport[] = TRANSPORTS.filter((t) => TRANSPORT_INFO[t].http2);
 
 /** The transports served by the HTTP routes (the polling ones). */
 export type HttpTransport = { [T in Transport]: (typeof TRANSPORT_INFO)[T]['http'] extends true ? T : never }[Transport];
