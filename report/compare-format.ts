@@ -2,6 +2,7 @@
 import { formatFigure } from '../bench/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
 import { smallestP } from './mann-whitney.ts';
+import { smallestSignedRankP } from './wilcoxon.ts';
 
 function value(row: CompareRow, which: 'baselineMedian' | 'currentMedian'): string {
   if (row.figure === 'delivery') return '–';
@@ -52,7 +53,8 @@ const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
 };
 
 function headline(c: Comparison): string {
-  const test = `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
+  const test =
+    c.method === 'paired' ? `a one-sided Wilcoxon signed-rank test over the paired rounds gives p ≤ ${c.alpha}` : `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
   const missing =
     c.missing.length > 0
       ? ` ${c.missing.length} transport(s) of the baseline missing from the current run (${c.missing.map((r) => `${r.step}: ${r.variant}`).join(', ')}): not judged, and that fails.`
@@ -74,6 +76,7 @@ function roundsLine(c: Comparison): string {
 }
 
 function roundsOnly(c: Comparison): string {
+  if (c.method === 'paired') return pairsOnly(c);
   const k = c.roundsNeeded;
   const needs = `the test needs ${k} rounds a side${k > 1 && smallestP(k - 1, k) <= c.alpha ? `, or ${k - 1} and ${k},` : ''} to reach p ≤ ${c.alpha}`;
   const { baseline, current } = c.rounds;
@@ -82,6 +85,17 @@ function roundsOnly(c: Comparison): string {
     return `Not enough rounds to call a regression (${baseline} in the baseline, ${current} now; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. ${c.generatorBound.baseline + c.generatorBound.current > 0 ? 'Run on a quieter machine, or more rounds (--rounds).' : 'Run more rounds (--rounds).'}`;
   }
   return `Rounds: ${baseline} in the baseline, ${current} now (${needs}). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline's moved by half that limit (the allowance for a drift of the whole run).`;
+}
+
+/** The paired gate's pairs, and what they allow. */
+function pairsOnly(c: Comparison): string {
+  const n = Math.min(c.rounds.baseline, c.rounds.current);
+  const needs = `the signed-rank test needs ${c.roundsNeeded} pairs to reach p ≤ ${c.alpha}`;
+  if (smallestSignedRankP(n) > c.alpha) {
+    const past = c.rows.filter((r) => r.status === 'too-few-rounds' && r.figure !== 'delivery').length;
+    return `Not enough pairs to call a regression (${n}; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. Run more pairs (--rounds).`;
+  }
+  return `Pairs: ${n}, the base and the change measured alternately in this job, so that a drift of the machine moves both rounds of a pair (${needs}). A figure fails only when its median change per pair moves past its limit (half the built-in one: pairing leaves no drift between runs to allow for) and the signed-rank test says the pairs lean worse.`;
 }
 
 /** Rows worth showing: every row but the unchanged ones, those only when asked. */
