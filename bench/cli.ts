@@ -23,6 +23,8 @@ import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
+import { AGAINST_OPTIONS } from './against/options.ts';
+import { runAgainstCommand } from './against/command.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -33,6 +35,9 @@ Examples:
   npm run bench                              the default comparison (about 3 minutes)
   npm run bench -- --quick                   the same, shorter (under a minute)
   npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
+  npm run bench -- --ci --against origin/main
+                                             the paired CI gate: this tree and origin/main measured
+                                             alternately in one job, then compared (about 3 minutes)
   npm run bench -- --scenario scale          100 to 5,000 clients
   npm run bench -- --scenario capacity --quick
                                              the most clients each transport serves (about 4 minutes)
@@ -50,7 +55,10 @@ Examples:
 
 Options:
 ${formatOptionHelp(BENCH_OPTIONS)}
-  -h, --help                 show this help`;
+  -h, --help                 show this help
+
+The paired CI gate (docs/ci.md):
+${formatOptionHelp(AGAINST_OPTIONS)}`;
 
 /** What is written to the results in place of a token. */
 const TOKEN_NOT_STORED = '(given, not stored)';
@@ -79,19 +87,34 @@ function parseTargetPids(texts: readonly string[], transports: readonly BenchTra
   return out;
 }
 
+/** The bench's options and the paired gate's, on one command line. */
+const COMMAND_OPTIONS = { ...BENCH_OPTIONS, ...AGAINST_OPTIONS };
+
 async function main(argv: readonly string[]): Promise<number> {
   let given: Record<string, unknown>;
+  let gate;
+  let max: string[];
   try {
-    const parsed = parseCommandLine(BENCH_OPTIONS, argv);
+    const parsed = parseCommandLine(COMMAND_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return 0;
     }
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; options are given as --name value`);
-    given = parsed.values;
+    // The gate's options apart from the bench's (--max, repeatable, is only in `repeated`).
+    const { against, thresholds, alpha, markdown, ...bench } = parsed.values;
+    given = bench;
+    gate = resolveOptions(AGAINST_OPTIONS, { against, thresholds, alpha, markdown });
+    max = parsed.repeated.max ?? [];
     if (given.quick === true && given.ci === true) throw new UsageError('--quick and --ci are two presets; give one of them');
+    if (!gate.against) {
+      const stray = max.length > 0 ? 'max' : (['thresholds', 'alpha', 'markdown'] as const).find((name) => parsed.values[name] !== undefined);
+      if (stray) throw new UsageError(`--${stray} is for --against (the paired gate); to compare two results files, use npm run bench:compare`);
+    } else if (given.json === true || given.summaryOut !== undefined) {
+      throw new UsageError(`--against writes both sides' results and the comparison to a folder (--out); ${given.json === true ? '--json' : '--summary-out'} is for a single run`);
+    }
   } catch (error) {
-    console.error(`error: ${withFlagNames(BENCH_OPTIONS, (error as Error).message)}`);
+    console.error(`error: ${withFlagNames(COMMAND_OPTIONS, (error as Error).message)}`);
     console.error('Run with --help to list the options.');
     return 2;
   }
@@ -131,9 +154,32 @@ async function main(argv: readonly string[]): Promise<number> {
       if (stray) throw new Error(`${toFlag(stray)} is for --scenario capacity; scenario ${scenario.name} runs fixed steps`);
     }
     redisUrl = checkRedisUrl(scenario, options.redisUrl);
+    if (gate.against && (targetUrls || scenario.capacity)) {
+      throw new Error(`--against measures servers each side starts from its own code, round by round: ${targetUrls ? 'not --target' : 'not the capacity search'}`);
+    }
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
+  }
+  if (gate.against) {
+    const controller = new AbortController();
+    // A Ctrl-C reaches the rounds' bench processes too (one process group); SIGTERM (a CI job cancelled) does not: the job passes it on.
+    process.on('SIGINT', () => controller.abort());
+    process.on('SIGTERM', () => controller.abort());
+    return runAgainstCommand(
+      {
+        argv,
+        ref: gate.against,
+        scenario,
+        rounds: typeof given.rounds === 'number' ? given.rounds : undefined,
+        out: options.out,
+        max,
+        thresholds: gate.thresholds,
+        alpha: gate.alpha,
+        markdown: gate.markdown,
+      },
+      controller.signal,
+    );
   }
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
