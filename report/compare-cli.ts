@@ -24,6 +24,10 @@ baseline's moved by half that limit, a drift allowance (p <= --alpha); with too 
 than 5 a side at 0.01) it says "not enough rounds" and does not fail. Rounds whose generator was
 the bottleneck are left out.
 
+Two runs made at different times catch only large changes: the machine drifts between them by as
+much as a change. The output says how large a change these rounds let it call. To catch smaller
+ones, npm run bench -- --ci --against <base> measures the base and the change in one job.
+
 Exit codes: 0 clean; 1 a regression past a built-in limit, lost messages, or a transport or step
 of the baseline missing from the current run; 2 bad usage, or a run that cannot be compared
 (interrupted, failed, another scenario or workload); 3 only limits you set (--max, --thresholds)

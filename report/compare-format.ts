@@ -3,6 +3,7 @@ import { formatFigure } from '../bench/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
 import { smallestP } from './mann-whitney.ts';
 import { smallestSignedRankP } from './wilcoxon.ts';
+import { HEADLINE_FIGURES, reachOf } from './compare-reach.ts';
 
 function value(row: CompareRow, which: 'baselineMedian' | 'currentMedian'): string {
   if (row.figure === 'delivery') return '–';
@@ -98,6 +99,29 @@ function pairsOnly(c: Comparison): string {
   return `Pairs: ${n}, the base and the change measured alternately in this job, so that a drift of the machine moves both rounds of a pair (${needs}). A figure fails only when its median change per pair moves past its limit (half the built-in one: pairing leaves no drift between runs to allow for) and the signed-rank test says the pairs lean worse.`;
 }
 
+/**
+ * For two runs made at different times: that they catch only large changes, and how large, per
+ * transport, for the headline figures (compare-reach.ts says how the size is found).
+ */
+function reachLine(c: Comparison): string {
+  if (c.method === 'paired') return '';
+  const steps = new Set(c.rows.map((r) => r.step));
+  const byVariant = new Map<string, string[]>();
+  for (const key of HEADLINE_FIGURES) {
+    for (const row of c.rows.filter((r) => r.figure === key)) {
+      const reach = reachOf(row, c.alpha, formatFigure);
+      if (reach === null) continue;
+      const name = steps.size > 1 ? `${row.step} · ${row.variant}` : row.variant;
+      byVariant.set(name, [...(byVariant.get(name) ?? []), `${row.label} ${reach}`]);
+    }
+  }
+  const sizes = [...byVariant].map(([name, list]) => `${name}: ${list.join(', ')}`).join('; ');
+  const found = sizes
+    ? ` The smallest change these rounds let it call (the current rounds moved onto the baseline's median, keeping their scatter, and shifted until the gate calls it): ${sizes}.`
+    : ' With these rounds it can call none.';
+  return `Runs made at different times can only catch large changes: the machine drifts between them by as much as a change, so each figure is allowed half its limit for that drift and its rounds must clear it.${found} To catch smaller ones, measure the base and the change in one job: npm run bench -- --ci --against <base>.`;
+}
+
 /** Rows worth showing: every row but the unchanged ones, those only when asked. */
 function shown(c: Comparison, all: boolean): CompareRow[] {
   return c.rows.filter((r) => all || r.status !== 'unchanged');
@@ -111,7 +135,7 @@ function cells(r: CompareRow): string[] {
 
 export function formatComparisonText(c: Comparison, all = false): string {
   const rows = shown(c, all);
-  const lines = [headline(c), roundsLine(c)];
+  const lines = [headline(c), roundsLine(c), reachLine(c)].filter((line) => line !== '');
   if (rows.length === 0) {
     lines.push('Every figure is within its limit.');
     return lines.join('\n');
@@ -130,7 +154,8 @@ function md(text: string): string {
 export function formatComparisonMarkdown(c: Comparison, all = false): string {
   const rows = shown(c, all);
   const failed = c.regressions.length + c.overLimit.length + c.missing.length > 0;
-  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), ''];
+  const reach = reachLine(c);
+  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), '', ...(reach ? [md(reach), ''] : [])];
   if (rows.length === 0) return [...lines, 'Every figure is within its limit.', ''].join('\n');
   lines.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
   for (const r of rows) {
