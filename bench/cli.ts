@@ -163,8 +163,17 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (gate.against) {
     const controller = new AbortController();
-    // A Ctrl-C reaches the rounds' bench processes too (one process group); SIGTERM (a CI job cancelled) does not: the job passes it on.
-    process.on('SIGINT', () => controller.abort());
+    // The round running is told once (it stops its servers and keeps what it measured); a second Ctrl-C quits at once.
+    let interrupts = 0;
+    process.on('SIGINT', () => {
+      interrupts++;
+      if (interrupts === 1) {
+        process.stderr.write('\nstopping: the round running stops its servers and keeps what it measured (Ctrl-C again to quit now)\n');
+        controller.abort();
+        return;
+      }
+      process.exit(130);
+    });
     process.on('SIGTERM', () => controller.abort());
     return runAgainstCommand(
       {

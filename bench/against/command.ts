@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { execFile } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { comparePaired, pairsNeeded } from '../../report/compare-paired.ts';
@@ -87,7 +87,9 @@ function roundRunner(roots: Readonly<Record<Side, string>>, argv: readonly strin
     const log = join(folder, 'rounds', `${name}.log`);
     const root = roots[round.side];
     const fd = openSync(log, 'w');
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['bench/cli.ts', ...roundArgs(argv, out)], { cwd: root, stdio: ['ignore', fd, fd] });
+    // A process group of its own, so that a Ctrl-C reaches it once, passed on by the job: a second
+    // SIGINT would make the bench quit without writing what it measured.
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['bench/cli.ts', ...roundArgs(argv, out)], { cwd: root, stdio: ['ignore', fd, fd], detached: true });
     const stop = (): void => void child.kill('SIGINT');
     signal?.addEventListener('abort', stop, { once: true });
     try {
@@ -99,6 +101,15 @@ function roundRunner(roots: Readonly<Record<Side, string>>, argv: readonly strin
       closeSync(fd);
     }
   };
+}
+
+/**
+ * The job's folder, absolute (each round's bench runs in its own side's tree, where a relative
+ * path would land): `--out` as given, else `results/<time>-<scenario>-against-<commit>`, both
+ * from the working directory.
+ */
+export function jobFolder(out: string, startedAt: string, scenario: string, commit: string, cwd = process.cwd()): string {
+  return resolve(cwd, out || defaultResultsPath(startedAt, scenario).replace(/\.json$/, `-against-${commit.slice(0, 7)}`));
 }
 
 async function writeSide(folder: string, name: string, results: BenchResults): Promise<void> {
@@ -139,7 +150,7 @@ export async function runAgainstCommand(input: AgainstCommand, signal: AbortSign
   }
   const short = base.commit.slice(0, 7);
   const startedAt = new Date().toISOString();
-  const folder = input.out || defaultResultsPath(startedAt, input.scenario.name).replace(/\.json$/, `-against-${short}`);
+  const folder = jobFolder(input.out, startedAt, input.scenario.name, base.commit);
   await mkdir(join(folder, 'rounds'), { recursive: true });
   const kept = join(deps.cacheDir, 'first-side');
   const first = nextFirst(existsSync(kept) ? readFileSync(kept, 'utf8').trim() : undefined);

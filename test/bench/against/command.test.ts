@@ -4,6 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { jobFolder } from '../../../bench/against/command.ts';
 import { roundArgs } from '../../../bench/against/options.ts';
 import { createAgainstProgress, formatDuration } from '../../../bench/against/progress.ts';
 import { bench, exitOf } from '../../helpers/bench-cli.ts';
@@ -81,5 +82,13 @@ describe('npm run bench --against, refused before anything runs', () => {
     const run = bench(['--help']);
     expect(await exitOf(run.child)).toBe(0);
     expect(run.stdout()).toMatch(/The paired CI gate \(docs\/ci\.md\):\n\s+--against <s>/);
+  });
+});
+
+describe('jobFolder', () => {
+  it('is absolute, from the working directory: --out as given, else results/<time>-<scenario>-against-<commit>', () => {
+    expect(jobFolder('gate', '2026-12-07T00:30:00.123Z', 'default', '1a2b3c4d5e6f', '/work/x')).toBe('/work/x/gate');
+    expect(jobFolder('', '2026-12-07T00:30:00.123Z', 'default', '1a2b3c4d5e6f', '/work/x')).toBe('/work/x/results/2026-12-07T00-30-00-default-against-1a2b3c4');
+    expect(jobFolder('/tmp/gate', '2026-12-07T00:30:00.123Z', 'default', '1a2b3c4d5e6f', '/work/x')).toBe('/tmp/gate');
   });
 });
