@@ -7,7 +7,8 @@
  * significance level. With too few rounds for the test to ever reach that level, the figure says
  * "not enough rounds" and does not fail. Rounds in
  * which the load generator was the bottleneck are left out: their figures measure the generator.
- * Pure.
+ * The paired rounds of one job are judged by the same rules with their own test and limits
+ * (compare-paired.ts, through {@link RoundsMethod}). Pure.
  */
 import { figureValue, median } from '../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/results.ts';
@@ -73,10 +74,12 @@ export interface CompareRow {
   /** The limit the change was held against; `user` when the user set it. */
   readonly limit: (Limit & { readonly source: 'built-in' | 'user' }) | undefined;
   /**
-   * One-sided p-value of the rank test in the direction of the change (worse when the change is 0
-   * or more), of the current rounds against the baseline's moved by the drift allowance (half the
-   * limit, {@link DRIFT_SHARE}): how likely rounds this far apart are if the true change were just
-   * a drift of the machine. Null when there are too few rounds for the test to reach the level.
+   * One-sided p-value of the test in the direction of the change (worse when the change is 0 or
+   * more). Two runs: the rank-sum test of the current rounds against the baseline's moved by the
+   * drift allowance (half the limit, {@link DRIFT_SHARE}), how likely rounds this far apart are if
+   * the true change were just a drift of the machine. Paired rounds: the signed-rank test of the
+   * pairs' log-ratios (compare-paired.ts). Null when there are too few rounds for the test to
+   * reach the level.
    */
   readonly p: number | null;
   readonly status: RowStatus;
