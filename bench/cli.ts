@@ -87,6 +87,21 @@ function parseTargetPids(texts: readonly string[], transports: readonly BenchTra
   return out;
 }
 
+/** A first Ctrl-C says what stops and aborts the run, a second calls `quit`; SIGTERM aborts. */
+function stopOnSignals(controller: AbortController, stopping: string, quit: () => void): void {
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\nstopping: ${stopping} (Ctrl-C again to quit now)\n`);
+      controller.abort();
+      return;
+    }
+    quit();
+  });
+  process.on('SIGTERM', () => controller.abort());
+}
+
 /** The bench's options and the paired gate's, on one command line. */
 const COMMAND_OPTIONS = { ...BENCH_OPTIONS, ...AGAINST_OPTIONS };
 
@@ -163,18 +178,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (gate.against) {
     const controller = new AbortController();
-    // The round running is told once (it stops its servers and keeps what it measured); a second Ctrl-C quits at once.
-    let interrupts = 0;
-    process.on('SIGINT', () => {
-      interrupts++;
-      if (interrupts === 1) {
-        process.stderr.write('\nstopping: the round running stops its servers and keeps what it measured (Ctrl-C again to quit now)\n');
-        controller.abort();
-        return;
-      }
-      process.exit(130);
-    });
-    process.on('SIGTERM', () => controller.abort());
+    // The round running is told once, by the job: it stops its servers and keeps what it measured.
+    stopOnSignals(controller, 'the round running stops its servers and keeps what it measured', () => process.exit(130));
     return runAgainstCommand(
       {
         argv,
@@ -199,17 +204,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const live = process.stderr.isTTY === true && !process.env.CI;
   const progress = createProgress({ stream: process.stderr, live });
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nstopping: closing servers and generators, keeping what was measured (Ctrl-C again to quit now)\n');
-      controller.abort();
-      return;
-    }
-    void killAll().finally(() => process.exit(130));
-  });
-  process.on('SIGTERM', () => controller.abort());
+  stopOnSignals(controller, 'closing servers and generators, keeping what was measured', () => void killAll().finally(() => process.exit(130)));
   // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
   if (scenario.steps.some((step) => step.lossPct !== undefined)) {
     // Never a silent 0% run: without what the lossy network needs, say so and stop.

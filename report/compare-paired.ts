@@ -10,9 +10,9 @@
  * generator was the bottleneck is left out, a limit the user set exits 3. Pure.
  */
 import { median } from '../bench/aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type TrialResult } from '../bench/results.ts';
+import { FIGURES, type BenchResults, type TrialResult } from '../bench/results.ts';
 import type { Limit } from './compare-limits.ts';
-import { DEFAULT_ALPHA, DRIFT_SHARE, compareResults, verdict, type CompareOptions, type Comparison, type FigureVerdict, type RoundsMethod } from './compare.ts';
+import { DEFAULT_ALPHA, DRIFT_SHARE, compareResults, verdict, type CompareOptions, type Comparison, type FigureJudge, type RoundsMethod } from './compare.ts';
 import { signedRank, smallestSignedRankP } from './wilcoxon.ts';
 
 /**
@@ -44,13 +44,7 @@ function byRatio(baseline: readonly number[], current: readonly number[], limit:
  * change times the baseline's median), `worse` the same relative to the baseline's median, `p`
  * the one-sided signed-rank p-value in the direction of the change, null with too few pairs.
  */
-export function judgePaired(
-  key: FigureKey,
-  baseline: readonly number[],
-  current: readonly number[],
-  limit: Limit,
-  options: { readonly alpha?: number; readonly user?: boolean } = {},
-): FigureVerdict {
+export const judgePaired: FigureJudge = (key, baseline, current, limit, options = {}) => {
   if (baseline.length !== current.length) throw new RangeError(`judgePaired needs pairs: ${baseline.length} baseline rounds and ${current.length} current ones`);
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const sign = FIGURES[key].better === 'lower' ? 1 : -1;
@@ -71,7 +65,7 @@ export function judgePaired(
     p = change >= 0 ? t.pGreater : t.pLess;
   }
   return { baselineMedian, currentMedian, change, worse, p, status: verdict(change, baselineMedian, limit, p, alpha, options.user === true) };
-}
+};
 
 /**
  * The pairs of two sides' rounds: the rounds of the same number on both sides, in round order,

@@ -123,6 +123,15 @@ export interface CompareOptions {
 /** The verdict on one figure: what {@link judgeFigure} and its paired counterpart return. */
 export type FigureVerdict = Pick<CompareRow, 'baselineMedian' | 'currentMedian' | 'change' | 'worse' | 'p' | 'status'>;
 
+/** Judges one figure's rounds against its limit; `alpha` defaults to {@link DEFAULT_ALPHA}, `user` says the limit is the user's. */
+export type FigureJudge = (
+  key: FigureKey,
+  baseline: readonly number[],
+  current: readonly number[],
+  limit: Limit,
+  options?: { readonly alpha?: number; readonly user?: boolean },
+) => FigureVerdict;
+
 /**
  * How a comparison reads the rounds of its two sides: which rounds it judges, the limit each
  * figure is held to, and the test. Two runs made at different times ({@link UNPAIRED}) or the
@@ -137,7 +146,7 @@ export interface RoundsMethod {
   readonly pick: (baseline: readonly TrialResult[], current: readonly TrialResult[]) => { readonly baseline: TrialResult[]; readonly current: TrialResult[] };
   /** The limit a figure is held to, from the limit in force; `user` when the user set it. */
   readonly limit: (limit: Limit, user: boolean) => Limit;
-  readonly judge: (key: FigureKey, baseline: readonly number[], current: readonly number[], limit: Limit, options: { readonly alpha?: number; readonly user?: boolean }) => FigureVerdict;
+  readonly judge: FigureJudge;
   /** Rounds a side (or pairs) from which the test can reach `alpha`. */
   readonly roundsNeeded: (alpha: number) => number;
 }
@@ -170,13 +179,7 @@ export function pastLimit(change: number, baselineMedian: number, limit: Limit):
  * One figure across the rounds of two runs: its change, the rank test and the verdict. `user`
  * says the limit is the user's (crossing it is `over-limit`).
  */
-export function judgeFigure(
-  key: FigureKey,
-  baseline: readonly number[],
-  current: readonly number[],
-  limit: Limit,
-  options: { readonly alpha?: number; readonly user?: boolean } = {},
-): FigureVerdict {
+export const judgeFigure: FigureJudge = (key, baseline, current, limit, options = {}) => {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const baselineMedian = median(baseline);
   const currentMedian = median(current);
@@ -197,7 +200,7 @@ export function judgeFigure(
     p = sign * worseDir > 0 ? t.pGreater : t.pLess;
   }
   return { baselineMedian, currentMedian, change, worse, p, status: verdict(change, baselineMedian, limit, p, alpha, options.user === true) };
-}
+};
 
 /**
  * The rules every method shares: within the limit is unchanged; past it, too few rounds for the

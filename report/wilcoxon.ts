@@ -6,7 +6,7 @@
  * assignment of signs to the ranks. Above {@link EXACT_PAIRS} non-zero differences, the normal
  * approximation with tie and continuity correction.
  */
-import { normalUpperTail } from './mann-whitney.ts';
+import { doubledRanks, normalUpperTail } from './mann-whitney.ts';
 
 /** Up to this many non-zero differences are tested exactly; more with the normal approximation. */
 export const EXACT_PAIRS = 50;
@@ -24,21 +24,6 @@ export interface SignedRankTest {
   readonly method: 'exact' | 'normal';
 }
 
-/** Ranks from 1 of the absolute values, ties given their mid-rank, doubled so that every rank is an integer. */
-function doubledAbsRanks(values: readonly number[]): { ranks: number[]; tieGroups: number[] } {
-  const order = values.map((v, i) => [Math.abs(v), i] as const).sort((a, b) => a[0] - b[0]);
-  const ranks = new Array<number>(values.length).fill(0);
-  const tieGroups: number[] = [];
-  for (let start = 0; start < order.length; ) {
-    let end = start;
-    while (end + 1 < order.length && order[end + 1]?.[0] === order[start]?.[0]) end++;
-    for (let k = start; k <= end; k++) ranks[order[k]?.[1] ?? 0] = start + end + 2;
-    tieGroups.push(end - start + 1);
-    start = end + 1;
-  }
-  return { ranks, tieGroups };
-}
-
 /**
  * Tests whether the paired differences tend to be above (or below) zero. Needs at least one
  * difference; NaN and infinite differences are refused (a pair that was not measured is not a pair).
@@ -50,7 +35,7 @@ export function signedRank(differences: readonly number[]): SignedRankTest {
   const nonZero = differences.filter((d) => d !== 0);
   const n = nonZero.length;
   if (n === 0) return { wPlus: 0, n: 0, pGreater: 1, pLess: 1, method: 'exact' };
-  const { ranks, tieGroups } = doubledAbsRanks(nonZero);
+  const { ranks, tieGroups } = doubledRanks(nonZero.map(Math.abs));
   const plus2 = nonZero.reduce((sum, d, i) => (d > 0 ? sum + (ranks[i] as number) : sum), 0);
   const wPlus = plus2 / 2;
   if (n <= EXACT_PAIRS) {

@@ -3,7 +3,7 @@
  * beside the bench's, parsed on the same command line, listed in `--help` under their own heading
  * and in docs/ci.md. The comparison's options are bench:compare's.
  */
-import type { OptionTable } from '../../cli/index.ts';
+import { splitAtDoubleDash, type OptionTable } from '../../cli/index.ts';
 
 export const AGAINST_OPTIONS = {
   against: {
@@ -24,24 +24,18 @@ const SET_PER_ROUND = ['out', 'rounds'] as const;
 /**
  * The bench command line each round of a paired job runs with, in either side's tree: the user's,
  * without the gate's options and those the job sets per round (`--out`, `--rounds`), then
- * `--rounds 1 --out FILE`. Flags are matched as written (`--name value` or `--name=value`).
+ * `--rounds 1 --out FILE` (before any `--`). Flags are matched as written (`--name value` or `--name=value`).
  */
 export function roundArgs(argv: readonly string[], out: string): string[] {
   const dropped = new Set([...Object.keys(AGAINST_OPTIONS), ...SET_PER_ROUND].map((name) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+  const { options, rest } = splitAtDoubleDash(argv);
   const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      kept.push(...argv.slice(i));
-      break;
-    }
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i] as string;
     const name = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    if (!dropped.has(name)) {
-      kept.push(arg);
-      continue;
-    }
+    if (!dropped.has(name)) kept.push(arg);
     // Every dropped option takes a value: skip it too, unless it came after "=".
-    if (!arg.includes('=')) i++;
+    else if (!arg.includes('=')) i++;
   }
-  return [...kept, '--rounds', '1', '--out', out];
+  return [...kept, '--rounds', '1', '--out', out, ...rest];
 }

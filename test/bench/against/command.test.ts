@@ -22,8 +22,8 @@ describe('roundArgs', () => {
     ]);
   });
 
-  it('passes everything after -- as it is', () => {
-    expect(roundArgs(['--quick', '--', '--out', 'y'], 'f.json')).toEqual(['--quick', '--', '--out', 'y', '--rounds', '1', '--out', 'f.json']);
+  it('passes everything after -- as it is, after its own options', () => {
+    expect(roundArgs(['--quick', '--', '--out', 'y'], 'f.json')).toEqual(['--quick', '--rounds', '1', '--out', 'f.json', '--', '--out', 'y']);
   });
 });
 
