@@ -5,10 +5,9 @@
  * base.json, change.json, their reports, comparison.txt, comparison.md, and rounds/ with each
  * round's results and log.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { execFile } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +85,8 @@ function roundRunner(roots: Readonly<Record<Side, string>>, argv: readonly strin
     const out = join(folder, 'rounds', `${name}.json`);
     const log = join(folder, 'rounds', `${name}.log`);
     const root = roots[round.side];
+    // A file left by an earlier job in the same folder must not pass for this round's.
+    rmSync(out, { force: true });
     const fd = openSync(log, 'w');
     // A process group of its own, so that a Ctrl-C reaches it once, passed on by the job: a second
     // SIGINT would make the bench quit without writing what it measured.
