@@ -21,8 +21,8 @@ import { signedRank, smallestSignedRankP } from './wilcoxon.ts';
  * allows half of that for the drift (DRIFT_SHARE). In a pair both rounds share the machine's
  * state, so that allowance has nothing to cover: the paired gate keeps the other half. On this
  * machine's simulated noise (test/report/compare-paired.test.ts) a +35% change of server CPU per
- * message is then caught nearly always at 7 pairs, where the whole limit (30%) caught it about 4
- * times in 5. A limit the user set is held as given.
+ * message is then caught nearly always at 7 pairs, where the whole limit (30%) misses it 1 time
+ * in 10 or more. A limit the user set is held as given.
  */
 export const PAIRED_LIMIT_SHARE = DRIFT_SHARE;
 
