@@ -187,8 +187,9 @@ export async function runAgainstCommand(input: AgainstCommand, signal: AbortSign
   }
   const text = formatComparisonText(comparison);
   const code = exitCodeOf(comparison);
-  await writeFile(join(folder, 'comparison.txt'), `${text}\n`);
-  await writeFile(join(folder, 'comparison.md'), formatComparisonMarkdown(comparison));
+  // The files list every figure, within its limit or not: the record a detection table is read from.
+  await writeFile(join(folder, 'comparison.txt'), `${formatComparisonText(comparison, true)}\n`);
+  await writeFile(join(folder, 'comparison.md'), formatComparisonMarkdown(comparison, true));
   if (input.markdown) appendMarkdown(input.markdown, comparison, false, code);
   print(text);
   print(`paired job: ${pairs} pairs in ${formatDuration(Date.now() - began)}; exit code ${code}`);
