@@ -24,6 +24,8 @@ import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
+import { AGAINST_OPTIONS } from './against/options.ts';
+import { runAgainstCommand } from './against/command.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -34,6 +36,9 @@ Examples:
   npm run bench                              the default comparison (about 3 minutes)
   npm run bench -- --quick                   the same, shorter (under a minute)
   npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
+  npm run bench -- --ci --against origin/main
+                                             the paired CI gate: this tree and origin/main measured
+                                             alternately in one job, then compared (about 3 minutes)
   npm run bench -- --scenario scale          100 to 5,000 clients
   npm run bench -- --scenario capacity --quick
                                              the most clients each transport serves (about 4 minutes)
@@ -52,7 +57,10 @@ Examples:
 
 Options:
 ${formatOptionHelp(BENCH_OPTIONS)}
-  -h, --help                 show this help`;
+  -h, --help                 show this help
+
+The paired CI gate (docs/ci.md):
+${formatOptionHelp(AGAINST_OPTIONS)}`;
 
 /** What is written to the results in place of a token. */
 const TOKEN_NOT_STORED = '(given, not stored)';
@@ -81,19 +89,49 @@ function parseTargetPids(texts: readonly string[], transports: readonly BenchTra
   return out;
 }
 
+/** A first Ctrl-C says what stops and aborts the run, a second calls `quit`; SIGTERM aborts. */
+function stopOnSignals(controller: AbortController, stopping: string, quit: () => void): void {
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\nstopping: ${stopping} (Ctrl-C again to quit now)\n`);
+      controller.abort();
+      return;
+    }
+    quit();
+  });
+  process.on('SIGTERM', () => controller.abort());
+}
+
+/** The bench's options and the paired gate's, on one command line. */
+const COMMAND_OPTIONS = { ...BENCH_OPTIONS, ...AGAINST_OPTIONS };
+
 async function main(argv: readonly string[]): Promise<number> {
   let given: Record<string, unknown>;
+  let gate;
+  let max: string[];
   try {
-    const parsed = parseCommandLine(BENCH_OPTIONS, argv);
+    const parsed = parseCommandLine(COMMAND_OPTIONS, argv);
     if (parsed.help) {
       console.log(USAGE);
       return 0;
     }
     if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}; options are given as --name value`);
-    given = parsed.values;
+    // The gate's options apart from the bench's (--max, repeatable, is only in `repeated`).
+    const { against, thresholds, alpha, markdown, ...bench } = parsed.values;
+    given = bench;
+    gate = resolveOptions(AGAINST_OPTIONS, { against, thresholds, alpha, markdown });
+    max = parsed.repeated.max ?? [];
     if (given.quick === true && given.ci === true) throw new UsageError('--quick and --ci are two presets; give one of them');
+    if (!gate.against) {
+      const stray = max.length > 0 ? 'max' : (['thresholds', 'alpha', 'markdown'] as const).find((name) => parsed.values[name] !== undefined);
+      if (stray) throw new UsageError(`--${stray} is for --against (the paired gate); to compare two results files, use npm run bench:compare`);
+    } else if (given.json === true || given.summaryOut !== undefined) {
+      throw new UsageError(`--against writes both sides' results and the comparison to a folder (--out); ${given.json === true ? '--json' : '--summary-out'} is for a single run`);
+    }
   } catch (error) {
-    console.error(`error: ${withFlagNames(BENCH_OPTIONS, (error as Error).message)}`);
+    console.error(`error: ${withFlagNames(COMMAND_OPTIONS, (error as Error).message)}`);
     console.error('Run with --help to list the options.');
     return 2;
   }
@@ -133,9 +171,31 @@ async function main(argv: readonly string[]): Promise<number> {
       if (stray) throw new Error(`${toFlag(stray)} is for --scenario capacity; scenario ${scenario.name} runs fixed steps`);
     }
     redisUrl = checkRedisUrl(scenario, options.redisUrl);
+    if (gate.against && (targetUrls || scenario.capacity)) {
+      throw new Error(`--against measures servers each side starts from its own code, round by round: ${targetUrls ? 'not --target' : 'not the capacity search'}`);
+    }
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     return 2;
+  }
+  if (gate.against) {
+    const controller = new AbortController();
+    // The round running is told once, by the job: it stops its servers and keeps what it measured.
+    stopOnSignals(controller, 'the round running stops its servers and keeps what it measured', () => process.exit(130));
+    return runAgainstCommand(
+      {
+        argv,
+        ref: gate.against,
+        scenario,
+        rounds: typeof given.rounds === 'number' ? given.rounds : undefined,
+        out: options.out,
+        max,
+        thresholds: gate.thresholds,
+        alpha: gate.alpha,
+        markdown: gate.markdown,
+      },
+      controller.signal,
+    );
   }
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
@@ -146,17 +206,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const live = process.stderr.isTTY === true && !process.env.CI;
   const progress = createProgress({ stream: process.stderr, live });
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nstopping: closing servers and generators, keeping what was measured (Ctrl-C again to quit now)\n');
-      controller.abort();
-      return;
-    }
-    void killAll().finally(() => process.exit(130));
-  });
-  process.on('SIGTERM', () => controller.abort());
+  stopOnSignals(controller, 'closing servers and generators, keeping what was measured', () => void killAll().finally(() => process.exit(130)));
   // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
   const lossy = scenario.steps.some((step) => step.lossPct !== undefined);
   const distant = scenario.steps.some((step) => step.distance !== undefined);

@@ -74,14 +74,11 @@ export function withFlagNames(table: OptionTable, message: string): string {
  */
 export function joinNegativeValues(table: OptionTable, argv: readonly string[]): string[] {
   const takesValue = new Set(Object.entries(table).filter(([, spec]) => spec.kind !== 'boolean').map(([name]) => toFlag(name)));
+  const { options, rest } = splitAtDoubleDash(argv);
   const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const next = argv[i + 1];
+  for (let i = 0; i < options.length; i++) {
+    const arg = options[i] as string;
+    const next = options[i + 1];
     if (takesValue.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
       out.push(`${arg}=${next}`);
       i++;
@@ -89,5 +86,11 @@ export function joinNegativeValues(table: OptionTable, argv: readonly string[]):
       out.push(arg);
     }
   }
-  return out;
+  return [...out, ...rest];
+}
+
+/** A command line split at its first `--`: the options before it, and `--` with everything after it (empty without one). */
+export function splitAtDoubleDash(argv: readonly string[]): { readonly options: readonly string[]; readonly rest: readonly string[] } {
+  const at = argv.indexOf('--');
+  return at < 0 ? { options: argv, rest: [] } : { options: argv.slice(0, at), rest: argv.slice(at) };
 }

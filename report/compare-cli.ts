@@ -6,18 +6,15 @@
  * different scenarios or workloads). A Markdown file that cannot be written is reported on stderr
  * and does not change the exit code.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
 import { FIGURES, type FigureKey } from '../bench/results.ts';
 import { UsageError, parseCommandLine } from '../cli/index.ts';
 import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { compareResults } from './compare.ts';
-import { mergeLimits, parseLimit, parseLimitsJson, type UserLimit } from './compare-limits.ts';
+import { mergeLimits, type UserLimit } from './compare-limits.ts';
 import { COMPARE_OPTIONS } from './compare-options.ts';
-import { formatComparisonMarkdown, formatComparisonText } from './compare-format.ts';
+import { formatComparisonText } from './compare-format.ts';
+import { EXIT, appendMarkdown, exitCodeOf, readUserLimits } from './compare-gate.ts';
 import { readResults } from './read-results.ts';
-
-/** Exit codes, documented in report/README.md ("Comparing runs in CI") and the README. */
-const EXIT = { clean: 0, regressed: 1, refused: 2, overUserLimit: 3 } as const;
 
 const USAGE = `Usage: npm run bench:compare -- <baseline.json> <current.json> [options]
 
@@ -26,6 +23,10 @@ median moved past its limit AND a one-sided Mann-Whitney U test says its rounds 
 baseline's moved by half that limit, a drift allowance (p <= --alpha); with too few rounds (fewer
 than 5 a side at 0.01) it says "not enough rounds" and does not fail. Rounds whose generator was
 the bottleneck are left out.
+
+Two runs made at different times catch only large changes: the machine drifts between them by as
+much as a change. The output says how large a change these rounds let it call. To catch smaller
+ones, npm run bench -- --ci --against <base> measures the base and the change in one job.
 
 Exit codes: 0 clean; 1 a regression past a built-in limit, lost messages, or a transport or step
 of the baseline missing from the current run; 2 bad usage, or a run that cannot be compared
@@ -52,16 +53,7 @@ function main(argv: readonly string[]): number {
     for (const f of options.figures) {
       if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; valid figures: ${Object.keys(FIGURES).join(', ')}`);
     }
-    user = (parsed.repeated.max ?? []).map((text) => parseLimit(text));
-    if (options.thresholds) {
-      let text: string;
-      try {
-        text = readFileSync(options.thresholds, 'utf8');
-      } catch (error) {
-        throw new UsageError(`--thresholds: cannot read ${options.thresholds}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-      }
-      user.push(...parseLimitsJson(text, `--thresholds ${options.thresholds}`));
-    }
+    user = readUserLimits(parsed.repeated.max ?? [], options.thresholds);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     console.error('Usage: npm run bench:compare -- <baseline.json> <current.json> [--max FIGURE=+N%] [--thresholds FILE] [--markdown FILE] (--help for more)');
@@ -80,15 +72,8 @@ function main(argv: readonly string[]): number {
     console.log(formatComparisonText(comparison, options.all));
     // The exit code is the comparison's; the Markdown is written after it is chosen, and a file
     // that cannot be written is reported without turning a regression into a usage error.
-    const code =
-      comparison.regressions.length > 0 || comparison.missing.length > 0 ? EXIT.regressed : comparison.overLimit.length > 0 ? EXIT.overUserLimit : EXIT.clean;
-    if (options.markdown) {
-      try {
-        appendFileSync(options.markdown, formatComparisonMarkdown(comparison, options.all));
-      } catch (error) {
-        console.error(`error: --markdown: cannot write ${options.markdown}: ${(error as Error).message} (the comparison above stands; exit code ${code})`);
-      }
-    }
+    const code = exitCodeOf(comparison);
+    if (options.markdown) appendMarkdown(options.markdown, comparison, options.all, code);
     return code;
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);

@@ -2,6 +2,8 @@
 import { formatFigure } from '../bench/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
 import { smallestP } from './mann-whitney.ts';
+import { smallestSignedRankP } from './wilcoxon.ts';
+import { HEADLINE_FIGURES, reachOf } from './compare-reach.ts';
 
 function value(row: CompareRow, which: 'baselineMedian' | 'currentMedian'): string {
   if (row.figure === 'delivery') return '–';
@@ -52,7 +54,8 @@ const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
 };
 
 function headline(c: Comparison): string {
-  const test = `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
+  const test =
+    c.method === 'paired' ? `a one-sided Wilcoxon signed-rank test over the paired rounds gives p ≤ ${c.alpha}` : `a one-sided Mann-Whitney U test over the rounds gives p ≤ ${c.alpha}`;
   const missing =
     c.missing.length > 0
       ? ` ${c.missing.length} transport(s) of the baseline missing from the current run (${c.missing.map((r) => `${r.step}: ${r.variant}`).join(', ')}): not judged, and that fails.`
@@ -68,12 +71,13 @@ function roundsLine(c: Comparison): string {
   const { generatorBound: gb, roundsSeen: seen } = c;
   const busy =
     gb.baseline + gb.current > 0
-      ? ` The generator was the bottleneck in ${gb.baseline} of ${seen.baseline} rounds of the baseline and ${gb.current} of ${seen.current} now: those rounds are left out, as their figures measure the generator rather than the server.`
+      ? ` The generator was the bottleneck in ${gb.baseline} of ${seen.baseline} rounds of the baseline and ${gb.current} of ${seen.current} now: ${c.method === 'paired' ? 'the pairs of those rounds are' : 'those rounds are'} left out, as their figures measure the generator rather than the server.`
       : '';
   return roundsOnly(c) + busy;
 }
 
 function roundsOnly(c: Comparison): string {
+  if (c.method === 'paired') return pairsOnly(c);
   const k = c.roundsNeeded;
   const needs = `the test needs ${k} rounds a side${k > 1 && smallestP(k - 1, k) <= c.alpha ? `, or ${k - 1} and ${k},` : ''} to reach p ≤ ${c.alpha}`;
   const { baseline, current } = c.rounds;
@@ -82,6 +86,40 @@ function roundsOnly(c: Comparison): string {
     return `Not enough rounds to call a regression (${baseline} in the baseline, ${current} now; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. ${c.generatorBound.baseline + c.generatorBound.current > 0 ? 'Run on a quieter machine, or more rounds (--rounds).' : 'Run more rounds (--rounds).'}`;
   }
   return `Rounds: ${baseline} in the baseline, ${current} now (${needs}). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline's moved by half that limit (the allowance for a drift of the whole run).`;
+}
+
+/** The paired gate's pairs, and what they allow. */
+function pairsOnly(c: Comparison): string {
+  const n = Math.min(c.rounds.baseline, c.rounds.current);
+  const needs = `the signed-rank test needs ${c.roundsNeeded} pairs to reach p ≤ ${c.alpha}`;
+  if (smallestSignedRankP(n) > c.alpha) {
+    const past = c.rows.filter((r) => r.status === 'too-few-rounds' && r.figure !== 'delivery').length;
+    return `Not enough pairs to call a regression (${n}; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. Run more pairs (--rounds).`;
+  }
+  return `Pairs: ${n}, the base and the change measured alternately in this job, so that a drift of the machine moves both rounds of a pair (${needs}). A figure fails only when its median change per pair moves past its limit (half the built-in one: pairing leaves no drift between runs to allow for) and the signed-rank test says the pairs lean worse.`;
+}
+
+/**
+ * For two runs made at different times: that they catch only large changes, and how large, per
+ * transport, for the headline figures (compare-reach.ts says how the size is found).
+ */
+function reachLine(c: Comparison): string {
+  if (c.method === 'paired') return '';
+  const steps = new Set(c.rows.map((r) => r.step));
+  const byVariant = new Map<string, string[]>();
+  for (const key of HEADLINE_FIGURES) {
+    for (const row of c.rows.filter((r) => r.figure === key)) {
+      const reach = reachOf(row, c.alpha, formatFigure);
+      if (reach === null) continue;
+      const name = steps.size > 1 ? `${row.step} · ${row.variant}` : row.variant;
+      byVariant.set(name, [...(byVariant.get(name) ?? []), `${row.label} ${reach}`]);
+    }
+  }
+  const sizes = [...byVariant].map(([name, list]) => `${name}: ${list.join(', ')}`).join('; ');
+  const found = sizes
+    ? ` The smallest change these rounds let it call (the current rounds moved onto the baseline's median, keeping their scatter, and shifted until the gate calls it): ${sizes}.`
+    : ' With these rounds it can call none.';
+  return `Runs made at different times can only catch large changes: the machine drifts between them by as much as a change, so each figure is allowed half its limit for that drift and its rounds must clear it.${found} To catch smaller ones, measure the base and the change in one job: npm run bench -- --ci --against <base>.`;
 }
 
 /** Rows worth showing: every row but the unchanged ones, those only when asked. */
@@ -97,7 +135,7 @@ function cells(r: CompareRow): string[] {
 
 export function formatComparisonText(c: Comparison, all = false): string {
   const rows = shown(c, all);
-  const lines = [headline(c), roundsLine(c)];
+  const lines = [headline(c), roundsLine(c), reachLine(c)].filter((line) => line !== '');
   if (rows.length === 0) {
     lines.push('Every figure is within its limit.');
     return lines.join('\n');
@@ -116,7 +154,8 @@ function md(text: string): string {
 export function formatComparisonMarkdown(c: Comparison, all = false): string {
   const rows = shown(c, all);
   const failed = c.regressions.length + c.overLimit.length + c.missing.length > 0;
-  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), ''];
+  const reach = reachLine(c);
+  const lines = [`### Chat transport benchmark: ${md(c.scenario)}`, '', `${failed ? '❌' : '✅'} ${md(headline(c))}`, '', md(roundsLine(c)), '', ...(reach ? [md(reach), ''] : [])];
   if (rows.length === 0) return [...lines, 'Every figure is within its limit.', ''].join('\n');
   lines.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`);
   for (const r of rows) {

@@ -7,7 +7,8 @@
  * significance level. With too few rounds for the test to ever reach that level, the figure says
  * "not enough rounds" and does not fail. Rounds in
  * which the load generator was the bottleneck are left out: their figures measure the generator.
- * Pure.
+ * The paired rounds of one job are judged by the same rules with their own test and limits
+ * (compare-paired.ts, through {@link RoundsMethod}). Pure.
  */
 import { figureValue, median } from '../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/results.ts';
@@ -73,10 +74,12 @@ export interface CompareRow {
   /** The limit the change was held against; `user` when the user set it. */
   readonly limit: (Limit & { readonly source: 'built-in' | 'user' }) | undefined;
   /**
-   * One-sided p-value of the rank test in the direction of the change (worse when the change is 0
-   * or more), of the current rounds against the baseline's moved by the drift allowance (half the
-   * limit, {@link DRIFT_SHARE}): how likely rounds this far apart are if the true change were just
-   * a drift of the machine. Null when there are too few rounds for the test to reach the level.
+   * One-sided p-value of the test in the direction of the change (worse when the change is 0 or
+   * more). Two runs: the rank-sum test of the current rounds against the baseline's moved by the
+   * drift allowance (half the limit, {@link DRIFT_SHARE}), how likely rounds this far apart are if
+   * the true change were just a drift of the machine. Paired rounds: the signed-rank test of the
+   * pairs' log-ratios (compare-paired.ts). Null when there are too few rounds for the test to
+   * reach the level.
    */
   readonly p: number | null;
   readonly status: RowStatus;
@@ -84,13 +87,15 @@ export interface CompareRow {
 
 export interface Comparison {
   readonly scenario: string;
+  /** How the rounds were read: two runs' rounds as two samples, or the pairs of one job (compare-paired.ts). */
+  readonly method: RoundsMethod['name'];
   readonly alpha: number;
   /** Fewest rounds of a compared variant on each side, generator-bound rounds left out. */
   readonly rounds: { readonly baseline: number; readonly current: number };
   /** Rounds of all compared variants on each side, and of those how many were generator-bound (left out). */
   readonly roundsSeen: { readonly baseline: number; readonly current: number };
   readonly generatorBound: { readonly baseline: number; readonly current: number };
-  /** Rounds a side from which the test can call a change at `alpha`. */
+  /** Rounds a side (pairs, when paired) from which the test can call a change at `alpha`. */
   readonly roundsNeeded: number;
   readonly rows: readonly CompareRow[];
   /** Rows past a built-in limit (or lost messages): exit 1. */
@@ -111,6 +116,39 @@ export interface CompareOptions {
   readonly alpha?: number;
   /** Names of the two runs in refusals, e.g. their file paths (default: "the baseline", "the current run"). */
   readonly names?: { readonly baseline: string; readonly current: string };
+  /** How the rounds are read (default: {@link UNPAIRED}, two runs made at different times). */
+  readonly method?: RoundsMethod;
+}
+
+/** The verdict on one figure: what {@link judgeFigure} and its paired counterpart return. */
+export type FigureVerdict = Pick<CompareRow, 'baselineMedian' | 'currentMedian' | 'change' | 'worse' | 'p' | 'status'>;
+
+/** Judges one figure's rounds against its limit; `alpha` defaults to {@link DEFAULT_ALPHA}, `user` says the limit is the user's. */
+export type FigureJudge = (
+  key: FigureKey,
+  baseline: readonly number[],
+  current: readonly number[],
+  limit: Limit,
+  options?: { readonly alpha?: number; readonly user?: boolean },
+) => FigureVerdict;
+
+/**
+ * How a comparison reads the rounds of its two sides: which rounds it judges, the limit each
+ * figure is held to, and the test. Two runs made at different times ({@link UNPAIRED}) or the
+ * paired rounds of one job (compare-paired.ts).
+ */
+export interface RoundsMethod {
+  readonly name: 'unpaired' | 'paired';
+  /**
+   * The rounds of each side to judge, generator-bound rounds left out (a paired method keeps the
+   * two sides aligned, round by round).
+   */
+  readonly pick: (baseline: readonly TrialResult[], current: readonly TrialResult[]) => { readonly baseline: TrialResult[]; readonly current: TrialResult[] };
+  /** The limit a figure is held to, from the limit in force; `user` when the user set it. */
+  readonly limit: (limit: Limit, user: boolean) => Limit;
+  readonly judge: FigureJudge;
+  /** Rounds a side (or pairs) from which the test can reach `alpha`. */
+  readonly roundsNeeded: (alpha: number) => number;
 }
 
 /** Results that cannot be compared: the message says which and why. */
@@ -141,13 +179,7 @@ export function pastLimit(change: number, baselineMedian: number, limit: Limit):
  * One figure across the rounds of two runs: its change, the rank test and the verdict. `user`
  * says the limit is the user's (crossing it is `over-limit`).
  */
-export function judgeFigure(
-  key: FigureKey,
-  baseline: readonly number[],
-  current: readonly number[],
-  limit: Limit,
-  options: { readonly alpha?: number; readonly user?: boolean } = {},
-): Pick<CompareRow, 'baselineMedian' | 'currentMedian' | 'change' | 'worse' | 'p' | 'status'> {
+export const judgeFigure: FigureJudge = (key, baseline, current, limit, options = {}) => {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const baselineMedian = median(baseline);
   const currentMedian = median(current);
@@ -167,14 +199,32 @@ export function judgeFigure(
     const t = mannWhitney(shifted, current);
     p = sign * worseDir > 0 ? t.pGreater : t.pLess;
   }
-  let status: RowStatus;
-  if (!pastLimit(change, baselineMedian, limit)) status = 'unchanged';
-  else if (p === null) status = 'too-few-rounds';
-  else if (p > alpha) status = 'noise';
-  else if (change < 0) status = 'improved';
-  else status = options.user ? 'over-limit' : 'regressed';
-  return { baselineMedian, currentMedian, change, worse, p, status };
+  return { baselineMedian, currentMedian, change, worse, p, status: verdict(change, baselineMedian, limit, p, alpha, options.user === true) };
+};
+
+/**
+ * The rules every method shares: within the limit is unchanged; past it, too few rounds for the
+ * test to reach `alpha` do not fail, a p-value above it is noise, and only then is a change an
+ * improvement, a regression or (for a limit the user set) over the user's limit.
+ */
+export function verdict(change: number, baselineMedian: number, limit: Limit, p: number | null, alpha: number, user: boolean): RowStatus {
+  if (!pastLimit(change, baselineMedian, limit)) return 'unchanged';
+  if (p === null) return 'too-few-rounds';
+  if (p > alpha) return 'noise';
+  if (change < 0) return 'improved';
+  return user ? 'over-limit' : 'regressed';
 }
+
+const notBound = (t: TrialResult): boolean => !t.generator.bound;
+
+/** Two runs made at different times: each side's rounds a sample, a rank-sum test with a drift allowance. */
+export const UNPAIRED: RoundsMethod = {
+  name: 'unpaired',
+  pick: (baseline, current) => ({ baseline: baseline.filter(notBound), current: current.filter(notBound) }),
+  limit: (limit) => limit,
+  judge: judgeFigure,
+  roundsNeeded,
+};
 
 function describeWorkload(step: StepResult): string {
   const w = step.step.workload;
@@ -220,6 +270,7 @@ function checkComparable(baseline: BenchResults, current: BenchResults, names: {
 }
 
 export function compareResults(baseline: BenchResults, current: BenchResults, options: CompareOptions = {}): Comparison {
+  const method = options.method ?? UNPAIRED;
   checkComparable(baseline, current, options.names ?? { baseline: 'the baseline', current: 'the current run' });
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -254,22 +305,22 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
         });
       }
       // A round whose generator was the bottleneck measured the generator, not the server: left out.
-      const b = bv.trials.filter((t) => !t.generator.bound);
-      const c = v.trials.filter((t) => !t.generator.bound);
-      generatorBound.baseline += bv.trials.length - b.length;
-      generatorBound.current += v.trials.length - c.length;
+      const { baseline: b, current: c } = method.pick(bv.trials, v.trials);
+      generatorBound.baseline += bv.trials.filter((t) => !notBound(t)).length;
+      generatorBound.current += v.trials.filter((t) => !notBound(t)).length;
       roundsSeen.baseline += bv.trials.length;
       roundsSeen.current += v.trials.length;
       rounds.baseline = Math.min(rounds.baseline, b.length);
       rounds.current = Math.min(rounds.current, c.length);
       if (b.length === 0 || c.length === 0) {
         const side = b.length === 0 ? (c.length === 0 ? 'both runs' : 'the baseline') : 'the current run';
-        note(step.step.label, v.variant.id, 'too-few-rounds', `no round to compare: the generator was the bottleneck in every round of ${side}`);
+        const why = method.name === 'paired' ? 'no pair to compare: in every pair the generator was the bottleneck on one side or the other' : `no round to compare: the generator was the bottleneck in every round of ${side}`;
+        note(step.step.label, v.variant.id, 'too-few-rounds', why);
         continue;
       }
       for (const key of figures) {
         const user = userSet.has(key);
-        const limit = limits[key];
+        const limit = method.limit(limits[key], user);
         const bValues = measured(b, key);
         const cValues = measured(c, key);
         if (!bValues || !cValues) {
@@ -277,7 +328,7 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
           note(step.step.label, v.variant.id, 'not-measured', `${FIGURES[key].label}: not measured in ${!bValues ? (!cValues ? 'either run' : 'the baseline') : 'the current run'}`);
           continue;
         }
-        const judged = judgeFigure(key, bValues, cValues, limit, { alpha, user });
+        const judged = method.judge(key, bValues, cValues, limit, { alpha, user });
         rows.push({ step: step.step.label, variant: v.variant.id, figure: key, label: FIGURES[key].label, baseline: bValues, current: cValues, limit: { ...limit, source: user ? 'user' : 'built-in' }, ...judged });
       }
     }
@@ -290,9 +341,10 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
   }
   return {
     scenario: current.config.scenario.name,
+    method: method.name,
     alpha,
     rounds: { baseline: Number.isFinite(rounds.baseline) ? rounds.baseline : 0, current: Number.isFinite(rounds.current) ? rounds.current : 0 },
-    roundsNeeded: roundsNeeded(alpha),
+    roundsNeeded: method.roundsNeeded(alpha),
     roundsSeen,
     generatorBound,
     rows,

@@ -20,8 +20,8 @@ export interface RankTest {
   readonly method: 'exact' | 'normal';
 }
 
-/** Ranks from 1 of the values, ties given their mid-rank, doubled so that every rank is an integer. */
-function doubledRanks(values: readonly number[]): { ranks: number[]; tieGroups: number[] } {
+/** Ranks from 1 of the values, ties given their mid-rank, doubled so that every rank is an integer; and the sizes of the groups of ties. */
+export function doubledRanks(values: readonly number[]): { ranks: number[]; tieGroups: number[] } {
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(values.length).fill(0);
   const tieGroups: number[] = [];

@@ -264,8 +264,11 @@ describe('the comparison as text and Markdown', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('1 regression(s) in scenario default: past the built-in limit, and a one-sided Mann-Whitney U test over the rounds gives p ≤ 0.01.');
     expect(lines[1]).toBe('Rounds: 5 in the baseline, 5 now (the test needs 5 rounds a side, or 4 and 5, to reach p ≤ 0.01). A figure fails only when its median moves past its limit and the rank test says its rounds are worse than the baseline\'s moved by half that limit (the allowance for a drift of the whole run).');
-    expect(lines[2]).toMatch(/^step\s+transport\s+figure\s+baseline\s+current\s+change\s+limit\s+p\s+verdict$/);
-    expect(lines[3]).toMatch(/^step\s+websocket\s+latency p50\s+10\.0 ms\s+18\.0 ms\s+\+80% worse\s+max\(60%, 500 µs\)\s+0\.0040\s+REGRESSED$/);
+    expect(lines[2]).toBe(
+      "Runs made at different times can only catch large changes: the machine drifts between them by as much as a change, so each figure is allowed half its limit for that drift and its rounds must clear it. The smallest change these rounds let it call (the current rounds moved onto the baseline's median, keeping their scatter, and shifted until the gate calls it): websocket: latency p50 +60%. To catch smaller ones, measure the base and the change in one job: npm run bench -- --ci --against <base>.",
+    );
+    expect(lines[3]).toMatch(/^step\s+transport\s+figure\s+baseline\s+current\s+change\s+limit\s+p\s+verdict$/);
+    expect(lines[4]).toMatch(/^step\s+websocket\s+latency p50\s+10\.0 ms\s+18\.0 ms\s+\+80% worse\s+max\(60%, 500 µs\)\s+0\.0040\s+REGRESSED$/);
   });
 
   it('says "not enough rounds" in place of the p-value, and why nothing failed', () => {

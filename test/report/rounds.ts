@@ -133,3 +133,38 @@ export function catchRate(random: () => number, key: FigureKey, factor: number, 
 }
 
 export { seededRandom as seeded } from '../../bench/generator/schedule.ts';
+
+/**
+ * One job's paired rounds of one figure under the noise of {@link SCATTER}: each pair shares a
+ * drift of the machine (as large as {@link SCATTER}'s drift between whole runs, drawn anew for
+ * every pair), each round scatters on its own; the change's true value is the base's times `factor`.
+ */
+export function noisyPairs(random: () => number, key: FigureKey, pairs: number, factor = 1): { baseline: number[]; current: number[] } {
+  const s = SCATTER[key];
+  const baseline: number[] = [];
+  const current: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const drift = 1 + s.run * (2 * random() - 1);
+    baseline.push(Math.max(0, s.value * drift * (1 + s.round * (2 * random() - 1))));
+    current.push(Math.max(0, s.value * factor * drift * (1 + s.round * (2 * random() - 1))));
+  }
+  return { baseline, current };
+}
+
+/** A base and a change of one job, `pairs` rounds each, every figure of every variant under paired noise. */
+export function noisyPairedRuns(random: () => number, pairs: number): { baseline: BenchResults; current: BenchResults } {
+  const b: Record<string, Rounds> = {};
+  const c: Record<string, Rounds> = {};
+  for (const v of VARIANTS) {
+    const bf: Rounds = {};
+    const cf: Rounds = {};
+    for (const key of FIGURE_KEYS) {
+      const p = noisyPairs(random, key, pairs);
+      bf[key] = p.baseline;
+      cf[key] = p.current;
+    }
+    b[v.id] = bf;
+    c[v.id] = cf;
+  }
+  return { baseline: runOf(b), current: runOf(c) };
+}

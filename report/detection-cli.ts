@@ -1,0 +1,57 @@
+/**
+ * `npm run bench:detection -- <job folder>…`: from paired jobs of unchanged code (`npm run bench --
+ * --ci --against HEAD --out <folder>`), the smallest change the paired gate catches in at least 9
+ * of 10 jobs, per transport and figure, as a Markdown table for the README. Exit 0, or 2 for bad
+ * usage or a folder without both sides' results.
+ */
+import { join } from 'node:path';
+import { figureValue } from '../bench/aggregate.ts';
+import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { DEFAULT_LIMITS } from './compare-limits.ts';
+import { PAIRED, pairRounds } from './compare-paired.ts';
+import { smallestCaught, type JobPairs } from './paired-reach.ts';
+import { readResults } from './read-results.ts';
+
+function main(folders: readonly string[]): number {
+  if (folders.length === 0 || folders.includes('--help') || folders.includes('-h')) {
+    console.error('Usage: npm run bench:detection -- <job folder>... (folders of npm run bench -- --ci --against HEAD --out <folder>, unchanged code)');
+    return folders.length === 0 ? 2 : 0;
+  }
+  const byFigure = new Map<string, { variant: string; key: FigureKey; jobs: JobPairs[] }>();
+  try {
+    for (const folder of folders) {
+      const base = readResults(join(folder, 'base.json'));
+      const change = readResults(join(folder, 'change.json'));
+      for (const step of change.steps) {
+        for (const v of step.variants) {
+          const bv = base.steps.find((s) => s.step.label === step.step.label)?.variants.find((x) => x.variant.id === v.variant.id);
+          if (!bv) continue;
+          const pairs = pairRounds(bv.trials, v.trials);
+          for (const key of Object.keys(FIGURES) as FigureKey[]) {
+            const b = pairs.baseline.map((t) => figureValue(t, key));
+            const c = pairs.current.map((t) => figureValue(t, key));
+            if (b.some((x) => x === null) || c.some((x) => x === null)) continue;
+            const id = `${v.variant.id} ${key}`;
+            const entry = byFigure.get(id) ?? { variant: v.variant.id, key, jobs: [] };
+            entry.jobs.push({ baseline: b as number[], current: c as number[] });
+            byFigure.set(id, entry);
+          }
+        }
+      }
+    }
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return 2;
+  }
+  console.log(`| transport | figure | paired limit | smallest change caught in ≥ 90% of ${folders.length} jobs |`);
+  console.log('|---|---|---|---|');
+  for (const { variant, key, jobs } of byFigure.values()) {
+    const limit = PAIRED.limit(DEFAULT_LIMITS[key], false);
+    const caught = smallestCaught(key, jobs, limit);
+    const shown = caught === null ? 'not by a share (judged by its absolute part)' : `+${Math.round(caught * 100)}%`;
+    console.log(`| ${variant} | ${FIGURES[key].label} | ${Math.round(limit.relative * 100)}% | ${shown} |`);
+  }
+  return 0;
+}
+
+process.exit(main(process.argv.slice(2)));
