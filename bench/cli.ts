@@ -4,7 +4,8 @@
  * measured; a second Ctrl-C quits at once. Nothing is left running, whatever happens.
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
 import { UsageError, inWords, parseCommandLine, withFlagNames } from '../cli/index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../servers/contract/index.ts';
@@ -171,6 +172,10 @@ async function main(argv: readonly string[]): Promise<number> {
       if (stray) throw new Error(`${toFlag(stray)} is for --scenario capacity; scenario ${scenario.name} runs fixed steps`);
     }
     redisUrl = checkRedisUrl(scenario, options.redisUrl);
+    if (options.profile && targetUrls) throw new Error('--profile profiles the server the bench starts for each trial; with --target the bench starts none (profile your server with its own tools, node --cpu-prof for a Node one)');
+    if (options.profile && scenario.steps.some((step) => (step.cluster?.instances ?? 1) > 1)) {
+      throw new Error(`--profile profiles the one server process of each trial; scenario ${scenario.name} runs steps on several instances`);
+    }
     if (gate.against && (targetUrls || scenario.capacity)) {
       throw new Error(`--against measures servers each side starts from its own code, round by round: ${targetUrls ? 'not --target' : 'not the capacity search'}`);
     }
@@ -243,9 +248,13 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     progress({ type: 'phase', phase: 'trials', detail: `backplane: redis-server started at ${broker.url} (no persistence; stopped after the run)` });
   } else if (redisUrl) progress({ type: 'phase', phase: 'trials', detail: `backplane: the Redis at ${redisUrl} (--redis-url)` });
+  // Profiles beside the results file, in a folder named after it.
+  const profiles = options.profile ? { dir: `${out.replace(/\.json$/, '')}.profiles`, resultsDir: dirname(out) } : undefined;
+  if (profiles) await mkdir(profiles.dir, { recursive: true });
   const outcome = await runBench(
     {
       scenario,
+      ...(profiles ? { profiles } : {}),
       ...(broker ? { broker } : redisUrl ? { broker: { url: redisUrl } } : {}),
       seed: options.seed,
       pin: options.pin,

@@ -51,6 +51,11 @@ export const BENCH_OPTIONS = {
   ceilingRounds: { kind: 'int', default: 3, min: 1, max: 100, doc: 'autocannon: rounds over every route, in rotated order; the median is kept' },
   ceilingConnections: { kind: 'int', default: 100, min: 1, max: 5000, doc: 'autocannon: concurrent connections' },
   microMs: { kind: 'int', default: 300, min: 10, max: 60_000, doc: 'tinybench: time per hot path, ms' },
+  profile: {
+    kind: 'boolean',
+    default: false,
+    doc: "write a CPU profile of each trial's server over the measured window beside the results (<results>.profiles/*.cpuprofile, for Chrome DevTools or speedscope); the report links them; not with --target or several instances",
+  },
   pin: { kind: 'boolean', default: false, doc: 'pin the server to CPU 0 and the generators to CPU 1 (taskset)' },
   sloMs: { kind: 'int', default: 250, min: 1, max: 60_000, doc: 'capacity: a step passes only with p99 delivery latency at most this, ms (short polling then polls every SLO ÷ 2 unless --poll-interval-ms says)' },
   capacityStart: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'capacity: clients of the first step (rounded up to whole rooms)' },

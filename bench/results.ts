@@ -591,6 +591,11 @@ export interface TrialResult {
   readonly network?: NetworkLoss;
   /** Present when the trial ran across a network with distance (`Step.distance`). */
   readonly distance?: DistanceResult;
+  /**
+   * `--profile`: the server's CPU profile over the measured window (a `.cpuprofile`, for Chrome
+   * DevTools or speedscope), its path as the bench wrote it, and its size.
+   */
+  readonly profile?: { readonly file: string; readonly bytes: number };
   /** Nothing lost, duplicated or reordered, and every send stored. */
   readonly ok: boolean;
   /** What went wrong, in words (empty when `ok`). */

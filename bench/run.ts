@@ -1,3 +1,4 @@
+import { join, relative } from 'node:path';
 /**
  * The run loop: micro-benchmarks, then every step's variants in rotated order for each round,
  * then the route ceilings. It emits events and returns data; printing is progress.ts's job.
@@ -40,6 +41,11 @@ export interface RunPlan {
   readonly broker?: BrokerControl;
   /** `null` skips the route ceilings. */
   readonly ceiling: { readonly durationMs: number; readonly warmupMs: number; readonly connections: number; readonly rounds: number } | null;
+  /**
+   * `--profile`: write each trial's server CPU profile over the window into `dir`; each trial's
+   * results give its path relative to `resultsDir` (where the results file and the report are).
+   */
+  readonly profiles?: { readonly dir: string; readonly resultsDir: string };
 }
 
 export interface RunOutcome {
@@ -91,7 +97,8 @@ function runOne(
     plan.target && url
       ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
       : undefined;
-  return runTrial({
+  const profileFile = plan.profiles ? join(plan.profiles.dir, `s${s + 1}-${variant.id.replace(/[^A-Za-z0-9._-]+/g, '_')}-r${round + 1}.cpuprofile`) : undefined;
+  const trial = runTrial({
     variant,
     workload: step.workload,
     round,
@@ -106,8 +113,12 @@ function runOne(
     ...(step.cluster ? { cluster: step.cluster } : {}),
     // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
     ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),
+    ...(profileFile !== undefined ? { profileFile } : {}),
     onProgress,
   });
+  const profiles = plan.profiles;
+  // The results name the profile from where they are, so that the report beside them links it.
+  return profiles ? trial.then((t) => (t.profile ? { ...t, profile: { ...t.profile, file: relative(profiles.resultsDir, t.profile.file) } } : t)) : trial;
 }
 
 /** The capacity scenario's line for the progress: what it searches, and how. */

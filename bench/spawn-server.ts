@@ -11,6 +11,8 @@ const BASELINE_MAIN = fileURLToPath(new URL('./baselines/main.ts', import.meta.u
 const START_TIMEOUT_MS = 30_000;
 /** Longest wait for a mark. */
 const MARK_TIMEOUT_MS = 10_000;
+/** Longest wait for a profile to start, or to be written (a window of a busy server is a few MB of JSON). */
+const PROFILE_TIMEOUT_MS = 30_000;
 /** How long a server gets to close cleanly before it is killed. */
 const STOP_GRACE_MS = 5000;
 
@@ -30,6 +32,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Kills it now with SIGKILL (a failover's fault) and waits until it is gone. */
   kill(): Promise<void>;
+  /**
+   * `--profile`: starts its CPU profiler, or stops it and has it write the profile to `file`
+   * (resolving with the profile's size in bytes); throws with the server's reason when it cannot.
+   */
+  profile(action: 'start'): Promise<void>;
+  profile(action: 'stop', file: string): Promise<number>;
 }
 
 /**
@@ -68,5 +76,13 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
     },
     stop: () => stopChild(child),
     kill: () => killChild(child),
+    profile: (async (action: 'start' | 'stop', file?: string) => {
+      const answer = nextMessage<ServerReport>(child, (m) => m.type === 'profile' && m.action === action, PROFILE_TIMEOUT_MS, `${action === 'start' ? 'starting' : 'writing'} the ${target} server's CPU profile`);
+      child.send(action === 'start' ? { type: 'profile', action } : { type: 'profile', action, file });
+      const done = await answer;
+      if (done.type !== 'profile') throw new Error('unreachable');
+      if (done.error !== undefined) throw new Error(`the ${target} server's CPU profile: ${done.error}`);
+      return done.bytes;
+    }) as ServerProcess['profile'],
   };
 }

@@ -38,6 +38,8 @@ interface ClientInputs {
   readonly lossyChannel?: boolean;
   /** The network with distance the trial ran across, and what was read of it (`Step.distance`). */
   readonly distance?: DistanceReadings;
+  /** `--profile`: the server's CPU profile over the window, as written. */
+  readonly profile?: { readonly file: string; readonly bytes: number };
 }
 
 /** What a trial across a distance read of its network. */
@@ -403,6 +405,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
       : {}),
     ...(inputs.network ? { network: inputs.network } : {}),
     ...(distance ? { distance } : {}),
+    ...(inputs.profile ? { profile: inputs.profile } : {}),
     ok: problems.length === 0,
     problems,
   };

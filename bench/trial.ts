@@ -80,6 +80,8 @@ export interface TrialOptions {
    * network/distance.ts); with `lossPct`, each side's output drops that share of packets too.
    */
   readonly distance?: Distance;
+  /** `--profile`: write a CPU profile of the server over the measured window to this file. */
+  readonly profileFile?: string;
 }
 
 /** The Redis a trial's instances share. */
@@ -357,6 +359,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
           } else resolve(undefined);
         }, Math.max(0, (us - monotonicUs()) / 1000));
       });
+    // A CPU profile of the server over the window alone, when asked (one server the bench started).
+    const profile = options.profileFile !== undefined && server ? profileWindow(server, options.profileFile, windowStartUs, windowEndUs) : undefined;
+    profile?.catch(() => undefined);
     const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
     const windowEnd = markAt(windowEndUs, 'window-end', () => (phase = 'drain'));
     windowStart.catch(() => undefined);
@@ -464,6 +469,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       await unlessInterrupted(windowEnd);
       return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
     }
+    const profiled = profile ? { profile: await unlessInterrupted(profile) } : {};
     // Every delivery is in and every client still connected: what they cost, garbage collected.
     const memory = await unlessInterrupted(server.mark('memory', true));
     // Then the same reading once every client has gone: the difference is the connections alone,
@@ -474,6 +480,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     if (!atStart || !atEnd || !('type' in atStart) || !('type' in atEnd)) throw new Error('unreachable: a started server answers every mark');
     return buildTrialResult({
       ...common,
+      ...profiled,
       idle,
       windowStart: atStart,
       windowEnd: atEnd,
@@ -492,6 +499,15 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await network?.close();
     await distant?.close();
   }
+}
+
+/** Profiles the server from `startUs` to `endUs` (monotonic) into `file`; resolves with the file and its size. */
+async function profileWindow(server: ServerProcess, file: string, startUs: number, endUs: number): Promise<{ file: string; bytes: number }> {
+  const until = (us: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, (us - monotonicUs()) / 1000)));
+  await until(startUs);
+  await server.profile('start');
+  await until(endUs);
+  return { file, bytes: await server.profile('stop', file) };
 }
 
 /**

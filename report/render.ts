@@ -16,6 +16,7 @@ import { TRANSPORT_NAMES, capitalized, chatVariants, figureCaveat, untrusted, va
 import { projectionSection } from './projection-section.ts';
 import { headline, stepVerdict } from './verdict.ts';
 import { wanSection } from './wan.ts';
+import { profilesSection } from './profiles-section.ts';
 
 export interface RenderAssets {
   /** The source of chart.js's UMD build (`chart.umd.min.js`), inlined into the page. */
@@ -321,6 +322,7 @@ ${targetsSection(results)}
 ${projection.section}
 <section id="figures"><h2>Every figure</h2><p class="how">Medians across rounds, with the range across rounds below each.</p>${figures}</section>
 ${clusterSection(results)}
+${profilesSection(results)}
 ${ceilingsAndMicro(results)}
 ${methodSection(results)}
 <script>${scriptSource(assets.chartJs)}</script>

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { WindowProfiler } from './profiler.ts';
 import { getHeapStatistics } from 'node:v8';
 
 /**
@@ -56,10 +57,20 @@ export interface ServerMark {
  * What the parent may send. A mark with `gc` collects garbage first (when the process runs with
  * --expose-gc), so that memory readings compare live objects, not the garbage of the moment.
  */
-export type ParentCommand = { readonly type: 'mark'; readonly name: string; readonly gc?: boolean } | { readonly type: 'stop' };
+export type ParentCommand =
+  | { readonly type: 'mark'; readonly name: string; readonly gc?: boolean }
+  | { readonly type: 'stop' }
+  /** `--profile`: start the CPU profiler, or stop it and write the profile to `file` (servers/common/profiler.ts). */
+  | { readonly type: 'profile'; readonly action: 'start' }
+  | { readonly type: 'profile'; readonly action: 'stop'; readonly file: string };
 
 /** `ca`: with TLS, the certificate (PEM) the server serves, for its clients to trust. */
-export type ServerReport = ServerSample | ServerMark | { readonly type: 'listening'; readonly url: string; readonly transport: string; readonly pid: number; readonly ca?: string };
+export type ServerReport =
+  | ServerSample
+  | ServerMark
+  | { readonly type: 'listening'; readonly url: string; readonly transport: string; readonly pid: number; readonly ca?: string }
+  /** The answer to a profile command: done (with the profile's size once written), or why not. */
+  | { readonly type: 'profile'; readonly action: 'start' | 'stop'; readonly bytes?: number; readonly error?: string };
 
 /** Event-loop delay resolution, ms: fine enough for the few-ms delays that matter here. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
@@ -145,9 +156,18 @@ export function startSelfReport(options: {
   const timer = setInterval(sample, options.intervalMs);
   timer.unref();
   sample();
+  const profiler = new WindowProfiler();
   const onMessage = (command: ParentCommand): void => {
     if (command.type === 'stop') {
       options.onStop();
+      return;
+    }
+    if (command.type === 'profile') {
+      const done = command.action === 'start' ? profiler.start().then(() => undefined) : profiler.stop(command.file);
+      done.then(
+        (bytes) => send({ type: 'profile', action: command.action, ...(bytes === undefined ? {} : { bytes }) }),
+        (error: unknown) => send({ type: 'profile', action: command.action, error: (error as Error).message }),
+      );
       return;
     }
     if (command.type !== 'mark') return;
