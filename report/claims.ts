@@ -2,12 +2,17 @@
  * The claims check: the common claims about these transports, each with the figures of this run
  * that support, qualify or refute it. Pure; a claim this run has no figures for says so.
  */
-import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import { lossyClaims } from './lossy.ts';
-import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, judgedFigure, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
-export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured';
+/**
+ * `not judged`: the run measured the figures, but the claim would rest on some the report
+ * distrusts (a transport's latency in rounds the generator limited, or a transport that lost
+ * messages); the evidence says which, after "not judged:".
+ */
+export type ClaimVerdict = 'supported' | 'qualified' | 'refuted' | 'not measured' | 'not judged';
 
 export interface ClaimCheck {
   readonly claim: string;
@@ -34,8 +39,10 @@ export const SSE_FAR_FACTOR = 3;
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
 
+/** A figure's median over the rounds it may use (a latency without the generator-bound ones); all rounds where none may. */
 function med(v: VariantResult, key: Parameters<typeof figure>[1]): number {
-  return figure(v, key).median;
+  const judged = judgedFigure(v, key);
+  return judged.excluded === undefined ? judged.spread.median : figure(v, key).median;
 }
 
 /** A count in prose: 10, 2.5, 0.25, 1,000. */
@@ -119,7 +126,14 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
   const step = paired.reduce<StepResult | undefined>((best, s) => (best === undefined || ofGroup(s, 'push').length > ofGroup(best, 'push').length ? s : best), undefined);
   const short = step && ofGroup(step, 'poll')[0];
   if (!step || !short) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const push = ofGroup(step, 'push');
+  const distrusted = [short, ...ofGroup(step, 'push')].flatMap((v) => {
+    const j = judgedFigure(v, 'latency.p50');
+    return j.excluded === undefined ? [] : [`${variantName(v)}'s latency (${j.excluded})`];
+  });
+  const push = ofGroup(step, 'push').filter((p) => judgedFigure(p, 'latency.p50').excluded === undefined);
+  if (judgedFigure(short, 'latency.p50').excluded !== undefined || push.length === 0) {
+    return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${distrusted.join(' and ')} in “${step.step.label}”.`] };
+  }
   const interval = short.variant.pollIntervalMs;
   const evidence = [
     `${capitalized(variantName(short))}: p50 ${formatUs(med(short, 'latency.p50'))}, mean ${formatUs(med(short, 'latency.mean'))}` +
@@ -129,6 +143,7 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
   ];
   const factor = Math.min(...push.map((p) => med(short, 'latency.p50') / Math.max(1, med(p, 'latency.p50'))));
   const verdict: ClaimVerdict = factor >= LATENCY_CLAIM_FACTOR ? 'supported' : factor > 1 ? 'qualified' : 'refuted';
+  if (distrusted.length > 0) evidence.push(`Left out: ${distrusted.join('; ')}.`);
   const intervals = sweep(results, 'pollIntervalMs');
   if (intervals.length >= 2) {
     const first = intervals[0]?.variants[0];
@@ -279,9 +294,17 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
     ['p99', 'latency.p99', formatUs],
   ] as const;
   const measured = aspects.filter(([, key]) => key !== 'perDelivered.serverCpuUs' || (serverMeasured(sse) && serverMeasured(ws)));
-  const ratios = measured.map(([name, key, format]) => {
-    const a = figure(sse, key);
-    const b = figure(ws, key);
+  // A figure the report distrusts for either transport (latency the generator limited in every round) is not judged.
+  const unjudged = measured.flatMap(([name, key]) =>
+    [sse, ws].flatMap((v) => {
+      const j = judgedFigure(v, key);
+      return j.excluded === undefined ? [] : [`${variantName(v)}'s ${name} (${j.excluded})`];
+    }),
+  );
+  const judged = measured.filter(([, key]) => judgedFigure(sse, key).excluded === undefined && judgedFigure(ws, key).excluded === undefined);
+  const ratios = judged.map(([name, key, format]) => {
+    const a = judgedFigure(sse, key).spread as Spread;
+    const b = judgedFigure(ws, key).spread as Spread;
     const noise = withinNoise(a, b);
     const ratio = a.median / Math.max(1e-9, b.median);
     return { name, ratio: noise ? Math.min(ratio, 1) : ratio, text: `${name} ${format(a.median)} against ${format(b.median)} (${formatRatio(ratio)}${noise ? ', within the noise across rounds' : ''})` };
@@ -295,10 +318,17 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   const broke = [sse, ws].filter((v) => !v.summary.ok);
   if (broke.length > 0) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
   const bound = [sse, ws].filter((v) => v.summary.ok && v.summary.generatorBound);
-  if (bound.length > 0) evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in this step: the latencies say more about the load generator than the server.`);
+  if (bound.length > 0 && unjudged.length === 0) {
+    evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in some round of this step: latencies are judged on the other rounds only.`);
+  }
+  if (broke.length > 0) return { claim, verdict: 'not judged', evidence: [`Not judged: ${broke.map((v) => variantName(v)).join(' and ')} lost messages or failed in “${step.step.label}”.`, ...evidence] };
   const worst = Math.max(...ratios.map((r) => r.ratio));
-  let verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
-  if (broke.length > 0 && verdict === 'supported') verdict = 'qualified';
+  if (unjudged.length > 0) {
+    // Trusted figures far apart refute it whatever the rest say; otherwise it rests on what the report distrusts.
+    if (worst > SSE_FAR_FACTOR) return { claim, verdict: 'refuted', evidence: [...evidence, `Left out: ${unjudged.join('; ')}.`] };
+    return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${unjudged.join(' and ')}.`, ...evidence] };
+  }
+  const verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
   return { claim, verdict, evidence };
 }
 

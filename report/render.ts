@@ -54,6 +54,7 @@ const VERDICT_CLASS: Readonly<Record<ClaimVerdict, string>> = {
   qualified: 'qualified',
   refuted: 'refuted',
   'not measured': 'unmeasured',
+  'not judged': 'unmeasured',
 };
 
 function alerts(results: BenchResults): Html {
@@ -67,10 +68,13 @@ function alerts(results: BenchResults): Html {
         const problems = [...new Set(v.trials.flatMap((t) => t.problems))].join('; ');
         items.push(html`${where} <strong>lost or mis-delivered messages</strong>: ${problems}. Its speed means nothing.`);
       }
-      if (v.summary.generatorBound) {
+      const bound = v.trials.filter((t) => t.generator.bound).length;
+      if (v.summary.generatorBound || bound > 0) {
         const reasons = [...new Set(v.trials.flatMap((t) => t.generator.reasons))].join('; ');
+        const rounds = bound > 0 && bound < v.trials.length ? `in ${bound} of its ${v.trials.length} rounds` : 'in every round';
+        const latency = bound > 0 && bound < v.trials.length ? 'its latency is judged on the other rounds only' : 'its latency is not judged';
         items.push(
-          html`${where} was <strong>generator-bound</strong> (${reasons}): its numbers say more about the load generator than the server.`,
+          html`${where} was <strong>generator-bound</strong> ${rounds} (${reasons}): the load generator sent late, so ${latency}; its requests, bytes and connections per message, which the generator's lateness cannot change, are judged as usual.`,
         );
       }
     }
@@ -103,7 +107,7 @@ function verdictSection(results: BenchResults): Html {
       ? html` <strong>Some transports ran a single round, so their noise was not measured: a small difference may still be noise.</strong>`
       : '';
   const how = html`Medians across rounds; the spread is the range across rounds. A difference is <em>within the noise</em> when the two transports' \
-ranges across rounds overlap, and is then called a tie. Transports that lost messages or were generator-bound cannot be the best.${oneRound}`;
+ranges across rounds overlap, and is then called a tie. A transport that lost messages is never judged. A latency leaves out the rounds in which the load generator was the bottleneck (a transport it limited in every round is not judged on latency); requests, bytes and connections per message, CPU and memory keep every round, since the generator's lateness cannot change them.${oneRound}`;
   return html`<section id="verdict"><h2>Verdict</h2><p class="how">${how}</p>${body}</section>`;
 }
 
