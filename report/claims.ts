@@ -165,31 +165,41 @@ function heldConnectionsCostly(results: BenchResults): ClaimCheck {
   // The step with the most clients measures the cost per connection best: fixed costs spread thin.
   const step = [...candidates].sort((a, b) => stepClients(b) - stepClients(a))[0] as StepResult;
   const clients = stepClients(step);
-  const held = ofGroup(step, 'push').filter(serverMeasured);
-  if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target): their memory was not measured.'] };
+  const measuredHere = (v: VariantResult, key: 'server.perClientRssBytes' | 'server.perClientHeapBytes' | 'server.cpuShare'): boolean => !(v.summary.notMeasured ?? []).includes(key);
+  // A --target run with --target-pid reads the server's RSS and CPU from /proc, though not its heap.
+  const held = ofGroup(step, 'push').filter((v) => measuredHere(v, 'server.perClientRssBytes') || measuredHere(v, 'server.perClientHeapBytes'));
+  if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target) without --target-pid: their memory was not measured.'] };
   const rssMeaningful = clients >= RSS_MIN_CLIENTS;
   const projection = (perClient: number): string =>
     `projected, not measured: ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} × ${formatBytes(perClient)} = ${formatBytes(perClient * EXTRAPOLATE_CLIENTS)} for ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} clients`;
   const thresholds = `Thresholds: ${formatBytes(COSTLY_PER_CLIENT_BYTES)} or more per connection counts as costly, ${formatBytes(CHEAP_PER_CLIENT_BYTES)} or less as cheap.`;
   const heap = (v: VariantResult): number => med(v, 'server.perClientHeapBytes');
   const rss = (v: VariantResult): number => med(v, 'server.perClientRssBytes');
-  if (rssMeaningful) {
-    const evidence = held.map(
+  const withRss = held.filter((v) => measuredHere(v, 'server.perClientRssBytes'));
+  if (rssMeaningful && withRss.length > 0) {
+    const evidence = withRss.map(
       (v) =>
-        `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(rss(v))} of server RSS and ${formatBytes(heap(v))} of V8 heap per client (${projection(rss(v))}); ` +
-        `server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.`,
+        `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(rss(v))} of server RSS` +
+        (measuredHere(v, 'server.perClientHeapBytes') ? ` and ${formatBytes(heap(v))} of V8 heap` : '') +
+        ` per client (${projection(rss(v))})` +
+        (measuredHere(v, 'server.cpuShare') ? `; server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.` : '.') +
+        (serverMeasured(v) ? '' : ' (The server ran outside the bench: RSS and CPU read from /proc, --target-pid.)'),
     );
-    const worst = Math.max(...held.map(rss));
+    const worst = Math.max(...withRss.map(rss));
     const verdict: ClaimVerdict = worst >= COSTLY_PER_CLIENT_BYTES ? 'supported' : worst <= CHEAP_PER_CLIENT_BYTES ? 'refuted' : 'qualified';
     return { claim, verdict, evidence: [...evidence, thresholds] };
   }
   // RSS per client is noise here; the heap is only part of a connection's cost (socket buffers and
   // native memory lie outside it), so it can show a connection is costly but never that it is cheap.
-  const evidence = held.map(
+  const rssWhy = `RSS per client, the whole cost, is not meaningful at ${clients.toLocaleString('en-US')} clients (it needs ${RSS_MIN_CLIENTS.toLocaleString('en-US')} or more): the scale scenario measures it.`;
+  const withHeap = held.filter((v) => measuredHere(v, 'server.perClientHeapBytes'));
+  if (withHeap.length === 0) {
+    return { claim, verdict: 'not measured', evidence: [`${rssWhy} The heap of a server the bench did not start (--target) is not measured.`, thresholds] };
+  }
+  const evidence = withHeap.map(
     (v) => `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(heap(v))} of V8 heap per client, a lower bound of its cost (${projection(heap(v))}).`,
   );
-  const rssWhy = `RSS per client, the whole cost, is not meaningful at ${clients.toLocaleString('en-US')} clients (it needs ${RSS_MIN_CLIENTS.toLocaleString('en-US')} or more): the scale scenario measures it.`;
-  if (Math.max(...held.map(heap)) >= COSTLY_PER_CLIENT_BYTES) return { claim, verdict: 'supported', evidence: [...evidence, 'The heap alone is past the costly threshold.', thresholds] };
+  if (Math.max(...withHeap.map(heap)) >= COSTLY_PER_CLIENT_BYTES) return { claim, verdict: 'supported', evidence: [...evidence, 'The heap alone is past the costly threshold.', thresholds] };
   return { claim, verdict: 'not measured', evidence: [...evidence, `The heap alone does not settle it: ${rssWhy}`, thresholds] };
 }
 

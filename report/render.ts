@@ -232,7 +232,7 @@ function targetNote(results: BenchResults): Html | string {
   if (!target) return '';
   const urls = Object.entries(target.urls).map(([transport, url], i) => html`${i > 0 ? ', ' : ''}${transport} at <code>${url}</code>`);
   return html`<p>Run against servers the bench did not start (<code>--target</code>): ${urls}${target.token ? ', with a token' : ''}. \
-${target.pids ? 'Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap, event-loop delay and connections were not measured.' : 'Their CPU, memory, event-loop delay and connections were not measured.'}</p>`;
+${target.pids ? html`Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap, event-loop delay and connections were not measured.` : 'Their CPU, memory, event-loop delay and connections were not measured.'}</p>`;
 }
 
 function methodSection(results: BenchResults): Html {
@@ -265,8 +265,14 @@ meant to be sent, at every receiver, so a server or generator that falls behind 
 never by averaging percentiles.</li>
 <li><strong>Correctness in the same run</strong>: every receiver checks each room's sequence; expected deliveries are the acknowledged window messages \
 times the room's members.</li>
-<li><strong>Each server in its own process</strong> reports its CPU, memory and event-loop delay; clients count requests, connections and bytes on \
-their sockets. The warm-up is discarded.</li>
+${
+    results.config.target
+      ? html`<li><strong>The server under test was not started by the bench</strong> (<code>--target</code>): it is whatever answered at the URL above, \
+measured from outside; ${results.config.target.pids ? 'its CPU and RSS read from /proc' : 'its CPU and memory not measured'}. Clients count requests, connections and bytes on \
+their sockets. The warm-up is discarded.</li>`
+      : html`<li><strong>Each server in its own process</strong> reports its CPU, memory and event-loop delay; clients count requests, connections and bytes on \
+their sockets. The warm-up is discarded.</li>`
+  }
 <li><strong>The generator checks itself</strong>: a trial where it used ${cpuLimit} or sent more than ${lagLimit} late at p99 is marked generator-bound.</li>
 </ul>
 <p>${machine}</p>
@@ -280,12 +286,21 @@ export function transportsOf(results: BenchResults): string {
   return names.length === 1 ? (names[0] as string) : `${names.slice(0, -1).join(', ')} and ${names.at(-1) as string}`;
 }
 
+/** Whose servers the run measured, in a sentence: this project's, or the ones at the `--target` URLs. */
+export function measuredWhat(results: BenchResults): string {
+  const target = results.config.target;
+  if (!target) return `${capitalized(transportsOf(results))} on one chat contract, this project's servers, measured side by side.`;
+  const servers = Object.entries(target.urls).map(([transport, url]) => `${TRANSPORT_NAMES[transport] ?? transport} at ${url}`);
+  const list = servers.length <= 1 ? (servers[0] ?? '') : `${servers.slice(0, -1).join(', ')} and ${servers.at(-1) as string}`;
+  return `A server this bench did not start (--target): ${list}, measured from outside with this project's load generator${target.pids ? ', its CPU and RSS read from /proc (--target-pid)' : ''}.`;
+}
+
 function header(results: BenchResults, title: string): Html {
   const statusClass = results.status === 'complete' ? 'supported' : 'refuted';
   const m = results.machine;
   return html`<header>
 <h1>${title}</h1>
-<p class="sub">${capitalized(transportsOf(results))} on one chat contract, measured side by side. \
+<p class="sub">${measuredWhat(results)} \
 <span class="badge ${statusClass} status">${results.status}</span>
 ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0, 12)} · ${results.startedAt}</p>
 <p id="headline" class="headline">${results.capacity ? capacityHeadline(results) : headline(results)}</p>
@@ -295,7 +310,10 @@ ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0
 /** The whole report page. */
 export function renderReport(results: BenchResults, assets: RenderAssets): string {
   const charts = buildCharts(results);
-  const title = `Chat transports compared: ${results.config.scenario.name}`;
+  const target = results.config.target;
+  const title = target
+    ? `A chat server at ${Object.values(target.urls).join(', ')}, measured: ${results.config.scenario.name}`
+    : `Chat transports compared: ${results.config.scenario.name}`;
   const projection = projectionSection(results);
   const specs = {
     units: { duration: DURATION_UNITS, bytes: BYTE_UNITS },

@@ -83,5 +83,38 @@ describe('a --target run with --target-pid', () => {
     expect(html).toContain('Their CPU time and RSS were read from /proc');
     expect(html).toContain('their heap, event-loop delay and connections were not measured');
     expect(html).not.toContain('Their CPU, memory, event-loop delay and connections were not measured');
+    // Markup once, not escaped twice into visible tags.
+    expect(html).toContain('(<code>--target-pid</code>)');
+    expect(html).not.toContain('&lt;code&gt;');
+  });
+
+  it('judges held connections on the RSS read from /proc', () => {
+    const run = targetRun();
+    const pidRead: readonly FigureKey[] = ['server.perClientHeapBytes', 'server.eventLoopDelay.p99', 'server.connectionsPerClient'];
+    const steps = run.steps.map((s) => ({ ...s, variants: s.variants.map((v) => ({ ...v, summary: { ...v.summary, notMeasured: pidRead } })) }));
+    const withPids: BenchResults = { ...run, steps, config: { ...run.config, target: { ...run.config.target!, pids: { 'long-polling': 4241, websocket: 4242 } } } };
+    const held = checkClaims(withPids).find((c) => c.claim === 'Many held connections are costly');
+    expect(held?.verdict).toBe('qualified');
+    expect(held?.evidence[0]).toBe(
+      'Long polling (wait 25 s) with 1,000 clients: 35.2 KiB of server RSS per client (projected, not measured: 10,000 × 35.2 KiB = 343 MiB for 10,000 clients); server CPU 10% of a core. ' +
+        '(The server ran outside the bench: RSS and CPU read from /proc, --target-pid.)',
+    );
+  });
+});
+
+describe('the first lines of a --target report', () => {
+  it('say whose server was measured: the title, the subtitle and the method name the URL, not this project\'s servers', () => {
+    const html = renderReport(targetRun(), ASSETS);
+    const header = html.slice(0, html.indexOf('</header>'));
+    expect(header).toContain('<title>A chat server at http://127.0.0.1:3001, http://127.0.0.1:3002, measured: default</title>');
+    expect(header).toContain('A server this bench did not start (--target): long polling at http://127.0.0.1:3001 and WebSocket at http://127.0.0.1:3002');
+    expect(header).not.toContain('on one chat contract');
+    expect(html).toContain('The server under test was not started by the bench');
+    expect(html).not.toContain('Each server in its own process');
+  });
+
+  it("say this project's servers were measured when the bench started them", () => {
+    const html = renderReport(results([defaultStep()]), ASSETS);
+    expect(html.slice(0, html.indexOf('</header>'))).toContain('on one chat contract, this project');
   });
 });
