@@ -137,17 +137,27 @@ a verdict that rests on them is weak.</strong>`
 <table>${head}<tbody>${rows}</tbody></table></section>`;
 }
 
+/** A target's verdict in a word: met, MISSED, within noise (the rounds cannot tell), or not measured. */
+export function targetVerdict(t: BenchResults['targets'][number]): string {
+  if (t.noise !== undefined) return 'within noise';
+  return t.pass === null ? 'not measured' : t.pass ? 'met' : 'MISSED';
+}
+
 function targetsSection(results: BenchResults): Html | string {
   if (results.targets.length === 0) return '';
   const rows = results.targets.map((t) => {
-    const verdict = t.pass === null ? 'not measured' : t.pass ? 'met' : 'missed';
-    const badge = t.pass === null ? 'unmeasured' : t.pass ? 'supported' : 'refuted';
+    const verdict = targetVerdict(t);
+    const badge = t.noise !== undefined ? 'qualified' : t.pass === null ? 'unmeasured' : t.pass ? 'supported' : 'refuted';
     const value = t.value === null ? '–' : formatNumber(t.value);
+    const note = t.noise === undefined ? t.note : `${t.note}; within noise: ${t.noise}`;
     return html`<tr><th scope="row">${t.name}</th><td><span class="badge ${badge}">${verdict}</span></td>\
-<td>${value}</td><td>${t.target}</td><td>${t.note}</td></tr>`;
+<td>${value}</td><td>${t.target}</td><td>${note}</td></tr>`;
   });
   const head = html`<thead><tr><th>target</th><th></th><th>value</th><th>goal</th><th>note</th></tr></thead>`;
-  return html`<section id="targets"><h2>Targets</h2><table>${head}<tbody>${rows}</tbody></table></section>`;
+  const how = html`<p class="how">A target that compares figures is judged across rounds with the CI gate's noise test: \
+met or MISSED only when the rounds lie on that side beyond the noise (a rank test with enough rounds, ranges that do not overlap with fewer), \
+otherwise <em>within noise</em>.</p>`;
+  return html`<section id="targets"><h2>Targets</h2>${how}<table>${head}<tbody>${rows}</tbody></table></section>`;
 }
 
 /** The rows under the figures: counts summed over rounds, and the generator's self-check. */

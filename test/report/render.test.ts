@@ -462,3 +462,14 @@ describe('the names of what was measured', () => {
     expect(variantName({ id: 'webrtc/lossy', transport: 'webrtc', channel: 'lossy' })).toBe('WebRTC (lossy channel)');
   });
 });
+
+describe('the targets', () => {
+  it('say "within noise" when the rounds cannot tell met from missed, with why', () => {
+    const run = results([defaultStep()]);
+    const noisy = { ...run, targets: [{ name: 'short-poll route ceiling against bare fastify', value: 1.26, target: '≥ 0.8×', pass: null, note: 'fixture', noise: 'the ranges across rounds overlap' }] };
+    const html = renderReport(noisy, ASSETS);
+    expect(html).toContain('<span class="badge qualified">within noise</span>');
+    expect(html).toContain('fixture; within noise: the ranges across rounds overlap');
+    expect(renderReport(run, ASSETS)).toContain('<span class="badge supported">met</span>');
+  });
+});
