@@ -106,8 +106,11 @@ function verdictSection(results: BenchResults): Html {
     : rounds.some((r) => r < 2)
       ? html` <strong>Some transports ran a single round, so their noise was not measured: a small difference may still be noise.</strong>`
       : '';
+  const trials = steps.flatMap((s) => chatVariants(s).flatMap((v) => v.trials));
+  const bound = trials.filter((t) => t.generator.bound).length;
+  const boundText = bound === 0 ? ' No round of a transport here was generator-bound.' : ` ${bound} of the ${trials.length} rounds of the transports here ${bound === 1 ? 'was' : 'were'} generator-bound.`;
   const how = html`Medians across rounds; the spread is the range across rounds. A difference is <em>within the noise</em> when the two transports' \
-ranges across rounds overlap, and is then called a tie. A transport that lost messages is never judged. A latency leaves out the rounds in which the load generator was the bottleneck (a transport it limited in every round is not judged on latency); requests, bytes and connections per message, CPU and memory keep every round, since the generator's lateness cannot change them.${oneRound}`;
+ranges across rounds overlap, and is then called a tie. A transport that lost messages is never judged. A latency leaves out the rounds in which the load generator was the bottleneck (a transport it limited in every round is not judged on latency); requests, bytes and connections per message, CPU and memory keep every round, since the generator's lateness cannot change them.${boundText}${oneRound}`;
   return html`<section id="verdict"><h2>Verdict</h2><p class="how">${how}</p>${body}</section>`;
 }
 

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { BenchResults, StepResult } from '../../bench/results.ts';
 import { headline, judgeable, stepVerdict } from '../../report/verdict.ts';
 import { chatVariants, variantName } from '../../report/select.ts';
+import { loadAssets } from '../../report/assets.ts';
+import { renderReport } from '../../report/render.ts';
 import { generatorBound, noisyRun, runOf, seeded } from './rounds.ts';
 
 /** The quick run of the issue: two rounds, the second generator-bound for short and long polling. */
@@ -43,6 +45,13 @@ describe('a figure judged on the rounds it may use', () => {
       'WebSocket delivered fastest (p50 850 µs, p99 3.05 ms); short polling (every 1 s) moved the fewest bytes, 420 B per message against 466 B for WebSocket. ' +
         'Short polling (every 1 s) added ~400 ms at p50 but spent 0.20 requests per message against 1.10 for long polling (wait 25 s), whose p50 was 1.20 ms.',
     );
+  });
+
+  it('counts the generator-bound rounds in the verdict\'s note, and says in "Read this first" what they spoil', () => {
+    const html = renderReport(quickRun(), { ...loadAssets(), chartJs: 'window.Chart = function () {};' });
+    expect(html).toContain('2 of the 6 rounds of the transports here were generator-bound.');
+    expect(html).toContain('was <strong>generator-bound</strong> in 1 of its 2 rounds');
+    expect(html).toContain('its latency is judged on the other rounds only; its requests, bytes and connections per message');
   });
 
   it('never names a best that is not the lowest, nor a headline that contradicts the verdict, over random runs', () => {
