@@ -36,6 +36,9 @@ export const SSE_ALMOST_FACTOR = 1.5;
 /** SSE at more than this many times WebSocket's on any of those figures refutes the claim. */
 export const SSE_FAR_FACTOR = 3;
 
+/** Figures as the scale claim names them. */
+const FIGURE_WORDS: Readonly<Partial<Record<string, string>>> = { 'latency.p99': 'p99', 'perDelivered.serverCpuUs': 'CPU per message', 'server.perClientRssBytes': 'RSS per client', 'server.perClientHeapBytes': 'heap per client' };
+
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
 
@@ -271,9 +274,16 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const keys = ['latency.p99', 'perDelivered.serverCpuUs', memoryKey] as const;
   let wsWorse = 0;
   let wsBetter = 0;
+  const distrusted = new Set<string>();
   for (const key of keys) {
     for (const o of rest) {
       if (!o.summary.ok) continue;
+      // A latency the generator limited in every round is not evidence either way.
+      const unjudged = [ws, o].filter((v) => judgedFigure(v, key).excluded !== undefined);
+      if (unjudged.length > 0) {
+        for (const v of unjudged) distrusted.add(`${variantName(v)}'s ${FIGURE_WORDS[key] ?? key} (${judgedFigure(v, key).excluded as string})`);
+        continue;
+      }
       if (med(ws, key) > med(o, key)) wsWorse++;
       else wsBetter++;
     }
@@ -285,6 +295,8 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const evidence = [`At ${clients.toLocaleString('en-US')} clients:`, line(ws), ...rest.map(line)];
   const broke = rest.filter((o) => !o.summary.ok);
   if (broke.length > 0 && ws.summary.ok) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages at this size; WebSocket did not.`);
+  if (distrusted.size > 0) evidence.push(`Left out: ${[...distrusted].join('; ')}.`);
+  if (ws.summary.ok && wsWorse + wsBetter === 0) return { claim, verdict: 'not judged', evidence: [`Not judged: every comparison would rest on ${[...distrusted].join(' and ')}.`, ...evidence] };
   const verdict: ClaimVerdict = !ws.summary.ok ? 'supported' : wsWorse === 0 ? 'refuted' : wsBetter === 0 ? 'supported' : 'qualified';
   return { claim, verdict, evidence };
 }

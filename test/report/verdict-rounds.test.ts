@@ -9,6 +9,7 @@ import { headline, judgeable, stepVerdict } from '../../report/verdict.ts';
 import { chatVariants, variantName } from '../../report/select.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
+import { checkClaims } from '../../report/claims.ts';
 import { generatorBound, noisyRun, runOf, seeded } from './rounds.ts';
 
 /** The quick run of the issue: two rounds, the second generator-bound for short and long polling. */
@@ -76,5 +77,30 @@ describe('a figure judged on the rounds it may use', () => {
       if (bytes?.best !== undefined && text.includes(' moved the fewest bytes,')) expect(text.toLowerCase(), text).toContain(`${bytes.best.toLowerCase()} moved the fewest bytes,`);
       if (bytes?.best !== undefined && text.includes('at the fewest bytes')) expect(fastest?.toLowerCase(), text).toBe(bytes.best.toLowerCase());
     }
+  });
+});
+
+describe('a claim resting on a latency the generator limited', () => {
+  it('"Polling adds latency" says not judged, naming the latency it would rest on', () => {
+    const run = generatorBound(
+      runOf({ 'short-polling': { 'latency.p50': [500_000, 500_000] }, websocket: { 'latency.p50': [800, 800] } }),
+      'short-polling',
+      [0, 1],
+    );
+    const claim = checkClaims(run).find((c) => c.claim === 'Polling adds latency');
+    expect(claim?.verdict).toBe('not judged');
+    expect(claim?.evidence).toEqual([
+      "Not judged: it would rest on short polling (every 1 s)'s latency (generator-bound in every round, so its latency measures the load generator) in “step”.",
+    ]);
+  });
+
+  it('"Polling adds latency" is judged on the rounds the generator did not limit', () => {
+    const run = generatorBound(
+      runOf({ 'short-polling': { 'latency.p50': [500_000, 1000] }, websocket: { 'latency.p50': [800, 800] } }),
+      'short-polling',
+      [0],
+    );
+    // Round 0 (500 ms) was the generator's: on round 1 alone short polling is 1.25× WebSocket, not 10×.
+    expect(checkClaims(run).find((c) => c.claim === 'Polling adds latency')?.verdict).toBe('qualified');
   });
 });
