@@ -471,7 +471,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       for (const event of stream.events) {
         const data = dataOf(event);
         expect(Object.keys(data).sort(), 'an event\'s data should hold room, messages and cursor').toEqual(['cursor', 'messages', 'room']);
-        expect(data.room).toBe(room);
+        expect(data.room, `an event's field "room", the server sent ${JSON.stringify(data)}`).toBe(room);
         expect(event.lastEventId, 'an event\'s id should equal its data\'s cursor').toBe(data.cursor);
       }
       stream.close();
@@ -486,7 +486,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       const acks = [];
       for (const i of range(1, 4)) acks.push(await client.send(room, { id: `l${i}`, from: 'a', body: 'x' }));
       const stream = await openSse(url(), events(room, `?cursor=${encodeURIComponent(start)}`), { ...headers, 'last-event-id': String(acks[1]?.cursor) });
-      await vi.waitFor(() => expect(messagesIn(stream.events).length).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
+      await vi.waitFor(() => expect(messagesIn(stream.events).length, `seqs 3..4 should arrive on the stream; it sent ${JSON.stringify(stream.events).slice(0, 300)}`).toBeGreaterThanOrEqual(2), { timeout: 20_000 });
       expect(seqs(messagesIn(stream.events)), 'with Last-Event-ID after seq 2 and a query cursor before seq 1, seqs 3..4 should come').toEqual([3, 4]);
       stream.close();
     });

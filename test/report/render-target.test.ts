@@ -32,6 +32,12 @@ function targetRun(): BenchResults {
   return { ...run, config: { ...run.config, target: { urls: { 'long-polling': 'http://127.0.0.1:3001', websocket: 'http://127.0.0.1:3002' }, token: true } } };
 }
 
+/** The page holds every text of `has` and none of `lacks`. */
+function expectPage(html: string, texts: { readonly has: readonly string[]; readonly lacks: readonly string[] }): void {
+  for (const text of texts.has) expect(html).toContain(text);
+  for (const text of texts.lacks) expect(html).not.toContain(text);
+}
+
 describe('a report of a --target run', () => {
   const run = targetRun();
   const [only] = run.steps;
@@ -79,13 +85,11 @@ describe('a --target run with --target-pid', () => {
   it('says CPU and RSS were read from /proc, and only heap, event-loop delay and connections were not measured', () => {
     const run = targetRun();
     const withPids = { ...run, config: { ...run.config, target: { ...run.config.target!, pids: { websocket: 4242 } } } };
-    const html = renderReport(withPids, ASSETS);
-    expect(html).toContain('Their CPU time and RSS were read from /proc');
-    expect(html).toContain('their heap, event-loop delay and connections were not measured');
-    expect(html).not.toContain('Their CPU, memory, event-loop delay and connections were not measured');
-    // Markup once, not escaped twice into visible tags.
-    expect(html).toContain('(<code>--target-pid</code>)');
-    expect(html).not.toContain('&lt;code&gt;');
+    expectPage(renderReport(withPids, ASSETS), {
+      has: ['Their CPU time and RSS were read from /proc', 'their heap, event-loop delay and connections were not measured', '(<code>--target-pid</code>)'],
+      // Markup once, not escaped twice into visible tags.
+      lacks: ['Their CPU, memory, event-loop delay and connections were not measured', '&lt;code&gt;'],
+    });
   });
 
   it('judges held connections on the RSS read from /proc', () => {
@@ -105,12 +109,14 @@ describe('a --target run with --target-pid', () => {
 describe('the first lines of a --target report', () => {
   it('say whose server was measured: the title, the subtitle and the method name the URL, not this project\'s servers', () => {
     const html = renderReport(targetRun(), ASSETS);
-    const header = html.slice(0, html.indexOf('</header>'));
-    expect(header).toContain('<title>A chat server at http://127.0.0.1:3001, http://127.0.0.1:3002, measured: default</title>');
-    expect(header).toContain('A server this bench did not start (--target): long polling at http://127.0.0.1:3001 and WebSocket at http://127.0.0.1:3002');
-    expect(header).not.toContain('on one chat contract');
-    expect(html).toContain('The server under test was not started by the bench');
-    expect(html).not.toContain('Each server in its own process');
+    expectPage(html.slice(0, html.indexOf('</header>')), {
+      has: [
+        '<title>A chat server at http://127.0.0.1:3001, http://127.0.0.1:3002, measured: default</title>',
+        'A server this bench did not start (--target): long polling at http://127.0.0.1:3001 and WebSocket at http://127.0.0.1:3002',
+      ],
+      lacks: ['on one chat contract'],
+    });
+    expectPage(html, { has: ['The server under test was not started by the bench'], lacks: ['Each server in its own process'] });
   });
 
   it("say this project's servers were measured when the bench started them", () => {
