@@ -43,25 +43,33 @@ export async function openRaw(baseUrl: string, options: ClientOptions = {}, path
     async next(match, from = 0) {
       let found: Record<string, unknown> | undefined;
       const sent = (): string => JSON.stringify(frames.slice(from)).slice(0, 300);
-      // A socket the server closed will bring no frame: say so at once rather than at the bound.
-      const closed = new Promise<never>((_resolve, reject) => {
-        const fail = (): void => reject(new Error(`the server closed the socket (${closeCode ?? ''} ${closeReason}) before the frame came; it sent ${sent()}`));
-        if (ws.readyState === WebSocket.CLOSED) fail();
-        else ws.once('close', fail);
+      // A socket the server closed will bring no more frames: say so at once rather than at the
+      // bound, unless the frame came before the close.
+      let settle = (): void => undefined;
+      const closed = new Promise<Record<string, unknown>>((resolve, reject) => {
+        settle = (): void => {
+          const frame = frames.slice(from).find(match);
+          if (frame) resolve(frame);
+          else reject(new Error(`the server closed the socket (${closeCode ?? ''} ${closeReason}) before the frame came; it sent ${sent()}`));
+        };
+        if (ws.readyState === WebSocket.CLOSED) settle();
+        else ws.once('close', settle);
       });
       closed.catch(() => undefined);
-      await Promise.race([
-        closed,
-        vi.waitFor(
+      const waited = vi
+        .waitFor(
           () => {
             found = frames.slice(from).find(match);
             expect(found, `no matching frame came within ${WAIT_BOUND_MS} ms; the server sent ${sent()}`).toBeDefined();
           },
           { timeout: WAIT_BOUND_MS, interval: 5 },
-        ),
-      ]);
-      if (found === undefined) throw new Error(`no matching frame; the server sent ${sent()}`);
-      return found;
+        )
+        .then(() => found as Record<string, unknown>);
+      try {
+        return await Promise.race([closed, waited]);
+      } finally {
+        ws.off('close', settle);
+      }
     },
     sendJson(value) {
       ws.send(JSON.stringify(value));
