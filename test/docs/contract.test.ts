@@ -22,6 +22,8 @@ const RULES_THE_SUITE_CHECKS: readonly (readonly [string, string])[] = [
   ['a WebSocket subscribe is always answered', 'always at least one `messages` frame, empty when there is nothing to replay'],
   ["a retry's cursor is the one just after the original", 'the cursor just after the original message, never the room\'s head'],
   ['JSON answers are application/json', 'Every answer with a body, errors included, is JSON with `Content-Type: application/json`'],
+  ['id and from are counted in characters, not bytes', 'each 1 to 64 characters (Unicode code points, not bytes'],
+  ['the token guards /healthz too', 'on every route, `/healthz` included'],
   ['the cursor at the edge of history has not expired', 'The cursor just before the oldest kept message (the one after seq `oldest − 1`) has not expired'],
 ];
 
