@@ -258,9 +258,15 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       await author.client.subscribe(room);
       await other.client.subscribe(room);
       for (const i of range(1, 3)) await author.client.send(room, { id: `own${i}`, from: 'author', body: 'x' });
-      await other.inbox.waitFor(room, 3);
-      const own = await author.inbox.waitFor(room, 3);
-      expect(own.map((m) => m.id), "the author should receive its own messages").toEqual(['own1', 'own2', 'own3']);
+      // One order per room: once the author has seq 4, posted by someone else, its own 1..3 were due before it.
+      const third = await connect();
+      await third.client.send(room, { id: 'marker', from: 'third', body: 'x' });
+      await other.inbox.waitFor(room, 4);
+      const got = await author.inbox.waitForSeq(room, 4);
+      expect(
+        got.filter((m) => m.from === 'author').map((m) => m.id),
+        `the author should receive its own messages own1..own3 before seq 4 from another client; it received ${JSON.stringify(got.map((m) => [m.seq, m.id]))}`,
+      ).toEqual(['own1', 'own2', 'own3']);
     });
   });
 
