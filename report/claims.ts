@@ -71,9 +71,15 @@ function messagesPerPoll(step: StepResult, short: VariantResult): number | undef
 
 function pollingWastes(results: BenchResults): ClaimCheck {
   const claim = 'Polling wastes requests and bandwidth';
-  const steps = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
-  if (steps.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const evidence: string[] = [];
+  const paired = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
+  if (paired.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
+  // A transport that lost messages is judged on nothing: its costs per message are not a working chat's.
+  const lostIn = (s: StepResult): VariantResult[] => [ofGroup(s, 'poll')[0] as VariantResult, ...ofGroup(s, 'push')].filter((v) => !v.summary.ok);
+  const skipped = paired.filter((s) => lostIn(s).length > 0);
+  const steps = paired.filter((s) => lostIn(s).length === 0);
+  const skippedText = skipped.map((s) => `“${s.step.label}” (${lostIn(s).map((v) => variantName(v)).join(' and ')} lost or failed)`).join(', ');
+  if (steps.length === 0) return { claim, verdict: 'not judged', evidence: [`Not judged: every step that could show it had a transport that lost messages: ${skippedText}.`] };
+  const evidence: string[] = skipped.length > 0 ? [`Left out: ${skippedText}.`] : [];
   const outcomes = steps.map((step) => {
     const short = ofGroup(step, 'poll')[0] as VariantResult;
     const others = ofGroup(step, 'push');

@@ -104,3 +104,12 @@ describe('a claim resting on a latency the generator limited', () => {
     expect(checkClaims(run).find((c) => c.claim === 'Polling adds latency')?.verdict).toBe('qualified');
   });
 });
+
+describe('a claim resting on a transport that lost messages', () => {
+  it('"Polling wastes requests and bandwidth" says not judged, naming the step and the transport', () => {
+    const run = runOf({ 'short-polling': { 'perDelivered.bytes': [400] }, websocket: { 'perDelivered.bytes': [466] } });
+    const steps = run.steps.map((s) => ({ ...s, variants: s.variants.map((v) => (v.variant.id === 'websocket' ? { ...v, summary: { ...v.summary, ok: false } } : v)) }));
+    const claim = checkClaims({ ...run, steps }).find((c) => c.claim === 'Polling wastes requests and bandwidth');
+    expect(claim).toEqual({ claim: 'Polling wastes requests and bandwidth', verdict: 'not judged', evidence: ['Not judged: every step that could show it had a transport that lost messages: “step” (WebSocket lost or failed).'] });
+  });
+});
