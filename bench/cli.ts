@@ -23,6 +23,7 @@ import { checkDistanceSupport } from './network/distance.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkPid } from './proc-sampler.ts';
 import { checkTargets } from './targets.ts';
+import { checkTargetTransports } from './target-check.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
 import { AGAINST_OPTIONS } from './against/options.ts';
@@ -201,6 +202,14 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       controller.signal,
     );
+  }
+  // A server that is not what --transports says would be measured, and reported, as something it is not.
+  if (targetUrls) {
+    const mismatch = await checkTargetTransports(targetUrls, options.token);
+    if (mismatch) {
+      console.error(`error: ${mismatch}`);
+      return 2;
+    }
   }
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);

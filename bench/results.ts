@@ -684,6 +684,8 @@ export interface CeilingResult {
   readonly non2xx: number;
   /** Requests per second ÷ the bare fastify route's (medians), when measured in the same run. */
   readonly ratioToBare?: number;
+  /** Each round's requests per second, in round order; absent in files written before it was kept. */
+  readonly rounds?: readonly number[];
 }
 
 /** A hot path measured with tinybench. */
@@ -702,9 +704,14 @@ export interface TargetCheck {
   readonly name: string;
   readonly value: number | null;
   readonly target: string;
-  /** `null` when this run did not measure it. */
+  /** `null` when this run did not measure it, or when its rounds cannot tell met from missed (`noise`). */
   readonly pass: boolean | null;
   readonly note: string;
+  /**
+   * Set when the rounds cannot tell met from missed (the rank test the CI gate uses, across
+   * rounds), saying why; `pass` is then `null` and the verdict reads "within noise".
+   */
+  readonly noise?: string;
 }
 
 export interface Machine {

@@ -127,8 +127,8 @@ export function formatSummary(results: BenchResults): string {
   if (results.targets.length > 0) {
     const t = table(['target', 'verdict', 'value', 'wanted', 'note'], ['left', 'left', 'right', 'left', 'left']);
     for (const target of results.targets) {
-      const verdict = target.pass === null ? 'not measured' : target.pass ? 'met' : 'MISSED';
-      t.push([target.name, verdict, target.value === null ? '–' : formatNumber(target.value), target.target, target.note]);
+      const verdict = target.noise !== undefined ? 'within noise' : target.pass === null ? 'not measured' : target.pass ? 'met' : 'MISSED';
+      t.push([target.name, verdict, target.value === null ? '–' : formatNumber(target.value), target.target, target.noise === undefined ? target.note : `${target.note}; ${target.noise}`]);
     }
     parts.push(t.toString());
   }

@@ -2,12 +2,12 @@
  * The claims check: the common claims about these transports, each with the figures of this run
  * that support, qualify or refute it. Pure; a claim this run has no figures for says so.
  */
-import { factsOf, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { lossyClaims } from './lossy.ts';
 import { wanClaims } from './wan.ts';
-import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
+import { RSS_MIN_CLIENTS, byTransport, capitalized, chatVariants, figure, handshakeVariants, judgedFigure, ofGroup, serverMeasured, stepClients, sweep, variantName, withinNoise } from './select.ts';
 
 export type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 
@@ -26,11 +26,16 @@ export const SSE_ALMOST_FACTOR = 1.5;
 /** SSE at more than this many times WebSocket's on any of those figures refutes the claim. */
 export const SSE_FAR_FACTOR = 3;
 
+/** Figures as the scale claim names them. */
+const FIGURE_WORDS: Readonly<Partial<Record<string, string>>> = { 'latency.p99': 'p99', 'perDelivered.serverCpuUs': 'CPU per message', 'server.perClientRssBytes': 'RSS per client', 'server.perClientHeapBytes': 'heap per client' };
+
 /** Client counts to extrapolate memory to, for a sense of scale. */
 const EXTRAPOLATE_CLIENTS = 10_000;
 
+/** A figure's median over the rounds it may use (a latency without the generator-bound ones); all rounds where none may. */
 function med(v: VariantResult, key: Parameters<typeof figure>[1]): number {
-  return figure(v, key).median;
+  const judged = judgedFigure(v, key);
+  return judged.excluded === undefined ? judged.spread.median : figure(v, key).median;
 }
 
 /** A count in prose: 10, 2.5, 0.25, 1,000. */
@@ -56,9 +61,15 @@ function messagesPerPoll(step: StepResult, short: VariantResult): number | undef
 
 function pollingWastes(results: BenchResults): ClaimCheck {
   const claim = 'Polling wastes requests and bandwidth';
-  const steps = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
-  if (steps.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const evidence: string[] = [];
+  const paired = results.steps.filter((s) => ofGroup(s, 'poll').length > 0 && ofGroup(s, 'push').length > 0);
+  if (paired.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
+  // A transport that lost messages is judged on nothing: its costs per message are not a working chat's.
+  const lostIn = (s: StepResult): VariantResult[] => [ofGroup(s, 'poll')[0] as VariantResult, ...ofGroup(s, 'push')].filter((v) => !v.summary.ok);
+  const skipped = paired.filter((s) => lostIn(s).length > 0);
+  const steps = paired.filter((s) => lostIn(s).length === 0);
+  const skippedText = skipped.map((s) => `“${s.step.label}” (${lostIn(s).map((v) => variantName(v)).join(' and ')} lost or failed)`).join(', ');
+  if (steps.length === 0) return { claim, verdict: 'not judged', evidence: [`Not judged: every step that could show it had a transport that lost messages: ${skippedText}.`] };
+  const evidence: string[] = skipped.length > 0 ? [`Left out: ${skippedText}.`] : [];
   const outcomes = steps.map((step) => {
     const short = ofGroup(step, 'poll')[0] as VariantResult;
     const others = ofGroup(step, 'push');
@@ -114,7 +125,14 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
   const step = paired.reduce<StepResult | undefined>((best, s) => (best === undefined || ofGroup(s, 'push').length > ofGroup(best, 'push').length ? s : best), undefined);
   const short = step && ofGroup(step, 'poll')[0];
   if (!step || !short) return { claim, verdict: 'not measured', evidence: ['No step ran short polling beside a push transport.'] };
-  const push = ofGroup(step, 'push');
+  const distrusted = [short, ...ofGroup(step, 'push')].flatMap((v) => {
+    const j = judgedFigure(v, 'latency.p50');
+    return j.excluded === undefined ? [] : [`${variantName(v)}'s latency (${j.excluded})`];
+  });
+  const push = ofGroup(step, 'push').filter((p) => judgedFigure(p, 'latency.p50').excluded === undefined);
+  if (judgedFigure(short, 'latency.p50').excluded !== undefined || push.length === 0) {
+    return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${distrusted.join(' and ')} in “${step.step.label}”.`] };
+  }
   const interval = short.variant.pollIntervalMs;
   const evidence = [
     `${capitalized(variantName(short))}: p50 ${formatUs(med(short, 'latency.p50'))}, mean ${formatUs(med(short, 'latency.mean'))}` +
@@ -124,6 +142,7 @@ function pollingAddsLatency(results: BenchResults): ClaimCheck {
   ];
   const factor = Math.min(...push.map((p) => med(short, 'latency.p50') / Math.max(1, med(p, 'latency.p50'))));
   const verdict: ClaimVerdict = factor >= LATENCY_CLAIM_FACTOR ? 'supported' : factor > 1 ? 'qualified' : 'refuted';
+  if (distrusted.length > 0) evidence.push(`Left out: ${distrusted.join('; ')}.`);
   const intervals = sweep(results, 'pollIntervalMs');
   if (intervals.length >= 2) {
     const first = intervals[0]?.variants[0];
@@ -145,31 +164,41 @@ function heldConnectionsCostly(results: BenchResults): ClaimCheck {
   // The step with the most clients measures the cost per connection best: fixed costs spread thin.
   const step = [...candidates].sort((a, b) => stepClients(b) - stepClients(a))[0] as StepResult;
   const clients = stepClients(step);
-  const held = ofGroup(step, 'push').filter(serverMeasured);
-  if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target): their memory was not measured.'] };
+  const measuredHere = (v: VariantResult, key: 'server.perClientRssBytes' | 'server.perClientHeapBytes' | 'server.cpuShare'): boolean => !(v.summary.notMeasured ?? []).includes(key);
+  // A --target run with --target-pid reads the server's RSS and CPU from /proc, though not its heap.
+  const held = ofGroup(step, 'push').filter((v) => measuredHere(v, 'server.perClientRssBytes') || measuredHere(v, 'server.perClientHeapBytes'));
+  if (held.length === 0) return { claim, verdict: 'not measured', evidence: ['The servers ran outside the bench (--target) without --target-pid: their memory was not measured.'] };
   const rssMeaningful = clients >= RSS_MIN_CLIENTS;
   const projection = (perClient: number): string =>
     `projected, not measured: ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} × ${formatBytes(perClient)} = ${formatBytes(perClient * EXTRAPOLATE_CLIENTS)} for ${EXTRAPOLATE_CLIENTS.toLocaleString('en-US')} clients`;
   const thresholds = `Thresholds: ${formatBytes(COSTLY_PER_CLIENT_BYTES)} or more per connection counts as costly, ${formatBytes(CHEAP_PER_CLIENT_BYTES)} or less as cheap.`;
   const heap = (v: VariantResult): number => med(v, 'server.perClientHeapBytes');
   const rss = (v: VariantResult): number => med(v, 'server.perClientRssBytes');
-  if (rssMeaningful) {
-    const evidence = held.map(
+  const withRss = held.filter((v) => measuredHere(v, 'server.perClientRssBytes'));
+  if (rssMeaningful && withRss.length > 0) {
+    const evidence = withRss.map(
       (v) =>
-        `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(rss(v))} of server RSS and ${formatBytes(heap(v))} of V8 heap per client (${projection(rss(v))}); ` +
-        `server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.`,
+        `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(rss(v))} of server RSS` +
+        (measuredHere(v, 'server.perClientHeapBytes') ? ` and ${formatBytes(heap(v))} of V8 heap` : '') +
+        ` per client (${projection(rss(v))})` +
+        (measuredHere(v, 'server.cpuShare') ? `; server CPU ${formatShare(med(v, 'server.cpuShare'))} of a core.` : '.') +
+        (serverMeasured(v) ? '' : ' (The server ran outside the bench: RSS and CPU read from /proc, --target-pid.)'),
     );
-    const worst = Math.max(...held.map(rss));
+    const worst = Math.max(...withRss.map(rss));
     const verdict: ClaimVerdict = worst >= COSTLY_PER_CLIENT_BYTES ? 'supported' : worst <= CHEAP_PER_CLIENT_BYTES ? 'refuted' : 'qualified';
     return { claim, verdict, evidence: [...evidence, thresholds] };
   }
   // RSS per client is noise here; the heap is only part of a connection's cost (socket buffers and
   // native memory lie outside it), so it can show a connection is costly but never that it is cheap.
-  const evidence = held.map(
+  const rssWhy = `RSS per client, the whole cost, is not meaningful at ${clients.toLocaleString('en-US')} clients (it needs ${RSS_MIN_CLIENTS.toLocaleString('en-US')} or more): the scale scenario measures it.`;
+  const withHeap = held.filter((v) => measuredHere(v, 'server.perClientHeapBytes'));
+  if (withHeap.length === 0) {
+    return { claim, verdict: 'not measured', evidence: [`${rssWhy} The heap of a server the bench did not start (--target) is not measured.`, thresholds] };
+  }
+  const evidence = withHeap.map(
     (v) => `${capitalized(variantName(v))} with ${clients.toLocaleString('en-US')} clients: ${formatBytes(heap(v))} of V8 heap per client, a lower bound of its cost (${projection(heap(v))}).`,
   );
-  const rssWhy = `RSS per client, the whole cost, is not meaningful at ${clients.toLocaleString('en-US')} clients (it needs ${RSS_MIN_CLIENTS.toLocaleString('en-US')} or more): the scale scenario measures it.`;
-  if (Math.max(...held.map(heap)) >= COSTLY_PER_CLIENT_BYTES) return { claim, verdict: 'supported', evidence: [...evidence, 'The heap alone is past the costly threshold.', thresholds] };
+  if (Math.max(...withHeap.map(heap)) >= COSTLY_PER_CLIENT_BYTES) return { claim, verdict: 'supported', evidence: [...evidence, 'The heap alone is past the costly threshold.', thresholds] };
   return { claim, verdict: 'not measured', evidence: [...evidence, `The heap alone does not settle it: ${rssWhy}`, thresholds] };
 }
 
@@ -241,9 +270,16 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const keys = ['latency.p99', 'perDelivered.serverCpuUs', memoryKey] as const;
   let wsWorse = 0;
   let wsBetter = 0;
+  const distrusted = new Set<string>();
   for (const key of keys) {
     for (const o of rest) {
       if (!o.summary.ok) continue;
+      // A latency the generator limited in every round is not evidence either way.
+      const unjudged = [ws, o].filter((v) => judgedFigure(v, key).excluded !== undefined);
+      if (unjudged.length > 0) {
+        for (const v of unjudged) distrusted.add(`${variantName(v)}'s ${FIGURE_WORDS[key] ?? key} (${judgedFigure(v, key).excluded as string})`);
+        continue;
+      }
       if (med(ws, key) > med(o, key)) wsWorse++;
       else wsBetter++;
     }
@@ -255,6 +291,8 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   const evidence = [`At ${clients.toLocaleString('en-US')} clients:`, line(ws), ...rest.map(line)];
   const broke = rest.filter((o) => !o.summary.ok);
   if (broke.length > 0 && ws.summary.ok) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages at this size; WebSocket did not.`);
+  if (distrusted.size > 0) evidence.push(`Left out: ${[...distrusted].join('; ')}.`);
+  if (ws.summary.ok && wsWorse + wsBetter === 0) return { claim, verdict: 'not judged', evidence: [`Not judged: every comparison would rest on ${[...distrusted].join(' and ')}.`, ...evidence] };
   const verdict: ClaimVerdict = !ws.summary.ok ? 'supported' : wsWorse === 0 ? 'refuted' : wsBetter === 0 ? 'supported' : 'qualified';
   return { claim, verdict, evidence };
 }
@@ -274,9 +312,17 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
     ['p99', 'latency.p99', formatUs],
   ] as const;
   const measured = aspects.filter(([, key]) => key !== 'perDelivered.serverCpuUs' || (serverMeasured(sse) && serverMeasured(ws)));
-  const ratios = measured.map(([name, key, format]) => {
-    const a = figure(sse, key);
-    const b = figure(ws, key);
+  // A figure the report distrusts for either transport (latency the generator limited in every round) is not judged.
+  const unjudged = measured.flatMap(([name, key]) =>
+    [sse, ws].flatMap((v) => {
+      const j = judgedFigure(v, key);
+      return j.excluded === undefined ? [] : [`${variantName(v)}'s ${name} (${j.excluded})`];
+    }),
+  );
+  const judged = measured.filter(([, key]) => judgedFigure(sse, key).excluded === undefined && judgedFigure(ws, key).excluded === undefined);
+  const ratios = judged.map(([name, key, format]) => {
+    const a = judgedFigure(sse, key).spread as Spread;
+    const b = judgedFigure(ws, key).spread as Spread;
     const noise = withinNoise(a, b);
     const ratio = a.median / Math.max(1e-9, b.median);
     return { name, ratio: noise ? Math.min(ratio, 1) : ratio, text: `${name} ${format(a.median)} against ${format(b.median)} (${formatRatio(ratio)}${noise ? ', within the noise across rounds' : ''})` };
@@ -290,10 +336,17 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   const broke = [sse, ws].filter((v) => !v.summary.ok);
   if (broke.length > 0) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
   const bound = [sse, ws].filter((v) => v.summary.ok && v.summary.generatorBound);
-  if (bound.length > 0) evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in this step: the latencies say more about the load generator than the server.`);
+  if (bound.length > 0 && unjudged.length === 0) {
+    evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in some round of this step: latencies are judged on the other rounds only.`);
+  }
+  if (broke.length > 0) return { claim, verdict: 'not judged', evidence: [`Not judged: ${broke.map((v) => variantName(v)).join(' and ')} lost messages or failed in “${step.step.label}”.`, ...evidence] };
   const worst = Math.max(...ratios.map((r) => r.ratio));
-  let verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
-  if (broke.length > 0 && verdict === 'supported') verdict = 'qualified';
+  if (unjudged.length > 0) {
+    // Trusted figures far apart refute it whatever the rest say; otherwise it rests on what the report distrusts.
+    if (worst > SSE_FAR_FACTOR) return { claim, verdict: 'refuted', evidence: [...evidence, `Left out: ${unjudged.join('; ')}.`] };
+    return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${unjudged.join(' and ')}.`, ...evidence] };
+  }
+  const verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
   return { claim, verdict, evidence };
 }
 

@@ -13,7 +13,7 @@
 import { figureValue, median } from '../bench/aggregate.ts';
 import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/results.ts';
 import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
-import { mannWhitney, smallestP } from './mann-whitney.ts';
+import { NOISE_ALPHA, mannWhitney, smallestP } from '../bench/mann-whitney.ts';
 
 /**
  * One-sided significance level per figure. A default run gates ~16 figures × 4 transports; under
@@ -21,7 +21,7 @@ import { mannWhitney, smallestP } from './mann-whitney.ts';
  * a false alarm needs both the rounds separated and the median moved past a limit set above the
  * drift between runs.
  */
-export const DEFAULT_ALPHA = 0.01;
+export const DEFAULT_ALPHA = NOISE_ALPHA;
 
 /**
  * The share of a figure's limit the rank test allows for a drift of the whole run (the machine

@@ -116,7 +116,12 @@ export function projectionTable(d: Deployment, measured: readonly MeasuredTransp
 }
 
 const clientsOf = (v: VariantResult): number => v.trials[0]?.clients ?? 0;
-const trusted = (v: VariantResult): boolean => v.summary.ok && !v.summary.generatorBound;
+/**
+ * A variant a projection may rest on: one that delivered everything. Rounds the generator limited
+ * are kept: the projection scales CPU, RSS, requests and bytes per message, which the generator's
+ * lateness cannot change (only latency, which it does not project, could).
+ */
+const trusted = (v: VariantResult): boolean => v.summary.ok;
 
 /** A transport's figures at the step it rests on. */
 function measuredAt(v: VariantResult, workload: Workload, basis: string): MeasuredTransport {
@@ -161,8 +166,8 @@ const rounds = (v: VariantResult): string => `${v.summary.rounds} round${v.summa
 /**
  * Per chat transport of a run, the step a projection rests on: in a capacity run the last passing
  * step of its search (the most it served within the SLO); otherwise the step with the most clients
- * where it delivered everything with the generator not the bottleneck. A transport with no such
- * step is left out: there is nothing trustworthy to scale.
+ * where it delivered everything. A transport with no such step is left out
+ * ({@link projectionLeftOut} says why): there is nothing trustworthy to scale.
  */
 export function projectionInputs(results: BenchResults): MeasuredTransport[] {
   const out: MeasuredTransport[] = [];
@@ -186,4 +191,33 @@ export function projectionInputs(results: BenchResults): MeasuredTransport[] {
     out.push(measuredAt(v, workload, `${clientsOf(v).toLocaleString('en-US')} clients, step “${label}” (${rounds(v)})`));
   }
   return out;
+}
+
+/** The chat transports of a run that have no projection row, each with why, in words. */
+export function projectionLeftOut(results: BenchResults, measured: readonly MeasuredTransport[]): { readonly name: string; readonly why: string }[] {
+  const out = new Map<string, { name: string; why: string }>();
+  for (const step of results.steps) {
+    for (const v of step.variants) {
+      if (factsOf(v.variant.transport)?.group === 'baseline' || v.variant.keepAlive === false) continue;
+      if (measured.some((m) => m.transport === v.variant.transport) || out.has(v.variant.transport)) continue;
+      out.set(v.variant.transport, { name: variantName(v), why: 'it lost or mis-delivered messages in every step it ran, so its costs are not those of a working chat' });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * How much of a core the busiest server of the run used, and whether it was measured: what a
+ * projection's cores column is held against, in the server's own measured terms.
+ */
+export function busiestServer(results: BenchResults): { readonly share: number; readonly name: string } | undefined {
+  let busiest: { share: number; name: string } | undefined;
+  for (const step of results.steps) {
+    for (const v of step.variants) {
+      if (factsOf(v.variant.transport)?.group === 'baseline' || (v.summary.notMeasured ?? []).includes('server.cpuShare')) continue;
+      const share = v.summary.figures['server.cpuShare'].max;
+      if (Number.isFinite(share) && (busiest === undefined || share > busiest.share)) busiest = { share, name: variantName(v) };
+    }
+  }
+  return busiest;
 }

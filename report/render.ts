@@ -56,6 +56,7 @@ const VERDICT_CLASS: Readonly<Record<ClaimVerdict, string>> = {
   qualified: 'qualified',
   refuted: 'refuted',
   'not measured': 'unmeasured',
+  'not judged': 'unmeasured',
 };
 
 function alerts(results: BenchResults): Html {
@@ -69,10 +70,13 @@ function alerts(results: BenchResults): Html {
         const problems = [...new Set(v.trials.flatMap((t) => t.problems))].join('; ');
         items.push(html`${where} <strong>lost or mis-delivered messages</strong>: ${problems}. Its speed means nothing.`);
       }
-      if (v.summary.generatorBound) {
+      const bound = v.trials.filter((t) => t.generator.bound).length;
+      if (v.summary.generatorBound || bound > 0) {
         const reasons = [...new Set(v.trials.flatMap((t) => t.generator.reasons))].join('; ');
+        const rounds = bound > 0 && bound < v.trials.length ? `in ${bound} of its ${v.trials.length} rounds` : 'in every round';
+        const latency = bound > 0 && bound < v.trials.length ? 'its latency is judged on the other rounds only' : 'its latency is not judged';
         items.push(
-          html`${where} was <strong>generator-bound</strong> (${reasons}): its numbers say more about the load generator than the server.`,
+          html`${where} was <strong>generator-bound</strong> ${rounds} (${reasons}): the load generator sent late, so ${latency}; its requests, bytes and connections per message, which the generator's lateness cannot change, are judged as usual.`,
         );
       }
     }
@@ -104,8 +108,11 @@ function verdictSection(results: BenchResults): Html {
     : rounds.some((r) => r < 2)
       ? html` <strong>Some transports ran a single round, so their noise was not measured: a small difference may still be noise.</strong>`
       : '';
+  const trials = steps.flatMap((s) => chatVariants(s).flatMap((v) => v.trials));
+  const bound = trials.filter((t) => t.generator.bound).length;
+  const boundText = bound === 0 ? ' No round of a transport here was generator-bound.' : ` ${bound} of the ${trials.length} rounds of the transports here ${bound === 1 ? 'was' : 'were'} generator-bound.`;
   const how = html`Medians across rounds; the spread is the range across rounds. A difference is <em>within the noise</em> when the two transports' \
-ranges across rounds overlap, and is then called a tie. Transports that lost messages or were generator-bound cannot be the best.${oneRound}`;
+ranges across rounds overlap, and is then called a tie. A transport that lost messages is never judged. A latency leaves out the rounds in which the load generator was the bottleneck (a transport it limited in every round is not judged on latency); requests, bytes and connections per message, CPU and memory keep every round, since the generator's lateness cannot change them.${boundText}${oneRound}`;
   return html`<section id="verdict"><h2>Verdict</h2><p class="how">${how}</p>${body}</section>`;
 }
 
@@ -135,17 +142,27 @@ a verdict that rests on them is weak.</strong>`
 <table>${head}<tbody>${rows}</tbody></table></section>`;
 }
 
+/** A target's verdict in a word: met, MISSED, within noise (the rounds cannot tell), or not measured. */
+export function targetVerdict(t: BenchResults['targets'][number]): string {
+  if (t.noise !== undefined) return 'within noise';
+  return t.pass === null ? 'not measured' : t.pass ? 'met' : 'MISSED';
+}
+
 function targetsSection(results: BenchResults): Html | string {
   if (results.targets.length === 0) return '';
   const rows = results.targets.map((t) => {
-    const verdict = t.pass === null ? 'not measured' : t.pass ? 'met' : 'missed';
-    const badge = t.pass === null ? 'unmeasured' : t.pass ? 'supported' : 'refuted';
+    const verdict = targetVerdict(t);
+    const badge = t.noise !== undefined ? 'qualified' : t.pass === null ? 'unmeasured' : t.pass ? 'supported' : 'refuted';
     const value = t.value === null ? '–' : formatNumber(t.value);
+    const note = t.noise === undefined ? t.note : `${t.note}; within noise: ${t.noise}`;
     return html`<tr><th scope="row">${t.name}</th><td><span class="badge ${badge}">${verdict}</span></td>\
-<td>${value}</td><td>${t.target}</td><td>${t.note}</td></tr>`;
+<td>${value}</td><td>${t.target}</td><td>${note}</td></tr>`;
   });
   const head = html`<thead><tr><th>target</th><th></th><th>value</th><th>goal</th><th>note</th></tr></thead>`;
-  return html`<section id="targets"><h2>Targets</h2><table>${head}<tbody>${rows}</tbody></table></section>`;
+  const how = html`<p class="how">A target that compares figures is judged across rounds with the CI gate's noise test: \
+met or MISSED only when the rounds lie on that side beyond the noise (a rank test with enough rounds, ranges that do not overlap with fewer), \
+otherwise <em>within noise</em>.</p>`;
+  return html`<section id="targets"><h2>Targets</h2>${how}<table>${head}<tbody>${rows}</tbody></table></section>`;
 }
 
 /** The rows under the figures: counts summed over rounds, and the generator's self-check. */
@@ -230,7 +247,7 @@ function targetNote(results: BenchResults): Html | string {
   if (!target) return '';
   const urls = Object.entries(target.urls).map(([transport, url], i) => html`${i > 0 ? ', ' : ''}${transport} at <code>${url}</code>`);
   return html`<p>Run against servers the bench did not start (<code>--target</code>): ${urls}${target.token ? ', with a token' : ''}. \
-${target.pids ? 'Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap, event-loop delay and connections were not measured.' : 'Their CPU, memory, event-loop delay and connections were not measured.'}</p>`;
+${target.pids ? html`Their CPU time and RSS were read from /proc (<code>--target-pid</code>); their heap, event-loop delay and connections were not measured.` : 'Their CPU, memory, event-loop delay and connections were not measured.'}</p>`;
 }
 
 function methodSection(results: BenchResults): Html {
@@ -263,8 +280,14 @@ meant to be sent, at every receiver, so a server or generator that falls behind 
 never by averaging percentiles.</li>
 <li><strong>Correctness in the same run</strong>: every receiver checks each room's sequence; expected deliveries are the acknowledged window messages \
 times the room's members.</li>
-<li><strong>Each server in its own process</strong> reports its CPU, memory and event-loop delay; clients count requests, connections and bytes on \
-their sockets. The warm-up is discarded.</li>
+${
+    results.config.target
+      ? html`<li><strong>The server under test was not started by the bench</strong> (<code>--target</code>): it is whatever answered at the URL above, \
+measured from outside; ${results.config.target.pids ? 'its CPU and RSS read from /proc' : 'its CPU and memory not measured'}. Clients count requests, connections and bytes on \
+their sockets. The warm-up is discarded.</li>`
+      : html`<li><strong>Each server in its own process</strong> reports its CPU, memory and event-loop delay; clients count requests, connections and bytes on \
+their sockets. The warm-up is discarded.</li>`
+  }
 <li><strong>The generator checks itself</strong>: a trial where it used ${cpuLimit} or sent more than ${lagLimit} late at p99 is marked generator-bound.</li>
 </ul>
 <p>${machine}</p>
@@ -278,12 +301,21 @@ export function transportsOf(results: BenchResults): string {
   return names.length === 1 ? (names[0] as string) : `${names.slice(0, -1).join(', ')} and ${names.at(-1) as string}`;
 }
 
+/** Whose servers the run measured, in a sentence: this project's, or the ones at the `--target` URLs. */
+export function measuredWhat(results: BenchResults): string {
+  const target = results.config.target;
+  if (!target) return `${capitalized(transportsOf(results))} on one chat contract, this project's servers, measured side by side.`;
+  const servers = Object.entries(target.urls).map(([transport, url]) => `${TRANSPORT_NAMES[transport] ?? transport} at ${url}`);
+  const list = servers.length <= 1 ? (servers[0] ?? '') : `${servers.slice(0, -1).join(', ')} and ${servers.at(-1) as string}`;
+  return `A server this bench did not start (--target): ${list}, measured from outside with this project's load generator${target.pids ? ', its CPU and RSS read from /proc (--target-pid)' : ''}.`;
+}
+
 function header(results: BenchResults, title: string): Html {
   const statusClass = results.status === 'complete' ? 'supported' : 'refuted';
   const m = results.machine;
   return html`<header>
 <h1>${title}</h1>
-<p class="sub">${capitalized(transportsOf(results))} on one chat contract, measured side by side. \
+<p class="sub">${measuredWhat(results)} \
 <span class="badge ${statusClass} status">${results.status}</span>
 ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0, 12)} · ${results.startedAt}</p>
 <p id="headline" class="headline">${results.capacity ? capacityHeadline(results) : headline(results)}</p>
@@ -293,7 +325,10 @@ ${m.cpuModel} · ${m.cores} cores · Node ${m.node} · commit ${m.commit.slice(0
 /** The whole report page. */
 export function renderReport(results: BenchResults, assets: RenderAssets): string {
   const charts = buildCharts(results);
-  const title = `Chat transports compared: ${results.config.scenario.name}`;
+  const target = results.config.target;
+  const title = target
+    ? `A chat server at ${Object.values(target.urls).join(', ')}, measured: ${results.config.scenario.name}`
+    : `Chat transports compared: ${results.config.scenario.name}`;
   const projection = projectionSection(results);
   const specs = {
     units: { duration: DURATION_UNITS, bytes: BYTE_UNITS },

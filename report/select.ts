@@ -12,6 +12,7 @@ import {
   type Variant,
   type VariantResult,
 } from '../bench/results.ts';
+import { figureValue, spread } from '../bench/aggregate.ts';
 
 /** What a transport is called in prose. */
 export const TRANSPORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(BENCH_TRANSPORTS.map((t) => [t, TRANSPORT_FACTS[t].label]));
@@ -172,6 +173,41 @@ export function withinNoise(a: Spread, b: Spread): boolean {
  */
 export function serverMeasured(v: VariantResult): boolean {
   return !(v.summary.notMeasured ?? []).some((key) => (key.startsWith('server.') && key !== 'server.connectionsPerClient') || key === 'perDelivered.serverCpuUs');
+}
+
+/**
+ * Whether the generator's lateness can change a figure: every latency can, being timed from the
+ * schedule the generator kept late. A count per message (requests, bytes, connections) or a
+ * server's own reading (CPU, memory) cannot: those stay valid in a round the generator limited.
+ */
+export function generatorSensitive(key: FigureKey): boolean {
+  return key.startsWith('latency.');
+}
+
+/** What a figure of a variant may be judged on: its spread over the rounds it may use, or why it may not be judged. */
+export type JudgedFigure =
+  | { readonly spread: Spread; readonly rounds: number; readonly dropped: number; readonly excluded?: undefined }
+  | { readonly excluded: string; readonly spread?: undefined };
+
+/** Why a variant's latency is left out when the generator limited every one of its rounds. */
+export const GENERATOR_BOUND_EVERY_ROUND = 'generator-bound in every round, so its latency measures the load generator';
+
+/**
+ * A figure of a variant as the verdict, the headline and the claims may use it: a variant that
+ * lost messages is never judged; a latency drops the rounds the generator limited (judged on the
+ * others, or not at all when it limited every round); every other figure keeps every round. A file
+ * that marks the variant generator-bound without saying which round counts as every round.
+ */
+export function judgedFigure(v: VariantResult, key: FigureKey): JudgedFigure {
+  if (!v.summary.ok) return { excluded: 'lost or failed' };
+  const all = figure(v, key);
+  if (!generatorSensitive(key) || !(v.summary.generatorBound || v.trials.some((t) => t.generator.bound))) return { spread: all, rounds: v.summary.rounds, dropped: 0 };
+  const free = v.trials.filter((t) => !t.generator.bound && !t.limit);
+  const bound = v.trials.filter((t) => t.generator.bound);
+  if (bound.length === 0 || free.length === 0) return { excluded: GENERATOR_BOUND_EVERY_ROUND };
+  const values = free.flatMap((t) => figureValue(t, key) ?? []);
+  if (values.length === 0) return { excluded: GENERATOR_BOUND_EVERY_ROUND };
+  return { spread: spread(values), rounds: free.length, dropped: bound.length };
 }
 
 /** A variant whose numbers should not be trusted as a best: it lost messages or the generator limited it. */

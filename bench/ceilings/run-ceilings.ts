@@ -45,6 +45,7 @@ export function combineRounds(rounds: readonly CeilingResult[]): CeilingResult {
     requests: rounds.reduce((n, r) => n + r.requests, 0),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    rounds: means,
   };
 }
 

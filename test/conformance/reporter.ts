@@ -33,12 +33,17 @@ export class ConformanceReporter implements Reporter {
   readonly tally: Tally = { kept: 0, skipped: 0, broken: [], errors: [] };
   private readonly printed = new Set<TestSuite | TestModule>();
 
-  constructor(private readonly write: (line: string) => void) {}
+  /** `part`: the one part of the suite this run checks (the others are neither printed nor counted). */
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly part?: string,
+  ) {}
 
   onTestCaseResult(testCase: TestCase): void {
     const result = testCase.result();
     if (result.state === 'pending') return;
     const promise = testCase.parent.type === 'suite' ? testCase.parent.name : '';
+    if (this.part !== undefined && promise !== this.part) return;
     if (!this.printed.has(testCase.parent)) {
       this.printed.add(testCase.parent);
       this.write(`\n${promise}`);

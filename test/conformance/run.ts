@@ -18,12 +18,21 @@ const SUITE_FILE = 'test/conformance/url.conformance.ts';
  * filling a default history of 10,000 messages a few seconds.
  */
 const TEST_TIMEOUT_MS = 120_000;
+/**
+ * The environment variable that limits a run to one part of the suite, by its name ("5. Retries
+ * are safe"): how the project's tests of servers broken on purpose keep each run short. Unset, every
+ * part runs.
+ */
+export const PART_VARIABLE = 'CONFORMANCE_PART';
 
 /** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
 export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
   write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${target.transport === 'sse' ? ' and its Server-Sent Events (version 2)' : ''} (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
-  const reporter = new ConformanceReporter(write);
+  const given = process.env[PART_VARIABLE];
+  const part = given === undefined || given === '' ? undefined : given;
+  if (part !== undefined) write(`Only the part "${part}" (${PART_VARIABLE}).`);
+  const reporter = new ConformanceReporter(write, part);
   const vitest = await startVitest('test', [SUITE_FILE], {
     config: false,
     root: ROOT,
@@ -31,6 +40,7 @@ export async function runConformance(target: ConformanceTarget, write: (line: st
     watch: false,
     reporters: [reporter],
     provide: { conformanceTarget: target },
+    ...(part === undefined ? {} : { testNamePattern: new RegExp(`^${part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `) }),
     testTimeout: TEST_TIMEOUT_MS,
     hookTimeout: TEST_TIMEOUT_MS,
   });

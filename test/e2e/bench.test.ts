@@ -378,6 +378,14 @@ describe('npm run bench -- --target URL --target-pid PID: a server started separ
     expect(stderr()).toContain(`CPU and RSS read from /proc of pid ${pid}, heap, event-loop delay and connections not measured`);
   }, 60_000);
 
+  it('refuses a server whose /healthz names another transport than --transports, before any trial', async () => {
+    const never = join(dir, 'mismatch.json');
+    const { child, stderr } = bench(['--target', url, '--transports', 'short-polling', '--out', never]);
+    expect(await exitOf(child)).toBe(2);
+    expect(stderr()).toContain(`error: --target ${url} serves websocket, by its GET /healthz, not short-polling as --transports says; nothing was run.`);
+    expect(existsSync(never)).toBe(false);
+  });
+
   it.each([
     [['--target-pid', 'abc'], '--target-pid "abc" is not a process id'],
     [['--target-pid', '999999999'], '--target-pid 999999999: no such process'],

@@ -24,6 +24,12 @@ export async function openRaw(baseUrl: string, options: ClientOptions = {}, path
     if (!isBinary) frames.push(JSON.parse(String(data)) as Record<string, unknown>);
   });
   ws.on('error', () => undefined);
+  let closeCode: number | undefined;
+  let closeReason = '';
+  ws.on('close', (code: number, reason: Buffer) => {
+    closeCode = code;
+    closeReason = reason.toString('utf8');
+  });
   onCleanup(async () => {
     if (ws.readyState === WebSocket.CLOSED) return;
     const closed = once(ws, 'close');
@@ -36,14 +42,34 @@ export async function openRaw(baseUrl: string, options: ClientOptions = {}, path
     frames,
     async next(match, from = 0) {
       let found: Record<string, unknown> | undefined;
-      await vi.waitFor(
-        () => {
-          found = frames.slice(from).find(match);
-          expect(found).toBeDefined();
-        },
-        { timeout: WAIT_BOUND_MS, interval: 5 },
-      );
-      return found as Record<string, unknown>;
+      const sent = (): string => JSON.stringify(frames.slice(from)).slice(0, 300);
+      // A socket the server closed will bring no more frames: say so at once rather than at the
+      // bound, unless the frame came before the close.
+      let settle = (): void => undefined;
+      const closed = new Promise<Record<string, unknown>>((resolve, reject) => {
+        settle = (): void => {
+          const frame = frames.slice(from).find(match);
+          if (frame) resolve(frame);
+          else reject(new Error(`the server closed the socket (${closeCode ?? ''} ${closeReason}) before the frame came; it sent ${sent()}`));
+        };
+        if (ws.readyState === WebSocket.CLOSED) settle();
+        else ws.once('close', settle);
+      });
+      closed.catch(() => undefined);
+      const waited = vi
+        .waitFor(
+          () => {
+            found = frames.slice(from).find(match);
+            expect(found, `no matching frame came within ${WAIT_BOUND_MS} ms; the server sent ${sent()}`).toBeDefined();
+          },
+          { timeout: WAIT_BOUND_MS, interval: 5 },
+        )
+        .then(() => found as Record<string, unknown>);
+      try {
+        return await Promise.race([closed, waited]);
+      } finally {
+        ws.off('close', settle);
+      }
     },
     sendJson(value) {
       ws.send(JSON.stringify(value));

@@ -36,6 +36,8 @@ export interface Inbox {
   of(room: string): ChatMessage[];
   /** Waits until the room has at least `count` messages. */
   waitFor(room: string, count: number): Promise<ChatMessage[]>;
+  /** Waits until a message of the room with `seq` or a later one has come: then whatever was skipped before it will not come. */
+  waitForSeq(room: string, seq: number): Promise<ChatMessage[]>;
 }
 
 export function inbox(): Inbox & { onMessages: (room: string, messages: readonly ChatMessage[]) => void } {
@@ -52,6 +54,13 @@ export function inbox(): Inbox & { onMessages: (room: string, messages: readonly
     async waitFor(room, count) {
       await vi.waitFor(
         () => expect(of(room).length, `${count} messages expected in room ${room}; ${of(room).length} came within ${WAIT_BOUND_MS} ms`).toBeGreaterThanOrEqual(count),
+        { timeout: WAIT_BOUND_MS, interval: 5 },
+      );
+      return of(room);
+    },
+    async waitForSeq(room, seq) {
+      await vi.waitFor(
+        () => expect(Math.max(0, ...of(room).map((m) => m.seq)), `seq ${seq} expected in room ${room}; it did not come within ${WAIT_BOUND_MS} ms`).toBeGreaterThanOrEqual(seq),
         { timeout: WAIT_BOUND_MS, interval: 5 },
       );
       return of(room);

@@ -3,8 +3,10 @@
  * its text, what it refuses to project, and which step of a run it rests on.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEPLOYMENT, project, projectionInputs, projectionTable, type MeasuredTransport } from '../../report/projection.ts';
-import type { CapacityResult, Scenario } from '../../bench/results.ts';
+import { DEFAULT_DEPLOYMENT, busiestServer, project, projectionInputs, projectionLeftOut, projectionTable, type MeasuredTransport } from '../../report/projection.ts';
+import type { CapacityResult, Scenario, VariantResult } from '../../bench/results.ts';
+import { loadAssets } from '../../report/assets.ts';
+import { renderReport } from '../../report/render.ts';
 import { defaultStep, results } from './fixture.ts';
 
 const spread = (median: number, min = median, max = median) => ({ median, min, max });
@@ -119,5 +121,29 @@ describe('projectionInputs', () => {
     expect(inputs).toHaveLength(1);
     expect(inputs[0]).toMatchObject({ transport: 'websocket', clients: 1500, members: 10, ratePerMember: 0.1, basis: '1,500 clients, the last passing step of its capacity search (1 round)' });
     expect(inputs[0]?.figures.rssPerClient).not.toBeNull();
+  });
+});
+
+describe('which transports a projection rests on', () => {
+  it('keeps a transport the generator limited (its costs per message stand), and says why a transport that lost messages has no row', () => {
+    const base = defaultStep();
+    const [short, long, ws, raw] = base.variants as [VariantResult, VariantResult, VariantResult, VariantResult];
+    const bound = { ...short, summary: { ...short.summary, generatorBound: true } };
+    const lost = { ...long, summary: { ...long.summary, ok: false } };
+    const run = results([{ ...base, variants: [bound, lost, ws, raw] }]);
+    const measured = projectionInputs(run);
+    expect(measured.map((m) => m.transport)).toEqual(['short-polling', 'websocket']);
+    expect(projectionLeftOut(run, measured)).toEqual([
+      { name: 'long polling (wait 25 s)', why: 'it lost or mis-delivered messages in every step it ran, so its costs are not those of a working chat' },
+    ]);
+    const html = renderReport(run, { ...loadAssets(), chartJs: 'window.Chart = function () {};' });
+    expect(html).toContain('Not projected: <strong>long polling (wait 25 s)</strong>, because it lost or mis-delivered messages');
+  });
+
+  it("holds the cores against the servers' own measured CPU, not an assumption about Node", () => {
+    const html = renderReport(results([defaultStep()]), { ...loadAssets(), chartJs: 'window.Chart = function () {};' });
+    expect(html).toContain('the busiest server of this run, long polling (wait 25 s), used at most 10% of a core');
+    expect(html).not.toContain('a Node server uses one core');
+    expect(busiestServer(results([defaultStep()]))).toEqual({ share: 0.1, name: 'long polling (wait 25 s)' });
   });
 });

@@ -32,6 +32,12 @@ function targetRun(): BenchResults {
   return { ...run, config: { ...run.config, target: { urls: { 'long-polling': 'http://127.0.0.1:3001', websocket: 'http://127.0.0.1:3002' }, token: true } } };
 }
 
+/** The page holds every text of `has` and none of `lacks`. */
+function expectPage(html: string, texts: { readonly has: readonly string[]; readonly lacks: readonly string[] }): void {
+  for (const text of texts.has) expect(html).toContain(text);
+  for (const text of texts.lacks) expect(html).not.toContain(text);
+}
+
 describe('a report of a --target run', () => {
   const run = targetRun();
   const [only] = run.steps;
@@ -79,9 +85,42 @@ describe('a --target run with --target-pid', () => {
   it('says CPU and RSS were read from /proc, and only heap, event-loop delay and connections were not measured', () => {
     const run = targetRun();
     const withPids = { ...run, config: { ...run.config, target: { ...run.config.target!, pids: { websocket: 4242 } } } };
-    const html = renderReport(withPids, ASSETS);
-    expect(html).toContain('Their CPU time and RSS were read from /proc');
-    expect(html).toContain('their heap, event-loop delay and connections were not measured');
-    expect(html).not.toContain('Their CPU, memory, event-loop delay and connections were not measured');
+    expectPage(renderReport(withPids, ASSETS), {
+      has: ['Their CPU time and RSS were read from /proc', 'their heap, event-loop delay and connections were not measured', '(<code>--target-pid</code>)'],
+      // Markup once, not escaped twice into visible tags.
+      lacks: ['Their CPU, memory, event-loop delay and connections were not measured', '&lt;code&gt;'],
+    });
+  });
+
+  it('judges held connections on the RSS read from /proc', () => {
+    const run = targetRun();
+    const pidRead: readonly FigureKey[] = ['server.perClientHeapBytes', 'server.eventLoopDelay.p99', 'server.connectionsPerClient'];
+    const steps = run.steps.map((s) => ({ ...s, variants: s.variants.map((v) => ({ ...v, summary: { ...v.summary, notMeasured: pidRead } })) }));
+    const withPids: BenchResults = { ...run, steps, config: { ...run.config, target: { ...run.config.target!, pids: { 'long-polling': 4241, websocket: 4242 } } } };
+    const held = checkClaims(withPids).find((c) => c.claim === 'Many held connections are costly');
+    expect(held?.verdict).toBe('qualified');
+    expect(held?.evidence[0]).toBe(
+      'Long polling (wait 25 s) with 1,000 clients: 35.2 KiB of server RSS per client (projected, not measured: 10,000 × 35.2 KiB = 343 MiB for 10,000 clients); server CPU 10% of a core. ' +
+        '(The server ran outside the bench: RSS and CPU read from /proc, --target-pid.)',
+    );
+  });
+});
+
+describe('the first lines of a --target report', () => {
+  it('say whose server was measured: the title, the subtitle and the method name the URL, not this project\'s servers', () => {
+    const html = renderReport(targetRun(), ASSETS);
+    expectPage(html.slice(0, html.indexOf('</header>')), {
+      has: [
+        '<title>A chat server at http://127.0.0.1:3001, http://127.0.0.1:3002, measured: default</title>',
+        'A server this bench did not start (--target): long polling at http://127.0.0.1:3001 and WebSocket at http://127.0.0.1:3002',
+      ],
+      lacks: ['on one chat contract'],
+    });
+    expectPage(html, { has: ['The server under test was not started by the bench'], lacks: ['Each server in its own process'] });
+  });
+
+  it("say this project's servers were measured when the bench started them", () => {
+    const html = renderReport(results([defaultStep()]), ASSETS);
+    expect(html.slice(0, html.indexOf('</header>'))).toContain('on one chat contract, this project');
   });
 });

@@ -77,7 +77,7 @@ describe('the verdict', () => {
   it('never names a transport that lost messages as the best, and marks it', () => {
     const fastest = stepVerdict(defaultStep({ wsOk: false })).find((l) => l.title === 'Fastest delivery (p50)');
     expect(fastest?.best).toBe('long polling (wait 25 s)');
-    expect(fastest?.sentence).toContain('WebSocket about the same [lost or failed]');
+    expect(fastest?.sentence).toContain('WebSocket left out: lost or failed');
   });
 
   it('leaves the baseline out of the verdict', () => {
@@ -114,10 +114,29 @@ describe('the headline', () => {
     expect(headline(results([defaultStep({ wsOk: false })]))).toMatch(/^Long polling \(wait 25 s\) delivered fastest .* WebSocket \(lost or failed\) is left out: see “Read this first”\.$/);
   });
 
-  it('gives no verdict when no transport can be trusted, and says why in one sentence', () => {
-    const bound = step('bound', [variant(SHORT, {}, [500_000], { generatorBound: true }), variant(WS, {}, [800], { generatorBound: true })]);
+  it('gives no verdict when no transport delivered everything, and says why in one sentence', () => {
+    const lost = step('lost', [variant(SHORT, {}, [500_000], { ok: false }), variant(WS, {}, [800], { ok: false })]);
+    expect(headline(results([lost]))).toBe('No transport delivered every message (each lost or failed), so this run gives no verdict between them: see “Read this first”.');
+  });
+
+  it('judges bytes and requests in generator-bound rounds, but names no fastest on latency the generator limited', () => {
+    const bound = step('bound', [
+      variant(SHORT, { 'perDelivered.bytes': 419, 'latency.p50': 400 }, [400], { generatorBound: true }),
+      variant(WS, { 'perDelivered.bytes': 466, 'latency.p50': 800 }, [800], { generatorBound: true }),
+    ]);
     expect(headline(results([bound]))).toBe(
-      'No transport delivered every message without the generator limiting it (each was generator-bound), so this run gives no verdict between them: see “Read this first”.',
+      'No latency can be judged, so no transport is called fastest; short polling (every 1 s) moved the fewest bytes, 419 B per message. ' +
+        'The latency of short polling (every 1 s) and WebSocket (generator-bound in every round) is left out: see “Read this first”.',
+    );
+    const lines = stepVerdict(bound);
+    const bytes = lines.find((l) => l.figure === 'perDelivered.bytes');
+    expect(bytes?.best).toBe('short polling (every 1 s)');
+    expect(bytes?.sentence).toBe('short polling (every 1 s): 419 B per message; 1.11× more bytes for WebSocket.');
+    const p50 = lines.find((l) => l.figure === 'latency.p50');
+    expect(p50?.best).toBeUndefined();
+    expect(p50?.sentence).toBe(
+      'No transport can be judged on this figure: short polling (every 1 s) left out: generator-bound in every round, so its latency measures the load generator; ' +
+        'WebSocket left out: generator-bound in every round, so its latency measures the load generator.',
     );
   });
 
@@ -263,11 +282,18 @@ describe('the claims check', () => {
       expect(claimsOf([withSse({ 'perDelivered.bytes': 1500 })])[CLAIM]?.verdict).toBe('refuted');
     });
 
-    it('says when the latencies are the generator\'s', () => {
+    it('is not judged, never refuted or supported, when it would rest on latencies the generator limited', () => {
       const base = defaultStep();
-      const sse = variant(SSE, { 'latency.p50': 850, 'latency.p99': 3300, 'perDelivered.bytes': 520, 'perDelivered.serverCpuUs': 75 }, [800, 850, 3300], { generatorBound: true });
+      // p99 10× WebSocket's, but only from rounds the generator limited: not evidence either way.
+      const sse = variant(SSE, { 'latency.p50': 850, 'latency.p99': 30_000, 'perDelivered.bytes': 520, 'perDelivered.serverCpuUs': 75 }, [800, 850, 30_000], { generatorBound: true });
       const claim = claimsOf([step(base.step.label, [...base.variants, sse], base.step.workload)])[CLAIM];
-      expect(claim?.evidence).toContain('SSE was generator-bound in this step: the latencies say more about the load generator than the server.');
+      expect(claim?.verdict).toBe('not judged');
+      expect(claim?.evidence[0]).toBe(
+        "Not judged: it would rest on SSE's p50 (generator-bound in every round, so its latency measures the load generator) and SSE's p99 (generator-bound in every round, so its latency measures the load generator).",
+      );
+      // Figures the report trusts that are far apart still refute it.
+      const heavy = variant(SSE, { 'latency.p50': 850, 'latency.p99': 3300, 'perDelivered.bytes': 5200, 'perDelivered.serverCpuUs': 75 }, [800], { generatorBound: true });
+      expect(claimsOf([step(base.step.label, [...base.variants, heavy], base.step.workload)])[CLAIM]?.verdict).toBe('refuted');
     });
 
     it('counts a figure within the noise across rounds as level, however far the medians', () => {
@@ -434,5 +460,16 @@ describe('the names of what was measured', () => {
   it('a transport measured once per data channel is named with its channel', () => {
     expect(variantName({ id: 'webrtc/reliable', transport: 'webrtc', channel: 'reliable' })).toBe('WebRTC (reliable channel)');
     expect(variantName({ id: 'webrtc/lossy', transport: 'webrtc', channel: 'lossy' })).toBe('WebRTC (lossy channel)');
+  });
+});
+
+describe('the targets', () => {
+  it('say "within noise" when the rounds cannot tell met from missed, with why', () => {
+    const run = results([defaultStep()]);
+    const noisy = { ...run, targets: [{ name: 'short-poll route ceiling against bare fastify', value: 1.26, target: '≥ 0.8×', pass: null, note: 'fixture', noise: 'the ranges across rounds overlap' }] };
+    const html = renderReport(noisy, ASSETS);
+    expect(html).toContain('<span class="badge qualified">within noise</span>');
+    expect(html).toContain('fixture; within noise: the ranges across rounds overlap');
+    expect(renderReport(run, ASSETS)).toContain('<span class="badge supported">met</span>');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Bad input on the polling servers, sent with plain fetch (a client this project did not write):
- * what the contract leaves to the server (servers/contract/README.md, "Where the contract is
- * silent") and what needs server options or a look inside the server. What the contract itself
+ * what the contract leaves to the server (servers/contract/README.md, "This implementation: where
+ * the contract is silent") and what needs server options or a look inside the server. What the contract itself
  * says about bad input is in the conformance suite (test/conformance/suite.ts).
  * Each case asserts the status, the code, and that nothing was stored.
  */

@@ -1,6 +1,6 @@
 /**
  * Bad input on the WebSocket server, sent with plain `ws`: what the contract leaves to the server
- * (servers/contract/README.md, "Where the contract is silent") and what needs server options. What
+ * (servers/contract/README.md, "This implementation: where the contract is silent") and what needs server options. What
  * the contract itself says about bad frames is in the conformance suite (test/conformance/suite.ts).
  * Each case asserts the error frame's code and `ref`, that the connection stays open where the
  * protocol allows, and that nothing was stored.

@@ -6,6 +6,12 @@
  * {@link EXACT_LIMIT} values in all, the normal approximation with tie and continuity correction.
  */
 
+/**
+ * The one-sided significance level at which rounds are told from noise: the CI gate's
+ * (report/compare.ts) and the targets' (bench/targets.ts), so that both call the same thing noise.
+ */
+export const NOISE_ALPHA = 0.01;
+
 /** Pooled sample sizes up to this are tested exactly; larger ones with the normal approximation. */
 export const EXACT_LIMIT = 60;
 
