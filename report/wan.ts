@@ -12,7 +12,8 @@ import { colorOf, type ChartSpec } from './chart-kit.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { TAIL_GROWTH_US, deliveredShare, deliveredText } from './lossy.ts';
 import { html, type Html } from './html.ts';
-import { capitalized, chatVariants, handshakeVariantsIn, sweep, untrusted, variantName } from './select.ts';
+import { GENERATOR_BOUND_EVERY_ROUND, capitalized, chatVariants, handshakeVariantsIn, sweep, untrusted, variantName } from './select.ts';
+import { LatencyHistogram } from '../bench/histogram.ts';
 
 /**
  * Long polling "shows a gap" when its p99 exceeds WebSocket's by at least this share of a round
@@ -121,14 +122,19 @@ export function wanCharts(results: BenchResults): ChartSpec[] {
  * trusted, with the ones left out and why.
  */
 export function rttVerdict(step: StepResult): string {
-  const all = chatVariants(step);
-  const trusted = all.filter((v) => untrusted(v) === undefined);
-  const out = all.filter((v) => untrusted(v) !== undefined).map((v) => `${variantName(v)} left out (${untrusted(v) ?? ''})`);
-  if (trusted.length === 0) return `no verdict: every transport was left out${out.length > 0 ? `: ${out.join('; ')}` : ''}`;
-  const best = (pct: 'p50' | 'p99'): VariantResult => trusted.reduce((a, b) => (b.summary.latency[pct] < a.summary.latency[pct] ? b : a));
-  const [p50, p99] = [best('p50'), best('p99')];
-  const words = (v: VariantResult, pct: 'p50' | 'p99'): string => `${variantName(v)} (${formatUs(v.summary.latency[pct])}${rttUs(step) > 0 ? `, ${inRtts(v.summary.latency[pct], step)}` : ''})`;
-  return `lowest p50: ${words(p50, 'p50')}; lowest p99: ${words(p99, 'p99')}${out.length > 0 ? `; ${out.join('; ')}` : ''}`;
+  const out: string[] = [];
+  const judged = chatVariants(step).flatMap((v) => {
+    const [p50, p99] = [us(v, 'p50', out), us(v, 'p99')];
+    return p50 !== undefined && p99 !== undefined ? [{ v, p50, p99 }] : [];
+  });
+  const left = out.map((why) => `${why.replace(': ', ' left out (')})`);
+  if (judged.length === 0) return `no verdict: every transport was left out${left.length > 0 ? `: ${left.join('; ')}` : ''}`;
+  const best = (pct: 'p50' | 'p99') => judged.reduce((a, b) => (b[pct] < a[pct] ? b : a));
+  const words = (pct: 'p50' | 'p99'): string => {
+    const b = best(pct);
+    return `${variantName(b.v)} (${formatUs(b[pct])}${rttUs(step) > 0 ? `, ${inRtts(b[pct], step)}` : ''})`;
+  };
+  return `lowest p50: ${words('p50')}; lowest p99: ${words('p99')}${left.length > 0 ? `; ${left.join('; ')}` : ''}`;
 }
 
 /** The report's section of an RTT sweep: every transport's p50 and p99 in round trips at each RTT, and the verdict per RTT. */
@@ -140,7 +146,8 @@ export function wanSection(results: BenchResults): Html | string {
     const w = byId(s, v.variant.id);
     if (!w) return 'not run';
     const { p50, p99 } = w.summary.latency;
-    const flag = untrusted(w);
+    const bound = w.trials.filter((t) => t.generator.bound).length;
+    const flag = bound > 0 && bound < w.trials.length ? `generator-bound in ${bound} of ${w.trials.length} rounds (left out of the verdict)` : untrusted(w);
     const rtt = rttUs(s) > 0;
     return html`p50 ${formatUs(p50)}${rtt ? ` (${inRtts(p50, s)})` : ''}<br>p99 ${formatUs(p99)}${rtt ? ` (${inRtts(p99, s)})` : ''}${flag ? html`<br><em>${flag}</em>` : ''}`;
   };
@@ -150,12 +157,38 @@ export function wanSection(results: BenchResults): Html | string {
   return html`<section id="distance"><h2>Across a distance</h2><p class="how">Each transport's delivery latency, all rounds merged, at each round-trip time between every client and the server, and in round trips of the path measured (a TCP connect's median). A push cannot beat 1 RTT (the post and the push, half a round trip each); a message in long polling's re-poll gap can take up to 2.</p><table>${head}<tbody>${rows}${verdicts}</tbody></table></section>`;
 }
 
-/** "generator-bound" or "lost messages" notes for variants whose figures the verdict should doubt. */
-function doubts(list: readonly (VariantResult | undefined)[]): string[] {
-  const out = list.filter((v): v is VariantResult => v !== undefined && (v.summary.generatorBound || !v.summary.ok));
-  return out.length === 0
-    ? []
-    : [`Doubtful figures: ${out.map((v) => `${variantName(v)} ${v.summary.ok ? 'was generator-bound (the load generator or the delay line fell behind)' : 'lost messages or failed'}`).join('; ')}.`];
+type Leg = 'latency' | 'fanoutLatency';
+
+/**
+ * A variant's latency percentile as a verdict may use it (report/select.ts, `judgedFigure`): over
+ * the rounds the generator (or the delay line) did not limit, their histograms merged; or why it
+ * cannot be judged: it lost messages (a channel that drops by design excepted), or every round was
+ * limited. `leg`: end to end, or the fan-out leg alone.
+ */
+export function judgedLatency(v: VariantResult, pct: 'p50' | 'p99', leg: Leg = 'latency'): { readonly us: number } | { readonly excluded: string } {
+  if (!v.summary.ok && !isLossyChannel(v.variant)) return { excluded: 'lost or failed' };
+  const free = v.trials.filter((t) => !t.generator.bound && !t.limit);
+  const bound = v.trials.length - free.length;
+  if (free.length === 0 || (v.summary.generatorBound && bound === 0)) return { excluded: GENERATOR_BOUND_EVERY_ROUND };
+  const summary = v.summary[leg];
+  if (bound === 0) return summary ? { us: summary[pct] } : { excluded: 'not measured' };
+  const encoded = free.map((t) => (leg === 'latency' ? t.histogram : t.fanoutHistogram));
+  if (encoded.some((e) => e === undefined)) return { excluded: 'not measured' };
+  return { us: LatencyHistogram.merge(encoded as string[]).summary()[pct] };
+}
+
+/** The judged latency's µs, or undefined; with `why`, each exclusion as "name: reason". */
+function us(v: VariantResult | undefined, pct: 'p50' | 'p99', why?: string[], leg: Leg = 'latency'): number | undefined {
+  if (!v) return undefined;
+  const j = judgedLatency(v, pct, leg);
+  if ('us' in j) return j.us;
+  why?.push(`${variantName(v)}: ${j.excluded}`);
+  return undefined;
+}
+
+/** "not judged: …" evidence, naming what the verdict would rest on and why it cannot. */
+function notJudged(why: readonly string[]): string {
+  return `not judged: the verdict would rest on figures the report distrusts (${[...new Set(why)].join('; ')}).`;
 }
 
 /** The transports that hold a request and ask again after each answer (long polling): their facts have a `wait`. */
@@ -166,28 +199,35 @@ const stream = (v: VariantResult): boolean => factsOf(v.variant.transport)?.grou
 function longPollingGap(results: BenchResults): ClaimCheck {
   const claim = 'Long polling adds a latency gap of up to a round trip when messages come close together';
   const steps = rttSteps(results).filter((s) => (asked(s) ?? 0) > 0);
+  const why: string[] = [];
   const pairs = steps.flatMap((s) => {
     const lp = chatVariants(s).find(heldPoll);
+    const streams = chatVariants(s).filter(stream);
+    if (!lp || streams.length === 0) return [];
+    const a = { p50: us(lp, 'p50', why), p99: us(lp, 'p99') };
     // Against the stream with the lowest p99 at that RTT: the gap is long polling's own, not a stream's cost.
-    const ws = chatVariants(s)
-      .filter(stream)
-      .reduce<VariantResult | undefined>((a, b) => (a === undefined || b.summary.latency.p99 < a.summary.latency.p99 ? b : a), undefined);
-    return lp && ws ? [{ s, lp, ws }] : [];
+    const judged = streams.flatMap((v) => {
+      const [p50, p99] = [us(v, 'p50', why), us(v, 'p99')];
+      return p50 !== undefined && p99 !== undefined ? [{ v, p50, p99 }] : [];
+    });
+    const b = judged.reduce<(typeof judged)[number] | undefined>((x, y) => (x === undefined || y.p99 < x.p99 ? y : x), undefined);
+    return a.p50 !== undefined && a.p99 !== undefined && b ? [{ s, lp, a: { p50: a.p50, p99: a.p99 }, b }] : [];
   });
-  if (pairs.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran long polling and a push over a connection held open across a distance (run --scenario wan).'] };
+  const ran = steps.some((s) => chatVariants(s).some(heldPoll) && chatVariants(s).some(stream));
+  if (!ran) return { claim, verdict: 'not measured', evidence: ['No step ran long polling and a push over a connection held open across a distance (run --scenario wan).'] };
+  if (pairs.length === 0) return { claim, verdict: 'not judged', evidence: [notJudged(why)] };
   const burst = pairs[0]?.s.step.workload.burst;
   const evidence = [
     burst
       ? `Each room's members sent in bursts, ${burst.spacingMs} ms apart, so several messages reached a room within one round trip.`
       : 'The members sent at random phases (no bursts): few messages reach a room within one round trip, so the gap shows less than it would in a busy room.',
-    ...pairs.map(({ s, lp, ws }) => {
-      const [a, b] = [lp.summary.latency, ws.summary.latency];
-      const name = variantName(ws);
+    ...pairs.map(({ s, lp, a, b }) => {
+      const name = variantName(b.v);
       return `${pathText(s)}: ${variantName(lp)} p50 ${formatUs(a.p50)} (${inRtts(a.p50, s)}), p99 ${formatUs(a.p99)} (${inRtts(a.p99, s)}); ${name} p50 ${formatUs(b.p50)} (${inRtts(b.p50, s)}), p99 ${formatUs(b.p99)} (${inRtts(b.p99, s)}); long polling's p99 exceeds ${name}'s by ${inRtts(a.p99 - b.p99, s)}.`;
     }),
-    ...doubts(pairs.flatMap(({ lp, ws }) => [lp, ws])),
+    ...(why.length > 0 ? [`Left out of the verdict: ${[...new Set(why)].join('; ')}.`] : []),
   ];
-  const shown = pairs.filter(({ s, lp, ws }) => lp.summary.latency.p99 - ws.summary.latency.p99 >= GAP_SHOWN_RTTS * rttUs(s));
+  const shown = pairs.filter(({ s, a, b }) => a.p99 - b.p99 >= GAP_SHOWN_RTTS * rttUs(s));
   const verdict: ClaimVerdict = shown.length === pairs.length ? 'supported' : shown.length === 0 ? 'refuted' : 'qualified';
   evidence.push(`A gap "shows" when long polling's p99 exceeds that of the fastest push over a connection held open by ${GAP_SHOWN_RTTS} RTT or more: at ${shown.length} of ${pairs.length} round-trip times.`);
   return { claim, verdict, evidence };
@@ -203,10 +243,13 @@ function handshakeRoundTrips(results: BenchResults): ClaimCheck {
   const step = handshakeStep(results);
   const found = step ? handshakeVariantsIn(step) : undefined;
   if (!step || !found) return { claim, verdict: 'not measured', evidence: ['No step ran keep-alive against a new connection per request across a distance (run --scenario wan).'] };
-  const added = (paying: VariantResult | undefined, keep: VariantResult | undefined): number | undefined =>
-    paying && keep ? paying.summary.latency.p50 - keep.summary.latency.p50 : undefined;
+  const why: string[] = [];
+  const added = (paying: VariantResult | undefined, keep: VariantResult | undefined): number | undefined => {
+    const [a, b] = [us(paying, 'p50', why), us(keep, 'p50', why)];
+    return a !== undefined && b !== undefined ? a - b : undefined;
+  };
   const line = (name: string, us: number | undefined, expected: string): string =>
-    us === undefined ? `${name}: not run.` : `${name} adds ${formatUs(us)} at p50, ${inRtts(us, step)} (expected: ${expected}).`;
+    us === undefined ? `${name}: not judged or not run.` : `${name} adds ${formatUs(us)} at p50, ${inRtts(us, step)} (expected: ${expected}).`;
   const tcp = added(found.fresh, found.keep);
   const tls = added(found.tlsFresh, found.tlsKeep);
   const full = added(found.tlsFull, found.tlsKeep);
@@ -216,8 +259,9 @@ function handshakeRoundTrips(results: BenchResults): ClaimCheck {
     line('A new TCP connection per request', tcp, '1 RTT'),
     line('Over TLS, a new connection resuming its session', tls, '2 RTT with TLS 1.3 (TCP, then TLS), 3 with TLS 1.2'),
     line('Over TLS, a new connection with a full handshake', full, 'the same round trips as a resumed one: resumption saves CPU, not round trips, without 0-RTT data'),
-    ...doubts([found.keep, found.fresh, found.tlsKeep, found.tlsFresh, found.tlsFull]),
+    ...(why.length > 0 ? [`Left out: ${[...new Set(why)].join('; ')}.`] : []),
   ];
+  if (tcp === undefined && why.length > 0) return { claim, verdict: 'not judged', evidence: [notJudged(why), ...evidence] };
   let verdict: ClaimVerdict;
   if (tcp === undefined || rtt <= 0) verdict = 'not measured';
   else if (tcp < HANDSHAKE_ABSENT_RTTS * rtt) verdict = 'refuted';
@@ -239,7 +283,9 @@ function webrtcKeepsFlowing(results: BenchResults): ClaimCheck {
   const lossy = chatVariants(step).find((v) => isLossyChannel(v.variant));
   if (!lossy) return { claim, verdict: 'not measured', evidence: [`${pathText(step)}, ${step.step.lossPct}% loss: no variant used WebRTC's chat-lossy channel.`] };
   const rtt = rttUs(step);
-  const fanout = lossy.summary.fanoutLatency?.p99;
+  const why: string[] = [];
+  const fanout = us(lossy, 'p99', why, 'fanoutLatency');
+  if (fanout === undefined && why.length > 0) return { claim, verdict: 'not judged', evidence: [notJudged(why)] };
   const leg = rtt / 2;
   const reliable = chatVariants(step).filter((v) => !isLossyChannel(v.variant));
   const kept = fanout !== undefined && fanout - leg < TAIL_GROWTH_US;
@@ -247,9 +293,12 @@ function webrtcKeepsFlowing(results: BenchResults): ClaimCheck {
   const evidence = [
     `${pathText(step)}, ${step.step.lossPct}% of packets dropped on each side's output.`,
     `${capitalized(variantName(lossy))}: the fan-out leg (server to receiver, half a round trip at best) p99 ${fanout === undefined ? 'not measured' : `${formatUs(fanout)} (${inRtts(fanout, step)})`}, ${deliveredText(lossy)}.`,
-    ...reliable.map((v) => `${capitalized(variantName(v))}: end-to-end p99 ${formatUs(v.summary.latency.p99)} (${inRtts(v.summary.latency.p99, step)}), fan-out leg p99 ${v.summary.fanoutLatency ? formatUs(v.summary.fanoutLatency.p99) : 'not measured'}, ${formatShare(deliveredShare(v))} delivered.`),
+    ...reliable.map((v) => {
+      const [end, fan] = [us(v, 'p99', why), us(v, 'p99', undefined, 'fanoutLatency')];
+      return `${capitalized(variantName(v))}: end-to-end p99 ${end === undefined ? 'not judged' : `${formatUs(end)} (${inRtts(end, step)})`}, fan-out leg p99 ${fan === undefined ? 'not judged or not measured' : formatUs(fan)}, ${formatShare(deliveredShare(v))} delivered.`;
+    }),
     `"Keeps delivering on time": the channel's fan-out p99 stays within ${formatUs(TAIL_GROWTH_US)} (one minimum TCP retransmission timeout) of its floor, half a round trip.`,
-    ...doubts([lossy, ...reliable]),
+    ...(why.length > 0 ? [`Left out: ${[...new Set(why)].join('; ')}.`] : []),
   ];
   const verdict: ClaimVerdict = !kept ? 'refuted' : dropped ? 'supported' : 'qualified';
   if (kept && !dropped) evidence.push('It delivered everything, so this run did not show what it does when a packet it needed was dropped.');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DistanceResult, StepResult, Variant, VariantResult } from '../../bench/results.ts';
 import { buildCharts } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
-import { GAP_SHOWN_RTTS, pathText, rttVerdict, wanCharts, wanClaims, wanSection } from '../../report/wan.ts';
+import { GAP_SHOWN_RTTS, judgedLatency, pathText, rttVerdict, wanCharts, wanClaims, wanSection } from '../../report/wan.ts';
 import { LONG, SHORT, WS, results, step, variant } from './fixture.ts';
 
 /** A stand-in for WebRTC's unordered, no-retransmission channel. */
@@ -124,9 +124,23 @@ describe('the report across a distance', () => {
     expect(webrtc?.verdict).toBe('not measured');
   });
 
+  it('judges latency on the rounds the generator did not limit, and says "not judged" when none is left', () => {
+    const free = at(WS, 80, 81_000, 107_000);
+    const slow = at(WS, 80, 900_000, 990_000);
+    const mixed: VariantResult = { ...free, trials: [free.trials[0] as VariantResult['trials'][number], { ...(slow.trials[0] as VariantResult['trials'][number]), round: 1, generator: { ...(slow.trials[0] as VariantResult['trials'][number]).generator, bound: true, reasons: ['sends left late'] } }], summary: { ...free.summary, rounds: 2, generatorBound: true } };
+    // The free round's own p99, not the slow round's.
+    expect(judgedLatency(mixed, 'p99')).toEqual({ us: free.trials[0]?.latency.p99 });
+    expect(free.trials[0]?.latency.p99).toBeLessThan(108_000);
+    const steps = sweep(1.5, { boundAt80: true });
+    const allBound = results(steps.map((s) => ({ ...s, variants: s.variants.map((v) => (v.variant.id === 'long-polling' ? { ...v, summary: { ...v.summary, generatorBound: true } } : v)) })), 'wan');
+    const [gap] = wanClaims(allBound);
+    expect(gap?.verdict).toBe('not judged');
+    expect(gap?.evidence[0]).toBe('not judged: the verdict would rest on figures the report distrusts (long polling (wait 25 s): generator-bound in every round, so its latency measures the load generator).');
+  });
+
   it('gives a verdict per RTT from the figures it trusts, and names what it left out', () => {
     const bound = results(sweep(1.5, { boundAt80: true }), 'wan');
-    expect(rttVerdict(bound.steps[2] as StepResult)).toBe('lowest p50: WebSocket (81.0 ms, 1.0 RTT); lowest p99: WebSocket (107 ms, 1.3 RTT); long polling (wait 25 s) left out (generator-bound)');
+    expect(rttVerdict(bound.steps[2] as StepResult)).toBe('lowest p50: WebSocket (81.0 ms, 1.0 RTT); lowest p99: WebSocket (107 ms, 1.3 RTT); long polling (wait 25 s) left out (generator-bound in every round, so its latency measures the load generator)');
     const section = String(wanSection(bound));
     expect(section).toContain('<h2>Across a distance</h2>');
     expect(section).toContain('p50 98.0 ms (1.2 RTT)');
