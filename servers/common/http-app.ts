@@ -18,7 +18,7 @@ import {
 import { fastifyServerOptions } from './fastify-server.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
-import { settle, type Backplane } from '../backplane/index.ts';
+import { settle, type Backplane, type Now } from '../backplane/index.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
 /** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
@@ -241,6 +241,26 @@ export function busyRefusal(totals: BacklogTotals, options: Pick<ServerOptions, 
   );
 }
 
+/**
+ * The client of this reply went away: its connection closed (HTTP/1.1), or its stream did (HTTP/2,
+ * whose compat response has no `closed` of its own).
+ */
+export function clientGone(res: FastifyReply['raw']): boolean {
+  return res.closed || (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true;
+}
+
+/**
+ * `settle` for a request that holds a slot once it is handled (a held poll, an SSE stream): when
+ * the value comes later (the Redis backplane loading a room), the client may leave before it
+ * does, and its close, already past, would never release what `next` takes. Then `next` does not
+ * run and nothing is held; the reply is left unanswered, its connection or stream being gone.
+ * Every route that waits between accepting a client and registering its cleanup goes through here.
+ */
+export function settleForClient<T, R>(reply: FastifyReply, value: Now<T>, next: (value: T) => R): Now<R | FastifyReply> {
+  if (!(value instanceof Promise)) return next(value);
+  return value.then((ready) => (clientGone(reply.raw) ? reply : next(ready)));
+}
+
 /** Longest path parameter the router passes to a handler, which then checks it as a room id. */
 const MAX_PARAM_CHARS = 1024;
 
@@ -383,7 +403,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
-    return settle(backplane.load(roomId, cursor), (room) => {
+    return settleForClient(reply, backplane.load(roomId, cursor), (room) => {
       const after = cursor === undefined ? undefined : room.resolve(cursor);
       return config.poll({ room, after, limit, query: request.query }, request, reply);
     });

@@ -1,9 +1,9 @@
 import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals, settleForClient } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
-import { backplaneFor, settle } from '../backplane/index.ts';
+import { backplaneFor } from '../backplane/index.ts';
 import { Streams } from './streams.ts';
 
 /**
@@ -30,7 +30,7 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
     const roomId = checkRoomId(request.params.room);
     // The header is newer than the query: the browser sets it from the last event it received.
     const cursor = checkLastEventId(request.headers[LAST_EVENT_ID_HEADER]) ?? checkCursorParam(request.query.cursor);
-    return settle(backplane.load(roomId, cursor), (room) => {
+    return settleForClient(reply, backplane.load(roomId, cursor), (room) => {
       const after = cursor === undefined ? room.head : room.resolve(cursor);
       const busy = busyRefusal(backlog, options, room.cursorAt(after));
       if (busy) throw busy;

@@ -106,6 +106,12 @@ export class Peers {
     return { type: 'answer', sdp, peer: peer.id };
   }
 
+  /** Closes the answered peer `id` whose client left before it got the answer (it would never connect). */
+  drop(id: string): void {
+    const peer = this.peers.get(id);
+    if (peer) this.end(peer, false);
+  }
+
   /** Closes every peer; resolves when werift closed them, or after `shutdownGraceMs`. */
   async closeAll(): Promise<void> {
     this.closing = true;

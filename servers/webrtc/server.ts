@@ -1,7 +1,7 @@
 import { ChatError, RTC_OFFER_PATH, resolveServerOptions, type RtcAnswer } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, clientGone, newBacklogTotals } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { Fanout } from '../websocket/fanout.ts';
@@ -26,6 +26,8 @@ export function createWebRtcServer(given: Readonly<Record<string, unknown>> = {}
     const type = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new ChatError('UNSUPPORTED_MEDIA_TYPE', 'an offer must be POSTed with Content-Type: application/json');
     const answer = await peers.answer(checkOffer(request.body));
+    // The client left while werift answered: its peer would hold a slot until the connect timeout.
+    if (clientGone(reply.raw)) peers.drop(answer.peer);
     void reply.code(201);
     return answer;
   });
