@@ -1,3 +1,4 @@
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -261,6 +262,58 @@ export function settleForClient<T, R>(reply: FastifyReply, value: Now<T>, next: 
   return value.then((ready) => (clientGone(reply.raw) ? reply : next(ready)));
 }
 
+/**
+ * Most bytes of a refused request body (413) that are read and thrown away after the answer, so
+ * that a client still sending it (Node's `fetch` sends the whole body before it reads) gets its
+ * 413 instead of a reset. The largest `--max-payload-bytes` allowed; past it, the connection is cut.
+ */
+export const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
+/** How long a refused body may take to arrive whole after its 413 before the connection is cut, ms. */
+export const REFUSED_BODY_DRAIN_MS = 5000;
+
+/**
+ * A 413 was answered before the body arrived whole. fastify then asks for `Connection: close`,
+ * and Node closes the socket while the client still sends: the kernel answers the rest with a
+ * reset, and a client that writes its whole body before reading (Node's `fetch`) sees EPIPE or
+ * ECONNRESET, not its 413. Instead the connection is kept and the rest of the body read and
+ * dropped, at most `REFUSED_BODY_DRAIN_BYTES` within `REFUSED_BODY_DRAIN_MS`; past either, the
+ * connection (HTTP/2: the stream) is cut. Over HTTP/2 the drain matters as much: data a stream
+ * leaves unread is never given back to the connection's flow-control window, so after one refused
+ * body of 64 KiB or more no stream of that connection could send a body again.
+ */
+function drainRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const req = request.raw;
+  reply.removeHeader('connection');
+  const stream = (reply.raw as { stream?: ServerHttp2Stream }).stream;
+  const timer = setTimeout(() => cut(), REFUSED_BODY_DRAIN_MS);
+  timer.unref();
+  let bytes = 0;
+  const onData = (chunk: Buffer): void => {
+    bytes += chunk.length;
+    if (bytes > REFUSED_BODY_DRAIN_BYTES) cut();
+  };
+  const stop = (): void => {
+    clearTimeout(timer);
+    req.removeListener('data', onData);
+  };
+  const cut = (): void => {
+    stop();
+    if (stream) stream.close(http2Constants.NGHTTP2_CANCEL);
+    else req.socket.destroy();
+  };
+  const drain = (): void => {
+    if (req.complete) return stop();
+    req.on('data', onData);
+    req.resume();
+  };
+  req.once('end', stop);
+  req.once('close', stop);
+  // HTTP/1.1: after the answer, since Node's own drain (IncomingMessage#_dump, on 'finish') removes
+  // 'data' listeners. HTTP/2: now (its compat response finishes only when the stream closes).
+  if (stream) drain();
+  else reply.raw.once('finish', drain);
+}
+
 /** Longest path parameter the router passes to a handler, which then checks it as a room id. */
 const MAX_PARAM_CHARS = 1024;
 
@@ -344,6 +397,10 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   boundBacklog(app, options.maxBufferedBytes, config.backlog);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 413 && !request.raw.complete) drainRefusedBody(request, reply);
+    done(null, payload);
+  });
 
   let closing = false;
   app.addHook('preClose', (done) => {
