@@ -20,6 +20,7 @@ import { fastifyServerOptions } from './fastify-server.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
 import { settle, type Backplane, type Now } from '../backplane/index.ts';
+import { hostCheck } from './host-check.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
 /** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
@@ -409,7 +410,13 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     done();
   });
 
+  const checkHost = hostCheck(options);
   app.addHook('onRequest', (request, reply, done) => {
+    const wrongHost = checkHost?.(request.headers.host ?? (request.headers[':authority'] as string | undefined));
+    if (wrongHost) {
+      done(wrongHost);
+      return;
+    }
     if (closing) {
       reply.header('connection', 'close');
       done(new ChatError('SHUTTING_DOWN', 'the server is shutting down; retry on another server with your cursor'));

@@ -6,7 +6,7 @@
 export const ERRORS = {
   BAD_REQUEST: { status: 400, close: undefined, when: 'malformed JSON, a missing or wrong field, a bad room id, a bad limit, wait or cursor parameter, an unknown frame type' },
   UNAUTHORIZED: { status: 401, close: undefined, when: 'a token is required and missing or wrong' },
-  FORBIDDEN: { status: 403, close: undefined, when: 'a WebSocket handshake from an Origin outside the allow-list' },
+  FORBIDDEN: { status: 403, close: undefined, when: 'a WebSocket handshake from an Origin outside the allow-list; a request whose Host is not allowed (loopback names and allowedHosts on a loopback server)' },
   NOT_FOUND: { status: 404, close: undefined, when: 'an unknown route' },
   REQUEST_TIMEOUT: { status: 408, close: undefined, when: 'a request whose headers or body did not arrive within headersTimeoutMs or requestTimeoutMs' },
   CURSOR_EXPIRED: { status: 410, close: undefined, when: 'the cursor is older than history, from another epoch, or not a cursor this server made' },

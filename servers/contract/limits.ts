@@ -47,6 +47,11 @@ export const SERVER_OPTIONS = {
   maxPeers: { kind: 'int', default: 500, min: 1, max: 100_000, doc: 'WebRTC: peer connections at once (each a UDP socket, DTLS and SCTP in JavaScript); beyond it an offer gets 503 BUSY' },
   heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped. SSE: interval of the `: ping` comment on every stream; must be shorter than idle-timeout-ms by max(1000 ms, 10%)' },
   allowedOrigins: { kind: 'list', default: [], doc: 'WebSocket: Origins allowed to connect; empty allows any (requests without Origin are always allowed)' },
+  allowedHosts: {
+    kind: 'list',
+    default: [],
+    doc: 'Host names answered beside loopback ones (localhost, 127.x.x.x, [::1]) when listening on loopback, against DNS rebinding; a leading dot allows subdomains (.example.com); listening elsewhere, only these when given; other hosts get 403 FORBIDDEN',
+  },
   token: { kind: 'string', default: '', shownDefault: '(none)', doc: 'shared token required on every request (Authorization: Bearer, or ?token= on /ws)' },
   headersTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request whose headers take longer is cut off' },
   requestTimeoutMs: { kind: 'int', default: 10_000, min: 1, max: 3_600_000, doc: 'a request that takes longer to arrive whole is cut off' },

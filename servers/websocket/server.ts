@@ -9,6 +9,7 @@ import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { trackSockets } from '../common/sockets.ts';
 import { handshakeTimeoutMs, tlsMaterial, type TlsMaterial } from '../common/tls.ts';
+import { hostCheck } from '../common/host-check.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -76,8 +77,11 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     await backplane.close();
   }
 
+  const checkHost = hostCheck(options);
   const http = httpServer(tls, connectionsCheckingIntervalMs(options), handshakeTimeoutMs(options), (request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
+    const wrongHost = checkHost?.(request.headers.host);
+    if (wrongHost) return refuse(wrongHost);
     if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
     if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
       return refuse(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
@@ -108,7 +112,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
 
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const refusal = closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options);
+    const refusal = checkHost?.(request.headers.host) ?? (closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options));
     if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const channel = new WsChannel(ws);

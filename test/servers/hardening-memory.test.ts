@@ -81,7 +81,7 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
       await inParallel(range(1, 1000), 20, async (i) => {
         expect((await post(server.url, 'big', `m${i}`, body)).status).toBe(201);
       });
-      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
       const before = await reading(server);
       // 10 connections each pipeline 200 GETs of the whole page and never read: the old code made
       // every answer (800 MB per connection) and held it until it died (RSS 4.2 GB, SIGABRT in 19 s).
@@ -140,7 +140,7 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
       await inParallel(range(1, 1000), 20, async (i) => {
         expect((await post(server.url, 'big', `m${i}`, body)).status).toBe(201);
       });
-      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
       const pageBytes = 1000 * 4100 + 1000;
       const before = await reading(server);
       // 200 connections each ask for one ~4.1 MB page and do not read: the old code held them all
