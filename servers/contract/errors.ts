@@ -20,6 +20,7 @@ export const ERRORS = {
   SERVER_BUSY: { status: 503, close: undefined, when: 'a GET of messages while more than maxWaitingBytes of answers wait for clients that do not read' },
   HEADERS_TOO_LARGE: { status: 431, close: undefined, when: "a request line and headers over Node's limit (16 KiB)" },
   BACKPLANE_UNAVAILABLE: { status: 503, close: undefined, when: 'a post (or a read the server cannot answer from what it holds) while the Redis backplane cannot be reached; nothing was acknowledged, retrying with the same id is safe' },
+  BACKPLANE_FULL: { status: 503, close: undefined, when: 'a post while the Redis backplane is out of memory (maxmemory reached); nothing was acknowledged, retrying with the same id once memory is freed stores once' },
   SHUTTING_DOWN: { status: 503, close: 1001, when: 'the server is stopping' },
   SLOW_CONSUMER: { status: undefined, close: 4008, when: 'a WebSocket client or SSE stream with more than maxBufferedBytes waiting for it' },
   INTERNAL_ERROR: { status: 500, close: 1011, when: 'a bug in the server: never expected, reported if it happens' },
