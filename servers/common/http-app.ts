@@ -381,6 +381,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     clientErrorHandler: clientErrors.onClientError,
     frameworkErrors: (error, _request, reply) => {
       const chat = frameworkError(error);
+      if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: a request answered 500 INTERNAL_ERROR:`, error);
       void (reply as FastifyReply).code(chat.status).send(chat.toBody());
     },
   });
@@ -431,7 +432,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const chat = toChatError(error);
-    if (chat.code === 'INTERNAL_ERROR') request.log.error(error);
+    // The app has no logger (it would cost every request): a bug is written to stderr, always.
+    if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: ${request.method} ${request.url.split('?', 1)[0] ?? ''} answered 500 INTERNAL_ERROR:`, error);
     void reply.code(chat.status).send(chat.toBody());
   });
 
