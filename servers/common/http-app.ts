@@ -21,6 +21,7 @@ import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
 import { settle, type Backplane, type Now } from '../backplane/index.ts';
 import { hostCheck } from './host-check.ts';
+import { WaitingBudget, type Consumer } from './waiting-budget.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
 /** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
@@ -45,6 +46,8 @@ export interface PollingAppOptions {
   readonly onClose?: () => void;
   /** Kept up to date with what waits for clients that do not read. */
   readonly backlog: BacklogTotals;
+  /** The server-wide budget of `backlog.waitingBytes` (`newWaitingBudget`), kept by cutting the slowest clients. */
+  readonly budget: WaitingBudget;
   /** Routes the caller adds to the app, named in the 404 answer: `GET /rooms/:room/events`. */
   readonly moreRoutes?: readonly string[];
 }
@@ -73,6 +76,8 @@ interface Backlog {
   unanswered: number;
   /** Reading was stopped because requests are parked. */
   holding: boolean;
+  /** What the server's budget sees of the connection. */
+  consumer?: Consumer;
 }
 
 /** Over all connections of one server: what `boundBacklog` holds. */
@@ -87,11 +92,18 @@ export interface BacklogTotals {
   peakWaitingBytes: number;
   /** GETs of messages answered `SERVER_BUSY`, since the server started. */
   busyRefusals: number;
+  /** Clients cut to keep option maxWaitingBytes (the one with the most waiting first), since the server started. */
+  budgetCuts: number;
 }
 
 /** Totals of a server that has held nothing yet. */
 export function newBacklogTotals(): BacklogTotals {
-  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0 };
+  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0, budgetCuts: 0 };
+}
+
+/** The budget of option maxWaitingBytes over `totals.waitingBytes`. */
+export function newWaitingBudget(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>): WaitingBudget {
+  return new WaitingBudget(options.maxWaitingBytes, () => totals.waitingBytes, undefined, () => totals.budgetCuts++);
 }
 
 /** Node's HTTP server state on a connection (Node 20, lib/_http_server.js). */
@@ -131,7 +143,7 @@ function startReading(socket: HttpSocket): void {
  * requests of one read; a pipelining client that reads its answers only waits. (Node itself stops
  * reading a connection only when answers wait, never behind a held poll.)
  */
-function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals): void {
+function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals, budget: WaitingBudget): void {
   const backlogs = new WeakMap<Socket, Backlog>();
   /** Requests counted in `unanswered`, so that each is uncounted once. */
   const counted = new WeakSet<object>();
@@ -140,7 +152,12 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     if (!backlog) {
       const created: Backlog = { bytes: 0, parked: [], unanswered: 0, holding: false };
       backlogs.set(socket, (backlog = created));
+      // Its answers count in the server's budget: past it, the connection with the most waiting is cut.
+      const consumer: Consumer = { waiting: () => created.bytes, cut: () => socket.destroy() };
+      created.consumer = consumer;
+      budget.add(consumer);
       socket.once('close', () => {
+        budget.delete(consumer);
         // The connection's requests end with it: answers never handed to the kernel, parked requests,
         // and a request in hand that will never be answered (an aborted held poll).
         totals.parkedRequests -= created.parked.length;
@@ -216,6 +233,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     backlog.bytes += bytes;
     totals.waitingBytes += bytes;
     totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
+    if (totals.waitingBytes > budget.maxBytes) budget.enforce(backlog.consumer);
     // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
     // connection closed, and its 'close' above released every byte it held. One listener an
     // answer: this runs for every request, and it is most of what bounding costs per request.
@@ -229,16 +247,17 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
   });
 }
 /**
- * While more answer bytes wait, over all connections, than `maxWaitingBytes`, the `SERVER_BUSY`
- * error for a GET of messages (with `cursor`, where the client stands, for a held poll), counted;
- * `undefined` when the server is not busy.
+ * While more bytes wait, over all clients, than the budget (`maxWaitingBytes`) allows even after
+ * cutting the slowest clients, the `SERVER_BUSY` error for a GET of messages or events (with
+ * `cursor`, where the client stands, for a held poll), counted; `undefined` otherwise, which is
+ * nearly always: a client that reads is refused only when nothing else can be cut.
  */
-export function busyRefusal(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>, cursor?: string): ChatError | undefined {
-  if (totals.waitingBytes <= options.maxWaitingBytes) return undefined;
+export function busyRefusal(budget: WaitingBudget, totals: BacklogTotals, cursor?: string): ChatError | undefined {
+  if (budget.enforce()) return undefined;
   totals.busyRefusals++;
   return new ChatError(
     'SERVER_BUSY',
-    `more than ${options.maxWaitingBytes} bytes of answers (option maxWaitingBytes) wait for clients that do not read them; nothing is lost, poll again with the same cursor`,
+    `more than ${budget.maxBytes} bytes of answers (option maxWaitingBytes) wait for clients, and none can be cut to free them; nothing is lost, poll again with the same cursor`,
     cursor,
   );
 }
@@ -398,7 +417,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     }
   });
 
-  boundBacklog(app, options.maxBufferedBytes, config.backlog);
+  boundBacklog(app, options.maxBufferedBytes, config.backlog, config.budget);
   app.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode === 413 && !request.raw.complete) drainRefusedBody(request, reply);
     done(null, payload);
@@ -464,7 +483,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
-    const busy = busyRefusal(config.backlog, options);
+    const busy = busyRefusal(config.budget, config.backlog);
     if (busy) throw busy;
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
