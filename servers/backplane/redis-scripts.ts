@@ -51,16 +51,27 @@ local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
 if #last > 0 then seq = tonumber(string.match(last[1][1], '^%d+')) + 1 end
 local maxlen = tonumber(ARGV[6])
 local excess = redis.call('XLEN', KEYS[2]) + 1 - maxlen
-if excess > 0 then
-  for _, old in ipairs(redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', excess)) do
-    local f = old[2]
-    local oldKey = sender(f[4], f[2])
-    if redis.call('HGET', KEYS[3], oldKey) == old[1] then redis.call('HDEL', KEYS[3], oldKey) end
-  end
-end
+local trimmed = {}
+if excess > 0 then trimmed = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', excess) end
 local id = seq .. '-0'
+-- The first write: when Redis is out of memory it fails here, and nothing has changed.
 redis.call('XADD', KEYS[2], 'MAXLEN', maxlen, id, 'id', ARGV[2], 'from', ARGV[3], 'body', ARGV[4], 'ts', ARGV[5])
+for _, old in ipairs(trimmed) do
+  local f = old[2]
+  local oldKey = sender(f[4], f[2])
+  if redis.call('HGET', KEYS[3], oldKey) == old[1] then redis.call('HDEL', KEYS[3], oldKey) end
+end
 redis.call('HSET', KEYS[3], key, id)
 redis.call('PUBLISH', ARGV[7], cjson.encode({e = epoch, r = ARGV[8], s = seq, i = ARGV[2], f = ARGV[3], b = ARGV[4], t = ARGV[5]}))
 return {'stored', id, ARGV[2], ARGV[3], ARGV[4], ARGV[5]}
+`;
+
+/**
+ * Reads the epoch and a room's stream from an entry id on, atomically (as MULTI would, but MULTI
+ * is refused whole while Redis is out of memory, and reading frees what a full Redis cannot take).
+ * KEYS: epoch, room stream. ARGV: the first entry id to read (`-` for all).
+ * Returns `{epoch or '', entries}`, entries as XRANGE gives them.
+ */
+export const READ_SCRIPT = `#!lua flags=no-writes,allow-oom
+return {redis.call('GET', KEYS[1]) or '', redis.call('XRANGE', KEYS[2], ARGV[1], '+')}
 `;

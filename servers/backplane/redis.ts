@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { ChatError, encodeCursor, newEpoch, roomTag, type ChatMessage, type PostRequest, type ServerOptions } from '../contract/index.ts';
 import { roomLogFor, type AppendResult, type Room, type RoomLog } from '../common/room-log.ts';
 import type { Backplane } from './backplane.ts';
-import { APPEND_SCRIPT, EPOCH_KEY, POSTS_CHANNEL, idsKey, logKey } from './redis-scripts.ts';
+import { APPEND_SCRIPT, EPOCH_KEY, POSTS_CHANNEL, READ_SCRIPT, idsKey, logKey } from './redis-scripts.ts';
 
 /**
  * How long one Redis command may take before the post (or read) waiting for it is answered
@@ -17,6 +17,7 @@ const REDIS_RECONNECT_MAX_MS = 500;
 
 interface AppendCommand {
   chatAppend(epochKey: string, log: string, ids: string, ...args: string[]): Promise<string[]>;
+  chatRead(epochKey: string, log: string, from: string): Promise<[string, Entry[]]>;
 }
 
 /** What `PUBLISH` carries: the message, short keys, plus the epoch it was stored in. */
@@ -44,6 +45,21 @@ function toMessage(room: string, [entryId, f]: Entry): ChatMessage {
 /** The epoch a cursor names (its first part); the cursor stays opaque to everything else. */
 function epochOf(cursor: string): string {
   return cursor.slice(0, Math.max(0, cursor.indexOf('.')));
+}
+
+/** How often a backplane that found Redis out of memory asks it again, for `/healthz`, ms. */
+export const REDIS_FULL_RECHECK_MS = 500;
+
+/** Redis refused a write for want of memory (maxmemory reached, policy noeviction). */
+function isOutOfMemory(error: unknown): boolean {
+  return /\bOOM\b/.test((error as Error).message);
+}
+
+function fullError(why: string): ChatError {
+  return new ChatError(
+    'BACKPLANE_FULL',
+    `the Redis backplane is out of memory (${why}); nothing was acknowledged: retry with the same id once memory is freed (a retry stores once)`,
+  );
 }
 
 function unavailableError(why: string): ChatError {
@@ -80,6 +96,9 @@ export class RedisBackplane implements Backplane {
   /** Resolves `firstContact`: called each time contact is made (only the first call counts). */
   private reached: () => void = () => undefined;
   private reportedDown = false;
+  /** Redis refused the last write for want of memory: why, until a write succeeds or it has room again. */
+  private full: string | undefined;
+  private fullRecheck: NodeJS.Timeout | undefined;
 
   constructor(url: { host: string; port: number }, options: Pick<ServerOptions, 'historySize' | 'maxRooms' | 'maxStoredBytes'>) {
     this.options = options;
@@ -96,6 +115,7 @@ export class RedisBackplane implements Backplane {
     };
     this.cmd = new Redis({ ...common, connectionName: 'chat-backplane' }) as Redis & AppendCommand;
     this.cmd.defineCommand('chatAppend', { numberOfKeys: 3, lua: APPEND_SCRIPT });
+    this.cmd.defineCommand('chatRead', { numberOfKeys: 2, lua: READ_SCRIPT });
     // The subscriber resubscribes itself on 'ready', then fills what it missed while away.
     this.sub = new Redis({ ...common, connectionName: 'chat-backplane-sub', autoResubscribe: false });
     this.sub.on('message', (_channel: string, text: string) => this.onPublished(text));
@@ -132,13 +152,53 @@ export class RedisBackplane implements Backplane {
   }
 
   unavailable(): ChatError | undefined {
+    return this.unreachable() ?? (this.full === undefined ? undefined : fullError(this.full));
+  }
+
+  /** `BACKPLANE_UNAVAILABLE` while Redis cannot be reached (a full Redis can: posts still try it). */
+  private unreachable(): ChatError | undefined {
     if (this.closed) return unavailableError('the server is closing');
     if (this.epoch === undefined || !this.subscribed || this.cmd.status !== 'ready') return unavailableError(this.lastError);
     return undefined;
   }
 
+  /**
+   * Redis refused a write for want of memory: `/healthz` says so until a write succeeds, or until
+   * Redis reports room again (asked every `REDIS_FULL_RECHECK_MS`, so that health recovers without posts).
+   */
+  private outOfMemory(why: string): void {
+    if (this.full === undefined) console.error(`backplane: Redis is out of memory (${why}); posts get 503 BACKPLANE_FULL until it has room`);
+    this.full = why;
+    this.fullRecheck ??= setInterval(() => {
+      this.hasRoom().then(
+        (room) => {
+          if (room) this.roomAgain();
+        },
+        () => undefined,
+      );
+    }, REDIS_FULL_RECHECK_MS);
+    this.fullRecheck.unref();
+  }
+
+  private roomAgain(): void {
+    clearInterval(this.fullRecheck);
+    this.fullRecheck = undefined;
+    if (this.full === undefined) return;
+    this.full = undefined;
+    console.error('backplane: Redis has memory again');
+  }
+
+  /** Whether Redis is under its maxmemory (or has none), from `INFO memory`. */
+  private async hasRoom(): Promise<boolean> {
+    const info = await this.cmd.info('memory');
+    const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+    const max = field('maxmemory');
+    return max === 0 || field('used_memory') < max;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.fullRecheck);
     this.cmd.disconnect();
     this.sub.disconnect();
   }
@@ -152,7 +212,7 @@ export class RedisBackplane implements Backplane {
 
   async append(roomId: string, post: PostRequest): Promise<AppendResult> {
     for (let attempt = 0; ; attempt++) {
-      const down = this.unavailable();
+      const down = this.unreachable();
       if (down) throw down;
       const epoch = this.epoch as string;
       let reply: string[];
@@ -171,8 +231,13 @@ export class RedisBackplane implements Backplane {
           roomId,
         );
       } catch (error) {
+        if (isOutOfMemory(error)) {
+          this.outOfMemory((error as Error).message);
+          throw fullError((error as Error).message);
+        }
         throw unavailableError((error as Error).message);
       }
+      this.roomAgain();
       if (reply[0] === 'epoch') {
         // The data is not the data this instance knew: Redis lost it. Learn the new epoch, retry once.
         await this.checkEpoch();
@@ -255,15 +320,7 @@ export class RedisBackplane implements Backplane {
 
   /** The data's epoch and the room's messages after `after`, read together. */
   private async read(roomId: string, after: number): Promise<{ epoch: string; messages: ChatMessage[] }> {
-    const results = await this.cmd
-      .multi()
-      .get(EPOCH_KEY)
-      .xrange(logKey(roomId), after === 0 ? '-' : `${after + 1}-0`, '+')
-      .exec();
-    if (!results) throw new Error('the read was aborted');
-    for (const [error] of results) if (error) throw error;
-    const epoch = (results[0]?.[1] as string | null) ?? '';
-    const entries = (results[1]?.[1] ?? []) as Entry[];
+    const [epoch, entries] = await this.cmd.chatRead(EPOCH_KEY, logKey(roomId), after === 0 ? '-' : `${after + 1}-0`);
     return { epoch, messages: entries.map((entry) => toMessage(roomId, entry)) };
   }
 

@@ -39,6 +39,8 @@ export interface ServerStats {
   readonly peakWaitingBytes: number;
   /** HTTP: GETs of messages answered `SERVER_BUSY`, since the server started. */
   readonly busyRefusals: number;
+  /** Clients cut (connections, SSE streams, WebSockets) to keep `maxWaitingBytes`, the one with the most waiting first, since the server started. */
+  readonly budgetCuts: number;
 }
 
 /** One chat server: built without listening, so tests can build, listen on port 0, and close. */
@@ -78,6 +80,7 @@ export const EMPTY_STATS = {
   peakParkedRequests: 0,
   peakWaitingBytes: 0,
   busyRefusals: 0,
+  budgetCuts: 0,
 } as const;
 
 /** Counts the open TCP connections of a server; returns the reader. */

@@ -1,3 +1,4 @@
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
@@ -18,7 +19,9 @@ import {
 import { fastifyServerOptions } from './fastify-server.ts';
 import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
-import { settle, type Backplane } from '../backplane/index.ts';
+import { settle, type Backplane, type Now } from '../backplane/index.ts';
+import { hostCheck } from './host-check.ts';
+import { WaitingBudget, type Consumer } from './waiting-budget.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
 /** A parsed `GET /rooms/:room/messages`: the room, and where its client stands. */
@@ -43,6 +46,8 @@ export interface PollingAppOptions {
   readonly onClose?: () => void;
   /** Kept up to date with what waits for clients that do not read. */
   readonly backlog: BacklogTotals;
+  /** The server-wide budget of `backlog.waitingBytes` (`newWaitingBudget`), kept by cutting the slowest clients. */
+  readonly budget: WaitingBudget;
   /** Routes the caller adds to the app, named in the 404 answer: `GET /rooms/:room/events`. */
   readonly moreRoutes?: readonly string[];
 }
@@ -71,6 +76,8 @@ interface Backlog {
   unanswered: number;
   /** Reading was stopped because requests are parked. */
   holding: boolean;
+  /** What the server's budget sees of the connection. */
+  consumer?: Consumer;
 }
 
 /** Over all connections of one server: what `boundBacklog` holds. */
@@ -85,11 +92,18 @@ export interface BacklogTotals {
   peakWaitingBytes: number;
   /** GETs of messages answered `SERVER_BUSY`, since the server started. */
   busyRefusals: number;
+  /** Clients cut to keep option maxWaitingBytes (the one with the most waiting first), since the server started. */
+  budgetCuts: number;
 }
 
 /** Totals of a server that has held nothing yet. */
 export function newBacklogTotals(): BacklogTotals {
-  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0 };
+  return { waitingBytes: 0, parkedRequests: 0, peakParkedRequests: 0, peakWaitingBytes: 0, busyRefusals: 0, budgetCuts: 0 };
+}
+
+/** The budget of option maxWaitingBytes over `totals.waitingBytes`. */
+export function newWaitingBudget(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>): WaitingBudget {
+  return new WaitingBudget(options.maxWaitingBytes, () => totals.waitingBytes, undefined, () => totals.budgetCuts++);
 }
 
 /** Node's HTTP server state on a connection (Node 20, lib/_http_server.js). */
@@ -129,7 +143,7 @@ function startReading(socket: HttpSocket): void {
  * requests of one read; a pipelining client that reads its answers only waits. (Node itself stops
  * reading a connection only when answers wait, never behind a held poll.)
  */
-function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals): void {
+function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals, budget: WaitingBudget): void {
   const backlogs = new WeakMap<Socket, Backlog>();
   /** Requests counted in `unanswered`, so that each is uncounted once. */
   const counted = new WeakSet<object>();
@@ -138,7 +152,12 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     if (!backlog) {
       const created: Backlog = { bytes: 0, parked: [], unanswered: 0, holding: false };
       backlogs.set(socket, (backlog = created));
+      // Its answers count in the server's budget: past it, the connection with the most waiting is cut.
+      const consumer: Consumer = { waiting: () => created.bytes, cut: () => socket.destroy() };
+      created.consumer = consumer;
+      budget.add(consumer);
       socket.once('close', () => {
+        budget.delete(consumer);
         // The connection's requests end with it: answers never handed to the kernel, parked requests,
         // and a request in hand that will never be answered (an aborted held poll).
         totals.parkedRequests -= created.parked.length;
@@ -214,6 +233,7 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
     backlog.bytes += bytes;
     totals.waitingBytes += bytes;
     totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
+    if (totals.waitingBytes > budget.maxBytes) budget.enforce(backlog.consumer);
     // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
     // connection closed, and its 'close' above released every byte it held. One listener an
     // answer: this runs for every request, and it is most of what bounding costs per request.
@@ -227,18 +247,91 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
   });
 }
 /**
- * While more answer bytes wait, over all connections, than `maxWaitingBytes`, the `SERVER_BUSY`
- * error for a GET of messages (with `cursor`, where the client stands, for a held poll), counted;
- * `undefined` when the server is not busy.
+ * While more bytes wait, over all clients, than the budget (`maxWaitingBytes`) allows even after
+ * cutting the slowest clients, the `SERVER_BUSY` error for a GET of messages or events (with
+ * `cursor`, where the client stands, for a held poll), counted; `undefined` otherwise, which is
+ * nearly always: a client that reads is refused only when nothing else can be cut.
  */
-export function busyRefusal(totals: BacklogTotals, options: Pick<ServerOptions, 'maxWaitingBytes'>, cursor?: string): ChatError | undefined {
-  if (totals.waitingBytes <= options.maxWaitingBytes) return undefined;
+export function busyRefusal(budget: WaitingBudget, totals: BacklogTotals, cursor?: string): ChatError | undefined {
+  if (budget.enforce()) return undefined;
   totals.busyRefusals++;
   return new ChatError(
     'SERVER_BUSY',
-    `more than ${options.maxWaitingBytes} bytes of answers (option maxWaitingBytes) wait for clients that do not read them; nothing is lost, poll again with the same cursor`,
+    `more than ${budget.maxBytes} bytes of answers (option maxWaitingBytes) wait for clients, and none can be cut to free them; nothing is lost, poll again with the same cursor`,
     cursor,
   );
+}
+
+/**
+ * The client of this reply went away: its connection closed (HTTP/1.1), or its stream did (HTTP/2,
+ * whose compat response has no `closed` of its own).
+ */
+export function clientGone(res: FastifyReply['raw']): boolean {
+  return res.closed || (res as { stream?: { destroyed: boolean } }).stream?.destroyed === true;
+}
+
+/**
+ * `settle` for a request that holds a slot once it is handled (a held poll, an SSE stream): when
+ * the value comes later (the Redis backplane loading a room), the client may leave before it
+ * does, and its close, already past, would never release what `next` takes. Then `next` does not
+ * run and nothing is held; the reply is left unanswered, its connection or stream being gone.
+ * Every route that waits between accepting a client and registering its cleanup goes through here.
+ */
+export function settleForClient<T, R>(reply: FastifyReply, value: Now<T>, next: (value: T) => R): Now<R | FastifyReply> {
+  if (!(value instanceof Promise)) return next(value);
+  return value.then((ready) => (clientGone(reply.raw) ? reply : next(ready)));
+}
+
+/**
+ * Most bytes of a refused request body (413) that are read and thrown away after the answer, so
+ * that a client still sending it (Node's `fetch` sends the whole body before it reads) gets its
+ * 413 instead of a reset. The largest `--max-payload-bytes` allowed; past it, the connection is cut.
+ */
+export const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024;
+/** How long a refused body may take to arrive whole after its 413 before the connection is cut, ms. */
+export const REFUSED_BODY_DRAIN_MS = 5000;
+
+/**
+ * A 413 was answered before the body arrived whole. fastify then asks for `Connection: close`,
+ * and Node closes the socket while the client still sends: the kernel answers the rest with a
+ * reset, and a client that writes its whole body before reading (Node's `fetch`) sees EPIPE or
+ * ECONNRESET, not its 413. Instead the connection is kept and the rest of the body read and
+ * dropped, at most `REFUSED_BODY_DRAIN_BYTES` within `REFUSED_BODY_DRAIN_MS`; past either, the
+ * connection (HTTP/2: the stream) is cut. Over HTTP/2 the drain matters as much: data a stream
+ * leaves unread is never given back to the connection's flow-control window, so after one refused
+ * body of 64 KiB or more no stream of that connection could send a body again.
+ */
+function drainRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const req = request.raw;
+  reply.removeHeader('connection');
+  const stream = (reply.raw as { stream?: ServerHttp2Stream }).stream;
+  const timer = setTimeout(() => cut(), REFUSED_BODY_DRAIN_MS);
+  timer.unref();
+  let bytes = 0;
+  const onData = (chunk: Buffer): void => {
+    bytes += chunk.length;
+    if (bytes > REFUSED_BODY_DRAIN_BYTES) cut();
+  };
+  const stop = (): void => {
+    clearTimeout(timer);
+    req.removeListener('data', onData);
+  };
+  const cut = (): void => {
+    stop();
+    if (stream) stream.close(http2Constants.NGHTTP2_CANCEL);
+    else req.socket.destroy();
+  };
+  const drain = (): void => {
+    if (req.complete) return stop();
+    req.on('data', onData);
+    req.resume();
+  };
+  req.once('end', stop);
+  req.once('close', stop);
+  // HTTP/1.1: after the answer, since Node's own drain (IncomingMessage#_dump, on 'finish') removes
+  // 'data' listeners. HTTP/2: now (its compat response finishes only when the stream closes).
+  if (stream) drain();
+  else reply.raw.once('finish', drain);
 }
 
 /** Longest path parameter the router passes to a handler, which then checks it as a room id. */
@@ -307,6 +400,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     clientErrorHandler: clientErrors.onClientError,
     frameworkErrors: (error, _request, reply) => {
       const chat = frameworkError(error);
+      if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: a request answered 500 INTERNAL_ERROR:`, error);
       void (reply as FastifyReply).code(chat.status).send(chat.toBody());
     },
   });
@@ -323,7 +417,11 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     }
   });
 
-  boundBacklog(app, options.maxBufferedBytes, config.backlog);
+  boundBacklog(app, options.maxBufferedBytes, config.backlog, config.budget);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 413 && !request.raw.complete) drainRefusedBody(request, reply);
+    done(null, payload);
+  });
 
   let closing = false;
   app.addHook('preClose', (done) => {
@@ -332,7 +430,13 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     done();
   });
 
+  const checkHost = hostCheck(options);
   app.addHook('onRequest', (request, reply, done) => {
+    const wrongHost = checkHost?.(request.headers.host ?? (request.headers[':authority'] as string | undefined));
+    if (wrongHost) {
+      done(wrongHost);
+      return;
+    }
     if (closing) {
       reply.header('connection', 'close');
       done(new ChatError('SHUTTING_DOWN', 'the server is shutting down; retry on another server with your cursor'));
@@ -347,7 +451,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const chat = toChatError(error);
-    if (chat.code === 'INTERNAL_ERROR') request.log.error(error);
+    // The app has no logger (it would cost every request): a bug is written to stderr, always.
+    if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: ${request.method} ${request.url.split('?', 1)[0] ?? ''} answered 500 INTERNAL_ERROR:`, error);
     void reply.code(chat.status).send(chat.toBody());
   });
 
@@ -378,12 +483,12 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(MESSAGES_ROUTE, (request, reply) => {
-    const busy = busyRefusal(config.backlog, options);
+    const busy = busyRefusal(config.budget, config.backlog);
     if (busy) throw busy;
     const roomId = checkRoomId(request.params.room);
     const cursor = checkCursorParam(request.query.cursor);
     const limit = checkLimit(request.query.limit, options.pageSize, options.maxPageSize);
-    return settle(backplane.load(roomId, cursor), (room) => {
+    return settleForClient(reply, backplane.load(roomId, cursor), (room) => {
       const after = cursor === undefined ? undefined : room.resolve(cursor);
       return config.poll({ room, after, limit, query: request.query }, request, reply);
     });

@@ -6,7 +6,7 @@
 export const ERRORS = {
   BAD_REQUEST: { status: 400, close: undefined, when: 'malformed JSON, a missing or wrong field, a bad room id, a bad limit, wait or cursor parameter, an unknown frame type' },
   UNAUTHORIZED: { status: 401, close: undefined, when: 'a token is required and missing or wrong' },
-  FORBIDDEN: { status: 403, close: undefined, when: 'a WebSocket handshake from an Origin outside the allow-list' },
+  FORBIDDEN: { status: 403, close: undefined, when: 'a WebSocket handshake from an Origin outside the allow-list; a request whose Host is not allowed (loopback names and allowedHosts on a loopback server)' },
   NOT_FOUND: { status: 404, close: undefined, when: 'an unknown route' },
   REQUEST_TIMEOUT: { status: 408, close: undefined, when: 'a request whose headers or body did not arrive within headersTimeoutMs or requestTimeoutMs' },
   CURSOR_EXPIRED: { status: 410, close: undefined, when: 'the cursor is older than history, from another epoch, or not a cursor this server made' },
@@ -20,6 +20,7 @@ export const ERRORS = {
   SERVER_BUSY: { status: 503, close: undefined, when: 'a GET of messages while more than maxWaitingBytes of answers wait for clients that do not read' },
   HEADERS_TOO_LARGE: { status: 431, close: undefined, when: "a request line and headers over Node's limit (16 KiB)" },
   BACKPLANE_UNAVAILABLE: { status: 503, close: undefined, when: 'a post (or a read the server cannot answer from what it holds) while the Redis backplane cannot be reached; nothing was acknowledged, retrying with the same id is safe' },
+  BACKPLANE_FULL: { status: 503, close: undefined, when: 'a post while the Redis backplane is out of memory (maxmemory reached); nothing was acknowledged, retrying with the same id once memory is freed stores once' },
   SHUTTING_DOWN: { status: 503, close: 1001, when: 'the server is stopping' },
   SLOW_CONSUMER: { status: undefined, close: 4008, when: 'a WebSocket client or SSE stream with more than maxBufferedBytes waiting for it' },
   INTERNAL_ERROR: { status: 500, close: 1011, when: 'a bug in the server: never expected, reported if it happens' },

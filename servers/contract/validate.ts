@@ -83,11 +83,30 @@ function checkBodyBytes(body: string, maxBodyBytes: number): void {
   }
 }
 
+/** A UTF-16 surrogate that is not half of a pair: `\p{Cs}` matches only those under the `u` flag. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Refuses a lone UTF-16 surrogate in `id`, `from` or `body`. JSON can carry one (`"\ud800"`), but
+ * it is not Unicode text: UTF-8 cannot encode it, and the Redis backplane, which stores UTF-8,
+ * turned it into U+FFFD, so that two senders differing only there collided as one retry. One rule
+ * for every backplane and transport: such text is a bad request, never stored.
+ */
+function checkWellFormed(message: { readonly id: string; readonly from: string; readonly body: string }): void {
+  for (const field of ['id', 'from', 'body'] as const) {
+    const at = message[field].search(LONE_SURROGATE);
+    if (at >= 0) {
+      throw new ChatError('BAD_REQUEST', `field ${JSON.stringify(field)} has a lone UTF-16 surrogate at index ${at}; text must be well-formed Unicode (a surrogate only as half of a pair)`);
+    }
+  }
+}
+
 /** Checks a parsed POST body; throws `BAD_REQUEST` or `PAYLOAD_TOO_LARGE`. */
 export function checkPost(value: unknown, maxBodyBytes: number): PostRequest {
   if (!validators.post(value)) {
     throw new ChatError('BAD_REQUEST', describeError(validators.post.errors?.[0], 'the message', ['id', 'from', 'body']));
   }
+  checkWellFormed(value);
   checkBodyBytes(value.body, maxBodyBytes);
   return value;
 }
@@ -149,6 +168,7 @@ export function parseClientFrame(text: string, maxBodyBytes: number): ClientFram
   }
   if (value.type === 'send') {
     try {
+      checkWellFormed(value);
       checkBodyBytes(value.body, maxBodyBytes);
     } catch (error) {
       throw new FrameError(error as ChatError, ref);

@@ -1,7 +1,7 @@
 import { ChatError, checkWait, resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, newBacklogTotals, busyRefusal } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals, newWaitingBudget, busyRefusal } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { Holds } from './holds.ts';
@@ -16,9 +16,11 @@ export function createLongPollingServer(transport: HttpTransport, given: Readonl
   const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
   // A hold due while the server is busy gets SERVER_BUSY with its cursor, as a new GET would.
-  const holds = new Holds((poll) => busyRefusal(backlog, options, poll.room.cursorAt(poll.after)));
+  const budget = newWaitingBudget(backlog, options);
+  const holds = new Holds((poll) => busyRefusal(budget, backlog, poll.room.cursorAt(poll.after)));
   const app = buildPollingApp({
     backlog,
+    budget,
     transport,
     options,
     backplane,

@@ -1,7 +1,7 @@
 import { resolveServerOptions, type HttpTransport } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, newBacklogTotals, newWaitingBudget } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 
@@ -14,6 +14,6 @@ export function createShortPollingServer(transport: HttpTransport, given: Readon
   const options = resolveServerOptions({ ...given, transport });
   const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
-  const app = buildPollingApp({ transport, options, backplane, poll: answerNow, backlog });
+  const app = buildPollingApp({ transport, options, backplane, poll: answerNow, backlog, budget: newWaitingBudget(backlog, options) });
   return fastifyChatServer(transport, options, backplane, app, () => ({ ...EMPTY_STATS, ...backlog }));
 }

@@ -1,9 +1,9 @@
 import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals, newWaitingBudget, settleForClient } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
-import { backplaneFor, settle } from '../backplane/index.ts';
+import { backplaneFor } from '../backplane/index.ts';
 import { Streams } from './streams.ts';
 
 /**
@@ -15,12 +15,14 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
   const options = resolveServerOptions({ ...given, transport: 'sse' });
   const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
-  const streams = new Streams(backplane, options, backlog);
+  const budget = newWaitingBudget(backlog, options);
+  const streams = new Streams(backplane, options, backlog, budget);
   const app = buildPollingApp({
     transport: 'sse',
     options,
     backplane,
     backlog,
+    budget,
     poll: answerNow,
     onClose: () => streams.shutdown(),
     moreRoutes: [`GET ${EVENTS_ROUTE}`],
@@ -30,9 +32,9 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
     const roomId = checkRoomId(request.params.room);
     // The header is newer than the query: the browser sets it from the last event it received.
     const cursor = checkLastEventId(request.headers[LAST_EVENT_ID_HEADER]) ?? checkCursorParam(request.query.cursor);
-    return settle(backplane.load(roomId, cursor), (room) => {
+    return settleForClient(reply, backplane.load(roomId, cursor), (room) => {
       const after = cursor === undefined ? room.head : room.resolve(cursor);
-      const busy = busyRefusal(backlog, options, room.cursorAt(after));
+      const busy = busyRefusal(budget, backlog, room.cursorAt(after));
       if (busy) throw busy;
       if (streams.size >= options.maxStreams) {
         throw new ChatError(

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { ChatError, type ChatMessage, type ServerOptions } from '../contract/index.ts';
 import type { BacklogTotals } from '../common/http-app.ts';
+import type { Consumer, WaitingBudget } from '../common/waiting-budget.ts';
 import type { Room } from '../common/room-log.ts';
 import type { Backplane } from '../backplane/index.ts';
 import { PING, errorEvent, messagesEvent } from './events.ts';
@@ -28,9 +29,31 @@ export const SLOW_CONSUMER_LINGER_MS = 30_000;
 const STREAM_HEADERS_H2 = { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } as const;
 const STREAM_HEADERS = { ...STREAM_HEADERS_H2, connection: 'close' } as const;
 
+/**
+ * One event written to the streams of a room: serialized once, and counted once in the server's
+ * `waitingBytes` while any stream still has it queued, however many do.
+ */
+interface SharedEvent {
+  readonly text: string;
+  readonly bytes: number;
+  /** Streams that have it queued. */
+  holders: number;
+}
+
 interface Stream {
   readonly group: RoomStreams;
   readonly res: ServerResponse;
+  /**
+   * Live events not handed to Node yet: each stream hands Node one event at a time, and the next
+   * only once Node's buffer for it is under its high-water mark, so that the events a client does
+   * not read wait here, shared with the room's other streams, rather than copied into each
+   * connection's buffer.
+   */
+  queue: SharedEvent[];
+  /** Bytes of `queue`. */
+  queued: number;
+  /** What the budget sees of it (set once it is open). */
+  consumer: Consumer;
   /** The seq of the last message written to it (or where it started). */
   after: number;
   /** Its replay caught up: it gets the room's live messages. */
@@ -67,12 +90,15 @@ export class Streams {
   private count = 0;
   private slow = 0;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly ping = sharedEvent(PING);
 
   constructor(
     /** Where the rooms live; its `log` is read at each use, since a Redis backplane replaces it when its data's epoch changes. */
     private readonly backplane: Backplane,
     private readonly options: ServerOptions,
     private readonly backlog: BacklogTotals,
+    /** The server-wide budget of waiting bytes: past it, the streams with the most waiting are cut first. */
+    private readonly budget: WaitingBudget,
   ) {}
 
   /** Streams open now. */
@@ -93,17 +119,32 @@ export class Streams {
   open(roomId: string, after: number, take: () => ServerResponse): void {
     const group = this.join(roomId);
     const res = take();
-    const stream: Stream = { group, res, after, live: false, open: true, buffered: 0 };
+    const stream: Stream = {
+      group,
+      res,
+      after,
+      live: false,
+      open: true,
+      buffered: 0,
+      queue: [],
+      queued: 0,
+      consumer: { waiting: () => stream.queued + res.writableLength, cut: () => this.cut(stream) },
+    };
     group.members.add(stream);
     this.count++;
-    res.on('drain', () => this.account(stream, true));
+    this.budget.add(stream.consumer);
+    res.on('drain', () => {
+      this.account(stream, true);
+      this.pump(stream);
+    });
     res.once('close', () => {
       this.end(stream);
+      this.budget.delete(stream.consumer);
       this.backlog.waitingBytes -= stream.buffered;
       stream.buffered = 0;
     });
     res.writeHead(200, res.req.httpVersionMajor === 2 ? STREAM_HEADERS_H2 : STREAM_HEADERS);
-    this.heartbeat ??= setInterval(() => this.ping(), this.options.heartbeatMs);
+    this.heartbeat ??= setInterval(() => this.pingAll(), this.options.heartbeatMs);
     this.replay(stream, true);
   }
 
@@ -163,17 +204,21 @@ export class Streams {
     const batch = group.batch;
     group.batch = [];
     if (batch.length === 0) return;
+    // Past the server's budget, the clients with the most left from earlier turns are cut first,
+    // before this turn is written: at the moment of a broadcast every stream holds the same new
+    // events, and a client that reads cannot be told from one that does not.
+    if (this.backlog.waitingBytes > this.budget.maxBytes) this.budget.enforce();
     const id = group.room.id;
     const pieces = piecesOf(batch.map((m) => JSON.stringify(m)), (batch[0] as ChatMessage).seq);
-    const texts = pieces.map((p) => messagesEvent(id, p.parts, group.room.cursorAt(p.last)));
+    const events = pieces.map((p) => sharedEvent(messagesEvent(id, p.parts, group.room.cursorAt(p.last))));
     for (const stream of [...group.members]) {
       if (!stream.live || stream.after >= (pieces.at(-1) as Piece).last) continue;
-      const out: string[] = [];
+      const out: SharedEvent[] = [];
       for (const [i, piece] of pieces.entries()) {
         if (stream.after >= piece.last) continue;
         // A stream that joined during this turn replayed the start of the batch already.
         const skip = stream.after - piece.first + 1;
-        out.push(skip <= 0 ? (texts[i] as string) : messagesEvent(id, piece.parts.slice(skip), group.room.cursorAt(piece.last)));
+        out.push(skip <= 0 ? (events[i] as SharedEvent) : sharedEvent(messagesEvent(id, piece.parts.slice(skip), group.room.cursorAt(piece.last))));
         stream.after = piece.last;
       }
       this.write(stream, out);
@@ -216,25 +261,69 @@ export class Streams {
   }
 
   /**
-   * Writes the live events of one turn of the event loop, or a ping; when more than
-   * `maxBufferedBytes` still waits for the client from earlier turns, ends the stream instead. What
-   * one turn brings always goes, however large: several events written back to back outrun the
-   * kernel's buffer even for a client that reads.
+   * Queues the live events of one turn of the event loop, or a ping, and hands Node what it takes;
+   * when more than `maxBufferedBytes` still waits for the client from earlier turns, ends the
+   * stream instead. What one turn brings always goes, however large: several events written back
+   * to back outrun the kernel's buffer even for a client that reads.
    */
-  private write(stream: Stream, texts: readonly string[]): void {
-    if (stream.res.writableLength <= this.options.maxBufferedBytes) {
-      let flowing = true;
-      for (const text of texts) flowing = stream.res.write(text);
-      this.account(stream, flowing);
+  private write(stream: Stream, events: readonly SharedEvent[]): void {
+    if (stream.queued + stream.res.writableLength > this.options.maxBufferedBytes) {
+      this.slowConsumer(stream);
       return;
     }
+    for (const event of events) {
+      if (event.holders++ === 0) this.backlog.waitingBytes += event.bytes;
+      stream.queue.push(event);
+      stream.queued += event.bytes;
+    }
+    this.backlog.peakWaitingBytes = Math.max(this.backlog.peakWaitingBytes, this.backlog.waitingBytes);
+    this.pump(stream);
+  }
+
+  /** Hands Node the stream's queued events, one at a time, while its buffer is under the high-water mark. */
+  private pump(stream: Stream): void {
+    if (stream.queue.length === 0) return;
+    let flowing = !stream.res.writableNeedDrain;
+    while (flowing && stream.open && stream.queue.length > 0) {
+      const event = stream.queue.shift() as SharedEvent;
+      this.release(stream, event);
+      flowing = stream.res.write(event.text);
+    }
+    this.account(stream, flowing);
+  }
+
+  /** The stream no longer queues `event`; the last stream to let go of it frees it from the budget. */
+  private release(stream: Stream, event: SharedEvent): void {
+    stream.queued -= event.bytes;
+    if (--event.holders === 0) this.backlog.waitingBytes -= event.bytes;
+  }
+
+  /** Lets go of everything the stream queued. */
+  private drop(stream: Stream): void {
+    for (const event of stream.queue) this.release(stream, event);
+    stream.queue = [];
+  }
+
+  /**
+   * Ends a stream that has more than `maxBufferedBytes` waiting: what Node holds still goes to a
+   * client that reads, then the end; one that never reads is cut after `SLOW_CONSUMER_LINGER_MS`
+   * (or sooner, by the budget).
+   */
+  private slowConsumer(stream: Stream): void {
     this.end(stream);
+    this.drop(stream);
     this.slow++;
-    // What was buffered still goes to a client that reads; one that never does is cut.
     const cut = setTimeout(() => stream.res.destroy(), SLOW_CONSUMER_LINGER_MS);
     cut.unref();
     stream.res.once('close', () => clearTimeout(cut));
     stream.res.end();
+  }
+
+  /** Cuts a stream for the server's budget: at once, what waits for it freed. */
+  private cut(stream: Stream): void {
+    if (this.end(stream)) this.slow++;
+    this.drop(stream);
+    stream.res.destroy();
   }
 
   /**
@@ -248,9 +337,9 @@ export class Streams {
     stream.buffered = now;
   }
 
-  private ping(): void {
+  private pingAll(): void {
     for (const group of this.rooms.values()) {
-      for (const stream of [...group.members]) if (stream.live) this.write(stream, [PING]);
+      for (const stream of [...group.members]) if (stream.live) this.write(stream, [this.ping]);
     }
   }
 
@@ -258,6 +347,7 @@ export class Streams {
   private end(stream: Stream): boolean {
     if (!stream.open) return false;
     stream.open = false;
+    this.drop(stream);
     this.count--;
     const group = stream.group;
     group.members.delete(stream);
@@ -271,6 +361,10 @@ export class Streams {
     }
     return true;
   }
+}
+
+function sharedEvent(text: string): SharedEvent {
+  return { text, bytes: Buffer.byteLength(text), holders: 0 };
 }
 
 /** A run of messages (as JSON) for one event, and the seqs of its first and last. */

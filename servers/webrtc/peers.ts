@@ -15,11 +15,18 @@ import { sendUnreliably } from './unreliable.ts';
  */
 export const PEER_CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * Most data channels one peer may have open at once. A client needs two (`chat`, `chat-lossy`);
+ * each channel is a session with its own buffers (one peer opened 1,000 `chat` channels and grew
+ * the server 22 MiB). One more is closed at once, and counted in `refusedChannels`.
+ */
+export const MAX_CHANNELS_PER_PEER = 8;
+
 /** Server-wide counters the peers add to. */
 export interface PeerCounters extends ConnectionCounters {
   /** Peers dropped because they failed (ICE consent expired, DTLS or SCTP ended) or never connected. */
   droppedPeers: number;
-  /** Data channels closed at once because their label is neither `chat` nor `chat-lossy`. */
+  /** Data channels closed at once: a label neither `chat` nor `chat-lossy`, or one over `MAX_CHANNELS_PER_PEER`. */
   refusedChannels: number;
 }
 
@@ -106,6 +113,12 @@ export class Peers {
     return { type: 'answer', sdp, peer: peer.id };
   }
 
+  /** Closes the answered peer `id` whose client left before it got the answer (it would never connect). */
+  drop(id: string): void {
+    const peer = this.peers.get(id);
+    if (peer) this.end(peer, false);
+  }
+
   /** Closes every peer; resolves when werift closed them, or after `shutdownGraceMs`. */
   async closeAll(): Promise<void> {
     this.closing = true;
@@ -115,9 +128,12 @@ export class Peers {
     clearTimeout(grace);
   }
 
-  /** A channel the client opened: `chat` and `chat-lossy` become sessions, any other label is closed. */
+  /**
+   * A channel the client opened: `chat` and `chat-lossy` become sessions, up to
+   * `MAX_CHANNELS_PER_PEER` at once; any other label, or a channel beyond that, is closed.
+   */
   private openSession(peer: Peer, channel: RTCDataChannel): void {
-    if (channel.label !== RTC_CHANNELS.reliable && channel.label !== RTC_CHANNELS.lossy) {
+    if ((channel.label !== RTC_CHANNELS.reliable && channel.label !== RTC_CHANNELS.lossy) || peer.sessions.size >= MAX_CHANNELS_PER_PEER) {
       this.counters.refusedChannels++;
       // werift marks the channel open right after announcing it: close it once that is done.
       queueMicrotask(() => channel.close());

@@ -1,7 +1,7 @@
 import { ChatError, RTC_OFFER_PATH, resolveServerOptions, type RtcAnswer } from '../contract/index.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, newBacklogTotals } from '../common/http-app.ts';
+import { answerNow, buildPollingApp, clientGone, newBacklogTotals, newWaitingBudget } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { Fanout } from '../websocket/fanout.ts';
@@ -21,11 +21,13 @@ export function createWebRtcServer(given: Readonly<Record<string, unknown>> = {}
   const backlog = newBacklogTotals();
   const fanout = new Fanout();
   const peers = new Peers(options, backplane, fanout, { slowConsumerCloses: 0, droppedPeers: 0, refusedChannels: 0 });
-  const app = buildPollingApp({ transport: 'webrtc', options, backplane, poll: answerNow, backlog });
+  const app = buildPollingApp({ transport: 'webrtc', options, backplane, poll: answerNow, backlog, budget: newWaitingBudget(backlog, options) });
   app.post(RTC_OFFER_PATH, async (request, reply): Promise<RtcAnswer> => {
     const type = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
     if (type !== 'application/json') throw new ChatError('UNSUPPORTED_MEDIA_TYPE', 'an offer must be POSTed with Content-Type: application/json');
     const answer = await peers.answer(checkOffer(request.body));
+    // The client left while werift answered: its peer would hold a slot until the connect timeout.
+    if (clientGone(reply.raw)) peers.drop(answer.peer);
     void reply.code(201);
     return answer;
   });

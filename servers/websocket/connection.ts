@@ -84,6 +84,8 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
     private readonly fanout: Fanout,
     private readonly options: ServerOptions,
     private readonly counters: ConnectionCounters,
+    /** Told before each write the bytes that wait for this client from earlier ones (the server-wide budget's lazy total). */
+    private readonly onBuffered?: (bytes: number) => void,
   ) {
     channel.onClosed(() => this.forget());
   }
@@ -95,6 +97,10 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
 
   sendText(text: string): void {
     if (!this.open) return;
+    // What earlier writes left, before this one: past the server's budget, the clients with the
+    // most left are cut first (at a broadcast every client gets the same new frame).
+    this.onBuffered?.(this.channel.bufferedAmount);
+    if (!this.open) return;
     // Live frames, acks and errors go without a write callback: it would cost every delivery a call.
     this.channel.send(text);
     if (this.channel.bufferedAmount > this.options.maxBufferedBytes) {
@@ -104,6 +110,7 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
   }
 
   private write(text: string): void {
+    this.onBuffered?.(this.channel.bufferedAmount);
     this.unwritten++;
     this.channel.send(text, this.onWritten);
   }

@@ -8,7 +8,9 @@ import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { trackSockets } from '../common/sockets.ts';
+import { LazyTotal, WaitingBudget, type Consumer } from '../common/waiting-budget.ts';
 import { handshakeTimeoutMs, tlsMaterial, type TlsMaterial } from '../common/tls.ts';
+import { hostCheck } from '../common/host-check.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -43,7 +45,16 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   const tls = tlsMaterial(options);
   const fanout = new Fanout();
   const connections = new Set<Connection<WsChannel>>();
-  const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
+  const counters: ConnectionCounters & { heartbeatDrops: number; budgetCuts: number } = { slowConsumerCloses: 0, heartbeatDrops: 0, budgetCuts: 0 };
+  // The server-wide budget of bytes waiting for clients (option maxWaitingBytes): past it, the
+  // sockets with the most waiting are cut, the largest first. ws says nothing when a buffer drains,
+  // so the total is noted at each write and corrected by asking every socket when it looks over.
+  const waiting = new LazyTotal();
+  const budget = new WaitingBudget(options.maxWaitingBytes, () => waiting.total, () => waiting.refresh(), () => counters.budgetCuts++);
+  const noteBuffered = (consumer: Consumer, bytes: number): void => {
+    waiting.note(consumer, bytes);
+    if (waiting.total > budget.maxBytes) budget.enforce(consumer);
+  };
   let closing = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -76,8 +87,11 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     await backplane.close();
   }
 
+  const checkHost = hostCheck(options);
   const http = httpServer(tls, connectionsCheckingIntervalMs(options), handshakeTimeoutMs(options), (request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
+    const wrongHost = checkHost?.(request.headers.host);
+    if (wrongHost) return refuse(wrongHost);
     if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
     if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
       return refuse(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
@@ -108,14 +122,25 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
 
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const refusal = closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options);
+    const refusal = checkHost?.(request.headers.host) ?? (closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : checkHandshake(request, options));
     if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const channel = new WsChannel(ws);
-      const connection = new Connection(channel, backplane, fanout, options, counters);
+      let open = true;
+      const connection: Connection<WsChannel> = new Connection(channel, backplane, fanout, options, counters, (bytes) => {
+        if (open) noteBuffered(consumer, bytes);
+      });
+      // Cut at once: a socket over the budget gets no close handshake to wait for.
+      const consumer: Consumer = { waiting: () => connection.bufferedAmount, cut: () => connection.terminate() };
+      budget.add(consumer);
       channel.deliverTo(connection);
       connections.add(connection);
-      ws.once('close', () => connections.delete(connection));
+      ws.once('close', () => {
+        connections.delete(connection);
+        open = false;
+        budget.delete(consumer);
+        waiting.forget(consumer);
+      });
       if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
     });
   });
@@ -163,6 +188,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         peakParkedRequests: 0,
         peakWaitingBytes: 0,
         busyRefusals: 0,
+        budgetCuts: counters.budgetCuts,
       };
     },
   };

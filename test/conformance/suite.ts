@@ -362,6 +362,10 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
         JSON.stringify({ id: '', from: 'a', body: 'x' }),
         JSON.stringify({ id: 'a'.repeat(65), from: 'a', body: 'x' }),
         JSON.stringify({ id: 'a', from: 'f'.repeat(65), body: 'x' }),
+        // Lone UTF-16 surrogates (issue 23): not Unicode text, refused on every backplane alike.
+        JSON.stringify({ id: 'a', from: 'u\ud800', body: 'x' }),
+        JSON.stringify({ id: 'a\udc00', from: 'a', body: 'x' }),
+        JSON.stringify({ id: 'a', from: 'a', body: 'x\udbff' }),
       ];
       for (const body of bodies) expectError(await post(url(), room, body, 'application/json', headers), 'BAD_REQUEST', `POST ${body.slice(0, 40)}`);
       await expectNothingStored(target(), room);
@@ -585,6 +589,8 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
         [JSON.stringify({ type: 'send', room, id: 'i3', from: 'a', body: 7 }), 'i3'],
         [JSON.stringify({ type: 'send', room, id: 'i4', from: 'a'.repeat(65), body: 'x' }), 'i4'],
         [JSON.stringify({ type: 'send', room: 'bad room', id: 'i5', from: 'a', body: 'x' }), 'i5'],
+        [JSON.stringify({ type: 'send', room, id: 'i6', from: 'u\ud800', body: 'x' }), 'i6'],
+        [JSON.stringify({ type: 'send', room, id: 'i7', from: 'a', body: '\udfff' }), 'i7'],
         [JSON.stringify({ type: 'subscribe', room: 'x'.repeat(65) }), undefined],
       ];
       for (const [text, ref] of cases) {

@@ -70,14 +70,16 @@ describe('websocket server refuses bad frames and keeps the connection', () => {
     expect(server.log.get('r')?.head ?? 0).toBe(0);
   });
 
-  it('stores a lone surrogate or NUL verbatim and echoes it back as valid JSON', async () => {
+  it('stores a NUL verbatim and echoes it back as valid JSON; refuses a lone surrogate (issue 23)', async () => {
     const { url } = await startServer('websocket');
     const raw = await openRaw(url);
     raw.sendJson({ type: 'subscribe', room: 'r' });
     await raw.next((f) => f.type === 'messages');
-    raw.ws.send('{"type":"send","room":"r","id":"s","from":"a","body":"\\ud800 a\\u0000b"}');
+    raw.ws.send('{"type":"send","room":"r","id":"lone","from":"a","body":"\\ud800 a"}');
+    expect(await raw.next((f) => f.type === 'error')).toMatchObject({ code: 'BAD_REQUEST', ref: 'lone' });
+    raw.ws.send('{"type":"send","room":"r","id":"s","from":"a","body":"a\\u0000b"}');
     const frame = await raw.next((f) => f.type === 'messages' && (f.messages as unknown[]).length > 0);
-    expect((frame.messages as { body: string }[])[0]?.body).toBe('\ud800 a\u0000b');
+    expect((frame.messages as { body: string }[])[0]).toMatchObject({ seq: 1, body: 'a\u0000b' });
   });
 });
 

@@ -141,8 +141,8 @@ describe('websocket', () => {
 
 describe.each(['short-polling', 'long-polling', 'websocket', 'sse'] as const)('%s with a client that never finishes sending', (transport) => {
   it.each([
-    ['headers', 'GET /healthz HTTP/1.1\r\nHost: x\r\n'],
-    ['body', 'POST /rooms/r/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"'],
+    ['headers', 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'],
+    ['body', 'POST /rooms/r/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"'],
   ])('cuts off a request whose %s never end', async (_what, partial) => {
     const { server, url } = await startServer(transport, { headersTimeoutMs: 200, requestTimeoutMs: 300 });
     const socket = connect(Number(new URL(url).port), '127.0.0.1');

@@ -44,7 +44,7 @@ async function expectServing(url: string, transport: string): Promise<void> {
 
 function post(room: string, id: string): string {
   const body = JSON.stringify({ id, from: 'a', body: 'x' });
-  return `POST /rooms/${room}/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  return `POST /rooms/${room}/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 }
 
 describe('refused WebSocket handshakes hold an fd forever (defect 5)', () => {
@@ -128,9 +128,9 @@ describe('WebSocket SIGTERM never finishes (defect 4), and shutdown on every ser
     const server = createChatServer(transport, { port: 0, shutdownGraceMs: GRACE_MS });
     const url = await server.listen();
     const partial = await rawConnect(url, { halfOpen: true });
-    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    partial.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const idle = await rawConnect(url, { halfOpen: true });
-    idle.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    idle.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await waitFor(() => expect(idle.received()).toContain('"ok"'));
     await waitFor(() => expect(server.stats().connections).toBe(2));
     const started = performance.now();
@@ -155,7 +155,7 @@ describe('a pipelined POST is stored but answered with a later request\'s 400 (d
 
   it('websocket: five pipelined GET /healthz then a garbage request get five 200s, then a 400', async () => {
     const { url } = await startServer('websocket');
-    const raw = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5) + 'GARBAGE /\r\n\r\n';
+    const raw = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'.repeat(5) + 'GARBAGE /\r\n\r\n';
     const answers = await exchange(url, raw);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 400]);
     expectContractError(answers[5], 'BAD_REQUEST');
@@ -164,7 +164,7 @@ describe('a pipelined POST is stored but answered with a later request\'s 400 (d
 
   it.each(POLLING)('%s: a POST pipelined behind one whose body never arrives is not stored unanswered', async (transport) => {
     const { server, url } = await startServer(transport, { headersTimeoutMs: 200, requestTimeoutMs: 300 });
-    const answers = await exchange(url, `${post('r', 'm1')}POST /rooms/r/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"`, {
+    const answers = await exchange(url, `${post('r', 'm1')}POST /rooms/r/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"id"`, {
       halfOpen: true,
     });
     expect(answers.map((a) => a.status)).toEqual([201, 408]);
@@ -201,27 +201,27 @@ describe('errors not in the contract\'s body shape (defect 9)', () => {
   describe.each(TRANSPORTS)('%s', (transport) => {
     it('answers a malformed request with a BAD_REQUEST body', async () => {
       const { url } = await startServer(transport);
-      const [answer] = await exchange(url, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+      const [answer] = await exchange(url, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n');
       expectContractError(answer, 'BAD_REQUEST');
       await expectServing(url, transport);
     });
 
     it('answers headers that never end with a REQUEST_TIMEOUT body', async () => {
       const { url } = await startServer(transport, { headersTimeoutMs: 200, requestTimeoutMs: 300 });
-      const [answer] = await exchange(url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', { halfOpen: true });
+      const [answer] = await exchange(url, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n', { halfOpen: true });
       expectContractError(answer, 'REQUEST_TIMEOUT');
     });
 
     it('answers a header flood with a HEADERS_TOO_LARGE body', async () => {
       const { url } = await startServer(transport);
-      const [answer] = await exchange(url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Flood: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+      const [answer] = await exchange(url, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
       expectContractError(answer, 'HEADERS_TOO_LARGE');
       await expectServing(url, transport);
     });
 
     it('answers HEAD /healthz like GET, without a body', async () => {
       const { url } = await startServer(transport);
-      const [answer] = await exchange(url, 'HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', { headRequests: 1 });
+      const [answer] = await exchange(url, 'HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { headRequests: 1 });
       expect(answer?.status).toBe(200);
       expect(answer?.headers['content-type']).toMatch(/^application\/json/);
     });

@@ -81,7 +81,7 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
       await inParallel(range(1, 1000), 20, async (i) => {
         expect((await post(server.url, 'big', `m${i}`, body)).status).toBe(201);
       });
-      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
       const before = await reading(server);
       // 10 connections each pipeline 200 GETs of the whole page and never read: the old code made
       // every answer (800 MB per connection) and held it until it died (RSS 4.2 GB, SIGABRT in 19 s).
@@ -131,7 +131,7 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
   );
 
   it(
-    'many clients that never read, one GET each, are bounded by --max-waiting-bytes: the rest get SERVER_BUSY',
+    'many clients that never read, one GET each, are bounded by --max-waiting-bytes: the ones with the most waiting are cut, and readers are served (issue 23)',
     async () => {
       const budget = 64 * MiB;
       const server = await spawn(transport, ['--max-waiting-bytes', String(budget)]);
@@ -140,7 +140,7 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
       await inParallel(range(1, 1000), 20, async (i) => {
         expect((await post(server.url, 'big', `m${i}`, body)).status).toBe(201);
       });
-      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+      const page = `GET /rooms/big/messages?cursor=${start.cursor}&limit=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
       const pageBytes = 1000 * 4100 + 1000;
       const before = await reading(server);
       // 200 connections each ask for one ~4.1 MB page and do not read: the old code held them all
@@ -157,23 +157,22 @@ describe.each(['short-polling', 'long-polling'] as const)('%s', (transport) => {
         socket.pause();
         socket.write(page);
       }
-      await waitFor(async () => expect(Number((await reading(server)).stats.busyRefusals)).toBeGreaterThan(0));
-      // Others are served meanwhile: messages are stored, and a page is refused with a clear error.
+      await waitFor(async () => expect(Number((await reading(server)).stats.budgetCuts)).toBeGreaterThan(0));
+      // Others are served meanwhile, a read included: the budget is kept by cutting the clients
+      // that do not read (issue 23), not by refusing those that do.
       expect((await post(server.url, 'other', 'm1', 'hi')).status).toBe(201);
-      const busy = await fetch(`${server.url}/rooms/big/messages?cursor=${start.cursor}`);
-      expect(busy.status).toBe(503);
-      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('SERVER_BUSY');
+      expect((await fetch(`${server.url}/rooms/big/messages?cursor=${start.cursor}`)).status).toBe(200);
       const during = await reading(server);
       expect(during.heap - before.heap, `heap grew ${mb(during.heap - before.heap)}`).toBeLessThan(budget + 32 * MiB);
-      // Each attacker reads its one answer: a page or SERVER_BUSY, nothing else.
-      const statuses = await Promise.all(attackers.map((socket) => firstStatus(socket)));
-      expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+      // Each attacker reads its one answer, or finds its connection cut: nothing else.
+      const statuses = await Promise.all(attackers.map((socket) => firstStatus(socket).catch(() => 0)));
+      expect(statuses.filter((s) => s !== 200 && s !== 0)).toEqual([]);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
-      expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
       const after = await reading(server);
-      // Refused once more than the budget waited: at most the budget plus one page ever waited.
+      expect(statuses.filter((s) => s === 0).length).toBeLessThanOrEqual(Number(after.stats.budgetCuts));
+      // Cut once more than the budget waited: at most the budget plus one page ever waited.
       expect(Number(after.stats.peakWaitingBytes), 'most bytes waiting at once').toBeLessThanOrEqual(budget + pageBytes);
-      expect(Number(after.stats.busyRefusals)).toBe(statuses.filter((s) => s === 503).length + 1);
+      expect(Number(after.stats.busyRefusals), 'no client was refused').toBe(0);
       for (const socket of attackers) socket.destroy();
       await waitFor(async () => expect((await reading(server)).stats.waitingBytes).toBe(0));
       expect((await fetch(`${server.url}/rooms/big/messages?cursor=${start.cursor}`)).status).toBe(200);
@@ -195,6 +194,8 @@ async function firstStatus(socket: Socket): Promise<number> {
       }
     });
     socket.once('close', () => reject(new Error(`connection closed before an answer: ${JSON.stringify(text)}`)));
+    // Cut by the server while paused (issue 23): its 'close' came before this listener.
+    if (socket.closed && socket.readableLength === 0) reject(new Error('connection closed before an answer'));
   });
   socket.resume();
   return status;

@@ -39,7 +39,7 @@ describe('long polling: one connection filled the heap by pipelining held polls'
       });
       await once(attacker, 'connect');
       attacker.pause();
-      const poll = `GET /rooms/r/messages?cursor=${encodeURIComponent(start.cursor)}&wait=60000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+      const poll = `GET /rooms/r/messages?cursor=${encodeURIComponent(start.cursor)}&wait=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
       attacker.write(poll.repeat(20_000));
       await waitFor(async () => {
         const { stats } = await server.mark('attacked');
@@ -65,7 +65,7 @@ describe('long polling: one connection filled the heap by pipelining held polls'
     const { url } = await startServer('long-polling');
     const start = (await (await fetch(`${url}/rooms/r/messages`)).json()) as { cursor: string };
     const { socket: client, received } = await rawConnect(url);
-    const poll = `GET /rooms/r/messages?cursor=${encodeURIComponent(start.cursor)}&wait=60000 HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const poll = `GET /rooms/r/messages?cursor=${encodeURIComponent(start.cursor)}&wait=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
     client.write(poll.repeat(3));
     expect((await post(url, 'r', 'm1', 'hi')).status).toBe(201);
     // The first was held and woken; the next two find the message at once.
@@ -83,7 +83,7 @@ describe('a pipelining client that reads was closed after 64 parked requests', (
     const body = 'x'.repeat(1000);
     for (const i of range(1, 100)) server.log.append('big', { id: `m${i}`, from: 'a', body });
     const { socket: client, received, ended } = await rawConnect(url);
-    const page = `GET /rooms/big/messages?cursor=${encodeURIComponent(start.cursor)}&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const page = `GET /rooms/big/messages?cursor=${encodeURIComponent(start.cursor)}&limit=100 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
     const N = 200;
     client.write(page.repeat(N - 1) + page.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
     await ended;
