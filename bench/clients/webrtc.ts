@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { Agent, fetch } from 'undici';
 import { RTCSessionDescription, type RTCDataChannel, type RTCPeerConnection } from 'werift';
 import {
@@ -119,9 +120,28 @@ export class WebRtcChatClient extends FrameChatClient implements ChatClient {
     }
   }
 
+  /**
+   * The address this client's peer binds and offers: the one the kernel would send from toward the
+   * server (a UDP socket connected there sends nothing): 127.0.0.1 on loopback, 198.18.0.1 across
+   * the bench's network with distance.
+   */
+  private async localHost(): Promise<string> {
+    const { hostname } = new URL(this.options.url);
+    const socket = createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(9, hostname.replace(/^\[|\]$/g, ''), () => resolve());
+      });
+      return socket.address().address;
+    } finally {
+      socket.close();
+    }
+  }
+
   /** One peer connection: signalled, connected, its channels open. */
   private async open(): Promise<void> {
-    const pc = createLoopbackPeer(CLIENT_MAX_MESSAGE_BYTES);
+    const pc = createLoopbackPeer(CLIENT_MAX_MESSAGE_BYTES, await this.localHost());
     const chat = pc.createDataChannel(RTC_CHANNELS.reliable);
     const receiving = this.lossy ? pc.createDataChannel(RTC_CHANNELS.lossy, { ordered: false, maxRetransmits: 0 }) : chat;
     if (receiving !== chat) sendUnreliably(receiving);

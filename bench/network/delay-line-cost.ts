@@ -132,14 +132,14 @@ export interface FloodResult {
 }
 
 /**
- * Floods the C line (RTT 20 ms, so packets wait on its timer) one way at each rate for `ms`, with
+ * Floods a delay line (RTT 20 ms, so packets wait on its timer) one way at each rate for `ms`, with
  * a receiver on the other side: where its lateness passes the trial limit is the packet rate at
  * which it becomes the bottleneck.
  */
-export async function measureFloods(rates: readonly number[], ms: number): Promise<FloodResult[]> {
+export async function measureFloods(rates: readonly number[], ms: number, impl: DelayLineImpl = 'c'): Promise<FloodResult[]> {
   const out: FloodResult[] = [];
   for (const rate of rates) {
-    const net = await DistantNetwork.create({ rttMs: 20, jitterMs: 0 }, { seed: 1, impl: 'c' });
+    const net = await DistantNetwork.create({ rttMs: 20, jitterMs: 0 }, { seed: 1, impl });
     const sink = execa('ip', ['netns', 'exec', net.serverNs, process.execPath, '-e', SERVER_SCRIPT.replace('s.send(m, r.port, r.address)', '0'), SERVER_ADDRESS], { stdin: 'pipe', buffer: false });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -189,10 +189,12 @@ async function main(): Promise<void> {
   }
   const rates = values.floods.split(',').map(Number);
   if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) throw new RangeError(`--floods takes whole packet rates from 1 to 1,000,000, got ${values.floods}`);
-  console.log('\nThe C line at RTT 20 ms under a one-way UDP flood of 200 B datagrams, 2 s per rate (trial limit: late at p99 ≤ 2 ms, no drop)');
-  console.log('asked/s    carried/s   late p99   dropped (line, unread)   cpu/packet');
-  for (const f of await measureFloods(rates, 2000)) {
-    console.log(`${String(f.ratePerS).padStart(7)}  ${String(Math.round(f.carriedPerS)).padStart(10)}  ${`${f.lateP99Us} µs`.padStart(9)}  ${`${f.overflow}, ${f.unread}`.padStart(22)}  ${`${f.cpuPerPacketUs.toFixed(1)} µs`.padStart(10)}`);
+  for (const impl of ['c', 'python'] as const) {
+    console.log(`\nThe ${impl === 'c' ? 'C' : 'Python'} line at RTT 20 ms under a one-way UDP flood of 200 B datagrams, 2 s per rate (trial limit: late at p99 ≤ 2 ms, no drop)`);
+    console.log('asked/s    carried/s   late p99   dropped (line, unread)   cpu/packet');
+    for (const f of await measureFloods(rates, 2000, impl)) {
+      console.log(`${String(f.ratePerS).padStart(7)}  ${String(Math.round(f.carriedPerS)).padStart(10)}  ${`${f.lateP99Us} µs`.padStart(9)}  ${`${f.overflow}, ${f.unread}`.padStart(22)}  ${`${f.cpuPerPacketUs.toFixed(1)} µs`.padStart(10)}`);
+    }
   }
 }
 

@@ -19,34 +19,54 @@ import { RTCPeerConnection, type PeerConfig, type RTCSessionDescription } from '
 import { guardDtls } from './dtls-guard.ts';
 import { mendSctpAssociations } from './sctp-mends.ts';
 
-/** The one address ICE binds to and offers. */
+/** The address ICE binds to and offers by default. */
 export const LOOPBACK_HOST = '127.0.0.1';
 
 /**
- * The werift configuration of every peer of this project: loopback only, no STUN, no TURN.
- * `maxMessageSize` is what the peer takes in one message (its SDP's `a=max-message-size`).
+ * The addresses a peer may talk to: 127.0.0.0/8, and the benchmarking range 198.18.0.0/15, which
+ * exists here only inside the network namespaces the bench makes for a network with distance
+ * (bench/network/distance.ts: the clients on 198.18.0.1, the server on 198.19.0.1).
  */
-export function loopbackPeerConfig(maxMessageSize: number): Partial<PeerConfig> {
+export function allowedAddress(address: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (!m || m.slice(1).some((part) => Number(part) > 255)) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a === 127 || (a === 198 && (b === 18 || b === 19));
+}
+
+/** The address a peer of a server listening on `host` binds and offers: that host when it is an allowed IPv4 address, else 127.0.0.1. */
+export function iceHostFor(host: string): string {
+  return allowedAddress(host) ? host : LOOPBACK_HOST;
+}
+
+/**
+ * The werift configuration of every peer of this project: one host candidate on `host` (127.0.0.1
+ * unless the peer sits across the bench's network with distance), pairs with allowed addresses
+ * only, no STUN, no TURN. `maxMessageSize` is what the peer takes in one message (its SDP's
+ * `a=max-message-size`).
+ */
+export function loopbackPeerConfig(maxMessageSize: number, host = LOOPBACK_HOST): Partial<PeerConfig> {
+  if (!allowedAddress(host)) throw new RangeError(`a peer binds to 127.0.0.0/8 or 198.18.0.0/15 only, not ${host}`);
   return {
     maxMessageSize,
     iceServers: [],
     iceUseIpv4: false,
     iceUseIpv6: false,
-    iceAdditionalHostAddresses: [LOOPBACK_HOST],
-    iceInterfaceAddresses: { udp4: LOOPBACK_HOST },
-    iceFilterCandidatePair: (pair) => pair.localCandidate.host === LOOPBACK_HOST && pair.remoteCandidate.host === LOOPBACK_HOST,
+    iceAdditionalHostAddresses: [host],
+    iceInterfaceAddresses: { udp4: host },
+    iceFilterCandidatePair: (pair) => pair.localCandidate.host === host && allowedAddress(pair.remoteCandidate.host),
   };
 }
 
-/** A werift peer connection that talks to 127.0.0.1 only and takes messages of up to `maxMessageSize` bytes. */
-export function createLoopbackPeer(maxMessageSize: number): RTCPeerConnection {
+/** A werift peer connection on `host` (127.0.0.1 by default) that talks to allowed addresses only and takes messages of up to `maxMessageSize` bytes. */
+export function createLoopbackPeer(maxMessageSize: number, host = LOOPBACK_HOST): RTCPeerConnection {
   // werift's DTLS client can change its keys after its handshake, and its server derive them from
   // the wrong messages, on a lossy network (dtls-guard.ts).
   guardDtls();
   // …and its SCTP waits 3 s to resend anything lost before a first round trip, and loses reliable
   // messages beside an unreliable channel (sctp-mends.ts).
   mendSctpAssociations();
-  return new RTCPeerConnection(loopbackPeerConfig(maxMessageSize));
+  return new RTCPeerConnection(loopbackPeerConfig(maxMessageSize, host));
 }
 
 /**
@@ -60,7 +80,7 @@ export function withoutStun(pc: RTCPeerConnection): void {
   }
 }
 
-/** An SDP with only the `a=candidate` lines whose address is 127.0.0.1, and how many were dropped. */
+/** An SDP with only the `a=candidate` lines whose address is allowed (`allowedAddress`), and how many were dropped. */
 export function loopbackOnly(sdp: string): { readonly sdp: string; readonly kept: number; readonly dropped: number } {
   let kept = 0;
   let dropped = 0;
@@ -68,7 +88,7 @@ export function loopbackOnly(sdp: string): { readonly sdp: string; readonly kept
     if (!line.startsWith('a=candidate:')) return true;
     // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> ...
     const address = line.slice('a=candidate:'.length).split(' ')[4];
-    if (address === LOOPBACK_HOST) {
+    if (address !== undefined && allowedAddress(address)) {
       kept++;
       return true;
     }

@@ -54,7 +54,7 @@ function checkSdp(sdp: string): void {
   }
   const candidates = lines.filter((line) => line.startsWith('a=candidate:')).length;
   if (candidates > MAX_OFFER_CANDIDATES) {
-    throw new ChatError('BAD_REQUEST', `the offer has ${candidates} candidates; at most ${MAX_OFFER_CANDIDATES} are taken (one on ${LOOPBACK_HOST} is enough)`);
+    throw new ChatError('BAD_REQUEST', `the offer has ${candidates} candidates; at most ${MAX_OFFER_CANDIDATES} are taken (one on the server's own network is enough)`);
   }
   for (const { name, valid, rule } of REQUIRED) {
     const value = attribute(lines, name);
@@ -87,7 +87,7 @@ export function checkOffer(body: unknown): RtcOffer {
   if (loopback.kept === 0) {
     throw new ChatError(
       'BAD_REQUEST',
-      `the offer has no candidate on ${LOOPBACK_HOST} (${loopback.dropped} on other addresses); gather on ${LOOPBACK_HOST} and send the offer once gathering is complete (no trickle ICE)`,
+      `the offer has no candidate on ${LOOPBACK_HOST} or the benchmarking range 198.18.0.0/15 (${loopback.dropped} on other addresses); gather on ${LOOPBACK_HOST} and send the offer once gathering is complete (no trickle ICE)`,
     );
   }
   return { type: 'offer', sdp: loopback.sdp };

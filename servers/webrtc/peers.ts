@@ -5,7 +5,7 @@ import type { Backplane } from '../backplane/index.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import type { Fanout } from '../websocket/fanout.ts';
 import { DataChannelFrames } from './data-channel.ts';
-import { createLoopbackPeer, describeLocally } from './loopback.ts';
+import { createLoopbackPeer, describeLocally, iceHostFor } from './loopback.ts';
 import { sendUnreliably } from './unreliable.ts';
 
 /**
@@ -75,7 +75,7 @@ export class Peers {
       throw new ChatError('BUSY', `the server has ${this.options.maxPeers} peer connections (option maxPeers); close one or retry later`);
     }
     this.answering++;
-    const peer: Peer = { id: randomUUID(), pc: createLoopbackPeer(this.options.maxPayloadBytes), sessions: new Set(), connectTimer: undefined };
+    const peer: Peer = { id: randomUUID(), pc: createLoopbackPeer(this.options.maxPayloadBytes, iceHostFor(this.options.host)), sessions: new Set(), connectTimer: undefined };
     let sdp: string;
     try {
       peer.pc.onDataChannel.subscribe((channel) => this.openSession(peer, channel));
