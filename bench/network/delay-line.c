@@ -184,9 +184,10 @@ static uint64_t percentile(double p) {
     seen += fine[i];
     if (seen > rank) return i;
   }
+  /* A coarse bucket answers with its highest value, as HDR histograms do: a lateness is never understated. */
   for (uint64_t i = 0; i < COARSE_BUCKETS; i++) {
     seen += coarse[i];
-    if (seen > rank) return i * 1000;
+    if (seen > rank) return i * 1000 + 999 < late_max_us ? i * 1000 + 999 : late_max_us;
   }
   return late_max_us;
 }

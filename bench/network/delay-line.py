@@ -78,10 +78,11 @@ class Lateness:
             seen += n
             if seen > rank:
                 return us
+        # A coarse bucket answers with its highest value, as the C line does: a lateness is never understated.
         for ms in sorted(self.coarse):
             seen += self.coarse[ms]
             if seen > rank:
-                return ms * 1000
+                return min(ms * 1000 + 999, self.max)
         return self.max
 
 
