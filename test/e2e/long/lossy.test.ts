@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureEcho, type EchoResult } from '../../../bench/lossy-echo.ts';
 import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/lossy-net.ts';
 import type { Scenario, TrialResult } from '../../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../../bench/run.ts';
-import { liveChildren } from '../../../bench/spawn.ts';
+import type { RunOutcome } from '../../../bench/run.ts';
+import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 
 const missing = await checkLossySupport();
 if (missing) console.warn(`lossy e2e tests skipped: ${missing}`);
@@ -54,17 +54,6 @@ const TINY: Scenario = {
     },
   ],
 };
-
-/** The namespaces `ip netns list` shows that the process `pid` made. */
-async function namespacesOf(pid: number): Promise<string[]> {
-  const out = (await execa('ip', ['netns', 'list'])).stdout;
-  return out
-    .split('\n')
-    .map((line) => line.split(/\s+/)[0] ?? '')
-    .filter((name) => namespaceOwner(name) === pid);
-}
-
-const ourNamespaces = (): Promise<string[]> => namespacesOf(process.pid);
 
 const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
 
@@ -108,23 +97,14 @@ async function firstNamespaceOf(pid: number): Promise<string> {
 
 describe.skipIf(missing !== undefined)(missing ? `a tiny lossy run (skipped: ${missing})` : 'a tiny lossy run', () => {
   let outcome: RunOutcome;
-  const trial = (id: string): TrialResult => {
-    const t = outcome.steps[0]?.variants.find((v) => v.variant.id === id)?.trials[0];
-    if (!t) throw new Error(`no trial for ${id}: ${outcome.warnings.join('; ')}`);
-    return t;
-  };
+  const trial = (id: string): TrialResult => trialOf(outcome, id);
 
   beforeAll(async () => {
-    outcome = await runBench({ scenario: TINY, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
+    outcome = await runTiny(TINY);
   }, 180_000);
 
   it('completes and leaves no process and no namespace behind', async () => {
-    // A busy shared machine may flag the generator; any other warning is a trial that failed.
-    expect(outcome.warnings.filter((w) => !w.includes('the generator was the bottleneck'))).toEqual([]);
-    expect(outcome.status).toBe('complete');
-    expect(liveChildren()).toBe(0);
-    expect(liveNamespaces()).toBe(0);
-    expect(await ourNamespaces()).toEqual([]);
+    await expectCleanRun(outcome);
   });
 
   it('each trial ran in a namespace of its own, whose rule dropped packets at about the rate asked', () => {

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { liveNamespaces, namespaceOwner } from '../../../bench/lossy-net.ts';
 import { checkDistanceSupport, DistantNetwork, kernelHasNetem, SERVER_ADDRESS } from '../../../bench/network/distance.ts';
 import { prepareDelayLine } from '../../../bench/network/delay-line.ts';
 import type { Scenario, TrialResult } from '../../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../../bench/run.ts';
+import type { RunOutcome } from '../../../bench/run.ts';
+import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 import { liveChildren } from '../../../bench/spawn.ts';
 import { runTrial } from '../../../bench/trial.ts';
 
@@ -45,15 +45,6 @@ const NODE_ENV = { ...process.env, NODE_OPTIONS: '' };
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[sorted.length >> 1] as number;
-}
-
-/** The namespaces `ip netns list` shows that the process `pid` made. */
-async function namespacesOf(pid: number): Promise<string[]> {
-  const out = (await execa('ip', ['netns', 'list'])).stdout;
-  return out
-    .split('\n')
-    .map((line) => line.split(/\s+/)[0] ?? '')
-    .filter((name) => namespaceOwner(name) === pid);
 }
 
 /** The TUN devices of a delay line (`bt<pid>-…`) left in the machine's own namespace. */
@@ -162,23 +153,15 @@ const TINY: Scenario = {
 
 describe.skipIf(missing !== undefined)(missing ? `a tiny wan run (skipped: ${missing})` : 'a tiny wan run', () => {
   let outcome: RunOutcome;
-  const trial = (id: string): TrialResult => {
-    const t = outcome.steps[0]?.variants.find((v) => v.variant.id === id)?.trials[0];
-    if (!t) throw new Error(`no trial for ${id}: ${outcome.warnings.join('; ')}`);
-    return t;
-  };
+  const trial = (id: string): TrialResult => trialOf(outcome, id);
   const ids = TINY.steps[0]?.variants.map((v) => v.id) ?? [];
 
   beforeAll(async () => {
-    outcome = await runBench({ scenario: TINY, seed: 7, pin: false, micro: null, ceiling: null }, () => undefined);
+    outcome = await runTiny(TINY);
   }, 180_000);
 
   it('completes and leaves no process, namespace or device behind', async () => {
-    expect(outcome.warnings.filter((w) => !w.includes('the generator was the bottleneck'))).toEqual([]);
-    expect(outcome.status).toBe('complete');
-    expect(liveChildren()).toBe(0);
-    expect(liveNamespaces()).toBe(0);
-    expect(await namespacesOf(process.pid)).toEqual([]);
+    await expectCleanRun(outcome);
     expect(await devicesLeft()).toEqual([]);
   });
 
