@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUICK_PRESET } from '../../bench/options.ts';
 import { SCENARIOS, applyOverrides, resolveScenario } from '../../bench/scenarios.ts';
-import { planSenders, seededRandom } from '../../bench/generator/schedule.ts';
+import { planBursts, planSenders, seededRandom } from '../../bench/generator/schedule.ts';
 import { assignClients, drainMs, settleMs } from '../../bench/trial.ts';
 
 const QUICK = { rounds: QUICK_PRESET.rounds, durationMs: QUICK_PRESET.durationMs, warmupMs: QUICK_PRESET.warmupMs };
@@ -20,7 +20,11 @@ describe('the schedule of a seed', () => {
         const generators = assignClients(step.workload, scenario.generators);
         const first = generators[0] ?? [];
         // The seed a generator is given for `--seed 7`, round 0, generator 0 (bench/trial.ts), plus one for its senders.
-        const senders = planSenders(Math.min(first.length, 20), step.workload.ratePerMember, seededRandom(7 * 1000 + 1));
+        const random = seededRandom(7 * 1000 + 1);
+        const { burst } = step.workload;
+        const senders = burst
+          ? planBursts(first.slice(0, 20).map((a) => a.room), step.workload.ratePerMember, burst.spacingMs * 1000, random)
+          : planSenders(Math.min(first.length, 20), step.workload.ratePerMember, random);
         return {
           clientsPerGenerator: generators.map((list) => list.length),
           drainMs: step.variants.map((v) => drainMs(v, step.lossPct)),
