@@ -18,7 +18,6 @@ import { BrokerSampler, brokerMeasure } from './broker-sampler.ts';
 import type { ServerSample } from '../servers/common/self-report.ts';
 import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
 import { DistantNetwork, SERVER_ADDRESS } from './network/distance.ts';
-import type { DelayLineStats } from './network/delay-line.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
 
@@ -388,25 +387,12 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     faults.catch(() => undefined);
     // The loss rule's counters at the window's edges.
     const lossCounters = distant && options.lossPct !== undefined ? () => (distant as DistantNetwork).lossCounters() : network ? () => (network as LossyNetwork).counters() : undefined;
-    const countsAt = (us: number): Promise<PacketCounts> | undefined => {
-      if (!lossCounters) return undefined;
-      const read = lossCounters;
-      const counts = new Promise<PacketCounts>((resolve, reject) => setTimeout(() => read().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
-      counts.catch(() => undefined);
-      return counts;
-    };
-    const countsAtStart = countsAt(windowStartUs);
-    const countsAtEnd = countsAt(windowEndUs);
+    const countsAtStart = lossCounters && readAt(windowStartUs, lossCounters);
+    const countsAtEnd = lossCounters && readAt(windowEndUs, lossCounters);
     // The delay line's readings at the window's edges: its counts and CPU, and its lateness in the window.
-    const lineAt = (us: number): Promise<DelayLineStats> | undefined => {
-      if (!distant?.delayLine) return undefined;
-      const net = distant;
-      const stats = new Promise<DelayLineStats>((resolve, reject) => setTimeout(() => net.stats().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
-      stats.catch(() => undefined);
-      return stats;
-    };
-    const lineAtStart = lineAt(windowStartUs);
-    const lineAtEnd = lineAt(windowEndUs);
+    const lineStats = distant?.delayLine ? () => (distant as DistantNetwork).stats() : undefined;
+    const lineAtStart = lineStats && readAt(windowStartUs, lineStats);
+    const lineAtEnd = lineStats && readAt(windowEndUs, lineStats);
 
     const ends = await expectFrom('window-end', totalMs + START_DELAY_US / 1000 + settle + RESULT_MARGIN_MS, 'running the window');
     const storedByRoom: Record<string, number> = {};
@@ -504,6 +490,13 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await network?.close();
     await distant?.close();
   }
+}
+
+/** `read()` at the monotonic moment `us`; a rejection is left for whoever awaits it (none is unhandled). */
+function readAt<T>(us: number, read: () => Promise<T>): Promise<T> {
+  const reading = new Promise<T>((resolve, reject) => setTimeout(() => read().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
+  reading.catch(() => undefined);
+  return reading;
 }
 
 /** Profiles the server from `startUs` to `endUs` (monotonic) into `file`; resolves with the file and its size. */

@@ -30,6 +30,12 @@ const s = require('node:dgram').createSocket('udp4');
 s.on('message', (m, r) => s.send(m, r.port, r.address));
 s.bind(${ECHO_PORT}, process.argv[1], () => console.log('ready'));
 process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
+/** A sink for the flood: receives and drops, answering nothing. */
+const SINK_SCRIPT = `
+const s = require('node:dgram').createSocket('udp4');
+s.on('message', () => undefined);
+s.bind(${ECHO_PORT}, process.argv[1], () => console.log('ready'));
+process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`;
 const CLIENT_SCRIPT = `
 const [host, n] = [process.argv[1], Number(process.argv[2])];
 const s = require('node:dgram').createSocket('udp4');
@@ -140,7 +146,7 @@ export async function measureFloods(rates: readonly number[], ms: number, impl: 
   const out: FloodResult[] = [];
   for (const rate of rates) {
     const net = await DistantNetwork.create({ rttMs: 20, jitterMs: 0 }, { seed: 1, impl });
-    const sink = execa('ip', ['netns', 'exec', net.serverNs, process.execPath, '-e', SERVER_SCRIPT.replace('s.send(m, r.port, r.address)', '0'), SERVER_ADDRESS], { stdin: 'pipe', buffer: false });
+    const sink = execa('ip', ['netns', 'exec', net.serverNs, process.execPath, '-e', SINK_SCRIPT, SERVER_ADDRESS], { stdin: 'pipe', buffer: false });
     try {
       await new Promise<void>((resolve, reject) => {
         sink.stdout?.once('data', () => resolve());

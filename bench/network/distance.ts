@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { addLossRule, deleteNamespace, lossRuleset, makeNamespace, namespaceName, nextNamespaceNumber, readLossCounters, run, type PacketCounts } from '../lossy-net.ts';
 import { DelayLine, prepareDelayLine, type DelayLineImpl, type DelayLineStats } from './delay-line.ts';
+import type { KernelCounts } from '../results.ts';
 
 /** The clients' address, and the server's: both in 198.18.0.0/15, both inside the trial's namespaces only. */
 export const CLIENT_ADDRESS = '198.18.0.1';
@@ -83,22 +84,11 @@ export function kernelHasNetem(): Promise<boolean> {
 }
 
 /**
- * Counters of the kernel's TCP stack in one namespace (/proc/net/netstat and /proc/net/snmp):
- * what explains a tail when connections queue (listen overflows, SYN cookies) or segments are
- * lost (retransmissions).
+ * Counters of the kernel's TCP stack in one namespace (/proc/net/netstat and /proc/net/snmp), and
+ * its device's output drops: what explains a tail when connections queue (listen overflows, SYN
+ * cookies), segments are lost (retransmissions) or the delay line falls behind (`deviceDrops`).
  */
-export interface KernelCounters {
-  readonly listenOverflows: number;
-  readonly listenDrops: number;
-  readonly syncookiesSent: number;
-  readonly retransSegs: number;
-  /**
-   * Packets the side's device dropped on output (its tx_dropped): with a delay line, those it did
-   * not read before the device's queue (500 packets) was full; with a bandwidth limit, those past
-   * tbf's queue.
-   */
-  readonly deviceDrops: number;
-}
+export type KernelCounters = KernelCounts;
 
 /**
  * The counters of {@link KernelCounters} from the text of /proc/net/netstat followed by
@@ -128,17 +118,6 @@ export function parseKernelCounters(text: string): KernelCounters {
     syncookiesSent: get('TcpExt.SyncookiesSent'),
     retransSegs: get('Tcp.RetransSegs'),
     deviceDrops: Number(last.trim()),
-  };
-}
-
-/** b − a, counter by counter. */
-export function kernelDelta(a: KernelCounters, b: KernelCounters): KernelCounters {
-  return {
-    listenOverflows: b.listenOverflows - a.listenOverflows,
-    listenDrops: b.listenDrops - a.listenDrops,
-    syncookiesSent: b.syncookiesSent - a.syncookiesSent,
-    retransSegs: b.retransSegs - a.retransSegs,
-    deviceDrops: b.deviceDrops - a.deviceDrops,
   };
 }
 
