@@ -6,21 +6,18 @@
  * bench/clients/ and an entry in each of those registries.
  */
 import type { Transport } from '../servers/contract/index.ts';
-import { createLongPollingClient } from './clients/long-polling.ts';
-import { RawWsClient } from './clients/raw-ws.ts';
-import { createShortPollingClient } from './clients/short-polling.ts';
-import { createSseClient } from './clients/sse.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
-import { createWebRtcClient } from './clients/webrtc.ts';
-import { createWebSocketClient } from './clients/websocket.ts';
 import type { BenchTransport, Variant } from './results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
 
 export interface BenchEntry<T extends BenchTransport> {
-  /** A client of it; `transport` is the name it goes by. */
-  readonly client: (transport: T, options: ClientOptions) => T extends Transport ? ChatClient : BenchClient;
+  /**
+   * Its client's module, loaded when asked for (a generator loads its own transport's libraries
+   * only: werift alone takes about 0.34 s); the function makes a client, `transport` the name it goes by.
+   */
+  readonly client: () => Promise<(transport: T, options: ClientOptions) => T extends Transport ? ChatClient : BenchClient>;
   /** Most members per room the generator can drive, when it has such a bound. */
   readonly maxMembers?: number;
   /**
@@ -56,22 +53,33 @@ export const WEBRTC_MAX_MEMBERS = 100;
 
 /** Every transport the bench runs, the raw `ws` baseline included. */
 export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
-  'short-polling': { client: createShortPollingClient },
-  'long-polling': { client: createLongPollingClient, scaleTarget: { what: 'held long polls', generatorFree: true } },
-  websocket: { client: (_transport, options) => createWebSocketClient(options), scaleTarget: { what: 'WebSocket clients' } },
-  sse: { client: (_transport, options) => createSseClient(options), scaleTarget: { what: 'SSE streams' } },
+  'short-polling': { client: async () => (await import('./clients/short-polling.ts')).createShortPollingClient },
+  'long-polling': { client: async () => (await import('./clients/long-polling.ts')).createLongPollingClient, scaleTarget: { what: 'held long polls', generatorFree: true } },
+  websocket: { client: async () => withoutName((await import('./clients/websocket.ts')).createWebSocketClient), scaleTarget: { what: 'WebSocket clients' } },
+  sse: { client: async () => withoutName((await import('./clients/sse.ts')).createSseClient), scaleTarget: { what: 'SSE streams' } },
   // A werift peer costs its generator and server several times a WebSocket (servers/webrtc/README.md):
   // the sweeps to 5,000 clients cannot carry it, and the default run would take a third longer.
-  webrtc: { client: (_transport, options) => createWebRtcClient(options), maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
-  'raw-ws': { client: (_transport, options) => new RawWsClient(options), maxMembers: RAW_WS_MAX_MEMBERS },
+  webrtc: { client: async () => withoutName((await import('./clients/webrtc.ts')).createWebRtcClient), maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
+  'raw-ws': {
+    client: async () => {
+      const { RawWsClient } = await import('./clients/raw-ws.ts');
+      return (_transport, options) => new RawWsClient(options);
+    },
+    maxMembers: RAW_WS_MAX_MEMBERS,
+  },
 };
 
+/** A client factory that needs no transport name, as one that takes it. */
+function withoutName<C>(make: (options: ClientOptions) => C): (transport: unknown, options: ClientOptions) => C {
+  return (_transport, options) => make(options);
+}
+
 /** A chat client of one transport; every transport behind the same interface. */
-export function createClient(transport: Transport, options: ClientOptions): ChatClient {
-  return (BENCH_REGISTRY[transport].client as BenchEntry<Transport>['client'])(transport, options);
+export async function createClient(transport: Transport, options: ClientOptions): Promise<ChatClient> {
+  return (await (BENCH_REGISTRY[transport].client as BenchEntry<Transport>['client'])())(transport, options);
 }
 
 /** The client of any transport the harness runs, the raw baseline included. */
-export function createBenchClient(transport: BenchTransport, options: ClientOptions): BenchClient {
-  return (BENCH_REGISTRY[transport].client as BenchEntry<BenchTransport>['client'])(transport, options);
+export async function createBenchClient(transport: BenchTransport, options: ClientOptions): Promise<BenchClient> {
+  return (await (BENCH_REGISTRY[transport].client as BenchEntry<BenchTransport>['client'])())(transport, options);
 }

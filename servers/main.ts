@@ -46,7 +46,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   let server;
   try {
-    server = createChatServer(options.transport as Transport, options);
+    server = await createChatServer(options.transport as Transport, options);
   } catch (error) {
     // What only the start can find out: an unreadable or mismatched --cert/--key, no openssl.
     console.error(`error: ${withFlagNames(SERVER_OPTIONS, (error as Error).message)}`);

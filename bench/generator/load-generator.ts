@@ -115,7 +115,7 @@ export class LoadGenerator {
     const phases = this.members.map(() => Math.floor(random() * interval));
     await pMap(this.members, async (member) => {
       const [own, ...others] = this.plan.urls ? urlsFor(member.assignment.instance ?? 0, this.plan.urls) : [url];
-      const client = createBenchClient(variant.transport, {
+      const client = await createBenchClient(variant.transport, {
         url: own as string,
         ...(others.length > 0 ? { fallbackUrls: others } : {}),
         ...(token ? { token } : {}),

@@ -62,7 +62,7 @@ describe('measureCeiling', () => {
   });
 
   it('sends every POST with a body of its own: the chat server stores each acknowledged one', async () => {
-    const server = createChatServer('short-polling', { port: 0 });
+    const server = await createChatServer('short-polling', { port: 0 });
     cleanups.push(() => server.close());
     const base = await server.listen();
     const factory = posts();

@@ -13,7 +13,7 @@ const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeou
 describe.each(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc'] as const)('a %s client', (transport) => {
   it('comes back after the server restarts, with its cursor, losing nothing', async () => {
     const log = new RoomLog({ historySize: 1000 });
-    const first = createChatServer(transport, { port: 0 }, log);
+    const first = await createChatServer(transport, { port: 0 }, log);
     const url = await first.listen();
     const port = Number(new URL(url).port);
     const events: ClientEvent[] = [];
@@ -26,7 +26,7 @@ describe.each(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc'] as
     await waitFor(() => expect(events.some((e) => e.type === 'disconnected' || e.type === 'poll-failed')).toBe(true));
     // Posted while the server is away: the client must get these when it comes back.
     for (const i of range(4, 6)) log.append('r', { id: `a${i}`, from: 's', body: 'x' });
-    const second = createChatServer(transport, { port }, log);
+    const second = await createChatServer(transport, { port }, log);
     onCleanup(() => second.close());
     await second.listen();
     log.append('r', { id: 'a7', from: 's', body: 'x' });
@@ -40,7 +40,7 @@ describe.each(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc'] as
 
 describe.each(['short-polling', 'long-polling'] as const)('a %s client whose cursor expires while it receives', (transport) => {
   it('restarts from the cursor the server gives, says so, and counts it', async () => {
-    const server = createChatServer(transport, { port: 0, historySize: 5 });
+    const server = await createChatServer(transport, { port: 0, historySize: 5 });
     onCleanup(() => server.close());
     const url = await server.listen();
     const events: ClientEvent[] = [];

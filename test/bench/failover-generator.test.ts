@@ -14,7 +14,7 @@ import type { GeneratorPlan, GeneratorResult, GeneratorToParent } from '../../be
 import { assignClients } from '../../bench/trial.ts';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import type { ChatMessage } from '../../servers/contract/index.ts';
-import { createChatServer, RoomLog } from '../../servers/index.ts';
+import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { onCleanup } from '../helpers/servers.ts';
 
 function msg(room: string, seq: number, meantUs: number): ChatMessage {
@@ -67,8 +67,8 @@ describe('RecoveryWatch', () => {
 describe('a generator whose clients are spread over two instances', () => {
   it.each(['websocket', 'long-polling', 'short-polling', 'sse'] as const)('on %s: the clients of a killed instance move to the other, nothing acknowledged is lost', async (transport) => {
     const log = new RoomLog({ historySize: 10_000 });
-    const servers = [createChatServer(transport, { port: 0 }, log), createChatServer(transport, { port: 0 }, log)];
-    const [dead, alive] = servers as [ReturnType<typeof createChatServer>, ReturnType<typeof createChatServer>];
+    const servers = [await createChatServer(transport, { port: 0 }, log), await createChatServer(transport, { port: 0 }, log)];
+    const [dead, alive] = servers as [ChatServer, ChatServer];
     onCleanup(() => alive.close());
     const urls = [await dead.listen(), await alive.listen()];
     const workload = { rooms: 2, members: 4, ratePerMember: 20, bodyBytes: 64, durationMs: 1500, warmupMs: 100 };

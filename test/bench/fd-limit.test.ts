@@ -29,7 +29,7 @@ describe('a server at its fd limit', () => {
     const url = server.url;
     const outcomes = await Promise.allSettled(
       Array.from({ length: CLIENTS }, async (_, i) => {
-        const client = createClient(transport, { url, waitMs: 5000 });
+        const client = await createClient(transport, { url, waitMs: 5000 });
         clients.push(client);
         await client.connect();
         let timer: NodeJS.Timeout | undefined;
@@ -57,7 +57,7 @@ describe('a server at its fd limit', () => {
     await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
     const live = server;
     await vi.waitFor(async () => expect((await live.mark('release')).stats.connections).toBe(0), { timeout: 5000, interval: 50 });
-    const again = createClient(transport, { url, waitMs: 5000 });
+    const again = await createClient(transport, { url, waitMs: 5000 });
     clients.push(again);
     await again.connect();
     await again.subscribe('room-0');

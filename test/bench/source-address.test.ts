@@ -37,7 +37,7 @@ afterAll(() => {
 describe('localAddress', () => {
   it.each(['short-polling', 'long-polling'] as const)('%s: the polls leave from it, and the meter counts their connection and bytes', async (transport) => {
     seen.length = 0;
-    const client = createClient(transport, { url, localAddress: '127.1.3.9', waitMs: 1000 });
+    const client = await createClient(transport, { url, localAddress: '127.1.3.9', waitMs: 1000 });
     await client.subscribe('r');
     client.unsubscribe('r');
     expect(seen).toEqual(['http 127.1.3.9']);
@@ -49,7 +49,7 @@ describe('localAddress', () => {
 
   it('websocket: the connection leaves from it', async () => {
     seen.length = 0;
-    const client = createClient('websocket', { url, localAddress: '127.1.4.2' });
+    const client = await createClient('websocket', { url, localAddress: '127.1.4.2' });
     await client.connect();
     expect(seen).toEqual(['ws 127.1.4.2']);
     expect(client.counters.connections).toBe(1);
@@ -67,7 +67,7 @@ describe('localAddress', () => {
 
   it('without it, the system chooses (127.0.0.1 towards 127.0.0.1)', async () => {
     seen.length = 0;
-    const client = createClient('short-polling', { url });
+    const client = await createClient('short-polling', { url });
     await client.subscribe('r');
     client.unsubscribe('r');
     expect(seen).toEqual(['http 127.0.0.1']);

@@ -105,7 +105,7 @@ describe('bench clients over TLS', () => {
     const { certFile, keyFile } = makeCertFiles();
     const options = { tls: true, http2: true, cert: certFile, key: keyFile };
     const log = new RoomLog({ historySize: 1000 });
-    const first = createChatServer('sse', { port: 0, ...options }, log);
+    const first = await createChatServer('sse', { port: 0, ...options }, log);
     const url = await first.listen();
     const events: ClientEvent[] = [];
     const { client, inbox } = await connectClient('sse', url, { ca: first.tls?.cert ?? '', http2: true, onEvent: (e) => events.push(e) });
@@ -119,7 +119,7 @@ describe('bench clients over TLS', () => {
     await vi.waitFor(() => expect(events.some((e) => e.type === 'disconnected')).toBe(true), { timeout: WAIT_BOUND_MS, interval: 10 });
     // Posted while the server is away: the client must get these when it comes back.
     for (const i of range(4, 6)) log.append('r', { id: `a${i}`, from: 's', body: 'x' });
-    const second = createChatServer('sse', { port: Number(new URL(url).port), ...options }, log);
+    const second = await createChatServer('sse', { port: Number(new URL(url).port), ...options }, log);
     onCleanup(() => second.close());
     await second.listen();
     await vi.waitFor(() => expect(events.some((e) => e.type === 'reconnected')).toBe(true), { timeout: WAIT_BOUND_MS, interval: 10 });

@@ -282,7 +282,7 @@ describe('npm run bench -- --target: servers the bench did not start', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-target-'));
     for (const transport of ['websocket', 'short-polling'] as const) {
-      const server = createChatServer(transport, { port: 0, token: TOKEN }, logs[transport]);
+      const server = await createChatServer(transport, { port: 0, token: TOKEN }, logs[transport]);
       servers.push(server);
       urls[transport] = await server.listen();
     }

@@ -24,7 +24,7 @@ export async function startServer(
   options: Record<string, unknown> = {},
   log?: RoomLog,
 ): Promise<{ server: ChatServer; url: string }> {
-  const server = createChatServer(transport, { port: 0, ...options }, log);
+  const server = await createChatServer(transport, { port: 0, ...options }, log);
   onCleanup(() => server.close());
   const url = await server.listen();
   return { server, url };
@@ -75,7 +75,7 @@ export async function connectClient(
   options: Partial<ClientOptions> = {},
 ): Promise<{ client: ChatClient; inbox: Inbox }> {
   const box = inbox();
-  const client = createClient(transport, {
+  const client = await createClient(transport, {
     url,
     pollIntervalMs: TEST_POLL_INTERVAL_MS,
     onMessages: box.onMessages,

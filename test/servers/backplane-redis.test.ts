@@ -58,7 +58,7 @@ describe.skipIf(MISSING !== undefined)('the Redis backplane', () => {
     let turn = 0;
     beforeAll(async () => {
       for (const _ of [0, 1]) {
-        const server = createChatServer(transport, { port: 0, historySize: HISTORY_SIZE, token: TOKEN, backplane: redis.url });
+        const server = await createChatServer(transport, { port: 0, historySize: HISTORY_SIZE, token: TOKEN, backplane: redis.url });
         servers.push(server);
         urls.push(await server.listen());
       }
@@ -207,13 +207,13 @@ describe('option backplane', () => {
     ['http://127.0.0.1:6379', /option backplane/],
     ['redis://user:pw@127.0.0.1:6379', /option backplane/],
     ['Memory', /option backplane/],
-  ])('refuses %s, naming the option and what is allowed', (value, message) => {
-    expect(() => createChatServer('websocket' as Transport, { backplane: value })).toThrow(message);
+  ])('refuses %s, naming the option and what is allowed', async (value, message) => {
+    await expect(createChatServer('websocket' as Transport, { backplane: value })).rejects.toThrow(message);
   });
 
-  it('takes memory and redis://HOST:PORT', () => {
-    expect(createChatServer('websocket', { backplane: 'memory' }).backplane.kind).toBe('memory');
-    const server = createChatServer('websocket', { backplane: 'redis://127.0.0.1:1' });
+  it('takes memory and redis://HOST:PORT', async () => {
+    expect((await createChatServer('websocket', { backplane: 'memory' })).backplane.kind).toBe('memory');
+    const server = await createChatServer('websocket', { backplane: 'redis://127.0.0.1:1' });
     expect(server.backplane.kind).toBe('redis');
     return server.close();
   });

@@ -19,7 +19,7 @@ describe.each(TRANSPORTS)('%s server keeps the contract', (transport) => {
   let server: ChatServer | undefined;
   let url = '';
   beforeAll(async () => {
-    server = createChatServer(transport, { port: 0, historySize: HISTORY_SIZE, token: TOKEN });
+    server = await createChatServer(transport, { port: 0, historySize: HISTORY_SIZE, token: TOKEN });
     url = await server.listen();
   });
   afterAll(() => server?.close());

@@ -49,7 +49,7 @@ describe('long polling', () => {
   });
 
   it('answers held polls with SHUTTING_DOWN and closes without waiting for their hold', async () => {
-    const server = createChatServer('long-polling', { port: 0 });
+    const server = await createChatServer('long-polling', { port: 0 });
     const url = await server.listen();
     const head = (await (await fetch(`${url}/rooms/r/messages`)).json()) as { cursor: string };
     const held = range(1, 10).map(() => fetch(`${url}/rooms/r/messages?cursor=${head.cursor}&wait=60000`));
@@ -67,7 +67,7 @@ describe('long polling', () => {
 
 describe.each(['short-polling', 'long-polling', 'sse'] as const)('%s', (transport) => {
   it('closes promptly with idle keep-alive connections and subscribed clients', async () => {
-    const server = createChatServer(transport, { port: 0 });
+    const server = await createChatServer(transport, { port: 0 });
     const url = await server.listen();
     const { client } = await connectClient(transport, url, { waitMs: 60_000 });
     await client.subscribe('r');
@@ -117,7 +117,7 @@ describe('websocket', () => {
   });
 
   it('closes open sockets with 1001 on shutdown and ends promptly', async () => {
-    const server = createChatServer('websocket', { port: 0 });
+    const server = await createChatServer('websocket', { port: 0 });
     const url = await server.listen();
     const sockets = await Promise.all(range(1, 10).map(() => openRaw(url)));
     for (const s of sockets) s.sendJson({ type: 'subscribe', room: 'r' });

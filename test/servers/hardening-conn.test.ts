@@ -76,7 +76,7 @@ describe('WebSocket SIGTERM never finishes (defect 4), and shutdown on every ser
   const GRACE_MS = 300;
 
   it('ends within the grace when a client refused during shutdown keeps its half open', async () => {
-    const server = createChatServer('websocket', { port: 0, shutdownGraceMs: GRACE_MS });
+    const server = await createChatServer('websocket', { port: 0, shutdownGraceMs: GRACE_MS });
     const url = await server.listen();
     // A raw client never answers the close handshake: the shutdown stays in its grace period.
     const deaf = await rawConnect(url, { halfOpen: true });
@@ -125,7 +125,7 @@ describe('WebSocket SIGTERM never finishes (defect 4), and shutdown on every ser
 
   it.each(TRANSPORTS)('%s: ends within the grace with a request that never finishes and an idle connection', async (transport) => {
     // The default headers timeout (10 s) would otherwise keep the half-sent request open.
-    const server = createChatServer(transport, { port: 0, shutdownGraceMs: GRACE_MS });
+    const server = await createChatServer(transport, { port: 0, shutdownGraceMs: GRACE_MS });
     const url = await server.listen();
     const partial = await rawConnect(url, { halfOpen: true });
     partial.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');

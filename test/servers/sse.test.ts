@@ -122,7 +122,7 @@ describe('sse server', () => {
   });
 
   it('sends every stream SHUTTING_DOWN with its cursor on close, ends it, and closes promptly', async () => {
-    const server = createChatServer('sse', { port: 0 });
+    const server = await createChatServer('sse', { port: 0 });
     const url = await server.listen();
     const streams = await Promise.all(range(1, 3).map(() => openSse(url, '/rooms/r/events')));
     await Promise.all(streams.map((s) => s.next()));
@@ -228,8 +228,8 @@ describe('sse server', () => {
     expect(server.stats().streams).toBe(0);
   });
 
-  it('requires heartbeatMs to stay under idleTimeoutMs, naming both', () => {
-    expect(() => createChatServer('sse', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).toThrow(/heartbeatMs \(30000\).*idleTimeoutMs \(30500\)/);
-    expect(() => createChatServer('websocket', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).not.toThrow();
+  it('requires heartbeatMs to stay under idleTimeoutMs, naming both', async () => {
+    await expect(createChatServer('sse', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).rejects.toThrow(/heartbeatMs \(30000\).*idleTimeoutMs \(30500\)/);
+    await expect(createChatServer('websocket', { heartbeatMs: 30_000, idleTimeoutMs: 30_500 })).resolves.toBeDefined();
   });
 });

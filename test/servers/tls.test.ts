@@ -61,16 +61,16 @@ describe('--tls', () => {
     [{ tls: true, cert: 'CERT' }, /option cert and option key go together: option key is missing/],
     [{ cert: 'CERT', key: 'KEY' }, /option cert and option key need option tls/],
     [{ http2: true }, /option http2 needs option tls/],
-  ])('refuses %j with an error naming the option', (given, message) => {
+  ])('refuses %j with an error naming the option', async (given, message) => {
     const mine = makeCertFiles('/CN=given');
     const other = makeCertFiles('/CN=other');
     const files: Record<string, string> = { CERT: mine.certFile, KEY: mine.keyFile, OTHER_KEY: other.keyFile };
     const resolved = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, typeof v === 'string' ? (files[v] ?? v) : v]));
-    expect(() => createChatServer('short-polling', resolved)).toThrow(message);
+    await expect(createChatServer('short-polling', resolved)).rejects.toThrow(message);
   });
 
-  it('refuses --http2 on the WebSocket server', () => {
-    expect(() => createChatServer('websocket', { tls: true, http2: true })).toThrow('option http2 applies to short-polling, long-polling and sse, not websocket');
+  it('refuses --http2 on the WebSocket server', async () => {
+    await expect(createChatServer('websocket', { tls: true, http2: true })).rejects.toThrow('option http2 applies to short-polling, long-polling and sse, not websocket');
   });
 });
 

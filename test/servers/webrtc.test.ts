@@ -61,9 +61,9 @@ describe('webrtc signalling', () => {
 
   it('refuses peers beyond --max-peers with 503 BUSY, and takes one again once a peer is gone', async () => {
     const { server, url } = await startServer('webrtc', { maxPeers: 1 });
-    const first = createClient('webrtc', { url, reconnect: false });
+    const first = await createClient('webrtc', { url, reconnect: false });
     await first.connect();
-    const second = createClient('webrtc', { url, reconnect: false });
+    const second = await createClient('webrtc', { url, reconnect: false });
     const refused = await second.connect().then(
       () => undefined,
       (error: unknown) => error as ClientError,
@@ -74,7 +74,7 @@ describe('webrtc signalling', () => {
     await first.close();
     await vi.waitFor(() => expect(server.stats().sockets).toBe(0), { timeout: WAIT_BOUND_MS });
     await vi.waitFor(async () => {
-      const third = createClient('webrtc', { url, reconnect: false });
+      const third = await createClient('webrtc', { url, reconnect: false });
       try {
         await third.connect();
       } finally {
