@@ -2,12 +2,13 @@ import { fileURLToPath } from 'node:url';
 import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
 import { isBaseline, type BaselineKind } from './baselines/index.ts';
 import type { BenchTransport } from './results.ts';
+import { prepareEntry } from './bundle.ts';
 import { killChild, nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
 
 const SERVER_MAIN = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
 const BASELINE_MAIN = fileURLToPath(new URL('./baselines/main.ts', import.meta.url));
 
-/** Longest wait for a server process to start listening (tsx compiles on first start). */
+/** Longest wait for a server process to start listening (under tsx, it compiles on first start). */
 const START_TIMEOUT_MS = 30_000;
 /** Longest wait for a mark. */
 const MARK_TIMEOUT_MS = 10_000;
@@ -18,6 +19,11 @@ const STOP_GRACE_MS = 5000;
 
 /** What to start: a chat server, or a baseline. */
 export type ServerTarget = BenchTransport | BaselineKind;
+
+/** The entry that starts `target`'s process. */
+export function serverEntry(target: ServerTarget): string {
+  return isBaseline(target) ? BASELINE_MAIN : SERVER_MAIN;
+}
 
 /** A server running in its own process, reporting about itself. */
 export interface ServerProcess {
@@ -47,6 +53,7 @@ export interface ServerProcess {
 export async function spawnServer(target: ServerTarget, flags: readonly string[] = [], options: SpawnOptions = {}): Promise<ServerProcess> {
   const args = isBaseline(target) ? [BASELINE_MAIN, '--kind', target, ...flags] : [SERVER_MAIN, '--transport', target, ...flags];
   const [entry, ...rest] = args;
+  await prepareEntry(entry as string);
   // --expose-gc lets memory readings collect garbage first (see ServerMark.collected).
   const child = spawnTs(entry as string, rest, STOP_GRACE_MS, { ...options, nodeFlags: ['--expose-gc', ...(options.nodeFlags ?? [])] });
   const samples: ServerSample[] = [];

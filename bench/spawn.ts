@@ -1,4 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
+import { preparedEntry } from './bundle.ts';
 import { wrapInNamespace } from './lossy-net.ts';
 
 /**
@@ -68,11 +69,13 @@ const TSX_LOADER = import.meta.resolve('tsx');
 const STDERR_TAIL_CHARS = 4000;
 
 /**
- * Starts `node --import tsx <entry> ...args` with an IPC channel; the end of stderr is kept for
+ * Starts `node <built entry> ...args` with an IPC channel when `prepareEntry` built the entry
+ * (bench/bundle.ts), else `node --import tsx <entry> ...args`; the end of stderr is kept for
  * errors. `graceMs` is how long `stopChild` waits for it to stop cleanly before killing it.
  */
 export function spawnTs(entry: string, args: readonly string[], graceMs: number, options: SpawnOptions = {}): TsChild {
-  const command = [process.execPath, ...(options.nodeFlags ?? []), '--import', TSX_LOADER, entry, ...args];
+  const bundle = preparedEntry(entry);
+  const command = [process.execPath, ...(options.nodeFlags ?? []), ...(bundle ? [bundle] : ['--import', TSX_LOADER, entry]), ...args];
   const pinned = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
   // `ip netns exec` execs the command, so the child's pid and IPC channel are node's own.
   const [file, ...argv] = options.netns === undefined ? pinned : wrapInNamespace(options.netns, pinned);

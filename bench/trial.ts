@@ -8,7 +8,8 @@ import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
-import { spawnServer, type ServerProcess } from './spawn-server.ts';
+import { serverEntry, spawnServer, type ServerProcess } from './spawn-server.ts';
+import { prepareEntry } from './bundle.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from './generator/sockets.ts';
@@ -275,6 +276,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
     const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) };
+    // Each process's code built once per run (bench/bundle.ts): a child then starts without tsx.
+    await unlessInterrupted(Promise.all([prepareEntry(GENERATOR_MAIN), prepareEntry(serverEntry(variant.transport))]));
     // The generators start while the server does (each waits for its plan, sent once the server
     // listens): a process's start, about a second of loading code, is paid once per trial, not twice.
     for (const index of plans.keys()) {

@@ -3,12 +3,9 @@
  * side to the server's (SYN out, SYN-ACK back: one round trip plus the two kernels' work). Each
  * generator probes the server it loads before its clients connect, and the trial reports the
  * figures beside the RTT asked.
- *
- *   npx tsx bench/network/path-probe.ts listen HOST           a listener that accepts and closes; prints its port
- *   npx tsx bench/network/path-probe.ts connect HOST PORT N    N connects one after another; prints their times, µs, as JSON
+ * path-probe-cli.ts runs the same from a shell, in a namespace of its own.
  */
-import { createConnection, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { createConnection } from 'node:net';
 
 /** Longest wait for one connect: past a 1 s SYN retransmission and a 2 s one, as a lost SYN costs. */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -40,28 +37,4 @@ export function pathSummary(times: readonly number[]): { readonly samples: numbe
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { samples: sorted.length, median, min: sorted[0] as number, max: sorted.at(-1) as number };
-}
-
-async function main(argv: readonly string[]): Promise<void> {
-  const [mode, host, port, count] = argv;
-  if (mode === 'listen' && host) {
-    const server = createServer((socket) => socket.destroy());
-    server.listen(0, host, () => console.log(JSON.stringify({ port: (server.address() as { port: number }).port })));
-    process.stdin.resume();
-    process.stdin.once('end', () => server.close());
-    return;
-  }
-  if (mode === 'connect' && host && port && count) {
-    console.log(JSON.stringify(await connectTimes(host, Number(port), Number(count))));
-    return;
-  }
-  console.error('usage: path-probe.ts listen HOST | connect HOST PORT N');
-  process.exitCode = 2;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(`error: ${(error as Error).message}`);
-    process.exit(1);
-  });
 }

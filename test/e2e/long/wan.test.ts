@@ -38,7 +38,7 @@ const PATH_TOLERANCE = 0.1;
  * added 2.7 ms to a 20 ms path (other test files running beside it): bounded, not exact.
  */
 const MEDIAN_NOISE = 0.5;
-const PROBE = fileURLToPath(new URL('../../../bench/network/path-probe.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../../bench/network/path-probe-cli.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
 const NODE_ENV = { ...process.env, NODE_OPTIONS: '' };
 
