@@ -77,6 +77,18 @@ export interface FaultRecovery {
 }
 
 /** What one generator measured in one trial. */
+/** What the bystanders of one generator did. */
+export interface BystanderCounts {
+  /** Non-readers subscribed, counting each return. */
+  readonly nonReaderJoins: number;
+  /** Non-readers that dropped their stalled connection after their stall and subscribed again. */
+  readonly nonReaderReturns: number;
+  /** Leaves: a leaver's connection destroyed mid-stay. */
+  readonly leaves: number;
+  /** Connects or subscribes that failed (refused, closed before any answer). */
+  readonly failures: number;
+}
+
 export interface GeneratorResult {
   readonly clients: number;
   /** Delivery latency, compressed HDR histogram (µs). */
@@ -103,6 +115,8 @@ export interface GeneratorResult {
   /** The generator process's CPU time (user + system) over the window, µs. */
   readonly cpuUs: number;
   readonly eventLoopDelayP99: number;
+  /** The soak's non-readers and leavers of this generator: what they did (`Workload.bystanders`). */
+  readonly bystanders?: BystanderCounts;
 }
 
 export type GeneratorToParent =

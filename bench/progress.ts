@@ -5,6 +5,7 @@
 import { resultLine, stepLine } from './capacity/words.ts';
 import { formatDistance, formatDrops, formatNumber, formatUs } from './format.ts';
 import type { RunEvent } from './run.ts';
+import type { SoakResult } from './results.ts';
 import { describeVariant } from './scenarios.ts';
 
 export interface ProgressOptions {
@@ -56,6 +57,7 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
         );
         if (t.distance) line(`   ${formatDistance(t.distance)}`);
         if (t.broker) line(`   Redis: ${formatUs(t.broker.cpuUsPerMessage)} CPU and ${t.broker.commandsPerMessage.toFixed(1)} commands per message`);
+        if (t.soak) line(`   ${formatSoak(t.soak)}`);
         if (t.failover) {
           const f = t.failover;
           const faults = f.faults.map((x) => `${x.name}: ${x.recoveryMs === null ? `${x.waiting} clients never received again` : `all receiving again after ${formatNumber(x.recoveryMs)} ms`}`);
@@ -77,4 +79,17 @@ export function createProgress(options: ProgressOptions): (event: RunEvent) => v
         return;
     }
   };
+}
+
+/** A soak trial's figures in one line: what the bystanders did, the server's cuts, its RSS, the slots left. */
+export function formatSoak(soak: SoakResult): string {
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const b = soak.bystanders;
+  const left = Object.entries(soak.leftAfter);
+  return [
+    `soak: ${b.nonReaderJoins} non-reader joins, ${b.leaves} leaves, ${b.failures} failed joins`,
+    `server cut ${soak.slowConsumerCloses} slow consumers, ${soak.budgetCuts} for its budget, refused ${soak.busyRefusals} reads busy`,
+    `RSS ${mib(soak.rss.firstThirdMaxBytes)} → ${mib(soak.rss.lastThirdMaxBytes)} (${soak.rss.bounded ? 'levelled off' : 'GREW'}), peak ${mib(soak.rssGrowthPeakBytes)} above idle against ${mib(soak.peakWaitingBytes)} counted waiting`,
+    left.length === 0 ? 'every slot given back' : `LEFT TAKEN: ${left.map(([k, v]) => `${k} ${v}`).join(', ')}`,
+  ].join(' · ');
 }

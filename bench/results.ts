@@ -99,7 +99,41 @@ export interface Workload {
    * (where long polling's re-poll gap shows). Absent: each sender at a random phase of its own.
    */
   readonly burst?: { readonly spacingMs: number };
+  /**
+   * The soak's clients beside the measured members, per room (bench/generator/bystanders.ts):
+   * `nonReaders` subscribe and never read, for `stallMs` on average, then subscribe again, stalled
+   * afresh; `leavers` read for `stayMs` on average, then leave abruptly and come back on a new
+   * connection. Neither is a receiver of the delivery figures.
+   */
+  readonly bystanders?: { readonly nonReaders: number; readonly leavers: number; readonly stayMs: number; readonly stallMs: number };
 }
+
+/** What a soak trial found (`Workload.bystanders`, bench/generator/bystanders.ts). */
+export interface SoakResult {
+  /** What the non-readers and leavers did, over every generator. */
+  readonly bystanders: { readonly nonReaderJoins: number; readonly nonReaderReturns: number; readonly leaves: number; readonly failures: number };
+  /**
+   * The server's slots still taken once every client had left (its reading after the release):
+   * held polls, streams, sockets, subscriptions, room listeners, connections, waiting bytes and
+   * parked requests, only those above 0. Empty: none leaked.
+   */
+  readonly leftAfter: Readonly<Record<string, number>>;
+  /** The server's RSS over the window: the most in its first and in its last third, bytes; bounded when the last is within `SOAK_RSS_GROWTH` of the first. */
+  readonly rss: { readonly firstThirdMaxBytes: number; readonly lastThirdMaxBytes: number; readonly bounded: boolean };
+  /** What the server counted as waiting at most (its budget's own count), against its RSS growth above idle at its peak. */
+  readonly peakWaitingBytes: number;
+  readonly rssGrowthPeakBytes: number;
+  /** Since the server started: clients cut to keep the waiting budget, slow consumers closed, reads refused busy. */
+  readonly budgetCuts: number;
+  readonly slowConsumerCloses: number;
+  readonly busyRefusals: number;
+}
+
+/**
+ * How much a soak server's RSS may grow from the first third of the window to the last: a leak
+ * grows steadily and shows between them; a server whose budgets hold levels off once they fill.
+ */
+export const SOAK_RSS_GROWTH = 0.1;
 
 /** One transport with its own knobs, as run in a step. */
 export interface Variant {
@@ -167,6 +201,11 @@ export interface Step {
    * (network/distance.ts). Absent: the machine's own loopback.
    */
   readonly distance?: Distance;
+  /**
+   * Server options of this step's servers (`SERVER_OPTIONS` names, e.g. `{ historySize: 500 }`),
+   * given as flags to every server the bench starts; absent: the servers' defaults.
+   */
+  readonly serverOptions?: Readonly<Record<string, number>>;
 }
 
 /** The path asked for between every client and the server. */
@@ -587,6 +626,8 @@ export interface TrialResult {
   readonly broker?: BrokerFigures | null;
   /** A failover trial's faults and its accounting of what was acknowledged. */
   readonly failover?: FailoverResult;
+  /** The soak's figures (`Workload.bystanders`): the server's slots once every client left, its RSS over the window. */
+  readonly soak?: SoakResult;
   /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */
   readonly network?: NetworkLoss;
   /** Present when the trial ran across a network with distance (`Step.distance`). */

@@ -110,6 +110,7 @@ function runOne(
     ...(target ? { target } : {}),
     ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
     ...(step.distance ? { distance: step.distance } : {}),
+    ...(step.serverOptions ? { serverOptions: step.serverOptions } : {}),
     ...(step.cluster ? { cluster: step.cluster } : {}),
     // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
     ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),

@@ -161,14 +161,30 @@ function handshakeScenario(): Scenario {
   };
 }
 
+/**
+ * The soak's chat: readers (the measured members), and beside them in every room clients that
+ * never read and clients that leave mid-load and come back (bench/generator/bystanders.ts). Bodies
+ * of 2 KiB at 2 messages a second per member make 40 KiB/s per room, so that a non-reader fills
+ * its kernel buffers and the server's per-client cap (1 MiB) within the window and is cut, over
+ * and over (a non-reader stalls 30 s on average, then comes back stalled afresh); a leaver stays
+ * 2 s on average: about 1,500 leaves in a 2.5-minute window.
+ */
+const SOAK_CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 2, bodyBytes: 2048, durationMs: 150_000, warmupMs: 5000, bystanders: { nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 30_000 } };
+
+/** What `--quick` runs of the soak: a 20 s window, enough for every non-reader to be cut at least once. */
+export const SOAK_QUICK = { rounds: 1, durationMs: 20_000, warmupMs: 2000 } as const;
+
 function soakScenario(): Scenario {
   return {
     name: 'soak',
     description:
-      'The default chat for 2 minutes in one round (--quick: its 2.5 s window; set --duration-ms for a longer one): heap and RSS over time per transport, so that a leak shows as a slope. History fills at 10 messages a second per room (1,200 of 10,000 kept in 2 minutes), a slope of its own of about 60 KB/s (7 MB over the 2 minutes).',
+      'Ten minutes of a chat with readers, clients that never read and clients that leave mid-load: 10 rooms of 10 members (2 KiB messages, 2 a second each; the servers keep 500 messages per room, full within 25 s), and in every room 2 clients that subscribe and never read (each replaced by a fresh one after 30 s on average) and 2 that leave abruptly after 2 s on average and come back, for 2.5 minutes per transport (--quick: 20 s; --duration-ms for longer). Each trial checks that the server gave back every slot once the clients left (held polls, streams, sockets, connections, waiting bytes) and that its RSS levelled off (its last third of the window within 10% of its first), and shows RSS and heap over time.',
     rounds: 1,
     generators: 1,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each, 2 minutes', workload: { ...CHAT, durationMs: 120_000, warmupMs: 5000 }, variants: CHAT_VARIANTS }],
+    quick: SOAK_QUICK,
+    // 500 messages kept per room (1 MB) fill within the first 25 s: after that, a server's
+    // memory holds what its clients cost, not a history still growing.
+    steps: [{ label: '10 rooms × 10 readers, 2 non-readers and 2 leavers each, 2.5 minutes', workload: SOAK_CHAT, serverOptions: { historySize: 500 }, variants: CHAT_VARIANTS }],
   };
 }
 
@@ -386,6 +402,17 @@ const workloadSchema = {
       additionalProperties: false,
       properties: { spacingMs: { type: 'number', minimum: 0, maximum: 60_000 } },
     },
+    bystanders: {
+      type: 'object',
+      required: ['nonReaders', 'leavers', 'stayMs', 'stallMs'],
+      additionalProperties: false,
+      properties: {
+        nonReaders: { type: 'integer', minimum: 0, maximum: 1000 },
+        leavers: { type: 'integer', minimum: 0, maximum: 1000 },
+        stayMs: { type: 'number', minimum: 10, maximum: 3_600_000 },
+        stallMs: { type: 'number', minimum: 10, maximum: 3_600_000 },
+      },
+    },
   },
 } as const;
 
@@ -435,6 +462,12 @@ export const SCENARIO_SCHEMA = {
             required: ['rttMs', 'jitterMs'],
             additionalProperties: false,
             properties: { rttMs: jsonSchemaOf(BENCH_OPTIONS.rtt), jitterMs: jsonSchemaOf(BENCH_OPTIONS.jitter), bandwidthMbit: jsonSchemaOf(BENCH_OPTIONS.bandwidth) },
+          },
+          // The servers' numeric options, by their names (`historySize`), each in its own range.
+          serverOptions: {
+            type: 'object',
+            additionalProperties: false,
+            properties: Object.fromEntries(Object.entries(SERVER_OPTIONS).flatMap(([name, spec]) => (spec.kind === 'int' ? [[name, jsonSchemaOf(spec)]] : []))),
           },
         },
       },
@@ -608,6 +641,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         durationMs: o.durationMs ?? w.durationMs,
         warmupMs: o.warmupMs ?? w.warmupMs,
         ...(w.burst ? { burst: w.burst } : {}),
+        ...(w.bystanders ? { bystanders: w.bystanders } : {}),
       };
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))

@@ -11,7 +11,7 @@ import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from './ipc.ts';
 import type { ProcReading } from './proc-sampler.ts';
 import { describeLimit } from './generator/sockets.ts';
-import type { BrokerFigures, Cluster, Distance, DistanceResult, FaultResult, GeneratorCheck, InstanceMeasure, KernelCounts, NetworkLoss, SeriesPoint, ServerMeasure, TrialLimit, TrialResult, Workload } from './results.ts';
+import { SOAK_RSS_GROWTH, type BrokerFigures, type Cluster, type Distance, type DistanceResult, type FaultResult, type GeneratorCheck, type InstanceMeasure, type KernelCounts, type NetworkLoss, type SeriesPoint, type ServerMeasure, type SoakResult, type TrialLimit, type TrialResult, type Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -309,6 +309,46 @@ function generatorCheck(generators: readonly GeneratorResult[], distance?: Dista
   return { processes: generators.length, cpuShare, eventLoopDelayP99, sendLagP99, bound: reasons.length > 0, reasons };
 }
 
+/** The server's counts that are slots a client holds: each must be back to 0 once every client left. */
+const SLOT_STATS = ['heldPolls', 'streams', 'sockets', 'subscriptions', 'listeners', 'connections', 'waitingBytes', 'parkedRequests'] as const;
+
+/** A soak trial's figures: what the bystanders did, the slots left after the release, RSS bounded or not. */
+function soakResult(inputs: ServerReadings & ClientInputs): SoakResult {
+  const counts = { nonReaderJoins: 0, nonReaderReturns: 0, leaves: 0, failures: 0 };
+  for (const g of inputs.generators) {
+    if (!g.bystanders) continue;
+    counts.nonReaderJoins += g.bystanders.nonReaderJoins;
+    counts.nonReaderReturns += g.bystanders.nonReaderReturns;
+    counts.leaves += g.bystanders.leaves;
+    counts.failures += g.bystanders.failures;
+  }
+  const number = (stats: Readonly<Record<string, number | string>>, name: string): number => {
+    const value = stats[name];
+    return typeof value === 'number' ? value : 0;
+  };
+  const leftAfter: Record<string, number> = {};
+  for (const name of SLOT_STATS) {
+    const value = number(inputs.released.stats, name);
+    if (value > 0) leftAfter[name] = value;
+  }
+  const { windowStart, windowEnd } = inputs;
+  const third = (windowEnd.tUs - windowStart.tUs) / 3;
+  const maxRss = (from: number, to: number): number => Math.max(0, ...inputs.samples.filter((s) => s.tUs >= from && s.tUs <= to).map((s) => s.rss));
+  const firstThirdMaxBytes = maxRss(windowStart.tUs, windowStart.tUs + third);
+  const lastThirdMaxBytes = maxRss(windowEnd.tUs - third, windowEnd.tUs);
+  const peakRss = Math.max(windowEnd.rss, inputs.memory.rss, ...inputs.samples.map((s) => s.rss));
+  return {
+    bystanders: counts,
+    leftAfter,
+    rss: { firstThirdMaxBytes, lastThirdMaxBytes, bounded: lastThirdMaxBytes <= firstThirdMaxBytes * (1 + SOAK_RSS_GROWTH) },
+    peakWaitingBytes: number(inputs.released.stats, 'peakWaitingBytes'),
+    rssGrowthPeakBytes: Math.max(0, peakRss - inputs.idle.rss),
+    budgetCuts: number(inputs.released.stats, 'budgetCuts'),
+    slowConsumerCloses: number(inputs.released.stats, 'slowConsumerCloses'),
+    busyRefusals: number(inputs.released.stats, 'busyRefusals'),
+  };
+}
+
 export function buildTrialResult(inputs: TrialInputs): TrialResult {
   const { generators, workload } = inputs;
   const histogram = LatencyHistogram.merge(generators.map((g) => g.histogram));
@@ -361,6 +401,14 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   if (sendFailed > 0 && !failover) problems.push(`${sendFailed} of ${sent} sends failed`);
   if (stored + sendFailed < sent && !failover) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
   for (const f of faults) if (f.recoveryMs === null) problems.push(`after "${f.name}", ${f.waiting} clients never received again`);
+  const soak = workload.bystanders && 'released' in inputs ? soakResult(inputs) : undefined;
+  if (soak && Object.keys(soak.leftAfter).length > 0) {
+    problems.push(`slots still taken after every client left: ${Object.entries(soak.leftAfter).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (soak && !soak.rss.bounded) {
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+    problems.push(`server RSS grew from ${mib(soak.rss.firstThirdMaxBytes)} MiB (first third of the window) to ${mib(soak.rss.lastThirdMaxBytes)} MiB (last third), more than ${SOAK_RSS_GROWTH * 100}%`);
+  }
   return {
     round: inputs.round,
     position: inputs.position,
@@ -388,6 +436,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
       errors: total((g) => g.events.errors),
     },
     ...(inputs.cluster ? { cluster: inputs.cluster } : {}),
+    ...(soak ? { soak } : {}),
     ...(instances ? { instances } : {}),
     ...(inputs.broker !== undefined ? { broker: inputs.broker } : {}),
     ...(failover

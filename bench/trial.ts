@@ -4,6 +4,7 @@
  * stops every process whatever happens.
  */
 import { fileURLToPath } from 'node:url';
+import { toFlag } from '../cli/index.ts';
 import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
@@ -82,6 +83,8 @@ export interface TrialOptions {
   readonly distance?: Distance;
   /** `--profile`: write a CPU profile of the server over the measured window to this file. */
   readonly profileFile?: string;
+  /** Server options of the step (`Step.serverOptions`), as flags to every server started. */
+  readonly serverOptions?: Readonly<Record<string, number>>;
 }
 
 /** The Redis a trial's instances share. */
@@ -291,9 +294,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       });
     }
     // Across a distance the server listens on its side's address, the one address its namespace routes.
-    const hostFlags = distant ? ['--host', SERVER_ADDRESS] : [];
+    const hostFlags = [...(distant ? ['--host', SERVER_ADDRESS] : []), ...Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)])];
     if (cluster) {
-      const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url)];
+      const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url), ...hostFlags];
       const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));
       servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const failed = started.find((r) => r.status === 'rejected');

@@ -20,6 +20,7 @@ import type { WireCounts } from '../results.ts';
 import { PreciseClock } from './alarm.ts';
 import { OpenLoopScheduler, planBursts, planSenders, seededRandom } from './schedule.ts';
 import { connectTimes } from '../network/path-probe.ts';
+import type { Bystanders } from './bystanders.ts';
 
 /** How often progress is reported. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -88,6 +89,8 @@ export class LoadGenerator {
   /** Stored window messages per room over all generators: the parent's answer to `window-end`. */
   private readonly expected: Promise<Expected>;
   private resolveExpected: (expected: Expected) => void = () => undefined;
+  /** The soak's non-readers and leavers, beside the members (`Workload.bystanders`). */
+  private bystanders: Bystanders | undefined;
 
   constructor(
     private readonly plan: GeneratorPlan,
@@ -134,6 +137,24 @@ export class LoadGenerator {
       await client.connect();
       await client.subscribe(member.assignment.room);
     }, { concurrency: this.plan.connectConcurrency });
+    const spec = this.plan.workload.bystanders;
+    if (spec && (spec.nonReaders > 0 || spec.leavers > 0)) {
+      // Loaded only for a workload that has them (the soak).
+      const { Bystanders } = await import('./bystanders.ts');
+      this.bystanders = new Bystanders({
+        url,
+        transport: variant.transport,
+        rooms: [...new Set(this.plan.clients.map((c) => c.room))],
+        spec,
+        random: seededRandom(this.plan.seed + 2),
+        ...(token ? { token } : {}),
+        ...(ca === undefined ? {} : { ca }),
+        ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
+        pollIntervalMs: interval,
+        sourceAddresses: sources,
+      });
+      await this.bystanders.start();
+    }
     this.report({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started), ...(path ? { path } : {}) });
   }
 
@@ -209,6 +230,7 @@ export class LoadGenerator {
         cpuShare: (cpu.user + cpu.system) / windowUs,
         cpuUs: cpu.user + cpu.system,
         eventLoopDelayP99: loopP99,
+        ...(this.bystanders ? { bystanders: this.bystanders.result() } : {}),
       };
       this.report({ type: 'result', result });
     });
@@ -225,6 +247,7 @@ export class LoadGenerator {
   }
 
   async close(): Promise<void> {
+    this.bystanders?.stop();
     this.scheduler?.stop();
     await this.clock?.close();
     await pMap(this.members, async (m) => m.client?.close().catch(() => undefined), { concurrency: this.plan.connectConcurrency });

@@ -268,6 +268,22 @@ describe('loadScenarioFile', () => {
     ]);
   });
 
+  it('takes the soak\'s bystanders and a step\'s server options, each in its range', () => {
+    const soak = { name: 'soak', steps: [{ label: 's', workload: { ...WORKLOAD, bystanders: { nonReaders: 2, leavers: 1, stayMs: 500, stallMs: 5000 } }, serverOptions: { historySize: 50 }, variants: [{ id: 'ws', transport: 'websocket' }] }] };
+    expect(loadScenarioFile(file('soak.json', soak)).steps[0]).toMatchObject({ workload: { bystanders: { nonReaders: 2, leavers: 1, stayMs: 500, stallMs: 5000 } }, serverOptions: { historySize: 50 } });
+    const step = soak.steps[0] as Record<string, unknown>;
+    expect(() => loadScenarioFile(file('unknown.json', { ...soak, steps: [{ ...step, serverOptions: { historysize: 50 } }] }))).toThrow(/historysize/);
+    expect(() => loadScenarioFile(file('range.json', { ...soak, steps: [{ ...step, serverOptions: { historySize: 0 } }] }))).toThrow(/historySize must be >= 1/);
+    expect(() => loadScenarioFile(file('stall.json', { ...soak, steps: [{ ...step, workload: { ...WORKLOAD, bystanders: { nonReaders: 1, leavers: 0, stayMs: 500 } } }] }))).toThrow(/stallMs/);
+  });
+
+  it('the named soak mixes readers with non-readers and leavers, on servers whose history fills early', () => {
+    const [step] = scenario('soak').steps;
+    expect(step?.workload.bystanders).toEqual({ nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 30_000 });
+    expect(step?.serverOptions).toEqual({ historySize: 500 });
+    expect(step?.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse']);
+  });
+
   it('runs ceilings and micro-benchmarks only when the file asks for them', () => {
     expect(loadScenarioFile(file('asks.json', { ...valid(), ceilings: true, micro: true }))).toMatchObject({ ceilings: true, micro: true });
     expect(loadScenarioFile(file('micro.json', { ...valid(), micro: true }))).toMatchObject({ ceilings: false, micro: true });

@@ -469,3 +469,47 @@ describe('a server that could not read its RSS (EMFILE at the fd limit)', () => 
     expect(buildTrialResult(inputs({ memory: peak })).server?.rssIsPeak).toBe(true);
   });
 });
+
+describe('buildTrialResult: the soak (issue 23)', () => {
+  const SOAK_WORKLOAD = { ...WORKLOAD, bystanders: { nonReaders: 2, leavers: 2, stayMs: 100, stallMs: 1000 } };
+  const bystanders = { nonReaderJoins: 6, nonReaderReturns: 2, leaves: 40, failures: 1 };
+  const soakGenerators = [{ ...GENERATOR_A, bystanders }, { ...GENERATOR_B, bystanders }];
+  // The window (3 s to 6 s) in thirds: the most RSS of the first (3-4 s) and of the last (5-6 s).
+  const released = (stats: ServerMark['stats']): ServerMark => ({ ...RELEASED, stats });
+
+  it('sums what the bystanders did, and passes when every slot is back and RSS levelled off', () => {
+    const result = buildTrialResult(inputs({ workload: SOAK_WORKLOAD, generators: soakGenerators, released: released({ heldPolls: 0, streams: 0, connections: 0, peakWaitingBytes: 3_000_000, budgetCuts: 4, slowConsumerCloses: 5, busyRefusals: 0 }) }));
+    expect(result.soak).toEqual({
+      bystanders: { nonReaderJoins: 12, nonReaderReturns: 4, leaves: 80, failures: 2 },
+      leftAfter: {},
+      rss: { firstThirdMaxBytes: 46_000_000, lastThirdMaxBytes: 45_000_000, bounded: true },
+      peakWaitingBytes: 3_000_000,
+      rssGrowthPeakBytes: 10_000_000,
+      budgetCuts: 4,
+      slowConsumerCloses: 5,
+      busyRefusals: 0,
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('fails a trial whose server still holds a slot once every client left, naming it', () => {
+    const result = buildTrialResult(inputs({ workload: SOAK_WORKLOAD, generators: soakGenerators, released: released({ heldPolls: 0, streams: 3, connections: 3, transport: 'sse' }) }));
+    expect(result.soak?.leftAfter).toEqual({ streams: 3, connections: 3 });
+    expect(result.ok).toBe(false);
+    expect(result.problems).toContain('slots still taken after every client left: streams 3, connections 3');
+  });
+
+  it('fails a trial whose RSS kept growing from the first third of the window to the last', () => {
+    const growing = [sample(3_500_000, 0, 40_000_000, 0), sample(4_500_000, 0, 45_000_000, 0), sample(5_500_000, 0, 44_000_001, 0)];
+    const result = buildTrialResult(inputs({ workload: SOAK_WORKLOAD, generators: soakGenerators, samples: growing }));
+    expect(result.soak?.rss).toEqual({ firstThirdMaxBytes: 40_000_000, lastThirdMaxBytes: 44_000_001, bounded: false });
+    expect(result.problems).toContain('server RSS grew from 38.1 MiB (first third of the window) to 42.0 MiB (last third), more than 10%');
+    // At exactly 10% it still passes.
+    const level = [sample(3_500_000, 0, 40_000_000, 0), sample(5_500_000, 0, 44_000_000, 0)];
+    expect(buildTrialResult(inputs({ workload: SOAK_WORKLOAD, generators: soakGenerators, samples: level })).soak?.rss.bounded).toBe(true);
+  });
+
+  it('has no soak figures for a workload without bystanders', () => {
+    expect(buildTrialResult(inputs()).soak).toBeUndefined();
+  });
+});
