@@ -37,6 +37,12 @@ export interface BenchEntry<T extends BenchTransport> {
    * itself.
    */
   readonly channels?: readonly NonNullable<Variant['channel']>[];
+  /**
+   * How the soak's bystanders (generator/bystanders.ts) join a room of it: on an event `stream`
+   * (`GET /rooms/:room/events`), by `held-poll`s or `poll`s of `GET /rooms/:room/messages`, or
+   * on a WebSocket (`socket`). Absent: the soak does not run it.
+   */
+  readonly bystanders?: 'stream' | 'held-poll' | 'poll' | 'socket';
 }
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
@@ -53,10 +59,10 @@ export const WEBRTC_MAX_MEMBERS = 100;
 
 /** Every transport the bench runs, the raw `ws` baseline included. */
 export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
-  'short-polling': { client: async () => (await import('./clients/short-polling.ts')).createShortPollingClient },
-  'long-polling': { client: async () => (await import('./clients/long-polling.ts')).createLongPollingClient, scaleTarget: { what: 'held long polls', generatorFree: true } },
-  websocket: { client: async () => withoutName((await import('./clients/websocket.ts')).createWebSocketClient), scaleTarget: { what: 'WebSocket clients' } },
-  sse: { client: async () => withoutName((await import('./clients/sse.ts')).createSseClient), scaleTarget: { what: 'SSE streams' } },
+  'short-polling': { client: async () => (await import('./clients/short-polling.ts')).createShortPollingClient, bystanders: 'poll' },
+  'long-polling': { client: async () => (await import('./clients/long-polling.ts')).createLongPollingClient, scaleTarget: { what: 'held long polls', generatorFree: true }, bystanders: 'held-poll' },
+  websocket: { client: async () => withoutName((await import('./clients/websocket.ts')).createWebSocketClient), scaleTarget: { what: 'WebSocket clients' }, bystanders: 'socket' },
+  sse: { client: async () => withoutName((await import('./clients/sse.ts')).createSseClient), scaleTarget: { what: 'SSE streams' }, bystanders: 'stream' },
   // A werift peer costs its generator and server several times a WebSocket (servers/webrtc/README.md):
   // the sweeps to 5,000 clients cannot carry it, and the default run would take a third longer.
   webrtc: { client: async () => withoutName((await import('./clients/webrtc.ts')).createWebRtcClient), maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },

@@ -24,6 +24,7 @@ import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
 import type { BenchTransport, Workload } from '../results.ts';
+import { BENCH_REGISTRY, type BenchEntry } from '../transports.ts';
 import { webSocketUrl } from '../clients/websocket.ts';
 import type { BystanderCounts } from '../ipc.ts';
 
@@ -48,15 +49,15 @@ export interface BystanderOptions {
 /** How long a bystander waits before coming back after a failure or a cut. */
 const RETRY_MS = 250;
 
-/** The transports a bystander speaks. */
-const SPOKEN: readonly BenchTransport[] = ['websocket', 'sse', 'long-polling', 'short-polling'];
+/** How a bystander joins a room of a transport (`BenchEntry.bystanders`). */
+type JoinKind = NonNullable<BenchEntry<BenchTransport>['bystanders']>;
 
 /** The read of `room` from `cursor` (absent: the head), as the transport's clients ask for it. */
-function readPath(transport: BenchTransport, room: string, cursor: string | undefined, waitMs: number): string {
+function readPath(kind: JoinKind, room: string, cursor: string | undefined, waitMs: number): string {
   const path = `/rooms/${encodeURIComponent(room)}`;
-  if (transport === 'sse') return `${path}/events`;
+  if (kind === 'stream') return `${path}/events`;
   if (cursor === undefined) return `${path}/messages`;
-  const held = transport === 'long-polling' ? `&wait=${waitMs}` : '';
+  const held = kind === 'held-poll' ? `&wait=${waitMs}` : '';
   return `${path}/messages?cursor=${encodeURIComponent(cursor)}${held}`;
 }
 
@@ -69,10 +70,16 @@ export class Bystanders {
   private next = 0;
   private readonly counts = { nonReaderJoins: 0, nonReaderReturns: 0, leaves: 0, failures: 0 };
 
+  /** How they join a room of this transport. */
+  private readonly kind: JoinKind;
+
   constructor(private readonly options: BystanderOptions) {
-    if (!SPOKEN.includes(options.transport)) {
-      throw new Error(`bystanders are not made for ${options.transport}: they speak websocket, sse, long-polling and short-polling`);
+    const kind = (BENCH_REGISTRY[options.transport] as BenchEntry<BenchTransport>).bystanders;
+    if (!kind) {
+      const spoken = Object.entries(BENCH_REGISTRY).flatMap(([t, e]) => ((e as BenchEntry<BenchTransport>).bystanders ? [t] : []));
+      throw new Error(`bystanders are not made for ${options.transport}: they speak ${spoken.join(', ')}`);
     }
+    this.kind = kind;
   }
 
   /** Subscribes every non-reader and leaver; resolves once each has made its first attempt. */
@@ -127,7 +134,7 @@ export class Bystanders {
   private async nonReader(room: string): Promise<void> {
     if (this.stopped) return;
     const back = (): void => this.later(RETRY_MS, () => void this.nonReader(room));
-    if (this.options.transport === 'websocket') {
+    if (this.kind === 'socket') {
       const ws = await this.webSocket(room, true);
       if (!ws) return back();
       this.counts.nonReaderJoins++;
@@ -140,8 +147,8 @@ export class Bystanders {
       return;
     }
     // A held poll from the head: held until the room's next message, which it then never reads.
-    const cursor = this.options.transport === 'long-polling' ? await this.head(room) : undefined;
-    if (this.options.transport === 'long-polling' && cursor === undefined) return back();
+    const cursor = this.kind === 'held-poll' ? await this.head(room) : undefined;
+    if (this.kind === 'held-poll' && cursor === undefined) return back();
     const socket = await this.request(room, cursor);
     if (!socket) return back();
     // Never read: what the server sends stays in the kernel's buffers, then in the server.
@@ -158,7 +165,7 @@ export class Bystanders {
   private async leaver(room: string): Promise<void> {
     if (this.stopped) return;
     const again = (ms: number): void => this.later(ms, () => void this.leaver(room));
-    if (this.options.transport === 'websocket') {
+    if (this.kind === 'socket') {
       const ws = await this.webSocket(room, false);
       if (!ws) return again(RETRY_MS);
       this.later(this.stay(), () => {
@@ -169,7 +176,7 @@ export class Bystanders {
       });
       return;
     }
-    if (this.options.transport !== 'sse') return this.pollingLeaver(room);
+    if (this.kind !== 'stream') return this.pollingLeaver(room);
     const socket = await this.request(room, undefined);
     if (!socket) return again(RETRY_MS);
     // Reads (and drops) what comes, then leaves mid-stay, whatever the server was doing.
@@ -193,14 +200,14 @@ export class Bystanders {
     while (!this.stopped && cursor !== undefined) {
       const left = leaveAt - performance.now();
       if (left <= 0) break;
-      const answer = await this.get(readPath(this.options.transport, room, cursor, this.options.waitMs ?? 25_000), left);
+      const answer = await this.get(readPath(this.kind, room, cursor, this.options.waitMs ?? 25_000), left);
       if (answer === 'left') break;
       if (answer === undefined) {
         cursor = undefined;
         break;
       }
       cursor = (answer as { cursor?: string }).cursor ?? cursor;
-      if (this.options.transport === 'short-polling') await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 1000, Math.max(0, leaveAt - performance.now()))));
+      if (this.kind === 'poll') await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.pollIntervalMs ?? 1000, Math.max(0, leaveAt - performance.now()))));
     }
     if (this.stopped) return;
     if (cursor === undefined) return this.later(RETRY_MS, () => void this.leaver(room));
@@ -210,7 +217,7 @@ export class Bystanders {
 
   /** The room's head cursor (a read without a cursor answers at once), or undefined when it failed. */
   private async head(room: string): Promise<string | undefined> {
-    const answer = await this.get(readPath(this.options.transport, room, undefined, 0), 10_000);
+    const answer = await this.get(readPath(this.kind, room, undefined, 0), 10_000);
     return answer === undefined || answer === 'left' ? undefined : (answer as { cursor?: string }).cursor;
   }
 
@@ -268,7 +275,7 @@ export class Bystanders {
 
   /** A connection with the subscribing request written, or undefined when it could not connect. */
   private async request(room: string, cursor: string | undefined): Promise<Socket | undefined> {
-    const { url, transport, token, ca, waitMs } = this.options;
+    const { url, token, ca, waitMs } = this.options;
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const port = Number(target.port) || (secure ? 443 : 80);
@@ -286,8 +293,8 @@ export class Bystanders {
       this.counts.failures++;
       return undefined;
     }
-    const path = readPath(transport, room, cursor, waitMs ?? 25_000);
-    const accept = transport === 'sse' ? 'text/event-stream' : 'application/json';
+    const path = readPath(this.kind, room, cursor, waitMs ?? 25_000);
+    const accept = this.kind === 'stream' ? 'text/event-stream' : 'application/json';
     socket.write(`GET ${path} HTTP/1.1\r\nHost: ${target.host}\r\nAccept: ${accept}\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}\r\n`);
     return socket;
   }
