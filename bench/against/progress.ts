@@ -16,6 +16,10 @@ export function formatDuration(ms: number): string {
 /** Prints the events of a paired job to `stream`; `labels` names each side (`base origin/main (1a2b3c4)`). */
 export function createAgainstProgress(stream: NodeJS.WritableStream, labels: Readonly<Record<Side, string>>): (event: AgainstEvent) => void {
   return (event) => {
+    if (event.type === 'spare') {
+      stream.write(`   pair ${event.pair + 1} had a round whose generator was the bottleneck: it is left out, and pair ${event.spare + 1} runs in its place (${event.left} more may)\n`);
+      return;
+    }
     const at = `[${event.round.index + 1}/${event.total}]`;
     if (event.type === 'round-end') {
       stream.write(`${at} done in ${formatDuration(event.tookMs)}\n`);

@@ -7,7 +7,8 @@ import { mergeRounds } from '../../../bench/against/merge-rounds.ts';
 import { nextFirst, pairOrder, type PlannedRound } from '../../../bench/against/order.ts';
 import { runAgainst, type AgainstEvent } from '../../../bench/against/run-against.ts';
 import type { BenchResults } from '../../../bench/results.ts';
-import { runOf } from '../../report/rounds.ts';
+import { generatorBound, runOf } from '../../report/rounds.ts';
+import { comparePaired } from '../../../report/compare-paired.ts';
 
 const CPU = 'perDelivered.serverCpuUs';
 /** A one-round run of both CI transports with this server CPU per message. */
@@ -95,6 +96,39 @@ describe('runAgainst', () => {
       [3, 4, 30_000, 10_000],
     ]);
     expect(job.events.filter((e) => e.type === 'round-end').map((e) => e.tookMs)).toEqual([10_000, 10_000, 10_000, 10_000]);
+  });
+
+  it('runs another pair in place of each pair a generator-bound round leaves out, alternating as before, up to its spares', async () => {
+    // Pair 1's change round and pair 3's base round are generator-bound.
+    const bound = new Set(['1C', '3B', '4C', '5B']);
+    const job = fakeJob((r) => {
+      const run = oneRound(r.side === 'change' ? 135 : 100);
+      return bound.has(short(r)) ? generatorBound(run, 'websocket', [0]) : run;
+    });
+    const outcome = await runAgainst({ pairs: 4, first: 'change', argv: [], spares: 2 }, job.runner, job.onEvent, { now: job.now });
+    // Pairs 4 and 5 replace 1 and 3; pair 4 and 5 were bound too, but the spares are spent.
+    expect(job.ran).toEqual(['0C', '0B', '1B', '1C', '2C', '2B', '3B', '3C', '4C', '4B', '5B', '5C']);
+    expect(job.events.filter((e) => e.type === 'spare')).toEqual([
+      { type: 'spare', pair: 1, spare: 4, left: 1 },
+      { type: 'spare', pair: 3, spare: 5, left: 0 },
+    ]);
+    expect(outcome.sides.change?.steps[0]?.variants.find((v) => v.variant.id === 'websocket')?.trials.map((t) => t.round)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('keeps seven comparable pairs where one round of seven was generator-bound, so that a clear regression is still called', async () => {
+    const job = fakeJob((r) => {
+      const run = runOf({ websocket: { [CPU]: [r.side === 'change' ? 130 + r.pair : 100 + r.pair] } });
+      return short(r) === '3C' ? generatorBound(run, 'websocket', [0]) : run;
+    });
+    const verdict = async (spares: number): Promise<string | undefined> => {
+      const outcome = await runAgainst({ pairs: 7, first: 'change', argv: [], spares }, job.runner, job.onEvent, { now: job.now });
+      const comparison = comparePaired(outcome.sides.base as BenchResults, outcome.sides.change as BenchResults);
+      return comparison.rows.find((row) => row.figure === CPU && row.variant === 'websocket')?.status;
+    };
+    expect(await verdict(3)).toBe('regressed');
+    expect(job.ran).toHaveLength(16);
+    // Without a spare, six pairs are left: too few for p ≤ 0.01, and the +30% passes.
+    expect(await verdict(0)).not.toBe('regressed');
   });
 
   it('stops at a round that fails, saying which, and marks both sides failed', async () => {
