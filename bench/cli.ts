@@ -12,7 +12,7 @@ import { TRANSPORTS, TRANSPORT_INFO } from '../servers/contract/index.ts';
 import { formatOptionHelp, resolveOptions, toFlag } from '../cli/index.ts';
 import { describeMachine } from './machine.ts';
 import { createProgress } from './progress.ts';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './model/results.ts';
 import { runBench } from './run.ts';
 import { startBroker, type StartedBroker } from './broker.ts';
 import { brokerNeeds, checkRedisUrl } from './cluster.ts';

@@ -4,7 +4,7 @@
  * and the server flags an instance is started with. Pure: no process is started here.
  */
 import { LOOPBACK_ONLY, isLoopback } from '../cli/index.ts';
-import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from './results.ts';
+import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from './model/results.ts';
 
 export const BACKPLANES = ['memory', 'redis'] as const;
 export type BackplaneKind = (typeof BACKPLANES)[number];

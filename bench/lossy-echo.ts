@@ -13,9 +13,9 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram } from './model/histogram.ts';
 import { LossyNetwork, checkLossySupport, wrapInNamespace, type PacketCounts } from './lossy-net.ts';
-import type { LatencySummary } from './results.ts';
+import type { LatencySummary } from './model/results.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const MESSAGE_BYTES = 64;

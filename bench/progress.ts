@@ -3,9 +3,9 @@
  * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
  */
 import { resultLine, stepLine } from './capacity/words.ts';
-import { formatDistance, formatDrops, formatNumber, formatUs } from './format.ts';
+import { formatDistance, formatDrops, formatNumber, formatUs } from './model/format.ts';
 import type { RunEvent } from './run.ts';
-import type { SoakResult } from './results.ts';
+import type { SoakResult } from './model/results.ts';
 import { describeVariant } from './scenarios.ts';
 
 export interface ProgressOptions {

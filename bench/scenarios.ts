@@ -8,12 +8,12 @@ import { inWords, jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
-import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './model/results.ts';
 import { STEP_FACTOR } from './capacity/search.ts';
 import { BENCH_REGISTRY } from './transports.ts';
 import { displayPath } from './write-results.ts';
 
-export { BENCH_TRANSPORTS } from './results.ts';
+export { BENCH_TRANSPORTS } from './model/results.ts';
 export { RAW_WS_MAX_MEMBERS } from './transports.ts';
 
 /** The chat of the default comparison: 10 rooms of 10 members, each sending one 256-byte message a second. */

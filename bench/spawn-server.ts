@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
 import { isBaseline, type BaselineKind } from './baselines/index.ts';
-import type { BenchTransport } from './results.ts';
+import type { BenchTransport } from './model/results.ts';
 import { prepareEntry } from './bundle.ts';
 import { killChild, nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
 

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
-import { stepPath } from './aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
+import { formatBytes, formatNumber, formatShare, formatUs } from './model/format.ts';
+import { stepPath } from './model/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './model/results.ts';
 import { describeVariant } from './scenarios.ts';
 import { capacityFigure, stopWords, stepP99 } from './capacity/words.ts';
 

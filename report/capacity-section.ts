@@ -4,7 +4,7 @@
  * failed. Pure: results in, chart data and HTML out.
  */
 import { capacityFigure, stopWords, stepP99 } from '../bench/capacity/words.ts';
-import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/model/results.ts';
 import { logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
 import { html, type Html } from './html.ts';
 import { TRANSPORT_NAMES, variantName } from './select.ts';

@@ -19,7 +19,7 @@ import { DEFAULT_ALPHA } from '../../report/compare.ts';
 import { mergeLimits } from '../../report/compare-limits.ts';
 import { writeReport } from '../../report/index.ts';
 import { readResults } from '../../report/read-results.ts';
-import type { BenchResults, Scenario } from '../results.ts';
+import type { BenchResults, Scenario } from '../model/results.ts';
 import { defaultResultsPath, displayPath } from '../write-results.ts';
 import { roundArgs } from './options.ts';
 import { nextFirst, type Side } from './order.ts';

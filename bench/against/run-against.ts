@@ -5,7 +5,7 @@
  * and returns each side's rounds; printing is progress.ts's job, writing and comparing the
  * command's. A round that fails stops the job: pairs with a hole cannot be compared.
  */
-import type { BenchResults } from '../results.ts';
+import type { BenchResults } from '../model/results.ts';
 import { mergeRounds, type PairedRound } from './merge-rounds.ts';
 import { pairOrder, type PlannedRound, type Side } from './order.ts';
 

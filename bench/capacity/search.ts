@@ -8,9 +8,9 @@
  * Clients come in whole rooms (`unit` clients each), so every step is a multiple of `unit`.
  */
 
-import type { CapacityResult, Failure, FailureKind } from '../results.ts';
+import type { CapacityResult, Failure, FailureKind } from '../model/results.ts';
 
-export type { Failure, FailureKind } from '../results.ts';
+export type { Failure, FailureKind } from '../model/results.ts';
 
 /**
  * The failures that are a verdict on the transport. The others say the step could not be judged:

@@ -2,8 +2,8 @@
  * A capacity search in words, the same in the progress, the summary and the report: pure, it reads
  * only the results' types.
  */
-import { formatUs } from '../format.ts';
-import type { CapacityResult, CapacityStep } from '../results.ts';
+import { formatUs } from '../model/format.ts';
+import type { CapacityResult, CapacityStep } from '../model/results.ts';
 import { stopOf } from './search.ts';
 
 const clients = (n: number): string => n.toLocaleString('en-US');

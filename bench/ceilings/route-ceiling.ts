@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
 import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../options.ts';
-import type { CeilingResult } from '../results.ts';
+import type { CeilingResult } from '../model/results.ts';
 
 /**
  * The requests-per-second ceiling of one route (bench/METHOD.md, "Baselines and anchors"), measured

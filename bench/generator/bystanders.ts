@@ -23,7 +23,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
-import type { BenchTransport, Workload } from '../results.ts';
+import type { BenchTransport, Workload } from '../model/results.ts';
 import { webSocketUrl } from '../clients/websocket.ts';
 import type { BystanderCounts } from '../ipc.ts';
 

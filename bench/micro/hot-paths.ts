@@ -3,7 +3,7 @@ import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFra
 import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
 import { Room } from '../../servers/common/room-log.ts';
 import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../options.ts';
-import type { MicroResult } from '../results.ts';
+import type { MicroResult } from '../model/results.ts';
 
 /**
  * The per-message hot paths (bench/METHOD.md, "Baselines and anchors"), measured with tinybench so that

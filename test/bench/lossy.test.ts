@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDrops } from '../../bench/format.ts';
-import { LatencyHistogram } from '../../bench/histogram.ts';
+import { formatDrops } from '../../bench/model/format.ts';
+import { LatencyHistogram } from '../../bench/model/histogram.ts';
 import type { GeneratorResult } from '../../bench/ipc.ts';
 import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/lossy-net.ts';
 import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
 import { trialOrder } from '../../bench/run.ts';
-import { buildTrialResult } from '../../bench/trial-result.ts';
+import { buildTrialResult } from '../../bench/model/trial-result.ts';
 import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/trial.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 

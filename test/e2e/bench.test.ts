@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/model/results.ts';
 import type { RunSummary } from '../../bench/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../../servers/contract/index.ts';

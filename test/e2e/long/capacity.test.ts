@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type CapacityResult } from '../../../bench/results.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type CapacityResult } from '../../../bench/model/results.ts';
 import { stopOf } from '../../../bench/capacity/search.ts';
 import { bench, exitOf } from '../../helpers/bench-cli.ts';
 

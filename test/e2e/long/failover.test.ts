@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/broker.ts';
 import { readInfo } from '../../../bench/broker-sampler.ts';
-import type { BenchResults, Scenario, TrialResult } from '../../../bench/results.ts';
+import type { BenchResults, Scenario, TrialResult } from '../../../bench/model/results.ts';
 import { runBench, type RunOutcome } from '../../../bench/run.ts';
 import { liveChildren } from '../../../bench/spawn.ts';
 import { checkTargets } from '../../../bench/targets.ts';

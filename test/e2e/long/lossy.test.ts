@@ -13,7 +13,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureEcho, type EchoResult } from '../../../bench/lossy-echo.ts';
 import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/lossy-net.ts';
-import type { Scenario, TrialResult } from '../../../bench/results.ts';
+import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
 import type { RunOutcome } from '../../../bench/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 

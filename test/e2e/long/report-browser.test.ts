@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResults, Scenario } from '../../../bench/results.ts';
+import type { BenchResults, Scenario } from '../../../bench/model/results.ts';
 import { runBench } from '../../../bench/run.ts';
 import { describeMachine } from '../../../bench/machine.ts';
 import { checkTargets } from '../../../bench/targets.ts';

@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDistanceSupport, DistantNetwork, kernelHasNetem, SERVER_ADDRESS } from '../../../bench/network/distance.ts';
 import { prepareDelayLine } from '../../../bench/network/delay-line.ts';
-import type { Scenario, TrialResult } from '../../../bench/results.ts';
+import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
 import type { RunOutcome } from '../../../bench/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 import { liveChildren } from '../../../bench/spawn.ts';
