@@ -22,9 +22,9 @@ describe('the layering', () => {
   });
 
   it("lets the report read the bench's results model and nothing that runs", async () => {
-    const model = ['model/results.ts', 'model/aggregate.ts', 'model/histogram.ts', 'model/format.ts', 'model/mann-whitney.ts', 'model/generator-limits.ts', 'model/trial-result.ts', 'capacity/words.ts'];
+    const model = ['model/results.ts', 'model/aggregate.ts', 'model/histogram.ts', 'model/format.ts', 'model/mann-whitney.ts', 'model/generator-limits.ts', 'model/trial-result.ts', 'model/capacity-words.ts'];
     for (const file of model) expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toEqual([]);
-    for (const file of ['trial.ts', 'run.ts', 'cli.ts', 'transports.ts', 'capacity/search.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
+    for (const file of ['trial.ts', 'run.ts', 'cli.ts', 'transports.ts', 'capacity/search.ts', 'capacity/judge.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
       expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toHaveLength(1);
     }
   });
