@@ -8,7 +8,7 @@ import { runCeilings } from './ceilings/run-ceilings.ts';
 import { runMicro } from './micro/hot-paths.ts';
 import { isChatVariant, runCapacity, type CapacityEvent } from './capacity/run-capacity.ts';
 import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from './model/results.ts';
-import { brokerNeeds } from './cluster.ts';
+import { brokerNeeds } from './cluster/cluster.ts';
 import { runTrial, type BrokerControl, type TrialProgress } from './trial.ts';
 
 export type RunEvent =

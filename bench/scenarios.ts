@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../cli/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
-import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
+import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster/cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './model/results.ts';
 import { STEP_FACTOR } from './capacity/search.ts';
 import { BENCH_REGISTRY } from './transports.ts';

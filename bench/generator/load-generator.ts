@@ -15,7 +15,7 @@ import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, 
 import { makeBody } from './message-body.ts';
 import { Receivers } from './receivers.ts';
 import { RecoveryWatch } from './recovery.ts';
-import { urlsFor } from '../cluster.ts';
+import { urlsFor } from '../cluster/cluster.ts';
 import type { WireCounts } from '../model/results.ts';
 import { PreciseClock } from './alarm.ts';
 import { OpenLoopScheduler, planBursts, planSenders, seededRandom } from './schedule.ts';

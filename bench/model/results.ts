@@ -462,7 +462,7 @@ export interface InstanceMeasure {
   readonly killed?: true;
 }
 
-/** The broker (Redis) over the window, from its own INFO (bench/broker-sampler.ts). */
+/** The broker (Redis) over the window, from its own INFO (bench/cluster/broker-sampler.ts). */
 export interface BrokerFigures {
   /** Redis CPU time (user + system) in the window, µs. */
   readonly cpuUs: number;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TRANSPORTS, type ChatMessage, type Transport } from '../../servers/contract/index.ts';
 import { createChatServer, type ChatServer } from '../../servers/index.ts';
 import { ClientError, type ClientEvent } from '../../bench/clients/index.ts';
-import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
+import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { killChild, nextMessage, spawnTs } from '../../bench/spawn.ts';
 import { idsKey, logKey } from '../../servers/backplane/redis-scripts.ts';
 import { defineConformanceSuite } from '../conformance/suite.ts';

@@ -6,8 +6,8 @@
  * results and report say so. Without redis-server the suite says it was skipped, and why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/broker.ts';
-import { readInfo } from '../../../bench/broker-sampler.ts';
+import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/cluster/broker.ts';
+import { readInfo } from '../../../bench/cluster/broker-sampler.ts';
 import type { BenchResults, Scenario, TrialResult } from '../../../bench/model/results.ts';
 import { runBench, type RunOutcome } from '../../../bench/run.ts';
 import { liveChildren } from '../../../bench/spawn.ts';
