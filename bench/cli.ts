@@ -18,7 +18,7 @@ import { startBroker, type StartedBroker } from './cluster/broker.ts';
 import { brokerNeeds, checkRedisUrl } from './cluster/cluster.ts';
 import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
 import { killAll } from './spawn.ts';
-import { checkLossySupport, removeStaleNamespaces } from './lossy-net.ts';
+import { checkLossySupport, removeStaleNamespaces } from './network/lossy-net.ts';
 import { checkDistanceSupport } from './network/distance.ts';
 import { formatSummary, summaryJson } from './summary.ts';
 import { checkPid } from './proc-sampler.ts';

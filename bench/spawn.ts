@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { preparedEntry } from './bundle.ts';
-import { wrapInNamespace } from './lossy-net.ts';
+import { wrapInNamespace } from './network/lossy-net.ts';
 
 /**
  * Child processes of the harness: servers and generators, each started with tsx and an IPC

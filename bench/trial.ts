@@ -18,7 +18,7 @@ import { buildTrialResult, limitedTrialResult, type DistanceReadings } from './m
 import { backplaneFlags, instanceOf } from './cluster/cluster.ts';
 import { BrokerSampler, brokerMeasure } from './cluster/broker-sampler.ts';
 import type { ServerSample } from '../servers/common/self-report.ts';
-import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
+import { LossyNetwork, type PacketCounts } from './network/lossy-net.ts';
 import { DistantNetwork, SERVER_ADDRESS } from './network/distance.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));

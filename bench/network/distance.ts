@@ -16,7 +16,7 @@
  */
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { addLossRule, deleteNamespace, lossRuleset, makeNamespace, namespaceName, nextNamespaceNumber, readLossCounters, run, type PacketCounts } from '../lossy-net.ts';
+import { addLossRule, deleteNamespace, lossRuleset, makeNamespace, namespaceName, nextNamespaceNumber, readLossCounters, run, type PacketCounts } from './lossy-net.ts';
 import { DelayLine, prepareDelayLine, type DelayLineImpl, type DelayLineStats } from './delay-line.ts';
 import type { KernelCounts } from '../model/results.ts';
 

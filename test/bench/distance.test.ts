@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/index.ts';
 import { formatDistance } from '../../bench/model/format.ts';
 import { planBursts } from '../../bench/generator/schedule.ts';
-import { namespaceName, namespaceOwner } from '../../bench/lossy-net.ts';
+import { namespaceName, namespaceOwner } from '../../bench/network/lossy-net.ts';
 import { parseStats, type DelayLineStats } from '../../bench/network/delay-line.ts';
 import { deviceNames, netemArgs, parseKernelCounters, tbfArgs } from '../../bench/network/distance.ts';
 import { pathSummary } from '../../bench/network/path-probe.ts';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatDrops } from '../../bench/model/format.ts';
 import { LatencyHistogram } from '../../bench/model/histogram.ts';
 import type { GeneratorResult } from '../../bench/ipc.ts';
-import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/lossy-net.ts';
+import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/network/lossy-net.ts';
 import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
 import { trialOrder } from '../../bench/run.ts';
 import { buildTrialResult } from '../../bench/model/trial-result.ts';

@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import { expect } from 'vitest';
-import { liveNamespaces, namespaceOwner } from '../../bench/lossy-net.ts';
+import { liveNamespaces, namespaceOwner } from '../../bench/network/lossy-net.ts';
 import type { Scenario, TrialResult } from '../../bench/model/results.ts';
 import { runBench, type RunOutcome } from '../../bench/run.ts';
 import { liveChildren } from '../../bench/spawn.ts';
