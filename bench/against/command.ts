@@ -20,7 +20,7 @@ import { mergeLimits } from '../../report/compare-limits.ts';
 import { writeReport } from '../../report/index.ts';
 import { readResults } from '../../report/read-results.ts';
 import type { BenchResults, Scenario } from '../model/results.ts';
-import { defaultResultsPath, displayPath } from '../write-results.ts';
+import { defaultResultsPath, displayPath } from '../run/write-results.ts';
 import { roundArgs } from './options.ts';
 import { nextFirst, type Side } from './order.ts';
 import { createAgainstProgress, formatDuration } from './progress.ts';

@@ -6,7 +6,7 @@
  */
 import { summarizeVariant } from '../model/aggregate.ts';
 import type { BenchResults, StepResult, TrialResult, VariantResult } from '../model/results.ts';
-import { checkTargets } from '../targets.ts';
+import { checkTargets } from '../run/targets.ts';
 
 /** A round's results and the pair it was measured in. */
 export interface PairedRound {

@@ -6,9 +6,9 @@
  */
 import { median, rotate } from '../model/aggregate.ts';
 import { measureCeiling, type CeilingOptions, type CeilingTarget } from './route-ceiling.ts';
-import { CEILING_WARMUP_MS } from '../options.ts';
+import { CEILING_WARMUP_MS } from '../run/options.ts';
 import type { CeilingResult } from '../model/results.ts';
-import { spawnServer, type ServerProcess } from '../spawn-server.ts';
+import { spawnServer, type ServerProcess } from '../run/spawn-server.ts';
 
 let postCounter = 0;
 function postBody(): string {

@@ -25,7 +25,7 @@ import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
 import type { BenchTransport, Workload } from '../model/results.ts';
 import { webSocketUrl } from '../clients/websocket.ts';
-import type { BystanderCounts } from '../ipc.ts';
+import type { BystanderCounts } from './ipc.ts';
 
 export type BystanderSpec = NonNullable<Workload['bystanders']>;
 

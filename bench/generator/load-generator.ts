@@ -11,7 +11,7 @@ import { monotonicUs } from '../../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from '../clients/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
-import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent } from '../ipc.ts';
+import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent } from './ipc.ts';
 import { makeBody } from './message-body.ts';
 import { Receivers } from './receivers.ts';
 import { RecoveryWatch } from './recovery.ts';

@@ -6,9 +6,9 @@ import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { applyClusterOverrides, backplaneFlags, brokerNeeds, checkRedisUrl, clusterOf, parseRedisUrl } from '../../bench/cluster/cluster.ts';
-import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/scenarios.ts';
+import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/run/scenarios.ts';
 import type { Step } from '../../bench/model/results.ts';
-import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/trial.ts';
+import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/run/trial.ts';
 
 const BENCH = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
 

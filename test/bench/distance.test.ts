@@ -14,8 +14,8 @@ import { namespaceName, namespaceOwner } from '../../bench/network/lossy-net.ts'
 import { parseStats, type DelayLineStats } from '../../bench/network/delay-line.ts';
 import { deviceNames, netemArgs, parseKernelCounters, tbfArgs } from '../../bench/network/distance.ts';
 import { pathSummary } from '../../bench/network/path-probe.ts';
-import { BENCH_OPTIONS } from '../../bench/options.ts';
-import { applyOverrides, loadScenarioFile, resolveScenario, WAN_FOCUS_RTT_MS, WAN_LOSS_PCT, WAN_RTTS_MS } from '../../bench/scenarios.ts';
+import { BENCH_OPTIONS } from '../../bench/run/options.ts';
+import { applyOverrides, loadScenarioFile, resolveScenario, WAN_FOCUS_RTT_MS, WAN_LOSS_PCT, WAN_RTTS_MS } from '../../bench/run/scenarios.ts';
 import { delayLineReasons, distanceResult, type DistanceReadings } from '../../bench/model/trial-result.ts';
 import { DELAY_LINE_LATE_LIMIT_US } from '../../bench/model/generator-limits.ts';
 import { selfSignedNames } from '../../servers/common/tls.ts';

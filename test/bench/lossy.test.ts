@@ -7,12 +7,12 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatDrops } from '../../bench/model/format.ts';
 import { LatencyHistogram } from '../../bench/model/histogram.ts';
-import type { GeneratorResult } from '../../bench/ipc.ts';
+import type { GeneratorResult } from '../../bench/generator/ipc.ts';
 import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/network/lossy-net.ts';
-import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
-import { trialOrder } from '../../bench/run.ts';
+import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/run/scenarios.ts';
+import { trialOrder } from '../../bench/run/run.ts';
 import { buildTrialResult } from '../../bench/model/trial-result.ts';
-import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/trial.ts';
+import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/run/trial.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** What `nft -j list table inet bench_loss` printed on this machine after some traffic (nftables 1.0.6). */

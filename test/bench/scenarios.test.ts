@@ -15,7 +15,7 @@ import {
   VARIANT_DEFAULTS,
   withCapacity,
   withKnobs,
-} from '../../bench/scenarios.ts';
+} from '../../bench/run/scenarios.ts';
 
 const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan'];
 

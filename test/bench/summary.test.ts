@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary, summaryJson } from '../../bench/summary.ts';
+import { formatSummary, summaryJson } from '../../bench/run/summary.ts';
 import type { CeilingResult, Variant } from '../../bench/model/results.ts';
 import { defaultStep, results, step, variant } from '../report/fixture.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../bench/model/histogram.ts';
-import type { GeneratorResult } from '../../bench/ipc.ts';
+import type { GeneratorResult } from '../../bench/generator/ipc.ts';
 import type { Workload } from '../../bench/model/results.ts';
 import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/model/generator-limits.ts';
 import { buildTrialResult, slopePerSecond } from '../../bench/model/trial-result.ts';

@@ -16,7 +16,7 @@ async function restricted(file: string, code: string): Promise<string[]> {
 
 describe('the layering', () => {
   it('keeps the servers from importing the bench or the report', async () => {
-    expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
+    expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/run/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { renderReport } from '../report/render.ts';\nexport const x = renderReport;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { SERVER_OPTIONS } from './contract/index.ts';\nexport const x = SERVER_OPTIONS;\n")).toEqual([]);
   });
@@ -24,7 +24,7 @@ describe('the layering', () => {
   it("lets the report read the bench's results model and nothing that runs", async () => {
     const model = ['model/results.ts', 'model/aggregate.ts', 'model/histogram.ts', 'model/format.ts', 'model/mann-whitney.ts', 'model/generator-limits.ts', 'model/trial-result.ts', 'model/capacity-words.ts'];
     for (const file of model) expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toEqual([]);
-    for (const file of ['trial.ts', 'run.ts', 'cli.ts', 'transports.ts', 'capacity/search.ts', 'capacity/judge.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
+    for (const file of ['run/trial.ts', 'run/run.ts', 'run/options.ts', 'cli.ts', 'transports.ts', 'generator/ipc.ts', 'capacity/search.ts', 'capacity/judge.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
       expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toHaveLength(1);
     }
   });

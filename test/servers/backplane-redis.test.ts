@@ -10,7 +10,7 @@ import { TRANSPORTS, type ChatMessage, type Transport } from '../../servers/cont
 import { createChatServer, type ChatServer } from '../../servers/index.ts';
 import { ClientError, type ClientEvent } from '../../bench/clients/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
-import { killChild, nextMessage, spawnTs } from '../../bench/spawn.ts';
+import { killChild, nextMessage, spawnTs } from '../../bench/run/spawn.ts';
 import { idsKey, logKey } from '../../servers/backplane/redis-scripts.ts';
 import { defineConformanceSuite } from '../conformance/suite.ts';
 import { call, post } from '../conformance/http.ts';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureEcho, type EchoResult } from '../../../bench/network/lossy-echo.ts';
 import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/network/lossy-net.ts';
 import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
-import type { RunOutcome } from '../../../bench/run.ts';
+import type { RunOutcome } from '../../../bench/run/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 
 const missing = await checkLossySupport();

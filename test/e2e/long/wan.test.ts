@@ -16,10 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDistanceSupport, DistantNetwork, kernelHasNetem, SERVER_ADDRESS } from '../../../bench/network/distance.ts';
 import { prepareDelayLine } from '../../../bench/network/delay-line.ts';
 import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
-import type { RunOutcome } from '../../../bench/run.ts';
+import type { RunOutcome } from '../../../bench/run/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
-import { liveChildren } from '../../../bench/spawn.ts';
-import { runTrial } from '../../../bench/trial.ts';
+import { liveChildren } from '../../../bench/run/spawn.ts';
+import { runTrial } from '../../../bench/run/trial.ts';
 
 const missing = await checkDistanceSupport();
 if (missing) console.warn(`wan e2e tests skipped: ${missing}`);
