@@ -14,11 +14,18 @@ export default tseslint.config(
     },
   },
   // The layering of the house (docs/architecture.md): what is measured never imports what measures it,
-  // and the report reads the bench's results model only, never code that runs a bench.
+  // the bench never imports its report, and the report reads the bench's results model only, never
+  // code that runs a bench.
   {
     files: ['servers/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/bench/**', '**/report/**'], message: 'servers never import the bench or the report: they are what is measured.' }] }],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/report/**'], message: 'bench never imports the report: the command above both (cli/bench.ts) runs a bench, then writes its report.' }] }],
     },
   },
   {

@@ -10,7 +10,7 @@ import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUI
 import type { Step } from '../../bench/model/results.ts';
 import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/run/trial.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
+const BENCH = fileURLToPath(new URL('../../cli/bench.ts', import.meta.url));
 
 describe('cluster options on a scenario', () => {
   it('puts every step of a scenario on the instances and backplane given', () => {

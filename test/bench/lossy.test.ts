@@ -242,7 +242,7 @@ describe('without what the lossy network needs', () => {
     try {
       const ip = (await execa('sh', ['-c', 'command -v ip'], { reject: false })).stdout.trim();
       if (ip) symlinkSync(ip, join(dir, 'ip'));
-      const cli = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
+      const cli = fileURLToPath(new URL('../../cli/bench.ts', import.meta.url));
       const run = await execa(process.execPath, ['--import', 'tsx', cli, '--scenario', 'lossy', '--quick', '--out', join(dir, 'r.json')], {
         reject: false,
         env: { ...process.env, PATH: dir, NODE_OPTIONS: '' },

@@ -55,7 +55,7 @@ const TINY: Scenario = {
   ],
 };
 
-const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/bench.ts', import.meta.url));
 
 const BENCH_OPTIONS = { reject: false, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 } as const;
 

@@ -39,7 +39,7 @@ const PATH_TOLERANCE = 0.1;
  */
 const MEDIAN_NOISE = 0.5;
 const PROBE = fileURLToPath(new URL('../../../bench/network/path-probe-cli.ts', import.meta.url));
-const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/bench.ts', import.meta.url));
 const NODE_ENV = { ...process.env, NODE_OPTIONS: '' };
 
 function median(values: readonly number[]): number {

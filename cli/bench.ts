@@ -2,32 +2,35 @@
  * `npm run bench`: runs a scenario, writes one results file and its report (and
  * results/latest.json, results/latest.html), and prints where. Progress goes to stderr. Ctrl-C stops the servers and generators and keeps what was
  * measured; a second Ctrl-C quits at once. Nothing is left running, whatever happens.
+ *
+ * It sits above bench/ and report/, the one place a run and its report meet: bench/ never imports
+ * report/ (the linter holds it to that).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './run/options.ts';
-import { UsageError, inWords, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from '../bench/run/options.ts';
+import { UsageError, inWords, parseCommandLine, withFlagNames } from './index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../servers/contract/index.ts';
-import { formatOptionHelp, resolveOptions, toFlag } from '../cli/index.ts';
-import { describeMachine } from './run/machine.ts';
-import { createProgress } from './run/progress.ts';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './model/results.ts';
-import { runBench } from './run/run.ts';
-import { startBroker, type StartedBroker } from './cluster/broker.ts';
-import { brokerNeeds, checkRedisUrl } from './cluster/cluster.ts';
-import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './run/scenarios.ts';
-import { killAll } from './run/spawn.ts';
-import { checkLossySupport, removeStaleNamespaces } from './network/lossy-net.ts';
-import { checkDistanceSupport } from './network/distance.ts';
-import { formatSummary, summaryJson } from './run/summary.ts';
-import { checkPid } from './run/proc-sampler.ts';
-import { checkTargets } from './run/targets.ts';
-import { checkTargetTransports } from './run/target-check.ts';
-import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './run/write-results.ts';
+import { formatOptionHelp, resolveOptions, toFlag } from './index.ts';
+import { describeMachine } from '../bench/run/machine.ts';
+import { createProgress } from '../bench/run/progress.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from '../bench/model/results.ts';
+import { runBench } from '../bench/run/run.ts';
+import { startBroker, type StartedBroker } from '../bench/cluster/broker.ts';
+import { brokerNeeds, checkRedisUrl } from '../bench/cluster/cluster.ts';
+import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from '../bench/run/scenarios.ts';
+import { killAll } from '../bench/run/spawn.ts';
+import { checkLossySupport, removeStaleNamespaces } from '../bench/network/lossy-net.ts';
+import { checkDistanceSupport } from '../bench/network/distance.ts';
+import { formatSummary, summaryJson } from '../bench/run/summary.ts';
+import { checkPid } from '../bench/run/proc-sampler.ts';
+import { checkTargets } from '../bench/run/targets.ts';
+import { checkTargetTransports } from '../bench/run/target-check.ts';
+import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from '../bench/run/write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
-import { AGAINST_OPTIONS } from './against/options.ts';
-import { runAgainstCommand } from './against/command.ts';
+import { AGAINST_OPTIONS } from '../bench/against/options.ts';
+import { runAgainstCommand } from './bench-against.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
