@@ -1,13 +1,13 @@
 /**
  * The bench's side of every transport, declared once: the client the generator drives, the process
  * that serves it, and what the bench holds it to. What a transport is (its name, label, knob,
- * colour) is pure data in servers/contract/transports.ts and bench/results.ts (TRANSPORT_FACTS);
+ * colour) is pure data in servers/contract/transports.ts and bench/model/results.ts (TRANSPORT_FACTS);
  * its server is in servers/transports.ts, and the baseline servers in bench/baselines/index.ts. A new transport is a folder in servers/, a client in
  * bench/clients/ and an entry in each of those registries.
  */
 import type { Transport } from '../servers/contract/index.ts';
 import type { ChatClient, ClientOptions } from './clients/types.ts';
-import type { BenchTransport, Variant } from './results.ts';
+import type { BenchTransport, Variant } from './model/results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };

@@ -1,5 +1,5 @@
 /**
- * The command-line layer every entry point shares (servers/main.ts, bench/cli.ts, the baselines,
+ * The command-line layer every entry point shares (servers/main.ts, cli/bench.ts, the baselines,
  * report/cli.ts, report/compare-cli.ts, the conformance CLI): `--kebab-case` flags of an option
  * table parsed with `node:util` parseArgs. Not part of the chat contract; a leaf like option-table.ts.
  */

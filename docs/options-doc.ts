@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BENCH_OPTIONS } from '../bench/options.ts';
+import { BENCH_OPTIONS } from '../bench/run/options.ts';
 import { describeValid, shownDefaultOf, toFlag, type OptionTable } from '../cli/index.ts';
 import { COMPARE_OPTIONS } from '../report/compare-options.ts';
 import { REPORT_OPTIONS } from '../report/report-options.ts';
@@ -28,7 +28,7 @@ interface CommandDoc {
 
 /** Every command with options, in the order the README presents them. */
 export const COMMANDS: readonly CommandDoc[] = [
-  { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
+  { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/run/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
   { title: 'server', usage: 'npm run server -- [options]', file: 'servers/contract/limits.ts', name: 'SERVER_OPTIONS', table: SERVER_OPTIONS },
   { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'test/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
   { title: 'report', usage: 'npm run report -- <results.json> [options]', file: 'report/report-options.ts', name: 'REPORT_OPTIONS', table: REPORT_OPTIONS },

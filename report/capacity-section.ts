@@ -3,8 +3,8 @@
  * with the SLO line, and a table of each transport's capacity, its first failing step and what
  * failed. Pure: results in, chart data and HTML out.
  */
-import { capacityFigure, stopWords, stepP99 } from '../bench/capacity/words.ts';
-import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/results.ts';
+import { capacityFigure, stopWords, stepP99 } from '../bench/model/capacity-words.ts';
+import { factsOf, type BenchResults, type CapacityResult, type StepResult } from '../bench/model/results.ts';
 import { logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
 import { html, type Html } from './html.ts';
 import { TRANSPORT_NAMES, variantName } from './select.ts';

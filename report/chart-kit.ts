@@ -3,8 +3,8 @@
  * and colours they draw with. Pure; imports nothing of the report, so that the sections
  * (charts.ts, lossy.ts, wan.ts, capacity-section.ts) can each use it without a circle.
  */
-import { factsOf, type VariantResult } from '../bench/results.ts';
-import { BYTE_UNITS } from '../bench/format.ts';
+import { factsOf, type VariantResult } from '../bench/model/results.ts';
+import { BYTE_UNITS } from '../bench/model/format.ts';
 
 /** How an axis's numbers are shown: µs as times, bytes, shares of a core, ratios, plain numbers. */
 export type AxisFormat = 'us' | 'bytes' | 'share' | 'ratio' | 'number' | 'seconds';

@@ -3,11 +3,11 @@
  * their axes, which the page's small script turns into tick labels. Pure; a chart is made only
  * where the results hold what it needs.
  */
-import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/results.ts';
+import { factsOf, type BenchResults, type SeriesPoint, type ServerMeasure, type StepResult, type VariantResult } from '../bench/model/results.ts';
 import { EXTRA_COLOURS, byteAxis, colorOf, logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
 
 export { byteAxis, colorOf, logAxis, logGridFor, logGridPhrase, MIN_DECADE_GRIDLINES, type AxisFormat, type ChartMarker, type ChartSpec, type LogGrid } from './chart-kit.ts';
-import { formatBytes } from '../bench/format.ts';
+import { formatBytes } from '../bench/model/format.ts';
 import { lossyCharts } from './lossy.ts';
 import { wanCharts } from './wan.ts';
 import { RSS_MIN_CLIENTS, TRANSPORT_NAMES, byTransport, figure, handshakeVariants, inGroup, stepClients, sweep, variantName } from './select.ts';

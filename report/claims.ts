@@ -2,8 +2,8 @@
  * The claims check: the common claims about these transports, each with the figures of this run
  * that support, qualify or refute it. Pure; a claim this run has no figures for says so.
  */
-import { factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/results.ts';
-import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
+import { factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/model/results.ts';
+import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/model/format.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { lossyClaims } from './lossy.ts';
 import { wanClaims } from './wan.ts';

@@ -3,9 +3,9 @@
  * per message, step by step, and a failover's accounting of what was acknowledged, delivered and
  * lost, with the time until every client received again. Pure: results in, HTML out.
  */
-import { median } from '../bench/aggregate.ts';
-import { formatBytes, formatNumber, formatShare, formatUs } from '../bench/format.ts';
-import type { BenchResults, StepResult, TrialResult } from '../bench/results.ts';
+import { median } from '../bench/model/aggregate.ts';
+import { formatBytes, formatNumber, formatShare, formatUs } from '../bench/model/format.ts';
+import type { BenchResults, StepResult, TrialResult } from '../bench/model/results.ts';
 import { html, type Html } from './html.ts';
 import { variantName } from './select.ts';
 

@@ -6,7 +6,7 @@
  * different scenarios or workloads). A Markdown file that cannot be written is reported on stderr
  * and does not change the exit code.
  */
-import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 import { UsageError, parseCommandLine } from '../cli/index.ts';
 import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { compareResults } from './compare.ts';

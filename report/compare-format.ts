@@ -1,7 +1,7 @@
 /** The comparison as a terminal table and as Markdown (for a CI job summary). */
-import { formatFigure } from '../bench/format.ts';
+import { formatFigure } from '../bench/model/format.ts';
 import type { CompareRow, Comparison } from './compare.ts';
-import { smallestP } from '../bench/mann-whitney.ts';
+import { smallestP } from '../bench/model/mann-whitney.ts';
 import { smallestSignedRankP } from './wilcoxon.ts';
 import { HEADLINE_FIGURES, reachOf } from './compare-reach.ts';
 

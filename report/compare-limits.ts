@@ -4,7 +4,7 @@
  * the larger of the two counting. The built-in limits, and the user's own (`--max`, `--thresholds`)
  * parsed with errors that name the bad entry. Pure.
  */
-import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 
 export interface Limit {
   /** Relative worsening allowed, as a share of the baseline's median: 0.2 = 20%. */
@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS: Readonly<Record<FigureKey, Limit>> = {
   'perDelivered.generatorCpuUs': { relative: 0.3, absolute: 10 },
   'server.cpuShare': { relative: 0.3, absolute: 0.02 },
   'server.rssWindowBytes': { relative: 0.2, absolute: 8 * 1024 * 1024 },
-  // Below about a thousand clients this swings by ±100 KB between runs (see bench/results.ts).
+  // Below about a thousand clients this swings by ±100 KB between runs (see bench/model/results.ts).
   'server.perClientRssBytes': { relative: 1, absolute: 200_000 },
   'server.perClientHeapBytes': { relative: 0.2, absolute: 512 },
   'server.eventLoopDelay.p99': { relative: 3, absolute: 20_000 },

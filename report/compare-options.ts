@@ -1,4 +1,4 @@
-import { FIGURES } from '../bench/results.ts';
+import { FIGURES } from '../bench/model/results.ts';
 import type { OptionTable } from '../cli/index.ts';
 import { DEFAULT_ALPHA } from './compare.ts';
 

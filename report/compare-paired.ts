@@ -9,8 +9,8 @@
  * gate's other rules stay: too few pairs say so and do not fail, a pair in which either round's
  * generator was the bottleneck is left out, a limit the user set exits 3. Pure.
  */
-import { median } from '../bench/aggregate.ts';
-import { FIGURES, type BenchResults, type TrialResult } from '../bench/results.ts';
+import { median } from '../bench/model/aggregate.ts';
+import { FIGURES, type BenchResults, type TrialResult } from '../bench/model/results.ts';
 import type { Limit } from './compare-limits.ts';
 import { DEFAULT_ALPHA, DRIFT_SHARE, compareResults, verdict, type CompareOptions, type Comparison, type FigureJudge, type RoundsMethod } from './compare.ts';
 import { signedRank, smallestSignedRankP } from './wilcoxon.ts';

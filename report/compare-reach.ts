@@ -8,8 +8,8 @@
  * Below that size, a change passes however real it is; the paired gate measures both sides in
  * one job for that (compare-paired.ts). Pure.
  */
-import { median } from '../bench/aggregate.ts';
-import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { median } from '../bench/model/aggregate.ts';
+import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 import type { Limit } from './compare-limits.ts';
 import { DRIFT_SHARE, judgeFigure, type CompareRow } from './compare.ts';
 

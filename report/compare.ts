@@ -10,10 +10,10 @@
  * The paired rounds of one job are judged by the same rules with their own test and limits
  * (compare-paired.ts, through {@link RoundsMethod}). Pure.
  */
-import { figureValue, median } from '../bench/aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/results.ts';
+import { figureValue, median } from '../bench/model/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/model/results.ts';
 import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
-import { NOISE_ALPHA, mannWhitney, smallestP } from '../bench/mann-whitney.ts';
+import { NOISE_ALPHA, mannWhitney, smallestP } from '../bench/model/mann-whitney.ts';
 
 /**
  * One-sided significance level per figure. A default run gates ~16 figures × 4 transports; under

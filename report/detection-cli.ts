@@ -5,8 +5,8 @@
  * usage or a folder without both sides' results.
  */
 import { join } from 'node:path';
-import { figureValue } from '../bench/aggregate.ts';
-import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { figureValue } from '../bench/model/aggregate.ts';
+import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 import { DEFAULT_LIMITS } from './compare-limits.ts';
 import { PAIRED, pairRounds } from './compare-paired.ts';
 import { smallestCaught, type JobPairs } from './paired-reach.ts';

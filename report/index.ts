@@ -1,5 +1,6 @@
 /**
- * The report's public entry: what the bench command uses to write a run's report as its last
- * step. Nothing else of report/ is for the bench: the report reads the results, never the bench.
+ * The report's public entry: what the bench command (cli/bench.ts, above bench/ and report/) uses
+ * to write a run's report as its last step. bench/ itself never imports report/, and the report
+ * reads the results, never the bench.
  */
 export { reportPathFor, writeReport } from './write-report.ts';

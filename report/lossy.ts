@@ -4,8 +4,8 @@
  * counted; and the seed's claim about TCP against an unreliable data channel, in two halves, each
  * checked on this run's figures. Pure.
  */
-import { formatShare, formatUs } from '../bench/format.ts';
-import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
+import { formatShare, formatUs } from '../bench/model/format.ts';
+import { isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/model/results.ts';
 import { colorOf, logAxis, logGridPhrase, type ChartSpec } from './chart-kit.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { capitalized, chatVariants, sweep, variantName } from './select.ts';

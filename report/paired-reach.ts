@@ -4,7 +4,7 @@
  * by the gate itself, until it calls the shift a regression in at least 90% of the jobs. The
  * pairs keep the scatter this machine gave them; only the shift is made up. Pure.
  */
-import { FIGURES, type FigureKey } from '../bench/results.ts';
+import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 import type { Limit } from './compare-limits.ts';
 import { judgePaired } from './compare-paired.ts';
 

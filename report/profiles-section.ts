@@ -3,8 +3,8 @@
  * window, beside the results file, so that any reader can open where a transport's time goes.
  * Pure: results in, HTML out.
  */
-import { formatBytes } from '../bench/format.ts';
-import type { BenchResults } from '../bench/results.ts';
+import { formatBytes } from '../bench/model/format.ts';
+import type { BenchResults } from '../bench/model/results.ts';
 import { html, type Html } from './html.ts';
 import { variantName } from './select.ts';
 

@@ -3,10 +3,10 @@
  * would need, with the arithmetic shown. The table is rendered here for the default inputs and
  * again by the page's script (with report/projection.js, the same arithmetic) when an input changes.
  */
-import type { BenchResults } from '../bench/results.ts';
+import type { BenchResults } from '../bench/model/results.ts';
 import { html, type Html } from './html.ts';
 import { DEFAULT_DEPLOYMENT, busiestServer, projectionInputs, projectionLeftOut, projectionTable, type MeasuredTransport, type ProjectionTable } from './projection.ts';
-import { formatShare } from '../bench/format.ts';
+import { formatShare } from '../bench/model/format.ts';
 
 /** The table's rows, in the same markup the page's script builds (page.js, `projectionRows`). */
 function rows(table: ProjectionTable): Html[] {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
-import { factsOf, type BenchResults, type Spread, type VariantResult, type Workload } from '../bench/results.ts';
+import { factsOf, type BenchResults, type Spread, type VariantResult, type Workload } from '../bench/model/results.ts';
 import { RSS_MIN_CLIENTS, variantName } from './select.ts';
 
 export const PROJECTION_SCRIPT = new URL('./projection.js', import.meta.url);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FIGURES, RESULTS_SCHEMA_VERSION, type BenchResults, type FigureKey, type StepResult } from '../bench/results.ts';
+import { FIGURES, RESULTS_SCHEMA_VERSION, type BenchResults, type FigureKey, type StepResult } from '../bench/model/results.ts';
 
 /**
  * A figure a file written before it existed does not have (the generator's CPU per message, added

@@ -4,9 +4,9 @@
  * a Content-Security-Policy forbids every request, and every value from the results goes through
  * the escaping `html` template.
  */
-import { BYTE_UNITS, DURATION_UNITS, formatBytes, formatFigure, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../bench/format.ts';
-import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../bench/generator-limits.ts';
-import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult } from '../bench/results.ts';
+import { BYTE_UNITS, DURATION_UNITS, formatBytes, formatFigure, formatNs, formatNumber, formatRatio, formatShare, formatUs } from '../bench/model/format.ts';
+import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../bench/model/generator-limits.ts';
+import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult } from '../bench/model/results.ts';
 import { capacityCharts, capacityFigureSteps, capacityHeadline, capacitySection } from './capacity-section.ts';
 import { buildCharts, type ChartSpec } from './charts.ts';
 import { checkClaims, type ClaimVerdict } from './claims.ts';

@@ -11,8 +11,8 @@ import {
   type TransportFacts,
   type Variant,
   type VariantResult,
-} from '../bench/results.ts';
-import { figureValue, spread } from '../bench/aggregate.ts';
+} from '../bench/model/results.ts';
+import { figureValue, spread } from '../bench/model/aggregate.ts';
 
 /** What a transport is called in prose. */
 export const TRANSPORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(BENCH_TRANSPORTS.map((t) => [t, TRANSPORT_FACTS[t].label]));

@@ -3,8 +3,8 @@
  * clients that never read and the clients that left did, what the server cut, whether its RSS
  * levelled off, and the slots it still held once every client had left. Pure: results in, HTML out.
  */
-import { formatBytes } from '../bench/format.ts';
-import { SOAK_RSS_GROWTH, type BenchResults } from '../bench/results.ts';
+import { formatBytes } from '../bench/model/format.ts';
+import { SOAK_RSS_GROWTH, type BenchResults } from '../bench/model/results.ts';
 import { html, type Html } from './html.ts';
 import { variantName } from './select.ts';
 

@@ -4,8 +4,8 @@
  * difference is within the noise across rounds. And the headline: the run's verdict and its
  * trade-off in two sentences, made from the figures. Pure.
  */
-import type { BenchResults, FigureKey, Spread, StepResult, VariantResult } from '../bench/results.ts';
-import { formatBytes, formatNumber, formatRatio, formatUs } from '../bench/format.ts';
+import type { BenchResults, FigureKey, Spread, StepResult, VariantResult } from '../bench/model/results.ts';
+import { formatBytes, formatNumber, formatRatio, formatUs } from '../bench/model/format.ts';
 import { capitalized, chatVariants, judgedFigure, variantName, withinNoise } from './select.ts';
 
 export interface VerdictLine {

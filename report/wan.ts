@@ -5,15 +5,15 @@
  * round trips: long polling's gap under bursts, the handshake a new connection pays, and WebRTC's
  * unreliable channel under loss. Pure.
  */
-import { stepPath } from '../bench/aggregate.ts';
-import { formatShare, formatUs } from '../bench/format.ts';
-import { factsOf, isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/results.ts';
+import { stepPath } from '../bench/model/aggregate.ts';
+import { formatShare, formatUs } from '../bench/model/format.ts';
+import { factsOf, isLossyChannel, type BenchResults, type StepResult, type VariantResult } from '../bench/model/results.ts';
 import { colorOf, type ChartSpec } from './chart-kit.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { TAIL_GROWTH_US, deliveredShare, deliveredText } from './lossy.ts';
 import { html, type Html } from './html.ts';
 import { GENERATOR_BOUND_EVERY_ROUND, capitalized, chatVariants, handshakeVariantsIn, sweep, untrusted, variantName } from './select.ts';
-import { LatencyHistogram } from '../bench/histogram.ts';
+import { LatencyHistogram } from '../bench/model/histogram.ts';
 
 /**
  * Long polling "shows a gap" when its p99 exceeds WebSocket's by at least this share of a round

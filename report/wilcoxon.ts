@@ -6,7 +6,7 @@
  * assignment of signs to the ranks. Above {@link EXACT_PAIRS} non-zero differences, the normal
  * approximation with tie and continuity correction.
  */
-import { doubledRanks, normalUpperTail } from '../bench/mann-whitney.ts';
+import { doubledRanks, normalUpperTail } from '../bench/model/mann-whitney.ts';
 
 /** Up to this many non-zero differences are tested exactly; more with the normal approximation. */
 export const EXACT_PAIRS = 50;

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { BenchResults } from '../bench/results.ts';
+import type { BenchResults } from '../bench/model/results.ts';
 import { loadAssets } from './assets.ts';
 import { renderReport } from './render.ts';
 

@@ -4,9 +4,9 @@
  * them as the rounds of one run, each trial numbered by its pair so that the comparison pairs
  * round k of one side with round k of the other. Pure.
  */
-import { summarizeVariant } from '../aggregate.ts';
-import type { BenchResults, StepResult, TrialResult, VariantResult } from '../results.ts';
-import { checkTargets } from '../targets.ts';
+import { summarizeVariant } from '../model/aggregate.ts';
+import type { BenchResults, StepResult, TrialResult, VariantResult } from '../model/results.ts';
+import { checkTargets } from '../run/targets.ts';
 
 /** A round's results and the pair it was measured in. */
 export interface PairedRound {

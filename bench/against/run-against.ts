@@ -11,7 +11,7 @@
  * reach p ≤ 0.01, and a regression of +21% in WebSocket's server CPU per message passed (a
  * power job of issue 25, 2026-12-07).
  */
-import type { BenchResults } from '../results.ts';
+import type { BenchResults } from '../model/results.ts';
 import { mergeRounds, type PairedRound } from './merge-rounds.ts';
 import { pairOrder, type PlannedRound, type Side } from './order.ts';
 

@@ -2,9 +2,9 @@
  * Whether a capacity step passed, and if not, what failed (bench/METHOD.md, "Capacity"). Pure: a
  * step's rounds in, a verdict out.
  */
-import { formatShare, formatUs } from '../format.ts';
-import { GENERATOR_CPU_LIMIT } from '../generator-limits.ts';
-import type { Failure, TrialLimit, TrialResult, VariantResult } from '../results.ts';
+import { formatShare, formatUs } from '../model/format.ts';
+import { GENERATOR_CPU_LIMIT } from '../model/generator-limits.ts';
+import type { Failure, TrialLimit, TrialResult, VariantResult } from '../model/results.ts';
 import type { Outcome } from './search.ts';
 
 /**

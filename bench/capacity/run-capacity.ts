@@ -3,8 +3,8 @@
  * (search.ts) whose every step runs the template's workload with the rooms it needs, for the
  * scenario's rounds, judged by judge.ts. It emits events and returns data, like the run loop.
  */
-import { summarizeVariant } from '../aggregate.ts';
-import { TRANSPORT_FACTS, type CapacityResult, type CapacitySpec, type CapacityStep, type Scenario, type Step, type TrialResult, type Variant } from '../results.ts';
+import { summarizeVariant } from '../model/aggregate.ts';
+import { TRANSPORT_FACTS, type CapacityResult, type CapacitySpec, type CapacityStep, type Scenario, type Step, type TrialResult, type Variant } from '../model/results.ts';
 import { failureOfError, judgeStep } from './judge.ts';
 import { searchCapacity, type Outcome } from './search.ts';
 

@@ -8,9 +8,10 @@
  * Clients come in whole rooms (`unit` clients each), so every step is a multiple of `unit`.
  */
 
-import type { CapacityResult, Failure, FailureKind } from '../results.ts';
+import type { CapacityResult, Failure, FailureKind } from '../model/results.ts';
+import { stopOf } from '../model/capacity-words.ts';
 
-export type { Failure, FailureKind } from '../results.ts';
+export type { Failure, FailureKind } from '../model/results.ts';
 
 /**
  * The failures that are a verdict on the transport. The others say the step could not be judged:
@@ -66,19 +67,6 @@ export interface SearchResult<T extends Outcome> {
 
 /** The growth factor when not given. */
 export const STEP_FACTOR = 1.5;
-
-/**
- * The kind of stop a failing step makes: a step that could not be run or judged (fd limit, an error,
- * the generator) says that, even when a verdict failure came with it, since the verdict is then not
- * the transport's alone.
- */
-export function stopOf(failures: readonly Failure[]): 'failed' | 'generator' | 'fd-limit' | 'error' {
-  const kinds = new Set(failures.map((f) => f.kind));
-  if (kinds.has('fd-limit')) return 'fd-limit';
-  if (kinds.has('error')) return 'error';
-  if (kinds.has('generator')) return 'generator';
-  return 'failed';
-}
 
 /** Checks the options; throws a RangeError naming the one that is wrong. */
 export function checkSearchOptions(o: SearchOptions): void {

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
-import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../options.ts';
-import type { CeilingResult } from '../results.ts';
+import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../run/options.ts';
+import type { CeilingResult } from '../model/results.ts';
 
 /**
  * The requests-per-second ceiling of one route (bench/METHOD.md, "Baselines and anchors"), measured
@@ -36,7 +36,7 @@ export interface CeilingOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The ranges and defaults of `npm run bench`'s ceiling flags (bench/options.ts), checked here too. */
+/** The ranges and defaults of `npm run bench`'s ceiling flags (bench/run/options.ts), checked here too. */
 const CEILING_OPTIONS = {
   connections: BENCH_OPTIONS.ceilingConnections,
   durationMs: BENCH_OPTIONS.ceilingMs,

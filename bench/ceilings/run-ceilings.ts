@@ -4,11 +4,11 @@
  * every route in rotated order, so that noise on this shared machine falls on all routes alike,
  * and the result is the median across rounds with its range.
  */
-import { median, rotate } from '../aggregate.ts';
+import { median, rotate } from '../model/aggregate.ts';
 import { measureCeiling, type CeilingOptions, type CeilingTarget } from './route-ceiling.ts';
-import { CEILING_WARMUP_MS } from '../options.ts';
-import type { CeilingResult } from '../results.ts';
-import { spawnServer, type ServerProcess } from '../spawn-server.ts';
+import { CEILING_WARMUP_MS } from '../run/options.ts';
+import type { CeilingResult } from '../model/results.ts';
+import { spawnServer, type ServerProcess } from '../run/spawn-server.ts';
 
 let postCounter = 0;
 function postBody(): string {

@@ -23,10 +23,10 @@ import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
-import type { BenchTransport, Workload } from '../results.ts';
+import type { BenchTransport, Workload } from '../model/results.ts';
 import { BENCH_REGISTRY, type BenchEntry } from '../transports.ts';
 import { webSocketUrl } from '../clients/websocket.ts';
-import type { BystanderCounts } from '../ipc.ts';
+import type { BystanderCounts } from './ipc.ts';
 
 export type BystanderSpec = NonNullable<Workload['bystanders']>;
 

@@ -1,5 +1,5 @@
 /** The generator process's entry: commands from the harness over IPC, reports back the same way. */
-import type { GeneratorToParent, ParentToGenerator } from '../ipc.ts';
+import type { GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import { LoadGenerator } from './load-generator.ts';
 
 function post(message: GeneratorToParent): void {

@@ -4,7 +4,7 @@
  * when it was meant inside the measured window. Pure apart from the clock it is given.
  */
 import type { ChatMessage } from '../../servers/contract/index.ts';
-import { LatencyHistogram } from '../histogram.ts';
+import { LatencyHistogram } from '../model/histogram.ts';
 import { ReceiverLedger } from './ledger.ts';
 import { readBody } from './message-body.ts';
 import type { RecoveryWatch } from './recovery.ts';

@@ -5,7 +5,7 @@
  * outage: after a kill, they prove nothing about the clients that lost their instance; after Redis
  * stops, posts are refused until it is back, so the first such message is one posted after.
  */
-import type { FaultRecovery } from '../ipc.ts';
+import type { FaultRecovery } from './ipc.ts';
 
 interface Fault {
   readonly name: string;

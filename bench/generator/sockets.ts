@@ -5,7 +5,7 @@
  * tested with exact numbers; the trial reads the cap of its own process ({@link openFilesLimit}).
  */
 import { readFileSync } from 'node:fs';
-import { TRANSPORT_FACTS, type TrialLimit, type TransportFacts, type Variant, type Workload } from '../results.ts';
+import { TRANSPORT_FACTS, type TrialLimit, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
 
 /** The open-files cap assumed when /proc cannot tell (what this machine has). */
 export const OPEN_FILES_FALLBACK = 20_000;

@@ -2,8 +2,8 @@ import { Bench, type Task } from 'tinybench';
 import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFrame, type PostRequest, type SendFrame } from '../../servers/contract/index.ts';
 import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
 import { Room } from '../../servers/common/room-log.ts';
-import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../options.ts';
-import type { MicroResult } from '../results.ts';
+import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../run/options.ts';
+import type { MicroResult } from '../model/results.ts';
 
 /**
  * The per-message hot paths (bench/METHOD.md, "Baselines and anchors"), measured with tinybench so that
@@ -32,7 +32,7 @@ export const MICRO_TASKS = [
 export type MicroTaskName = (typeof MICRO_TASKS)[number];
 
 const MICRO_OPTIONS = {
-  // The ranges and defaults of `npm run bench` (bench/options.ts), checked here too.
+  // The ranges and defaults of `npm run bench` (bench/run/options.ts), checked here too.
   timeMs: BENCH_OPTIONS.microMs,
   warmupMs: HARNESS_OPTIONS.microWarmupMs,
 } as const satisfies Readonly<Record<keyof MicroOptions, IntOptionSpec>>;

@@ -12,7 +12,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { messagesPath } from '../../servers/contract/index.ts';
-import { spawnServer } from '../spawn-server.ts';
+import { spawnServer } from '../run/spawn-server.ts';
 
 interface Side {
   readonly name: string;

@@ -13,7 +13,7 @@
 import { execaNode } from 'execa';
 import { parseArgs } from 'node:util';
 import { PreciseClock } from '../generator/alarm.ts';
-import { LatencyHistogram } from '../histogram.ts';
+import { LatencyHistogram } from '../model/histogram.ts';
 import { OpenLoopScheduler, realClock, type Clock, type Timer } from '../generator/schedule.ts';
 
 const METHODS = ['setTimeout', 'poll 1.5 ms', 'alarm', 'alarm + poll 300 µs'] as const;

@@ -14,9 +14,9 @@
 import { execa, type ResultPromise } from 'execa';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { LatencyHistogram } from '../histogram.ts';
-import { deleteNamespace, makeNamespace, namespaceName, nextNamespaceNumber, run } from '../lossy-net.ts';
-import type { LatencySummary } from '../results.ts';
+import { LatencyHistogram } from '../model/histogram.ts';
+import { deleteNamespace, makeNamespace, namespaceName, nextNamespaceNumber, run } from './lossy-net.ts';
+import type { LatencySummary } from '../model/results.ts';
 import { CLIENT_ADDRESS, DistantNetwork, SERVER_ADDRESS } from './distance.ts';
 import type { DelayLineImpl } from './delay-line.ts';
 

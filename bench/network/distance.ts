@@ -16,9 +16,9 @@
  */
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { addLossRule, deleteNamespace, lossRuleset, makeNamespace, namespaceName, nextNamespaceNumber, readLossCounters, run, type PacketCounts } from '../lossy-net.ts';
+import { addLossRule, deleteNamespace, lossRuleset, makeNamespace, namespaceName, nextNamespaceNumber, readLossCounters, run, type PacketCounts } from './lossy-net.ts';
 import { DelayLine, prepareDelayLine, type DelayLineImpl, type DelayLineStats } from './delay-line.ts';
-import type { KernelCounts } from '../results.ts';
+import type { KernelCounts } from '../model/results.ts';
 
 /** The clients' address, and the server's: both in 198.18.0.0/15, both inside the trial's namespaces only. */
 export const CLIENT_ADDRESS = '198.18.0.1';

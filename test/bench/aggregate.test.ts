@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { figureValue, median, rotate, spread, summarizeVariant } from '../../bench/aggregate.ts';
-import { LatencyHistogram } from '../../bench/histogram.ts';
-import { FIGURES } from '../../bench/results.ts';
-import type { FigureKey, TrialResult } from '../../bench/results.ts';
+import { figureValue, median, rotate, spread, summarizeVariant } from '../../bench/model/aggregate.ts';
+import { LatencyHistogram } from '../../bench/model/histogram.ts';
+import { FIGURES } from '../../bench/model/results.ts';
+import type { FigureKey, TrialResult } from '../../bench/model/results.ts';
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -3,17 +3,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/format.ts';
-import type { ClientAssignment } from '../../bench/ipc.ts';
+import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/model/format.ts';
+import type { ClientAssignment } from '../../bench/generator/ipc.ts';
 import { makeBody, readBody } from '../../bench/generator/message-body.ts';
-import type { Workload } from '../../bench/results.ts';
-import { describeTrials, runBench, type RunEvent } from '../../bench/run.ts';
-import { resolveScenario } from '../../bench/scenarios.ts';
-import { assignClients, drainMs } from '../../bench/trial.ts';
-import { copyAsLatest, defaultResultsPath, displayPath, RESULTS_DIR } from '../../bench/write-results.ts';
+import type { Workload } from '../../bench/model/results.ts';
+import { describeTrials, runBench, type RunEvent } from '../../bench/run/run.ts';
+import { resolveScenario } from '../../bench/run/scenarios.ts';
+import { assignClients, drainMs } from '../../bench/run/trial.ts';
+import { copyAsLatest, defaultResultsPath, displayPath, RESULTS_DIR } from '../../bench/run/write-results.ts';
 
 // No real server in this file: a trial fails at once, which is all the listener test needs.
-vi.mock('../../bench/spawn-server.ts', () => ({
+vi.mock('../../bench/run/spawn-server.ts', () => ({
   spawnServer: vi.fn(() => Promise.reject(new Error('no server in this test'))),
 }));
 

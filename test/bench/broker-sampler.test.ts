@@ -1,7 +1,7 @@
 /** The broker's figures from Redis INFO: parsing, window arithmetic across a restart, and one real read. */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { brokerMeasure, parseInfo, readInfo, sampleOf, type BrokerSample } from '../../bench/broker-sampler.ts';
+import { brokerMeasure, parseInfo, readInfo, sampleOf, type BrokerSample } from '../../bench/cluster/broker-sampler.ts';
 
 const INFO = [
   '# Server',

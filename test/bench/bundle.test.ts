@@ -2,8 +2,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleFailure, prepareEntry, preparedEntry } from '../../bench/bundle.ts';
-import { serverEntry, spawnServer, type ServerProcess } from '../../bench/spawn-server.ts';
+import { bundleFailure, prepareEntry, preparedEntry } from '../../bench/run/bundle.ts';
+import { serverEntry, spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('../../bench/generator/main.ts', import.meta.url));
 

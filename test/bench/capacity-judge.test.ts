@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SERVER_CPU_SATURATED, failureOfError, judgeStep } from '../../bench/capacity/judge.ts';
-import { capacityFigure, resultLine, stepLine, stopWords } from '../../bench/capacity/words.ts';
-import type { CapacityResult, TrialLimit, VariantResult } from '../../bench/results.ts';
+import { capacityFigure, resultLine, stepLine, stopWords } from '../../bench/model/capacity-words.ts';
+import type { CapacityResult, TrialLimit, VariantResult } from '../../bench/model/results.ts';
 import { LONG, variant } from '../report/fixture.ts';
 
 const SLO_MS = 250;

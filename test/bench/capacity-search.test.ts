@@ -3,7 +3,8 @@
  * for every kind of failure, the cap, and a first step that fails.
  */
 import { describe, expect, it } from 'vitest';
-import { checkSearchOptions, searchCapacity, stopOf, type Failure, type FailureKind, type Outcome, type SearchOptions } from '../../bench/capacity/search.ts';
+import { checkSearchOptions, searchCapacity, type Failure, type FailureKind, type Outcome, type SearchOptions } from '../../bench/capacity/search.ts';
+import { stopOf } from '../../bench/model/capacity-words.ts';
 
 const PASS: Outcome = { pass: true, failures: [] };
 const fails = (...kinds: FailureKind[]): Outcome => ({ pass: false, failures: kinds.map((kind): Failure => ({ kind, detail: `${kind} failed` })) });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { measureCeiling, type CeilingOptions } from '../../bench/ceilings/route-ceiling.ts';
 import { createBareFastifyServer } from '../../bench/baselines/bare-fastify.ts';
 import { createChatServer } from '../../servers/index.ts';
-import type { CeilingResult } from '../../bench/results.ts';
+import type { CeilingResult } from '../../bench/model/results.ts';
 
 const CONNECTIONS = 4;
 const SHORT: CeilingOptions = { connections: CONNECTIONS, durationMs: 300, warmupMs: 100 };

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { InstanceList } from '../../bench/clients/instances.ts';
 import type { ClientEvent } from '../../bench/clients/index.ts';
-import { instanceOf, urlsFor } from '../../bench/cluster.ts';
+import { instanceOf, urlsFor } from '../../bench/cluster/cluster.ts';
 import { createChatServer, RoomLog } from '../../servers/index.ts';
 import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../helpers/servers.ts';
 

@@ -5,12 +5,12 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { applyClusterOverrides, backplaneFlags, brokerNeeds, checkRedisUrl, clusterOf, parseRedisUrl } from '../../bench/cluster.ts';
-import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/scenarios.ts';
-import type { Step } from '../../bench/results.ts';
-import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/trial.ts';
+import { applyClusterOverrides, backplaneFlags, brokerNeeds, checkRedisUrl, clusterOf, parseRedisUrl } from '../../bench/cluster/cluster.ts';
+import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/run/scenarios.ts';
+import type { Step } from '../../bench/model/results.ts';
+import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/run/trial.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
+const BENCH = fileURLToPath(new URL('../../cli/bench.ts', import.meta.url));
 
 describe('cluster options on a scenario', () => {
   it('puts every step of a scenario on the instances and backplane given', () => {

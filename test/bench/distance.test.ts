@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/index.ts';
-import { formatDistance } from '../../bench/format.ts';
+import { formatDistance } from '../../bench/model/format.ts';
 import { planBursts } from '../../bench/generator/schedule.ts';
-import { namespaceName, namespaceOwner } from '../../bench/lossy-net.ts';
+import { namespaceName, namespaceOwner } from '../../bench/network/lossy-net.ts';
 import { parseStats, type DelayLineStats } from '../../bench/network/delay-line.ts';
 import { deviceNames, netemArgs, parseKernelCounters, tbfArgs } from '../../bench/network/distance.ts';
 import { pathSummary } from '../../bench/network/path-probe.ts';
-import { BENCH_OPTIONS } from '../../bench/options.ts';
-import { applyOverrides, loadScenarioFile, resolveScenario, WAN_FOCUS_RTT_MS, WAN_LOSS_PCT, WAN_RTTS_MS } from '../../bench/scenarios.ts';
-import { delayLineReasons, distanceResult, type DistanceReadings } from '../../bench/trial-result.ts';
-import { DELAY_LINE_LATE_LIMIT_US } from '../../bench/generator-limits.ts';
+import { BENCH_OPTIONS } from '../../bench/run/options.ts';
+import { applyOverrides, loadScenarioFile, resolveScenario, WAN_FOCUS_RTT_MS, WAN_LOSS_PCT, WAN_RTTS_MS } from '../../bench/run/scenarios.ts';
+import { delayLineReasons, distanceResult, type DistanceReadings } from '../../bench/model/trial-result.ts';
+import { DELAY_LINE_LATE_LIMIT_US } from '../../bench/model/generator-limits.ts';
 import { selfSignedNames } from '../../servers/common/tls.ts';
 
 const STATS_LINE =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNs, formatUs } from '../../bench/format.ts';
+import { formatNs, formatUs } from '../../bench/model/format.ts';
 
 describe('durations below a microsecond', () => {
   it('are written in ns, so a sub-µs hot path is never "0 µs"', () => {

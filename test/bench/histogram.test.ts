@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LATENCY_HIGHEST_US, LatencyHistogram } from '../../bench/histogram.ts';
+import { LATENCY_HIGHEST_US, LatencyHistogram } from '../../bench/model/histogram.ts';
 
 // 3 significant digits: 2048 sub-buckets per power of two, so a value is reported as the highest
 // of a bucket at most 1/1024 of it wide, always less than 0.1% above it.

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import { LoadGenerator } from '../../bench/generator/load-generator.ts';
-import type { GeneratorPlan, GeneratorResult, GeneratorToParent } from '../../bench/ipc.ts';
+import type { GeneratorPlan, GeneratorResult, GeneratorToParent } from '../../bench/generator/ipc.ts';
 import { startServer } from '../helpers/servers.ts';
 
 /** A report of one type, once it has come. */

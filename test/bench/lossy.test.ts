@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatDrops } from '../../bench/format.ts';
-import { LatencyHistogram } from '../../bench/histogram.ts';
-import type { GeneratorResult } from '../../bench/ipc.ts';
-import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/lossy-net.ts';
-import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/scenarios.ts';
-import { trialOrder } from '../../bench/run.ts';
-import { buildTrialResult } from '../../bench/trial-result.ts';
-import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/trial.ts';
+import { formatDrops } from '../../bench/model/format.ts';
+import { LatencyHistogram } from '../../bench/model/histogram.ts';
+import type { GeneratorResult } from '../../bench/generator/ipc.ts';
+import { LOSS_TABLE, checkLossySupport, lossRuleset, namespaceName, namespaceOwner, parseCounters, wrapInNamespace } from '../../bench/network/lossy-net.ts';
+import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenarioFile, resolveScenario } from '../../bench/run/scenarios.ts';
+import { trialOrder } from '../../bench/run/run.ts';
+import { buildTrialResult } from '../../bench/model/trial-result.ts';
+import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/run/trial.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** What `nft -j list table inet bench_loss` printed on this machine after some traffic (nftables 1.0.6). */
@@ -242,7 +242,7 @@ describe('without what the lossy network needs', () => {
     try {
       const ip = (await execa('sh', ['-c', 'command -v ip'], { reject: false })).stdout.trim();
       if (ip) symlinkSync(ip, join(dir, 'ip'));
-      const cli = fileURLToPath(new URL('../../bench/cli.ts', import.meta.url));
+      const cli = fileURLToPath(new URL('../../cli/bench.ts', import.meta.url));
       const run = await execa(process.execPath, ['--import', 'tsx', cli, '--scenario', 'lossy', '--quick', '--out', join(dir, 'r.json')], {
         reject: false,
         env: { ...process.env, PATH: dir, NODE_OPTIONS: '' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPid, clockTicks, parseStatTicks, parseStatusRss, readProc } from '../../bench/proc-sampler.ts';
+import { checkPid, clockTicks, parseStatTicks, parseStatusRss, readProc } from '../../bench/run/proc-sampler.ts';
 
 describe('reading a process from /proc', () => {
   it('takes utime + stime after the command name, even one holding spaces and parentheses', () => {

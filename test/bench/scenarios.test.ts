@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Scenario, Step, Variant } from '../../bench/results.ts';
+import type { Scenario, Step, Variant } from '../../bench/model/results.ts';
 import {
   applyOverrides,
   BENCH_TRANSPORTS,
@@ -15,7 +15,7 @@ import {
   VARIANT_DEFAULTS,
   withCapacity,
   withKnobs,
-} from '../../bench/scenarios.ts';
+} from '../../bench/run/scenarios.ts';
 
 const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan'];
 

@@ -5,10 +5,10 @@
  * this unchanged (issue 9: "the same seed gives the same schedule").
  */
 import { describe, expect, it } from 'vitest';
-import { QUICK_PRESET } from '../../bench/options.ts';
-import { SCENARIOS, applyOverrides, resolveScenario } from '../../bench/scenarios.ts';
+import { QUICK_PRESET } from '../../bench/run/options.ts';
+import { SCENARIOS, applyOverrides, resolveScenario } from '../../bench/run/scenarios.ts';
 import { planBursts, planSenders, seededRandom } from '../../bench/generator/schedule.ts';
-import { assignClients, drainMs, settleMs } from '../../bench/trial.ts';
+import { assignClients, drainMs, settleMs } from '../../bench/run/trial.ts';
 
 const QUICK = { rounds: QUICK_PRESET.rounds, durationMs: QUICK_PRESET.durationMs, warmupMs: QUICK_PRESET.warmupMs };
 
@@ -19,7 +19,7 @@ describe('the schedule of a seed', () => {
       const plans = scenario.steps.map((step) => {
         const generators = assignClients(step.workload, scenario.generators);
         const first = generators[0] ?? [];
-        // The seed a generator is given for `--seed 7`, round 0, generator 0 (bench/trial.ts), plus one for its senders.
+        // The seed a generator is given for `--seed 7`, round 0, generator 0 (bench/run/trial.ts), plus one for its senders.
         const random = seededRandom(7 * 1000 + 1);
         const { burst } = step.workload;
         const senders = burst

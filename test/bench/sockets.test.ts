@@ -4,11 +4,11 @@
  * whose sockets one server process cannot hold.
  */
 import { describe, expect, it } from 'vitest';
-import { figureValue, summarizeVariant } from '../../bench/aggregate.ts';
-import { FIGURES, type FigureKey, type Workload } from '../../bench/results.ts';
+import { figureValue, summarizeVariant } from '../../bench/model/aggregate.ts';
+import { FIGURES, type FigureKey, type Workload } from '../../bench/model/results.ts';
 import { SERVER_FD_RESERVE, SOCKETS_PER_GENERATOR, SOCKETS_PER_SOURCE_ADDRESS, describeLimit, ipv4Loopback, openFilesLimit, planSockets, socketsPerClient, sourceAddresses } from '../../bench/generator/sockets.ts';
-import { limitedTrialResult } from '../../bench/trial-result.ts';
-import { assignClients } from '../../bench/trial.ts';
+import { limitedTrialResult } from '../../bench/model/trial-result.ts';
+import { assignClients } from '../../bench/run/trial.ts';
 
 const workload = (rooms: number, members: number): Workload => ({ rooms, members, ratePerMember: 1, bodyBytes: 64, durationMs: 1000, warmupMs: 0 });
 const WS = { transport: 'websocket' } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary, summaryJson } from '../../bench/summary.ts';
-import type { CeilingResult, Variant } from '../../bench/results.ts';
+import { formatSummary, summaryJson } from '../../bench/run/summary.ts';
+import type { CeilingResult, Variant } from '../../bench/model/results.ts';
 import { defaultStep, results, step, variant } from '../report/fixture.ts';
 
 const CEILING: CeilingResult = {

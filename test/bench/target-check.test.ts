@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { checkTargetTransports } from '../../bench/target-check.ts';
+import { checkTargetTransports } from '../../bench/run/target-check.ts';
 import { onCleanup, startServer } from '../helpers/servers.ts';
 
 /** A server that answers every request with `status` and `body`. */

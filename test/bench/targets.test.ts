@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 import { withRatios } from '../../bench/ceilings/run-ceilings.ts';
-import { FIGURES } from '../../bench/results.ts';
-import type { BenchTransport, CeilingResult, FigureKey, Spread, StepResult, TrialResult, VariantResult, VariantSummary } from '../../bench/results.ts';
-import { checkTargets, judgeRounds, SCALE_CLIENTS_TARGET, SHORT_POLL_TO_BARE_LIMIT, WS_TO_RAW_P50_LIMIT } from '../../bench/targets.ts';
+import { FIGURES } from '../../bench/model/results.ts';
+import type { BenchTransport, CeilingResult, FigureKey, Spread, StepResult, TrialResult, VariantResult, VariantSummary } from '../../bench/model/results.ts';
+import { checkTargets, judgeRounds, SCALE_CLIENTS_TARGET, SHORT_POLL_TO_BARE_LIMIT, WS_TO_RAW_P50_LIMIT } from '../../bench/run/targets.ts';
 
 const ZERO_LATENCY = { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../bench/histogram.ts';
-import type { GeneratorResult } from '../../bench/ipc.ts';
-import type { Workload } from '../../bench/results.ts';
-import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/generator-limits.ts';
-import { buildTrialResult, slopePerSecond } from '../../bench/trial-result.ts';
-import type { TrialInputs } from '../../bench/trial-result.ts';
-import { figureValue, summarizeVariant } from '../../bench/aggregate.ts';
+import { LatencyHistogram } from '../../bench/model/histogram.ts';
+import type { GeneratorResult } from '../../bench/generator/ipc.ts';
+import type { Workload } from '../../bench/model/results.ts';
+import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/model/generator-limits.ts';
+import { buildTrialResult, slopePerSecond } from '../../bench/model/trial-result.ts';
+import type { TrialInputs } from '../../bench/model/trial-result.ts';
+import { figureValue, summarizeVariant } from '../../bench/model/aggregate.ts';
 import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 
 function encoded(values: readonly number[]): string {

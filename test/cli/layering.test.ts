@@ -1,6 +1,7 @@
 /**
  * The house's layering is enforced by the linter, not by review: a server that imports the bench or
- * the report, and a report module that imports bench code that runs, each fail `npm run lint`.
+ * the report, a bench module that imports the report, and a report module that imports bench code
+ * that runs, each fail `npm run lint`.
  */
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
@@ -16,15 +17,23 @@ async function restricted(file: string, code: string): Promise<string[]> {
 
 describe('the layering', () => {
   it('keeps the servers from importing the bench or the report', async () => {
-    expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
+    expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/run/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { renderReport } from '../report/render.ts';\nexport const x = renderReport;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { SERVER_OPTIONS } from './contract/index.ts';\nexport const x = SERVER_OPTIONS;\n")).toEqual([]);
   });
 
+  it('keeps the bench from importing the report, which the command above both runs', async () => {
+    expect(await restricted('bench/run/x.ts', "import { writeReport } from '../../report/index.ts';\nexport const x = writeReport;\n")).toHaveLength(1);
+    expect(await restricted('bench/x.ts', "import { comparePaired } from '../report/compare-paired.ts';\nexport const x = comparePaired;\n")).toHaveLength(1);
+    expect(await restricted('bench/against/x.ts', "import type { Comparison } from '../../report/compare.ts';\nexport type X = Comparison;\n")).toHaveLength(1);
+    expect(await restricted('bench/run/x.ts', "import { FIGURES } from '../model/results.ts';\nexport const x = FIGURES;\n")).toEqual([]);
+    expect(await restricted('cli/x.ts', "import { writeReport } from '../report/index.ts';\nimport { runBench } from '../bench/run/run.ts';\nexport const x = [writeReport, runBench];\n")).toEqual([]);
+  });
+
   it("lets the report read the bench's results model and nothing that runs", async () => {
-    const model = ['results.ts', 'aggregate.ts', 'histogram.ts', 'format.ts', 'mann-whitney.ts', 'generator-limits.ts', 'capacity/words.ts'];
+    const model = ['model/results.ts', 'model/aggregate.ts', 'model/histogram.ts', 'model/format.ts', 'model/mann-whitney.ts', 'model/generator-limits.ts', 'model/trial-result.ts', 'model/capacity-words.ts'];
     for (const file of model) expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toEqual([]);
-    for (const file of ['trial.ts', 'run.ts', 'cli.ts', 'capacity/search.ts', 'clients/index.ts', 'network/distance.ts']) {
+    for (const file of ['run/trial.ts', 'run/run.ts', 'run/options.ts', 'cli.ts', 'transports.ts', 'generator/ipc.ts', 'capacity/search.ts', 'capacity/judge.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
       expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toHaveLength(1);
     }
   });

@@ -3,8 +3,8 @@ import { SERVER_OPTIONS, minIdleTimeoutMs, resolveServerOptions } from '../../se
 import { UsageError, formatOptionHelp, joinNegativeValues, parseCommandLine, parseOptionText, resolveOptions, toFlag, withFlagNames } from '../../cli/index.ts';
 import { measureCeiling } from '../../bench/ceilings/route-ceiling.ts';
 import { runMicro } from '../../bench/micro/hot-paths.ts';
-import { BENCH_OPTIONS, CI_PRESET, QUICK_PRESET, parseTargets } from '../../bench/options.ts';
-import { SCENARIO_SCHEMA, applyOverrides, resolveScenario } from '../../bench/scenarios.ts';
+import { BENCH_OPTIONS, CI_PRESET, QUICK_PRESET, parseTargets } from '../../bench/run/options.ts';
+import { SCENARIO_SCHEMA, applyOverrides, resolveScenario } from '../../bench/run/scenarios.ts';
 
 describe('server options', () => {
   it('defaults to the contract limits', () => {

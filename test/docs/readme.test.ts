@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BENCH_OPTIONS } from '../../bench/options.ts';
-import { SCENARIOS, loadScenarioFile } from '../../bench/scenarios.ts';
+import { BENCH_OPTIONS } from '../../bench/run/options.ts';
+import { SCENARIOS, loadScenarioFile } from '../../bench/run/scenarios.ts';
 import { toFlag } from '../../cli/index.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');

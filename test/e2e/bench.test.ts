@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/results.ts';
-import type { RunSummary } from '../../bench/summary.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type Scenario, type TrialResult } from '../../bench/model/results.ts';
+import type { RunSummary } from '../../bench/run/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../../servers/contract/index.ts';
-import type { RunOutcome } from '../../bench/run.ts';
+import type { RunOutcome } from '../../bench/run/run.ts';
 import { runTiny, trialOf } from '../helpers/runs.ts';
-import { liveChildren } from '../../bench/spawn.ts';
+import { liveChildren } from '../../bench/run/spawn.ts';
 import { bench, exitOf } from '../helpers/bench-cli.ts';
 
 const INTERVAL_MS = 200;

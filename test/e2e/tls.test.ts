@@ -6,10 +6,10 @@
  * where HTTP/1.1 keeps two or more.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Scenario, TrialResult } from '../../bench/results.ts';
-import type { RunOutcome } from '../../bench/run.ts';
+import type { Scenario, TrialResult } from '../../bench/model/results.ts';
+import type { RunOutcome } from '../../bench/run/run.ts';
 import { runTiny, trialOf } from '../helpers/runs.ts';
-import { liveChildren } from '../../bench/spawn.ts';
+import { liveChildren } from '../../bench/run/spawn.ts';
 
 const ROOMS = 2;
 const MEMBERS = 3;

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-const CLI = new URL('../../bench/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../cli/bench.ts', import.meta.url).pathname;
 
 /** The bench command in its own process group, so that everything it started can be found. */
 export function bench(args: readonly string[]): { child: ReturnType<typeof spawn>; stdout: () => string; stderr: () => string } {

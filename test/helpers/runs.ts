@@ -1,6 +1,6 @@
 /** Tiny real runs in the end-to-end tests: run a scenario once, and read one variant's trial. */
-import type { Scenario, TrialResult } from '../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
+import type { Scenario, TrialResult } from '../../bench/model/results.ts';
+import { runBench, type RunOutcome } from '../../bench/run/run.ts';
 
 /** Runs a scenario with seed 7, no ceilings or micro-benchmarks, and no progress output. */
 export function runTiny(scenario: Scenario): Promise<RunOutcome> {

@@ -5,10 +5,10 @@
  */
 import { execa } from 'execa';
 import { expect } from 'vitest';
-import { liveNamespaces, namespaceOwner } from '../../bench/lossy-net.ts';
-import type { Scenario, TrialResult } from '../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../bench/run.ts';
-import { liveChildren } from '../../bench/spawn.ts';
+import { liveNamespaces, namespaceOwner } from '../../bench/network/lossy-net.ts';
+import type { Scenario, TrialResult } from '../../bench/model/results.ts';
+import { runBench, type RunOutcome } from '../../bench/run/run.ts';
+import { liveChildren } from '../../bench/run/spawn.ts';
 
 /** The namespaces `ip netns list` shows that the process `pid` made. */
 export async function namespacesOf(pid: number): Promise<string[]> {

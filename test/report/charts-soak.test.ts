@@ -1,6 +1,6 @@
 /** The memory charts over time show each transport's slope, so a leak in a soak run reads as one. */
 import { describe, expect, it } from 'vitest';
-import type { StepResult, VariantResult } from '../../bench/results.ts';
+import type { StepResult, VariantResult } from '../../bench/model/results.ts';
 import { buildCharts } from '../../report/charts.ts';
 import { defaultStep, results } from './fixture.ts';
 

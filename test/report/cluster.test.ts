@@ -1,6 +1,6 @@
 /** The report's section on instances and the broker, from hand-written trials with exact numbers. */
 import { describe, expect, it } from 'vitest';
-import type { Cluster, FailoverResult, StepResult, TrialResult } from '../../bench/results.ts';
+import type { Cluster, FailoverResult, StepResult, TrialResult } from '../../bench/model/results.ts';
 import { clusterSection } from '../../report/cluster.ts';
 import { defaultStep, results } from './fixture.ts';
 

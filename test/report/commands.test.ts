@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResults } from '../../bench/results.ts';
+import type { BenchResults } from '../../bench/model/results.ts';
 import { defaultStep, results } from './fixture.ts';
 import { runScript as run } from './run-script.ts';
 

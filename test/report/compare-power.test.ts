@@ -5,7 +5,7 @@
  * runs drifting by 10–25%). The "Detection thresholds" table of bench/METHOD.md comes from the same model.
  */
 import { describe, expect, it } from 'vitest';
-import type { FigureKey } from '../../bench/results.ts';
+import type { FigureKey } from '../../bench/model/results.ts';
 import { DEFAULT_LIMITS } from '../../report/compare-limits.ts';
 import { compareResults } from '../../report/compare.ts';
 import { SCATTER, catchRate, noisyRun, seeded } from './rounds.ts';

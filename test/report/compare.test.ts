@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES, type FigureKey } from '../../bench/results.ts';
+import { FIGURES, type FigureKey } from '../../bench/model/results.ts';
 import { DEFAULT_LIMITS, mergeLimits, parseLimit } from '../../report/compare-limits.ts';
 import { DEFAULT_ALPHA, IncomparableError, compareResults, judgeFigure, pastLimit, roundsNeeded, worsening } from '../../report/compare.ts';
 import { formatComparisonMarkdown, formatComparisonText } from '../../report/compare-format.ts';
-import { mannWhitney } from '../../bench/mann-whitney.ts';
+import { mannWhitney } from '../../bench/model/mann-whitney.ts';
 import { FIGURE_KEYS, generatorBound, noisyRun, runOf, seeded, type Rounds } from './rounds.ts';
 
 const FIVE = [10_000, 10_100, 9900, 10_200, 9800];

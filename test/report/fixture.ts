@@ -2,8 +2,8 @@
  * A hand-written results file: small, every number chosen, so that the report's sentences and the
  * comparison's verdicts can be asserted exactly. The type checker keeps it a valid BenchResults.
  */
-import { LatencyHistogram } from '../../bench/histogram.ts';
-import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult, type TrialResult, type Variant, type VariantResult, type Workload } from '../../bench/results.ts';
+import { LatencyHistogram } from '../../bench/model/histogram.ts';
+import { FIGURES, type BenchResults, type FigureKey, type Spread, type StepResult, type TrialResult, type Variant, type VariantResult, type Workload } from '../../bench/model/results.ts';
 
 export const WORKLOAD: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/generator-limits.ts';
+import { GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from '../../bench/model/generator-limits.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { html, raw } from '../../report/html.ts';
 import { renderReport } from '../../report/render.ts';

@@ -1,6 +1,6 @@
 /** The report of a packet-loss sweep: its charts and the seed's claim in two halves, on hand-written figures. */
 import { describe, expect, it } from 'vitest';
-import type { NetworkLoss, StepResult, Variant, VariantResult } from '../../bench/results.ts';
+import type { NetworkLoss, StepResult, Variant, VariantResult } from '../../bench/model/results.ts';
 import { buildCharts } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { TAIL_GROWTH_US, deliveredShare, deliveredText, dropsText, lossyCharts, lossyClaims } from '../../report/lossy.ts';

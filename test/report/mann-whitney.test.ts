@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXACT_LIMIT, mannWhitney, normalUpperTail, smallestP } from '../../bench/mann-whitney.ts';
+import { EXACT_LIMIT, mannWhitney, normalUpperTail, smallestP } from '../../bench/model/mann-whitney.ts';
 
 // Reference values: scipy.stats.mannwhitneyu(y, x) 1.17 for samples without ties; for samples with
 // ties, a brute-force count over every split of the pooled mid-ranks (scipy's "exact" ignores ties).

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DEPLOYMENT, busiestServer, project, projectionInputs, projectionLeftOut, projectionTable, type MeasuredTransport } from '../../report/projection.ts';
-import type { CapacityResult, Scenario, VariantResult } from '../../bench/results.ts';
+import type { CapacityResult, Scenario, VariantResult } from '../../bench/model/results.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { renderReport } from '../../report/render.ts';
 import { defaultStep, results } from './fixture.ts';

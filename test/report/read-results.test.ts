@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RESULTS_SCHEMA_VERSION, type FigureKey, type TrialResult } from '../../bench/results.ts';
+import { RESULTS_SCHEMA_VERSION, type FigureKey, type TrialResult } from '../../bench/model/results.ts';
 import { readResults } from '../../report/read-results.ts';
 import { figureCaveat, serverMeasured } from '../../report/select.ts';
 import { defaultStep, results } from './fixture.ts';

@@ -3,8 +3,8 @@
  * not measured, and the page must say so rather than print dashes that read as zero or as missing.
  */
 import { describe, expect, it } from 'vitest';
-import { summarizeVariant } from '../../bench/aggregate.ts';
-import type { BenchResults, FigureKey, TrialResult, VariantResult } from '../../bench/results.ts';
+import { summarizeVariant } from '../../bench/model/aggregate.ts';
+import type { BenchResults, FigureKey, TrialResult, VariantResult } from '../../bench/model/results.ts';
 import { loadAssets } from '../../report/assets.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { renderReport } from '../../report/render.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from '../../bench/format.ts';
-import type { StepResult } from '../../bench/results.ts';
+import { formatBytes } from '../../bench/model/format.ts';
+import type { StepResult } from '../../bench/model/results.ts';
 import { buildCharts, byteAxis, logAxis, logGridFor, type ChartSpec } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { loadAssets } from '../../report/assets.ts';

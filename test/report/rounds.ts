@@ -3,8 +3,8 @@
  * variant is one round, and each figure of a round is set exactly (the rest as in fixture.ts).
  * The summary is computed from the trials as the harness does, so the two never disagree.
  */
-import { summarizeVariant } from '../../bench/aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/results.ts';
+import { summarizeVariant } from '../../bench/model/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type Variant } from '../../bench/model/results.ts';
 import { DEFAULT_LIMITS } from '../../report/compare-limits.ts';
 import { judgeFigure } from '../../report/compare.ts';
 import { LONG, RAW, SHORT, WORKLOAD, WS, results, variant } from './fixture.ts';

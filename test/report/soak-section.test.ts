@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, SoakResult, TrialResult } from '../../bench/results.ts';
+import type { BenchResults, SoakResult, TrialResult } from '../../bench/model/results.ts';
 import { soakSection } from '../../report/soak-section.ts';
 
 const SOAK: SoakResult = {

@@ -4,7 +4,7 @@
  * trust"). Per-round values are set exactly (rounds.ts), so the sentences can be asserted.
  */
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, StepResult } from '../../bench/results.ts';
+import type { BenchResults, StepResult } from '../../bench/model/results.ts';
 import { headline, judgeable, stepVerdict } from '../../report/verdict.ts';
 import { chatVariants, variantName } from '../../report/select.ts';
 import { loadAssets } from '../../report/assets.ts';

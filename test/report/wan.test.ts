@@ -1,6 +1,6 @@
 /** The report across a distance: its charts, its section and the three claims judged in round trips, on hand-written figures. */
 import { describe, expect, it } from 'vitest';
-import type { DistanceResult, StepResult, Variant, VariantResult } from '../../bench/results.ts';
+import type { DistanceResult, StepResult, Variant, VariantResult } from '../../bench/model/results.ts';
 import { buildCharts } from '../../report/charts.ts';
 import { checkClaims } from '../../report/claims.ts';
 import { GAP_SHOWN_RTTS, judgedLatency, pathText, rttVerdict, wanCharts, wanClaims, wanSection } from '../../report/wan.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { RedisBackplane } from '../../servers/backplane/index.ts';
-import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
+import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`Redis backplane load tests skipped: ${MISSING}`);

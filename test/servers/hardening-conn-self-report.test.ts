@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { spawnServer } from '../../bench/spawn-server.ts';
+import { spawnServer } from '../../bench/run/spawn-server.ts';
 import {
   MEMORY_READ_FAILURES,
   startSelfReport,

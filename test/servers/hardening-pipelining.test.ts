@@ -8,7 +8,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { spawnServer } from '../../bench/spawn-server.ts';
+import { spawnServer } from '../../bench/run/spawn-server.ts';
 import { MAX_PARKED_REQUESTS } from '../../servers/common/http-app.ts';
 import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
 import { rawConnect } from '../helpers/raw-http.ts';

@@ -5,7 +5,7 @@
  * cursor into them expires as one older than the history size does, never a silent gap.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnServer } from '../../bench/spawn-server.ts';
+import { spawnServer } from '../../bench/run/spawn-server.ts';
 import { ChatError } from '../../servers/contract/index.ts';
 import { messageCost, RoomLog } from '../../servers/common/room-log.ts';
 import { onCleanup, range, startServer } from '../helpers/servers.ts';

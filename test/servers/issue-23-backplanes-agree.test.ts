@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
-import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
+import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { call, post } from '../conformance/http.ts';
 import { startServer } from '../helpers/servers.ts';
 

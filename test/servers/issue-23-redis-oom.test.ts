@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
+import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { call, expectError, post } from '../conformance/http.ts';
 import { openRaw } from '../helpers/raw-socket.ts';
 import { WAIT_BOUND_MS, onCleanup, startServer } from '../helpers/servers.ts';

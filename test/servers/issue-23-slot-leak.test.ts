@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Room } from '../../servers/common/room-log.ts';
 import type { PollAnswer } from '../../servers/contract/index.ts';
-import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/redis-server.ts';
+import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { call } from '../conformance/http.ts';
 import { WAIT_BOUND_MS, onCleanup, startServer } from '../helpers/servers.ts';
 

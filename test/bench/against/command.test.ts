@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { jobFolder } from '../../../bench/against/command.ts';
+import { jobFolder } from '../../../cli/bench-against.ts';
 import { roundArgs } from '../../../bench/against/options.ts';
 import { createAgainstProgress, formatDuration } from '../../../bench/against/progress.ts';
 import { bench, exitOf } from '../../helpers/bench-cli.ts';

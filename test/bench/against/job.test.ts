@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REAL_DEPS, runAgainstCommand, type AgainstCommand, type AgainstDeps } from '../../../bench/against/command.ts';
+import { REAL_DEPS, runAgainstCommand, type AgainstCommand, type AgainstDeps } from '../../../cli/bench-against.ts';
 import { runOf } from '../../report/rounds.ts';
 
 const run = promisify(execFile);
@@ -84,7 +84,7 @@ describe('a paired job against HEAD, with a fake bench', () => {
     expect(code).toBe(1);
     const lines = readFileSync(calls, 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base']);
-    expect(lines[1]).toBe(`base bench/cli.ts --ci --rounds 1 --out ${join(out, 'rounds', 'pair01-base.json')}`);
+    expect(lines[1]).toBe(`base cli/bench.ts --ci --rounds 1 --out ${join(out, 'rounds', 'pair01-base.json')}`);
     for (const file of ['base.json', 'change.json', 'base.html', 'change.html', 'comparison.txt', 'comparison.md']) expect(existsSync(join(out, file)), file).toBe(true);
     const change = JSON.parse(readFileSync(join(out, 'change.json'), 'utf8'));
     expect(change.steps[0].variants.find((v: { variant: { id: string } }) => v.variant.id === 'websocket').trials.map((t: { round: number }) => t.round)).toEqual([0, 1, 2, 3, 4, 5, 6]);

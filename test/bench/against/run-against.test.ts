@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeRounds } from '../../../bench/against/merge-rounds.ts';
 import { nextFirst, pairOrder, type PlannedRound } from '../../../bench/against/order.ts';
 import { runAgainst, type AgainstEvent } from '../../../bench/against/run-against.ts';
-import type { BenchResults } from '../../../bench/results.ts';
+import type { BenchResults } from '../../../bench/model/results.ts';
 import { generatorBound, runOf } from '../../report/rounds.ts';
 import { comparePaired } from '../../../report/compare-paired.ts';
 

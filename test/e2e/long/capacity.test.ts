@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type CapacityResult } from '../../../bench/results.ts';
-import { stopOf } from '../../../bench/capacity/search.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type CapacityResult } from '../../../bench/model/results.ts';
+import { stopOf } from '../../../bench/model/capacity-words.ts';
 import { bench, exitOf } from '../../helpers/bench-cli.ts';
 
 /** Short polling's interval: twice the SLO, so its p99 is past the SLO whatever the load. */

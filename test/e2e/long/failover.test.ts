@@ -6,13 +6,13 @@
  * results and report say so. Without redis-server the suite says it was skipped, and why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/broker.ts';
-import { readInfo } from '../../../bench/broker-sampler.ts';
-import type { BenchResults, Scenario, TrialResult } from '../../../bench/results.ts';
-import { runBench, type RunOutcome } from '../../../bench/run.ts';
-import { liveChildren } from '../../../bench/spawn.ts';
-import { checkTargets } from '../../../bench/targets.ts';
-import { describeMachine } from '../../../bench/machine.ts';
+import { redisMissingReason, startBroker, type StartedBroker } from '../../../bench/cluster/broker.ts';
+import { readInfo } from '../../../bench/cluster/broker-sampler.ts';
+import type { BenchResults, Scenario, TrialResult } from '../../../bench/model/results.ts';
+import { runBench, type RunOutcome } from '../../../bench/run/run.ts';
+import { liveChildren } from '../../../bench/run/spawn.ts';
+import { checkTargets } from '../../../bench/run/targets.ts';
+import { describeMachine } from '../../../bench/run/machine.ts';
 import { clusterSection } from '../../../report/cluster.ts';
 
 const MISSING = redisMissingReason();

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureEcho, type EchoResult } from '../../../bench/lossy-echo.ts';
-import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/lossy-net.ts';
-import type { Scenario, TrialResult } from '../../../bench/results.ts';
-import type { RunOutcome } from '../../../bench/run.ts';
+import { measureEcho, type EchoResult } from '../../../bench/network/lossy-echo.ts';
+import { checkLossySupport, liveNamespaces, namespaceOwner, removeStaleNamespaces } from '../../../bench/network/lossy-net.ts';
+import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
+import type { RunOutcome } from '../../../bench/run/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 
 const missing = await checkLossySupport();
@@ -55,7 +55,7 @@ const TINY: Scenario = {
   ],
 };
 
-const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/bench.ts', import.meta.url));
 
 const BENCH_OPTIONS = { reject: false, env: { ...process.env, NODE_OPTIONS: '' }, timeout: 120_000 } as const;
 

@@ -15,11 +15,11 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDistanceSupport, DistantNetwork, kernelHasNetem, SERVER_ADDRESS } from '../../../bench/network/distance.ts';
 import { prepareDelayLine } from '../../../bench/network/delay-line.ts';
-import type { Scenario, TrialResult } from '../../../bench/results.ts';
-import type { RunOutcome } from '../../../bench/run.ts';
+import type { Scenario, TrialResult } from '../../../bench/model/results.ts';
+import type { RunOutcome } from '../../../bench/run/run.ts';
 import { expectCleanRun, namespacesOf, runTiny, trialOf } from '../../helpers/tiny-run.ts';
-import { liveChildren } from '../../../bench/spawn.ts';
-import { runTrial } from '../../../bench/trial.ts';
+import { liveChildren } from '../../../bench/run/spawn.ts';
+import { runTrial } from '../../../bench/run/trial.ts';
 
 const missing = await checkDistanceSupport();
 if (missing) console.warn(`wan e2e tests skipped: ${missing}`);
@@ -39,7 +39,7 @@ const PATH_TOLERANCE = 0.1;
  */
 const MEDIAN_NOISE = 0.5;
 const PROBE = fileURLToPath(new URL('../../../bench/network/path-probe-cli.ts', import.meta.url));
-const CLI = fileURLToPath(new URL('../../../bench/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../cli/bench.ts', import.meta.url));
 const NODE_ENV = { ...process.env, NODE_OPTIONS: '' };
 
 function median(values: readonly number[]): number {

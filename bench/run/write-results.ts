@@ -1,6 +1,6 @@
 import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { BenchResults } from './results.ts';
+import type { BenchResults } from '../model/results.ts';
 
 /** Where results go by default: `results/`, beside package.json. */
 export const RESULTS_DIR = 'results';

@@ -1,5 +1,5 @@
 /**
- * Lossy networks made by the kernel (METHOD.md, "Lossy networks"): a trial's server and generators
+ * Lossy networks made by the kernel (bench/METHOD.md, "Lossy networks"): a trial's server and generators
  * run in a network namespace of their own (`ip netns`), whose only interface is its loopback, and
  * an nftables rule on that loopback's output drops a share of packets (`numgen random mod 100 < N
  * drop`). The rule's counters say how many packets went out and how many were dropped, so the

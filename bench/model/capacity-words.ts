@@ -2,11 +2,23 @@
  * A capacity search in words, the same in the progress, the summary and the report: pure, it reads
  * only the results' types.
  */
-import { formatUs } from '../format.ts';
-import type { CapacityResult, CapacityStep } from '../results.ts';
-import { stopOf } from './search.ts';
+import { formatUs } from './format.ts';
+import type { CapacityResult, CapacityStep, Failure } from './results.ts';
 
 const clients = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The kind of stop a failing step makes: a step that could not be run or judged (fd limit, an error,
+ * the generator) says that, even when a verdict failure came with it, since the verdict is then not
+ * the transport's alone.
+ */
+export function stopOf(failures: readonly Failure[]): 'failed' | 'generator' | 'fd-limit' | 'error' {
+  const kinds = new Set(failures.map((f) => f.kind));
+  if (kinds.has('fd-limit')) return 'fd-limit';
+  if (kinds.has('error')) return 'error';
+  if (kinds.has('generator')) return 'generator';
+  return 'failed';
+}
 
 /**
  * The capacity as one short figure: `5,070` when the transport failed past it, `≥ 17,100` when the

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import type { ServerMark, ServerReport, ServerSample } from '../servers/common/self-report.ts';
-import { isBaseline, type BaselineKind } from './baselines/index.ts';
-import type { BenchTransport } from './results.ts';
+import type { ServerMark, ServerReport, ServerSample } from '../../servers/common/self-report.ts';
+import { isBaseline, type BaselineKind } from '../baselines/index.ts';
+import type { BenchTransport } from '../model/results.ts';
 import { prepareEntry } from './bundle.ts';
 import { killChild, nextMessage, spawnTs, stopChild, type SpawnOptions } from './spawn.ts';
 
-const SERVER_MAIN = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
-const BASELINE_MAIN = fileURLToPath(new URL('./baselines/main.ts', import.meta.url));
+const SERVER_MAIN = fileURLToPath(new URL('../../servers/main.ts', import.meta.url));
+const BASELINE_MAIN = fileURLToPath(new URL('../baselines/main.ts', import.meta.url));
 
 /** Longest wait for a server process to start listening (under tsx, it compiles on first start). */
 const START_TIMEOUT_MS = 30_000;

@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
-import { formatBytes, formatNumber, formatShare, formatUs } from './format.ts';
-import { stepPath } from './aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from './results.ts';
+import { formatBytes, formatNumber, formatShare, formatUs } from '../model/format.ts';
+import { stepPath } from '../model/aggregate.ts';
+import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../model/results.ts';
 import { describeVariant } from './scenarios.ts';
-import { capacityFigure, stopWords, stepP99 } from './capacity/words.ts';
+import { capacityFigure, stopWords, stepP99 } from '../model/capacity-words.ts';
 
 /** Windows at least this long also print the slope of heap and RSS (per round). */
 const SLOPE_MIN_WINDOW_MS = 20_000;

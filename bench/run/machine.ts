@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
-import type { Machine } from './results.ts';
+import type { Machine } from '../model/results.ts';
 
 function git(args: readonly string[]): string | undefined {
   try {

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { monotonicUs } from '../servers/common/self-report.ts';
+import { monotonicUs } from '../../servers/common/self-report.ts';
 
 /** One reading of a process: monotonic µs, CPU time since it started (µs), RSS (bytes). */
 export interface ProcReading {

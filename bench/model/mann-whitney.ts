@@ -8,7 +8,7 @@
 
 /**
  * The one-sided significance level at which rounds are told from noise: the CI gate's
- * (report/compare.ts) and the targets' (bench/targets.ts), so that both call the same thing noise.
+ * (report/compare.ts) and the targets' (bench/run/targets.ts), so that both call the same thing noise.
  */
 export const NOISE_ALPHA = 0.01;
 

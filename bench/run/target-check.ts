@@ -4,7 +4,7 @@
  * for its URL would be measured, and reported, as something it is not, so the run is refused
  * before any trial, naming both.
  */
-import { TRANSPORTS } from '../servers/contract/index.ts';
+import { TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** How long a server gets to answer `GET /healthz` before it is called unreachable. */
 export const HEALTHZ_TIMEOUT_MS = 5000;

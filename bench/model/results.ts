@@ -3,8 +3,8 @@
  * comparison read only this module and the JSON it describes. All times are in microseconds (µs)
  * unless a name says otherwise; all sizes in bytes.
  */
-import type { RtcChannel } from '../servers/contract/routes.ts';
-import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../servers/contract/transports.ts';
+import type { RtcChannel } from '../../servers/contract/routes.ts';
+import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../../servers/contract/transports.ts';
 
 /**
  * Bumped on any change a reader of an older file would misread.
@@ -462,7 +462,7 @@ export interface InstanceMeasure {
   readonly killed?: true;
 }
 
-/** The broker (Redis) over the window, from its own INFO (bench/broker-sampler.ts). */
+/** The broker (Redis) over the window, from its own INFO (bench/cluster/broker-sampler.ts). */
 export interface BrokerFigures {
   /** Redis CPU time (user + system) in the window, µs. */
   readonly cpuUs: number;

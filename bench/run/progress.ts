@@ -2,10 +2,10 @@
  * The progress display, fed by run events: on a terminal, one live line that rewrites itself plus
  * a line per finished trial; elsewhere (CI, a pipe), one line per step and nothing that rewrites.
  */
-import { resultLine, stepLine } from './capacity/words.ts';
-import { formatDistance, formatDrops, formatNumber, formatUs } from './format.ts';
+import { resultLine, stepLine } from '../model/capacity-words.ts';
+import { formatDistance, formatDrops, formatNumber, formatUs } from '../model/format.ts';
 import type { RunEvent } from './run.ts';
-import type { SoakResult } from './results.ts';
+import type { SoakResult } from '../model/results.ts';
 import { describeVariant } from './scenarios.ts';
 
 export interface ProgressOptions {

@@ -4,24 +4,24 @@
  * stops every process whatever happens.
  */
 import { fileURLToPath } from 'node:url';
-import { toFlag } from '../cli/index.ts';
-import { monotonicUs, type ServerMark } from '../servers/common/self-report.ts';
-import { minIdleTimeoutMs } from '../servers/contract/limits.ts';
-import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from './ipc.ts';
-import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from './results.ts';
+import { toFlag } from '../../cli/index.ts';
+import { monotonicUs, type ServerMark } from '../../servers/common/self-report.ts';
+import { minIdleTimeoutMs } from '../../servers/contract/limits.ts';
+import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from '../generator/ipc.ts';
+import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from '../model/results.ts';
 import { serverEntry, spawnServer, type ServerProcess } from './spawn-server.ts';
 import { prepareEntry } from './bundle.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
-import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from './generator/sockets.ts';
-import { buildTrialResult, limitedTrialResult, type DistanceReadings } from './trial-result.ts';
-import { backplaneFlags, instanceOf } from './cluster.ts';
-import { BrokerSampler, brokerMeasure } from './broker-sampler.ts';
-import type { ServerSample } from '../servers/common/self-report.ts';
-import { LossyNetwork, type PacketCounts } from './lossy-net.ts';
-import { DistantNetwork, SERVER_ADDRESS } from './network/distance.ts';
+import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from '../generator/sockets.ts';
+import { buildTrialResult, limitedTrialResult, type DistanceReadings } from '../model/trial-result.ts';
+import { backplaneFlags, instanceOf } from '../cluster/cluster.ts';
+import { BrokerSampler, brokerMeasure } from '../cluster/broker-sampler.ts';
+import type { ServerSample } from '../../servers/common/self-report.ts';
+import { LossyNetwork, type PacketCounts } from '../network/lossy-net.ts';
+import { DistantNetwork, SERVER_ADDRESS } from '../network/distance.ts';
 
-const GENERATOR_MAIN = fileURLToPath(new URL('./generator/main.ts', import.meta.url));
+const GENERATOR_MAIN = fileURLToPath(new URL('../generator/main.ts', import.meta.url));
 
 /** Time from `start` to the first scheduled send, so that every generator has the command. */
 const START_DELAY_US = 300_000;
@@ -279,7 +279,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
     const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) };
-    // Each process's code built once per run (bench/bundle.ts): a child then starts without tsx.
+    // Each process's code built once per run (bench/run/bundle.ts): a child then starts without tsx.
     await unlessInterrupted(Promise.all([prepareEntry(GENERATOR_MAIN), prepareEntry(serverEntry(variant.transport))]));
     // The generators start while the server does (each waits for its plan, sent once the server
     // listens): a process's start, about a second of loading code, is paid once per trial, not twice.

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { preparedEntry } from './bundle.ts';
-import { wrapInNamespace } from './lossy-net.ts';
+import { wrapInNamespace } from '../network/lossy-net.ts';
 
 /**
  * Child processes of the harness: servers and generators, each started with tsx and an IPC
@@ -70,7 +70,7 @@ const STDERR_TAIL_CHARS = 4000;
 
 /**
  * Starts `node <built entry> ...args` with an IPC channel when `prepareEntry` built the entry
- * (bench/bundle.ts), else `node --import tsx <entry> ...args`; the end of stderr is kept for
+ * (bench/run/bundle.ts), else `node --import tsx <entry> ...args`; the end of stderr is kept for
  * errors. `graceMs` is how long `stopChild` waits for it to stop cleanly before killing it.
  */
 export function spawnTs(entry: string, args: readonly string[], graceMs: number, options: SpawnOptions = {}): TsChild {

@@ -1,10 +1,10 @@
 /**
- * The lossy network's sanity check (METHOD.md, "Lossy networks"): a plain TCP echo, 64 bytes at a
+ * The lossy network's sanity check (bench/METHOD.md, "Lossy networks"): a plain TCP echo, 64 bytes at a
  * time, inside a lossy namespace, so that the figure it gives can be set beside the method's ("5%
  * loss took a TCP echo's p99 from under 1 ms to ~210 ms"). No contract, no library: what the
  * kernel's loss does to one round trip.
  *
- *   npx tsx bench/lossy-echo.ts 0 5        p50, p99 and max at each loss, with the drops counted
+ *   npx tsx bench/network/lossy-echo.ts 0 5        p50, p99 and max at each loss, with the drops counted
  *
  * Run as root, with iproute2 and nftables (lossy-net.ts). The echo runs in a child process inside
  * the namespace (`--child`): several connections at once, each sending its next 64 bytes when the
@@ -13,9 +13,9 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { LatencyHistogram } from './histogram.ts';
+import { LatencyHistogram } from '../model/histogram.ts';
 import { LossyNetwork, checkLossySupport, wrapInNamespace, type PacketCounts } from './lossy-net.ts';
-import type { LatencySummary } from './results.ts';
+import type { LatencySummary } from '../model/results.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const MESSAGE_BYTES = 64;

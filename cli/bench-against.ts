@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- --ci --against REF`, wired: the base's tree (worktree.ts), the pairs run as
- * bench processes in each side's tree (run-against.ts), both sides' results and reports written,
- * the pairs compared (report/compare-paired.ts), the gate's exit code. Writes to one folder:
- * base.json, change.json, their reports, comparison.txt, comparison.md, and rounds/ with each
- * round's results and log.
+ * `npm run bench -- --ci --against REF`, wired: the base's tree (bench/against/worktree.ts), the
+ * pairs run as bench processes in each side's tree (bench/against/run-against.ts), both sides'
+ * results and reports written, the pairs compared (report/compare-paired.ts), the gate's exit
+ * code. Writes to one folder: base.json, change.json, their reports, comparison.txt,
+ * comparison.md, and rounds/ with each round's results and log. Above bench/ and report/: the one
+ * place the paired gate uses both.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,20 +13,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { comparePaired, pairsNeeded } from '../../report/compare-paired.ts';
-import { formatComparisonMarkdown, formatComparisonText } from '../../report/compare-format.ts';
-import { EXIT, appendMarkdown, exitCodeOf, readUserLimits } from '../../report/compare-gate.ts';
-import { DEFAULT_ALPHA } from '../../report/compare.ts';
-import { mergeLimits } from '../../report/compare-limits.ts';
-import { writeReport } from '../../report/index.ts';
-import { readResults } from '../../report/read-results.ts';
-import type { BenchResults, Scenario } from '../results.ts';
-import { defaultResultsPath, displayPath } from '../write-results.ts';
-import { roundArgs } from './options.ts';
-import { nextFirst, type Side } from './order.ts';
-import { createAgainstProgress, formatDuration } from './progress.ts';
-import { runAgainst, type RoundRunner } from './run-against.ts';
-import { prepareBaseTree, type Exec } from './worktree.ts';
+import { comparePaired, pairsNeeded } from '../report/compare-paired.ts';
+import { formatComparisonMarkdown, formatComparisonText } from '../report/compare-format.ts';
+import { EXIT, appendMarkdown, exitCodeOf, readUserLimits } from '../report/compare-gate.ts';
+import { DEFAULT_ALPHA } from '../report/compare.ts';
+import { mergeLimits } from '../report/compare-limits.ts';
+import { writeReport } from '../report/index.ts';
+import { readResults } from '../report/read-results.ts';
+import type { BenchResults, Scenario } from '../bench/model/results.ts';
+import { defaultResultsPath, displayPath } from '../bench/run/write-results.ts';
+import { roundArgs } from '../bench/against/options.ts';
+import { nextFirst, type Side } from '../bench/against/order.ts';
+import { createAgainstProgress, formatDuration } from '../bench/against/progress.ts';
+import { runAgainst, type RoundRunner } from '../bench/against/run-against.ts';
+import { prepareBaseTree, type Exec } from '../bench/against/worktree.ts';
 
 export interface AgainstCommand {
   /** The user's bench command line, as given. */
@@ -54,7 +55,7 @@ export interface AgainstDeps {
   readonly stderr: NodeJS.WritableStream;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 const execFileAsync = promisify(execFile);
 const exec: Exec = async (file, args, { cwd }) => {
@@ -76,6 +77,14 @@ function tail(path: string, lines = 15): string {
 }
 
 /**
+ * The bench command's entry in a side's tree, relative to it: `cli/bench.ts`, or `bench/cli.ts` in
+ * a tree from before the command moved out of bench/ (a base older than this layout).
+ */
+export function benchEntry(root: string): string {
+  return existsSync(join(root, 'bench', 'cli.ts')) ? 'bench/cli.ts' : 'cli/bench.ts';
+}
+
+/**
  * Runs one round as a bench process in its side's tree, its output to a log beside its results.
  * Aborting sends the process SIGINT: it stops its servers and writes what it measured.
  */
@@ -90,7 +99,7 @@ function roundRunner(roots: Readonly<Record<Side, string>>, argv: readonly strin
     const fd = openSync(log, 'w');
     // A process group of its own, so that a Ctrl-C reaches it once, passed on by the job: a second
     // SIGINT would make the bench quit without writing what it measured.
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['bench/cli.ts', ...roundArgs(argv, out)], { cwd: root, stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [benchEntry(root), ...roundArgs(argv, out)], { cwd: root, stdio: ['ignore', fd, fd], detached: true });
     const stop = (): void => void child.kill('SIGINT');
     signal?.addEventListener('abort', stop, { once: true });
     try {

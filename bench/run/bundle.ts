@@ -20,7 +20,7 @@ import { build } from 'esbuild';
  * Where the build cannot be made (no esbuild, a read-only install), the child runs under tsx as
  * before: the same code, a slower start.
  */
-const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE_DIR = join(PACKAGE_ROOT, 'node_modules', '.cache', 'chat-transport-bench');
 
 const built = new Map<string, Promise<string | undefined>>();

@@ -4,7 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { REDIS_PACKAGE } from '../servers/contract/index.ts';
+import { REDIS_PACKAGE } from '../../servers/contract/index.ts';
 
 /**
  * A real Redis, started by the project for the tests and the harness: Debian's `redis-server` on a

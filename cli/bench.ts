@@ -2,32 +2,35 @@
  * `npm run bench`: runs a scenario, writes one results file and its report (and
  * results/latest.json, results/latest.html), and prints where. Progress goes to stderr. Ctrl-C stops the servers and generators and keeps what was
  * measured; a second Ctrl-C quits at once. Nothing is left running, whatever happens.
+ *
+ * It sits above bench/ and report/, the one place a run and its report meet: bench/ never imports
+ * report/ (the linter holds it to that).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets } from './options.ts';
-import { UsageError, inWords, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { BENCH_OPTIONS, CAPACITY_OPTIONS, CAPACITY_QUICK_PRESET, CEILING_WARMUP_MS, CI_PRESET, QUICK_PRESET, parseTargets, type BenchOptions } from '../bench/run/options.ts';
+import { UsageError, inWords, parseCommandLine, withFlagNames } from './index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../servers/contract/index.ts';
-import { formatOptionHelp, resolveOptions, toFlag } from '../cli/index.ts';
-import { describeMachine } from './machine.ts';
-import { createProgress } from './progress.ts';
-import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport } from './results.ts';
-import { runBench } from './run.ts';
-import { startBroker, type StartedBroker } from './broker.ts';
-import { brokerNeeds, checkRedisUrl } from './cluster.ts';
-import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from './scenarios.ts';
-import { killAll } from './spawn.ts';
-import { checkLossySupport, removeStaleNamespaces } from './lossy-net.ts';
-import { checkDistanceSupport } from './network/distance.ts';
-import { formatSummary, summaryJson } from './summary.ts';
-import { checkPid } from './proc-sampler.ts';
-import { checkTargets } from './targets.ts';
-import { checkTargetTransports } from './target-check.ts';
-import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from './write-results.ts';
+import { formatOptionHelp, resolveOptions, toFlag, type OptionValues } from './index.ts';
+import { describeMachine } from '../bench/run/machine.ts';
+import { createProgress } from '../bench/run/progress.ts';
+import { RESULTS_SCHEMA_VERSION, type BenchResults, type BenchTransport, type Scenario } from '../bench/model/results.ts';
+import { runBench, type RunOutcome } from '../bench/run/run.ts';
+import { startBroker, type StartedBroker } from '../bench/cluster/broker.ts';
+import { brokerNeeds, checkRedisUrl } from '../bench/cluster/cluster.ts';
+import { SCENARIOS, applyOverrides, resolveScenario, withCapacity } from '../bench/run/scenarios.ts';
+import { killAll } from '../bench/run/spawn.ts';
+import { checkLossySupport, removeStaleNamespaces } from '../bench/network/lossy-net.ts';
+import { checkDistanceSupport } from '../bench/network/distance.ts';
+import { formatSummary, summaryJson } from '../bench/run/summary.ts';
+import { checkPid } from '../bench/run/proc-sampler.ts';
+import { checkTargets } from '../bench/run/targets.ts';
+import { checkTargetTransports } from '../bench/run/target-check.ts';
+import { copyAsLatest, defaultResultsPath, displayPath, writeResults } from '../bench/run/write-results.ts';
 import { reportPathFor, writeReport } from '../report/index.ts';
-import { AGAINST_OPTIONS } from './against/options.ts';
-import { runAgainstCommand } from './against/command.ts';
+import { AGAINST_OPTIONS } from '../bench/against/options.ts';
+import { runAgainstCommand } from './bench-against.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -109,9 +112,33 @@ function stopOnSignals(controller: AbortController, stopping: string, quit: () =
 /** The bench's options and the paired gate's, on one command line. */
 const COMMAND_OPTIONS = { ...BENCH_OPTIONS, ...AGAINST_OPTIONS };
 
-async function main(argv: readonly string[]): Promise<number> {
+/** A command line resolved: its options, the scenario they make, and what to measure. */
+interface ResolvedArguments {
+  /** The bench's options as the user gave them (without the preset's). */
+  readonly given: Readonly<Record<string, unknown>>;
+  /** The bench's options, the preset's and the defaults included. */
+  readonly options: BenchOptions;
+  readonly quick: boolean;
+  readonly scenario: Scenario;
+  /** The paired gate's options (`gate.against` is '' without --against). */
+  readonly gate: OptionValues<typeof AGAINST_OPTIONS>;
+  /** `--max`, repeatable. */
+  readonly max: readonly string[];
+  /** The servers already running, with --target (undefined: the bench starts its own). */
+  readonly targetUrls: Partial<Record<BenchTransport, string>> | undefined;
+  readonly targetPids: Partial<Record<BenchTransport, number>> | undefined;
+  /** `--redis-url`, checked (undefined: none given). */
+  readonly redisUrl: string | undefined;
+}
+
+/**
+ * Parses the command line, applies the preset, makes the scenario and checks the options against
+ * each other. When there is nothing to run it prints the help, the scenarios or the error, and
+ * returns the exit code instead: 0 for --help and --list, 2 for a usage error.
+ */
+function resolveArguments(argv: readonly string[]): ResolvedArguments | number {
   let given: Record<string, unknown>;
-  let gate;
+  let gate: OptionValues<typeof AGAINST_OPTIONS>;
   let max: string[];
   try {
     const parsed = parseCommandLine(COMMAND_OPTIONS, argv);
@@ -148,7 +175,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const preset: Readonly<Record<string, unknown>> = quick ? (capacityRun ? CAPACITY_QUICK_PRESET : { ...QUICK_PRESET, ...named?.quick }) : given.ci === true ? CI_PRESET : {};
   // An override the user did not give (nor the preset) is absent, so the scenario's value stands.
   const options = resolveOptions(BENCH_OPTIONS, { ...preset, ...given });
-  let scenario;
+  let scenario: Scenario;
   let targetUrls: Partial<Record<BenchTransport, string>> | undefined;
   let targetPids: Partial<Record<BenchTransport, number>> | undefined;
   let redisUrl: string | undefined;
@@ -184,6 +211,92 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
+  return { given, options, quick, scenario, gate, max, targetUrls, targetPids, redisUrl };
+}
+
+/**
+ * The pre-check of --target: a server that is not what --transports says would be measured, and
+ * reported, as something it is not. Prints the error and returns 2 when one is not; undefined when
+ * there is no target or every server is what it should be.
+ */
+async function checkTarget({ targetUrls, options }: ResolvedArguments): Promise<number | undefined> {
+  if (!targetUrls) return undefined;
+  const mismatch = await checkTargetTransports(targetUrls, options.token);
+  if (!mismatch) return undefined;
+  console.error(`error: ${mismatch}`);
+  return 2;
+}
+
+/**
+ * The pre-check of a lossy or distant scenario: never a silent run on the plain loopback. Without
+ * what the network needs it prints why and returns the exit code (2 with --target, 1 when this
+ * machine lacks it); otherwise it deletes the namespaces a killed run left and returns undefined.
+ */
+async function checkNetwork({ scenario, targetUrls }: ResolvedArguments): Promise<number | undefined> {
+  const lossy = scenario.steps.some((step) => step.lossPct !== undefined);
+  const distant = scenario.steps.some((step) => step.distance !== undefined);
+  if (!lossy && !distant) return undefined;
+  if (targetUrls) {
+    console.error(`error: ${distant ? '--rtt and the wan scenario' : '--loss and the lossy scenario'} run the server inside a network namespace of their own, so they cannot be used with --target`);
+    return 2;
+  }
+  const missing = (lossy ? await checkLossySupport() : undefined) ?? (distant ? await checkDistanceSupport() : undefined);
+  if (missing) {
+    console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
+    return 1;
+  }
+  const stale = await removeStaleNamespaces();
+  if (stale.length > 0) process.stderr.write(`deleted ${stale.length} network namespace(s) left by an earlier run that was killed: ${stale.join(', ')}\n`);
+  return undefined;
+}
+
+/** The results file's content: what the run measured, what it ran on, and how it was asked (the token left out). */
+function assembleResults({ options, scenario, targetUrls, targetPids }: ResolvedArguments, argv: readonly string[], startedAt: string, outcome: RunOutcome): BenchResults {
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'chat-transport-bench', version },
+    machine: describeMachine(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    status: outcome.status,
+    config: {
+      scenario,
+      options: { ...options, token: options.token ? TOKEN_NOT_STORED : '' },
+      argv: withoutToken(argv),
+      ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '', ...(targetPids ? { pids: targetPids } : {}) } } : {}),
+    },
+    steps: outcome.steps,
+    ...(outcome.capacity ? { capacity: outcome.capacity } : {}),
+    ceilings: outcome.ceilings,
+    micro: outcome.micro,
+    targets: checkTargets(outcome.steps, outcome.ceilings),
+    warnings: outcome.warnings,
+  };
+}
+
+/**
+ * Writes the results file to `out`, its report beside it (both copied as results/latest.*) and, with
+ * --summary-out, the summary as JSON; prints the summary to stderr, the results JSON to stdout with
+ * --json, and where each file went.
+ */
+async function writeOutputs(results: BenchResults, options: BenchOptions, out: string): Promise<void> {
+  await writeResults(results, out);
+  const report = await writeReport(results, reportPathFor(out));
+  await copyAsLatest(report);
+  const shown = { results: displayPath(out), report: displayPath(report) };
+  if (options.summaryOut) await writeFile(options.summaryOut, `${JSON.stringify(summaryJson(results, shown), null, 2)}\n`);
+  process.stderr.write(`\n${formatSummary(results)}\n\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  const paths = options.json ? process.stderr : process.stdout;
+  paths.write(`results: ${shown.results}\n`);
+  paths.write(`report: ${shown.report}\n`);
+  if (options.summaryOut) paths.write(`summary: ${displayPath(options.summaryOut)}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const resolved = resolveArguments(argv);
+  if (typeof resolved === 'number') return resolved;
+  const { given, options, quick, scenario, gate, max, targetUrls, targetPids, redisUrl } = resolved;
   if (gate.against) {
     const controller = new AbortController();
     // The round running is told once, by the job: it stops its servers and keeps what it measured.
@@ -203,14 +316,8 @@ async function main(argv: readonly string[]): Promise<number> {
       controller.signal,
     );
   }
-  // A server that is not what --transports says would be measured, and reported, as something it is not.
-  if (targetUrls) {
-    const mismatch = await checkTargetTransports(targetUrls, options.token);
-    if (mismatch) {
-      console.error(`error: ${mismatch}`);
-      return 2;
-    }
-  }
+  const targetProblem = await checkTarget(resolved);
+  if (targetProblem !== undefined) return targetProblem;
   const startedAt = new Date().toISOString();
   const out = options.out || defaultResultsPath(startedAt, scenario.name);
   // Ceilings and micro-benchmarks where the scenario asks for them, unless skipped; never against
@@ -222,22 +329,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController();
   stopOnSignals(controller, 'closing servers and generators, keeping what was measured', () => void killAll().finally(() => process.exit(130)));
   // After the handlers: a Ctrl-C during the check lets its probe namespace be deleted, then stops the run.
-  const lossy = scenario.steps.some((step) => step.lossPct !== undefined);
-  const distant = scenario.steps.some((step) => step.distance !== undefined);
-  if (lossy || distant) {
-    // Never a silent run on the plain loopback: without what the network needs, say so and stop.
-    if (targetUrls) {
-      console.error(`error: ${distant ? '--rtt and the wan scenario' : '--loss and the lossy scenario'} run the server inside a network namespace of their own, so they cannot be used with --target`);
-      return 2;
-    }
-    const missing = (lossy ? await checkLossySupport() : undefined) ?? (distant ? await checkDistanceSupport() : undefined);
-    if (missing) {
-      console.error(`error: cannot run scenario ${scenario.name}: ${missing}`);
-      return 1;
-    }
-    const stale = await removeStaleNamespaces();
-    if (stale.length > 0) process.stderr.write(`deleted ${stale.length} network namespace(s) left by an earlier run that was killed: ${stale.join(', ')}\n`);
-  }
+  const networkProblem = await checkNetwork(resolved);
+  if (networkProblem !== undefined) return networkProblem;
 
   progress({ type: 'phase', phase: 'trials', detail: `scenario ${scenario.name}: ${scenario.description}` });
   if (targetUrls) {
@@ -281,37 +374,7 @@ async function main(argv: readonly string[]): Promise<number> {
     progress,
     controller.signal,
   ).finally(() => broker?.stop());
-  const results: BenchResults = {
-    schemaVersion: RESULTS_SCHEMA_VERSION,
-    tool: { name: 'chat-transport-bench', version },
-    machine: describeMachine(),
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    status: outcome.status,
-    config: {
-      scenario,
-      options: { ...options, token: options.token ? TOKEN_NOT_STORED : '' },
-      argv: withoutToken(argv),
-      ...(targetUrls ? { target: { urls: targetUrls, token: options.token !== '', ...(targetPids ? { pids: targetPids } : {}) } } : {}),
-    },
-    steps: outcome.steps,
-    ...(outcome.capacity ? { capacity: outcome.capacity } : {}),
-    ceilings: outcome.ceilings,
-    micro: outcome.micro,
-    targets: checkTargets(outcome.steps, outcome.ceilings),
-    warnings: outcome.warnings,
-  };
-  await writeResults(results, out);
-  const report = await writeReport(results, reportPathFor(out));
-  await copyAsLatest(report);
-  const shown = { results: displayPath(out), report: displayPath(report) };
-  if (options.summaryOut) await writeFile(options.summaryOut, `${JSON.stringify(summaryJson(results, shown), null, 2)}\n`);
-  process.stderr.write(`\n${formatSummary(results)}\n\n`);
-  if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
-  const paths = options.json ? process.stderr : process.stdout;
-  paths.write(`results: ${shown.results}\n`);
-  paths.write(`report: ${shown.report}\n`);
-  if (options.summaryOut) paths.write(`summary: ${displayPath(options.summaryOut)}\n`);
+  await writeOutputs(assembleResults(resolved, argv, startedAt, outcome), options, out);
   return outcome.status === 'interrupted' ? 130 : outcome.status === 'failed' ? 1 : 0;
 }
 

@@ -2,15 +2,15 @@
  * Turns what the generators and the server reported in one trial into a `TrialResult`. Pure: the
  * numbers in, the figures out, so that the accounting is tested with exact numbers.
  */
-import type { ServerMark, ServerSample } from '../servers/common/self-report.ts';
+import type { ServerMark, ServerSample } from '../../servers/common/self-report.ts';
 import { median } from './aggregate.ts';
 import { DELAY_LINE_LATE_LIMIT_US, GENERATOR_CPU_LIMIT, GENERATOR_SEND_LAG_LIMIT_US } from './generator-limits.ts';
-import type { DelayLineStats } from './network/delay-line.ts';
-import { pathSummary } from './network/path-probe.ts';
+import type { DelayLineStats } from '../network/delay-line.ts';
+import { pathSummary } from '../network/path-probe.ts';
 import { LatencyHistogram } from './histogram.ts';
-import type { GeneratorResult } from './ipc.ts';
-import type { ProcReading } from './proc-sampler.ts';
-import { describeLimit } from './generator/sockets.ts';
+import type { GeneratorResult } from '../generator/ipc.ts';
+import type { ProcReading } from '../run/proc-sampler.ts';
+import { describeLimit } from '../generator/sockets.ts';
 import { SOAK_RSS_GROWTH, type BrokerFigures, type Cluster, type Distance, type DistanceResult, type FaultResult, type GeneratorCheck, type InstanceMeasure, type KernelCounts, type NetworkLoss, type SeriesPoint, type ServerMeasure, type SoakResult, type TrialLimit, type TrialResult, type Workload } from './results.ts';
 
 interface ClientInputs {

@@ -3,12 +3,12 @@ import { join, relative } from 'node:path';
  * The run loop: micro-benchmarks, then every step's variants in rotated order for each round,
  * then the route ceilings. It emits events and returns data; printing is progress.ts's job.
  */
-import { summarizeVariant, rotate } from './aggregate.ts';
-import { runCeilings } from './ceilings/run-ceilings.ts';
-import { runMicro } from './micro/hot-paths.ts';
-import { isChatVariant, runCapacity, type CapacityEvent } from './capacity/run-capacity.ts';
-import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from './results.ts';
-import { brokerNeeds } from './cluster.ts';
+import { summarizeVariant, rotate } from '../model/aggregate.ts';
+import { runCeilings } from '../ceilings/run-ceilings.ts';
+import { runMicro } from '../micro/hot-paths.ts';
+import { isChatVariant, runCapacity, type CapacityEvent } from '../capacity/run-capacity.ts';
+import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from '../model/results.ts';
+import { brokerNeeds } from '../cluster/cluster.ts';
 import { runTrial, type BrokerControl, type TrialProgress } from './trial.ts';
 
 export type RunEvent =

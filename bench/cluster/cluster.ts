@@ -3,8 +3,8 @@
  * member talks to, the checks of `--instances`, `--backplane` and `--redis-url` against a scenario,
  * and the server flags an instance is started with. Pure: no process is started here.
  */
-import { LOOPBACK_ONLY, isLoopback } from '../cli/index.ts';
-import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from './results.ts';
+import { LOOPBACK_ONLY, isLoopback } from '../../cli/index.ts';
+import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from '../model/results.ts';
 
 export const BACKPLANES = ['memory', 'redis'] as const;
 export type BackplaneKind = (typeof BACKPLANES)[number];

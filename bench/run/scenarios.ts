@@ -4,17 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { inWords, jsonSchemaOf } from '../cli/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../servers/contract/index.ts';
+import { inWords, jsonSchemaOf } from '../../cli/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
-import { BACKPLANES, applyClusterOverrides, checkCluster } from './cluster.ts';
-import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from './results.ts';
-import { STEP_FACTOR } from './capacity/search.ts';
-import { BENCH_REGISTRY } from './transports.ts';
+import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
+import { STEP_FACTOR } from '../capacity/search.ts';
+import { BENCH_REGISTRY } from '../transports.ts';
 import { displayPath } from './write-results.ts';
 
-export { BENCH_TRANSPORTS } from './results.ts';
-export { RAW_WS_MAX_MEMBERS } from './transports.ts';
+export { BENCH_TRANSPORTS } from '../model/results.ts';
+export { RAW_WS_MAX_MEMBERS } from '../transports.ts';
 
 /** The chat of the default comparison: 10 rooms of 10 members, each sending one 256-byte message a second. */
 const CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
@@ -685,7 +685,7 @@ function distanceOf(step: Distance | undefined, o: ScenarioOverrides): Distance 
   return { rttMs, jitterMs: o.jitter ?? step?.jitterMs ?? 0, ...(bandwidthMbit !== undefined ? { bandwidthMbit } : {}) };
 }
 
-/** What the command line sets of a capacity search (the `CAPACITY_OPTIONS` of bench/options.ts). */
+/** What the command line sets of a capacity search (the `CAPACITY_OPTIONS` of bench/run/options.ts). */
 export interface CapacityOverrides {
   readonly sloMs: number;
   readonly capacityStart: number;

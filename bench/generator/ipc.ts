@@ -1,5 +1,5 @@
 /** Messages between the harness and its generator processes. */
-import type { ClientEvents, Variant, WireCounts, Workload } from './results.ts';
+import type { ClientEvents, Variant, WireCounts, Workload } from '../model/results.ts';
 
 /** One simulated member: the room it is in and its sender id. */
 export interface ClientAssignment {

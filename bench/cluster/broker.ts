@@ -1,12 +1,12 @@
 /**
  * The Redis a run's instances share when the bench starts it (`--backplane redis` without
- * `--redis-url`): the project's launcher (bench/redis-server.ts, Debian's `redis-server` on a free
+ * `--redis-url`): the project's launcher (bench/cluster/redis-server.ts, Debian's `redis-server` on a free
  * loopback port, no persistence, a temporary directory), stopped after the run. A failover restarts
  * it keeping its data: a snapshot written before the stop and loaded by the new process on the same
  * port, so every cursor stays valid.
  */
 import { redisMissingReason, startRedisServer } from './redis-server.ts';
-import type { BrokerControl } from './trial.ts';
+import type { BrokerControl } from '../run/trial.ts';
 
 export { redisMissingReason } from './redis-server.ts';
 
@@ -27,7 +27,7 @@ export async function startBroker(): Promise<StartedBroker> {
     pid: () => redis.pid,
     port: redis.port,
     // From the stop (its snapshot first) until the new process accepts connections, ms.
-    // The stop keeping data is SHUTDOWN SAVE (bench/redis-server.ts): nothing acknowledged is lost.
+    // The stop keeping data is SHUTDOWN SAVE (bench/cluster/redis-server.ts): nothing acknowledged is lost.
     async restart() {
       const began = performance.now();
       await redis.stop({ keepData: true });

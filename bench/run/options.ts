@@ -1,6 +1,6 @@
-import type { IntOptionSpec, OptionTable, OptionValues } from '../cli/index.ts';
-import { LOOPBACK_ONLY, isLoopback } from '../cli/index.ts';
-import { BENCH_TRANSPORTS } from './results.ts';
+import type { IntOptionSpec, OptionTable, OptionValues } from '../../cli/index.ts';
+import { LOOPBACK_ONLY, isLoopback } from '../../cli/index.ts';
+import { BENCH_TRANSPORTS } from '../model/results.ts';
 
 /** What applies when an override is not given. */
 const SCENARIOS_DEFAULT = "the scenario's";

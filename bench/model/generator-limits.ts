@@ -1,6 +1,6 @@
 /**
  * When a trial's numbers measure the load generator rather than the server: pure constants, read
- * by the trial's accounting (bench/trial-result.ts) and quoted by the report.
+ * by the trial's accounting (bench/model/trial-result.ts) and quoted by the report.
  */
 
 /**

@@ -2,11 +2,11 @@
  * The targets the project promises (issue "npm run bench"), checked on a run's own figures. They
  * are benchmarks, not tests: a run reports whether it met them, and `null` where it did not measure.
  */
-import { TRANSPORTS } from '../servers/contract/index.ts';
-import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type FigureKey, type StepResult, type TargetCheck, type VariantResult } from './results.ts';
-import { BENCH_REGISTRY } from './transports.ts';
-import { figureValue } from './aggregate.ts';
-import { NOISE_ALPHA, mannWhitney, smallestP } from './mann-whitney.ts';
+import { TRANSPORTS } from '../../servers/contract/index.ts';
+import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type FigureKey, type StepResult, type TargetCheck, type VariantResult } from '../model/results.ts';
+import { BENCH_REGISTRY } from '../transports.ts';
+import { figureValue } from '../model/aggregate.ts';
+import { NOISE_ALPHA, mannWhitney, smallestP } from '../model/mann-whitney.ts';
 
 /** The WebSocket chat server's light-load p50 may be at most this many times the raw ws baseline's. */
 export const WS_TO_RAW_P50_LIMIT = 2;

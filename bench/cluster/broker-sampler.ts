@@ -5,9 +5,9 @@
  * bulk-string answer, so no client library is needed for it.
  */
 import { createConnection } from 'node:net';
-import { median } from './aggregate.ts';
-import { monotonicUs } from '../servers/common/self-report.ts';
-import type { BrokerFigures } from './results.ts';
+import { median } from '../model/aggregate.ts';
+import { monotonicUs } from '../../servers/common/self-report.ts';
+import type { BrokerFigures } from '../model/results.ts';
 
 /** How often INFO is read. */
 export const BROKER_SAMPLE_MS = 250;
