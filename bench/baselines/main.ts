@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const options = resolveOptions(OPTIONS, values);
   const entry: BaselineEntry = BASELINE_SERVERS[options.kind as BaselineKind];
-  const server = entry.create(options);
+  const server = await entry.create(options);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

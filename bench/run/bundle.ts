@@ -3,7 +3,6 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 /**
  * The entries of the processes a trial starts (a server, a generator), each built once per run into
@@ -63,6 +62,8 @@ export function bundleFailure(): string | undefined {
 
 async function buildEntry(entry: string): Promise<string> {
   const name = entry.replace(/^.*[\\/]([^\\/]+)[\\/]([^\\/]+)\.ts$/, '$1-$2');
+  // Loaded here rather than with the module: a run that starts no process (--help, --list) never pays for it.
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: { main: entry },
     bundle: true,

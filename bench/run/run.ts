@@ -4,8 +4,6 @@ import { join, relative } from 'node:path';
  * then the route ceilings. It emits events and returns data; printing is progress.ts's job.
  */
 import { summarizeVariant, rotate } from '../model/aggregate.ts';
-import { runCeilings } from '../ceilings/run-ceilings.ts';
-import { runMicro } from '../micro/hot-paths.ts';
 import { isChatVariant, runCapacity, type CapacityEvent } from '../capacity/run-capacity.ts';
 import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from '../model/results.ts';
 import { brokerNeeds } from '../cluster/cluster.ts';
@@ -166,6 +164,8 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   try {
     if (plan.micro) {
       onEvent({ type: 'phase', phase: 'micro', detail: 'hot paths (tinybench)' });
+      // Loaded when asked for, as the ceilings below: tinybench and autocannon cost every run's start otherwise.
+      const { runMicro } = await import('../micro/hot-paths.ts');
       micro = await runMicro({ timeMs: plan.micro.timeMs });
     }
 
@@ -212,6 +212,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
         phase: 'ceilings',
         detail: `route ceilings (autocannon, ${plan.ceiling.connections} connections, ${plan.ceiling.rounds} rounds of ${plan.ceiling.durationMs} ms per route)`,
       });
+      const { runCeilings } = await import('../ceilings/run-ceilings.ts');
       ceilings = await runCeilings({
         ...plan.ceiling,
         ...(signal ? { signal } : {}),
