@@ -10,6 +10,7 @@ import { FIGURES, type FigureKey } from '../bench/model/results.ts';
 import { UsageError, parseCommandLine } from '../cli/index.ts';
 import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
 import { compareResults } from './compare.ts';
+import { comparePaired } from './compare-paired.ts';
 import { mergeLimits, type UserLimit } from './compare-limits.ts';
 import { COMPARE_OPTIONS } from './compare-options.ts';
 import { formatComparisonText } from './compare-format.ts';
@@ -62,7 +63,7 @@ function main(argv: readonly string[]): number {
   try {
     const { limits, userSet } = mergeLimits(user);
     const [baseline, current] = files.map(readResults) as [ReturnType<typeof readResults>, ReturnType<typeof readResults>];
-    const comparison = compareResults(baseline, current, {
+    const comparison = (options.paired ? comparePaired : compareResults)(baseline, current, {
       limits,
       userSet,
       alpha: options.alpha,

@@ -71,7 +71,7 @@ function roundsLine(c: Comparison): string {
   const { generatorBound: gb, roundsSeen: seen } = c;
   const busy =
     gb.baseline + gb.current > 0
-      ? ` The generator was the bottleneck in ${gb.baseline} of ${seen.baseline} rounds of the baseline and ${gb.current} of ${seen.current} now: ${c.method === 'paired' ? 'the pairs of those rounds are' : 'those rounds are'} left out, as their figures measure the generator rather than the server.`
+      ? ` The generator was the bottleneck in ${gb.baseline} of ${seen.baseline} rounds of the baseline and ${gb.current} of ${seen.current} now: ${c.method === 'paired' ? 'the pairs of those rounds are' : 'those rounds are'} left out of the latencies, which time the generator's delay there; their counts per message and the server's own CPU and memory are judged as usual.`
       : '';
   return roundsOnly(c) + busy;
 }

@@ -10,4 +10,5 @@ export const COMPARE_OPTIONS = {
   figures: { kind: 'list', default: [], doc: `figures to compare (default: all): ${Object.keys(FIGURES).join(', ')}` },
   markdown: { kind: 'string', default: '', shownDefault: '(none)', doc: 'also write the table as Markdown to this file; appended when it exists (e.g. $GITHUB_STEP_SUMMARY)' },
   all: { kind: 'boolean', default: false, doc: 'list figures within their limit too' },
+  paired: { kind: 'boolean', default: false, doc: "the two files are the sides of one paired job (its base.json and change.json, from --against): compare them pair by pair, as the job did, for example again with other limits" },
 } as const satisfies OptionTable;

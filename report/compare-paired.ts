@@ -69,14 +69,15 @@ export const judgePaired: FigureJudge = (key, baseline, current, limit, options 
 
 /**
  * The pairs of two sides' rounds: the rounds of the same number on both sides, in round order,
- * a pair left out when either round's generator was the bottleneck (or either side lacks it).
+ * a pair left out when either side lacks it, or with `dropBound` when either round's generator
+ * was the bottleneck.
  */
-export function pairRounds(baseline: readonly TrialResult[], current: readonly TrialResult[]): { baseline: TrialResult[]; current: TrialResult[] } {
+export function pairRounds(baseline: readonly TrialResult[], current: readonly TrialResult[], dropBound = true): { baseline: TrialResult[]; current: TrialResult[] } {
   const out = { baseline: [] as TrialResult[], current: [] as TrialResult[] };
   const byRound = new Map(current.map((t) => [t.round, t]));
   for (const b of [...baseline].sort((x, y) => x.round - y.round)) {
     const c = byRound.get(b.round);
-    if (!c || b.generator.bound || c.generator.bound) continue;
+    if (!c || (dropBound && (b.generator.bound || c.generator.bound))) continue;
     out.baseline.push(b);
     out.current.push(c);
   }

@@ -11,7 +11,7 @@
  * (compare-paired.ts, through {@link RoundsMethod}). Pure.
  */
 import { figureValue, median } from '../bench/model/aggregate.ts';
-import { FIGURES, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/model/results.ts';
+import { FIGURES, generatorSensitive, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/model/results.ts';
 import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
 import { NOISE_ALPHA, mannWhitney, smallestP } from '../bench/model/mann-whitney.ts';
 
@@ -140,10 +140,11 @@ export type FigureJudge = (
 export interface RoundsMethod {
   readonly name: 'unpaired' | 'paired';
   /**
-   * The rounds of each side to judge, generator-bound rounds left out (a paired method keeps the
-   * two sides aligned, round by round).
+   * The rounds of each side to judge (a paired method keeps the two sides aligned, round by
+   * round), generator-bound rounds left out when `dropBound` (for a figure the generator's
+   * lateness can change: `generatorSensitive`).
    */
-  readonly pick: (baseline: readonly TrialResult[], current: readonly TrialResult[]) => { readonly baseline: TrialResult[]; readonly current: TrialResult[] };
+  readonly pick: (baseline: readonly TrialResult[], current: readonly TrialResult[], dropBound: boolean) => { readonly baseline: TrialResult[]; readonly current: TrialResult[] };
   /** The limit a figure is held to, from the limit in force; `user` when the user set it. */
   readonly limit: (limit: Limit, user: boolean) => Limit;
   readonly judge: FigureJudge;
@@ -220,7 +221,7 @@ const notBound = (t: TrialResult): boolean => !t.generator.bound;
 /** Two runs made at different times: each side's rounds a sample, a rank-sum test with a drift allowance. */
 export const UNPAIRED: RoundsMethod = {
   name: 'unpaired',
-  pick: (baseline, current) => ({ baseline: baseline.filter(notBound), current: current.filter(notBound) }),
+  pick: (baseline, current, dropBound) => (dropBound ? { baseline: baseline.filter(notBound), current: current.filter(notBound) } : { baseline: [...baseline], current: [...current] }),
   limit: (limit) => limit,
   judge: judgeFigure,
   roundsNeeded,
@@ -304,25 +305,29 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
           status: busy ? 'generator-bound' : 'regressed',
         });
       }
-      // A round whose generator was the bottleneck measured the generator, not the server: left out.
-      const { baseline: b, current: c } = method.pick(bv.trials, v.trials);
+      // A round whose generator was the bottleneck timed the generator's delay, not the server's:
+      // left out of the latencies. Its counts per message and the server's own readings stand.
+      const { baseline: b, current: c } = method.pick(bv.trials, v.trials, true);
+      const all = method.pick(bv.trials, v.trials, false);
       generatorBound.baseline += bv.trials.filter((t) => !notBound(t)).length;
       generatorBound.current += v.trials.filter((t) => !notBound(t)).length;
       roundsSeen.baseline += bv.trials.length;
       roundsSeen.current += v.trials.length;
       rounds.baseline = Math.min(rounds.baseline, b.length);
       rounds.current = Math.min(rounds.current, c.length);
-      if (b.length === 0 || c.length === 0) {
+      const noLatency = b.length === 0 || c.length === 0;
+      if (noLatency) {
         const side = b.length === 0 ? (c.length === 0 ? 'both runs' : 'the baseline') : 'the current run';
-        const why = method.name === 'paired' ? 'no pair to compare: in every pair the generator was the bottleneck on one side or the other' : `no round to compare: the generator was the bottleneck in every round of ${side}`;
+        const why = method.name === 'paired' ? 'no pair to compare its latencies: in every pair the generator was the bottleneck on one side or the other' : `no round to compare its latencies: the generator was the bottleneck in every round of ${side}`;
         note(step.step.label, v.variant.id, 'too-few-rounds', why);
-        continue;
       }
       for (const key of figures) {
+        const sensitive = generatorSensitive(key);
+        if (sensitive && noLatency) continue;
         const user = userSet.has(key);
         const limit = method.limit(limits[key], user);
-        const bValues = measured(b, key);
-        const cValues = measured(c, key);
+        const bValues = measured(sensitive ? b : all.baseline, key);
+        const cValues = measured(sensitive ? c : all.current, key);
         if (!bValues || !cValues) {
           // A server the bench did not start (--target) has no CPU or memory figures to judge.
           note(step.step.label, v.variant.id, 'not-measured', `${FIGURES[key].label}: not measured in ${!bValues ? (!cValues ? 'either run' : 'the baseline') : 'the current run'}`);

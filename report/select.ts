@@ -11,6 +11,7 @@ import {
   type TransportFacts,
   type Variant,
   type VariantResult,
+  generatorSensitive,
 } from '../bench/model/results.ts';
 import { figureValue, spread } from '../bench/model/aggregate.ts';
 
@@ -175,14 +176,7 @@ export function serverMeasured(v: VariantResult): boolean {
   return !(v.summary.notMeasured ?? []).some((key) => (key.startsWith('server.') && key !== 'server.connectionsPerClient') || key === 'perDelivered.serverCpuUs');
 }
 
-/**
- * Whether the generator's lateness can change a figure: every latency can, being timed from the
- * schedule the generator kept late. A count per message (requests, bytes, connections) or a
- * server's own reading (CPU, memory) cannot: those stay valid in a round the generator limited.
- */
-export function generatorSensitive(key: FigureKey): boolean {
-  return key.startsWith('latency.');
-}
+export { generatorSensitive } from '../bench/model/results.ts';
 
 /** What a figure of a variant may be judged on: its spread over the rounds it may use, or why it may not be judged. */
 export type JudgedFigure =

@@ -651,6 +651,17 @@ export interface Spread {
 }
 
 /** Figures a reader compares, by name: the report's table and the CI comparison use these keys. */
+/**
+ * Whether the generator's lateness can change a figure: every latency can, being timed from the
+ * schedule the generator kept late. A count per message (requests, bytes, connections) or a
+ * server's own reading (CPU, memory) cannot: those stay valid in a round the generator limited.
+ * The report's verdict and claims and the compare gate all leave generator-bound rounds out of
+ * these figures only.
+ */
+export function generatorSensitive(key: string): boolean {
+  return key.startsWith('latency.');
+}
+
 export const FIGURES = {
   'latency.p50': { label: 'latency p50', unit: 'µs', better: 'lower' },
   'latency.p90': { label: 'latency p90', unit: 'µs', better: 'lower' },

@@ -50,6 +50,19 @@ describe('npm run bench:compare exit codes', () => {
     expect(md).toContain('| step | websocket | latency p50 | 10.0 ms | 18.0 ms | +80% worse | max(60%, 500 µs) | 0.0040 | **REGRESSED** |');
   });
 
+  it('--paired: the sides of one paired job judged pair by pair, where the two-file test cannot tell', async () => {
+    // Seven pairs drifting together by up to ±20%, the change 20% slower in each: the rounds of
+    // the two sides overlap, but every pair says the change is slower.
+    const drift = [1, 1.2, 0.8, 1.1, 0.9, 1.15, 0.85];
+    const cpu = (factor: number): Rounds => ({ 'perDelivered.serverCpuUs': drift.map((d) => 100 * d * factor) });
+    const [b, c] = [file('job-base.json', runOf({ websocket: cpu(1) })), file('job-change.json', runOf({ websocket: cpu(1.2) }))];
+    const unpaired = await compare([b, c]);
+    expect(unpaired.code).toBe(0);
+    const paired = await compare([b, c, '--paired']);
+    expect(paired.code).toBe(1);
+    expect(paired.out).toMatch(/websocket\s+server CPU per delivered message\s+100 µs\s+120 µs\s+\+20% worse.*REGRESSED/);
+  });
+
   it('1 still when the Markdown cannot be written: the failure is on stderr, the regression keeps its code', async () => {
     // A directory cannot be appended to (EISDIR).
     const { code, out, err } = await compare([file('base-m.json', runOf({ websocket: base })), file('slow-m.json', runOf({ websocket: slower })), '--markdown', dir]);

@@ -125,7 +125,11 @@ describe('comparePaired', () => {
     expect(c.regressions).toHaveLength(2);
     expect(formatComparisonText(c)).toContain('The generator was the bottleneck in 1 of 8 rounds of the baseline and 0 of 8 now: the pairs of those rounds are left out');
     const all = comparePaired(generatorBound(runOf({ websocket: cpu(base) }), 'websocket', [0, 2, 4, 6]), generatorBound(runOf({ websocket: cpu(slower) }), 'websocket', [1, 3, 5]));
-    expect(all.rows.find((r) => r.variant === 'websocket')?.label).toBe('no pair to compare: in every pair the generator was the bottleneck on one side or the other');
+    expect(all.rows.find((r) => r.variant === 'websocket')?.label).toBe('no pair to compare its latencies: in every pair the generator was the bottleneck on one side or the other');
+    // The server's own CPU per message is no latency: a late generator cannot change it, and every pair still judges it.
+    const cpuRow = all.rows.find((r) => r.figure === 'perDelivered.serverCpuUs');
+    expect(cpuRow?.baseline).toHaveLength(7);
+    expect(cpuRow?.status).toBe('regressed');
   });
 
   it('pairs rounds by their number, not their place in the file', () => {

@@ -183,11 +183,16 @@ describe('compareResults', () => {
     const busy = compareResults(base, generatorBound(runOf({ websocket: slower }), 'websocket', [0, 3]), { figures: ['latency.p50'] });
     expect(busy.regressions).toEqual([]);
     expect(busy.rows[0]).toMatchObject({ status: 'too-few-rounds', current: [10_100, 9900, 9800].map((v) => v * 1.8) });
+    // A count per message or the server's own reading keeps every round (none is given here but CPU, below).
+    const cpu = compareResults(runOf({ websocket: { 'perDelivered.serverCpuUs': FIVE } }), generatorBound(runOf({ websocket: { 'perDelivered.serverCpuUs': times(FIVE, 1.8) } }), 'websocket', [0, 3]), { figures: ['perDelivered.serverCpuUs'] });
+    expect(cpu.rows[0]?.current).toHaveLength(5);
+    expect(cpu.regressions).toHaveLength(1);
     expect(busy.rounds).toEqual({ baseline: 5, current: 3 });
     expect(busy.generatorBound).toEqual({ baseline: 0, current: 2 });
     expect(formatComparisonText(busy)).toContain('The generator was the bottleneck in 0 of 5 rounds of the baseline and 2 of 5 now: those rounds are left out');
     const allBusy = compareResults(base, generatorBound(runOf({ websocket: slower }), 'websocket', [0, 1, 2, 3, 4]));
-    expect(allBusy.rows.map((r) => `${r.status}: ${r.label}`)).toEqual(['too-few-rounds: no round to compare: the generator was the bottleneck in every round of the current run']);
+    expect(allBusy.rows.filter((r) => r.status === 'too-few-rounds').map((r) => r.label)).toEqual(['no round to compare its latencies: the generator was the bottleneck in every round of the current run']);
+    expect(allBusy.rows.some((r) => r.figure.startsWith('latency.'))).toBe(false);
   });
 
   it('does not fail on messages lost only in rounds whose generator was the bottleneck', () => {
