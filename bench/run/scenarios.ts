@@ -164,21 +164,22 @@ function handshakeScenario(): Scenario {
 /**
  * The soak's chat: readers (the measured members), and beside them in every room clients that
  * never read and clients that leave mid-load and come back (bench/generator/bystanders.ts). Bodies
- * of 2 KiB at 2 messages a second per member make 40 KiB/s per room, so that a non-reader fills
- * its kernel buffers and the server's per-client cap (1 MiB) within the window and is cut, over
- * and over (a non-reader stalls 30 s on average, then comes back stalled afresh); a leaver stays
- * 2 s on average: about 1,500 leaves in a 2.5-minute window.
+ * of 4,000 B at 2 messages a second per member make 80 KB/s per room: a paused socket holds about
+ * 4 MB in the kernel here (the server's send buffer grows to tcp_wmem's 4 MiB) before the server
+ * holds any, so a non-reader passes the per-client cap (1 MiB) after about 65 s and is cut; it
+ * stalls 90 s on average (45 to 135 s), then comes back stalled afresh. A leaver stays 2 s on
+ * average: about 1,500 leaves in a 2.5-minute window.
  */
-const SOAK_CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 2, bodyBytes: 2048, durationMs: 150_000, warmupMs: 5000, bystanders: { nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 30_000 } };
+const SOAK_CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 2, bodyBytes: 4000, durationMs: 150_000, warmupMs: 5000, bystanders: { nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 90_000 } };
 
-/** What `--quick` runs of the soak: a 20 s window, enough for every non-reader to be cut at least once. */
+/** What `--quick` runs of the soak: a 20 s window, a check of slots and memory (too short for a non-reader to be cut). */
 export const SOAK_QUICK = { rounds: 1, durationMs: 20_000, warmupMs: 2000 } as const;
 
 function soakScenario(): Scenario {
   return {
     name: 'soak',
     description:
-      'Ten minutes of a chat with readers, clients that never read and clients that leave mid-load: 10 rooms of 10 members (2 KiB messages, 2 a second each; the servers keep 500 messages per room, full within 25 s), and in every room 2 clients that subscribe and never read (each replaced by a fresh one after 30 s on average) and 2 that leave abruptly after 2 s on average and come back, for 2.5 minutes per transport (--quick: 20 s; --duration-ms for longer). Each trial checks that the server gave back every slot once the clients left (held polls, streams, sockets, connections, waiting bytes) and that its RSS levelled off (its last third of the window within 10% of its first), and shows RSS and heap over time.',
+      'Ten minutes of a chat with readers, clients that never read and clients that leave mid-load: 10 rooms of 10 members (4,000-byte messages, 2 a second each; the servers keep 500 messages per room, full within 25 s), and in every room 2 clients that subscribe and never read (each replaced by a fresh one after 90 s on average) and 2 that leave abruptly after 2 s on average and come back, for 2.5 minutes per transport (--quick: 20 s; --duration-ms for longer). Each trial checks that the server gave back every slot once the clients left (held polls, streams, sockets, connections, waiting bytes) and that its RSS levelled off (its last third of the window within 10% of its first), and shows RSS and heap over time.',
     rounds: 1,
     generators: 1,
     quick: SOAK_QUICK,

@@ -279,7 +279,7 @@ describe('loadScenarioFile', () => {
 
   it('the named soak mixes readers with non-readers and leavers, on servers whose history fills early', () => {
     const [step] = scenario('soak').steps;
-    expect(step?.workload.bystanders).toEqual({ nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 30_000 });
+    expect(step?.workload.bystanders).toEqual({ nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 90_000 });
     expect(step?.serverOptions).toEqual({ historySize: 500 });
     expect(step?.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse']);
   });
