@@ -12,6 +12,7 @@ import { COMPARE_OPTIONS } from '../report/compare-options.ts';
 import { REPORT_OPTIONS } from '../report/report-options.ts';
 import { SERVER_OPTIONS } from '../servers/contract/index.ts';
 import { CONFORMANCE_OPTIONS } from '../test/conformance/options.ts';
+import { AGAINST_OPTIONS } from '../bench/against/options.ts';
 
 /** The file this writes. */
 export const OPTIONS_DOC = fileURLToPath(new URL('./options.md', import.meta.url));
@@ -29,6 +30,7 @@ interface CommandDoc {
 /** Every command with options, in the order the README presents them. */
 export const COMMANDS: readonly CommandDoc[] = [
   { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/run/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
+  { title: 'bench --against (the paired CI gate)', usage: 'npm run bench -- --ci --against REF [options]', file: 'bench/against/options.ts', name: 'AGAINST_OPTIONS', table: AGAINST_OPTIONS },
   { title: 'server', usage: 'npm run server -- [options]', file: 'servers/contract/limits.ts', name: 'SERVER_OPTIONS', table: SERVER_OPTIONS },
   { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'test/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
   { title: 'report', usage: 'npm run report -- <results.json> [options]', file: 'report/report-options.ts', name: 'REPORT_OPTIONS', table: REPORT_OPTIONS },
