@@ -137,14 +137,10 @@ export class Bystanders {
     if (this.kind === 'socket') {
       const ws = await this.webSocket(room, true);
       if (!ws) return back();
-      this.counts.nonReaderJoins++;
-      this.later(this.stall(), () => {
+      return this.stalled(room, () => {
         ws.terminate();
         this.webSockets.delete(ws);
-        this.counts.nonReaderReturns++;
-        void this.nonReader(room);
       });
-      return;
     }
     // A held poll from the head: held until the room's next message, which it then never reads.
     const cursor = this.kind === 'held-poll' ? await this.head(room) : undefined;
@@ -153,10 +149,17 @@ export class Bystanders {
     if (!socket) return back();
     // Never read: what the server sends stays in the kernel's buffers, then in the server.
     socket.pause();
-    this.counts.nonReaderJoins++;
-    this.later(this.stall(), () => {
+    this.stalled(room, () => {
       socket.destroy();
       this.sockets.delete(socket);
+    });
+  }
+
+  /** A non-reader joined: after its stall it drops its connection and joins again, stalled afresh. */
+  private stalled(room: string, drop: () => void): void {
+    this.counts.nonReaderJoins++;
+    this.later(this.stall(), () => {
+      drop();
       this.counts.nonReaderReturns++;
       void this.nonReader(room);
     });
