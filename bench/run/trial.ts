@@ -23,8 +23,13 @@ import { DistantNetwork, SERVER_ADDRESS } from '../network/distance.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('../generator/main.ts', import.meta.url));
 
-/** Time from `start` to the first scheduled send, so that every generator has the command. */
-const START_DELAY_US = 300_000;
+/**
+ * Time from `start` to the first scheduled send, so that every generator has the command: an IPC
+ * message between idle processes on one machine takes well under a millisecond, and a send that
+ * leaves late for want of it falls in the warm-up, which is not measured. (300 ms before: a
+ * `--quick` run paid it 10 times.)
+ */
+const START_DELAY_US = 100_000;
 /** Setup time allowed per client (connect and subscribe), on top of a fixed allowance. */
 const SETUP_MS_PER_CLIENT = 20;
 const SETUP_BASE_MS = 30_000;
