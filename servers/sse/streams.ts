@@ -30,11 +30,13 @@ const STREAM_HEADERS_H2 = { 'content-type': 'text/event-stream', 'cache-control'
 const STREAM_HEADERS = { ...STREAM_HEADERS_H2, connection: 'close' } as const;
 
 /**
- * One event written to the streams of a room: serialized once, and counted once in the server's
- * `waitingBytes` while any stream still has it queued, however many do.
+ * One event written to the streams of a room: serialized and encoded once, and counted once in the
+ * server's `waitingBytes` while any stream still has it queued, however many do. Its bytes are
+ * written to every stream as the same Buffer: a string would be encoded again for each socket, and
+ * a copy kept in each write that a socket that does not read leaves pending.
  */
 interface SharedEvent {
-  readonly text: string;
+  readonly data: Buffer;
   readonly bytes: number;
   /** Streams that have it queued. */
   holders: number;
@@ -287,7 +289,7 @@ export class Streams {
     while (flowing && stream.open && stream.queue.length > 0) {
       const event = stream.queue.shift() as SharedEvent;
       this.release(stream, event);
-      flowing = stream.res.write(event.text);
+      flowing = stream.res.write(event.data);
     }
     this.account(stream, flowing);
   }
@@ -364,7 +366,8 @@ export class Streams {
 }
 
 function sharedEvent(text: string): SharedEvent {
-  return { text, bytes: Buffer.byteLength(text), holders: 0 };
+  const data = Buffer.from(text);
+  return { data, bytes: data.length, holders: 0 };
 }
 
 /** A run of messages (as JSON) for one event, and the seqs of its first and last. */
