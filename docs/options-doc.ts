@@ -27,15 +27,20 @@ interface CommandDoc {
   readonly table: OptionTable;
 }
 
+/** The paired CI gate's options, on the bench's command line (`--against`): a section of their own after the bench's. */
+const AGAINST: CommandDoc = { title: 'bench --against (the paired CI gate)', usage: 'npm run bench -- --ci --against REF [options]', file: 'bench/against/options.ts', name: 'AGAINST_OPTIONS', table: AGAINST_OPTIONS };
+
 /** Every command with options, in the order the README presents them. */
 export const COMMANDS: readonly CommandDoc[] = [
   { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/run/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
-  { title: 'bench --against (the paired CI gate)', usage: 'npm run bench -- --ci --against REF [options]', file: 'bench/against/options.ts', name: 'AGAINST_OPTIONS', table: AGAINST_OPTIONS },
   { title: 'server', usage: 'npm run server -- [options]', file: 'servers/contract/limits.ts', name: 'SERVER_OPTIONS', table: SERVER_OPTIONS },
   { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'test/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
   { title: 'report', usage: 'npm run report -- <results.json> [options]', file: 'report/report-options.ts', name: 'REPORT_OPTIONS', table: REPORT_OPTIONS },
   { title: 'compare', usage: 'npm run bench:compare -- <baseline.json> <current.json> [options]', file: 'report/compare-options.ts', name: 'COMPARE_OPTIONS', table: COMPARE_OPTIONS },
 ];
+
+/** Every section of the options page: the commands, and the gate's options after the bench's. */
+export const SECTIONS: readonly CommandDoc[] = [COMMANDS[0] as CommandDoc, AGAINST, ...COMMANDS.slice(1)];
 
 /** A table cell: pipes escaped, so that a doc string cannot split its row. */
 function cell(text: string): string {
@@ -70,7 +75,7 @@ export function renderOptionsDoc(): string {
     '[`servers/README.md`](../servers/README.md), [`test/conformance/README.md`](../test/conformance/README.md),',
     '[`report/README.md`](../report/README.md).',
   ].join('\n');
-  return `${[head, ...COMMANDS.map(section)].join('\n\n')}\n`;
+  return `${[head, ...SECTIONS.map(section)].join('\n\n')}\n`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { toFlag } from '../../cli/index.ts';
-import { COMMANDS, OPTIONS_DOC, renderOptionsDoc } from '../../docs/options-doc.ts';
+import { SECTIONS as COMMANDS, OPTIONS_DOC, renderOptionsDoc } from '../../docs/options-doc.ts';
 
 describe('docs/options.md', () => {
   it('is what npm run docs:options writes from the option tables today', () => {
