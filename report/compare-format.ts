@@ -94,9 +94,12 @@ function pairsOnly(c: Comparison): string {
   const needs = `the signed-rank test needs ${c.roundsNeeded} pairs to reach p ≤ ${c.alpha}`;
   if (smallestSignedRankP(n) > c.alpha) {
     const past = c.rows.filter((r) => r.status === 'too-few-rounds' && r.figure !== 'delivery').length;
-    return `Not enough pairs to call a regression (${n}; ${needs}): ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. Run more pairs (--rounds).`;
+    const all = Math.min(c.roundsAll.baseline, c.roundsAll.current);
+    const which = all > n ? `Not enough pairs without a generator-bound round to judge the latencies (${n} of ${all}; ${needs})` : `Not enough pairs to call a regression (${n}; ${needs})`;
+    return `${which}: ${past} figure(s) past their limit are listed as "not enough rounds" and do not fail. Run more pairs (--rounds).`;
   }
-  return `Pairs: ${n}, the base and the change measured alternately in this job, so that a drift of the machine moves both rounds of a pair (${needs}). A figure fails only when its median change per pair moves past its limit (half the built-in one: pairing leaves no drift between runs to allow for) and the signed-rank test says the pairs lean worse.`;
+  const all = Math.min(c.roundsAll.baseline, c.roundsAll.current);
+  return `Pairs: ${all > n ? `${all} (${n} without a generator-bound round, for the latencies)` : n}, the base and the change measured alternately in this job, so that a drift of the machine moves both rounds of a pair (${needs}). A figure fails only when its median change per pair moves past its limit (half the built-in one: pairing leaves no drift between runs to allow for) and the signed-rank test says the pairs lean worse.`;
 }
 
 /**

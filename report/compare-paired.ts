@@ -7,7 +7,7 @@
  * different times. A figure judged by the absolute part of its limit (a baseline of zero or near
  * it) is tested on the paired differences in its own unit, since a ratio to 0 means nothing. The
  * gate's other rules stay: too few pairs say so and do not fail, a pair in which either round's
- * generator was the bottleneck is left out, a limit the user set exits 3. Pure.
+ * generator was the bottleneck is left out of the latencies, a limit the user set exits 3. Pure.
  */
 import { median } from '../bench/model/aggregate.ts';
 import { FIGURES, type BenchResults, type TrialResult } from '../bench/model/results.ts';

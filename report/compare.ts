@@ -92,6 +92,8 @@ export interface Comparison {
   readonly alpha: number;
   /** Fewest rounds of a compared variant on each side, generator-bound rounds left out. */
   readonly rounds: { readonly baseline: number; readonly current: number };
+  /** The same with generator-bound rounds kept: what the figures other than latencies are judged on. */
+  readonly roundsAll: { readonly baseline: number; readonly current: number };
   /** Rounds of all compared variants on each side, and of those how many were generator-bound (left out). */
   readonly roundsSeen: { readonly baseline: number; readonly current: number };
   readonly generatorBound: { readonly baseline: number; readonly current: number };
@@ -279,6 +281,7 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
   const figures = options.figures ?? (Object.keys(FIGURES) as FigureKey[]);
   const rows: CompareRow[] = [];
   const rounds = { baseline: Infinity, current: Infinity };
+  const roundsAll = { baseline: Infinity, current: Infinity };
   const roundsSeen = { baseline: 0, current: 0 };
   const generatorBound = { baseline: 0, current: 0 };
   const note = (step: string, variant: string, status: RowStatus, label: string): void => {
@@ -297,10 +300,12 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
         // them: its own late timers and receipts may be what went missing.
         const bad = v.trials.filter((t) => !t.ok);
         const problems = [...new Set(bad.flatMap((t) => t.problems))].join('; ') || `${v.summary.lost} lost`;
-        const busy = bad.length > 0 && bad.every((t) => t.generator.bound);
+        // A soak's server fault (a slot kept, memory that grew) is the server's, whatever the generator did.
+        const soakFault = bad.some((t) => t.soak !== undefined && (Object.keys(t.soak.leftAfter).length > 0 || !t.soak.rss.bounded));
+        const busy = !soakFault && bad.length > 0 && bad.every((t) => t.generator.bound);
         rows.push({
           step: step.step.label, variant: v.variant.id, figure: 'delivery',
-          label: `not everything delivered: ${problems}${busy ? ', only in rounds where the generator was the bottleneck' : ''}`,
+          label: `${soakFault ? 'the server failed the soak' : 'not everything delivered'}: ${problems}${busy ? ', only in rounds where the generator was the bottleneck' : ''}`,
           baseline: [], current: [], baselineMedian: NaN, currentMedian: NaN, change: Infinity, worse: Infinity, limit: undefined, p: null,
           status: busy ? 'generator-bound' : 'regressed',
         });
@@ -315,6 +320,8 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
       roundsSeen.current += v.trials.length;
       rounds.baseline = Math.min(rounds.baseline, b.length);
       rounds.current = Math.min(rounds.current, c.length);
+      roundsAll.baseline = Math.min(roundsAll.baseline, all.baseline.length);
+      roundsAll.current = Math.min(roundsAll.current, all.current.length);
       const noLatency = b.length === 0 || c.length === 0;
       if (noLatency) {
         const side = b.length === 0 ? (c.length === 0 ? 'both runs' : 'the baseline') : 'the current run';
@@ -349,6 +356,7 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
     method: method.name,
     alpha,
     rounds: { baseline: Number.isFinite(rounds.baseline) ? rounds.baseline : 0, current: Number.isFinite(rounds.current) ? rounds.current : 0 },
+    roundsAll: { baseline: Number.isFinite(roundsAll.baseline) ? roundsAll.baseline : 0, current: Number.isFinite(roundsAll.current) ? roundsAll.current : 0 },
     roundsNeeded: method.roundsNeeded(alpha),
     roundsSeen,
     generatorBound,

@@ -17,7 +17,7 @@ export function formatDuration(ms: number): string {
 export function createAgainstProgress(stream: NodeJS.WritableStream, labels: Readonly<Record<Side, string>>): (event: AgainstEvent) => void {
   return (event) => {
     if (event.type === 'spare') {
-      stream.write(`   pair ${event.pair + 1} had a round whose generator was the bottleneck: it is left out, and pair ${event.spare + 1} runs in its place (${event.left} more may)\n`);
+      stream.write(`   pair ${event.pair + 1} had a round whose generator was the bottleneck: it is left out of the latencies, and pair ${event.spare + 1} runs in its place (${event.left} more may)\n`);
       return;
     }
     const at = `[${event.round.index + 1}/${event.total}]`;

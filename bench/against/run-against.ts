@@ -6,7 +6,7 @@
  * command's. A round that fails stops the job: pairs with a hole cannot be compared.
  *
  * A pair in which either round had a trial whose generator was the bottleneck is left out of the
- * comparison (report/compare-paired.ts), so the job runs another pair in its place, up to
+ * comparison's latencies (report/compare-paired.ts), so the job runs another pair in its place, up to
  * `spares` of them: one such round in seven pairs left 6, too few for the signed-rank test to
  * reach p ≤ 0.01, and a regression of +21% in WebSocket's server CPU per message passed (a
  * power job of issue 25, 2026-12-07).

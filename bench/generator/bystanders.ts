@@ -6,7 +6,9 @@
  * - A **non-reader** subscribes and never reads again: its socket is paused once the request is
  *   out (the SSE stream, the held poll) or once the first frame came (WebSocket). The server's
  *   answers pile up in the kernel's buffers and then in the server, until its per-client cap or
- *   its waiting budget cuts the client (the server counts its cuts). A paused socket cannot see
+ *   its waiting budget cuts the client (the server counts its cuts). That is a stream's (SSE,
+ *   WebSocket) non-reader; a polling one holds a single answer (its held poll, answered, or a read
+ *   of the room) and exercises the server's slots rather than its budget. A paused socket cannot see
  *   its cut (the FIN waits behind the unread bytes), so after `stallMs` on average the non-reader
  *   drops its connection and subscribes again, stalled afresh, as a frozen tab reloaded does:
  *   the load stays for the whole window.
@@ -18,8 +20,8 @@
  * the contract's paths (servers/contract/README.md), one request per connection.
  */
 import { once } from 'node:events';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
@@ -179,7 +181,11 @@ export class Bystanders {
       });
       return;
     }
-    if (this.kind !== 'stream') return this.pollingLeaver(room);
+    // Its loop runs on its own: start() waits for each bystander's first join, not a whole stay.
+    if (this.kind !== 'stream') {
+      void this.pollingLeaver(room);
+      return;
+    }
     const socket = await this.request(room, undefined);
     if (!socket) return again(RETRY_MS);
     // Reads (and drops) what comes, then leaves mid-stay, whatever the server was doing.
@@ -194,16 +200,27 @@ export class Bystanders {
 
   /**
    * A polling leaver: polls as the transport's clients do (held polls back to back; short polls
-   * every interval), and at the end of its stay destroys its connection mid-request, whatever
-   * the poll was doing (a long poll is then most often held).
+   * every interval) on one kept-alive connection, and at the end of its stay destroys it,
+   * whatever the poll was doing (a long poll is then most often held; a short poll most often
+   * between requests, its connection idle).
    */
   private async pollingLeaver(room: string): Promise<void> {
     const leaveAt = performance.now() + this.stay();
-    let cursor = await this.head(room);
+    const secure = new URL(this.options.url).protocol === 'https:';
+    const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(this.options.ca === undefined ? {} : { ca: this.options.ca }) }) : new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await this.pollUntil(room, leaveAt, agent);
+    } finally {
+      agent.destroy();
+    }
+  }
+
+  private async pollUntil(room: string, leaveAt: number, agent: Agent): Promise<void> {
+    let cursor = await this.head(room, agent);
     while (!this.stopped && cursor !== undefined) {
       const left = leaveAt - performance.now();
       if (left <= 0) break;
-      const answer = await this.get(readPath(this.kind, room, cursor, this.options.waitMs ?? 25_000), left);
+      const answer = await this.get(readPath(this.kind, room, cursor, this.options.waitMs ?? 25_000), left, agent);
       if (answer === 'left') break;
       if (answer === undefined) {
         cursor = undefined;
@@ -219,16 +236,17 @@ export class Bystanders {
   }
 
   /** The room's head cursor (a read without a cursor answers at once), or undefined when it failed. */
-  private async head(room: string): Promise<string | undefined> {
-    const answer = await this.get(readPath(this.kind, room, undefined, 0), 10_000);
+  private async head(room: string, agent?: Agent): Promise<string | undefined> {
+    const answer = await this.get(readPath(this.kind, room, undefined, 0), 10_000, agent);
     return answer === undefined || answer === 'left' ? undefined : (answer as { cursor?: string }).cursor;
   }
 
   /**
-   * One GET on a connection of its own: its JSON answer; `left` when `leaveMs` passed first (the
-   * connection is then destroyed mid-request); undefined when it failed (counted).
+   * One GET, on `agent`'s kept-alive connection or else on one of its own: its JSON answer; `left`
+   * when `leaveMs` passed first (the connection is then destroyed mid-request); undefined when it
+   * failed (counted).
    */
-  private get(path: string, leaveMs: number): Promise<unknown> {
+  private get(path: string, leaveMs: number, agent?: Agent): Promise<unknown> {
     const { url, token, ca } = this.options;
     const target = new URL(path, url);
     const secure = target.protocol === 'https:';
@@ -244,7 +262,7 @@ export class Bystanders {
         resolve(value);
       };
       const request = (secure ? httpsRequest : httpRequest)(target, {
-        agent: false,
+        agent: agent ?? false,
         headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         ...(localAddress ? { localAddress } : {}),
         ...(secure && ca !== undefined ? { ca } : {}),

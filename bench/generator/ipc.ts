@@ -9,6 +9,15 @@ export interface ClientAssignment {
   readonly instance?: number;
 }
 
+/**
+ * Whether this is its room's first member (`assignClients` names a room's members `r{R}m{M}`):
+ * what is made once a room, such as the soak's bystanders, is made by the generator that holds it,
+ * however the room's members are dealt out over generators.
+ */
+export function leadsRoom(assignment: ClientAssignment): boolean {
+  return /m0$/.test(assignment.sender);
+}
+
 export interface GeneratorPlan {
   readonly type: 'plan';
   readonly index: number;

@@ -11,7 +11,7 @@ import { monotonicUs } from '../../servers/common/self-report.ts';
 import { createBenchClient, type BenchClient, type ClientCounters } from '../clients/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
-import type { ClientAssignment, GeneratorPlan, GeneratorResult, GeneratorStart, GeneratorToParent } from './ipc.ts';
+import { leadsRoom, type ClientAssignment, type GeneratorPlan, type GeneratorResult, type GeneratorStart, type GeneratorToParent } from './ipc.ts';
 import { makeBody } from './message-body.ts';
 import { Receivers } from './receivers.ts';
 import { RecoveryWatch } from './recovery.ts';
@@ -144,7 +144,8 @@ export class LoadGenerator {
       this.bystanders = new Bystanders({
         url,
         transport: variant.transport,
-        rooms: [...new Set(this.plan.clients.map((c) => c.room))],
+        // Each room's once, by the generator holding its first member, however many hold members of it.
+        rooms: this.plan.clients.filter(leadsRoom).map((c) => c.room),
         spec,
         random: seededRandom(this.plan.seed + 2),
         ...(token ? { token } : {}),

@@ -653,13 +653,14 @@ export interface Spread {
 /** Figures a reader compares, by name: the report's table and the CI comparison use these keys. */
 /**
  * Whether the generator's lateness can change a figure: every latency can, being timed from the
- * schedule the generator kept late. A count per message (requests, bytes, connections) or a
- * server's own reading (CPU, memory) cannot: those stay valid in a round the generator limited.
+ * schedule the generator kept late, and the generator's own CPU, read where it was overloaded. A
+ * count per message (requests, bytes, connections) or a server's own reading (CPU, memory)
+ * cannot: those stay valid in a round the generator limited.
  * The report's verdict and claims and the compare gate all leave generator-bound rounds out of
  * these figures only.
  */
 export function generatorSensitive(key: string): boolean {
-  return key.startsWith('latency.');
+  return key.startsWith('latency.') || key === 'perDelivered.generatorCpuUs';
 }
 
 export const FIGURES = {

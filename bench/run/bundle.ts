@@ -25,7 +25,7 @@ const BUNDLE_DIR = join(PACKAGE_ROOT, 'node_modules', '.cache', 'chat-transport-
 const built = new Map<string, Promise<string | undefined>>();
 const ready = new Map<string, string>();
 
-/** Why the last build failed, for the progress line or a test; undefined when none did. */
+/** Why the last build failed, for a test; undefined when none did. */
 let lastFailure: string | undefined;
 
 /**

@@ -173,19 +173,19 @@ function handshakeScenario(): Scenario {
 const SOAK_CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 2, bodyBytes: 4000, durationMs: 150_000, warmupMs: 5000, bystanders: { nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 90_000 } };
 
 /** What `--quick` runs of the soak: a 20 s window, a check of slots and memory (too short for a non-reader to be cut). */
-export const SOAK_QUICK = { rounds: 1, durationMs: 20_000, warmupMs: 2000 } as const;
+export const SOAK_QUICK = { rounds: 1, durationMs: 20_000, warmupMs: 5000 } as const;
 
 function soakScenario(): Scenario {
   return {
     name: 'soak',
     description:
-      'Ten minutes of a chat with readers, clients that never read and clients that leave mid-load: 10 rooms of 10 members (4,000-byte messages, 2 a second each; the servers keep 500 messages per room, full within 25 s), and in every room 2 clients that subscribe and never read (each replaced by a fresh one after 90 s on average) and 2 that leave abruptly after 2 s on average and come back, for 2.5 minutes per transport (--quick: 20 s; --duration-ms for longer). Each trial checks that the server gave back every slot once the clients left (held polls, streams, sockets, connections, waiting bytes) and that its RSS levelled off (its last third of the window within 10% of its first), and shows RSS and heap over time.',
+      'Ten minutes of a chat with readers, clients that never read and clients that leave mid-load: 10 rooms of 10 members (4,000-byte messages, 2 a second each; the servers keep 100 messages per room, full within 5 s), and in every room 2 clients that subscribe and never read (each replaced by a fresh one after 90 s on average) and 2 that leave abruptly after 2 s on average and come back, for 2.5 minutes per transport (--quick: 20 s; --duration-ms for longer). Each trial checks that the server gave back every slot once the clients left (held polls, streams, sockets, connections, waiting bytes) and that its RSS levelled off (its last third of the window within 10% of its first), and shows RSS and heap over time.',
     rounds: 1,
     generators: 1,
     quick: SOAK_QUICK,
-    // 500 messages kept per room (1 MB) fill within the first 25 s: after that, a server's
-    // memory holds what its clients cost, not a history still growing.
-    steps: [{ label: '10 rooms × 10 readers, 2 non-readers and 2 leavers each, 2.5 minutes', workload: SOAK_CHAT, serverOptions: { historySize: 500 }, variants: CHAT_VARIANTS }],
+    // 100 messages kept per room (400 KB) fill within the first 5 s, within the warm-up even of
+    // --quick: after that, a server's memory holds what its clients cost, not a history still growing.
+    steps: [{ label: '10 rooms × 10 readers, 2 non-readers and 2 leavers each, 2.5 minutes', workload: SOAK_CHAT, serverOptions: { historySize: 100 }, variants: CHAT_VARIANTS }],
   };
 }
 
@@ -521,6 +521,10 @@ export function checkScenario(scenario: Scenario): Scenario {
   for (const [i, step] of scenario.steps.entries()) {
     if (step.cluster) checkCluster(step.cluster, `scenario ${scenario.name}, step ${i + 1}`, step);
     if (step.distance) checkDistance(step, `scenario ${scenario.name}, step ${i + 1}`);
+    if (step.workload.bystanders) {
+      const unspoken = step.variants.filter((v) => (BENCH_REGISTRY[v.transport] as { bystanders?: string }).bystanders === undefined).map((v) => v.id);
+      if (unspoken.length > 0) throw new Error(`scenario ${scenario.name}: step ${i + 1} has bystanders (non-readers and leavers), which do not speak ${unspoken.join(', ')}; they speak ${BENCH_TRANSPORTS.filter((t) => (BENCH_REGISTRY[t] as { bystanders?: string }).bystanders !== undefined).join(', ')}`);
+    }
     const ids = new Set<string>();
     for (const variant of step.variants) {
       if (ids.has(variant.id)) throw new Error(`scenario ${scenario.name}: step ${i + 1} has two variants with id "${variant.id}"`);

@@ -10,6 +10,7 @@ import { minIdleTimeoutMs } from '../../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from '../generator/ipc.ts';
 import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from '../model/results.ts';
 import { serverEntry, spawnServer, type ServerProcess } from './spawn-server.ts';
+import { isBaseline } from '../baselines/index.ts';
 import { prepareEntry } from './bundle.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ProcSampler, type ProcReading } from './proc-sampler.ts';
@@ -299,7 +300,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       });
     }
     // Across a distance the server listens on its side's address, the one address its namespace routes.
-    const hostFlags = [...(distant ? ['--host', SERVER_ADDRESS] : []), ...Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)])];
+    // A step's server options go to chat servers: a baseline takes none of the contract's.
+    const stepFlags = isBaseline(variant.transport) ? [] : Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)]);
+    const hostFlags = [...(distant ? ['--host', SERVER_ADDRESS] : []), ...stepFlags];
     if (cluster) {
       const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url), ...hostFlags];
       const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));

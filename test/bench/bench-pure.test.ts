@@ -10,11 +10,13 @@ import type { Workload } from '../../bench/model/results.ts';
 import { describeTrials, runBench, type RunEvent } from '../../bench/run/run.ts';
 import { resolveScenario } from '../../bench/run/scenarios.ts';
 import { assignClients, drainMs } from '../../bench/run/trial.ts';
+import { leadsRoom } from '../../bench/generator/ipc.ts';
 import { copyAsLatest, defaultResultsPath, displayPath, RESULTS_DIR } from '../../bench/run/write-results.ts';
 
 // No real server in this file: a trial fails at once, which is all the listener test needs.
 vi.mock('../../bench/run/spawn-server.ts', () => ({
   spawnServer: vi.fn(() => Promise.reject(new Error('no server in this test'))),
+  serverEntry: vi.fn(() => '/no/server/in/this/test.ts'),
 }));
 
 describe('runBench and the run\'s abort signal', () => {
@@ -117,6 +119,13 @@ function expectEveryMemberOnce(plans: readonly (readonly ClientAssignment[])[], 
 }
 
 describe('assignClients', () => {
+  it('gives each room one lead, however its members are dealt out over generators (what the soak\'s bystanders are made once a room by)', () => {
+    for (const [rooms, generators] of [[10, 3], [10, 20], [3, 7]] as const) {
+      const leads = assignClients(workload(rooms, 4), generators).flat().filter(leadsRoom).map((a) => a.room);
+      expect(leads.sort()).toEqual(Array.from({ length: rooms }, (_, r) => `room-${r}`).sort());
+    }
+  });
+
   it('gives whole rooms to each generator when there are at least as many rooms', () => {
     const plans = assignClients(workload(5, 2), 2);
     expect(plans).toEqual([

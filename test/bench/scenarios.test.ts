@@ -275,12 +275,13 @@ describe('loadScenarioFile', () => {
     expect(() => loadScenarioFile(file('unknown.json', { ...soak, steps: [{ ...step, serverOptions: { historysize: 50 } }] }))).toThrow(/historysize/);
     expect(() => loadScenarioFile(file('range.json', { ...soak, steps: [{ ...step, serverOptions: { historySize: 0 } }] }))).toThrow(/historySize must be >= 1/);
     expect(() => loadScenarioFile(file('stall.json', { ...soak, steps: [{ ...step, workload: { ...WORKLOAD, bystanders: { nonReaders: 1, leavers: 0, stayMs: 500 } } }] }))).toThrow(/stallMs/);
+    expect(() => loadScenarioFile(file('raw.json', { ...soak, steps: [{ ...step, variants: [{ id: 'raw', transport: 'raw-ws' }] }] }))).toThrow('step 1 has bystanders (non-readers and leavers), which do not speak raw; they speak short-polling, long-polling, websocket, sse');
   });
 
   it('the named soak mixes readers with non-readers and leavers, on servers whose history fills early', () => {
     const [step] = scenario('soak').steps;
     expect(step?.workload.bystanders).toEqual({ nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 90_000 });
-    expect(step?.serverOptions).toEqual({ historySize: 500 });
+    expect(step?.serverOptions).toEqual({ historySize: 100 });
     expect(step?.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse']);
   });
 

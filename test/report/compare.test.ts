@@ -212,6 +212,20 @@ describe('compareResults', () => {
     expect(real.regressions.map((r) => r.label)).toEqual(['not everything delivered: 6 sends never acknowledged']);
   });
 
+  it('never excuses a soak the server failed, generator-bound or not, and names it as the server\'s', () => {
+    const soaked = (run: ReturnType<typeof runOf>): ReturnType<typeof runOf> => {
+      const withBound = generatorBound(run, 'websocket', [1]);
+      const ws = withBound.steps[0]?.variants[0];
+      if (!ws) throw new Error('no websocket');
+      const soak = { bystanders: { nonReaderJoins: 20, nonReaderReturns: 0, leaves: 100, failures: 0 }, leftAfter: { streams: 2 }, rss: { firstThirdMaxBytes: 1, lastThirdMaxBytes: 1, bounded: true }, peakWaitingBytes: 0, rssGrowthPeakBytes: 0, budgetCuts: 0, slowConsumerCloses: 0, busyRefusals: 0 };
+      const trials = ws.trials.map((t, i) => (i === 1 ? { ...t, ok: false, problems: ['slots still taken after every client left: streams 2'], soak } : t));
+      Object.assign(ws, { trials, summary: { ...ws.summary, ok: false } });
+      return withBound;
+    };
+    const c = compareResults(runOf({ websocket: quiet }), soaked(runOf({ websocket: quiet })), { figures: ['latency.p50'] });
+    expect(c.regressions.map((r) => r.label)).toEqual(['the server failed the soak: slots still taken after every client left: streams 2']);
+  });
+
   it('holds figures the user set to the user limit, with its own status', () => {
     const { limits, userSet } = mergeLimits([parseLimit('latency.p99=+10%')]);
     const base = runOf({ websocket: quiet });

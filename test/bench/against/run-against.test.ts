@@ -115,19 +115,20 @@ describe('runAgainst', () => {
     expect(outcome.sides.change?.steps[0]?.variants.find((v) => v.variant.id === 'websocket')?.trials.map((t) => t.round)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it('keeps seven comparable pairs where one round of seven was generator-bound, so that a clear regression is still called', async () => {
+  it('keeps seven comparable pairs of latencies where one round of seven was generator-bound, so that a clear regression is still called', async () => {
+    const P50 = 'latency.p50';
     const job = fakeJob((r) => {
-      const run = runOf({ websocket: { [CPU]: [r.side === 'change' ? 130 + r.pair : 100 + r.pair] } });
+      const run = runOf({ websocket: { [P50]: [r.side === 'change' ? 15_000 + r.pair : 10_000 + r.pair] } });
       return short(r) === '3C' ? generatorBound(run, 'websocket', [0]) : run;
     });
     const verdict = async (spares: number): Promise<string | undefined> => {
       const outcome = await runAgainst({ pairs: 7, first: 'change', argv: [], spares }, job.runner, job.onEvent, { now: job.now });
       const comparison = comparePaired(outcome.sides.base as BenchResults, outcome.sides.change as BenchResults);
-      return comparison.rows.find((row) => row.figure === CPU && row.variant === 'websocket')?.status;
+      return comparison.rows.find((row) => row.figure === P50 && row.variant === 'websocket')?.status;
     };
     expect(await verdict(3)).toBe('regressed');
     expect(job.ran).toHaveLength(16);
-    // Without a spare, six pairs are left: too few for p ≤ 0.01, and the +30% passes.
+    // Without a spare, six pairs of latencies are left: too few for p ≤ 0.01, and the +50% passes.
     expect(await verdict(0)).not.toBe('regressed');
   });
 
