@@ -164,11 +164,12 @@ function handshakeScenario(): Scenario {
 /**
  * The soak's chat: readers (the measured members), and beside them in every room clients that
  * never read and clients that leave mid-load and come back (bench/generator/bystanders.ts). Bodies
- * of 4,000 B at 2 messages a second per member make 80 KB/s per room: a paused socket holds about
- * 4 MB in the kernel here (the server's send buffer grows to tcp_wmem's 4 MiB) before the server
- * holds any, so a non-reader passes the per-client cap (1 MiB) after about 65 s and is cut; it
- * stalls 90 s on average (45 to 135 s), then comes back stalled afresh. A leaver stays 2 s on
- * average: about 1,500 leaves in a 2.5-minute window.
+ * of 4,000 B at 2 messages a second per member make 80 KB/s per room, so that a non-reader, which
+ * stalls 90 s on average (45 to 135 s) before it comes back stalled afresh, leaves megabytes
+ * unread: in the soak of 2026-12-07 the SSE server cut 31 of them at its per-client cap (1 MiB),
+ * while every paused WebSocket's backlog stayed in the kernel's buffers (loopback's take more than
+ * 7 MB of a socket that does not read). A leaver stays 2 s on average: 1,540 to 1,550 leaves in a
+ * 2.5-minute window.
  */
 const SOAK_CHAT: Workload = { rooms: 10, members: 10, ratePerMember: 2, bodyBytes: 4000, durationMs: 150_000, warmupMs: 5000, bystanders: { nonReaders: 2, leavers: 2, stayMs: 2000, stallMs: 90_000 } };
 
