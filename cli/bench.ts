@@ -39,7 +39,7 @@ writes a results file. The chat transports: ${inWords(TRANSPORTS.map((t) => TRAN
 
 Examples:
   npm run bench                              the default comparison (about 3 minutes)
-  npm run bench -- --quick                   the same, shorter (about 70 s here)
+  npm run bench -- --quick                   the same, shorter (54-56 s here)
   npm run bench -- --ci                      the CI preset, for bench:compare (about a minute)
   npm run bench -- --ci --against origin/main
                                              the paired CI gate: this tree and origin/main measured

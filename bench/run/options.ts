@@ -14,7 +14,7 @@ const SCENARIOS_DEFAULT = "the scenario's";
  */
 export const BENCH_OPTIONS = {
   scenario: { kind: 'string', default: 'default', doc: 'a named scenario (default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan) or a JSON file' },
-  quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (about 70 s for the default scenario on this 2-core machine)' },
+  quick: { kind: 'boolean', default: false, doc: 'the quick preset: 2 short rounds, short ceilings and micro-benchmarks (54 to 56 s for the default scenario on this 2-core machine, 2026-12-07)' },
   ci: { kind: 'boolean', default: false, doc: 'the CI preset, for bench:compare: 6 rounds of short polling and WebSocket, 1.5 s each, no ceilings or micro-benchmarks (about a minute)' },
   list: { kind: 'boolean', default: false, doc: 'list the named scenarios and exit' },
   transports: { kind: 'list', default: [], doc: `run only these transports: ${BENCH_TRANSPORTS.join(', ')}; none given runs all the scenario has` },
