@@ -50,6 +50,13 @@ export interface BystanderOptions {
 
 /** How long a bystander waits before coming back after a failure or a cut. */
 const RETRY_MS = 250;
+/** The longest a connect, or a WebSocket's handshake and first answer, may take before it counts as failed. */
+const JOIN_TIMEOUT_MS = 10_000;
+
+/** Resolves `'timeout'` after `ms` (the timer does not keep the process alive). */
+function timeout(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
 
 /** How a bystander joins a room of a transport (`BenchEntry.bystanders`). */
 type JoinKind = NonNullable<BenchEntry<BenchTransport>['bystanders']>;
@@ -306,8 +313,8 @@ export class Bystanders {
     socket.on('error', () => undefined);
     this.sockets.add(socket);
     try {
-      const [outcome] = await Promise.race([once(socket, secure ? 'secureConnect' : 'connect').then(() => ['up']), once(socket, 'close').then(() => ['closed'])]);
-      if (outcome !== 'up') throw new Error('closed');
+      const [outcome] = await Promise.race([once(socket, secure ? 'secureConnect' : 'connect').then(() => ['up']), once(socket, 'close').then(() => ['closed']), timeout(JOIN_TIMEOUT_MS).then(() => ['timeout'])]);
+      if (outcome !== 'up') throw new Error(String(outcome));
     } catch {
       this.sockets.delete(socket);
       socket.destroy();
@@ -333,7 +340,7 @@ export class Bystanders {
       await once(ws, 'message');
       return 'subscribed' as const;
     });
-    const outcome = await Promise.race([subscribed, closed]).catch(() => 'closed' as const);
+    const outcome = await Promise.race([subscribed, closed, timeout(JOIN_TIMEOUT_MS)]).catch(() => 'closed' as const);
     if (outcome !== 'subscribed') {
       this.webSockets.delete(ws);
       ws.terminate();
