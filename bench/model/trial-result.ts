@@ -219,16 +219,19 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
+/** A count of a mark's server stats, 0 where the server does not keep it. */
+function statOf(mark: ServerMark, name: string): number {
+  const value = mark.stats[name];
+  return typeof value === 'number' ? value : 0;
+}
+
 function serverMeasure(inputs: ServerReadings, clients: number): ServerMeasure {
   const { idle, windowStart, windowEnd, samples } = inputs;
   const inWindow = samples.filter((s) => s.tUs >= windowStart.tUs && s.tUs <= windowEnd.tUs);
   const rssWindow = inWindow.length > 0 ? median(inWindow.map((s) => s.rss)) : windowEnd.rss;
   const heapWindow = inWindow.length > 0 ? median(inWindow.map((s) => s.heapUsed)) : windowEnd.heapUsed;
   const cpuUs = windowEnd.cpuUs - windowStart.cpuUs;
-  const stat = (name: string): number => {
-    const value = windowEnd.stats[name];
-    return typeof value === 'number' ? value : 0;
-  };
+  const stat = (name: string): number => statOf(windowEnd, name);
   return {
     source: 'self-report',
     cpuUs,
@@ -322,13 +325,9 @@ function soakResult(inputs: ServerReadings & ClientInputs): SoakResult {
     counts.leaves += g.bystanders.leaves;
     counts.failures += g.bystanders.failures;
   }
-  const number = (stats: Readonly<Record<string, number | string>>, name: string): number => {
-    const value = stats[name];
-    return typeof value === 'number' ? value : 0;
-  };
   const leftAfter: Record<string, number> = {};
   for (const name of SLOT_STATS) {
-    const value = number(inputs.released.stats, name);
+    const value = statOf(inputs.released, name);
     if (value > 0) leftAfter[name] = value;
   }
   const { windowStart, windowEnd } = inputs;
@@ -341,11 +340,11 @@ function soakResult(inputs: ServerReadings & ClientInputs): SoakResult {
     bystanders: counts,
     leftAfter,
     rss: { firstThirdMaxBytes, lastThirdMaxBytes, bounded: lastThirdMaxBytes <= firstThirdMaxBytes * (1 + SOAK_RSS_GROWTH) },
-    peakWaitingBytes: number(inputs.released.stats, 'peakWaitingBytes'),
+    peakWaitingBytes: statOf(inputs.released, 'peakWaitingBytes'),
     rssGrowthPeakBytes: Math.max(0, peakRss - inputs.idle.rss),
-    budgetCuts: number(inputs.released.stats, 'budgetCuts'),
-    slowConsumerCloses: number(inputs.released.stats, 'slowConsumerCloses'),
-    busyRefusals: number(inputs.released.stats, 'busyRefusals'),
+    budgetCuts: statOf(inputs.released, 'budgetCuts'),
+    slowConsumerCloses: statOf(inputs.released, 'slowConsumerCloses'),
+    busyRefusals: statOf(inputs.released, 'busyRefusals'),
   };
 }
 
