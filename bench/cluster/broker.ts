@@ -6,7 +6,7 @@
  * port, so every cursor stays valid.
  */
 import { redisMissingReason, startRedisServer } from './redis-server.ts';
-import type { BrokerControl } from '../run/trial.ts';
+import type { BrokerControl } from '../run/server-under-test.ts';
 
 export { redisMissingReason } from './redis-server.ts';
 

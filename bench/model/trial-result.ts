@@ -124,10 +124,14 @@ export interface ProcReadings {
 }
 
 /**
- * A trial's inputs: the generators' side, and the server's readings, or its /proc readings, or
- * why there are none (a server the bench did not start, `--target`, with no `--target-pid`).
+ * The server's side of a trial's inputs: its readings, or its /proc readings, or its instances',
+ * or why there are none (a server the bench did not start, `--target`, with no `--target-pid`).
  */
-export type TrialInputs = ClientInputs & (ServerReadings | ProcReadings | ClusterReadings | { readonly serverNotMeasured: string });
+export type ServerInputs = Partial<Pick<ClientInputs, 'cluster' | 'broker' | 'faults' | 'windowStartUs' | 'profile'>> &
+  (ServerReadings | ProcReadings | ClusterReadings | { readonly serverNotMeasured: string });
+
+/** A trial's inputs: the generators' side and the server's. */
+export type TrialInputs = ClientInputs & ServerInputs;
 
 /** Several instances' figures as one server's: sums, and the worst event-loop delay. */
 export function combineMeasures(measures: readonly ServerMeasure[]): ServerMeasure {

@@ -7,7 +7,8 @@ import { summarizeVariant, rotate } from '../model/aggregate.ts';
 import { isChatVariant, runCapacity, type CapacityEvent } from '../capacity/run-capacity.ts';
 import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from '../model/results.ts';
 import { brokerNeeds } from '../cluster/cluster.ts';
-import { runTrial, type BrokerControl, type TrialProgress } from './trial.ts';
+import { runTrial, type TrialProgress } from './trial.ts';
+import type { BrokerControl } from './server-under-test.ts';
 
 export type RunEvent =
   | { readonly type: 'phase'; readonly phase: 'micro' | 'trials' | 'ceilings'; readonly detail: string }

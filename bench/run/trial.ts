@@ -1,26 +1,24 @@
 /**
- * One trial: one variant on one workload in one round. Starts the server in its own process and
- * the generators in theirs, runs the warm-up and the window, collects what everyone measured, and
- * stops every process whatever happens.
+ * One trial: one variant on one workload in one round. Starts the server (whichever kind:
+ * server-under-test.ts) and the generators in their own processes, runs the warm-up and the
+ * window, collects what everyone measured, and stops every process whatever happens.
  */
 import { fileURLToPath } from 'node:url';
 import { toFlag } from '../../cli/index.ts';
-import { monotonicUs, type ServerMark } from '../../servers/common/self-report.ts';
+import { monotonicUs } from '../../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from '../generator/ipc.ts';
 import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from '../model/results.ts';
-import { serverEntry, spawnServer, type ServerProcess } from './spawn-server.ts';
+import { serverEntry } from './spawn-server.ts';
 import { isBaseline } from '../baselines/index.ts';
 import { prepareEntry } from './bundle.ts';
 import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
-import { ProcSampler, type ProcReading } from './proc-sampler.ts';
 import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from '../generator/sockets.ts';
 import { buildTrialResult, limitedTrialResult, type DistanceReadings } from '../model/trial-result.ts';
-import { backplaneFlags, instanceOf } from '../cluster/cluster.ts';
-import { BrokerSampler, brokerMeasure } from '../cluster/broker-sampler.ts';
-import type { ServerSample } from '../../servers/common/self-report.ts';
+import { instanceOf } from '../cluster/cluster.ts';
 import { LossyNetwork, type PacketCounts } from '../network/lossy-net.ts';
 import { DistantNetwork, SERVER_ADDRESS } from '../network/distance.ts';
+import { readAt, startServerUnderTest, type BrokerControl, type ServerUnderTest } from './server-under-test.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('../generator/main.ts', import.meta.url));
 
@@ -40,10 +38,6 @@ const RESULT_MARGIN_MS = 30_000;
 const CONNECT_CONCURRENCY = 100;
 /** How long a generator gets to close its clients before it is killed. */
 const GENERATOR_STOP_GRACE_MS = 10_000;
-/** Longest wait for the server to see every client's connection close. */
-const RELEASE_TIMEOUT_MS = 10_000;
-/** How often the server is asked whether every connection has closed. */
-const RELEASE_POLL_MS = 50;
 
 export interface TrialProgress {
   readonly phase: 'setup' | 'warm-up' | 'window' | 'drain';
@@ -93,37 +87,6 @@ export interface TrialOptions {
   readonly serverOptions?: Readonly<Record<string, number>>;
 }
 
-/** The Redis a trial's instances share. */
-export interface BrokerControl {
-  /** redis://HOST:PORT */
-  readonly url: string;
-  /**
-   * Restarts it keeping its data (saved on shutdown, loaded at start, same port); resolves once it
-   * answers again with how long it was down, ms. Absent for a Redis the bench did not start.
-   */
-  readonly restart?: () => Promise<number>;
-}
-
-/** When a failover's faults happen, as shares of the window: the kill, then the Redis restart. */
-export const FAILOVER_KILL_AT = 0.25;
-export const FAILOVER_REDIS_RESTART_AT = 0.6;
-
-/** A killed instance's reading at a later mark: its last sample before the kill (no GC, no loop delay, no stats). */
-function lastSampleMark(server: ServerProcess, name: string): ServerMark {
-  const last: ServerSample | undefined = server.samples.at(-1);
-  return {
-    type: 'mark',
-    name,
-    tUs: last?.tUs ?? 0,
-    cpuUs: last?.cpuUs ?? 0,
-    rss: last?.rss ?? 0,
-    heapUsed: last?.heapUsed ?? 0,
-    collected: false,
-    loopDelay: { mean: 0, p50: 0, p99: 0, max: 0 },
-    stats: {},
-  };
-}
-
 /** TCP connects each generator makes to the server before its clients connect, to measure the path. */
 export const PATH_PROBES = 5;
 
@@ -136,12 +99,6 @@ export function networkLoss(network: { readonly name: string; readonly lossPct: 
     trial: last,
   };
 }
-
-/** Why the server's figures are missing from a `--target` trial. */
-export const TARGET_NOT_MEASURED = 'the bench did not start this server (--target), so it could not read its CPU and memory (give --target-pid to read them from /proc)';
-
-/** Why some server figures are missing from a `--target --target-pid` trial. */
-export const PROC_NOT_MEASURED = 'CPU time and RSS read from /proc (--target-pid); heap, event-loop delay, held polls, sockets and connections are known only to a server that reports them itself';
 
 /**
  * Who sends and receives in which room, spread over the generators: whole rooms where there are
@@ -225,26 +182,20 @@ export function abortPromise(signal: AbortSignal | undefined): { readonly promis
 }
 
 export async function runTrial(options: TrialOptions): Promise<TrialResult> {
-  const { variant, workload } = options;
+  const { variant, workload, target } = options;
   const interrupted = abortPromise(options.signal);
   // What ends a trial early: an interruption, and with distance the delay line dying.
   const stoppers: Promise<never>[] = [interrupted.promise];
   const unlessInterrupted = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, ...stoppers]);
-  let server: ServerProcess | undefined;
-  // Several instances (a cluster): each reports itself; `server` stays unset.
-  let servers: ServerProcess[] = [];
-  const killed = new Set<number>();
-  const cluster = options.target ? undefined : options.cluster;
-  const sampler = cluster?.backplane === 'redis' && options.broker ? new BrokerSampler(options.broker.url) : undefined;
+  const cluster = target ? undefined : options.cluster;
   // Set when the trial ends, however: a fault not yet injected is then never injected.
   let ended = false;
   let network: LossyNetwork | undefined;
   let distant: DistantNetwork | undefined;
-  // A server the bench did not start, read from /proc when its process id is known.
-  const proc = options.target?.pid !== undefined ? new ProcSampler(options.target.pid) : undefined;
+  let server: ServerUnderTest | undefined;
+  let starting: Promise<ServerUnderTest> | undefined;
   const children: TsChild[] = [];
   const started = performance.now();
-  const { target } = options;
   const sockets = planSockets(workload, variant, options.generators, openFilesLimit());
   // A server the bench starts has the bench's cap; one it did not start is not judged.
   if (sockets.limit && !target) {
@@ -284,7 +235,6 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     } else if (options.lossPct !== undefined) network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
-    const spawnOptions = { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) };
     // Each process's code built once per run (bench/run/bundle.ts): a child then starts without tsx.
     await unlessInterrupted(Promise.all([prepareEntry(GENERATOR_MAIN), prepareEntry(serverEntry(variant.transport))]));
     // The generators start while the server does (each waits for its plan, sent once the server
@@ -302,22 +252,18 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     // Across a distance the server listens on its side's address, the one address its namespace routes.
     // A step's server options go to chat servers: a baseline takes none of the contract's.
     const stepFlags = isBaseline(variant.transport) ? [] : Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)]);
-    const hostFlags = [...(distant ? ['--host', SERVER_ADDRESS] : []), ...stepFlags];
-    if (cluster) {
-      const flags = [...serverFlags(variant), ...backplaneFlags(cluster, options.broker?.url), ...hostFlags];
-      const started = await unlessInterrupted(Promise.allSettled(Array.from({ length: cluster.instances }, () => spawnServer(variant.transport, flags, spawnOptions))));
-      servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-      const failed = started.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason as Error;
-    } else if (!target) server = await unlessInterrupted(spawnServer(variant.transport, [...serverFlags(variant), ...hostFlags], spawnOptions));
-    // Every instance's reading; a killed one's is its last sample before the kill.
-    const markAll = (name: string, gc = false): Promise<ServerMark[]> =>
-      Promise.all(servers.map((s, i) => (killed.has(i) ? Promise.resolve(lastSampleMark(s, name)) : s.mark(name, gc))));
-    const idle = server ? await unlessInterrupted(server.mark('idle', true)) : undefined;
-    const idleAll = cluster ? await unlessInterrupted(markAll('idle', true)) : [];
-    const procIdle = proc?.read();
-    const urls = servers.map((s) => s.url);
-    const url = target?.url ?? server?.url ?? (urls[0] as string);
+    starting = startServerUnderTest({
+      transport: variant.transport,
+      flags: [...serverFlags(variant), ...(distant ? ['--host', SERVER_ADDRESS] : []), ...stepFlags],
+      spawn: { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) },
+      ...(target ? { target } : {}),
+      ...(cluster ? { cluster } : {}),
+      ...(options.broker ? { broker: options.broker } : {}),
+      ...(options.profileFile !== undefined ? { profileFile: options.profileFile } : {}),
+    });
+    server = await unlessInterrupted(starting);
+    const sut = server;
+    await unlessInterrupted(sut.readIdle());
     report();
 
     const setupTimeout = SETUP_BASE_MS + SETUP_MS_PER_CLIENT * clients;
@@ -326,10 +272,10 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       const plan: ParentToGenerator = {
         type: 'plan',
         index,
-        url,
-        ...(urls.length > 1 ? { urls } : {}),
+        url: sut.url,
+        ...(sut.urls.length > 1 ? { urls: sut.urls } : {}),
         ...(target?.token ? { token: target.token } : {}),
-        ...(server?.ca === undefined ? {} : { ca: server.ca }),
+        ...(sut.ca === undefined ? {} : { ca: sut.ca }),
         variant,
         workload,
         clients: list,
@@ -337,7 +283,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         connectConcurrency: CONNECT_CONCURRENCY,
         ...(distant ? { pathProbes: PATH_PROBES } : {}),
         // Each generator its own source addresses, so that none shares or runs out of ephemeral ports.
-        sourceAddresses: ipv4Loopback(url) ? sourceAddresses(index, list.length * perClient) : [],
+        sourceAddresses: ipv4Loopback(sut.url) ? sourceAddresses(index, list.length * perClient) : [],
       };
       child.send(plan);
     }
@@ -358,47 +304,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const settle = settleMs(variant, options.lossPct);
     const drain = drainMs(variant, options.lossPct);
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, settleMs: settle, drainMs: drain };
-    sampler?.start();
     for (const child of children) child.send(start);
+    sut.arm({ startUs, windowStartUs, windowEndUs, children, ended: () => ended });
     phase = 'warm-up';
-    // The server's reading at a moment of the schedule (from /proc for a server the bench did not
-    // start but was given the id of; none for one it knows nothing of).
-    const markAt = (us: number, name: string, then: () => void): Promise<ServerMark | ProcReading | undefined> =>
-      new Promise((resolve, reject) => {
-        setTimeout(() => {
-          then();
-          if (server) server.mark(name).then(resolve, reject);
-          else if (proc) {
-            try {
-              resolve(proc.read());
-            } catch (error) {
-              reject(error as Error);
-            }
-          } else resolve(undefined);
-        }, Math.max(0, (us - monotonicUs()) / 1000));
-      });
-    // A CPU profile of the server over the window alone, when asked (one server the bench started).
-    const profile = options.profileFile !== undefined && server ? profileWindow(server, options.profileFile, windowStartUs, windowEndUs) : undefined;
-    profile?.catch(() => undefined);
-    const windowStart = markAt(windowStartUs, 'window-start', () => (phase = 'window'));
-    const windowEnd = markAt(windowEndUs, 'window-end', () => (phase = 'drain'));
-    windowStart.catch(() => undefined);
-    windowEnd.catch(() => undefined);
-    // A cluster's instances, and the broker, read at the same edges.
-    const allAt = (us: number, name: string): Promise<ServerMark[]> =>
-      new Promise((resolve, reject) => {
-        setTimeout(() => {
-          void sampler?.read();
-          markAll(name).then(resolve, reject);
-        }, Math.max(0, (us - monotonicUs()) / 1000));
-      });
-    const windowStartAll = cluster ? allAt(windowStartUs, 'window-start') : Promise.resolve([]);
-    const windowEndAll = cluster ? allAt(windowEndUs, 'window-end') : Promise.resolve([]);
-    windowStartAll.catch(() => undefined);
-    windowEndAll.catch(() => undefined);
-    const faults =
-      cluster?.fault === 'failover' ? runFailover(servers, killed, children, options.broker, windowStartUs, workload.durationMs, () => ended) : Promise.resolve([]);
-    faults.catch(() => undefined);
+    void readAt(windowStartUs, () => (phase = 'window'));
+    void readAt(windowEndUs, () => (phase = 'drain'));
     // The loss rule's counters at the window's edges.
     const lossCounters = distant && options.lossPct !== undefined ? () => (distant as DistantNetwork).lossCounters() : network ? () => (network as LossyNetwork).counters() : undefined;
     const countsAtStart = lossCounters && readAt(windowStartUs, lossCounters);
@@ -435,134 +345,33 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
           } satisfies DistanceReadings,
         }
       : {};
-    const common = { round: options.round, position: options.position, workload, generators, storedByRoom, startUs, seqsAckedTwice, ...lossy, ...far, ...(isLossyChannel(variant) ? { lossyChannel: true } : {}) };
-    if (cluster) {
-      const faultTimes = await unlessInterrupted(faults);
-      const memory = await unlessInterrupted(markAll('memory', true));
-      await Promise.all(children.map((child) => stopGenerator(child)));
-      const released = await unlessInterrupted(releasedAll(servers, killed, markAll));
-      const [atStart, atEnd] = [await unlessInterrupted(windowStartAll), await unlessInterrupted(windowEndAll)];
-      const stored = generators.reduce((n, g) => n + g.stored, 0);
-      return buildTrialResult({
-        ...common,
-        cluster,
-        windowStartUs,
-        faults: faultTimes,
-        ...(sampler ? { broker: brokerMeasure(sampler.samples, windowStartUs, windowEndUs, stored) } : {}),
-        instances: servers.map((s, i) => ({
-          idle: idleAll[i] as ServerMark,
-          windowStart: atStart[i] as ServerMark,
-          windowEnd: atEnd[i] as ServerMark,
-          memory: memory[i] as ServerMark,
-          released: released[i] as ServerMark,
-          samples: [...s.samples].filter((sample) => sample.tUs >= startUs - 1_000_000),
-          killed: killed.has(i),
-        })),
-      });
-    }
-    if (proc && procIdle) {
-      // Every delivery is in and every client still connected: the RSS they hold (no collection).
-      const memory = proc.read();
-      const [atStart, atEnd] = [await unlessInterrupted(windowStart), await unlessInterrupted(windowEnd)];
-      if (!atStart || !atEnd || 'type' in atStart || 'type' in atEnd) throw new Error('unreachable: /proc readings are taken at both window edges');
-      return buildTrialResult({
-        ...common,
-        proc: { idle: procIdle, windowStart: atStart, windowEnd: atEnd, memory, samples: proc.samples.filter((s) => s.tUs >= startUs - 1_000_000), notMeasured: PROC_NOT_MEASURED },
-      });
-    }
-    if (!server || !idle) {
-      await unlessInterrupted(windowEnd);
-      return buildTrialResult({ ...common, serverNotMeasured: TARGET_NOT_MEASURED });
-    }
-    const profiled = profile ? { profile: await unlessInterrupted(profile) } : {};
-    // Every delivery is in and every client still connected: what they cost, garbage collected.
-    const memory = await unlessInterrupted(server.mark('memory', true));
-    // Then the same reading once every client has gone: the difference is the connections alone,
-    // measured at the same point of the server's life (its code compiled, its heap grown alike).
+    // Every delivery is in and every client still connected: what they hold. Then the server's
+    // readings once every client has gone.
+    await unlessInterrupted(sut.readConnected());
     await Promise.all(children.map((child) => stopGenerator(child)));
-    const released = await unlessInterrupted(releasedMark(server));
-    const [atStart, atEnd] = [await unlessInterrupted(windowStart), await unlessInterrupted(windowEnd)];
-    if (!atStart || !atEnd || !('type' in atStart) || !('type' in atEnd)) throw new Error('unreachable: a started server answers every mark');
+    const readings = await unlessInterrupted(sut.readings(generators));
     return buildTrialResult({
-      ...common,
-      ...profiled,
-      idle,
-      windowStart: atStart,
-      windowEnd: atEnd,
-      memory,
-      released,
-      samples: [...server.samples].filter((s) => s.tUs >= startUs - 1_000_000),
+      round: options.round,
+      position: options.position,
+      workload,
+      generators,
+      storedByRoom,
+      startUs,
+      seqsAckedTwice,
+      ...lossy,
+      ...far,
+      ...(isLossyChannel(variant) ? { lossyChannel: true } : {}),
+      ...readings,
     });
   } finally {
     ended = true;
     interrupted.dispose();
-    proc?.stop();
-    await sampler?.stop();
     await Promise.all(children.map((child) => stopGenerator(child)));
-    await server?.stop();
-    await Promise.all(servers.map((s) => s.stop()));
+    // A server still starting when the trial was interrupted is stopped once it listens.
+    await (server ?? (await starting?.catch(() => undefined)))?.stop();
     await network?.close();
     await distant?.close();
   }
-}
-
-/** `read()` at the monotonic moment `us`; a rejection is left for whoever awaits it (none is unhandled). */
-function readAt<T>(us: number, read: () => Promise<T>): Promise<T> {
-  const reading = new Promise<T>((resolve, reject) => setTimeout(() => read().then(resolve, reject), Math.max(0, (us - monotonicUs()) / 1000)));
-  reading.catch(() => undefined);
-  return reading;
-}
-
-/** Profiles the server from `startUs` to `endUs` (monotonic) into `file`; resolves with the file and its size. */
-async function profileWindow(server: ServerProcess, file: string, startUs: number, endUs: number): Promise<{ file: string; bytes: number }> {
-  const until = (us: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, (us - monotonicUs()) / 1000)));
-  await until(startUs);
-  await server.profile('start');
-  await until(endUs);
-  return { file, bytes: await server.profile('stop', file) };
-}
-
-/**
- * A failover's faults while traffic flows: a quarter into the window, instance 0 is killed with
- * SIGKILL (its clients move to the others); at 60%, Redis is restarted with its data. Each
- * generator is told when each fault began, to time the recovery. Resolves with the faults.
- */
-async function runFailover(
-  servers: readonly ServerProcess[],
-  killed: Set<number>,
-  children: readonly TsChild[],
-  broker: BrokerControl | undefined,
-  windowStartUs: number,
-  durationMs: number,
-  ended: () => boolean,
-): Promise<{ name: string; atUs: number; outageMs?: number }[]> {
-  const restart = broker?.restart;
-  if (!restart) throw new Error('a failover restarts Redis, so it needs a redis-server the bench started (no --redis-url)');
-  const until = (us: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, (us - monotonicUs()) / 1000)));
-  const tell = (name: string, atUs: number): void => {
-    for (const child of children) if (child.connected) child.send({ type: 'fault', name, atUs } satisfies ParentToGenerator);
-  };
-  const out: { name: string; atUs: number; outageMs?: number }[] = [];
-  await until(windowStartUs + FAILOVER_KILL_AT * durationMs * 1000);
-  if (ended()) return out;
-  const kill = { name: `SIGKILL instance 0 of ${servers.length}`, atUs: monotonicUs() };
-  tell(kill.name, kill.atUs);
-  killed.add(0);
-  await (servers[0] as ServerProcess).kill();
-  out.push(kill);
-  await until(windowStartUs + FAILOVER_REDIS_RESTART_AT * durationMs * 1000);
-  // A trial that ended early (it failed, or was interrupted) must not restart the Redis the next one uses.
-  if (ended()) return out;
-  const redis = { name: 'Redis restart (data kept)', atUs: monotonicUs() };
-  tell(redis.name, redis.atUs);
-  out.push({ ...redis, outageMs: Math.round(await restart()) });
-  return out;
-}
-
-/** Every live instance once its connections have closed (bounded); a killed one's last sample. */
-async function releasedAll(servers: readonly ServerProcess[], killed: ReadonlySet<number>, markAll: (name: string, gc?: boolean) => Promise<ServerMark[]>): Promise<ServerMark[]> {
-  await Promise.all(servers.filter((_, i) => !killed.has(i)).map((s) => waitReleased(s)));
-  return markAll('released', true);
 }
 
 async function stopGenerator(child: TsChild): Promise<void> {
@@ -570,18 +379,3 @@ async function stopGenerator(child: TsChild): Promise<void> {
   await stopChild(child);
 }
 
-/** Waits until the server has no open connection (bounded), then reads it after a collection. */
-async function releasedMark(server: ServerProcess): Promise<ServerMark> {
-  await waitReleased(server);
-  return server.mark('released', true);
-}
-
-/** Waits until the server has no open connection, or RELEASE_TIMEOUT_MS passed. */
-async function waitReleased(server: ServerProcess): Promise<void> {
-  const deadline = performance.now() + RELEASE_TIMEOUT_MS;
-  for (;;) {
-    const probe = await server.mark('release-probe');
-    if (probe.stats.connections === 0 || performance.now() > deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, RELEASE_POLL_MS));
-  }
-}

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { applyClusterOverrides, backplaneFlags, brokerNeeds, checkRedisUrl, clusterOf, parseRedisUrl } from '../../bench/cluster/cluster.ts';
 import { SCENARIOS, applyOverrides, checkScenario, resolveScenario, FAILOVER_QUICK } from '../../bench/run/scenarios.ts';
 import type { Step } from '../../bench/model/results.ts';
-import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/run/trial.ts';
+import { FAILOVER_KILL_AT, FAILOVER_REDIS_RESTART_AT } from '../../bench/run/server-under-test.ts';
 
 const BENCH = fileURLToPath(new URL('../../cli/bench.ts', import.meta.url));
 
