@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,18 @@ import { fileURLToPath } from 'node:url';
  * harnesses writing at once write the same bytes (each in its own folder, renamed into place).
  *
  * Where the build cannot be made (no esbuild, a read-only install), the child runs under tsx as
- * before: the same code, a slower start.
+ * before: the same code, a slower start, and the run says so once (a process warning on stderr).
+ *
+ * Each build's folder is touched when a run uses it; a folder no run used for
+ * {@link BUNDLE_KEEP_MS} is removed. Not sooner: the base and the change of a paired job build in
+ * the same cache and run in turn, and a folder removed while one side's server runs from it would
+ * take the chunks it has not loaded yet.
  */
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE_DIR = join(PACKAGE_ROOT, 'node_modules', '.cache', 'chat-transport-bench');
+
+/** How long a build no run used is kept. */
+export const BUNDLE_KEEP_MS = 7 * 24 * 3600_000;
 
 const built = new Map<string, Promise<string | undefined>>();
 const ready = new Map<string, string>();
@@ -42,6 +50,7 @@ export function prepareEntry(entry: string): Promise<string | undefined> {
       },
       (error: unknown) => {
         lastFailure = `${entry}: ${(error as Error).message}`;
+        process.emitWarning(`could not build ${relative(PACKAGE_ROOT, entry)} into plain JavaScript (${(error as Error).message.split('\n')[0]}): its processes start under tsx, the same code with a slower start`, { code: BUNDLE_WARNING });
         return undefined;
       },
     );
@@ -54,6 +63,9 @@ export function prepareEntry(entry: string): Promise<string | undefined> {
 export function preparedEntry(entry: string): string | undefined {
   return ready.get(entry);
 }
+
+/** The code of the warning a failed build emits. */
+export const BUNDLE_WARNING = 'CHAT_BENCH_BUNDLE';
 
 /** Why the last build failed (its children then started under tsx), if one did. */
 export function bundleFailure(): string | undefined {
@@ -84,7 +96,10 @@ async function buildEntry(entry: string): Promise<string> {
   for (const out of result.outputFiles) hash.update(out.path).update(out.contents);
   const folder = join(BUNDLE_DIR, `${name}-${hash.digest('hex').slice(0, 16)}`);
   const main = join(folder, 'main.mjs');
-  if (existsSync(main)) return main;
+  if (existsSync(main)) {
+    await used(folder);
+    return main;
+  }
   // Written aside and renamed into place whole: a harness never starts a half-written build.
   const temporary = `${folder}.${process.pid}.tmp`;
   await rm(temporary, { recursive: true, force: true });
@@ -100,5 +115,29 @@ async function buildEntry(entry: string): Promise<string> {
     if (!existsSync(main)) throw error;
     await rm(temporary, { recursive: true, force: true });
   }
+  await used(folder);
   return main;
+}
+
+/** Marks `folder` as used now, and removes the builds no run used for {@link BUNDLE_KEEP_MS} (best effort). */
+async function used(folder: string): Promise<void> {
+  const now = new Date();
+  await utimes(folder, now, now).catch(() => undefined);
+  await pruneBuilds(BUNDLE_DIR, now.getTime() - BUNDLE_KEEP_MS);
+}
+
+/** Removes every build folder in `dir` last used before `before` (ms since the epoch); resolves with the names removed. */
+export async function pruneBuilds(dir: string, before: number): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    // A build's folder, or one a harness is still writing (`.tmp`, left by a killed one when old).
+    if (!/-[0-9a-f]{16}(\.\d+\.tmp)?$/.test(name)) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isDirectory() || info.mtimeMs >= before) continue;
+    await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    removed.push(name);
+  }
+  return removed;
 }

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bundleFailure, prepareEntry, preparedEntry } from '../../bench/run/bundle.ts';
+import { BUNDLE_KEEP_MS, BUNDLE_WARNING, bundleFailure, prepareEntry, preparedEntry, pruneBuilds } from '../../bench/run/bundle.ts';
 import { serverEntry, spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
 
 const GENERATOR_MAIN = fileURLToPath(new URL('../../bench/generator/main.ts', import.meta.url));
@@ -37,11 +38,42 @@ describe('the built entries of a trial\'s processes', () => {
     expect(readdirSync(dirname(built as string)).some((f) => /from ["']werift["']/.test(readFileSync(join(dirname(built as string), f), 'utf8')))).toBe(true);
   });
 
-  it('answers undefined for an entry it cannot build, and says why: the child then runs under tsx', async () => {
+  it('answers undefined for an entry it cannot build, and says why on stderr: the child then runs under tsx', async () => {
     const missing = fileURLToPath(new URL('../../bench/no-such-entry.ts', import.meta.url));
-    expect(await prepareEntry(missing)).toBeUndefined();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      expect(await prepareEntry(missing)).toBeUndefined();
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
     expect(preparedEntry(missing)).toBeUndefined();
     expect(bundleFailure()).toContain('no-such-entry.ts');
+    const warning = warnings.find((w) => (w as Error & { code?: string }).code === BUNDLE_WARNING);
+    expect(warning?.message).toMatch(/could not build bench\/no-such-entry\.ts .*start under tsx/);
+  });
+
+  it('removes the builds no run used for a week, and keeps the others and what is not a build', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-prune-'));
+    try {
+      const old = (Date.now() - BUNDLE_KEEP_MS - 60_000) / 1000;
+      const make = (name: string, ageS?: number): void => {
+        mkdirSync(join(dir, name));
+        writeFileSync(join(dir, name, 'main.mjs'), '');
+        if (ageS !== undefined) utimesSync(join(dir, name), ageS, ageS);
+      };
+      make('servers-main-0123456789abcdef', old);
+      make('generator-main-fedcba9876543210.4242.tmp', old);
+      make('generator-main-00112233445566aa');
+      make('notes', old);
+      expect((await pruneBuilds(dir, Date.now() - BUNDLE_KEEP_MS)).sort()).toEqual(['generator-main-fedcba9876543210.4242.tmp', 'servers-main-0123456789abcdef']);
+      expect(readdirSync(dir).sort()).toEqual(['generator-main-00112233445566aa', 'notes']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
