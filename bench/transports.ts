@@ -1,23 +1,23 @@
 /**
- * The bench's side of every transport, declared once: the client the generator drives, the process
- * that serves it, and what the bench holds it to. What a transport is (its name, label, knob,
- * colour) is pure data in servers/contract/transports.ts and bench/model/results.ts (TRANSPORT_FACTS);
- * its server is in servers/transports.ts, and the baseline servers in bench/baselines/index.ts. A new transport is a folder in servers/, a client in
- * bench/clients/ and an entry in each of those registries.
+ * The bench's side of every transport, declared once: what the bench holds it to, and the client of
+ * a baseline. What a transport is (its name, label, knob, colour) is pure data in
+ * servers/contract/transports.ts and bench/model/results.ts (TRANSPORT_FACTS); its server and client
+ * are in its room, servers/<name>/, registered in servers/transports.ts; the baseline servers are in
+ * bench/baselines/index.ts.
  */
 import type { Transport } from '../servers/contract/index.ts';
-import type { ChatClient, ClientOptions } from './clients/types.ts';
+import { createClient } from '../servers/transports.ts';
+import type { ChatClient, ClientOptions } from '../servers/clients/types.ts';
+import { isBaseline } from './baselines/index.ts';
 import type { BenchTransport, Variant } from './model/results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
 
-export interface BenchEntry<T extends BenchTransport> {
-  /**
-   * Its client's module, loaded when asked for (a generator loads its own transport's libraries
-   * only: werift alone takes about 0.34 s); the function makes a client, `transport` the name it goes by.
-   */
-  readonly client: () => Promise<(transport: T, options: ClientOptions) => T extends Transport ? ChatClient : BenchClient>;
+/** A baseline's client, loaded when asked for (a chat transport's is in its room, servers/transports.ts). */
+type BaselineClient<T extends BenchTransport> = T extends Transport ? { readonly client?: never } : { readonly client: () => Promise<(options: ClientOptions) => BenchClient> };
+
+export type BenchEntry<T extends BenchTransport> = BaselineClient<T> & {
   /** Most members per room the generator can drive, when it has such a bound. */
   readonly maxMembers?: number;
   /**
@@ -43,7 +43,7 @@ export interface BenchEntry<T extends BenchTransport> {
    * on a WebSocket (`socket`). Absent: the soak does not run it.
    */
   readonly bystanders?: 'stream' | 'held-poll' | 'poll' | 'socket';
-}
+};
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
 export const RAW_WS_MAX_MEMBERS = 200;
@@ -59,33 +59,24 @@ export const WEBRTC_MAX_MEMBERS = 100;
 
 /** Every transport the bench runs, the raw `ws` baseline included. */
 export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } = {
-  'short-polling': { client: async () => (await import('./clients/short-polling.ts')).createShortPollingClient, bystanders: 'poll' },
-  'long-polling': { client: async () => (await import('./clients/long-polling.ts')).createLongPollingClient, scaleTarget: { what: 'held long polls', generatorFree: true }, bystanders: 'held-poll' },
-  websocket: { client: async () => withoutName((await import('./clients/websocket.ts')).createWebSocketClient), scaleTarget: { what: 'WebSocket clients' }, bystanders: 'socket' },
-  sse: { client: async () => withoutName((await import('./clients/sse.ts')).createSseClient), scaleTarget: { what: 'SSE streams' }, bystanders: 'stream' },
+  'short-polling': { bystanders: 'poll' },
+  'long-polling': { scaleTarget: { what: 'held long polls', generatorFree: true }, bystanders: 'held-poll' },
+  websocket: { scaleTarget: { what: 'WebSocket clients' }, bystanders: 'socket' },
+  sse: { scaleTarget: { what: 'SSE streams' }, bystanders: 'stream' },
   // A werift peer costs its generator and server several times a WebSocket (servers/webrtc/README.md):
   // the sweeps to 5,000 clients cannot carry it, and the default run would take a third longer.
-  webrtc: { client: async () => withoutName((await import('./clients/webrtc.ts')).createWebRtcClient), maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
+  webrtc: { maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
   'raw-ws': {
     client: async () => {
-      const { RawWsClient } = await import('./clients/raw-ws.ts');
-      return (_transport, options) => new RawWsClient(options);
+      const { RawWsClient } = await import('./baselines/raw-ws-client.ts');
+      return (options) => new RawWsClient(options);
     },
     maxMembers: RAW_WS_MAX_MEMBERS,
   },
 };
 
-/** A client factory that needs no transport name, as one that takes it. */
-function withoutName<C>(make: (options: ClientOptions) => C): (transport: unknown, options: ClientOptions) => C {
-  return (_transport, options) => make(options);
-}
-
-/** A chat client of one transport; every transport behind the same interface. */
-export async function createClient(transport: Transport, options: ClientOptions): Promise<ChatClient> {
-  return (await (BENCH_REGISTRY[transport].client as BenchEntry<Transport>['client'])())(transport, options);
-}
-
 /** The client of any transport the harness runs, the raw baseline included. */
 export async function createBenchClient(transport: BenchTransport, options: ClientOptions): Promise<BenchClient> {
-  return (await (BENCH_REGISTRY[transport].client as BenchEntry<BenchTransport>['client'])())(transport, options);
+  if (isBaseline(transport)) return (await BENCH_REGISTRY[transport].client())(options);
+  return createClient(transport, options);
 }

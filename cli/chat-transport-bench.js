@@ -15,7 +15,7 @@ import { URL, fileURLToPath } from 'node:url';
 const COMMANDS = {
   bench: { script: 'bench', entry: 'cli/bench.ts', does: 'run a scenario; write its results file and report' },
   server: { script: 'server', entry: 'servers/main.ts', does: 'start one chat server' },
-  conformance: { script: 'conformance', entry: 'test/conformance/cli.ts', does: 'check a running server against the chat contract' },
+  conformance: { script: 'conformance', entry: 'servers/contract/conformance/cli.ts', does: 'check a running server against the chat contract' },
   report: { script: 'report', entry: 'report/cli.ts', does: 'render the HTML report of a results file' },
   compare: { script: 'bench:compare', entry: 'report/compare-cli.ts', does: 'compare two results files, for CI' },
 };

@@ -11,7 +11,7 @@ import { describeValid, shownDefaultOf, toFlag, type OptionTable } from '../cli/
 import { COMPARE_OPTIONS } from '../report/compare-options.ts';
 import { REPORT_OPTIONS } from '../report/report-options.ts';
 import { SERVER_OPTIONS } from '../servers/contract/index.ts';
-import { CONFORMANCE_OPTIONS } from '../test/conformance/options.ts';
+import { CONFORMANCE_OPTIONS } from '../servers/contract/conformance/options.ts';
 import { AGAINST_OPTIONS } from '../bench/against/options.ts';
 
 /** The file this writes. */
@@ -34,7 +34,7 @@ const AGAINST: CommandDoc = { title: 'bench --against (the paired CI gate)', usa
 export const COMMANDS: readonly CommandDoc[] = [
   { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/run/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
   { title: 'server', usage: 'npm run server -- [options]', file: 'servers/contract/limits.ts', name: 'SERVER_OPTIONS', table: SERVER_OPTIONS },
-  { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'test/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
+  { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'servers/contract/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
   { title: 'report', usage: 'npm run report -- <results.json> [options]', file: 'report/report-options.ts', name: 'REPORT_OPTIONS', table: REPORT_OPTIONS },
   { title: 'compare', usage: 'npm run bench:compare -- <baseline.json> <current.json> [options]', file: 'report/compare-options.ts', name: 'COMPARE_OPTIONS', table: COMPARE_OPTIONS },
 ];
@@ -72,7 +72,7 @@ export function renderOptionsDoc(): string {
     '',
     'Generated from the option tables that `--help`, parsing and the checks in code also read. What the',
     'options mean in practice, and how they combine: [`bench/README.md`](../bench/README.md),',
-    '[`servers/README.md`](../servers/README.md), [`test/conformance/README.md`](../test/conformance/README.md),',
+    '[`servers/README.md`](../servers/README.md), [`servers/contract/conformance/README.md`](../servers/contract/conformance/README.md),',
     '[`report/README.md`](../report/README.md).',
   ].join('\n');
   return `${[head, ...SECTIONS.map(section)].join('\n\n')}\n`;

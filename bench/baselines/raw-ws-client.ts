@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { ChatMessage, PostRequest } from '../../servers/contract/index.ts';
-import { RAW_WS_PREFIX } from '../baselines/raw-ws-server.ts';
-import { SocketMeter } from './socket-meter.ts';
-import { ClientError, emptyCounters, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
+import { RAW_WS_PREFIX } from './raw-ws-server.ts';
+import { SocketMeter } from '../../servers/clients/socket-meter.ts';
+import { ClientError, emptyCounters, type ClientCounters, type ClientOptions, type SendResult } from '../../servers/clients/types.ts';
 
 /**
  * The client of the raw `ws` baseline: one socket per room, the body sent as the frame. There is

@@ -27,7 +27,7 @@ import { connect as connectTls } from 'node:tls';
 import { WebSocket } from 'ws';
 import type { BenchTransport, Workload } from '../model/results.ts';
 import { BENCH_REGISTRY, type BenchEntry } from '../transports.ts';
-import { webSocketUrl } from '../clients/websocket.ts';
+import { webSocketUrl } from '../../servers/websocket/client.ts';
 import type { BystanderCounts } from './ipc.ts';
 
 export type BystanderSpec = NonNullable<Workload['bystanders']>;

@@ -8,7 +8,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pMap from 'p-map';
 import { monotonicUs } from '../../servers/common/self-report.ts';
-import { createBenchClient, type BenchClient, type ClientCounters } from '../clients/index.ts';
+import type { ClientCounters } from '../../servers/clients/index.ts';
+import { createBenchClient, type BenchClient } from '../transports.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
 import { leadsRoom, type ClientAssignment, type GeneratorPlan, type GeneratorResult, type GeneratorStart, type GeneratorToParent } from './ipc.ts';

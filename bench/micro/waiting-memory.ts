@@ -14,7 +14,7 @@ import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { spawnServer } from '../run/spawn-server.ts';
-import { webSocketUrl } from '../clients/websocket.ts';
+import { webSocketUrl } from '../../servers/websocket/client.ts';
 import type { BenchTransport } from '../model/results.ts';
 
 const MiB = 2 ** 20;

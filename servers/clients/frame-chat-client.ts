@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientFrame, PostRequest } from '../../servers/contract/index.ts';
+import type { ChatMessage, ClientFrame, PostRequest } from '../contract/index.ts';
 import { FrameProtocol } from './frame-protocol.ts';
 import { emptyCounters, type ClientOptions, type SendResult } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, ClientFrame, PostRequest, ServerFrame } from '../../servers/contract/index.ts';
+import type { ChatMessage, ClientFrame, PostRequest, ServerFrame } from '../contract/index.ts';
 import { ClientError, type ClientCounters, type ClientOptions, type SendResult } from './types.ts';
 
 interface Waiter<T> {

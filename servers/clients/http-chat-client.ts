@@ -1,4 +1,4 @@
-import { messagesPath, type PostAnswer, type PostRequest } from '../../servers/contract/index.ts';
+import { messagesPath, type PostAnswer, type PostRequest } from '../contract/index.ts';
 import type { HttpClient } from './http-client.ts';
 import { InstanceList, moveWhenUnreachable } from './instances.ts';
 import type { ClientOptions, SendResult } from './types.ts';

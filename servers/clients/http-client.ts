@@ -2,7 +2,7 @@ import { connect as connectHttp2, constants as h2, type ClientHttp2Session, type
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { Pool, buildConnector, type Dispatcher } from 'undici';
-import { HEALTH_PATH, type ErrorAnswer } from '../../servers/contract/index.ts';
+import { HEALTH_PATH, type ErrorAnswer } from '../contract/index.ts';
 import { SocketMeter } from './socket-meter.ts';
 import { ClientError, emptyCounters, type ClientCounters, type ClientOptions } from './types.ts';
 

@@ -1,2 +1,2 @@
 export * from './types.ts';
-export { createBenchClient, createClient, type BenchClient } from '../transports.ts';
+export { createClient } from '../transports.ts';

@@ -1,4 +1,4 @@
-import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type HttpTransport, type Transport } from '../../servers/contract/index.ts';
+import { SERVER_OPTIONS, messagesPath, type ChatMessage, type PollAnswer, type HttpTransport, type Transport } from '../contract/index.ts';
 import { HttpChatClient } from './http-chat-client.ts';
 import { HttpClient, type PendingRequest } from './http-client.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../servers/contract/index.ts';
+import type { ChatMessage } from '../contract/index.ts';
 
 /** What a client of a lossy channel counted, over all its rooms. */
 export interface GapCounts {

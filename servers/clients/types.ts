@@ -1,4 +1,4 @@
-import type { ChatMessage, PostRequest, RtcChannel, Transport } from '../../servers/contract/index.ts';
+import type { ChatMessage, PostRequest, RtcChannel, Transport } from '../contract/index.ts';
 
 /** What a client counts on the wire: the raw material of "what each delivered message costs". */
 export interface ClientCounters {

@@ -21,6 +21,17 @@ export interface TransportInfo {
   /** Its server is fastify's, which speaks HTTP/2 beside HTTP/1.1 (`--http2`). */
   readonly http2: boolean;
   /**
+   * Its server serves the contract's HTTP routes (`POST` and `GET /rooms/:room/messages`), as every
+   * server does but WebSocket's, which speaks frames on `/ws` only.
+   */
+  readonly routes: boolean;
+  /**
+   * How its clients receive: by `poll`s or `held-poll`s of `GET /rooms/:room/messages`, on an
+   * event `stream` (`GET /rooms/:room/events`, version 2), in frames on a `socket`, or on a WebRTC
+   * `data-channel`.
+   */
+  readonly receives: 'poll' | 'held-poll' | 'stream' | 'socket' | 'data-channel';
+  /**
    * What it holds open that the idle timeout must outlast, by the server option that times it: a
    * held poll (`maxWaitMs`), or a stream kept alive by its heartbeat (`heartbeatMs`).
    */
@@ -35,11 +46,11 @@ export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /** The transports this project compares, in the order runs and reports list them. */
 export const TRANSPORT_INFO = {
-  'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs', http2: true },
-  'long-polling': { label: 'long polling', http: true, knob: 'waitMs', http2: true, idleGuard: 'maxWaitMs' },
-  websocket: { label: 'WebSocket', http: false, http2: false },
-  sse: { label: 'SSE', http: false, http2: true, idleGuard: 'heartbeatMs' },
-  webrtc: { label: 'WebRTC', http: false, http2: false },
+  'short-polling': { label: 'short polling', http: true, knob: 'pollIntervalMs', http2: true, routes: true, receives: 'poll' },
+  'long-polling': { label: 'long polling', http: true, knob: 'waitMs', http2: true, idleGuard: 'maxWaitMs', routes: true, receives: 'held-poll' },
+  websocket: { label: 'WebSocket', http: false, http2: false, routes: false, receives: 'socket' },
+  sse: { label: 'SSE', http: false, http2: true, idleGuard: 'heartbeatMs', routes: true, receives: 'stream' },
+  webrtc: { label: 'WebRTC', http: false, http2: false, routes: true, receives: 'data-channel' },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;

@@ -1,6 +1,6 @@
-import { SERVER_OPTIONS, type HttpTransport } from '../../servers/contract/index.ts';
-import { PollingClient } from './polling-client.ts';
-import type { ClientOptions } from './types.ts';
+import { SERVER_OPTIONS, type HttpTransport } from '../contract/index.ts';
+import { PollingClient } from '../clients/polling-client.ts';
+import type { ClientOptions } from '../clients/types.ts';
 
 /**
  * Long polling: a GET per room held by the server until a message or `waitMs`; then at once again.

@@ -1,6 +1,6 @@
-import { DEFAULT_POLL_INTERVAL_MS, type HttpTransport } from '../../servers/contract/index.ts';
-import { PollingClient } from './polling-client.ts';
-import type { ClientOptions } from './types.ts';
+import { DEFAULT_POLL_INTERVAL_MS, type HttpTransport } from '../contract/index.ts';
+import { PollingClient } from '../clients/polling-client.ts';
+import type { ClientOptions } from '../clients/types.ts';
 
 /**
  * Short polling: a GET per room every `pollIntervalMs`, answered at once. `transport` is the name

@@ -4,11 +4,11 @@ import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { eventsPath, type ChatMessage, type ErrorAnswer } from '../../servers/contract/index.ts';
-import { HttpChatClient } from './http-chat-client.ts';
-import { HttpClient } from './http-client.ts';
-import { SocketMeter } from './socket-meter.ts';
-import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
+import { eventsPath, type ChatMessage, type ErrorAnswer } from '../contract/index.ts';
+import { HttpChatClient } from '../clients/http-chat-client.ts';
+import { HttpClient } from '../clients/http-client.ts';
+import { SocketMeter } from '../clients/socket-meter.ts';
+import { ClientError, emptyCounters, type ChatClient, type ClientCounters, type ClientOptions } from '../clients/types.ts';
 
 /** Longest pause between two attempts to open a stream again. */
 const MAX_BACKOFF_MS = 2000;

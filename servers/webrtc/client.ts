@@ -12,12 +12,12 @@ import {
   type RtcAnswer,
   type RtcOffer,
   type ServerFrame,
-} from '../../servers/contract/index.ts';
-import { createLoopbackPeer, describeLocally, loopbackOnly, udpPayloadBytes } from '../../servers/webrtc/loopback.ts';
-import { sendUnreliably } from '../../servers/webrtc/unreliable.ts';
-import { FrameChatClient } from './frame-chat-client.ts';
-import { SeqTracker, emptyGapCounts, type GapCounts } from './seq-tracker.ts';
-import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
+} from '../contract/index.ts';
+import { createLoopbackPeer, describeLocally, loopbackOnly, udpPayloadBytes } from './loopback.ts';
+import { sendUnreliably } from './unreliable.ts';
+import { FrameChatClient } from '../clients/frame-chat-client.ts';
+import { SeqTracker, emptyGapCounts, type GapCounts } from '../clients/seq-tracker.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from '../clients/types.ts';
 
 /**
  * How long one attempt has to connect (signalling, ICE, DTLS, SCTP, the channels open), ms. On

@@ -7,7 +7,7 @@ import { mendPartialReliability } from './unreliable.ts';
  * packages/sctp/src/sctp.ts, `SCTP_RTO_INITIAL = 3`, RFC 9260's default) waits 3 s before it sends
  * a lost INIT, COOKIE ECHO or first DATA chunk again, until a first round trip is measured. On a
  * loopback that drops packets, every such loss during a peer's setup cost 3 s, and the 8 s a client
- * gives one attempt to connect (bench/clients/webrtc.ts) ran out after two. 1 s is RFC 9260's
+ * gives one attempt to connect (servers/webrtc/client.ts) ran out after two. 1 s is RFC 9260's
  * RTO.Min, which werift keeps as the floor of every later timeout anyway.
  */
 export const SCTP_INITIAL_RTO_S = 1;

@@ -3,11 +3,11 @@ import type { ClientRequestArgs } from 'node:http';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
-import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type ServerFrame } from '../../servers/contract/index.ts';
-import { FrameChatClient } from './frame-chat-client.ts';
-import { InstanceList } from './instances.ts';
-import { SocketMeter } from './socket-meter.ts';
-import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from './types.ts';
+import { WS_PATH, WS_TOKEN_PARAM, type ClientFrame, type ServerFrame } from '../contract/index.ts';
+import { FrameChatClient } from '../clients/frame-chat-client.ts';
+import { InstanceList } from '../clients/instances.ts';
+import { SocketMeter } from '../clients/socket-meter.ts';
+import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from '../clients/types.ts';
 
 /** The WebSocket URL of a server's base URL. */
 export function webSocketUrl(baseUrl: string, token?: string): string {

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Bystanders } from '../../bench/generator/bystanders.ts';
 import { seededRandom } from '../../bench/generator/schedule.ts';
-import { WAIT_BOUND_MS, connectClient, onCleanup, startServer } from '../helpers/servers.ts';
+import { WAIT_BOUND_MS, connectClient, onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const KiB = 1024;
 /** A per-client cap small enough that a stalled stream is cut after a few hundred KB beyond what the kernel holds. */

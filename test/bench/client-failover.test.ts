@@ -4,11 +4,11 @@
  * cursors valid on both. Events are waited for, never slept on.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { InstanceList } from '../../bench/clients/instances.ts';
-import type { ClientEvent } from '../../bench/clients/index.ts';
+import { InstanceList } from '../../servers/clients/instances.ts';
+import type { ClientEvent } from '../../servers/clients/index.ts';
 import { instanceOf, urlsFor } from '../../bench/cluster/cluster.ts';
 import { createChatServer, RoomLog } from '../../servers/index.ts';
-import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 10 });
 

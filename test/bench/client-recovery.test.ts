@@ -5,8 +5,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createChatServer, RoomLog } from '../../servers/index.ts';
-import type { ClientEvent } from '../../bench/clients/index.ts';
-import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import type { ClientEvent } from '../../servers/clients/index.ts';
+import { connectClient, onCleanup, range, seqs, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 10 });
 

@@ -15,7 +15,7 @@ import { assignClients } from '../../bench/run/trial.ts';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
-import { onCleanup } from '../helpers/servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 function msg(room: string, seq: number, meantUs: number): ChatMessage {
   return { room, seq, id: `s.${seq}`, from: 's', body: makeBody('s', seq, meantUs, 32), ts: 0 };

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ClientError, createClient, type ChatClient } from '../../bench/clients/index.ts';
+import { ClientError, createClient, type ChatClient } from '../../servers/clients/index.ts';
 import { spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
 
 const CAP = 120;

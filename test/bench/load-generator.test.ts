@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import { LoadGenerator } from '../../bench/generator/load-generator.ts';
 import type { GeneratorPlan, GeneratorResult, GeneratorToParent } from '../../bench/generator/ipc.ts';
-import { startServer } from '../helpers/servers.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** A report of one type, once it has come. */
 function reported<T extends GeneratorToParent['type']>(reports: readonly GeneratorToParent[], type: T): Extract<GeneratorToParent, { type: T }> | undefined {

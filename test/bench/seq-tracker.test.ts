@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
-import { SeqTracker, emptyGapCounts } from '../../bench/clients/seq-tracker.ts';
+import { SeqTracker, emptyGapCounts } from '../../servers/clients/seq-tracker.ts';
 
 const message = (seq: number): ChatMessage => ({ room: 'r', seq, id: `m${seq}`, from: 'f', body: 'x', ts: 0 });
 const frame = (...seqs: number[]): ChatMessage[] => seqs.map(message);

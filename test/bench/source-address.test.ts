@@ -8,8 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { createClient } from '../../bench/clients/index.ts';
-import { RawWsClient } from '../../bench/clients/raw-ws.ts';
+import { createClient } from '../../servers/clients/index.ts';
+import { RawWsClient } from '../../bench/baselines/raw-ws-client.ts';
 
 let server: Server;
 let url: string;

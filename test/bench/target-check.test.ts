@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { checkTargetTransports } from '../../bench/run/target-check.ts';
-import { onCleanup, startServer } from '../helpers/servers.ts';
+import { onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** A server that answers every request with `status` and `body`. */
 async function answering(status: number, body: string): Promise<string> {

@@ -7,8 +7,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
 import { createChatServer, RoomLog } from '../../servers/index.ts';
-import { ClientError, type ChatClient, type ClientEvent } from '../../bench/clients/index.ts';
-import { connectClient, onCleanup, range, seqs, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { ClientError, type ChatClient, type ClientEvent } from '../../servers/clients/index.ts';
+import { connectClient, onCleanup, range, seqs, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 import { makeCertFiles } from '../helpers/tls.ts';
 
 /** Subscribes, sends `count` messages, waits for them to arrive; returns the client's counters then. */

@@ -6,7 +6,7 @@
  * connection), an SSE member one beside its stream.
  */
 import { describe, expect, it } from 'vitest';
-import { connectClient, startServer } from '../helpers/servers.ts';
+import { connectClient, startServer } from '../../servers/contract/conformance/servers.ts';
 
 describe('HTTP clients open their connections when they connect', () => {
   it.each([

@@ -8,9 +8,9 @@
 import { decodeCursor, type Transport } from '../../servers/contract/index.ts';
 import { RoomLog } from '../../servers/index.ts';
 import type { Room } from '../../servers/common/room-log.ts';
-import { PROMISES } from '../conformance/promises.ts';
+import { PROMISES } from '../../servers/contract/conformance/promises.ts';
 import { mapJson, startMutatingProxy, type Mutation } from './mutating-proxy.ts';
-import { startServer } from './servers.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** The broken servers keep this many messages per room, so that the expired-cursor checks are quick. */
 export const BROKEN_HISTORY_SIZE = 200;
@@ -146,7 +146,7 @@ function clamp(value: string, min: number, max: number, fallback: number): strin
 
 const TOKEN = 'broken-token';
 
-/** The catalogue. `says` quotes the suite's own failure messages (test/conformance/suite.ts). */
+/** The catalogue. `says` quotes the suite's own failure messages (servers/contract/conformance/suite.ts). */
 export const BROKEN_SERVERS: readonly BrokenServer[] = [
   {
     name: 'reversed-pages',

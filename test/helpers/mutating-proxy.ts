@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { onCleanup } from './servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 /** A request as the proxy forwards it. */
 export interface ProxiedRequest {

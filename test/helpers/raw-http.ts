@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { onCleanup } from './servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 /** One HTTP response read off a raw connection. */
 export interface RawResponse {

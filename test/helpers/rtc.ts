@@ -2,7 +2,7 @@ import { vi } from 'vitest';
 import { RTCSessionDescription, type RTCDataChannel, type RTCPeerConnection } from 'werift';
 import { RTC_OFFER_PATH, type RtcAnswer } from '../../servers/contract/index.ts';
 import { createLoopbackPeer, describeLocally, loopbackOnly } from '../../servers/webrtc/loopback.ts';
-import { WAIT_BOUND_MS, onCleanup } from './servers.ts';
+import { WAIT_BOUND_MS, onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 /** A werift peer of a test, with its data channels by label and the JSON frames each received. */
 export interface RawPeer {

@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { onCleanup } from './servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 /** A P-256 certificate for `subject` (with 127.0.0.1 and localhost as its names) and its key, as files removed after the test. */
 export function makeCertFiles(subject = '/CN=test-cert'): { certFile: string; keyFile: string } {

@@ -8,13 +8,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TRANSPORTS, type ChatMessage, type Transport } from '../../servers/contract/index.ts';
 import { createChatServer, type ChatServer } from '../../servers/index.ts';
-import { ClientError, type ClientEvent } from '../../bench/clients/index.ts';
+import { ClientError, type ClientEvent } from '../../servers/clients/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { killChild, nextMessage, spawnTs } from '../../bench/run/spawn.ts';
 import { idsKey, logKey } from '../../servers/backplane/redis-scripts.ts';
-import { defineConformanceSuite } from '../conformance/suite.ts';
-import { call, post } from '../conformance/http.ts';
-import { WAIT_BOUND_MS, connectClient, onCleanup, range, seqs, startServer } from '../helpers/servers.ts';
+import { defineConformanceSuite } from '../../servers/contract/conformance/suite.ts';
+import { call, post } from '../../servers/contract/conformance/http.ts';
+import { WAIT_BOUND_MS, connectClient, onCleanup, range, seqs, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`Redis backplane tests skipped: ${MISSING}`);

@@ -2,13 +2,13 @@
  * Bad input on the polling servers, sent with plain fetch (a client this project did not write):
  * what the contract leaves to the server (servers/contract/README.md, "This implementation: where
  * the contract is silent") and what needs server options or a look inside the server. What the contract itself
- * says about bad input is in the conformance suite (test/conformance/suite.ts).
+ * says about bad input is in the conformance suite (servers/contract/conformance/suite.ts).
  * Each case asserts the status, the code, and that nothing was stored.
  */
 import { describe, expect, it } from 'vitest';
 import type { ChatServer } from '../../servers/index.ts';
-import { call, expectError, post } from '../conformance/http.ts';
-import { startServer } from '../helpers/servers.ts';
+import { call, expectError, post } from '../../servers/contract/conformance/http.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** The servers of the HTTP routes (SSE serves them beside its streams). */
 const POLLING = ['short-polling', 'long-polling', 'sse'] as const;

@@ -1,14 +1,14 @@
 /**
  * Bad input on the WebSocket server, sent with plain `ws`: what the contract leaves to the server
  * (servers/contract/README.md, "This implementation: where the contract is silent") and what needs server options. What
- * the contract itself says about bad frames is in the conformance suite (test/conformance/suite.ts).
+ * the contract itself says about bad frames is in the conformance suite (servers/contract/conformance/suite.ts).
  * Each case asserts the error frame's code and `ref`, that the connection stays open where the
  * protocol allows, and that nothing was stored.
  */
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { openRaw, handshakeStatus } from '../helpers/raw-socket.ts';
-import { startServer } from '../helpers/servers.ts';
+import { openRaw, handshakeStatus } from '../../servers/contract/conformance/raw-socket.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 const isError = (f: Record<string, unknown>): boolean => f.type === 'error';
 

@@ -8,12 +8,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../conformance/options.ts';
-import { PROMISES } from '../conformance/promises.ts';
-import { PART_VARIABLE } from '../conformance/run.ts';
+import { EXIT } from '../../servers/contract/conformance/options.ts';
+import { PROMISES } from '../../servers/contract/conformance/promises.ts';
+import { PART_VARIABLE } from '../../servers/contract/conformance/run.ts';
 import { BROKEN_HISTORY_SIZE, BROKEN_SERVERS, type BrokenServer } from '../helpers/broken-servers.ts';
 
-const CLI = new URL('../conformance/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../servers/contract/conformance/cli.ts', import.meta.url).pathname;
 /**
  * A run starts tsx and vitest and checks one part: seconds. A bug that withholds a message makes a
  * check wait for its bound (20 s) first. This only ends a hang.

@@ -12,12 +12,12 @@ import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
 import { toFlag } from '../../cli/index.ts';
 import type { ChatServer, RoomLog } from '../../servers/index.ts';
 import { UsageError } from '../../cli/index.ts';
-import { CONFORMANCE_OPTIONS, EXIT, parseConformanceArgs } from '../conformance/options.ts';
-import { PROMISES } from '../conformance/promises.ts';
-import { startServer } from '../helpers/servers.ts';
+import { CONFORMANCE_OPTIONS, EXIT, parseConformanceArgs } from '../../servers/contract/conformance/options.ts';
+import { PROMISES } from '../../servers/contract/conformance/promises.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 import { BROKEN_HISTORY_SIZE, RetryForgettingLog, partialReplayLog } from '../helpers/broken-servers.ts';
 
-const CLI = new URL('../conformance/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../servers/contract/conformance/cli.ts', import.meta.url).pathname;
 /** The servers here keep this many messages per room, so that the expired-cursor check is quick. */
 const HISTORY_SIZE = BROKEN_HISTORY_SIZE;
 /** A command run starts tsx and vitest and runs the whole suite: seconds, not this long; this only ends a hang. */
@@ -197,8 +197,8 @@ describe('the docs of the conformance command', () => {
     for (const promise of promises) expect(contract, promise).toContain(`${promise.slice(0, 3)}**${promise.slice(3)}`);
   });
 
-  it('list every option in test/conformance/README.md', () => {
-    const doc = readFileSync(new URL('../conformance/README.md', import.meta.url), 'utf8');
+  it('list every option in servers/contract/conformance/README.md', () => {
+    const doc = readFileSync(new URL('../../servers/contract/conformance/README.md', import.meta.url), 'utf8');
     for (const name of Object.keys(CONFORMANCE_OPTIONS)) expect(doc, name).toContain(`| \`${toFlag(name)}\``);
   });
 });

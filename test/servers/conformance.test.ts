@@ -1,14 +1,14 @@
 /**
- * The conformance suite (test/conformance/suite.ts) run against each of the project's servers,
+ * The conformance suite (servers/contract/conformance/suite.ts) run against each of the project's servers,
  * the same suite `npm run conformance` runs against any URL; then what only a server this test
  * starts can show.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS, type ChatMessage, type Transport } from '../../servers/contract/index.ts';
 import { createChatServer, type ChatServer } from '../../servers/index.ts';
-import { ClientError } from '../../bench/clients/index.ts';
-import { defineConformanceSuite } from '../conformance/suite.ts';
-import { connectClient, startServer } from '../helpers/servers.ts';
+import { ClientError } from '../../servers/clients/index.ts';
+import { defineConformanceSuite } from '../../servers/contract/conformance/suite.ts';
+import { connectClient, startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** Small enough that the expired-cursor check fills a room's history in a moment. */
 const HISTORY_SIZE = 100;

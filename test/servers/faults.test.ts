@@ -6,8 +6,8 @@ import { Agent, get, type ClientRequest } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { createChatServer } from '../../servers/index.ts';
-import { connectClient, range, seqs, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
-import { openRaw } from '../helpers/raw-socket.ts';
+import { connectClient, range, seqs, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
+import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 10 });
 

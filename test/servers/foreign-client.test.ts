@@ -3,8 +3,8 @@
  * ws, no import from bench/clients.
  */
 import { describe, expect, it } from 'vitest';
-import { startServer } from '../helpers/servers.ts';
-import { openRaw } from '../helpers/raw-socket.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
+import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
 
 interface Poll {
   messages: { room: string; seq: number; id: string; from: string; body: string; ts: number }[];

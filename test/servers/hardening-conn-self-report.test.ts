@@ -18,7 +18,7 @@ import {
   type ServerMark,
   type ServerReport,
 } from '../../servers/common/self-report.ts';
-import { onCleanup, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { onCleanup, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 
 /** A stand-in for the IPC channel: keeps what is sent, delivers what the test sends. */
 function fakeChannel(): ReportChannel & { reports: ServerReport[]; command(command: ParentCommand): void } {

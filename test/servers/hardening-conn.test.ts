@@ -10,7 +10,7 @@ import { Agent, get } from 'node:http';
 import { ERRORS, minIdleTimeoutMs, type ErrorCode } from '../../servers/contract/index.ts';
 import { LINGER_MS } from '../../servers/common/sockets.ts';
 import { createChatServer } from '../../servers/index.ts';
-import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 import { exchange, handshake, parseResponses, rawConnect, type RawResponse } from '../helpers/raw-http.ts';
 
 const TRANSPORTS = ['short-polling', 'long-polling', 'websocket', 'sse'] as const;

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
-import { range, seqs, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
-import { openRaw } from '../helpers/raw-socket.ts';
+import { range, seqs, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
+import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 5 });
 

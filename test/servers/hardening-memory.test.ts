@@ -10,8 +10,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
-import { onCleanup, range, seqs, WAIT_BOUND_MS } from '../helpers/servers.ts';
-import { openRaw, wsUrl, type RawSocket } from '../helpers/raw-socket.ts';
+import { onCleanup, range, seqs, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
+import { openRaw, wsUrl, type RawSocket } from '../../servers/contract/conformance/raw-socket.ts';
 import { MAX_PARKED_REQUESTS } from '../../servers/common/http-app.ts';
 
 const MiB = 1024 * 1024;

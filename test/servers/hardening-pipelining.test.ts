@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { spawnServer } from '../../bench/run/spawn-server.ts';
 import { MAX_PARKED_REQUESTS } from '../../servers/common/http-app.ts';
-import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { onCleanup, range, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 import { rawConnect } from '../helpers/raw-http.ts';
 
 const MiB = 1024 * 1024;

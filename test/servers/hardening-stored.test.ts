@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/run/spawn-server.ts';
 import { ChatError } from '../../servers/contract/index.ts';
 import { messageCost, RoomLog } from '../../servers/common/room-log.ts';
-import { onCleanup, range, startServer } from '../helpers/servers.ts';
+import { onCleanup, range, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MiB = 1024 * 1024;
 const post = (i: number, body = 'x'): { id: string; from: string; body: string } => ({ id: `m${i}`, from: 'a', body });

@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
-import { call, post } from '../conformance/http.ts';
-import { startServer } from '../helpers/servers.ts';
+import { call, post } from '../../servers/contract/conformance/http.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`issue 23 backplane agreement test skipped: ${MISSING}`);

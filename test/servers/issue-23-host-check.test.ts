@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 import { hostCheck, hostName } from '../../servers/common/host-check.ts';
 import { exchange, handshake } from '../helpers/raw-http.ts';
-import { startServer } from '../helpers/servers.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 
 function healthz(host: string): string {
   return `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { HTTP2_TRANSPORTS, TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
 import { rawConnect } from '../helpers/raw-http.ts';
-import { WAIT_BOUND_MS, startServer } from '../helpers/servers.ts';
+import { WAIT_BOUND_MS, startServer } from '../../servers/contract/conformance/servers.ts';
 import type { ClientHttp2Session } from 'node:http2';
 import { http2Fetch, http2Session } from '../helpers/tls.ts';
 

@@ -7,9 +7,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
-import { call, expectError, post } from '../conformance/http.ts';
-import { openRaw } from '../helpers/raw-socket.ts';
-import { WAIT_BOUND_MS, onCleanup, startServer } from '../helpers/servers.ts';
+import { call, expectError, post } from '../../servers/contract/conformance/http.ts';
+import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
+import { WAIT_BOUND_MS, onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`issue 23 Redis out-of-memory test skipped: ${MISSING}`);

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Room } from '../../servers/common/room-log.ts';
 import type { PollAnswer } from '../../servers/contract/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
-import { call } from '../conformance/http.ts';
-import { WAIT_BOUND_MS, onCleanup, startServer } from '../helpers/servers.ts';
+import { call } from '../../servers/contract/conformance/http.ts';
+import { WAIT_BOUND_MS, onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`issue 23 slot-leak tests skipped: ${MISSING}`);

@@ -9,10 +9,10 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { call, expectError, post } from '../conformance/http.ts';
-import { dataOf, openSse } from '../helpers/sse-client.ts';
-import { openRaw } from '../helpers/raw-socket.ts';
-import { WAIT_BOUND_MS, onCleanup, startServer } from '../helpers/servers.ts';
+import { call, expectError, post } from '../../servers/contract/conformance/http.ts';
+import { dataOf, openSse } from '../../servers/contract/conformance/sse-client.ts';
+import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
+import { WAIT_BOUND_MS, onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MiB = 1024 * 1024;
 /** Posts of 1 MiB bodies, one message an event: what a stream that does not read piles up. */

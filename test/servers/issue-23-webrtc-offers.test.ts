@@ -8,9 +8,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_CHANNELS_PER_PEER } from '../../servers/webrtc/peers.ts';
 import { MAX_OFFER_CANDIDATES, MAX_OFFER_SDP_CHARS } from '../../servers/webrtc/offer.ts';
-import { call } from '../conformance/http.ts';
+import { call } from '../../servers/contract/conformance/http.ts';
 import { channelState, connectRawPeer, offerFrom, postOffer } from '../helpers/rtc.ts';
-import { WAIT_BOUND_MS, startServer } from '../helpers/servers.ts';
+import { WAIT_BOUND_MS, startServer } from '../../servers/contract/conformance/servers.ts';
 
 /** How many mutations of a valid offer the fuzz case posts: the issue saw 15 of 300 answered 500. */
 const MUTATIONS = 80;

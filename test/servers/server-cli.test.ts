@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { onCleanup } from '../helpers/servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 import { httpsFetch } from '../helpers/tls.ts';
 
 const MAIN = new URL('../../servers/main.ts', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 /**
- * The SSE server, checked with the tests' own SSE client (test/helpers/sse-client.ts: node:http and
+ * The SSE server, checked with the tests' own SSE client (servers/contract/conformance/sse-client.ts: node:http and
  * the WHATWG parsing rules, nothing of the bench's client): the event format, the first event, the
  * cursor rules, fan-out, shutdown, slow consumers, the heartbeat and the stream limits.
  */
@@ -7,8 +7,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '../../servers/contract/index.ts';
 import { createChatServer } from '../../servers/index.ts';
 import { REPLAY_EVENT_BYTES } from '../../servers/sse/streams.ts';
-import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../helpers/sse-client.ts';
-import { range, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../../servers/contract/conformance/sse-client.ts';
+import { range, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 5 });
 

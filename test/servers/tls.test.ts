@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TRANSPORTS, type PollAnswer, type PostAnswer } from '../../servers/contract/index.ts';
 import { createChatServer } from '../../servers/index.ts';
-import { startServer } from '../helpers/servers.ts';
+import { startServer } from '../../servers/contract/conformance/servers.ts';
 import { http2Fetch, http2Session, httpsFetch, makeCertFiles } from '../helpers/tls.ts';
 
 describe('--tls', () => {

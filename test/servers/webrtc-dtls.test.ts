@@ -17,7 +17,7 @@ import { RTCDtlsTransport, RTCSessionDescription, type RTCPeerConnection } from 
 import { RTC_CHANNELS, type RtcAnswer } from '../../servers/contract/index.ts';
 import { dtlsGuardCounters } from '../../servers/webrtc/dtls-guard.ts';
 import { loopbackOnly } from '../../servers/webrtc/loopback.ts';
-import { onCleanup, startServer } from '../helpers/servers.ts';
+import { onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
 import { channelState, connectRawPeer, offerFrom, postOffer, type RawPeer } from '../helpers/rtc.ts';
 
 /** The client's werift DTLS socket (private in werift's types). */

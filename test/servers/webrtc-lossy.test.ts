@@ -8,8 +8,8 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RTCDataChannel } from 'werift';
 import type { ChatMessage, MessagesFrame } from '../../servers/contract/index.ts';
-import { WebRtcChatClient } from '../../bench/clients/webrtc.ts';
-import { range, seqs, startServer, WAIT_BOUND_MS, onCleanup, inbox } from '../helpers/servers.ts';
+import { WebRtcChatClient } from '../../servers/webrtc/client.ts';
+import { range, seqs, startServer, WAIT_BOUND_MS, onCleanup, inbox } from '../../servers/contract/conformance/servers.ts';
 
 /** Posts `count` messages to `room` one after another; their acknowledged seqs. */
 async function post(client: WebRtcChatClient, room: string, count: number): Promise<number[]> {

@@ -14,7 +14,7 @@ import { createLoopbackPeer } from '../../servers/webrtc/loopback.ts';
 import { SCTP_INITIAL_RTO_S } from '../../servers/webrtc/sctp-mends.ts';
 import { popMessages, type ReassemblyChunk } from '../../servers/webrtc/sctp-reassembly.ts';
 import { WERIFT_NO_RETRANSMITS, maybeAbandon, mendedAdvancedPeerAckPoint, type SentChunk } from '../../servers/webrtc/unreliable.ts';
-import { onCleanup } from '../helpers/servers.ts';
+import { onCleanup } from '../../servers/contract/conformance/servers.ts';
 
 describe('webrtc SCTP retransmission timeout', () => {
   it('starts every association of a loopback peer at 1 s, before any round trip is measured', () => {

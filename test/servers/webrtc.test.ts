@@ -4,9 +4,9 @@
  * `chat` channel in conformance.test.ts; `chat-lossy` is in webrtc-lossy.test.ts.)
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ClientError, createClient, type ClientEvent } from '../../bench/clients/index.ts';
+import { ClientError, createClient, type ClientEvent } from '../../servers/clients/index.ts';
 import { RTC_CHANNELS } from '../../servers/contract/index.ts';
-import { connectClient, startServer, WAIT_BOUND_MS } from '../helpers/servers.ts';
+import { connectClient, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
 import { channelState, connectRawPeer, offerFrom, postOffer } from '../helpers/rtc.ts';
 
 /** The address of every `a=candidate` line of an SDP. */

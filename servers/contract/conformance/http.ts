@@ -1,6 +1,6 @@
 /** Plain `fetch` calls of the contract's HTTP routes, as a client this project did not write makes them. */
 import { expect } from 'vitest';
-import { ERRORS, type ErrorCode } from '../../servers/contract/index.ts';
+import { ERRORS, type ErrorCode } from '../index.ts';
 
 export interface Answer {
   readonly status: number;

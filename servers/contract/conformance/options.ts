@@ -1,7 +1,7 @@
 /** The options of `npm run conformance`: one table for parsing, checking and `--help`. */
-import { TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
-import { formatOptionHelp, resolveOptions, type OptionValues } from '../../cli/index.ts';
-import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../cli/index.ts';
+import { TRANSPORTS, type Transport } from '../index.ts';
+import { formatOptionHelp, resolveOptions, type OptionValues } from '../../../cli/index.ts';
+import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../../cli/index.ts';
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {

@@ -8,11 +8,12 @@ import { EXIT } from './options.ts';
 import { ConformanceReporter, summarize } from './reporter.ts';
 import { NOT_CHECKED } from './promises.ts';
 import type { ConformanceTarget } from './target.ts';
+import { TRANSPORT_INFO } from '../transports.ts';
 
 /** The project's root, where vitest resolves the suite's file. */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The suite's entry for a URL (not a `*.test.ts` file, so `npm test` leaves it alone). */
-const SUITE_FILE = 'test/conformance/url.conformance.ts';
+const SUITE_FILE = 'servers/contract/conformance/url.conformance.ts';
 /**
  * Bounds that only turn a hang into a broken check: a check normally takes well under a second,
  * filling a default history of 10,000 messages a few seconds.
@@ -27,7 +28,7 @@ export const PART_VARIABLE = 'CONFORMANCE_PART';
 
 /** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
 export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
-  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${target.transport === 'sse' ? ' and its Server-Sent Events (version 2)' : ''} (servers/contract/README.md)`);
+  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${TRANSPORT_INFO[target.transport].receives === 'stream' ? ' and its Server-Sent Events (version 2)' : ''} (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
   const given = process.env[PART_VARIABLE];
   const part = given === undefined || given === '' ? undefined : given;

@@ -1,7 +1,7 @@
 import { afterEach, expect, vi } from 'vitest';
-import { createChatServer, type ChatServer, type RoomLog } from '../../servers/index.ts';
-import type { ChatMessage, Transport } from '../../servers/contract/index.ts';
-import { createClient, type ChatClient, type ClientOptions } from '../../bench/clients/index.ts';
+import { createChatServer, type ChatServer, type RoomLog } from '../../index.ts';
+import type { ChatMessage, Transport } from '../index.ts';
+import { createClient, type ChatClient, type ClientOptions } from '../../clients/index.ts';
 
 /** Short polls every this many ms in tests, so that a poll is never far away. */
 export const TEST_POLL_INTERVAL_MS = 20;

@@ -1,6 +1,6 @@
 /**
  * The conformance suite: every promise of the chat contract (servers/contract/README.md) that a
- * black box can be asked about, defined once. `test/conformance.test.ts` runs it against the
+ * black box can be asked about, defined once. `test/servers/conformance.test.ts` runs it against the
  * project's servers; `npm run conformance` runs it against any URL.
  *
  * Each `describe` is one promise or one part of the wire protocol, named as the contract names it;
@@ -8,11 +8,11 @@
  * own, so a server that keeps its rooms between runs is checked the same as a fresh one.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatMessage } from '../../servers/contract/index.ts';
-import { ClientError, type ChatClient } from '../../bench/clients/index.ts';
-import { connectClient, range, seqs } from '../helpers/servers.ts';
-import { openRaw, handshakeStatus } from '../helpers/raw-socket.ts';
-import { dataOf, openSse, type SseEvent } from '../helpers/sse-client.ts';
+import { TRANSPORT_INFO, type ChatMessage } from '../index.ts';
+import { ClientError, type ChatClient } from '../../clients/index.ts';
+import { connectClient, range, seqs } from './servers.ts';
+import { openRaw, handshakeStatus } from './raw-socket.ts';
+import { dataOf, openSse, type SseEvent } from './sse-client.ts';
 import { call, expectError, isJsonType, post, quoted, type Answer } from './http.ts';
 import { PROMISES } from './promises.ts';
 import { authHeaders, freshRoom, type ConformanceTarget } from './target.ts';
@@ -36,8 +36,12 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
   const target = (): ConformanceTarget => ({ ...spec, url: url() });
   const connect = (): ReturnType<typeof connectClient> =>
     connectClient(spec.transport, url(), spec.token === undefined ? {} : { token: spec.token });
-  // Every transport but WebSocket serves the HTTP routes (SSE receives on its stream, but posts and reads there too).
-  const polling = spec.transport !== 'websocket';
+  // What the suite asks of it, by the contract's facts of its transport: the HTTP routes (SSE
+  // receives on its stream, but posts and reads there too), a held poll's wait, an event stream.
+  const facts = TRANSPORT_INFO[spec.transport];
+  const polling = facts.routes;
+  const heldPoll = facts.receives === 'held-poll';
+  const stream = facts.receives === 'stream';
 
   describe(PROMISES.order, () => {
     it('concurrent posts are acknowledged and delivered in seq order, from 1, without gaps', async () => {
@@ -310,7 +314,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       expectAnswer(head, 'GET without a cursor', 200, { messages: [] });
       expect(typeof head.body.cursor, `GET without a cursor: field "cursor" should be a string, the server answered ${quoted(head)}`).toBe('string');
       for (const i of range(1, 3)) await post(url(), room, JSON.stringify({ id: `g${i}`, from: 'a', body: `b${i}` }), 'application/json', headers);
-      const wait = spec.transport === 'long-polling' ? '&wait=0' : '';
+      const wait = heldPoll ? '&wait=0' : '';
       const page = await call(url(), `/rooms/${room}/messages?cursor=${encodeURIComponent(String(head.body.cursor))}&limit=2${wait}`, { headers });
       expect(page.status, `GET ?limit=2: the server answered ${quoted(page)}`).toBe(200);
       expect(seqs(page.body.messages as ChatMessage[]), 'limit=2 should give the first two messages after the cursor').toEqual([1, 2]);
@@ -318,7 +322,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       expect(seqs(next.body.messages as ChatMessage[]), "the page's cursor should point after its last message").toEqual([3]);
     });
 
-    if (spec.transport === 'long-polling') it('a long poll is answered when a message arrives, or empty with the same cursor after wait ms', async () => {
+    if (heldPoll) it('a long poll is answered when a message arrives, or empty with the same cursor after wait ms', async () => {
       const room = freshRoom();
       const headers = authHeaders(target());
       const head = String((await call(url(), `/rooms/${room}/messages`, { headers })).body.cursor);
@@ -332,7 +336,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       expect(seqs(answered.body.messages as ChatMessage[]), `the held poll should be answered with the new message, the server answered ${quoted(answered)}`).toEqual([1]);
     });
 
-    if (spec.transport === 'long-polling') it('a long poll without a cursor is not held: it answers at once with the head cursor, whatever its wait', async () => {
+    if (heldPoll) it('a long poll without a cursor is not held: it answers at once with the head cursor, whatever its wait', async () => {
       const room = freshRoom();
       const headers = authHeaders(target());
       const answer = await call(url(), `/rooms/${room}/messages?wait=${MAX_WAIT_MS}`, { headers, signal: AbortSignal.timeout(NOT_HELD_BOUND_MS) }).catch((error: unknown) => {
@@ -404,7 +408,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       for (const room of ['a%20b', 'x'.repeat(65), '%C3%A9', 'a.b']) {
         expectError(await post(url(), room, body, 'application/json', headers), 'BAD_REQUEST', `POST to room ${room}`);
         expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'BAD_REQUEST', `GET of room ${room}`);
-        if (spec.transport === 'sse') expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'BAD_REQUEST', `GET of the events of room ${room}`);
+        if (stream) expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'BAD_REQUEST', `GET of the events of room ${room}`);
       }
     });
 
@@ -412,7 +416,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       const room = freshRoom();
       const headers = authHeaders(target());
       const bad: [string, number][] = ['limit=0', `limit=${MAX_LIMIT + 1}`, 'limit=-1', 'limit=abc', 'limit=1.5'].map((q) => [q, MAX_LIMIT]);
-      if (spec.transport === 'long-polling') bad.push(...['wait=-1', `wait=${MAX_WAIT_MS + 1}`, 'wait=soon'].map((q): [string, number] => [q, MAX_WAIT_MS]));
+      if (heldPoll) bad.push(...['wait=-1', `wait=${MAX_WAIT_MS + 1}`, 'wait=soon'].map((q): [string, number] => [q, MAX_WAIT_MS]));
       for (const [query, max] of bad) {
         const answer = await call(url(), `/rooms/${room}/messages?${query}`, { headers });
         expectError(answer, 'BAD_REQUEST', `GET ?${query}`);
@@ -441,14 +445,14 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
         const shown = JSON.stringify(headers);
         expectError(await call(url(), `/rooms/${room}/messages`, { method: 'POST', headers: { ...json, ...headers }, body }), 'UNAUTHORIZED', `POST with ${shown}`);
         expectError(await call(url(), `/rooms/${room}/messages`, { headers }), 'UNAUTHORIZED', `GET with ${shown}`);
-        if (spec.transport === 'sse') expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'UNAUTHORIZED', `GET of the events with ${shown}`);
+        if (stream) expectError(await call(url(), `/rooms/${room}/events`, { headers }), 'UNAUTHORIZED', `GET of the events with ${shown}`);
         expectError(await call(url(), '/healthz', { headers }), 'UNAUTHORIZED', `GET /healthz with ${shown}`);
       }
       await expectNothingStored(target(), room);
     });
   });
 
-  if (spec.transport === 'sse') describe(PROMISES.sseEvents, () => {
+  if (stream) describe(PROMISES.sseEvents, () => {
     const events = (room: string, query = ''): string => `/rooms/${room}/events${query}`;
     const messagesIn = (list: readonly SseEvent[]): ChatMessage[] => list.filter((e) => e.type === 'messages').flatMap((e) => dataOf(e).messages as ChatMessage[]);
 

@@ -3,7 +3,7 @@
  * by what a black box can be told about it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Transport } from '../../servers/contract/index.ts';
+import type { Transport } from '../index.ts';
 
 export interface ConformanceTarget {
   readonly transport: Transport;

@@ -1,6 +1,6 @@
 /**
  * The conformance suite against the server `npm run conformance` was pointed at. Not a `*.test.ts`
- * file: `npm test` does not run it; test/conformance/cli.ts does, providing the target.
+ * file: `npm test` does not run it; servers/contract/conformance/cli.ts does, providing the target.
  */
 import { inject } from 'vitest';
 import { defineConformanceSuite } from './suite.ts';
