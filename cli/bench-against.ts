@@ -137,6 +137,15 @@ export const REAL_DEPS: AgainstDeps = {
 };
 
 /** Runs the paired job and returns the gate's exit code (130 when interrupted, as the bench). */
+/**
+ * Pairs a job runs beyond the fewest at which the signed-rank test can reach its level. At the
+ * fewest (7 at 0.01) every pair must lean worse: one pair a burst of the machine's noise turned the
+ * other way hides any change (a +25% in short polling's server CPU per message passed so, at
+ * p = 0.016, on 2026-12-07). With one more, the smallest of the pairs may lean the other way
+ * (8 pairs: p = 2/256 = 0.0078).
+ */
+export const EXTRA_PAIRS = 1;
+
 export async function runAgainstCommand(input: AgainstCommand, signal: AbortSignal, deps: AgainstDeps = REAL_DEPS): Promise<number> {
   const print = (line: string): void => void deps.stdout.write(`${line}\n`);
   const step = (line: string): void => void deps.stderr.write(`${line}\n`);
@@ -149,8 +158,8 @@ export async function runAgainstCommand(input: AgainstCommand, signal: AbortSign
     return EXIT.refused;
   }
   const alpha = input.alpha ?? DEFAULT_ALPHA;
-  // The --ci preset's 6 rounds become 7 pairs: the fewest at which the signed-rank test can call a change at 0.01.
-  const pairs = input.rounds ?? Math.max(input.scenario.rounds, pairsNeeded(alpha));
+  // The --ci preset's 6 rounds become 8 pairs: one more than the fewest at which the signed-rank test can call a change at 0.01.
+  const pairs = input.rounds ?? Math.max(input.scenario.rounds, pairsNeeded(alpha) + EXTRA_PAIRS);
   let base;
   try {
     base = await prepareBaseTree({ repoRoot: deps.repoRoot, ref: input.ref, cacheDir: deps.cacheDir, exec: deps.exec, onStep: step });

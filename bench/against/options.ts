@@ -10,7 +10,7 @@ export const AGAINST_OPTIONS = {
     kind: 'string',
     default: '',
     shownDefault: '(none)',
-    doc: 'the paired CI gate: measure this git revision (a branch, tag or commit) and the code checked out here alternately in one job, one round of each per pair, every server started fresh; compare the pairs and exit as bench:compare does. With --ci: 7 pairs, about 3 minutes (estimated). --out names the folder for both sides\' results and the comparison',
+    doc: 'the paired CI gate: measure this git revision (a branch, tag or commit) and the code checked out here alternately in one job, one round of each per pair, every server started fresh; compare the pairs and exit as bench:compare does. With --ci: 8 pairs, about 3 minutes. --out names the folder for both sides\' results and the comparison',
   },
   max: { kind: 'string', default: '', repeatable: true, shownDefault: '(built-in limits)', doc: 'with --against: your limit for one figure, repeatable, as bench:compare --max (FIGURE=+N% or FIGURE=+N); crossing it exits 3' },
   thresholds: { kind: 'string', default: '', shownDefault: '(none)', doc: 'with --against: a JSON file of your limits, as bench:compare --thresholds' },

@@ -76,23 +76,23 @@ function job(out: string, markdown = ''): { input: AgainstCommand; deps: Against
 }
 
 describe('a paired job against HEAD, with a fake bench', () => {
-  it('runs 7 pairs alternately in the two trees, writes both sides and the comparison, and exits 1 on the regression', async () => {
+  it('runs 8 pairs alternately in the two trees, writes both sides and the comparison, and exits 1 on the regression', async () => {
     const out = join(dir, 'first');
     const markdown = join(dir, 'summary.md');
     const j = job(out, markdown);
     const code = await runAgainstCommand(j.input, new AbortController().signal, j.deps);
     expect(code).toBe(1);
     const lines = readFileSync(calls, 'utf8').trim().split('\n');
-    expect(lines.map((l) => l.split(' ')[0])).toEqual(['change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base']);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base', 'base', 'change', 'change', 'base', 'base', 'change']);
     expect(lines[1]).toBe(`base cli/bench.ts --ci --rounds 1 --out ${join(out, 'rounds', 'pair01-base.json')}`);
     for (const file of ['base.json', 'change.json', 'base.html', 'change.html', 'comparison.txt', 'comparison.md']) expect(existsSync(join(out, file)), file).toBe(true);
     const change = JSON.parse(readFileSync(join(out, 'change.json'), 'utf8'));
-    expect(change.steps[0].variants.find((v: { variant: { id: string } }) => v.variant.id === 'websocket').trials.map((t: { round: number }) => t.round)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(change.steps[0].variants.find((v: { variant: { id: string } }) => v.variant.id === 'websocket').trials.map((t: { round: number }) => t.round)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(j.stdout()).toMatch(/^2 regression\(s\) in scenario default: past the built-in limit, and a one-sided Wilcoxon signed-rank test over the paired rounds gives p ≤ 0\.01\./);
-    expect(j.stdout()).toMatch(/websocket\s+server CPU per delivered message\s+100 µs\s+135 µs\s+\+35% worse\s+max\(15%, 10\.0 µs\)\s+0\.0078\s+REGRESSED/);
+    expect(j.stdout()).toMatch(/websocket\s+server CPU per delivered message\s+100 µs\s+135 µs\s+\+35% worse\s+max\(15%, 10\.0 µs\)\s+0\.0039\s+REGRESSED/);
     expect(readFileSync(markdown, 'utf8')).toContain('❌ 2 regression(s)');
-    expect(j.stderr()).toContain('paired job: 7 pairs of scenario default, change (this tree) against base HEAD (');
-    expect(j.stderr()).toContain('[14/14] pair 7/7 · base HEAD');
+    expect(j.stderr()).toContain('paired job: 8 pairs of scenario default, change (this tree) against base HEAD (');
+    expect(j.stderr()).toContain('[16/16] pair 8/8 · change (this tree)');
   });
 
   it('starts the next job with the base', async () => {
