@@ -145,7 +145,14 @@ export class Streams {
       this.backlog.waitingBytes -= stream.buffered;
       stream.buffered = 0;
     });
-    res.writeHead(200, res.req.httpVersionMajor === 2 ? STREAM_HEADERS_H2 : STREAM_HEADERS);
+    if (res.req.httpVersionMajor !== 2) {
+      // Not chunked: the stream's body ends with its connection (`Connection: close`), as HTTP/1.1
+      // allows a response without a length, so each event is one write of its bytes instead of four
+      // (the chunk's size, CRLF, the bytes, CRLF) and 7 bytes fewer on the wire. Node leaves out
+      // `Transfer-Encoding: chunked` once the header is removed before the head is written.
+      res.removeHeader('transfer-encoding');
+      res.writeHead(200, STREAM_HEADERS);
+    } else res.writeHead(200, STREAM_HEADERS_H2);
     this.heartbeat ??= setInterval(() => this.pingAll(), this.options.heartbeatMs);
     this.replay(stream, true);
   }

@@ -9,6 +9,7 @@ import { createChatServer } from '../../servers/index.ts';
 import { REPLAY_EVENT_BYTES } from '../../servers/sse/streams.ts';
 import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../../servers/contract/conformance/sse-client.ts';
 import { range, startServer, WAIT_BOUND_MS } from '../../servers/contract/conformance/servers.ts';
+import { rawConnect } from '../helpers/raw-http.ts';
 
 const waitFor = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: WAIT_BOUND_MS, interval: 5 });
 
@@ -44,6 +45,24 @@ describe('the WHATWG parser of the tests', () => {
 });
 
 describe('sse server', () => {
+  it('sends an HTTP/1.1 stream unchunked, each event as its bytes, the body ending with the connection', async () => {
+    const { url, server } = await startServer('sse');
+    const raw = await rawConnect(url);
+    raw.socket.write('GET /rooms/r/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await waitFor(() => expect(raw.received()).toContain('\r\n\r\nevent: messages\n'));
+    const { seq } = await post(url, 'r', 'm1', 'hello');
+    await waitFor(() => expect(raw.received()).toContain(`"seq":${seq}`));
+    const [head = '', body = ''] = raw.received().split('\r\n\r\n');
+    const headers = head.toLowerCase().split('\r\n');
+    expect(headers[0]).toBe('http/1.1 200 ok');
+    expect(headers).toContain('connection: close');
+    expect(headers.some((h) => h.startsWith('transfer-encoding') || h.startsWith('content-length'))).toBe(false);
+    // Two events back to back, nothing between them: no chunk sizes, no CRLFs.
+    expect(body).toMatch(/^event: messages\nid: [^\n]+\ndata: \{[^\n]*"messages":\[\][^\n]*\}\n\nevent: messages\nid: [^\n]+\ndata: \{[^\n]*"id":"m1"[^\n]*\}\n\n$/);
+    await server.close();
+    await raw.ended;
+  });
+
   it('answers a stream at once with an empty first event that carries the cursor, in the contract format', async () => {
     const { url } = await startServer('sse');
     const head = await headCursor(url, 'r');
