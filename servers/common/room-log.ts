@@ -47,6 +47,8 @@ export class Room {
   /** The messages kept, oldest first, from index `start`; the ones before it were dropped. */
   private kept: (ChatMessage | undefined)[] = [];
   private start = 0;
+  /** `messageCost` of each message of `kept`, at the same index: counted once, when it is stored. */
+  private costs: number[] = [];
   /** `messageCost` over the messages kept. */
   private keptBytes = 0;
   private readonly bySender = new Map<string, number>();
@@ -112,7 +114,7 @@ export class Room {
     }
     const seq = this.lastSeq + 1;
     const message: ChatMessage = { room: this.id, seq, id: post.id, from: post.from, body: post.body, ts: now };
-    this.store(message);
+    this.keep(message, key);
     return { message, stored: true, cursor: this.cursorAt(seq) };
   }
 
@@ -122,11 +124,18 @@ export class Room {
    */
   store(message: ChatMessage): void {
     if (message.seq !== this.lastSeq + 1) throw new Error(`room "${this.id}" stores seq ${this.lastSeq + 1} next, not ${message.seq}`);
+    this.keep(message, senderKey(message.from, message.id));
+  }
+
+  /** Keeps the next message, whose sender key is `key`, and wakes the listeners. */
+  private keep(message: ChatMessage, key: string): void {
     this.lastSeq = message.seq;
+    const cost = messageCost(message);
     this.kept.push(message);
-    this.keptBytes += messageCost(message);
+    this.costs.push(cost);
+    this.keptBytes += cost;
     if (this.count > this.capacity) this.dropOldest();
-    this.bySender.set(senderKey(message.from, message.id), message.seq);
+    this.bySender.set(key, message.seq);
     for (const listener of this.listeners) listener(message, this);
   }
 
@@ -146,12 +155,14 @@ export class Room {
 
   private dropOldest(): void {
     const dropped = this.kept[this.start] as ChatMessage;
+    this.keptBytes -= this.costs[this.start] as number;
     this.kept[this.start++] = undefined;
-    this.keptBytes -= messageCost(dropped);
-    if (this.bySender.get(senderKey(dropped.from, dropped.id)) === dropped.seq) this.bySender.delete(senderKey(dropped.from, dropped.id));
-    // Keep the array at most twice what it holds: copy once the dropped front is half of it.
+    const key = senderKey(dropped.from, dropped.id);
+    if (this.bySender.get(key) === dropped.seq) this.bySender.delete(key);
+    // Keep the arrays at most twice what they hold: copy once the dropped front is half of them.
     if (this.start >= 64 && this.start * 2 >= this.kept.length) {
       this.kept = this.kept.slice(this.start);
+      this.costs = this.costs.slice(this.start);
       this.start = 0;
     }
   }
