@@ -24,7 +24,7 @@ export interface Tally {
  * The first line of an error message, which is where the suite puts what went wrong, without the
  * name of the equality vitest used.
  */
-function firstLine(error: SerializedError | undefined): string {
+export function firstLine(error: SerializedError | undefined): string {
   const line = (error?.message ?? 'failed without a message').split('\n')[0] ?? '';
   return line.replace(/ \/\/ Object\.is equality$/, '');
 }
