@@ -38,7 +38,8 @@ describe('docs/ci.md', () => {
       const { re, replace } = sedToJs(pattern ?? '', replacement ?? '');
       expect([...text.matchAll(re)], path).toHaveLength(1);
       const patched = text.replace(re, replace);
-      expect(patched).toMatch(/for \(const end = performance\.now\(\) \+ 0\.025( \* a\.messages\.length)?; performance\.now\(\) < end; \);/);
+      // 25 µs per WebSocket frame; 55 µs per message of a short poll's answer (about +30% of each server's CPU per message).
+      expect(patched).toMatch(/for \(const end = performance\.now\(\) \+ (0\.025|0\.055 \* a\.messages\.length); performance\.now\(\) < end; \);/);
       expect(patched.split('\n').length - text.split('\n').length).toBeLessThanOrEqual(1);
     }
   });
