@@ -26,6 +26,8 @@ interface RoomPoll {
   pending: PendingRequest<PollAnswer> | undefined;
   timer: NodeJS.Timeout | undefined;
   failures: number;
+  /** The instance list's moves when this room last polled. */
+  moves: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export class PollingClient extends HttpChatClient<RoomPoll> implements ChatClien
   async subscribe(room: string, cursor?: string): Promise<string> {
     this.unsubscribe(room);
     const first = await this.poll(room, cursor, 0).done;
-    const state: RoomPoll = { room, cursor: first.body.cursor, active: true, pending: undefined, timer: undefined, failures: 0 };
+    const state: RoomPoll = { room, cursor: first.body.cursor, active: true, pending: undefined, timer: undefined, failures: 0, moves: this.instances.moves };
     this.rooms.set(room, state);
     this.deliver(room, first.body.messages);
     this.schedule(state, this.policy.phaseMs);
@@ -91,6 +93,10 @@ export class PollingClient extends HttpChatClient<RoomPoll> implements ChatClien
   private async loop(state: RoomPoll): Promise<void> {
     const started = performance.now();
     const moves = this.instances.moves;
+    // A post found the instance gone and moved the client between two polls: this poll is the room's
+    // first on the next instance, a reconnect as much as one after a failed poll (counted below).
+    if (moves !== state.moves && state.failures === 0) this.http.counters.reconnects++;
+    state.moves = moves;
     state.pending = this.poll(state.room, state.cursor, this.policy.waitMs);
     try {
       const { body } = await state.pending.done;

@@ -73,3 +73,25 @@ describe.each(['short-polling', 'long-polling', 'websocket', 'sse'] as const)('a
     expect(client.counters.reconnects).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('a short-polling client whose post finds its instance gone', () => {
+  it('counts its next poll, the first on the other instance, as a reconnect', async () => {
+    const log = new RoomLog({ historySize: 1000 });
+    const a = await createChatServer('short-polling', { port: 0 }, log);
+    const b = await createChatServer('short-polling', { port: 0 }, log);
+    onCleanup(() => b.close());
+    const [urlA, urlB] = [await a.listen(), await b.listen()];
+    const events: ClientEvent[] = [];
+    // Polls far apart, so that the post, not a poll, is the first to find instance a gone.
+    const { client, inbox } = await connectClient('short-polling', urlA, { fallbackUrls: [urlB], onEvent: (e) => events.push(e), pollIntervalMs: 1000, pollPhaseMs: 1000 });
+    await client.subscribe('r');
+    await a.close();
+    await expect(client.send('r', { id: 'p1', from: 's', body: 'x' })).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(events).toEqual([{ type: 'moved', url: urlB }]);
+    expect(client.counters.reconnects).toBe(0);
+    await client.send('r', { id: 'p1', from: 's', body: 'x' });
+    await inbox.waitFor('r', 1);
+    expect(events.filter((e) => e.type === 'poll-failed')).toEqual([]);
+    expect(client.counters.reconnects).toBe(1);
+  });
+});
