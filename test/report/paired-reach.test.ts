@@ -49,6 +49,15 @@ describe('npm run bench:detection', () => {
       expect(code).toBe(0);
       expect(out).toContain('| transport | figure | paired limit | smallest change caught in ≥ 90% of 2 jobs |');
       expect(out).toContain('| websocket | server CPU per delivered message | 15% | +17% |');
+      const pivot = await runScript('detection-cli.ts', ['--figures', `${CPU},latency.p50,wire.emptyPollShare`, ...folders]);
+      expect(pivot.code).toBe(0);
+      expect(pivot.out).toContain('| figure | paired limit | websocket |');
+      expect(pivot.out).toContain('| server CPU per delivered message | 15% | +17% |');
+      expect(pivot.out).toMatch(/^\| latency p50 \| 30% \| \+\d+% \|$/m);
+      expect(pivot.out.trim().split('\n')).toHaveLength(5);
+      const wrong = await runScript('detection-cli.ts', ['--figures', 'no.such', ...folders]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.err).toContain('unknown: no.such');
       const missing = await runScript('detection-cli.ts', [dir]);
       expect(missing.code).toBe(2);
       expect(missing.err).toContain(`cannot read ${join(dir, 'base.json')}: no such file`);
