@@ -80,15 +80,15 @@ describe('the stored-bytes budget (RoomLog)', () => {
 describe.each(['short-polling', 'long-polling'] as const)('%s: --max-stored-bytes', (transport) => {
   it('posts beyond the budget drop the oldest; an old cursor expires with the head cursor; memory stays bounded', async () => {
     const budget = 4 * MiB;
-    const server = await spawnServer(transport, ['--max-stored-bytes', String(budget)]);
+    const server = await spawnServer(transport, ['--max-stored-bytes', String(budget), '--max-body-bytes', '16384']);
     onCleanup(() => server.stop());
     const before = await server.mark('before', true);
     expect(before.collected).toBe(true);
     const start = (await (await fetch(`${server.url}/rooms/r0/messages`)).json()) as { cursor: string };
-    // 10,000 messages of 4,000 bytes over 10 rooms: 40 MB without the budget (the history size,
-    // 10,000 per room, would keep them all).
-    const body = 'x'.repeat(4000);
-    const ids = range(1, 10_000);
+    // 2,500 messages of 16,000 bytes over 10 rooms: 40 MB without the budget (the history size,
+    // 10,000 per room, would keep them all), in a quarter of the requests 4,000-byte bodies take.
+    const body = 'x'.repeat(16_000);
+    const ids = range(1, 2500);
     let next = 0;
     await Promise.all(
       range(1, 20).map(async () => {
@@ -116,8 +116,8 @@ describe.each(['short-polling', 'long-polling'] as const)('%s: --max-stored-byte
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'last', from: 'a', body: 'x' }),
     });
-    expect(((await fresh.json()) as { seq: number }).seq).toBe(1001);
+    expect(((await fresh.json()) as { seq: number }).seq).toBe(251);
     const page = (await (await fetch(`${server.url}/rooms/r0/messages?cursor=${encodeURIComponent(error.cursor)}`)).json()) as { messages: { seq: number }[] };
-    expect(page.messages.map((m) => m.seq)).toEqual([1001]);
+    expect(page.messages.map((m) => m.seq)).toEqual([251]);
   });
 });
