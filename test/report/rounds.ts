@@ -37,6 +37,14 @@ export function withFigure(trial: TrialResult, key: FigureKey, value: number): T
 /** Per-round values of some figures of one variant; a figure not given keeps the fixture's value. */
 export type Rounds = Partial<Record<FigureKey, readonly number[]>>;
 
+const templates = new Map<string, TrialResult>();
+/** The fixture's trial of a variant, made once: its histogram is the costly part of a run of a thousand. */
+function templateOf(v: Variant): TrialResult {
+  let template = templates.get(v.id);
+  if (!template) templates.set(v.id, (template = variant(v, {}, [800]).trials[0] as TrialResult));
+  return template;
+}
+
 /**
  * A results file of the fixture's one step: each variant given gets as many rounds as its longest
  * list of values (a shorter list repeats its last value).
@@ -44,7 +52,7 @@ export type Rounds = Partial<Record<FigureKey, readonly number[]>>;
 export function runOf(byVariant: Readonly<Record<string, Rounds>>, status: BenchResults['status'] = 'complete'): BenchResults {
   const variants = VARIANTS.filter((v) => byVariant[v.id]).map((v) => {
     const rounds = byVariant[v.id] as Rounds;
-    const template = variant(v, {}, [800]).trials[0] as TrialResult;
+    const template = templateOf(v);
     const count = Math.max(1, ...Object.values(rounds).map((values) => values.length));
     const trials = Array.from({ length: count }, (_, round) => {
       let t: TrialResult = { ...template, round };
