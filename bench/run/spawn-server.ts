@@ -17,6 +17,17 @@ const PROFILE_TIMEOUT_MS = 30_000;
 /** How long a server gets to close cleanly before it is killed. */
 const STOP_GRACE_MS = 5000;
 
+/**
+ * Sends `message` to a child; rejects when its channel is closed (the child died or was killed).
+ * Without a callback Node emits that as an 'error' event of the child, which nothing listens to:
+ * an uncaught exception of the whole bench.
+ */
+function sendTo(child: { send(message: unknown, callback: (error: Error | null) => void): boolean }, message: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.send(message, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
 /** What to start: a chat server, or a baseline. */
 export type ServerTarget = BenchTransport | BaselineKind;
 
@@ -77,16 +88,14 @@ export async function spawnServer(target: ServerTarget, flags: readonly string[]
     async mark(name, gc = false) {
       const id = `${name}#${++marks}`;
       const answer = nextMessage<ServerReport>(child, (m) => m.type === 'mark' && m.name === id, MARK_TIMEOUT_MS, `reading the ${target} server`);
-      child.send({ type: 'mark', name: id, gc });
-      const mark = (await answer) as ServerMark;
-      return { ...mark, name };
+      const [mark] = await Promise.all([answer, sendTo(child, { type: 'mark', name: id, gc })]);
+      return { ...(mark as ServerMark), name };
     },
     stop: () => stopChild(child),
     kill: () => killChild(child),
     profile: (async (action: 'start' | 'stop', file?: string) => {
       const answer = nextMessage<ServerReport>(child, (m) => m.type === 'profile' && m.action === action, PROFILE_TIMEOUT_MS, `${action === 'start' ? 'starting' : 'writing'} the ${target} server's CPU profile`);
-      child.send(action === 'start' ? { type: 'profile', action } : { type: 'profile', action, file });
-      const done = await answer;
+      const [done] = await Promise.all([answer, sendTo(child, action === 'start' ? { type: 'profile', action } : { type: 'profile', action, file })]);
       if (done.type !== 'profile') throw new Error('unreachable');
       if (done.error !== undefined) throw new Error(`the ${target} server's CPU profile: ${done.error}`);
       return done.bytes;
