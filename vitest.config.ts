@@ -13,10 +13,5 @@ export default defineConfig({
     // network. On this 2-core machine the unit tier took 6 min 32 s with 1 worker, 4 min 42 s with
     // 2 and 4 min 31 s with 3 (2026-12-07): past 2 it is bound by the CPU its tests use.
     maxWorkers: Math.max(2, availableParallelism()),
-    // A worker runs its files one after another in one module graph instead of loading fastify,
-    // ws, undici and the servers again for each of the 100 files: the unit tier took 2 min 41 s
-    // instead of 3 min 9 s here (2026-12-07). Tests keep no state between files: each cleans up
-    // what it started (onCleanup), and all 1,284 passed either way.
-    isolate: false,
   },
 });
