@@ -151,6 +151,14 @@ export function parseClientFrame(text: string, maxBodyBytes: number): ClientFram
   } catch {
     throw new FrameError(new ChatError('BAD_REQUEST', 'the frame is not valid JSON; frames are JSON text such as {"type":"subscribe","room":"lobby"}'), undefined);
   }
+  return checkClientFrame(value, maxBodyBytes);
+}
+
+/**
+ * A client frame already parsed (a Socket.IO event's payload, which its parser read): checked as
+ * `parseClientFrame` checks one, with the same errors.
+ */
+export function checkClientFrame(value: unknown, maxBodyBytes: number): ClientFrame {
   const ref = refOf(value);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FrameError(new ChatError('BAD_REQUEST', 'a frame must be a JSON object with a "type" field'), ref);

@@ -1,6 +1,7 @@
 import {
   ChatError,
   FrameError,
+  checkClientFrame,
   parseClientFrame,
   type AckFrame,
   type ClientFrame,
@@ -9,7 +10,25 @@ import {
 } from '../contract/index.ts';
 import type { Room } from '../common/room-log.ts';
 import { settle, type Backplane } from '../backplane/index.ts';
-import type { Fanout, Subscriber } from './fanout.ts';
+import type { Subscriber } from './fanout.ts';
+
+/**
+ * Where a session's caught-up subscriptions go: the room's live messages reach it from there
+ * (fanout.ts for frames on a socket or a data channel; Socket.IO's rooms for Socket.IO).
+ */
+export interface Subscriptions<S extends Subscriber = Subscriber> {
+  add(room: Room, subscriber: S): void;
+  remove(roomId: string, subscriber: S): void;
+}
+
+/**
+ * The answer to one request, where the carrier has one (a Socket.IO acknowledgement): the `ack`
+ * of a `send`, or the error of the request. Without it both go as frames.
+ */
+export type Reply = (frame: AckFrame | ErrorFrame) => void;
+
+/** A frame from the client: its text (`undefined` for a binary frame), or its value already parsed, with its reply. */
+type Input = { readonly text: string | undefined } | { readonly value: unknown; readonly reply: Reply | undefined };
 
 /** The WebSocket close codes this server uses. */
 export const CLOSE = { GOING_AWAY: 1001, SLOW_CONSUMER: 4008 } as const;
@@ -70,7 +89,7 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
    * order, so that a subscribe then a send behave as with the memory backplane. `undefined` when
    * nothing waits. A frame is its text, or `undefined` for a binary frame.
    */
-  private waiting: (string | undefined)[] | undefined;
+  private waiting: Input[] | undefined;
   private readonly onWritten = (): void => {
     if (--this.unwritten > 0) return;
     const waiting = this.drained;
@@ -81,7 +100,7 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
   constructor(
     readonly channel: C,
     private readonly backplane: Backplane,
-    private readonly fanout: Fanout,
+    private readonly fanout: Subscriptions<Connection<C>>,
     private readonly options: ServerOptions,
     private readonly counters: ConnectionCounters,
     /** Told before each write the bytes that wait for this client from earlier ones (the server-wide budget's lazy total). */
@@ -141,12 +160,24 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
 
   /** Handles one frame from the client: its text, or `undefined` for a binary frame (refused). */
   receive(text: string | undefined): void {
+    this.take({ text });
+  }
+
+  /**
+   * Handles one frame the carrier parsed already (a Socket.IO event's payload, its `type` the
+   * event's name); `reply`, when given, answers it instead of an `ack` or `error` frame.
+   */
+  receiveParsed(value: unknown, reply?: Reply): void {
+    this.take({ value, reply });
+  }
+
+  private take(input: Input): void {
     if (!this.open) return;
     if (this.waiting) {
-      this.waiting.push(text);
+      this.waiting.push(input);
       return;
     }
-    const later = this.process(text);
+    const later = this.process(input);
     if (later) this.waitFor(later);
   }
 
@@ -163,7 +194,7 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
     this.waiting = [];
     void later.then(() => {
       while (this.waiting && this.waiting.length > 0) {
-        const next = this.waiting.shift();
+        const next = this.waiting.shift() as Input;
         if (!this.open) break;
         const again = this.process(next);
         if (again) {
@@ -178,18 +209,22 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
   }
 
   /** Handles one frame; a promise (never rejected) when it waits for the backplane. */
-  private process(text: string | undefined): Promise<void> | undefined {
+  private process(input: Input): Promise<void> | undefined {
+    const reply = 'reply' in input ? input.reply : undefined;
     try {
-      if (text === undefined) throw new ChatError('BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
-      const later = this.handle(parseClientFrame(text, this.options.maxBodyBytes));
-      return later?.catch((error: unknown) => this.sendError(error));
+      let frame: ClientFrame;
+      if ('value' in input) frame = checkClientFrame(input.value, this.options.maxBodyBytes);
+      else if (input.text === undefined) throw new ChatError('BAD_REQUEST', 'binary frames are not accepted; send JSON text frames');
+      else frame = parseClientFrame(input.text, this.options.maxBodyBytes);
+      const later = this.handle(frame, reply);
+      return later?.catch((error: unknown) => this.sendError(error, reply));
     } catch (error) {
-      this.sendError(error);
+      this.sendError(error, reply);
       return undefined;
     }
   }
 
-  private handle(frame: ClientFrame): Promise<void> | undefined {
+  private handle(frame: ClientFrame, reply: Reply | undefined): Promise<void> | undefined {
     switch (frame.type) {
       case 'subscribe':
         return this.subscribe(frame.room, frame.cursor);
@@ -206,9 +241,10 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
         }
         const ack = settle(stored, (result) => {
           const ack: AckFrame = { type: 'ack', room: frame.room, id: frame.id, seq: result.message.seq, cursor: result.cursor };
-          this.sendText(JSON.stringify(ack));
+          if (reply) reply(ack);
+          else this.sendText(JSON.stringify(ack));
         });
-        return ack instanceof Promise ? ack.catch((error: unknown) => this.sendError(refer(error))) : undefined;
+        return ack instanceof Promise ? ack.catch((error: unknown) => this.sendError(refer(error), reply)) : undefined;
       }
     }
   }
@@ -299,7 +335,7 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
     }
   }
 
-  private sendError(error: unknown): void {
+  private sendError(error: unknown, reply?: Reply): void {
     const chat = error instanceof ChatError ? error : new ChatError('INTERNAL_ERROR', 'internal error; this is a bug in the server');
     if (!(error instanceof ChatError)) console.error(error);
     const ref = chat instanceof FrameError ? chat.ref : undefined;
@@ -310,7 +346,8 @@ export class Connection<C extends FrameChannel = FrameChannel> implements Subscr
       ...(ref === undefined ? {} : { ref }),
       ...(chat.cursor === undefined ? {} : { cursor: chat.cursor }),
     };
-    this.sendText(JSON.stringify(frame));
+    if (reply) reply(frame);
+    else this.sendText(JSON.stringify(frame));
   }
 }
 
