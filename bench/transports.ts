@@ -31,6 +31,11 @@ export type BenchEntry<T extends BenchTransport> = BaselineClient<T> & {
    */
   readonly compared?: false;
   /**
+   * `false`: the scenarios that run every chat transport over a lossy or distant network (lossy,
+   * wan) leave it out. Absent: it runs there.
+   */
+  readonly overNetworks?: false;
+  /**
    * The channels of a transport that has several (WebRTC's data channels: `reliable`, `chat`, and
    * `lossy`, `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as
    * variants `<transport>/<channel>` with `Variant.channel` set. Absent: one variant, the transport
@@ -66,6 +71,9 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
   // A werift peer costs its generator and server several times a WebSocket (servers/webrtc/README.md):
   // the sweeps to 5,000 clients cannot carry it, and the default run would take a third longer.
   webrtc: { maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
+  // The framework beside the transports under it: its own scenario (socketio) until the named
+  // scenarios, and the lossy and distant networks, take it.
+  socketio: { compared: false, overNetworks: false },
   'raw-ws': {
     client: async () => {
       const { RawWsClient } = await import('./baselines/raw-ws-client.ts');

@@ -43,6 +43,10 @@ const ROOMS: { readonly [T in Transport]: TransportRoom<T> } = {
     server: async () => withoutName((await import('./webrtc/server.ts')).createWebRtcServer),
     client: async () => withoutName((await import('./webrtc/client.ts')).createWebRtcClient),
   },
+  socketio: {
+    server: async () => withoutName((await import('./socketio/server.ts')).createSocketIoServer),
+    client: async () => withoutName((await import('./socketio/client.ts')).createSocketIoClient),
+  },
 };
 
 /** A factory that needs no transport name, as one that takes it first. */

@@ -128,6 +128,7 @@ export class LoadGenerator {
         ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
         ...(variant.keepAlive === undefined ? {} : { keepAlive: variant.keepAlive }),
         ...(variant.channel === undefined ? {} : { channel: variant.channel }),
+        ...(variant.engine === undefined ? {} : { engine: variant.engine }),
         ...(sources.length > 0 ? { localAddress: sources[member.index % sources.length] as string } : {}),
         ...(ca === undefined ? {} : { ca }),
         ...(variant.resumeTls === undefined ? {} : { resumeTls: variant.resumeTls }),

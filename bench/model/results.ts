@@ -4,7 +4,7 @@
  * unless a name says otherwise; all sizes in bytes.
  */
 import type { RtcChannel } from '../../servers/contract/routes.ts';
-import { TRANSPORT_INFO, type Transport, type TransportKnob } from '../../servers/contract/transports.ts';
+import { TRANSPORT_INFO, type SocketIoEngine, type Transport, type TransportKnob } from '../../servers/contract/transports.ts';
 
 /**
  * Bumped on any change a reader of an older file would misread.
@@ -59,6 +59,7 @@ export const TRANSPORT_FACTS = {
   websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44', sockets: 1 },
   sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9', sockets: 2 },
   webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599', sockets: 1 },
+  socketio: { ...TRANSPORT_INFO.socketio, group: 'push', colour: '#e67700', sockets: 1 },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
   'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket', sockets: 1 },
 } as const satisfies Readonly<Record<string, TransportFacts>>;
@@ -158,6 +159,11 @@ export interface Variant {
   readonly resumeTls?: boolean;
   /** Polling over TLS: HTTP/2, every request of a client on one connection. */
   readonly http2?: boolean;
+  /**
+   * Socket.IO: the engine.io transport its clients use, `websocket` or `polling` only, or `upgrade`
+   * (the default: polling first, then WebSocket).
+   */
+  readonly engine?: SocketIoEngine;
 }
 
 /** The variant receives on a channel that drops messages by design. */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../../cli/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
@@ -38,6 +38,8 @@ const COMPARED: readonly BenchTransport[] = BENCH_TRANSPORTS.filter((t) => BENCH
 const ALL = COMPARED.map(variantOf);
 /** The chat transports (no baseline). */
 const CHAT_VARIANTS = TRANSPORTS.filter((t) => COMPARED.includes(t)).map(variantOf);
+/** The chat transports the lossy and wan scenarios run (`BenchEntry.overNetworks`). */
+const OVER_NETWORKS = TRANSPORTS.filter((t) => BENCH_REGISTRY[t].overNetworks !== false);
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
@@ -279,8 +281,8 @@ export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[
 const LOSSY_ROOMS = { rooms: 3, members: 10 } as const;
 
 function lossyScenario(): Scenario {
-  // Every chat transport of the registry, each channel of those that have several.
-  const variants = TRANSPORTS.flatMap((t) => channelVariants(t));
+  // Every chat transport of the registry that runs over networks, each channel of those that have several.
+  const variants = OVER_NETWORKS.flatMap((t) => channelVariants(t));
   return {
     name: 'lossy',
     description:
@@ -319,11 +321,11 @@ const WAN_SPREAD: Workload = { ...CHAT, rooms: 6, members: 5, durationMs: 6000, 
 const WAN_CHAT: Workload = { ...WAN_SPREAD, burst: { spacingMs: 5 } };
 
 function wanScenario(): Scenario {
-  const chat = TRANSPORTS.map(variantOf);
+  const chat = OVER_NETWORKS.map(variantOf);
   const at = (rttMs: number) => ({ rttMs, jitterMs: 0 });
   return {
     name: 'wan',
-    description: `Every chat transport across a network with distance: RTT ${WAN_RTTS_MS.join(', ')} ms between every client and the server (clients and server in two network namespaces joined by a delay line; needs root, iproute2, /dev/net/tun and a C compiler), 6 rooms of 5 members sending in bursts (five messages in a room within 20 ms); then, at ${WAN_FOCUS_RTT_MS} ms, short polling every 250 ms with keep-alive against a new connection per request, plain and over TLS (resumed and full handshakes), and the push transports and WebRTC's two channels at ${WAN_LOSS_PCT}% packet loss.`,
+    description: `Every chat transport but Socket.IO (not yet measured at a distance) across a network with distance: RTT ${WAN_RTTS_MS.join(', ')} ms between every client and the server (clients and server in two network namespaces joined by a delay line; needs root, iproute2, /dev/net/tun and a C compiler), 6 rooms of 5 members sending in bursts (five messages in a room within 20 ms); then, at ${WAN_FOCUS_RTT_MS} ms, short polling every 250 ms with keep-alive against a new connection per request, plain and over TLS (resumed and full handshakes), and the push transports and WebRTC's two channels at ${WAN_LOSS_PCT}% packet loss.`,
     rounds: 2,
     generators: 1,
     roundsAcrossSteps: true,
@@ -355,6 +357,20 @@ function wanScenario(): Scenario {
   };
 }
 
+/** Socket.IO's variants: one per engine.io transport, `socketio` for its default (polling, then upgrade). */
+export const SOCKETIO_VARIANTS: readonly Variant[] = SOCKETIO_ENGINES.map((engine) => ({ id: engine === 'upgrade' ? 'socketio' : `socketio/${engine}`, transport: 'socketio', engine }));
+
+function socketIoScenario(): Scenario {
+  return {
+    name: 'socketio',
+    description:
+      "Socket.IO 4 over engine.io's WebSocket only, its HTTP long polling only, and its default (polling, then an upgrade to WebSocket), beside the transports under it: this project's WebSocket and long-polling servers and the raw ws baseline, on the default chat (10 rooms of 10 members, one message a second each). Socket.IO's costly settings are pinned: no compression (perMessageDeflate and httpCompression off), maxHttpBufferSize the contract's largest payload (max-payload-bytes, 64 KiB), engine.io's ping every heartbeat-ms (30 s).",
+    rounds: 3,
+    generators: 1,
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [...SOCKETIO_VARIANTS, variantOf('websocket'), variantOf('long-polling'), variantOf('raw-ws')] }],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -368,6 +384,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   failover: failoverScenario,
   lossy: lossyScenario,
   wan: wanScenario,
+  socketio: socketIoScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -382,6 +399,7 @@ const variantSchema = {
     waitMs: jsonSchemaOf(BENCH_OPTIONS.waitMs),
     keepAlive: { type: 'boolean' },
     channel: { enum: ['reliable', 'lossy'] },
+    engine: { enum: SOCKETIO_ENGINES },
     tls: { type: 'boolean' },
     resumeTls: { type: 'boolean' },
     http2: { type: 'boolean' },
@@ -497,6 +515,7 @@ export function describeVariant(variant: Variant): string {
     variant.waitMs !== undefined ? `wait ${variant.waitMs} ms` : '',
     variant.keepAlive === false ? 'a new connection per request' : '',
     variant.channel === 'lossy' ? 'chat-lossy channel' : '',
+    variant.engine !== undefined ? `engine.io ${variant.engine === 'upgrade' ? 'polling, then upgrade' : `${variant.engine} only`}` : '',
     variant.tls === true ? 'over TLS' : '',
     variant.resumeTls === false ? 'full TLS handshakes' : '',
     variant.http2 === true ? 'HTTP/2' : '',
@@ -536,6 +555,9 @@ export function checkScenario(scenario: Scenario): Scenario {
       }
       if (variant.http2 === true && !(HTTP2_TRANSPORTS as readonly string[]).includes(variant.transport)) {
         throw new Error(`${where}: "http2" applies to ${inWords(HTTP2_TRANSPORTS)}, not ${variant.transport}`);
+      }
+      if (variant.engine !== undefined && !(isChatTransport(variant.transport) && TRANSPORT_INFO[variant.transport as Transport].receives === 'events')) {
+        throw new Error(`${where}: "engine" is a Socket.IO client's engine.io transport; ${variant.transport} has none`);
       }
       if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
       const { maxMembers } = BENCH_REGISTRY[variant.transport];

@@ -1,4 +1,4 @@
-import type { ChatMessage, PostRequest, RtcChannel, Transport } from '../contract/index.ts';
+import type { ChatMessage, PostRequest, RtcChannel, SocketIoEngine, Transport } from '../contract/index.ts';
 
 /** What a client counts on the wire: the raw material of "what each delivered message costs". */
 export interface ClientCounters {
@@ -73,6 +73,11 @@ export interface ClientOptions {
   readonly resumeTls?: boolean;
   /** Polling over TLS: every request on one HTTP/2 connection. */
   readonly http2?: boolean;
+  /**
+   * Socket.IO: the engine.io transport, `websocket` only, `polling` (HTTP long polling) only, or
+   * `upgrade` (the default: polling first, then an upgrade to WebSocket, as Socket.IO does).
+   */
+  readonly engine?: SocketIoEngine;
 }
 
 export interface SendResult {

@@ -4,6 +4,14 @@
 export const HEALTH_PATH = '/healthz';
 /** The WebSocket endpoint (`GET` with `Upgrade: websocket`). */
 export const WS_PATH = '/ws';
+/** The Socket.IO (engine.io) endpoint: its polling requests and its WebSocket handshake (version 3). */
+export const SOCKETIO_PATH = '/socket.io/';
+/**
+ * The Socket.IO events of the contract (version 3): a client frame's `type` is the event's name and
+ * the frame its payload; a server frame goes as the event of its type, but `error`, which is
+ * `chat_error` (Socket.IO's own error events are the framework's, not the chat's).
+ */
+export const SOCKETIO_EVENTS = { subscribe: 'subscribe', unsubscribe: 'unsubscribe', send: 'send', messages: 'messages', ack: 'ack', error: 'chat_error' } as const;
 /** WebRTC signalling: `POST` an offer (gathering complete), get the answer. */
 export const RTC_OFFER_PATH = '/rtc/offer';
 /** The WebRTC data channel labels a server accepts: `chat` (ordered, reliable) and `chat-lossy` (unordered, no retransmits). */

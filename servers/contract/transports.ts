@@ -27,10 +27,10 @@ export interface TransportInfo {
   readonly routes: boolean;
   /**
    * How its clients receive: by `poll`s or `held-poll`s of `GET /rooms/:room/messages`, on an
-   * event `stream` (`GET /rooms/:room/events`, version 2), in frames on a `socket`, or on a WebRTC
-   * `data-channel`.
+   * event `stream` (`GET /rooms/:room/events`, version 2), in frames on a `socket`, on a WebRTC
+   * `data-channel`, or in Socket.IO `events` (version 3).
    */
-  readonly receives: 'poll' | 'held-poll' | 'stream' | 'socket' | 'data-channel';
+  readonly receives: 'poll' | 'held-poll' | 'stream' | 'socket' | 'data-channel' | 'events';
   /**
    * What it holds open that the idle timeout must outlast, by the server option that times it: a
    * held poll (`maxWaitMs`), or a stream kept alive by its heartbeat (`heartbeatMs`).
@@ -51,9 +51,17 @@ export const TRANSPORT_INFO = {
   websocket: { label: 'WebSocket', http: false, http2: false, routes: false, receives: 'socket' },
   sse: { label: 'SSE', http: false, http2: true, idleGuard: 'heartbeatMs', routes: true, receives: 'stream' },
   webrtc: { label: 'WebRTC', http: false, http2: false, routes: true, receives: 'data-channel' },
+  socketio: { label: 'Socket.IO', http: false, http2: false, routes: false, receives: 'events' },
 } as const satisfies Readonly<Record<string, TransportInfo>>;
 
 export type Transport = keyof typeof TRANSPORT_INFO;
+
+/**
+ * How a Socket.IO client connects: engine.io's `websocket` or `polling` (HTTP long polling) only,
+ * or `upgrade`, polling first and then WebSocket, as Socket.IO does by default.
+ */
+export const SOCKETIO_ENGINES = ['upgrade', 'websocket', 'polling'] as const;
+export type SocketIoEngine = (typeof SOCKETIO_ENGINES)[number];
 export const TRANSPORTS = Object.keys(TRANSPORT_INFO) as readonly Transport[];
 
 /** The transports served by fastify, which can speak HTTP/2 (`--http2`); an SSE stream over HTTP/2 sends no `Connection` header. */

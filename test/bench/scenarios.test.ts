@@ -17,7 +17,7 @@ import {
   withKnobs,
 } from '../../bench/run/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan', 'socketio'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -31,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the eleven the project documents', () => {
+  it('are the twelve the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -215,7 +215,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, socketio, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {
@@ -327,7 +327,7 @@ describe('loadScenarioFile', () => {
   it('lists the allowed transports for a bad one', () => {
     const path = file('transport.json', valid([{ id: 'sse', transport: 'server-sent-events' }]));
     expect(() => loadScenarioFile(path)).toThrow(
-      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, sse, webrtc, raw-ws)`,
+      `scenario file ${path}: steps.0.variants.0.transport must be equal to one of the allowed values (one of short-polling, long-polling, websocket, sse, webrtc, socketio, raw-ws)`,
     );
   });
 

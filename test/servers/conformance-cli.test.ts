@@ -100,7 +100,7 @@ describe('npm run conformance', () => {
     expect(missing.err).toContain('--url is required');
     expect(missing.code).toBe(EXIT.USAGE);
     const wrong = await conformance(['--url', 'http://127.0.0.1:1', '--transport', 'carrier-pigeon']);
-    expect(wrong.err).toContain('--transport must be one of short-polling, long-polling, websocket, sse, webrtc, got "carrier-pigeon"');
+    expect(wrong.err).toContain('--transport must be one of short-polling, long-polling, websocket, sse, webrtc, socketio, got "carrier-pigeon"');
     expect(wrong.code).toBe(EXIT.USAGE);
   });
 
@@ -141,14 +141,14 @@ describe('the conformance command line', () => {
 
   it.each([
     [['--transport', 'websocket'], '--url is required'],
-    [['--url', 'http://127.0.0.1:1'], '--transport is required: one of short-polling, long-polling, websocket, sse, webrtc'],
+    [['--url', 'http://127.0.0.1:1'], '--transport is required: one of short-polling, long-polling, websocket, sse, webrtc, socketio'],
     [['--url', 'ftp://127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// or https:// URL'],
     [['--url', '127.0.0.1:1', '--transport', 'websocket'], '--url must be an http:// or https:// URL'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--ca', '/tmp/c.pem'], '--ca is for an https:// URL; http://127.0.0.1:1 speaks no TLS'],
     [['--url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '-5'], '--history-size must be an integer from 1 to 1000000, got "-5"'],
     [['--url', 'http://127.0.0.1:1/chat', '--transport', 'websocket'], "--url must be the server's base URL, without a path or query, such as http://127.0.0.1:1"],
-    [['--url', 'http://127.0.0.1:1', '--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, webrtc, got "server-sent-events"'],
+    [['--url', 'http://127.0.0.1:1', '--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, webrtc, socketio, got "server-sent-events"'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '0'], '--history-size must be an integer from 1 to 1000000, got "0"'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--rounds', '3'], "Unknown option '--rounds'"],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', 'extra'], 'unexpected argument "extra"'],

@@ -27,6 +27,19 @@ describe.each(TRANSPORTS)('%s server keeps the contract', (transport) => {
   defineConformanceSuite({ transport, token: TOKEN, historySize: HISTORY_SIZE, maxBodyBytes: 4096 }, () => url);
 });
 
+// Socket.IO's default client starts on polling and upgrades; its other two ways keep one transport.
+describe.each(['websocket', 'polling'] as const)('socketio server keeps the contract for clients on engine.io %s only', (engine) => {
+  let server: ChatServer | undefined;
+  let url = '';
+  beforeAll(async () => {
+    server = await createChatServer('socketio', { port: 0, historySize: HISTORY_SIZE, token: TOKEN });
+    url = await server.listen();
+  });
+  afterAll(() => server?.close());
+
+  defineConformanceSuite({ transport: 'socketio', token: TOKEN, historySize: HISTORY_SIZE, maxBodyBytes: 4096, engine }, () => url);
+});
+
 describe.each(TRANSPORTS)('%s server, restarted', (transport) => {
   it('answers a cursor of another server run with CURSOR_EXPIRED and a fresh cursor', async () => {
     const one = await startServer(transport);

@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { HTTP2_TRANSPORTS, TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
+import { HTTP2_TRANSPORTS, TRANSPORT_INFO, TRANSPORTS, type Transport } from '../../servers/contract/index.ts';
 import { rawConnect } from '../helpers/raw-http.ts';
 import { WAIT_BOUND_MS, startServer } from '../../servers/contract/conformance/servers.ts';
 import type { ClientHttp2Session } from 'node:http2';
@@ -19,7 +19,7 @@ const ATTEMPTS = 50;
 const BODY = JSON.stringify({ id: 'big', from: 'a', body: 'x'.repeat(OVERSIZED_BYTES) });
 
 /** The servers built on the HTTP routes (fastify): the polling ones, sse and webrtc. */
-const HTTP_SERVERS = TRANSPORTS.filter((t) => t !== 'websocket') as Transport[];
+const HTTP_SERVERS = TRANSPORTS.filter((t) => TRANSPORT_INFO[t].routes) as Transport[];
 
 /**
  * POSTs the oversized body on its own stream, with its Content-Length as a browser sends it (the

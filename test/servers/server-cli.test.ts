@@ -38,7 +38,7 @@ describe('npm run server', () => {
   });
 
   it.each([
-    [['--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, webrtc, got "server-sent-events"'],
+    [['--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, webrtc, socketio, got "server-sent-events"'],
     [['--port', 'x'], '--port must be an integer from 0 to 65535'],
     [['--histroy-size', '5'], "Unknown option '--histroy-size'"],
     [['--transport', 'long-polling', '--max-wait-ms', '90000'], '--max-wait-ms (90000) must be shorter than --idle-timeout-ms'],

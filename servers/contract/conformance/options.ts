@@ -1,5 +1,5 @@
 /** The options of `npm run conformance`: one table for parsing, checking and `--help`. */
-import { TRANSPORTS, type Transport } from '../index.ts';
+import { SOCKETIO_ENGINES, TRANSPORTS, type SocketIoEngine, type Transport } from '../index.ts';
 import { formatOptionHelp, resolveOptions, type OptionValues } from '../../../cli/index.ts';
 import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../../cli/index.ts';
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
@@ -22,6 +22,12 @@ export const CONFORMANCE_OPTIONS = {
     doc: "the server's history size: the expired-cursor check posts 5 more than this to one room",
   },
   maxBodyBytes: { kind: 'int', default: CONTRACT_DEFAULTS.maxBodyBytes, min: 1, max: 10_000_000, doc: "the server's largest message body, in UTF-8 bytes" },
+  engine: {
+    kind: 'string',
+    default: 'upgrade',
+    choices: SOCKETIO_ENGINES,
+    doc: "socketio: the engine.io transport the suite's clients use: websocket or polling only, or upgrade (polling, then WebSocket)",
+  },
 } as const;
 
 export type ConformanceOptions = OptionValues<typeof CONFORMANCE_OPTIONS>;
@@ -81,5 +87,6 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
     maxBodyBytes: options.maxBodyBytes,
     ...(options.token === '' ? {} : { token: options.token }),
     ...(options.ca === '' ? {} : { ca: options.ca }),
+    ...(options.transport === 'socketio' ? { engine: options.engine as SocketIoEngine } : {}),
   };
 }

@@ -13,6 +13,7 @@ export const PROMISES = {
   wsFrames: 'WebSocket frames',
   wsErrors: 'WebSocket errors',
   sseEvents: 'SSE events',
+  socketioEvents: 'Socket.IO events',
 } as const;
 
 /** What the suite cannot check from outside, and why; printed by `npm run conformance`. */

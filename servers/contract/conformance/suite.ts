@@ -8,7 +8,8 @@
  * own, so a server that keeps its rooms between runs is checked the same as a fresh one.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { TRANSPORT_INFO, type ChatMessage } from '../index.ts';
+import { io, type Socket } from 'socket.io-client';
+import { SOCKETIO_EVENTS, SOCKETIO_PATH, TRANSPORT_INFO, type ChatMessage, type ErrorFrame } from '../index.ts';
 import { ClientError, type ChatClient } from '../../clients/index.ts';
 import { connectClient, range, seqs } from './servers.ts';
 import { openRaw, handshakeStatus } from './raw-socket.ts';
@@ -35,13 +36,15 @@ const MAX_WAIT_MS = 60_000;
 export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url: () => string): void {
   const target = (): ConformanceTarget => ({ ...spec, url: url() });
   const connect = (): ReturnType<typeof connectClient> =>
-    connectClient(spec.transport, url(), spec.token === undefined ? {} : { token: spec.token });
+    connectClient(spec.transport, url(), { ...(spec.token === undefined ? {} : { token: spec.token }), ...(spec.engine === undefined ? {} : { engine: spec.engine }) });
   // What the suite asks of it, by the contract's facts of its transport: the HTTP routes (SSE
   // receives on its stream, but posts and reads there too), a held poll's wait, an event stream.
   const facts = TRANSPORT_INFO[spec.transport];
   const polling = facts.routes;
   const heldPoll = facts.receives === 'held-poll';
   const stream = facts.receives === 'stream';
+  const frames = facts.receives === 'socket';
+  const events = facts.receives === 'events';
 
   describe(PROMISES.order, () => {
     it('concurrent posts are acknowledged and delivered in seq order, from 1, without gaps', async () => {
@@ -522,7 +525,75 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  if (!polling) describe(PROMISES.wsFrames, () => {
+  if (events) describe(PROMISES.socketioEvents, () => {
+    /** A plain socket.io-client (not this project's client), on the engine the target names. */
+    const raw = async (): Promise<Socket> => {
+      const engine = spec.engine ?? 'upgrade';
+      const socket = io(url(), {
+        path: SOCKETIO_PATH,
+        forceNew: true,
+        reconnection: false,
+        transports: engine === 'upgrade' ? ['polling', 'websocket'] : [engine],
+        extraHeaders: authHeaders(target()),
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      return socket;
+    };
+    const answer = (socket: Socket, event: string, ...payload: unknown[]): Promise<ErrorFrame> => socket.timeout(NOT_HELD_BOUND_MS).emitWithAck(event, ...payload) as Promise<ErrorFrame>;
+
+    it('a malformed, unknown or oversized request is answered with its error in the acknowledgement, nothing is stored, and the socket stays connected', async () => {
+      const room = freshRoom();
+      const socket = await raw();
+      try {
+        const cases: [string, unknown[], string][] = [
+          ['shout', [{ room }], 'BAD_REQUEST'],
+          ['send', ['not an object'], 'BAD_REQUEST'],
+          ['send', [{ room, id: 'i1', body: 'x' }], 'BAD_REQUEST'],
+          ['send', [{ room, id: 'i2', from: 'a', body: 7 }], 'BAD_REQUEST'],
+          ['send', [{ room: 'bad room', id: 'i3', from: 'a', body: 'x' }], 'BAD_REQUEST'],
+          ['send', [{ room, id: 'i4', from: 'a', body: 'x' }, 'a second payload'], 'BAD_REQUEST'],
+          ['send', [{ room, id: 'i5', from: 'a', body: 'x'.repeat(spec.maxBodyBytes + 1) }], 'PAYLOAD_TOO_LARGE'],
+          ['subscribe', [{ room: 'x'.repeat(65) }], 'BAD_REQUEST'],
+        ];
+        for (const [event, payload, code] of cases) {
+          const error = await answer(socket, event, ...payload);
+          const shown = `${event} ${JSON.stringify(payload).slice(0, 60)}`;
+          expect(error?.type, `${shown} should be acknowledged with an error frame, was ${JSON.stringify(error)}`).toBe('error');
+          expect(error.code, `${shown} should be refused ${code}`).toBe(code);
+          expect(error.message.length, `${shown}: the error should say what was wrong`).toBeGreaterThan(10);
+        }
+        expect(socket.connected, 'the socket stays connected after bad requests').toBe(true);
+        const ack = (await answer(socket, 'send', { room, id: 'ok', from: 'a', body: 'x' })) as unknown as { type: string; seq: number };
+        expect([ack.type, ack.seq], 'nothing was stored for the refused posts: the next is seq 1').toEqual(['ack', 1]);
+      } finally {
+        socket.disconnect();
+      }
+    });
+
+    it('without an acknowledgement, the error comes as a chat_error event naming the request', async () => {
+      const socket = await raw();
+      try {
+        const said = new Promise<ErrorFrame>((resolve) => socket.once(SOCKETIO_EVENTS.error, resolve));
+        socket.emit('send', { room: freshRoom(), id: 'n1', from: 'a' });
+        const error = await said;
+        expect([error.code, error.ref], 'a send without body, not acknowledged, gets chat_error BAD_REQUEST with its id as ref').toEqual(['BAD_REQUEST', 'n1']);
+      } finally {
+        socket.disconnect();
+      }
+    });
+
+    it('an unknown engine.io session is refused plainly, and a request without the token gets 401 UNAUTHORIZED before engine.io', async () => {
+      const unknown = await call(url(), `${SOCKETIO_PATH}?EIO=4&transport=polling&sid=nosuchsession`, { headers: authHeaders(target()) });
+      expect(unknown.status, `a poll of an unknown session should be answered 400, was ${quoted(unknown)}`).toBe(400);
+      expect(JSON.stringify(unknown.body)).toContain('Session ID unknown');
+      if (spec.token !== undefined) expectError(await call(url(), `${SOCKETIO_PATH}?EIO=4&transport=polling`), 'UNAUTHORIZED', 'a Socket.IO handshake without the token');
+    });
+  });
+
+  if (frames) describe(PROMISES.wsFrames, () => {
     it('GET /healthz answers 200 { status: "ok", transport: "websocket" }', async () => {
       const health = await call(url(), '/healthz', { headers: authHeaders(target()) });
       expectAnswer(health, 'GET /healthz', 200, { status: 'ok', transport: 'websocket' });
@@ -577,7 +648,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
     });
   });
 
-  if (!polling) describe(PROMISES.wsErrors, () => {
+  if (frames) describe(PROMISES.wsErrors, () => {
     it('malformed, unknown and incomplete frames get a BAD_REQUEST error frame, store nothing, and the socket stays open', async () => {
       const room = freshRoom();
       const raw = await openRaw(url(), {}, wsPath(target()));

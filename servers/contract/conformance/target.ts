@@ -3,7 +3,7 @@
  * by what a black box can be told about it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Transport } from '../index.ts';
+import type { SocketIoEngine, Transport } from '../index.ts';
 
 export interface ConformanceTarget {
   readonly transport: Transport;
@@ -17,6 +17,8 @@ export interface ConformanceTarget {
   readonly historySize: number;
   /** The server's `maxBodyBytes`: the size checks post a body of this many bytes and one over. */
   readonly maxBodyBytes: number;
+  /** Socket.IO: the engine.io transport the suite's clients use (default `upgrade`: polling, then WebSocket). */
+  readonly engine?: SocketIoEngine;
 }
 
 /** The contract's defaults, assumed for a server that was not described otherwise. */
