@@ -297,6 +297,46 @@ function websocketsScaleWorse(results: BenchResults): ClaimCheck {
   return { claim, verdict, evidence };
 }
 
+/** A figure a cost claim compares, its name in prose and its format. */
+type Aspect = readonly [string, 'perDelivered.serverCpuUs' | 'perDelivered.bytes' | 'latency.p50' | 'latency.p99' | 'server.perClientHeapBytes', (n: number) => string];
+
+/**
+ * `a` against `b` on each aspect both measured and the report trusts for both: the ratio of the
+ * medians (1 at most when the rounds overlap), in words; and what was left out, and why.
+ */
+function costRatios(a: VariantResult, b: VariantResult, aspects: readonly Aspect[]): { ratios: { ratio: number; text: string }[]; unjudged: string[]; unmeasured: boolean } {
+  const server = serverMeasured(a) && serverMeasured(b);
+  const measured = aspects.filter(([, key]) => server || !(key.startsWith('server.') || key === 'perDelivered.serverCpuUs'));
+  // A figure the report distrusts for either (latency the generator limited in every round) is not judged.
+  const unjudged = measured.flatMap(([name, key]) =>
+    [a, b].flatMap((v) => {
+      const j = judgedFigure(v, key);
+      return j.excluded === undefined ? [] : [`${variantName(v)}'s ${name} (${j.excluded})`];
+    }),
+  );
+  const judged = measured.filter(([, key]) => judgedFigure(a, key).excluded === undefined && judgedFigure(b, key).excluded === undefined);
+  const ratios = judged.map(([name, key, format]) => {
+    const x = judgedFigure(a, key).spread as Spread;
+    const y = judgedFigure(b, key).spread as Spread;
+    const noise = withinNoise(x, y);
+    const ratio = x.median / Math.max(1e-9, y.median);
+    return { ratio: noise ? Math.min(ratio, 1) : ratio, text: `${name} ${format(x.median)} against ${format(y.median)} (${formatRatio(ratio)}${noise ? ', within the noise across rounds' : ''})` };
+  });
+  return { ratios, unjudged, unmeasured: measured.length < aspects.length };
+}
+
+/** The variants of a step that lost messages or failed, and those generator-bound in some round, in words for a cost claim. */
+function fairness(variants: readonly VariantResult[], unjudged: readonly string[]): { broke: VariantResult[]; notes: string[] } {
+  const broke = variants.filter((v) => !v.summary.ok);
+  const notes: string[] = [];
+  if (broke.length > 0) notes.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
+  const bound = variants.filter((v) => v.summary.ok && v.summary.generatorBound);
+  if (bound.length > 0 && unjudged.length === 0) {
+    notes.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in some round of this step: latencies are judged on the other rounds only.`);
+  }
+  return { broke, notes };
+}
+
 function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   const claim = 'SSE costs almost what a WebSocket costs';
   const paired = results.steps.filter((s) => byTransport(s, 'sse') && byTransport(s, 'websocket'));
@@ -305,40 +345,21 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   if (!step) return { claim, verdict: 'not measured', evidence: ['No step ran SSE beside WebSocket.'] };
   const sse = byTransport(step, 'sse') as VariantResult;
   const ws = byTransport(step, 'websocket') as VariantResult;
-  const aspects = [
+  const aspects: readonly Aspect[] = [
     ['server CPU per message', 'perDelivered.serverCpuUs', formatUs],
     ['bytes per message', 'perDelivered.bytes', formatBytes],
     ['p50', 'latency.p50', formatUs],
     ['p99', 'latency.p99', formatUs],
-  ] as const;
-  const measured = aspects.filter(([, key]) => key !== 'perDelivered.serverCpuUs' || (serverMeasured(sse) && serverMeasured(ws)));
-  // A figure the report distrusts for either transport (latency the generator limited in every round) is not judged.
-  const unjudged = measured.flatMap(([name, key]) =>
-    [sse, ws].flatMap((v) => {
-      const j = judgedFigure(v, key);
-      return j.excluded === undefined ? [] : [`${variantName(v)}'s ${name} (${j.excluded})`];
-    }),
-  );
-  const judged = measured.filter(([, key]) => judgedFigure(sse, key).excluded === undefined && judgedFigure(ws, key).excluded === undefined);
-  const ratios = judged.map(([name, key, format]) => {
-    const a = judgedFigure(sse, key).spread as Spread;
-    const b = judgedFigure(ws, key).spread as Spread;
-    const noise = withinNoise(a, b);
-    const ratio = a.median / Math.max(1e-9, b.median);
-    return { name, ratio: noise ? Math.min(ratio, 1) : ratio, text: `${name} ${format(a.median)} against ${format(b.median)} (${formatRatio(ratio)}${noise ? ', within the noise across rounds' : ''})` };
-  });
+  ];
+  const { ratios, unjudged, unmeasured } = costRatios(sse, ws, aspects);
   const evidence = [
     `In “${step.step.label}”, SSE against WebSocket: ${ratios.map((r) => r.text).join('; ')}.`,
     `Almost means within ${SSE_ALMOST_FACTOR}× of WebSocket (or within the noise across rounds) on every figure; beyond ${SSE_FAR_FACTOR}× on any refutes the claim. ` +
       'Both push each message down a connection held open; SSE adds an HTTP chunk header and the event\'s field names to each event, and posts with an HTTP request where WebSocket sends a frame on its socket.',
   ];
-  if (measured.length < aspects.length) evidence.push('Server CPU was not measured (the servers ran outside the bench, --target).');
-  const broke = [sse, ws].filter((v) => !v.summary.ok);
-  if (broke.length > 0) evidence.push(`${capitalized(broke.map((v) => variantName(v)).join(' and '))} lost messages or failed in this step: its figures are not a fair cost.`);
-  const bound = [sse, ws].filter((v) => v.summary.ok && v.summary.generatorBound);
-  if (bound.length > 0 && unjudged.length === 0) {
-    evidence.push(`${capitalized(bound.map((v) => variantName(v)).join(' and '))} ${bound.length > 1 ? 'were' : 'was'} generator-bound in some round of this step: latencies are judged on the other rounds only.`);
-  }
+  if (unmeasured) evidence.push('Server CPU was not measured (the servers ran outside the bench, --target).');
+  const { broke, notes } = fairness([sse, ws], unjudged);
+  evidence.push(...notes);
   if (broke.length > 0) return { claim, verdict: 'not judged', evidence: [`Not judged: ${broke.map((v) => variantName(v)).join(' and ')} lost messages or failed in “${step.step.label}”.`, ...evidence] };
   const worst = Math.max(...ratios.map((r) => r.ratio));
   if (unjudged.length > 0) {
@@ -347,6 +368,57 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
     return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${unjudged.join(' and ')}.`, ...evidence] };
   }
   const verdict: ClaimVerdict = worst <= SSE_ALMOST_FACTOR ? 'supported' : worst > SSE_FAR_FACTOR ? 'refuted' : 'qualified';
+  return { claim, verdict, evidence };
+}
+
+/**
+ * "A framework costs little over its transport": Socket.IO on each engine.io transport against
+ * this project's server of the same transport in the same step (engine.io's WebSocket against the
+ * WebSocket server on ws, its long polling against the long-polling server on fastify), on server
+ * CPU per message, bytes per message and heap per client. Little means at most
+ * `FRAMEWORK_LITTLE_FACTOR` times (or within the noise); beyond `FRAMEWORK_FAR_FACTOR` on any refutes it.
+ */
+export const FRAMEWORK_LITTLE_FACTOR = 1.25;
+export const FRAMEWORK_FAR_FACTOR = 2;
+const FRAMEWORK_UNDER: readonly { readonly engine: 'websocket' | 'polling'; readonly transport: string }[] = [
+  { engine: 'websocket', transport: 'websocket' },
+  { engine: 'polling', transport: 'long-polling' },
+];
+
+function frameworkCostsLittle(results: BenchResults): ClaimCheck {
+  const claim = 'A framework costs little over its transport';
+  const aspects: readonly Aspect[] = [
+    ['server CPU per message', 'perDelivered.serverCpuUs', formatUs],
+    ['bytes per message', 'perDelivered.bytes', formatBytes],
+    ['heap per client', 'server.perClientHeapBytes', formatBytes],
+  ];
+  const pairs = results.steps.flatMap((step) =>
+    FRAMEWORK_UNDER.flatMap(({ engine, transport }) => {
+      const framework = step.variants.find((v) => v.variant.transport === 'socketio' && v.variant.engine === engine);
+      const under = byTransport(step, transport);
+      return framework && under ? [{ step, framework, under, baseline: byTransport(step, 'raw-ws') }] : [];
+    }),
+  );
+  if (pairs.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran Socket.IO on one engine.io transport beside this project\'s server of that transport (the socketio scenario does).'] };
+  const evidence: string[] = [];
+  const worsts: number[] = [];
+  const left: string[] = [];
+  for (const { step, framework, under, baseline } of pairs) {
+    const { ratios, unjudged } = costRatios(framework, under, aspects);
+    const { broke, notes } = fairness([framework, under], unjudged);
+    if (broke.length > 0) return { claim, verdict: 'not judged', evidence: [`Not judged: ${broke.map((v) => variantName(v)).join(' and ')} lost messages or failed in “${step.step.label}”.`, ...notes] };
+    const raw = baseline && under.variant.transport === 'websocket' ? costRatios(framework, baseline, aspects.slice(0, 1)).ratios.map((r) => `; against the raw ws baseline ${r.text}`).join('') : '';
+    evidence.push(`In “${step.step.label}”, Socket.IO on engine.io's ${framework.variant.engine ?? ''} alone against ${variantName(under)}: ${ratios.map((r) => r.text).join('; ')}${raw}.`, ...notes);
+    worsts.push(...ratios.map((r) => r.ratio));
+    left.push(...unjudged);
+  }
+  evidence.push(
+    `Little means within ${FRAMEWORK_LITTLE_FACTOR}× of the server of the same transport (or within the noise across rounds) on every figure; beyond ${FRAMEWORK_FAR_FACTOR}× on any refutes the claim. ` +
+      'Socket.IO wraps each message in its packet and engine.io\'s, keeps a session per client on top of the connection, and (over polling) answers each poll with engine.io\'s framing.',
+  );
+  const worst = Math.max(...worsts);
+  if (left.length > 0 && worst <= FRAMEWORK_FAR_FACTOR) return { claim, verdict: 'not judged', evidence: [`Not judged: it would rest on ${left.join(' and ')}.`, ...evidence] };
+  const verdict: ClaimVerdict = worst <= FRAMEWORK_LITTLE_FACTOR ? 'supported' : worst > FRAMEWORK_FAR_FACTOR ? 'refuted' : 'qualified';
   return { claim, verdict, evidence };
 }
 
@@ -359,6 +431,7 @@ export function checkClaims(results: BenchResults): ClaimCheck[] {
     handshakePerRequest(results),
     websocketsScaleWorse(results),
     sseCostsLikeWebSocket(results),
+    frameworkCostsLittle(results),
     ...lossyClaims(results),
     // Judged in round trips: only a run across a distance has them.
     ...(results.steps.some((s) => s.step.distance) ? wanClaims(results) : []),
