@@ -1,5 +1,6 @@
 import type { ChatMessage, ClientFrame, PostRequest } from '../contract/index.ts';
 import { FrameProtocol } from './frame-protocol.ts';
+import type { InstanceList } from './instances.ts';
 import { emptyCounters, type ClientOptions, type SendResult } from './types.ts';
 
 /** Longest pause between two reconnection attempts of a frame client. */
@@ -50,6 +51,24 @@ export abstract class FrameChatClient {
 
   /** Opens a carrier again after a loss; on success calls `reconnected`. */
   protected abstract reconnect(): Promise<void>;
+
+  /** Opens the carrier (the first time, or again). */
+  abstract connect(): Promise<void>;
+
+  /**
+   * Opens the carrier again to the instance in use; when it cannot be reached, moves to the next
+   * one (if there is one) for the next attempt. True once open.
+   */
+  protected async connectAgain(instances: InstanceList): Promise<boolean> {
+    const moves = instances.moves;
+    try {
+      await this.connect();
+      return true;
+    } catch {
+      if (instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: instances.current });
+      return false;
+    }
+  }
 
   /** A non-empty batch of a subscribed room's messages: to `onMessages` (a subclass may filter first). */
   protected deliver(room: string, messages: readonly ChatMessage[], _cursor: string): void {

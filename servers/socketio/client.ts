@@ -133,15 +133,9 @@ export class SocketIoChatClient extends FrameChatClient implements ChatClient {
 
   protected override async reconnect(): Promise<void> {
     if (this.closed) return;
-    const moves = this.instances.moves;
-    try {
-      await this.connect();
-    } catch {
-      if (this.instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: this.instances.current });
-      this.retryLater();
-      return;
-    }
-    this.reconnected();
+    // A socket that never connected says no disconnect: the next attempt is scheduled here.
+    if (await this.connectAgain(this.instances)) this.reconnected();
+    else if (!this.closed) this.retryLater();
   }
 }
 

@@ -1,15 +1,13 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
-import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer, type ServerOptions } from '../contract/index.ts';
-import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
-import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http-reply.ts';
+import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, resolveServerOptions, type HealthAnswer, type ServerOptions } from '../contract/index.ts';
+import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
+import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
-import { trackSockets } from '../common/sockets.ts';
-import { handshakeTimeoutMs, tlsMaterial, type TlsMaterial } from '../common/tls.ts';
+import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
+import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
@@ -29,23 +27,6 @@ export function socketIoSettings(options: Pick<ServerOptions, 'maxPayloadBytes' 
   readonly pingTimeout: number;
 } {
   return { perMessageDeflate: false, httpCompression: false, maxHttpBufferSize: options.maxPayloadBytes, pingInterval: options.heartbeatMs, pingTimeout: options.heartbeatMs };
-}
-
-/** How many clients have bytes waiting for them, and the most waiting for one. */
-function buffering(connections: Iterable<Connection<SocketIoChannel>>): { bufferingSockets: number; maxBufferedBytes: number } {
-  let bufferingSockets = 0;
-  let maxBufferedBytes = 0;
-  for (const connection of connections) {
-    const bytes = connection.bufferedAmount;
-    if (bytes > 0) bufferingSockets++;
-    maxBufferedBytes = Math.max(maxBufferedBytes, bytes);
-  }
-  return { bufferingSockets, maxBufferedBytes };
-}
-
-function httpServer(tls: TlsMaterial | undefined, connectionsCheckingInterval: number, handshakeTimeout: number, handler: RequestListener): Server {
-  if (!tls) return createServer({ connectionsCheckingInterval }, handler);
-  return createHttpsServer({ key: tls.key, cert: tls.cert, connectionsCheckingInterval, handshakeTimeout }, handler);
 }
 
 /**
@@ -86,25 +67,9 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   /** Tells every client the server is going, gives them `shutdownGraceMs`, then cuts what is left and stops listening. */
   async function shutdown(): Promise<void> {
     closing = true;
-    const allClosed = Promise.all(
-      [...connections].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            c.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
-            c.onClosed(resolve);
-          }),
-      ),
-    );
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
-    clearTimeout(grace);
-    for (const connection of connections) connection.terminate();
+    await closeSessions(connections, CLOSE.GOING_AWAY, 'SHUTTING_DOWN', options.shutdownGraceMs);
     engine.close();
-    const stopped = http.listening ? once(http, 'close') : Promise.resolve();
-    http.close();
-    http.closeAllConnections();
-    sockets.destroyAll();
-    await Promise.all([allClosed, stopped]);
+    await server.stop();
     await backplane.close();
   }
 
@@ -119,7 +84,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     if (tokenMatches(options.token, given)) return undefined;
     return new ChatError('UNAUTHORIZED', `this server requires a token: send Authorization: Bearer <token>, or ${WS_TOKEN_PARAM}=<token> in the query`);
   };
-  const http = httpServer(tls, connectionsCheckingIntervalMs(options), handshakeTimeoutMs(options), (request: IncomingMessage, response: ServerResponse) => {
+  const server = sessionHttp(options, tls, (request: IncomingMessage, response: ServerResponse) => {
     const refused = refusal(request);
     if (refused) return sendJson(response, refused.status, refused.toBody());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
@@ -133,15 +98,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     const missing = new ChatError('NOT_FOUND', `no route ${request.method ?? ''} ${path}; routes are GET ${HEALTH_PATH} and Socket.IO at ${SOCKETIO_PATH}`);
     return sendJson(response, missing.status, missing.toBody());
   });
-  const tcpConnections = countConnections(http);
-  const sockets = trackSockets(http);
-  const clientErrors = createClientErrorAnswer();
-  http.on('request', clientErrors.onRequest);
-  http.on('clientError', clientErrors.onClientError);
-  http.headersTimeout = options.headersTimeoutMs;
-  http.requestTimeout = options.requestTimeoutMs;
-  http.keepAliveTimeout = options.keepAliveTimeoutMs;
-  http.timeout = options.idleTimeoutMs;
+  const { http } = server;
   http.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
@@ -159,12 +116,9 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     },
     ...(tls ? { tls } : {}),
     async listen() {
+      // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
       await backplane.ready();
-      http.listen(options.port, options.host);
-      await once(http, 'listening');
-      const address = http.address();
-      if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
-      return baseUrl(options.host, address.port, tls !== undefined);
+      return server.listen();
     },
     close() {
       closed ??= shutdown();
@@ -172,24 +126,16 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     },
     stats() {
       return {
+        ...EMPTY_STATS,
         transport: 'socketio',
         rooms: backplane.log.size,
         listeners: backplane.log.listenerCount(),
-        heldPolls: 0,
-        abortedPolls: 0,
-        connections: tcpConnections(),
+        connections: server.connections(),
         sockets: connections.size,
-        streams: 0,
         subscriptions: rooms.size,
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,
         ...buffering(connections),
-        waitingBytes: 0,
-        parkedRequests: 0,
-        peakParkedRequests: 0,
-        peakWaitingBytes: 0,
-        busyRefusals: 0,
-        budgetCuts: 0,
       };
     },
   };

@@ -97,15 +97,8 @@ export class WebSocketChatClient extends FrameChatClient implements ChatClient {
 
   protected override async reconnect(): Promise<void> {
     if (this.closed) return;
-    const moves = this.instances.moves;
-    try {
-      await this.connect();
-    } catch {
-      // Its instance cannot be reached: the next attempt goes to the next one, if there is one.
-      if (this.instances.unreachable(moves)) this.options.onEvent?.({ type: 'moved', url: this.instances.current });
-      return; // onClose scheduled the next attempt.
-    }
-    this.reconnected();
+    // A failed attempt closed the socket: onClose scheduled the next one.
+    if (await this.connectAgain(this.instances)) this.reconnected();
   }
 }
 

@@ -1,39 +1,19 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { ChatError, HEALTH_PATH, WS_PATH, connectionsCheckingIntervalMs, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
-import { baseUrl, countConnections, type ChatServer } from '../common/chat-server.ts';
-import { createClientErrorAnswer, refuseUpgrade, sendJson } from '../common/http-reply.ts';
+import { ChatError, HEALTH_PATH, WS_PATH, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
+import type { ChatServer } from '../common/chat-server.ts';
+import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
-import { trackSockets } from '../common/sockets.ts';
+import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
 import { LazyTotal, WaitingBudget, type Consumer } from '../common/waiting-budget.ts';
-import { handshakeTimeoutMs, tlsMaterial, type TlsMaterial } from '../common/tls.ts';
+import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
 import { checkHandshake } from './handshake.ts';
 import { WsChannel } from './ws-channel.ts';
-
-/** How many clients have bytes waiting for them, and the most waiting for one. */
-function buffering(connections: Iterable<Connection>): { bufferingSockets: number; maxBufferedBytes: number } {
-  let bufferingSockets = 0;
-  let maxBufferedBytes = 0;
-  for (const connection of connections) {
-    const bytes = connection.bufferedAmount;
-    if (bytes > 0) bufferingSockets++;
-    maxBufferedBytes = Math.max(maxBufferedBytes, bytes);
-  }
-  return { bufferingSockets, maxBufferedBytes };
-}
-
-/** A plain `node:http` server, or `node:https` with TLS material (`wss://`). */
-function httpServer(tls: TlsMaterial | undefined, connectionsCheckingInterval: number, handshakeTimeout: number, handler: RequestListener): Server {
-  if (!tls) return createServer({ connectionsCheckingInterval }, handler);
-  return createHttpsServer({ key: tls.key, cert: tls.cert, connectionsCheckingInterval, handshakeTimeout }, handler);
-}
 
 /**
  * The WebSocket chat server: `ws` on a plain `node:http` server (`node:https` with `--tls`), which
@@ -66,29 +46,13 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   async function shutdown(): Promise<void> {
     closing = true;
     clearInterval(heartbeat);
-    const allClosed = Promise.all(
-      [...connections].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            c.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
-            c.onClosed(resolve);
-          }),
-      ),
-    );
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([allClosed, new Promise<void>((resolve) => (grace = setTimeout(resolve, options.shutdownGraceMs)))]);
-    clearTimeout(grace);
-    for (const connection of connections) connection.terminate();
-    const stopped = http.listening ? once(http, 'close') : Promise.resolve();
-    http.close();
-    http.closeAllConnections();
-    sockets.destroyAll();
-    await Promise.all([allClosed, stopped]);
+    await closeSessions(connections, CLOSE.GOING_AWAY, 'SHUTTING_DOWN', options.shutdownGraceMs);
+    await server.stop();
     await backplane.close();
   }
 
   const checkHost = hostCheck(options);
-  const http = httpServer(tls, connectionsCheckingIntervalMs(options), handshakeTimeoutMs(options), (request: IncomingMessage, response: ServerResponse) => {
+  const server = sessionHttp(options, tls, (request: IncomingMessage, response: ServerResponse) => {
     const refuse = (error: ChatError): void => sendJson(response, error.status, error.toBody());
     const wrongHost = checkHost?.(request.headers.host);
     if (wrongHost) return refuse(wrongHost);
@@ -106,15 +70,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     if (path === WS_PATH) return refuse(new ChatError('BAD_REQUEST', `${WS_PATH} takes a WebSocket handshake (Upgrade: websocket)`));
     return refuse(new ChatError('NOT_FOUND', `no route ${request.method ?? ''} ${path ?? ''}; routes are GET ${HEALTH_PATH} and ${WS_PATH}`));
   });
-  const tcpConnections = countConnections(http);
-  const sockets = trackSockets(http);
-  const clientErrors = createClientErrorAnswer();
-  http.on('request', clientErrors.onRequest);
-  http.on('clientError', clientErrors.onClientError);
-  http.headersTimeout = options.headersTimeoutMs;
-  http.requestTimeout = options.requestTimeoutMs;
-  http.keepAliveTimeout = options.keepAliveTimeoutMs;
-  http.timeout = options.idleTimeoutMs;
+  const { http } = server;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
   // A handshake ws refuses (bad method, key, version) gets a contract error instead of ws's text.
@@ -156,14 +112,11 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     async listen() {
       // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
       await backplane.ready();
-      http.listen(options.port, options.host);
-      await once(http, 'listening');
+      const url = await server.listen();
       heartbeat = setInterval(() => {
         for (const connection of connections) if (!connection.channel.heartbeat()) counters.heartbeatDrops++;
       }, options.heartbeatMs);
-      const address = http.address();
-      if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
-      return baseUrl(options.host, address.port, tls !== undefined);
+      return url;
     },
     close() {
       closed ??= shutdown();
@@ -176,7 +129,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         listeners: backplane.log.listenerCount(),
         heldPolls: 0,
         abortedPolls: 0,
-        connections: tcpConnections(),
+        connections: server.connections(),
         sockets: connections.size,
         streams: 0,
         subscriptions: fanout.size,
