@@ -245,7 +245,7 @@ function failoverScenario(): Scenario {
   return {
     name: 'failover',
     description:
-      'Three instances of each transport on Redis, 10 rooms of 6 members (2 on each instance), 1 msg/s each: while traffic flows one instance is killed with SIGKILL (its clients reconnect to the others and resume with their cursors), then Redis is restarted with its data (saved on shutdown and loaded again, so cursors stay valid). Reports what was acknowledged, delivered and lost (0 for everything acknowledged), reconnects, and the time until every client received again.',
+      'Three instances of each transport on Redis (Socket.IO on each of its engine.io transports), 10 rooms of 6 members (2 on each instance), 1 msg/s each: while traffic flows one instance is killed with SIGKILL (its clients reconnect to the others and resume with their cursors), then Redis is restarted with its data (saved on shutdown and loaded again, so cursors stay valid). Reports what was acknowledged, delivered and lost (0 for everything acknowledged), reconnects, and the time until every client received again.',
     rounds: 2,
     generators: 1,
     quick: FAILOVER_QUICK,
@@ -254,7 +254,7 @@ function failoverScenario(): Scenario {
         label: '3 instances on Redis: SIGKILL one, then restart Redis',
         cluster: { instances: 3, backplane: 'redis', fault: 'failover' },
         workload: { ...CHAT, members: 6, durationMs: 20_000, warmupMs: 2000 },
-        variants: CHAT_VARIANTS,
+        variants: [...CHAT_VARIANTS, ...SOCKETIO_VARIANTS],
       },
     ],
   };
@@ -625,6 +625,14 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
       if (!(BENCH_TRANSPORTS as readonly string[]).includes(t)) {
         throw new Error(`--transports: unknown transport "${t}"; choose from ${BENCH_TRANSPORTS.join(', ')}`);
       }
+    }
+    // A transport asked for that this scenario does not run would be left out without a word.
+    const runs = new Set(scenario.steps.flatMap((step) => step.variants.map((v) => v.transport)));
+    const absent = o.transports.filter((t) => !runs.has(t as BenchTransport));
+    if (absent.length > 0) {
+      const elsewhere = (t: string): string[] => Object.keys(SCENARIOS).filter((name) => name !== scenario.name && SCENARIOS[name]?.().steps.some((step) => step.variants.some((v) => v.transport === t)));
+      const hints = absent.map((t) => `${t} runs in ${inWords(elsewhere(t).map((name) => `--scenario ${name}`)) || 'a scenario file that names it'}`);
+      throw new Error(`--transports: scenario ${scenario.name} does not run ${inWords(absent)}; ${hints.join('; ')}`);
     }
   }
   if (scenario.capacity && o.rooms !== undefined) {

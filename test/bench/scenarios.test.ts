@@ -167,10 +167,14 @@ describe('applyOverrides', () => {
     );
   });
 
-  it('refuses a filter that leaves nothing to run', () => {
+  it('refuses a transport the scenario does not run, naming the scenarios that do, instead of leaving it out in silence', () => {
     expect(() => applyOverrides(scenario('handshake'), { transports: ['websocket', 'raw-ws'] })).toThrow(
-      '--transports websocket,raw-ws leaves nothing to run in scenario handshake',
+      /^--transports: scenario handshake does not run websocket and raw-ws; websocket runs in --scenario default, .*; raw-ws runs in --scenario default/,
     );
+    expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
+      '--transports: scenario default does not run socketio; socketio runs in --scenario failover and --scenario socketio',
+    );
+    expect(onlyStep(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] })).variants.map((v) => v.id)).toEqual(['socketio', 'socketio/websocket', 'socketio/polling', 'websocket']);
   });
 
   it('--tls runs every chat transport over TLS and leaves the plain-by-design baseline out, saying so in the label', () => {

@@ -37,6 +37,8 @@ const TINY: Scenario = {
         { id: 'long-polling', transport: 'long-polling', waitMs: 25_000 },
         { id: 'websocket', transport: 'websocket' },
         { id: 'sse', transport: 'sse' },
+        { id: 'socketio', transport: 'socketio', engine: 'upgrade' },
+        { id: 'socketio/polling', transport: 'socketio', engine: 'polling' },
       ],
     },
   ],
@@ -67,7 +69,7 @@ describe.skipIf(!HAVE_REDIS)(title, () => {
     expect((await readInfo(broker?.url ?? '')).loading).toBe('0');
   });
 
-  it.each(['short-polling', 'long-polling', 'websocket', 'sse'])('%s: loses nothing acknowledged, and every client received again after each fault', (id) => {
+  it.each(['short-polling', 'long-polling', 'websocket', 'sse', 'socketio', 'socketio/polling'])('%s: loses nothing acknowledged, and every client received again after each fault', (id) => {
     const t = trial(id);
     const f = t.failover;
     expect(f).toBeDefined();
