@@ -111,8 +111,9 @@ function runOne(
     ...(step.distance ? { distance: step.distance } : {}),
     ...(step.serverOptions ? { serverOptions: step.serverOptions } : {}),
     ...(step.cluster ? { cluster: step.cluster } : {}),
-    // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
-    ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-${variant.id}-room-` } : {}),
+    // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own, named by
+    // the variant's place in the step (its id may hold a '/', which no room id may, or be long).
+    ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-v${step.variants.indexOf(variant)}-room-` } : {}),
     ...(profileFile !== undefined ? { profileFile } : {}),
     onProgress,
   });
