@@ -21,6 +21,7 @@ import { createClientErrorAnswer } from './http-reply.ts';
 import type { Room } from './room-log.ts';
 import { settle, type Backplane, type Now } from '../backplane/index.ts';
 import { hostCheck } from './host-check.ts';
+import { crossOrigin } from './cors.ts';
 import { WaitingBudget, type Consumer } from './waiting-budget.ts';
 import { bearerToken, tokenMatches } from './token.ts';
 
@@ -442,6 +443,19 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     if (wrongHost) {
       done(wrongHost);
       return;
+    }
+    // Before the token: a browser's preflight carries none.
+    const cors = crossOrigin(options.allowedOrigins, request.headers.origin, request.method);
+    if (cors && 'refuse' in cors) {
+      done(cors.refuse);
+      return;
+    }
+    if (cors) {
+      void reply.headers(cors.headers);
+      if (cors.preflight) {
+        void reply.code(204).send();
+        return;
+      }
     }
     if (closing) {
       reply.header('connection', 'close');

@@ -46,7 +46,11 @@ export const SERVER_OPTIONS = {
   maxSubscriptions: { kind: 'int', default: 1000, min: 1, max: 1_000_000, doc: 'WebSocket: rooms one connection may subscribe to; beyond it, TOO_MANY_SUBSCRIPTIONS' },
   maxPeers: { kind: 'int', default: 500, min: 1, max: 100_000, doc: 'WebRTC: peer connections at once (each a UDP socket, DTLS and SCTP in JavaScript); beyond it an offer gets 503 BUSY' },
   heartbeatMs: { kind: 'int', default: 30_000, min: 10, max: 3_600_000, doc: 'WebSocket: ping interval; a client that has not answered the last ping is dropped. SSE: interval of the `: ping` comment on every stream; must be shorter than idle-timeout-ms by max(1000 ms, 10%)' },
-  allowedOrigins: { kind: 'list', default: [], doc: 'WebSocket: Origins allowed to connect; empty allows any (requests without Origin are always allowed)' },
+  allowedOrigins: {
+    kind: 'list',
+    default: [],
+    doc: "Origins of the pages that may use the server: a WebSocket handshake from another is refused, and every HTTP route answers CORS (preflights, Access-Control-Allow-Origin, Vary: Origin) to these and 403 FORBIDDEN to others; empty: any WebSocket handshake, no CORS (requests without Origin are always allowed)",
+  },
   allowedHosts: {
     kind: 'list',
     default: [],

@@ -9,6 +9,7 @@ import { backplaneFor } from '../backplane/index.ts';
 import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
 import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
+import { applyCrossOrigin } from '../common/cors.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
@@ -85,6 +86,12 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     return new ChatError('UNAUTHORIZED', `this server requires a token: send Authorization: Bearer <token>, or ${WS_TOKEN_PARAM}=<token> in the query`);
   };
   const server = sessionHttp(options, tls, (request: IncomingMessage, response: ServerResponse) => {
+    const wrongHost = checkHost?.(request.headers.host);
+    if (wrongHost) return sendJson(response, wrongHost.status, wrongHost.toBody());
+    // Before the token: a browser's preflight carries none.
+    const cors = applyCrossOrigin(options.allowedOrigins, request, response);
+    if (cors === 'answered') return undefined;
+    if (cors) return sendJson(response, cors.status, cors.toBody());
     const refused = refusal(request);
     if (refused) return sendJson(response, refused.status, refused.toBody());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
@@ -102,7 +109,10 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   http.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    const refused = refusal(request) ?? (path.startsWith(SOCKETIO_PATH) ? undefined : new ChatError('NOT_FOUND', `no WebSocket endpoint at ${path}; Socket.IO is at ${SOCKETIO_PATH}`));
+    const origin = request.headers.origin;
+    // A page's handshake carries its Origin: one the list does not name is refused, as on /ws.
+    const foreign = origin !== undefined && options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(origin) ? new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed to connect`) : undefined;
+    const refused = refusal(request) ?? foreign ?? (path.startsWith(SOCKETIO_PATH) ? undefined : new ChatError('NOT_FOUND', `no WebSocket endpoint at ${path}; Socket.IO is at ${SOCKETIO_PATH}`));
     if (refused) return refuseUpgrade(socket, refused);
     engine.handleUpgrade(request, socket, head);
   });

@@ -45,7 +45,13 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
       }
       // A HEAD (fastify answers it with this handler) learns what a stream would be, and holds nothing.
       if (request.method === 'HEAD') return reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).send();
-      streams.open(roomId, after, () => reply.hijack().raw);
+      streams.open(roomId, after, () => {
+        // The stream writes its head itself: the headers set so far (CORS) go with it.
+        const headers = reply.getHeaders();
+        const raw = reply.hijack().raw;
+        for (const [name, value] of Object.entries(headers)) if (value !== undefined) raw.setHeader(name, value);
+        return raw;
+      });
       return undefined;
     });
   });

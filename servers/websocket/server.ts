@@ -9,6 +9,7 @@ import { buffering, closeSessions, sessionHttp } from '../common/session-server.
 import { LazyTotal, WaitingBudget, type Consumer } from '../common/waiting-budget.ts';
 import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
+import { applyCrossOrigin } from '../common/cors.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from './connection.ts';
 import { Fanout } from './fanout.ts';
@@ -57,6 +58,9 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     const wrongHost = checkHost?.(request.headers.host);
     if (wrongHost) return refuse(wrongHost);
     if (closing) return refuse(new ChatError('SHUTTING_DOWN', 'the server is shutting down'));
+    const cors = applyCrossOrigin(options.allowedOrigins, request, response);
+    if (cors === 'answered') return undefined;
+    if (cors) return refuse(cors);
     if (options.token !== '' && !tokenMatches(options.token, bearerToken(request.headers.authorization))) {
       return refuse(new ChatError('UNAUTHORIZED', 'this server requires a token: send Authorization: Bearer <token>'));
     }
