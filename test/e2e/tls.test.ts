@@ -81,11 +81,12 @@ describe('a tiny real benchmark over TLS and HTTP/2', () => {
   it('HTTP/2 holds one connection per client where HTTP/1.1 keeps a second for the posts', () => {
     const h2 = trial('long-polling/tls-http2');
     const h1 = trial('long-polling/tls-http1.1');
-    // At most one each: read once after the drain, a client's session may be between two (5 of 6
-    // in one CI run of 2026-12-07, while the window's figure below was 1.00 per client).
-    expect(h2.server?.connections).toBeLessThanOrEqual(CLIENTS);
+    expect(h2.server?.connections).toBe(CLIENTS);
     expect(h1.server?.connections).toBeGreaterThan(CLIENTS);
-    expect(h2.server?.heldPolls).toBe(CLIENTS);
+    // Read once after the drain: a poll answered just before may not be asked again yet (4 and 5 of
+    // 6 held in two runs of 2026-12-07 under load), never more than one a client.
+    expect(h2.server?.heldPolls).toBeGreaterThan(0);
+    expect(h2.server?.heldPolls).toBeLessThanOrEqual(CLIENTS);
   });
 
   it('reports the connections the server holds per client as a figure: 1 on HTTP/2, 2 on HTTP/1.1', () => {
