@@ -28,6 +28,19 @@ export function eventsPath(room: string): string {
   return `/rooms/${encodeURIComponent(room)}/events`;
 }
 
+/**
+ * The SSE event that ends a stream or answers a refused one, with the contract's error: not
+ * `error`, which a browser also fires for its own connection errors.
+ */
+export const SSE_ERROR_EVENT = 'chat_error';
+/**
+ * The errors of an SSE stream that pass, answered as a stream (`200 text/event-stream`, `retry:`,
+ * the error event) so that a browser's `EventSource` comes back: any other answer ends it for good.
+ */
+export const SSE_PASSING_ERRORS = ['TOO_MANY_STREAMS', 'TOO_MANY_ROOMS', 'SERVER_BUSY', 'BACKPLANE_UNAVAILABLE', 'SHUTTING_DOWN', 'CURSOR_EXPIRED'] as const;
+/** The `retry:` of a refused stream, in ms: when a browser comes back (its own default is about 3 s). */
+export const SSE_REFUSED_RETRY_MS = 3000;
+
 /** The header a reconnecting `EventSource` sends with the id of the last event it received. */
 export const LAST_EVENT_ID_HEADER = 'last-event-id';
 

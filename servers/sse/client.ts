@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { eventsPath, type ChatMessage, type ErrorAnswer } from '../contract/index.ts';
+import { SSE_ERROR_EVENT, eventsPath, type ChatMessage, type ErrorAnswer } from '../contract/index.ts';
 import { HttpChatClient } from '../clients/http-chat-client.ts';
 import { HttpClient } from '../clients/http-client.ts';
 import { SocketMeter } from '../clients/socket-meter.ts';
@@ -210,7 +210,8 @@ export class SseChatClient extends HttpChatClient<RoomStream> implements ChatCli
           const waiter = state.waiter;
           state.waiter = undefined;
           waiter?.resolve(data.cursor);
-        } else if (event.event === 'error') {
+        } else if (event.event === SSE_ERROR_EVENT || event.event === 'error') {
+          // `error` is what servers of the contract before 2026-12-07 named it.
           ending = JSON.parse(event.data) as ErrorData;
         }
       },
@@ -220,11 +221,14 @@ export class SseChatClient extends HttpChatClient<RoomStream> implements ChatCli
     res.on('data', (chunk: string) => parser.feed(chunk));
     res.on('error', () => undefined);
     res.once('close', () => {
-      if (ending?.code === 'CURSOR_EXPIRED' && ending.cursor !== undefined) {
+      // A stream's cursor expired: go on from the fresh one; a subscription's own cursor was
+      // refused (a stream that says why and ends): the subscription fails with it, as with a 410.
+      if (ending?.code === 'CURSOR_EXPIRED' && ending.cursor !== undefined && state.waiter === undefined) {
         this.expired(state, ending.cursor);
         return;
       }
-      this.ended(state, req, new ClientError(`the stream of ${state.room} ended${ending ? ` (${ending.code})` : ''}`, ending?.code ?? 'NETWORK'));
+      const why = ending ? new ClientError(ending.message ?? `the stream of ${state.room} ended (${ending.code})`, ending.code, undefined, ending.cursor) : undefined;
+      this.ended(state, req, why ?? new ClientError(`the stream of ${state.room} ended`, 'NETWORK'));
     });
   }
 

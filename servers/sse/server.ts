@@ -1,4 +1,6 @@
-import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
+import type { FastifyReply } from 'fastify';
+import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, SSE_PASSING_ERRORS, SSE_REFUSED_RETRY_MS, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
+import { refusedStream } from './events.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
 import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals, newWaitingBudget, settleForClient } from '../common/http-app.ts';
@@ -28,7 +30,20 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
     moreRoutes: [`GET ${EVENTS_ROUTE}`],
   });
 
-  app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(EVENTS_ROUTE, (request, reply) => {
+  // A stream refused for a while is answered as a stream that says why and ends (events.ts,
+  // refusedStream): a browser's EventSource comes back after it, and gives up for good on a 503.
+  const errorHandler = (error: unknown, _request: unknown, reply: FastifyReply): void => {
+    const passing = error instanceof ChatError && (SSE_PASSING_ERRORS as readonly string[]).includes(error.code);
+    if (!passing) {
+      const chat = error instanceof ChatError ? error : new ChatError('INTERNAL_ERROR', 'internal error; this is a bug in the server');
+      if (!(error instanceof ChatError)) console.error('sse: a stream request answered 500 INTERNAL_ERROR:', error);
+      void reply.code(chat.status).send(chat.toBody());
+      return;
+    }
+    void reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).send(refusedStream(error.code, error.message, error.cursor, SSE_REFUSED_RETRY_MS));
+  };
+
+  app.get<{ Params: { room: string }; Querystring: Record<string, unknown> }>(EVENTS_ROUTE, { errorHandler }, (request, reply) => {
     const roomId = checkRoomId(request.params.room);
     // The header is newer than the query: the browser sets it from the last event it received.
     const cursor = checkLastEventId(request.headers[LAST_EVENT_ID_HEADER]) ?? checkCursorParam(request.query.cursor);

@@ -4,7 +4,7 @@
  * cursor rules, fan-out, shutdown, slow consumers, the heartbeat and the stream limits.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatMessage } from '../../servers/contract/index.ts';
+import { SSE_ERROR_EVENT, SSE_REFUSED_RETRY_MS, type ChatMessage } from '../../servers/contract/index.ts';
 import { createChatServer } from '../../servers/index.ts';
 import { REPLAY_EVENT_BYTES } from '../../servers/sse/streams.ts';
 import { EventStreamParser, dataOf, openSse, type SseConnection, type SseEvent } from '../../servers/contract/conformance/sse-client.ts';
@@ -101,7 +101,7 @@ describe('sse server', () => {
     expect(seqsOf([await empty.next()])).toEqual([5]);
   });
 
-  it('answers an expired or foreign cursor 410 CURSOR_EXPIRED as JSON, before any event, in the query or the header', async () => {
+  it('answers an expired or foreign cursor, in the query or the header, with a stream a browser survives: retry, chat_error CURSOR_EXPIRED with the head cursor as its id, the end', async () => {
     const { url } = await startServer('sse', { historySize: 3 });
     const start = await headCursor(url, 'r');
     for (const i of range(1, 5)) await post(url, 'r', `m${i}`);
@@ -112,10 +112,13 @@ describe('sse server', () => {
       ['a garbage Last-Event-ID over a good query cursor', `/rooms/r/events?cursor=${encodeURIComponent(head)}`, { 'last-event-id': 'nope' }],
     ] as const) {
       const answer = await openSse(url, path, headers);
-      expect(answer.status, what).toBe(410);
-      expect(answer.headers['content-type'], what).toMatch(/^application\/json/);
-      expect(JSON.parse(answer.body), what).toMatchObject({ error: { code: 'CURSOR_EXPIRED', cursor: head } });
-      expect(answer.events, what).toEqual([]);
+      expect(answer.status, what).toBe(200);
+      expect(answer.headers['content-type'], what).toBe('text/event-stream');
+      await answer.end();
+      expect(answer.events.map((e) => e.type), what).toEqual([SSE_ERROR_EVENT]);
+      expect(dataOf(answer.events[0] as SseEvent), what).toMatchObject({ code: 'CURSOR_EXPIRED', cursor: head });
+      expect(answer.events[0]?.lastEventId, what).toBe(head);
+      expect(answer.text.startsWith(`retry: ${SSE_REFUSED_RETRY_MS}\n`), what).toBe(true);
     }
   });
 
@@ -149,7 +152,7 @@ describe('sse server', () => {
     await Promise.all(streams.map((s) => s.next((e) => e.lastEventId === ack.cursor)));
     await server.close();
     for (const stream of streams) {
-      const error = await stream.next((e) => e.type === 'error');
+      const error = await stream.next((e) => e.type === SSE_ERROR_EVENT);
       expect(dataOf(error)).toMatchObject({ code: 'SHUTTING_DOWN', cursor: ack.cursor });
       await stream.end();
       expect(stream.events.at(-1)).toBe(error);
@@ -227,16 +230,23 @@ describe('sse server', () => {
     expect(server.log.size).toBe(0);
   });
 
-  it('holds at most maxStreams streams: one more gets 503 TOO_MANY_STREAMS with its cursor', async () => {
+  it('holds at most maxStreams streams: one more gets a stream that says TOO_MANY_STREAMS with its cursor and ends, which a browser comes back after', async () => {
     const { url } = await startServer('sse', { maxStreams: 2 });
     const open: SseConnection[] = [await openSse(url, '/rooms/a/events'), await openSse(url, '/rooms/b/events')];
     await Promise.all(open.map((s) => s.next()));
     const refused = await openSse(url, '/rooms/c/events');
-    expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', cursor: await headCursor(url, 'c') } });
+    expect(refused.status).toBe(200);
+    await refused.end();
+    expect(refused.events.map((e) => e.type)).toEqual([SSE_ERROR_EVENT]);
+    expect(dataOf(refused.events[0] as SseEvent)).toMatchObject({ code: 'TOO_MANY_STREAMS', cursor: await headCursor(url, 'c') });
     open[0]?.close();
     await open[0]?.end();
-    await vi.waitFor(async () => expect((await openSse(url, '/rooms/c/events')).status).toBe(200), { timeout: WAIT_BOUND_MS });
+    // The slot freed, the next stream is a stream of messages.
+    await vi.waitFor(async () => {
+      const next = await openSse(url, '/rooms/c/events');
+      expect((await next.next()).type).toBe('messages');
+      next.close();
+    }, { timeout: WAIT_BOUND_MS });
   });
 
   it('answers HEAD on the events route with the stream\'s headers and holds no stream', async () => {

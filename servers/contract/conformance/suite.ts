@@ -9,7 +9,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKETIO_EVENTS, SOCKETIO_PATH, TRANSPORT_INFO, type ChatMessage, type ErrorFrame } from '../index.ts';
+import { SOCKETIO_EVENTS, SOCKETIO_PATH, SSE_ERROR_EVENT, TRANSPORT_INFO, type ChatMessage, type ErrorFrame } from '../index.ts';
 import { ClientError, type ChatClient } from '../../clients/index.ts';
 import { connectClient, range, seqs } from './servers.ts';
 import { openRaw, handshakeStatus } from './raw-socket.ts';
@@ -508,7 +508,7 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
       stream.close();
     });
 
-    it('an expired or foreign cursor gets 410 CURSOR_EXPIRED as JSON with the head cursor, before any event', async () => {
+    it('an expired or foreign cursor gets a stream a browser survives: a chat_error CURSOR_EXPIRED with the head cursor as its id, retry, no message, then the end', async () => {
       const room = freshRoom();
       const headers = authHeaders(target());
       for (const [what, extra, query] of [
@@ -516,11 +516,16 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
         ['a garbage Last-Event-ID', { 'last-event-id': 'not-a-cursor' }, ''],
       ] as const) {
         const answer = await openSse(url(), events(room, query), { ...headers, ...extra });
-        expect(answer.status, `${what} should be answered 410, was ${answer.status}`).toBe(410);
-        expect(answer.events, `${what}: no event may come before the 410`).toEqual([]);
-        const body = JSON.parse(answer.body) as { error?: { code?: string; cursor?: unknown } };
-        expect(body.error?.code, what).toBe('CURSOR_EXPIRED');
-        expect(typeof body.error?.cursor, `${what}: CURSOR_EXPIRED should carry a fresh cursor`).toBe('string');
+        // EventSource gives up for good on any answer but 200 text/event-stream (WHATWG HTML).
+        expect(answer.status, `${what} should be answered 200 with an event stream that says why, was ${answer.status} ${answer.body.slice(0, 120)}`).toBe(200);
+        await answer.end();
+        expect(answer.events.map((e) => e.type), `${what}: one ${SSE_ERROR_EVENT} event and no message`).toEqual([SSE_ERROR_EVENT]);
+        const [event] = answer.events as [SseEvent];
+        const data = dataOf(event) as { code?: string; cursor?: unknown };
+        expect(data.code, what).toBe('CURSOR_EXPIRED');
+        expect(typeof data.cursor, `${what}: CURSOR_EXPIRED should carry a fresh cursor`).toBe('string');
+        expect(event.lastEventId, `${what}: the event's id is the fresh cursor, so that a browser comes back with it`).toBe(data.cursor);
+        expect(answer.text, `${what}: a retry: field tells a browser when to come back`).toMatch(/^retry: \d+$/m);
       }
     });
   });
