@@ -98,3 +98,31 @@ export function baseUrl(host: string, port: number, tls = false): string {
   const scheme = tls ? 'https' : 'http';
   return host.includes(':') ? `${scheme}://[${host}]:${port}` : `${scheme}://${host}:${port}`;
 }
+
+/**
+ * A chat server from what every server has alike (its transport, options, backplane and TLS
+ * material) and what it does its own way. `log` is read from the backplane each time (a Redis
+ * epoch change replaces it); `listen` waits for the backplane's first contact (made, or failed:
+ * then /healthz says so) before it serves.
+ */
+export function chatServer(
+  facts: { readonly transport: Transport; readonly options: ServerOptions; readonly backplane: Backplane; readonly tls: TlsMaterial | undefined },
+  own: { listen(): Promise<string>; close(): Promise<void>; stats(): ServerStats },
+): ChatServer {
+  const { transport, options, backplane, tls } = facts;
+  return {
+    transport,
+    options,
+    backplane,
+    get log() {
+      return backplane.log;
+    },
+    ...(tls ? { tls } : {}),
+    async listen() {
+      await backplane.ready();
+      return own.listen();
+    },
+    close: () => own.close(),
+    stats: () => own.stats(),
+  };
+}

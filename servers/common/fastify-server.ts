@@ -2,7 +2,7 @@ import type { ServerHttp2Session } from 'node:http2';
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import { connectionsCheckingIntervalMs, type ServerOptions, type Transport } from '../contract/index.ts';
-import { baseUrl, countConnections, type ChatServer, type ServerStats } from './chat-server.ts';
+import { baseUrl, chatServer, countConnections, type ChatServer, type ServerStats } from './chat-server.ts';
 import type { Backplane } from '../backplane/index.ts';
 import { closeWithin, trackSockets } from './sockets.ts';
 import { handshakeTimeoutMs, tlsMaterial } from './tls.ts';
@@ -50,17 +50,8 @@ export function fastifyChatServer(
   const sockets = trackSockets(app.server);
   const tls = tlsMaterial(options);
   if (options.http2) closeSessionsOnClose(app);
-  return {
-    transport,
-    options,
-    backplane,
-    get log() {
-      return backplane.log;
-    },
-    ...(tls ? { tls } : {}),
+  return chatServer({ transport, options, backplane, tls }, {
     async listen() {
-      // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
-      await backplane.ready();
       await app.listen({ port: options.port, host: options.host });
       const address = app.server.address();
       if (address === null || typeof address === 'string') throw new Error('server is not listening on a TCP port');
@@ -74,7 +65,7 @@ export function fastifyChatServer(
     stats() {
       return { transport, rooms: backplane.log.size, listeners: backplane.log.listenerCount(), connections: connections(), ...stats() };
     },
-  };
+  });
 }
 
 /**

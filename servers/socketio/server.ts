@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
 import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, resolveServerOptions, type HealthAnswer, type ServerOptions } from '../contract/index.ts';
-import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
+import { EMPTY_STATS, chatServer, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
@@ -117,19 +117,8 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     engine.handleUpgrade(request, socket, head);
   });
 
-  return {
-    transport: 'socketio',
-    options,
-    backplane,
-    get log() {
-      return backplane.log;
-    },
-    ...(tls ? { tls } : {}),
-    async listen() {
-      // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
-      await backplane.ready();
-      return server.listen();
-    },
+  return chatServer({ transport: 'socketio', options, backplane, tls }, {
+    listen: () => server.listen(),
     close() {
       closed ??= shutdown();
       return closed;
@@ -148,5 +137,5 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
         ...buffering(connections),
       };
     },
-  };
+  });
 }

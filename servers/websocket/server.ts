@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { ChatError, HEALTH_PATH, WS_PATH, resolveServerOptions, type HealthAnswer } from '../contract/index.ts';
-import type { ChatServer } from '../common/chat-server.ts';
+import { chatServer, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
@@ -105,17 +105,8 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     });
   });
 
-  return {
-    transport: 'websocket',
-    options,
-    backplane,
-    get log() {
-      return backplane.log;
-    },
-    ...(tls ? { tls } : {}),
+  return chatServer({ transport: 'websocket', options, backplane, tls }, {
     async listen() {
-      // With Redis, the first contact is made (or has failed: then /healthz says so) before serving.
-      await backplane.ready();
       const url = await server.listen();
       heartbeat = setInterval(() => {
         for (const connection of connections) if (!connection.channel.heartbeat()) counters.heartbeatDrops++;
@@ -148,5 +139,5 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         budgetCuts: counters.budgetCuts,
       };
     },
-  };
+  });
 }
