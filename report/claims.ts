@@ -355,7 +355,7 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
   const evidence = [
     `In “${step.step.label}”, SSE against WebSocket: ${ratios.map((r) => r.text).join('; ')}.`,
     `Almost means within ${SSE_ALMOST_FACTOR}× of WebSocket (or within the noise across rounds) on every figure; beyond ${SSE_FAR_FACTOR}× on any refutes the claim. ` +
-      'Both push each message down a connection held open; SSE adds an HTTP chunk header and the event\'s field names to each event, and posts with an HTTP request where WebSocket sends a frame on its socket.',
+      'Both push each message down a connection held open; SSE adds the event\'s field names to each event, and posts with an HTTP request where WebSocket sends a frame on its socket.',
   ];
   if (unmeasured) evidence.push('Server CPU was not measured (the servers ran outside the bench, --target).');
   const { broke, notes } = fairness([sse, ws], unjudged);
