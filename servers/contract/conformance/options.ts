@@ -45,7 +45,7 @@ export const EXIT = {
 export const USAGE = `Usage: npm run conformance -- --url http(s)://HOST:PORT --transport ${TRANSPORTS.join('|')} [options]
 
 Checks a running chat server against the chat contract, version 1 (and, for sse, its SSE stream;
-servers/contract/README.md):
+for socketio, its Socket.IO events; servers/contract/README.md):
 the same suite \`npm test\` runs against this project's servers. Prints each promise as it is
 checked, then one BROKEN: line per broken promise.
 

@@ -18,7 +18,7 @@ export const PROMISES = {
 
 /** What the suite cannot check from outside, and why; printed by `npm run conformance`. */
 export const NOT_CHECKED = [
-  'shutdown (SHUTTING_DOWN: held polls answered, sockets closed with 1001, streams sent an error event) needs the server stopped',
+  'shutdown (SHUTTING_DOWN: held polls answered, sockets closed with 1001, SSE streams and Socket.IO clients sent a chat_error event) needs the server stopped',
   'slow consumers (close 4008 or an ended stream past maxBufferedBytes) and the heartbeat need a client that stalls for a server-set time',
   'cursors of another server run need the server restarted',
   'the Origin allow-list and the frame limit (close 1009) depend on options the runner cannot see',

@@ -28,7 +28,9 @@ export const PART_VARIABLE = 'CONFORMANCE_PART';
 
 /** Checks a server that answers (see `reach`) and prints as it goes; resolves with the exit code. */
 export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
-  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${TRANSPORT_INFO[target.transport].receives === 'stream' ? ' and its Server-Sent Events (version 2)' : ''} (servers/contract/README.md)`);
+  const receives = TRANSPORT_INFO[target.transport].receives;
+  const versions = receives === 'stream' ? ' and its Server-Sent Events (version 2)' : receives === 'events' ? ` over Socket.IO (version 3), engine.io ${target.engine ?? 'upgrade'}` : '';
+  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${versions} (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
   const given = process.env[PART_VARIABLE];
   const part = given === undefined || given === '' ? undefined : given;
