@@ -16,10 +16,17 @@ export const PREFLIGHT_HEADERS = {
  * page's cross-origin request, and is let through. `preflight` is true for an `OPTIONS` request
  * of an allowed page, which is answered 204 with `PREFLIGHT_HEADERS` and goes no further.
  */
+/** The refusal of a page's request or handshake whose Origin `allowedOrigins` (when it lists any) does not name. */
+export function originRefusal(allowedOrigins: readonly string[], origin: string | undefined): ChatError | undefined {
+  if (origin === undefined || allowedOrigins.length === 0 || allowedOrigins.includes(origin)) return undefined;
+  return new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed (option allowedOrigins lists the pages' origins that may use this server)`);
+}
+
 export function crossOrigin(allowedOrigins: readonly string[], origin: string | undefined, method: string | undefined): { readonly refuse: ChatError } | { readonly headers: Readonly<Record<string, string>>; readonly preflight: boolean } | undefined {
   if (allowedOrigins.length === 0) return undefined;
   if (origin === undefined) return { headers: { vary: 'Origin' }, preflight: false };
-  if (!allowedOrigins.includes(origin)) return { refuse: new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed (option allowedOrigins lists the pages' origins that may use this server)`) };
+  const refuse = originRefusal(allowedOrigins, origin);
+  if (refuse) return { refuse };
   const preflight = method === 'OPTIONS';
   return { headers: { vary: 'Origin', 'access-control-allow-origin': origin, ...(preflight ? PREFLIGHT_HEADERS : {}) }, preflight };
 }

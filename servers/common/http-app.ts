@@ -350,6 +350,17 @@ function isJson(contentType: string | undefined): boolean {
   return type === 'application/json';
 }
 
+/**
+ * Answers an error of a route as the contract says: its status and JSON body, any error fastify or
+ * a handler raised mapped to a contract error first.
+ */
+export function answerError(transport: string, error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const chat = toChatError(error);
+  // The app has no logger (it would cost every request): a bug is written to stderr, always.
+  if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: ${request.method} ${request.url.split('?', 1)[0] ?? ''} answered 500 INTERNAL_ERROR:`, error);
+  void reply.code(chat.status).send(chat.toBody());
+}
+
 /** Maps any error fastify or a handler raised to a contract error. */
 function toChatError(error: unknown): ChatError {
   if (error instanceof ChatError) return error;
@@ -469,12 +480,7 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     done();
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const chat = toChatError(error);
-    // The app has no logger (it would cost every request): a bug is written to stderr, always.
-    if (chat.code === 'INTERNAL_ERROR') console.error(`${transport}: ${request.method} ${request.url.split('?', 1)[0] ?? ''} answered 500 INTERNAL_ERROR:`, error);
-    void reply.code(chat.status).send(chat.toBody());
-  });
+  app.setErrorHandler((error, request, reply) => answerError(transport, error, request, reply));
 
   app.setNotFoundHandler((request, reply) => {
     const chat = new ChatError(

@@ -9,7 +9,7 @@ import { backplaneFor } from '../backplane/index.ts';
 import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
 import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
-import { applyCrossOrigin } from '../common/cors.ts';
+import { applyCrossOrigin, originRefusal } from '../common/cors.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
@@ -44,7 +44,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   const tls = tlsMaterial(options);
   const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
   const settings = socketIoSettings(options);
-  const engine = new EngineServer({ ...settings, transports: ['polling', 'websocket'], allowUpgrades: true, cookie: false, maxHttpBufferSize: settings.maxHttpBufferSize });
+  const engine = new EngineServer({ ...settings, transports: ['polling', 'websocket'], allowUpgrades: true, cookie: false });
   // No client bundle served, and no connection state recovery: the contract's cursors recover.
   const io = new IoServer({ serveClient: false, connectTimeout: options.requestTimeoutMs });
   io.bind(engine);
@@ -75,24 +75,22 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   }
 
   const checkHost = hostCheck(options);
-  /** The refusal a request to the engine gets before engine.io sees it, or none. */
-  const refusal = (request: IncomingMessage): ChatError | undefined => {
-    const wrongHost = checkHost?.(request.headers.host);
-    if (wrongHost) return wrongHost;
-    if (closing) return new ChatError('SHUTTING_DOWN', 'the server is shutting down');
+  /** What every request is refused for first: a foreign Host, or a server shutting down. */
+  const early = (request: IncomingMessage): ChatError | undefined => checkHost?.(request.headers.host) ?? (closing ? new ChatError('SHUTTING_DOWN', 'the server is shutting down') : undefined);
+  /** The token's refusal, after the Host and the Origin (a browser's preflight carries none). */
+  const tokenRefusal = (request: IncomingMessage): ChatError | undefined => {
     if (options.token === '') return undefined;
     const given = bearerToken(request.headers.authorization) ?? new URL(request.url ?? '/', 'http://localhost').searchParams.get(WS_TOKEN_PARAM) ?? undefined;
     if (tokenMatches(options.token, given)) return undefined;
     return new ChatError('UNAUTHORIZED', `this server requires a token: send Authorization: Bearer <token>, or ${WS_TOKEN_PARAM}=<token> in the query`);
   };
   const server = sessionHttp(options, tls, (request: IncomingMessage, response: ServerResponse) => {
-    const wrongHost = checkHost?.(request.headers.host);
-    if (wrongHost) return sendJson(response, wrongHost.status, wrongHost.toBody());
-    // Before the token: a browser's preflight carries none.
+    const first = early(request);
+    if (first) return sendJson(response, first.status, first.toBody());
     const cors = applyCrossOrigin(options.allowedOrigins, request, response);
     if (cors === 'answered') return undefined;
     if (cors) return sendJson(response, cors.status, cors.toBody());
-    const refused = refusal(request);
+    const refused = tokenRefusal(request);
     if (refused) return sendJson(response, refused.status, refused.toBody());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     if (path.startsWith(SOCKETIO_PATH)) return engine.handleRequest(request, response);
@@ -109,10 +107,11 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   http.on('upgrade', (request: IncomingMessage, socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    const origin = request.headers.origin;
-    // A page's handshake carries its Origin: one the list does not name is refused, as on /ws.
-    const foreign = origin !== undefined && options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(origin) ? new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed to connect`) : undefined;
-    const refused = refusal(request) ?? foreign ?? (path.startsWith(SOCKETIO_PATH) ? undefined : new ChatError('NOT_FOUND', `no WebSocket endpoint at ${path}; Socket.IO is at ${SOCKETIO_PATH}`));
+    const refused =
+      early(request) ??
+      originRefusal(options.allowedOrigins, request.headers.origin) ??
+      tokenRefusal(request) ??
+      (path.startsWith(SOCKETIO_PATH) ? undefined : new ChatError('NOT_FOUND', `no WebSocket endpoint at ${path}; Socket.IO is at ${SOCKETIO_PATH}`));
     if (refused) return refuseUpgrade(socket, refused);
     engine.handleUpgrade(request, socket, head);
   });

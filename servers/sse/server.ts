@@ -1,9 +1,9 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ChatError, EVENTS_ROUTE, LAST_EVENT_ID_HEADER, SSE_PASSING_ERRORS, SSE_REFUSED_RETRY_MS, checkCursorParam, checkLastEventId, checkRoomId, resolveServerOptions } from '../contract/index.ts';
 import { refusedStream } from './events.ts';
 import { EMPTY_STATS, type ChatServer } from '../common/chat-server.ts';
 import { fastifyChatServer } from '../common/fastify-server.ts';
-import { answerNow, buildPollingApp, busyRefusal, newBacklogTotals, newWaitingBudget, settleForClient } from '../common/http-app.ts';
+import { answerError, answerNow, buildPollingApp, busyRefusal, newBacklogTotals, newWaitingBudget, settleForClient } from '../common/http-app.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { Streams } from './streams.ts';
@@ -32,14 +32,9 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
 
   // A stream refused for a while is answered as a stream that says why and ends (events.ts,
   // refusedStream): a browser's EventSource comes back after it, and gives up for good on a 503.
-  const errorHandler = (error: unknown, _request: unknown, reply: FastifyReply): void => {
+  const errorHandler = (error: unknown, request: FastifyRequest, reply: FastifyReply): void => {
     const passing = error instanceof ChatError && (SSE_PASSING_ERRORS as readonly string[]).includes(error.code);
-    if (!passing) {
-      const chat = error instanceof ChatError ? error : new ChatError('INTERNAL_ERROR', 'internal error; this is a bug in the server');
-      if (!(error instanceof ChatError)) console.error('sse: a stream request answered 500 INTERNAL_ERROR:', error);
-      void reply.code(chat.status).send(chat.toBody());
-      return;
-    }
+    if (!passing) return answerError('sse', error, request, reply);
     void reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).send(refusedStream(error.code, error.message, error.cursor, SSE_REFUSED_RETRY_MS));
   };
 

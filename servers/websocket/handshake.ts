@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ChatError, WS_PATH, WS_TOKEN_PARAM, type ServerOptions } from '../contract/index.ts';
 import { tokenMatches } from '../common/token.ts';
+import { originRefusal } from '../common/cors.ts';
 
 /**
  * Checks an upgrade request before the WebSocket handshake: the path, the token and the Origin.
@@ -14,10 +15,6 @@ export function checkHandshake(request: IncomingMessage, options: ServerOptions)
   if (options.token !== '' && !tokenMatches(options.token, url.searchParams.get(WS_TOKEN_PARAM) ?? undefined)) {
     return new ChatError('UNAUTHORIZED', `this server requires a token: connect to ${WS_PATH}?${WS_TOKEN_PARAM}=<token>`);
   }
-  const origin = request.headers.origin;
   // A request without Origin does not come from a browser page, which is what the list guards against.
-  if (origin !== undefined && options.allowedOrigins.length > 0 && !options.allowedOrigins.includes(origin)) {
-    return new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed to connect`);
-  }
-  return undefined;
+  return originRefusal(options.allowedOrigins, request.headers.origin);
 }
