@@ -62,6 +62,12 @@ export type Transport = keyof typeof TRANSPORT_INFO;
  */
 export const SOCKETIO_ENGINES = ['upgrade', 'websocket', 'polling'] as const;
 export type SocketIoEngine = (typeof SOCKETIO_ENGINES)[number];
+/** The engine.io transports a Socket.IO client of each way asks for (socket.io-client's `transports`), and whether it upgrades. */
+export const SOCKETIO_ENGINE_OPTIONS: Readonly<Record<SocketIoEngine, { readonly transports: readonly string[]; readonly upgrade: boolean }>> = {
+  websocket: { transports: ['websocket'], upgrade: false },
+  polling: { transports: ['polling'], upgrade: false },
+  upgrade: { transports: ['polling', 'websocket'], upgrade: true },
+};
 export const TRANSPORTS = Object.keys(TRANSPORT_INFO) as readonly Transport[];
 
 /** The transports served by fastify, which can speak HTTP/2 (`--http2`); an SSE stream over HTTP/2 sends no `Connection` header. */

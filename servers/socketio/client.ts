@@ -3,18 +3,11 @@ import { Agent as HttpsAgent } from 'node:https';
 import { connect as connectTcp, type Socket as NetSocket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKETIO_EVENTS, SOCKETIO_PATH, type ClientFrame, type ServerFrame, type SocketIoEngine } from '../contract/index.ts';
+import { SOCKETIO_ENGINE_OPTIONS, SOCKETIO_EVENTS, SOCKETIO_PATH, type ClientFrame, type ServerFrame } from '../contract/index.ts';
 import { FrameChatClient } from '../clients/frame-chat-client.ts';
 import { InstanceList } from '../clients/instances.ts';
 import { SocketMeter } from '../clients/socket-meter.ts';
 import { ClientError, type ChatClient, type ClientCounters, type ClientOptions } from '../clients/types.ts';
-
-/** The engine.io transports a client of each kind asks for, and whether it upgrades. */
-const ENGINES: Readonly<Record<SocketIoEngine, { readonly transports: string[]; readonly upgrade: boolean }>> = {
-  websocket: { transports: ['websocket'], upgrade: false },
-  polling: { transports: ['polling'], upgrade: false },
-  upgrade: { transports: ['polling', 'websocket'], upgrade: true },
-};
 
 /**
  * The agent of every request a Socket.IO client makes (its polls, its posts, its WebSocket
@@ -73,13 +66,13 @@ export class SocketIoChatClient extends FrameChatClient implements ChatClient {
 
   async connect(): Promise<void> {
     const { token, ca } = this.options;
-    const engine = ENGINES[this.options.engine ?? 'upgrade'];
+    const engine = SOCKETIO_ENGINE_OPTIONS[this.options.engine ?? 'upgrade'];
     const socket = io(this.instances.current, {
       path: SOCKETIO_PATH,
       forceNew: true,
       reconnection: false,
       autoConnect: false,
-      transports: engine.transports,
+      transports: [...engine.transports],
       upgrade: engine.upgrade,
       // engine.io-client passes the agent to its polling requests and to ws; its types say string.
       agent: this.agent as unknown as string,

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { SOCKETIO_EVENTS, SOCKETIO_PATH, SSE_ERROR_EVENT, TRANSPORT_INFO, type ChatMessage, type ErrorFrame } from '../index.ts';
+import { SOCKETIO_ENGINE_OPTIONS, SOCKETIO_EVENTS, SOCKETIO_PATH, SSE_ERROR_EVENT, TRANSPORT_INFO, type ChatMessage, type ErrorFrame } from '../index.ts';
 import { ClientError, type ChatClient } from '../../clients/index.ts';
 import { connectClient, range, seqs } from './servers.ts';
 import { openRaw, handshakeStatus } from './raw-socket.ts';
@@ -533,12 +533,13 @@ export function defineConformanceSuite(spec: Omit<ConformanceTarget, 'url'>, url
   if (events) describe(PROMISES.socketioEvents, () => {
     /** A plain socket.io-client (not this project's client), on the engine the target names. */
     const raw = async (): Promise<Socket> => {
-      const engine = spec.engine ?? 'upgrade';
+      const engine = SOCKETIO_ENGINE_OPTIONS[spec.engine ?? 'upgrade'];
       const socket = io(url(), {
         path: SOCKETIO_PATH,
         forceNew: true,
         reconnection: false,
-        transports: engine === 'upgrade' ? ['polling', 'websocket'] : [engine],
+        transports: [...engine.transports],
+        upgrade: engine.upgrade,
         extraHeaders: authHeaders(target()),
       });
       await new Promise<void>((resolve, reject) => {
