@@ -9,7 +9,7 @@ import type { Transport } from '../servers/contract/index.ts';
 import { createClient } from '../servers/transports.ts';
 import type { ChatClient, ClientOptions } from '../servers/clients/types.ts';
 import { isBaseline } from './baselines/index.ts';
-import type { BenchTransport, Variant } from './model/results.ts';
+import type { BenchTransport, FigureKey, Variant } from './model/results.ts';
 
 /** A client of a chat transport or of the raw `ws` baseline, as the harness drives them. */
 export type BenchClient = Omit<ChatClient, 'transport'> & { readonly transport: BenchTransport };
@@ -48,7 +48,23 @@ export type BenchEntry<T extends BenchTransport> = BaselineClient<T> & {
    * on a WebSocket (`socket`). Absent: the soak does not run it.
    */
   readonly bystanders?: 'stream' | 'held-poll' | 'poll' | 'socket';
+  /** What a run's targets (bench/run/targets.ts) hold it to against another transport in the same step. */
+  readonly ratioTargets?: readonly RatioTarget[];
 };
+
+/** A figure of a transport held to at most `limit` times another's, in the same step. */
+export interface RatioTarget {
+  readonly against: BenchTransport;
+  readonly figure: FigureKey;
+  readonly limit: number;
+  /** The target's name in the run's summary and report. */
+  readonly name: string;
+  /** What the limit multiplies, in words: "WebSocket's p50". */
+  readonly what: string;
+}
+
+/** SSE against WebSocket in the same step, p50 and server CPU per delivered message: a push over a stream costs about a frame (issue 21). */
+export const SSE_TO_WS_LIMIT = 1.2;
 
 /** The raw baseline keeps a ledger per (receiver, sender): above this many members per room it costs the generator too much. */
 export const RAW_WS_MAX_MEMBERS = 200;
@@ -67,7 +83,15 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
   'short-polling': { bystanders: 'poll' },
   'long-polling': { scaleTarget: { what: 'held long polls', generatorFree: true }, bystanders: 'held-poll' },
   websocket: { scaleTarget: { what: 'WebSocket clients' }, bystanders: 'socket' },
-  sse: { scaleTarget: { what: 'SSE streams' }, bystanders: 'stream' },
+  sse: {
+    scaleTarget: { what: 'SSE streams' },
+    bystanders: 'stream',
+    ratioTargets: [
+      { against: 'websocket', figure: 'latency.p50', limit: SSE_TO_WS_LIMIT, name: 'SSE p50 against WebSocket', what: "WebSocket's p50" },
+      { against: 'long-polling', figure: 'latency.p50', limit: 1, name: 'SSE p50 against long polling', what: "long polling's p50: never slower" },
+      { against: 'websocket', figure: 'perDelivered.serverCpuUs', limit: SSE_TO_WS_LIMIT, name: 'SSE server CPU per message against WebSocket', what: "WebSocket's server CPU per delivered message" },
+    ],
+  },
   // A werift peer costs its generator and server several times a WebSocket (servers/webrtc/README.md):
   // the sweeps to 5,000 clients cannot carry it, and the default run would take a third longer.
   webrtc: { maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },

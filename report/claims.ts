@@ -2,7 +2,7 @@
  * The claims check: the common claims about these transports, each with the figures of this run
  * that support, qualify or refute it. Pure; a claim this run has no figures for says so.
  */
-import { factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/model/results.ts';
+import { BENCH_TRANSPORTS, factsOf, type BenchResults, type Spread, type StepResult, type VariantResult } from '../bench/model/results.ts';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../bench/model/format.ts';
 import type { ClaimCheck, ClaimVerdict } from './claim-types.ts';
 import { lossyClaims } from './lossy.ts';
@@ -380,10 +380,10 @@ function sseCostsLikeWebSocket(results: BenchResults): ClaimCheck {
  */
 export const FRAMEWORK_LITTLE_FACTOR = 1.25;
 export const FRAMEWORK_FAR_FACTOR = 2;
-const FRAMEWORK_UNDER: readonly { readonly engine: 'websocket' | 'polling'; readonly transport: string }[] = [
-  { engine: 'websocket', transport: 'websocket' },
-  { engine: 'polling', transport: 'long-polling' },
-];
+/** Each framework's engines, with this project's server of the same transport: the registry's `over`. */
+const FRAMEWORK_UNDER = BENCH_TRANSPORTS.flatMap((framework) => Object.entries(factsOf(framework)?.over ?? {}).map(([engine, transport]) => ({ framework, engine, transport })));
+/** The baseline that is the floor of a transport, if one is. */
+const floorOf = (transport: string) => BENCH_TRANSPORTS.find((t) => factsOf(t)?.baselineOf === transport);
 
 function frameworkCostsLittle(results: BenchResults): ClaimCheck {
   const claim = 'A framework costs little over its transport';
@@ -393,10 +393,11 @@ function frameworkCostsLittle(results: BenchResults): ClaimCheck {
     ['heap per client', 'server.perClientHeapBytes', formatBytes],
   ];
   const pairs = results.steps.flatMap((step) =>
-    FRAMEWORK_UNDER.flatMap(({ engine, transport }) => {
-      const framework = step.variants.find((v) => v.variant.transport === 'socketio' && v.variant.engine === engine);
+    FRAMEWORK_UNDER.flatMap(({ framework: name, engine, transport }) => {
+      const framework = step.variants.find((v) => v.variant.transport === name && v.variant.engine === engine);
       const under = byTransport(step, transport);
-      return framework && under ? [{ step, framework, under, baseline: byTransport(step, 'raw-ws') }] : [];
+      const floor = floorOf(transport);
+      return framework && under ? [{ step, framework, under, baseline: floor && byTransport(step, floor) }] : [];
     }),
   );
   if (pairs.length === 0) return { claim, verdict: 'not measured', evidence: ['No step ran Socket.IO on one engine.io transport beside this project\'s server of that transport (the socketio scenario does).'] };
@@ -407,7 +408,7 @@ function frameworkCostsLittle(results: BenchResults): ClaimCheck {
     const { ratios, unjudged } = costRatios(framework, under, aspects);
     const { broke, notes } = fairness([framework, under], unjudged);
     if (broke.length > 0) return { claim, verdict: 'not judged', evidence: [`Not judged: ${broke.map((v) => variantName(v)).join(' and ')} lost messages or failed in “${step.step.label}”.`, ...notes] };
-    const raw = baseline && under.variant.transport === 'websocket' ? costRatios(framework, baseline, aspects.slice(0, 1)).ratios.map((r) => `; against the raw ws baseline ${r.text}`).join('') : '';
+    const raw = baseline ? costRatios(framework, baseline, aspects.slice(0, 1)).ratios.map((r) => `; against ${variantName(baseline)}, ${r.text}`).join('') : '';
     evidence.push(`In “${step.step.label}”, Socket.IO on engine.io's ${framework.variant.engine ?? ''} alone against ${variantName(under)}: ${ratios.map((r) => r.text).join('; ')}${raw}.`, ...notes);
     worsts.push(...ratios.map((r) => r.ratio));
     left.push(...unjudged);

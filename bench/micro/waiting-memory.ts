@@ -15,9 +15,11 @@ import { parseArgs } from 'node:util';
 import { WebSocket } from 'ws';
 import { spawnServer } from '../run/spawn-server.ts';
 import { webSocketUrl } from '../../servers/websocket/client.ts';
-import type { BenchTransport } from '../model/results.ts';
+import { BENCH_TRANSPORTS, factsOf, type BenchTransport } from '../model/results.ts';
 
 const MiB = 2 ** 20;
+/** The default: the held poll, the first transport of the registry that pushes over the polled HTTP routes. */
+const HELD_POLL = BENCH_TRANSPORTS.find((t) => factsOf(t)?.group === 'push' && factsOf(t)?.http) as BenchTransport;
 /**
  * The room's messages: 300 of 60,000 bytes, one whole read of it about 18 MB, well past what the
  * kernel takes of a connection that does not read (about 4 MB here), so that most of it waits in
@@ -85,7 +87,7 @@ async function wsPoster(url: string): Promise<(i: number) => Promise<void>> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { transport: { type: 'string', default: 'long-polling' }, clients: { type: 'string', default: '10' }, reads: { type: 'string', default: '4' } } });
+  const { values } = parseArgs({ options: { transport: { type: 'string', default: HELD_POLL }, clients: { type: 'string', default: '10' }, reads: { type: 'string', default: '4' } } });
   const transport = values.transport as BenchTransport;
   const clients = Number(values.clients);
   const reads = Number(values.reads);

@@ -50,6 +50,12 @@ export interface TransportFacts {
    * close after each request.
    */
   readonly sockets: 1 | 2;
+  /**
+   * A framework over this project's transports: for each of its engines (Socket.IO's engine.io
+   * transports), this project's server of the same transport. Its scenario runs them beside it,
+   * and the report's claim "a framework costs little over its transport" compares them.
+   */
+  readonly over?: Readonly<Partial<Record<'websocket' | 'polling', Transport>>>;
 }
 
 /** Every transport a run may hold: the chat transports of the contract, then the baselines. */
@@ -59,7 +65,7 @@ export const TRANSPORT_FACTS = {
   websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44', sockets: 1 },
   sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9', sockets: 2 },
   webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599', sockets: 1 },
-  socketio: { ...TRANSPORT_INFO.socketio, group: 'push', colour: '#e67700', sockets: 1 },
+  socketio: { ...TRANSPORT_INFO.socketio, group: 'push', colour: '#e67700', sockets: 1, over: { websocket: 'websocket', polling: 'long-polling' } },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
   'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket', sockets: 1 },
 } as const satisfies Readonly<Record<string, TransportFacts>>;

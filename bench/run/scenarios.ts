@@ -360,6 +360,10 @@ function wanScenario(): Scenario {
 /** Socket.IO's variants: one per engine.io transport, `socketio` for its default (polling, then upgrade). */
 export const SOCKETIO_VARIANTS: readonly Variant[] = SOCKETIO_ENGINES.map((engine) => ({ id: engine === 'upgrade' ? 'socketio' : `socketio/${engine}`, transport: 'socketio', engine }));
 
+/** The transports under Socket.IO's engines (the registry's `over`), then the baselines that are their floor. */
+const SOCKETIO_OVER: readonly BenchTransport[] = Object.values(TRANSPORT_FACTS.socketio.over);
+const UNDER_SOCKETIO: readonly BenchTransport[] = [...SOCKETIO_OVER, ...BENCH_TRANSPORTS.filter((t) => SOCKETIO_OVER.some((under) => under === (TRANSPORT_FACTS[t] as TransportFacts).baselineOf))];
+
 function socketIoScenario(): Scenario {
   return {
     name: 'socketio',
@@ -367,7 +371,7 @@ function socketIoScenario(): Scenario {
       "Socket.IO 4 over engine.io's WebSocket only, its HTTP long polling only, and its default (polling, then an upgrade to WebSocket), beside the transports under it: this project's WebSocket and long-polling servers and the raw ws baseline, on the default chat (10 rooms of 10 members, one message a second each). Socket.IO's costly settings are pinned: no compression (perMessageDeflate and httpCompression off), maxHttpBufferSize the contract's largest payload (max-payload-bytes, 64 KiB), engine.io's ping every heartbeat-ms (30 s).",
     rounds: 3,
     generators: 1,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [...SOCKETIO_VARIANTS, variantOf('websocket'), variantOf('long-polling'), variantOf('raw-ws')] }],
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [...SOCKETIO_VARIANTS, ...UNDER_SOCKETIO.map(variantOf)] }],
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 import { TRANSPORT_FACTS, type BenchTransport, type CeilingResult, type FigureKey, type StepResult, type TargetCheck, type VariantResult } from '../model/results.ts';
-import { BENCH_REGISTRY } from '../transports.ts';
+import { BENCH_REGISTRY, type BenchEntry } from '../transports.ts';
 import { figureValue } from '../model/aggregate.ts';
 import { NOISE_ALPHA, mannWhitney, smallestP } from '../model/mann-whitney.ts';
 
@@ -17,8 +17,7 @@ export const WS_TO_RAW_P50_LIMIT = 1.1;
 export const SHORT_POLL_TO_BARE_LIMIT = 0.95;
 /** The short-poll POST route, against the bare fastify POST (issue 21). */
 export const SHORT_POST_TO_BARE_LIMIT = 0.9;
-/** SSE against WebSocket in the same step, p50 and server CPU per delivered message: a push over a stream costs about a frame (issue 21). */
-export const SSE_TO_WS_LIMIT = 1.2;
+export { SSE_TO_WS_LIMIT } from '../transports.ts';
 /** Clients the harness must hold without loss in a scale run, per transport. */
 export const SCALE_CLIENTS_TARGET = 5000;
 /** WebSocket clients one server process must hold, connected and receiving without loss. */
@@ -97,9 +96,10 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
 
   checks.push(ceilingTarget(ceilings, 'GET', 'short-poll route ceiling against bare fastify', SHORT_POLL_TO_BARE_LIMIT));
   checks.push(ceilingTarget(ceilings, 'POST', 'short-poll POST ceiling against bare fastify', SHORT_POST_TO_BARE_LIMIT));
-  checks.push(ratioTarget(steps, 'sse', 'websocket', 'latency.p50', SSE_TO_WS_LIMIT, 'SSE p50 against WebSocket', "WebSocket's p50"));
-  checks.push(ratioTarget(steps, 'sse', 'long-polling', 'latency.p50', 1, 'SSE p50 against long polling', "long polling's p50: never slower"));
-  checks.push(ratioTarget(steps, 'sse', 'websocket', 'perDelivered.serverCpuUs', SSE_TO_WS_LIMIT, 'SSE server CPU per message against WebSocket', "WebSocket's server CPU per delivered message"));
+  // Every ratio a transport's registry entry holds it to, in registry order.
+  for (const [transport, entry] of Object.entries(BENCH_REGISTRY) as [BenchTransport, BenchEntry<BenchTransport>][]) {
+    for (const { against, figure, limit, name, what } of entry.ratioTargets ?? []) checks.push(ratioTarget(steps, transport, against, figure, limit, name, what));
+  }
 
   // Every transport the registry holds to the scale target, in registry order.
   const scaled = Object.entries(BENCH_REGISTRY).flatMap(([transport, entry]) => (entry.scaleTarget ? [[transport as BenchTransport, entry.scaleTarget] as const] : []));

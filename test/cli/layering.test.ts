@@ -1,8 +1,10 @@
 /**
  * The house's layering is enforced by the linter, not by review: a server that imports the bench or
  * the report, a bench module that imports the report, and a report module that imports bench code
- * that runs, each fail `npm run lint`.
+ * that runs, each fail `npm run lint`. And a transport's name stays in its registry entries and its room.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
@@ -36,5 +38,23 @@ describe('the layering', () => {
     for (const file of ['run/trial.ts', 'run/run.ts', 'run/options.ts', 'cli.ts', 'transports.ts', 'generator/ipc.ts', 'capacity/search.ts', 'capacity/judge.ts', 'clients/index.ts', 'network/distance.ts', 'modelling.ts', 'model-x/results.ts']) {
       expect(await restricted('report/x.ts', `import * as m from '../bench/${file}';\nexport const x = m;\n`), file).toHaveLength(1);
     }
+  });
+});
+
+/** Every file of a folder, recursively, relative to the repository. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .map((f) => `${folder}/${f}`)
+    .filter((f) => f.endsWith('.ts'));
+}
+
+describe('a transport is one room', () => {
+  it("names the long-polling transport only in the registries and its own server's folder", () => {
+    // The registries: the contract's facts, the servers and clients, the results model's facts, the bench's entry.
+    const registries = ['servers/contract/transports.ts', 'servers/transports.ts', 'bench/model/results.ts', 'bench/transports.ts'];
+    const naming = ['servers', 'bench', 'report'].flatMap(filesUnder).filter((f) => readFileSync(join(ROOT, f), 'utf8').includes("'long-polling'"));
+    expect(naming.filter((f) => !registries.includes(f) && !f.startsWith('servers/long-polling/'))).toEqual([]);
+    // The check reads what it means to: the registries name it.
+    expect(naming).toEqual(expect.arrayContaining(registries));
   });
 });

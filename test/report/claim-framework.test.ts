@@ -32,7 +32,7 @@ describe(`"${CLAIM}"`, () => {
     expect(claim?.verdict).toBe('supported');
     expect(claim?.evidence[0]).toBe(
       "In “10 rooms × 10 members, 1 msg/s each”, Socket.IO on engine.io's websocket alone against WebSocket: server CPU per message 70.0 µs against 60.0 µs (1.17×); " +
-        'bytes per message 480 B against 465 B (1.03×); heap per client 4.39 KiB against 3.91 KiB (1.13×); against the raw ws baseline server CPU per message 70.0 µs against 40.0 µs (1.75×).',
+        'bytes per message 480 B against 465 B (1.03×); heap per client 4.39 KiB against 3.91 KiB (1.13×); against raw ws (baseline), server CPU per message 70.0 µs against 40.0 µs (1.75×).',
     );
     expect(claim?.evidence[1]).toMatch(/^In “10 rooms × 10 members, 1 msg\/s each”, Socket.IO on engine.io's polling alone against long polling/);
   });
