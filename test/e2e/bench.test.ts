@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -14,7 +14,7 @@ import type { RunSummary } from '../../bench/run/summary.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../servers/index.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../../servers/contract/index.ts';
 import type { RunOutcome } from '../../bench/run/run.ts';
-import { runTiny, trialOf } from '../helpers/runs.ts';
+import { runTinyInParts, trialOf } from '../helpers/runs.ts';
 import { liveChildren } from '../../bench/run/spawn.ts';
 import { bench, exitOf } from '../helpers/bench-cli.ts';
 
@@ -62,7 +62,9 @@ const trial = (id: string): TrialResult => trialOf(outcome, id);
 
 describe('a tiny real benchmark of all four transports', () => {
   beforeAll(async () => {
-    outcome = await runTiny(TINY);
+    // Two trials at a time: each spends its seconds waiting for its window, and six clients at two
+    // messages a second leave the machine idle enough that a p50 stays within a few milliseconds.
+    outcome = await runTinyInParts(TINY, 2);
   }, 120_000);
 
   it('completes and leaves no process running', () => {
@@ -159,9 +161,17 @@ async function expectGroupGone(pgid: number): Promise<void> {
   await vi.waitFor(() => expect(groupAlive(pgid)).toBe(false), { timeout: GROUP_EXIT_BOUND_MS, interval: 20 });
 }
 
-describe('npm run bench, the command', () => {
+// Side by side: each command waits on its own second of load or on its start, and writes in a
+// folder of its own (each run writes latest.json beside its results).
+describe.concurrent('npm run bench, the command', () => {
   let dir: string;
   let scenarioFile: string;
+  /** A folder of this test's own. */
+  const own = (name: string): string => {
+    const folder = join(dir, name);
+    mkdirSync(folder);
+    return folder;
+  };
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
     scenarioFile = join(dir, 'tiny.json');
@@ -182,7 +192,8 @@ describe('npm run bench, the command', () => {
   }, 30_000);
 
   it('writes a results file and latest.json beside it, prints its path, and leaves nothing running', async () => {
-    const out = join(dir, 'run.json');
+    const runDir = own('run');
+    const out = join(runDir, 'run.json');
     const { child, stdout, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--out', out]);
     expect(await exitOf(child), stderr()).toBe(0);
     expect(stdout()).toContain(`results: ${out}`);
@@ -192,10 +203,10 @@ describe('npm run bench, the command', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.config.scenario.name).toBe('tiny');
     expect(results.steps[0]?.variants[0]?.summary.ok).toBe(true);
-    expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+    expect(readFileSync(join(runDir, 'latest.json'), 'utf8')).toBe(readFileSync(out, 'utf8'));
     // The report beside it, and a stable copy of the newest beside latest.json.
-    expect(stdout()).toContain(`report: ${join(dir, 'run.html')}`);
-    expect(readFileSync(join(dir, 'latest.html'), 'utf8')).toBe(readFileSync(join(dir, 'run.html'), 'utf8'));
+    expect(stdout()).toContain(`report: ${join(runDir, 'run.html')}`);
+    expect(readFileSync(join(runDir, 'latest.html'), 'utf8')).toBe(readFileSync(join(runDir, 'run.html'), 'utf8'));
     // A custom scenario runs no ceilings or micro-benchmarks unless it asks for them.
     expect(results.config.scenario).toMatchObject({ ceilings: false, micro: false });
     expect([results.ceilings, results.micro]).toEqual([[], []]);
@@ -205,8 +216,9 @@ describe('npm run bench, the command', () => {
   }, 60_000);
 
   it('prints the results JSON with --json, progress on stderr only, and a JSON summary with --summary-out', async () => {
-    const out = join(dir, 'json.json');
-    const summaryFile = join(dir, 'summary.json');
+    const jsonDir = own('json');
+    const out = join(jsonDir, 'json.json');
+    const summaryFile = join(jsonDir, 'summary.json');
     const { child, stdout, stderr } = bench(['--scenario', scenarioFile, '--out', out, '--json', '--summary-out', summaryFile]);
     expect(await exitOf(child), stderr()).toBe(0);
     const printed = JSON.parse(stdout()) as BenchResults;
@@ -216,7 +228,7 @@ describe('npm run bench, the command', () => {
     const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
     const written = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     const variant = written.steps[0]?.variants[0];
-    expect(summary).toMatchObject({ schemaVersion: RESULTS_SCHEMA_VERSION, status: 'complete', scenario: 'tiny', results: out, report: join(dir, 'json.html') });
+    expect(summary).toMatchObject({ schemaVersion: RESULTS_SCHEMA_VERSION, status: 'complete', scenario: 'tiny', results: out, report: join(jsonDir, 'json.html') });
     expect(summary.variants).toHaveLength(1);
     expect(summary.variants[0]).toMatchObject({ step: 'tiny', variant: 'websocket', runs: 'websocket', ok: true, lost: 0 });
     expect(summary.variants[0]?.medians['latency.p50']).toBe(variant?.summary.figures['latency.p50'].median);
@@ -225,7 +237,7 @@ describe('npm run bench, the command', () => {
   }, 60_000);
 
   it('stops on Ctrl-C: keeps what was measured, exits 130, leaves nothing running', async () => {
-    const out = join(dir, 'interrupted.json');
+    const out = join(own('interrupted'), 'interrupted.json');
     const { child, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--rounds', '5', '--out', out]);
     // Wait until the second trial starts: the first one was measured and must be kept.
     await new Promise<void>((resolve) => {
@@ -243,7 +255,7 @@ describe('npm run bench, the command', () => {
   }, 60_000);
 
   it.skipIf(!HAVE_TASKSET)('runs with --pin: servers and generators started under taskset', async () => {
-    const out = join(dir, 'pinned.json');
+    const out = join(own('pinned'), 'pinned.json');
     const { child, stderr } = bench(['--scenario', scenarioFile, '--skip-ceiling', '--skip-micro', '--pin', '--out', out]);
     expect(await exitOf(child), stderr()).toBe(0);
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
@@ -265,7 +277,7 @@ describe('npm run bench, the command', () => {
     [['--quick', '--ci'], '--quick and --ci are two presets'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
   ])('refuses %j with a message naming it, and writes nothing', async (args, message) => {
-    const out = join(dir, 'never.json');
+    const out = join(own(`never-${args.join('')}`.replace(/\W/g, '_')), 'never.json');
     const { child, stderr } = bench([...args, '--out', out]);
     expect(await exitOf(child)).toBe(2);
     expect(stderr()).toContain(message);
@@ -327,7 +339,7 @@ describe('npm run bench -- --target: servers the bench did not start', () => {
   }, 60_000);
 });
 
-describe('npm run bench -- --target URL --target-pid PID: a server started separately, read from /proc', () => {
+describe.concurrent('npm run bench -- --target URL --target-pid PID: a server started separately, read from /proc', () => {
   const SERVER_MAIN = new URL('../../servers/main.ts', import.meta.url).pathname;
   let server: ReturnType<typeof spawn>;
   let url: string;

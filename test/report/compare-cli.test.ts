@@ -24,7 +24,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('npm run bench:compare exit codes', () => {
+// Side by side: each case is its own process reading its own files.
+describe.concurrent('npm run bench:compare exit codes', () => {
   it('0: a file compared with itself', async () => {
     const path = file('same.json', runOf({ websocket: base, 'short-polling': base }));
     const { code, out } = await compare([path, path]);

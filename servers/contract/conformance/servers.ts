@@ -9,9 +9,14 @@ export const TEST_POLL_INTERVAL_MS = 20;
 export const WAIT_BOUND_MS = 20_000;
 
 const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+
+/** Runs the cleanups registered so far, last registered first. */
+export async function runCleanups(): Promise<void> {
   while (cleanups.length > 0) await cleanups.pop()?.();
-});
+}
+// The conformance command runs the suite alone in its own vitest. The project's tests, whose files
+// share modules, register this for every file too (test/setup.ts); running it twice is harmless.
+afterEach(runCleanups);
 
 /** Registers a cleanup that runs after the current test, last registered first. */
 export function onCleanup(fn: () => Promise<void>): void {
