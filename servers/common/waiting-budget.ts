@@ -110,3 +110,32 @@ export class LazyTotal {
     }
   }
 }
+
+/**
+ * The server-wide budget of a server whose clients say what waits for them only when written to
+ * (the WebSocket and Socket.IO servers): each write notes the client's bytes, and past the budget
+ * the clients with the most waiting are cut, the one written to spared.
+ */
+export class NotedBudget {
+  private readonly waiting = new LazyTotal();
+  private readonly budget: WaitingBudget;
+
+  constructor(maxBytes: number, onCut: () => void) {
+    this.budget = new WaitingBudget(maxBytes, () => this.waiting.total, () => this.waiting.refresh(), onCut);
+  }
+
+  add(consumer: Consumer): void {
+    this.budget.add(consumer);
+  }
+
+  delete(consumer: Consumer): void {
+    this.budget.delete(consumer);
+    this.waiting.forget(consumer);
+  }
+
+  /** Before a write to `consumer`: what earlier writes left for it; past the budget, others are cut. */
+  note(consumer: Consumer, bytes: number): void {
+    this.waiting.note(consumer, bytes);
+    if (this.waiting.total > this.budget.maxBytes) this.budget.enforce(consumer);
+  }
+}

@@ -31,7 +31,7 @@ export const SERVER_OPTIONS = {
     default: 256 * MiB,
     min: 1,
     max: 64 * 1024 * MiB,
-    doc: 'bytes waiting for clients that have not read them, over all connections (HTTP answers, SSE events counted once however many streams share them, WebSocket frames): past it, the client with the most waiting is cut first, until the rest fit; only when none is left to cut does a GET of messages or events get 503 SERVER_BUSY',
+    doc: 'bytes waiting for clients that have not read them, over all connections (HTTP answers, SSE events counted once however many streams share them, WebSocket frames, Socket.IO packets): past it, the client with the most waiting is cut first, until the rest fit; only when none is left to cut does a GET of messages or events get 503 SERVER_BUSY',
   },
   maxHeldPolls: { kind: 'int', default: 50_000, min: 1, max: 10_000_000, doc: 'long polling: polls held at once over all connections; beyond it a poll that would be held gets 503 TOO_MANY_HELD_POLLS' },
   maxStreams: { kind: 'int', default: 50_000, min: 1, max: 10_000_000, doc: 'SSE: event streams open at once over all connections; beyond it a new stream gets a stream that says TOO_MANY_STREAMS and ends (a browser comes back after its retry)' },

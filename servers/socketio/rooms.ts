@@ -24,7 +24,8 @@ export function socketIoRoom(room: string): string {
  * joins the chat room's Socket.IO room, and each new message of the room is broadcast to it with
  * `io.to(room).emit`, which serializes the packet once (and frames it once for WebSockets) for all
  * members. Before each broadcast a member with more than `maxBufferedBytes` waiting is cut as a slow
- * consumer: Socket.IO itself bounds nothing (engine.io's write queue grows without limit).
+ * consumer, and past the server-wide budget the members with the most waiting are cut: Socket.IO
+ * itself bounds nothing (engine.io's write queue grows without limit).
  */
 export class SocketIoRooms implements Subscriptions<Session> {
   private readonly rooms = new Map<string, RoomMembers>();
@@ -34,6 +35,8 @@ export class SocketIoRooms implements Subscriptions<Session> {
     private readonly io: Server,
     private readonly maxBufferedBytes: number,
     private readonly onSlowConsumer: () => void,
+    /** Before each broadcast, for every member it goes to: what waits for it (the server-wide budget). */
+    private readonly noteWaiting?: (member: Session) => void,
   ) {}
 
   /** Subscriptions over all rooms. */
@@ -49,7 +52,10 @@ export class SocketIoRooms implements Subscriptions<Session> {
       const stopListening = room.listen(
         (message: ChatMessage) => {
           for (const member of members) {
-            if (member.bufferedAmount <= this.maxBufferedBytes) continue;
+            if (member.bufferedAmount <= this.maxBufferedBytes) {
+              this.noteWaiting?.(member);
+              continue;
+            }
             this.onSlowConsumer();
             member.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER');
           }

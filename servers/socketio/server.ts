@@ -14,6 +14,9 @@ import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
 import { SocketIoRooms } from './rooms.ts';
+import { NotedBudget, type Consumer } from '../common/waiting-budget.ts';
+
+type Session = Connection<SocketIoChannel>;
 
 /**
  * The settings that decide what Socket.IO costs, pinned, and shown wherever a Socket.IO variant is
@@ -42,23 +45,41 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   const options = resolveServerOptions({ ...given, transport: 'socketio' });
   const backplane = backplaneFor(options, log);
   const tls = tlsMaterial(options);
-  const counters: ConnectionCounters & { heartbeatDrops: number } = { slowConsumerCloses: 0, heartbeatDrops: 0 };
+  const counters: ConnectionCounters & { heartbeatDrops: number; budgetCuts: number } = { slowConsumerCloses: 0, heartbeatDrops: 0, budgetCuts: 0 };
   const settings = socketIoSettings(options);
   const engine = new EngineServer({ ...settings, transports: ['polling', 'websocket'], allowUpgrades: true, cookie: false });
   // No client bundle served, and no connection state recovery: the contract's cursors recover.
   const io = new IoServer({ serveClient: false, connectTimeout: options.requestTimeoutMs });
   io.bind(engine);
-  const rooms = new SocketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++);
-  const connections = new Set<Connection<SocketIoChannel>>();
+  // The server-wide budget of bytes waiting for clients (option maxWaitingBytes), as the WebSocket
+  // server keeps it: noted at each write, and before each broadcast for every member it goes to.
+  const budget = new NotedBudget(options.maxWaitingBytes, () => counters.budgetCuts++);
+  const consumers = new Map<Session, Consumer>();
+  const noteMember = (member: Session): void => {
+    const consumer = consumers.get(member);
+    if (consumer) budget.note(consumer, member.bufferedAmount);
+  };
+  const rooms = new SocketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
+  const connections = new Set<Session>();
   let closing = false;
   let closed: Promise<void> | undefined;
 
   io.on('connection', (socket) => {
     const channel = new SocketIoChannel(socket);
-    const connection = new Connection(channel, backplane, rooms, options, counters);
+    let open = true;
+    const connection: Session = new Connection(channel, backplane, rooms, options, counters, (bytes) => {
+      if (open) budget.note(consumer, bytes);
+    });
+    // Cut at once: a socket over the budget gets nothing more to wait for.
+    const consumer: Consumer = { waiting: () => connection.bufferedAmount, cut: () => connection.terminate() };
+    budget.add(consumer);
+    consumers.set(connection, consumer);
     channel.deliverTo(connection);
     connections.add(connection);
     socket.once('disconnect', (reason) => {
+      open = false;
+      budget.delete(consumer);
+      consumers.delete(connection);
       connections.delete(connection);
       if (reason === 'ping timeout') counters.heartbeatDrops++;
     });
@@ -134,6 +155,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,
         ...buffering(connections),
+        budgetCuts: counters.budgetCuts,
       };
     },
   });

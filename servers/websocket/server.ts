@@ -6,7 +6,7 @@ import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
-import { LazyTotal, WaitingBudget, type Consumer } from '../common/waiting-budget.ts';
+import { NotedBudget, type Consumer } from '../common/waiting-budget.ts';
 import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
 import { applyCrossOrigin } from '../common/cors.ts';
@@ -30,12 +30,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
   // The server-wide budget of bytes waiting for clients (option maxWaitingBytes): past it, the
   // sockets with the most waiting are cut, the largest first. ws says nothing when a buffer drains,
   // so the total is noted at each write and corrected by asking every socket when it looks over.
-  const waiting = new LazyTotal();
-  const budget = new WaitingBudget(options.maxWaitingBytes, () => waiting.total, () => waiting.refresh(), () => counters.budgetCuts++);
-  const noteBuffered = (consumer: Consumer, bytes: number): void => {
-    waiting.note(consumer, bytes);
-    if (waiting.total > budget.maxBytes) budget.enforce(consumer);
-  };
+  const budget = new NotedBudget(options.maxWaitingBytes, () => counters.budgetCuts++);
   let closing = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -88,7 +83,7 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
       const channel = new WsChannel(ws);
       let open = true;
       const connection: Connection<WsChannel> = new Connection(channel, backplane, fanout, options, counters, (bytes) => {
-        if (open) noteBuffered(consumer, bytes);
+        if (open) budget.note(consumer, bytes);
       });
       // Cut at once: a socket over the budget gets no close handshake to wait for.
       const consumer: Consumer = { waiting: () => connection.bufferedAmount, cut: () => connection.terminate() };
@@ -99,7 +94,6 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
         connections.delete(connection);
         open = false;
         budget.delete(consumer);
-        waiting.forget(consumer);
       });
       if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
     });

@@ -4,11 +4,13 @@
  * more than 256 MiB was counted), and once over, the server refused every GET and new stream
  * (for 28 s with 20 non-readers), while WebSocket had no server-wide budget at all. Now shared
  * events count once, and the budget is kept by cutting the clients with the most waiting first,
- * on SSE, HTTP (test/servers/hardening-memory.test.ts) and WebSocket alike.
+ * on SSE, HTTP (test/servers/hardening-memory.test.ts), WebSocket and Socket.IO alike.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
+import { io, type Socket as IoSocket } from 'socket.io-client';
+import { SOCKETIO_EVENTS, SOCKETIO_PATH } from '../../servers/contract/index.ts';
 import { call, expectError, post } from '../../servers/contract/conformance/http.ts';
 import { dataOf, openSse } from '../../servers/contract/conformance/sse-client.ts';
 import { openRaw } from '../../servers/contract/conformance/raw-socket.ts';
@@ -112,6 +114,36 @@ describe('issue 23: the waiting-bytes budget', () => {
     }
     expect(server.stats().budgetCuts).toBeGreaterThan(0);
     expect(reader.ws.readyState).toBe(reader.ws.OPEN);
+    await vi.waitFor(() => expect(server.stats().sockets).toBe(NON_READERS + 1 - server.stats().budgetCuts), { timeout: WAIT_BOUND_MS, interval: 5 });
+  });
+
+  it('socketio: past the budget the sockets with the most waiting are cut, and the one that reads gets everything', async () => {
+    const { server, url } = await startServer('socketio', { ...OPTIONS, maxWaitingBytes: BUDGET });
+    const open = async (): Promise<IoSocket> => {
+      const socket = io(url, { path: SOCKETIO_PATH, forceNew: true, reconnection: false, transports: ['websocket'] });
+      onCleanup(async () => void socket.disconnect());
+      // A subscription is answered with the room's first messages event (empty here).
+      const first = new Promise<void>((resolve) => socket.once(SOCKETIO_EVENTS.messages, () => resolve()));
+      socket.emit(SOCKETIO_EVENTS.subscribe, { room: 'flood' });
+      await first;
+      return socket;
+    };
+    const reader = await open();
+    let seen = 0;
+    reader.on(SOCKETIO_EVENTS.messages, (frame: { messages: { seq: number }[] }) => (seen = Math.max(seen, frame.messages.at(-1)?.seq ?? 0)));
+    for (let i = 0; i < NON_READERS; i++) {
+      const stalled = await open();
+      // The engine's WebSocket stops reading: what the server writes for it waits at the server.
+      (stalled.io.engine.transport as unknown as { ws: { _socket: Socket } }).ws._socket.pause();
+    }
+    // One at a time, each once the reader has it, as above.
+    for (let i = 1; i <= POSTS; i++) {
+      await reader.timeout(WAIT_BOUND_MS).emitWithAck(SOCKETIO_EVENTS.send, { room: 'flood', id: `s${i}`, from: 'a', body: BODY });
+      await vi.waitFor(() => expect(seen).toBeGreaterThanOrEqual(i), { timeout: WAIT_BOUND_MS, interval: 5 });
+    }
+    expect(server.stats().budgetCuts).toBeGreaterThan(0);
+    expect(server.stats().slowConsumerCloses).toBe(0);
+    expect(reader.connected).toBe(true);
     await vi.waitFor(() => expect(server.stats().sockets).toBe(NON_READERS + 1 - server.stats().budgetCuts), { timeout: WAIT_BOUND_MS, interval: 5 });
   });
 
