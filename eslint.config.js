@@ -19,13 +19,13 @@ export default tseslint.config(
   {
     files: ['servers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bench/**', '**/report/**'], message: 'servers never import the bench or the report: they are what is measured.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/bench/**', '**/report/**', '**/cli/**'], message: 'servers never import the bench, the report or the commands above them: they are what is measured.' }] }],
     },
   },
   {
     files: ['bench/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/report/**'], message: 'bench never imports the report: the command above both (cli/bench.ts) runs a bench, then writes its report.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/report/**', '**/cli/**'], message: 'bench never imports the report or the commands: the command above both (cli/bench.ts) runs a bench, then writes its report.' }] }],
     },
   },
   {
@@ -40,6 +40,7 @@ export default tseslint.config(
               group: ['**/bench/*', '!**/bench/model', '**/bench/*/**', '!**/bench/model/**'],
               message: "the report reads the bench's results model only (bench/model/), never code that runs a bench.",
             },
+            { group: ['**/cli/**'], message: 'the report never imports the commands above it (cli/).' },
           ],
         },
       ],

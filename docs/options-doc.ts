@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BENCH_OPTIONS } from '../bench/run/options.ts';
-import { describeValid, shownDefaultOf, toFlag, type OptionTable } from '../cli/index.ts';
+import { describeValid, shownDefaultOf, toFlag, type OptionTable } from '../servers/common/command-line/index.ts';
 import { COMPARE_OPTIONS } from '../report/compare-options.ts';
 import { REPORT_OPTIONS } from '../report/report-options.ts';
 import { SERVER_OPTIONS } from '../servers/contract/index.ts';

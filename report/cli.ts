@@ -3,8 +3,8 @@
  * file, next to it by default, and prints its path.
  */
 import { resolve } from 'node:path';
-import { UsageError, parseCommandLine } from '../cli/index.ts';
-import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
+import { UsageError, parseCommandLine } from '../servers/common/command-line/index.ts';
+import { formatOptionHelp, resolveOptions } from '../servers/common/command-line/index.ts';
 import { readResults } from './read-results.ts';
 import { REPORT_OPTIONS } from './report-options.ts';
 import { reportPathFor, writeReport } from './write-report.ts';

@@ -7,8 +7,8 @@
  * and does not change the exit code.
  */
 import { FIGURES, type FigureKey } from '../bench/model/results.ts';
-import { UsageError, parseCommandLine } from '../cli/index.ts';
-import { formatOptionHelp, resolveOptions } from '../cli/index.ts';
+import { UsageError, parseCommandLine } from '../servers/common/command-line/index.ts';
+import { formatOptionHelp, resolveOptions } from '../servers/common/command-line/index.ts';
 import { compareResults } from './compare.ts';
 import { comparePaired } from './compare-paired.ts';
 import { mergeLimits, type UserLimit } from './compare-limits.ts';

@@ -4,7 +4,7 @@
  * written for a CI job summary.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { UsageError } from '../cli/index.ts';
+import { UsageError } from '../servers/common/command-line/index.ts';
 import type { Comparison } from './compare.ts';
 import { formatComparisonMarkdown } from './compare-format.ts';
 import { parseLimit, parseLimitsJson, type UserLimit } from './compare-limits.ts';

@@ -1,5 +1,5 @@
 import { FIGURES } from '../bench/model/results.ts';
-import type { OptionTable } from '../cli/index.ts';
+import type { OptionTable } from '../servers/common/command-line/index.ts';
 import { DEFAULT_ALPHA } from './compare.ts';
 
 /** Every option of `npm run bench:compare`, with its default. `--max` may be given many times. */

@@ -1,4 +1,4 @@
-import type { OptionTable } from '../cli/index.ts';
+import type { OptionTable } from '../servers/common/command-line/index.ts';
 
 /** Every option of `npm run report`, with its default (docs/options.md is generated from it). */
 export const REPORT_OPTIONS = {

@@ -6,8 +6,8 @@
  * delay (servers/common/self-report.ts).
  */
 import { SERVER_OPTIONS, TRANSPORTS, resolveServerOptions, type Transport } from './contract/index.ts';
-import { formatOptionHelp } from '../cli/index.ts';
-import { UsageError, parseCommandLine, withFlagNames } from '../cli/index.ts';
+import { formatOptionHelp } from './common/command-line/index.ts';
+import { UsageError, parseCommandLine, withFlagNames } from './common/command-line/index.ts';
 import { startSelfReport } from './common/self-report.ts';
 import { createChatServer } from './index.ts';
 

@@ -3,7 +3,7 @@
  * beside the bench's, parsed on the same command line, listed in `--help` under their own heading
  * and in docs/ci.md. The comparison's options are bench:compare's.
  */
-import { splitAtDoubleDash, type OptionTable } from '../../cli/index.ts';
+import { splitAtDoubleDash, type OptionTable } from '../../servers/common/command-line/index.ts';
 
 export const AGAINST_OPTIONS = {
   against: {

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { HEALTH_PATH, MESSAGES_ROUTE, SERVER_OPTIONS } from '../../servers/contract/index.ts';
-import { checkOption } from '../../cli/index.ts';
+import { checkOption } from '../../servers/common/command-line/index.ts';
 
 /**
  * The "bare fastify route" baseline (bench/METHOD.md, "Baselines and anchors"): the smallest fastify app

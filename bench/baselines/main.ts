@@ -3,8 +3,8 @@
  * chat servers do: `--kind raw-ws|bare-fastify [--port 0] [--host 127.0.0.1]`.
  */
 import { startSelfReport } from '../../servers/common/self-report.ts';
-import { UsageError, parseCommandLine } from '../../cli/index.ts';
-import { resolveOptions, type OptionTable } from '../../cli/index.ts';
+import { UsageError, parseCommandLine } from '../../servers/common/command-line/index.ts';
+import { resolveOptions, type OptionTable } from '../../servers/common/command-line/index.ts';
 import { BASELINE_SERVERS, type BaselineEntry, type BaselineKind } from './index.ts';
 
 const OPTIONS = {

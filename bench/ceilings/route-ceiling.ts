@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
+import { checkOption, type IntOptionSpec } from '../../servers/common/command-line/index.ts';
 import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../run/options.ts';
 import type { CeilingResult } from '../model/results.ts';
 

@@ -3,7 +3,7 @@
  * member talks to, the checks of `--instances`, `--backplane` and `--redis-url` against a scenario,
  * and the server flags an instance is started with. Pure: no process is started here.
  */
-import { LOOPBACK_ONLY, isLoopback } from '../../cli/index.ts';
+import { LOOPBACK_ONLY, isLoopback } from '../../servers/common/command-line/index.ts';
 import { TRANSPORT_FACTS, type Cluster, type Scenario, type Step } from '../model/results.ts';
 
 export const BACKPLANES = ['memory', 'redis'] as const;

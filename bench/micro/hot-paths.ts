@@ -1,6 +1,6 @@
 import { Bench, type Task } from 'tinybench';
 import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFrame, type PostRequest, type SendFrame } from '../../servers/contract/index.ts';
-import { checkOption, type IntOptionSpec } from '../../cli/index.ts';
+import { checkOption, type IntOptionSpec } from '../../servers/common/command-line/index.ts';
 import { Room } from '../../servers/common/room-log.ts';
 import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../run/options.ts';
 import type { MicroResult } from '../model/results.ts';

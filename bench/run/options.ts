@@ -1,5 +1,5 @@
-import type { IntOptionSpec, OptionTable, OptionValues } from '../../cli/index.ts';
-import { LOOPBACK_ONLY, isLoopback } from '../../cli/index.ts';
+import type { IntOptionSpec, OptionTable, OptionValues } from '../../servers/common/command-line/index.ts';
+import { LOOPBACK_ONLY, isLoopback } from '../../servers/common/command-line/index.ts';
 import { BENCH_TRANSPORTS } from '../model/results.ts';
 
 /** What applies when an override is not given. */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { inWords, jsonSchemaOf } from '../../cli/index.ts';
+import { inWords, jsonSchemaOf } from '../../servers/common/command-line/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';

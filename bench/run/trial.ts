@@ -4,7 +4,7 @@
  * window, collects what everyone measured, and stops every process whatever happens.
  */
 import { fileURLToPath } from 'node:url';
-import { toFlag } from '../../cli/index.ts';
+import { toFlag } from '../../servers/common/command-line/index.ts';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from '../generator/ipc.ts';

@@ -1,4 +1,4 @@
-import { isLoopback } from '../../cli/loopback.ts';
+import { isLoopback } from './command-line/loopback.ts';
 import { ChatError, type ServerOptions } from '../contract/index.ts';
 
 /**

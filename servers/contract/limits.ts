@@ -1,5 +1,5 @@
 import { HTTP2_TRANSPORTS, TRANSPORTS, TRANSPORT_INFO, type Transport, type TransportInfo } from './transports.ts';
-import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../../cli/option-table.ts';
+import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../common/command-line/option-table.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../cli/index.ts';
+import { parseCommandLine } from '../../servers/common/command-line/index.ts';
 import { formatDistance } from '../../bench/model/format.ts';
 import { planBursts } from '../../bench/generator/schedule.ts';
 import { namespaceName, namespaceOwner } from '../../bench/network/lossy-net.ts';

@@ -22,6 +22,7 @@ describe('the layering', () => {
     expect(await restricted('servers/common/x.ts', "import { BENCH_OPTIONS } from '../../bench/run/options.ts';\nexport const x = BENCH_OPTIONS;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { renderReport } from '../report/render.ts';\nexport const x = renderReport;\n")).toHaveLength(1);
     expect(await restricted('servers/x.ts', "import { SERVER_OPTIONS } from './contract/index.ts';\nexport const x = SERVER_OPTIONS;\n")).toEqual([]);
+    expect(await restricted('servers/x.ts', "import { main } from '../cli/bench.ts';\nexport const x = main;\n")).toHaveLength(1);
   });
 
   it('keeps the bench from importing the report, which the command above both runs', async () => {
@@ -29,6 +30,8 @@ describe('the layering', () => {
     expect(await restricted('bench/x.ts', "import { comparePaired } from '../report/compare-paired.ts';\nexport const x = comparePaired;\n")).toHaveLength(1);
     expect(await restricted('bench/against/x.ts', "import type { Comparison } from '../../report/compare.ts';\nexport type X = Comparison;\n")).toHaveLength(1);
     expect(await restricted('bench/run/x.ts', "import { FIGURES } from '../model/results.ts';\nexport const x = FIGURES;\n")).toEqual([]);
+    expect(await restricted('bench/run/x.ts', "import { main } from '../../cli/bench.ts';\nexport const x = main;\n")).toHaveLength(1);
+    expect(await restricted('report/x.ts', "import { main } from '../cli/bench.ts';\nexport const x = main;\n")).toHaveLength(1);
     expect(await restricted('cli/x.ts', "import { writeReport } from '../report/index.ts';\nimport { runBench } from '../bench/run/run.ts';\nexport const x = [writeReport, runBench];\n")).toEqual([]);
   });
 

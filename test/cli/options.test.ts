@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SERVER_OPTIONS, minIdleTimeoutMs, resolveServerOptions } from '../../servers/contract/index.ts';
-import { UsageError, formatOptionHelp, joinNegativeValues, parseCommandLine, parseOptionText, resolveOptions, toFlag, withFlagNames } from '../../cli/index.ts';
+import { UsageError, formatOptionHelp, joinNegativeValues, parseCommandLine, parseOptionText, resolveOptions, toFlag, withFlagNames } from '../../servers/common/command-line/index.ts';
 import { measureCeiling } from '../../bench/ceilings/route-ceiling.ts';
 import { runMicro } from '../../bench/micro/hot-paths.ts';
 import { BENCH_OPTIONS, CI_PRESET, QUICK_PRESET, parseTargets } from '../../bench/run/options.ts';

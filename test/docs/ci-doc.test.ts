@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AGAINST_OPTIONS } from '../../bench/against/options.ts';
 import { BENCH_OPTIONS } from '../../bench/run/options.ts';
-import { parseCommandLine, toFlag } from '../../cli/index.ts';
+import { parseCommandLine, toFlag } from '../../servers/common/command-line/index.ts';
 
 const doc = readFileSync(new URL('../../docs/ci.md', import.meta.url), 'utf8');
 const source = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 /** docs/options.md is generated from the option tables; the committed file must be what they give. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toFlag } from '../../cli/index.ts';
+import { toFlag } from '../../servers/common/command-line/index.ts';
 import { SECTIONS as COMMANDS, OPTIONS_DOC, renderOptionsDoc } from '../../docs/options-doc.ts';
 
 describe('docs/options.md', () => {

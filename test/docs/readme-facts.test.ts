@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../bench/run/scenarios.ts';
-import { toFlag } from '../../cli/index.ts';
+import { toFlag } from '../../servers/common/command-line/index.ts';
 import { SECTIONS as COMMANDS } from '../../docs/options-doc.ts';
 import { TRANSPORTS, TRANSPORT_INFO } from '../../servers/contract/index.ts';
 

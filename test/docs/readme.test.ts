@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCH_OPTIONS } from '../../bench/run/options.ts';
 import { SCENARIOS, loadScenarioFile } from '../../bench/run/scenarios.ts';
-import { toFlag } from '../../cli/index.ts';
+import { toFlag } from '../../servers/common/command-line/index.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const benchDoc = read('bench/README.md');

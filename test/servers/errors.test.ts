@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChatError, ERRORS, SERVER_OPTIONS } from '../../servers/contract/index.ts';
-import { toFlag } from '../../cli/index.ts';
+import { toFlag } from '../../servers/common/command-line/index.ts';
 
 /** Running a server, where the table of its options lives. */
 const serversDoc = readFileSync(new URL('../../servers/README.md', import.meta.url), 'utf8');

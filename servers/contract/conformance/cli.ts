@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { withFlagNames } from '../../../cli/index.ts';
+import { withFlagNames } from '../../common/command-line/index.ts';
 import { CONFORMANCE_OPTIONS, EXIT, USAGE, parseConformanceArgs } from './options.ts';
 import { reach } from './target.ts';
 

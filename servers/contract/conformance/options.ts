@@ -1,7 +1,7 @@
 /** The options of `npm run conformance`: one table for parsing, checking and `--help`. */
 import { SOCKETIO_ENGINES, TRANSPORTS, type SocketIoEngine, type Transport } from '../index.ts';
-import { formatOptionHelp, resolveOptions, type OptionValues } from '../../../cli/index.ts';
-import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../../cli/index.ts';
+import { formatOptionHelp, resolveOptions, type OptionValues } from '../../common/command-line/index.ts';
+import { LOOPBACK_ONLY, UsageError, isLoopback, parseCommandLine } from '../../common/command-line/index.ts';
 import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {
