@@ -10,7 +10,7 @@ import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
 import { STEP_FACTOR } from '../capacity/search.ts';
-import { BENCH_REGISTRY } from '../transports.ts';
+import { BENCH_REGISTRY, type JoinableScenario } from '../transports.ts';
 import { displayPath } from './write-results.ts';
 
 export { BENCH_TRANSPORTS } from '../model/results.ts';
@@ -40,6 +40,8 @@ const ALL = COMPARED.map(variantOf);
 const CHAT_VARIANTS = TRANSPORTS.filter((t) => COMPARED.includes(t)).map(variantOf);
 /** The chat transports the lossy and wan scenarios run (`BenchEntry.overNetworks`). */
 const OVER_NETWORKS = TRANSPORTS.filter((t) => BENCH_REGISTRY[t].overNetworks !== false);
+/** The chat variants of a scenario that compares every transport: the compared ones, and those that join it (`BenchEntry.joins`). */
+const chatVariantsOf = (scenario: JoinableScenario): Variant[] => TRANSPORTS.filter((t) => COMPARED.includes(t) || BENCH_REGISTRY[t].joins?.includes(scenario)).map(variantOf);
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
@@ -70,7 +72,7 @@ function scaleScenario(): Scenario {
     label: `${members} members per room`,
     x: { name: 'clients', value: 10 * members, unit: 'clients' },
     workload: { rooms: 10, members, ratePerMember: roomRate / members, bodyBytes: 256, durationMs: 6000, warmupMs: 2000 },
-    variants: CHAT_VARIANTS,
+    variants: chatVariantsOf('scale'),
   }));
   // One server process holds about 19,000 sockets (its open-files cap): WebSocket clients, one
   // socket each, are the only ones that fit 19,000 to a process, so the step runs them alone. A
@@ -215,7 +217,7 @@ function capacityScenario(): Scenario {
         label: 'capacity search',
         x: { name: 'clients', value: start, unit: 'clients' },
         workload: { ...CAPACITY_ROOM, rooms: Math.ceil(start / CAPACITY_ROOM.members), durationMs: 10_000, warmupMs: 3000 },
-        variants: CHAT_VARIANTS,
+        variants: chatVariantsOf('capacity'),
       },
     ],
   };
@@ -321,11 +323,11 @@ const WAN_SPREAD: Workload = { ...CHAT, rooms: 6, members: 5, durationMs: 6000, 
 const WAN_CHAT: Workload = { ...WAN_SPREAD, burst: { spacingMs: 5 } };
 
 function wanScenario(): Scenario {
-  const chat = OVER_NETWORKS.map(variantOf);
+  const chat = TRANSPORTS.filter((t) => OVER_NETWORKS.includes(t) || BENCH_REGISTRY[t].joins?.includes('wan')).map(variantOf);
   const at = (rttMs: number) => ({ rttMs, jitterMs: 0 });
   return {
     name: 'wan',
-    description: `Every chat transport but Socket.IO (not yet measured at a distance) across a network with distance: RTT ${WAN_RTTS_MS.join(', ')} ms between every client and the server (clients and server in two network namespaces joined by a delay line; needs root, iproute2, /dev/net/tun and a C compiler), 6 rooms of 5 members sending in bursts (five messages in a room within 20 ms); then, at ${WAN_FOCUS_RTT_MS} ms, short polling every 250 ms with keep-alive against a new connection per request, plain and over TLS (resumed and full handshakes), and the push transports and WebRTC's two channels at ${WAN_LOSS_PCT}% packet loss.`,
+    description: `Every chat transport (Socket.IO on its default engine) across a network with distance: RTT ${WAN_RTTS_MS.join(', ')} ms between every client and the server (clients and server in two network namespaces joined by a delay line; needs root, iproute2, /dev/net/tun and a C compiler), 6 rooms of 5 members sending in bursts (five messages in a room within 20 ms); then, at ${WAN_FOCUS_RTT_MS} ms, short polling every 250 ms with keep-alive against a new connection per request, plain and over TLS (resumed and full handshakes), and the push transports and WebRTC's two channels at ${WAN_LOSS_PCT}% packet loss.`,
     rounds: 2,
     generators: 1,
     roundsAcrossSteps: true,

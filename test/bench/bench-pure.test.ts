@@ -339,7 +339,7 @@ describe('describeTrials', () => {
   it('prints the real counts of a run', () => {
     expect(describeTrials(resolveScenario('default'))).toBe('1 step × 5 transports × 3 rounds = 15 trials');
     expect(describeTrials({ ...resolveScenario('default'), rounds: 1 })).toBe('1 step × 5 transports × 1 round = 5 trials');
-    expect(describeTrials(resolveScenario('scale'))).toBe('6 steps, 21 transports in all × 2 rounds = 42 trials');
+    expect(describeTrials(resolveScenario('scale'))).toBe('6 steps, 26 transports in all × 2 rounds = 52 trials');
     // Five short-polling variants in one step, two each of long polling and SSE in the next: variants, not transports.
     expect(describeTrials(resolveScenario('handshake'))).toBe('2 steps, 9 variants in all × 3 rounds = 27 trials');
     // Steps of different sizes: the variants are summed.

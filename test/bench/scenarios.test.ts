@@ -71,6 +71,8 @@ describe('the named scenarios', () => {
       expect(step.x?.value).toBe(step.workload.rooms * step.workload.members);
     }
     expect(swept.map((step) => step.x?.value)).toEqual([100, 500, 1000, 2500, 5000]);
+    // Every chat transport the comparisons run, and Socket.IO, which joins this one by name.
+    for (const step of swept) expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'socketio']);
     const last = s.steps.at(-1);
     expect(last?.x).toBeUndefined();
     expect(last?.variants.map((v) => v.transport)).toEqual(['websocket']);
@@ -172,7 +174,7 @@ describe('applyOverrides', () => {
       /^--transports: scenario handshake does not run websocket and raw-ws; websocket runs in --scenario default, .*; raw-ws runs in --scenario default/,
     );
     expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
-      '--transports: scenario default does not run socketio; socketio runs in --scenario failover and --scenario socketio',
+      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario wan and --scenario socketio',
     );
     expect(onlyStep(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] })).variants.map((v) => v.id)).toEqual(['socketio', 'socketio/websocket', 'socketio/polling', 'websocket']);
   });
@@ -377,7 +379,7 @@ describe('the capacity scenario', () => {
   it('searches the chat transports from one template step, in rooms of 10 at one message every 10 s', () => {
     const s = resolveScenario('capacity');
     const step = onlyStep(s);
-    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse']);
+    expect(step.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'socketio']);
     expect(step.workload).toMatchObject({ rooms: 100, members: 10, ratePerMember: 0.1 });
     expect(s.capacity).toEqual({ sloMs: 250, startClients: 1000, maxClients: 20_000, resolution: 0.1, factor: 1.5 });
   });
