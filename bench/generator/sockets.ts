@@ -28,12 +28,13 @@ export const SOCKETS_PER_GENERATOR = 10_000;
 export const SOCKETS_PER_SOURCE_ADDRESS = 20_000;
 
 /**
- * Sockets one client holds at the server at most (`TransportFacts.sockets`); a client whose
- * polls each open a new connection (no keep-alive, polling on a timer) holds 1: they close after
- * each request.
+ * Sockets one client holds at the server at most (`TransportFacts.sockets`, or its engine's for
+ * Socket.IO); a client whose polls each open a new connection (no keep-alive, polling on a timer)
+ * holds 1: they close after each request.
  */
-export function socketsPerClient(variant: Pick<Variant, 'transport' | 'keepAlive'>): number {
+export function socketsPerClient(variant: Pick<Variant, 'transport' | 'keepAlive' | 'engine'>): number {
   const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
+  if (variant.engine !== undefined && facts.engineSockets) return facts.engineSockets[variant.engine];
   return variant.keepAlive === false && facts.knob === 'pollIntervalMs' ? 1 : facts.sockets;
 }
 
@@ -58,7 +59,7 @@ export interface SocketPlan {
  * when their share of sockets would pass {@link SOCKETS_PER_GENERATOR}; and whether one server
  * process, capped at `openFiles` descriptors, can hold them all.
  */
-export function planSockets(workload: Pick<Workload, 'rooms' | 'members'>, variant: Pick<Variant, 'transport' | 'keepAlive'>, requested: number, openFiles: number): SocketPlan {
+export function planSockets(workload: Pick<Workload, 'rooms' | 'members'>, variant: Pick<Variant, 'transport' | 'keepAlive' | 'engine'>, requested: number, openFiles: number): SocketPlan {
   const clients = workload.rooms * workload.members;
   const perClient = socketsPerClient(variant);
   const sockets = clients * perClient;

@@ -47,9 +47,15 @@ export interface TransportFacts {
    * and each member is in one room), a polling or SSE client 2 (its poll or stream, and its post
    * connection beside it), a WebRTC peer 1 (its UDP socket; the signalling request's connection
    * closes once answered). A short-polling client without keep-alive holds 1: its connections
-   * close after each request.
+   * close after each request. Socket.IO on its default engine 3 (the polling request's and the
+   * post's connections, kept alive, beside the WebSocket it upgraded to; see `engineSockets`).
    */
-  readonly sockets: 1 | 2;
+  readonly sockets: 1 | 2 | 3;
+  /**
+   * Socket.IO: sockets one client holds at the server on each engine. Measured (2026-12-07, 50
+   * clients of this project's client): `websocket` 50 connections, `polling` 100, `upgrade` 150.
+   */
+  readonly engineSockets?: Readonly<Record<SocketIoEngine, 1 | 2 | 3>>;
   /**
    * A framework over this project's transports: for each of its engines (Socket.IO's engine.io
    * transports), this project's server of the same transport. Its scenario runs them beside it,
@@ -65,7 +71,7 @@ export const TRANSPORT_FACTS = {
   websocket: { ...TRANSPORT_INFO.websocket, group: 'push', colour: '#2f9e44', sockets: 1 },
   sse: { ...TRANSPORT_INFO.sse, group: 'push', colour: '#ae3ec9', sockets: 2 },
   webrtc: { ...TRANSPORT_INFO.webrtc, group: 'push', colour: '#0c8599', sockets: 1 },
-  socketio: { ...TRANSPORT_INFO.socketio, group: 'push', colour: '#e67700', sockets: 1, over: { websocket: 'websocket', polling: 'long-polling' } },
+  socketio: { ...TRANSPORT_INFO.socketio, group: 'push', colour: '#e67700', sockets: 3, engineSockets: { websocket: 1, polling: 2, upgrade: 3 }, over: { websocket: 'websocket', polling: 'long-polling' } },
   /** The raw `ws` broadcast baseline (no contract, the library's floor). */
   'raw-ws': { label: 'raw ws (baseline)', http: false, group: 'baseline', colour: '#868e96', baselineOf: 'websocket', sockets: 1 },
 } as const satisfies Readonly<Record<string, TransportFacts>>;

@@ -3,7 +3,9 @@
  * of each generator, the spread of a room's members over processes, and the result of a trial
  * whose sockets one server process cannot hold.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { WAIT_BOUND_MS, onCleanup, startServer } from '../../servers/contract/conformance/servers.ts';
+import { createClient } from '../../servers/transports.ts';
 import { figureValue, summarizeVariant } from '../../bench/model/aggregate.ts';
 import { FIGURES, type FigureKey, type Workload } from '../../bench/model/results.ts';
 import { SERVER_FD_RESERVE, SOCKETS_PER_GENERATOR, SOCKETS_PER_SOURCE_ADDRESS, describeLimit, ipv4Loopback, openFilesLimit, planSockets, socketsPerClient, sourceAddresses } from '../../bench/generator/sockets.ts';
@@ -22,6 +24,11 @@ describe('sockets per client', () => {
     expect(socketsPerClient(LONG)).toBe(2);
     expect(socketsPerClient({ transport: 'short-polling' })).toBe(2);
     expect(socketsPerClient({ transport: 'short-polling', keepAlive: false })).toBe(1);
+    // Socket.IO by engine: the WebSocket alone; the poll's and the post's connections; both beside the WebSocket it upgraded to.
+    expect(socketsPerClient({ transport: 'socketio', engine: 'websocket' })).toBe(1);
+    expect(socketsPerClient({ transport: 'socketio', engine: 'polling' })).toBe(2);
+    expect(socketsPerClient({ transport: 'socketio', engine: 'upgrade' })).toBe(3);
+    expect(socketsPerClient({ transport: 'socketio' })).toBe(3);
   });
 });
 
@@ -122,5 +129,28 @@ describe('a trial not run for the fd limit', () => {
     const summary = summarizeVariant([trial]);
     expect(summary.ok).toBe(false);
     expect(summary.notMeasured).toEqual(Object.keys(FIGURES));
+  });
+});
+
+describe('what a Socket.IO client holds at the server, by engine', () => {
+  // The registry's engineSockets, held to what a server of this project counts.
+  it.each([
+    ['websocket', 1],
+    ['polling', 2],
+    ['upgrade', 3],
+  ] as const)('%s: %i connection(s) a client', async (engine, perClient) => {
+    const { url, server } = await startServer('socketio');
+    const clients = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const client = await createClient('socketio', { url, engine });
+        onCleanup(() => client.close());
+        await client.connect();
+        await client.subscribe('r');
+        return client;
+      }),
+    );
+    expect(socketsPerClient({ transport: 'socketio', engine })).toBe(perClient);
+    // An upgrade ends after the subscription's answer: wait until the connections settle at the count.
+    await vi.waitFor(() => expect(server.stats().connections).toBe(clients.length * perClient), { timeout: WAIT_BOUND_MS, interval: 10 });
   });
 });
