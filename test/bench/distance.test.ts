@@ -83,7 +83,7 @@ describe('the wan scenario', () => {
     const sweep = wan.steps.filter((s) => s.x?.name === 'rttMs');
     expect(sweep.map((s) => s.distance?.rttMs)).toEqual([...WAN_RTTS_MS]);
     for (const s of sweep) {
-      expect(s.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc']);
+      expect(s.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc', 'socketio']);
       expect(s.workload.burst?.spacingMs).toBeGreaterThan(0);
       // A room's burst fits inside one round trip from 80 ms: every member sends within it.
       expect(((s.workload.members - 1) * (s.workload.burst?.spacingMs ?? Infinity))).toBeLessThan(WAN_FOCUS_RTT_MS);
