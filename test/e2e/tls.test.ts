@@ -89,7 +89,6 @@ describe('a tiny real benchmark over TLS and HTTP/2', () => {
     // more than one a client; the polls held on those connections are what delivered everything.
     expect(h2.server?.heldPolls).toBeLessThanOrEqual(CLIENTS);
     expect(h2.delivery.delivered).toBe(h2.delivery.stored * MEMBERS);
-    expect(h2.wire.emptyPolls + h2.wire.requests).toBeGreaterThan(0);
   });
 
   it('reports the connections the server holds per client as a figure: 1 on HTTP/2, 2 on HTTP/1.1', () => {
