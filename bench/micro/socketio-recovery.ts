@@ -205,6 +205,13 @@ async function runSchedule(options: RecoveryOptions, proxy: DropProxy, mode: Dro
   return sent;
 }
 
+/** What every arm puts in front of its server: the proxy its receivers go through, their ledger and reconnect counts. */
+async function inFront(port: number, clients: number): Promise<{ proxy: DropProxy; proxyUrl: string; ledger: Ledger; reconnects: number[] }> {
+  const proxy = new DropProxy(port);
+  const proxyUrl = `http://127.0.0.1:${await proxy.listen()}`;
+  return { proxy, proxyUrl, ledger: new Ledger(clients), reconnects: Array.from({ length: clients }, () => 0) };
+}
+
 /** Socket.IO as its documentation writes a chat, recovery on, through the proxy. */
 async function socketIoArm(arm: string, options: RecoveryOptions, mode: DropMode, maxDisconnectionDuration: number, pingMs?: number): Promise<ArmResult> {
   const http = createHttpServer();
@@ -220,15 +227,12 @@ async function socketIoArm(arm: string, options: RecoveryOptions, mode: DropMode
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const port = (http.address() as AddressInfo).port;
-  const proxy = new DropProxy(port);
-  const proxyPort = await proxy.listen();
-  const ledger = new Ledger(options.clients);
-  const reconnects = Array.from({ length: options.clients }, () => 0);
+  const { proxy, proxyUrl, ledger, reconnects } = await inFront(port, options.clients);
   let recovered = 0;
   const receivers: IoClientSocket[] = [];
   const joined = new Set<number>();
   for (let c = 0; c < options.clients; c++) {
-    const socket = ioClient(`http://127.0.0.1:${proxyPort}`, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500, forceNew: true });
+    const socket = ioClient(proxyUrl, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500, forceNew: true });
     let first = true;
     socket.on('connect', () => {
       if (!first) {
@@ -260,16 +264,12 @@ async function socketIoArm(arm: string, options: RecoveryOptions, mode: DropMode
 async function cursorsArm(arm: string, options: RecoveryOptions, mode: DropMode): Promise<ArmResult> {
   const server = await createChatServer('socketio', { port: 0 });
   const url = await server.listen();
-  const port = Number(new URL(url).port);
-  const proxy = new DropProxy(port);
-  const proxyPort = await proxy.listen();
-  const ledger = new Ledger(options.clients);
-  const reconnects = Array.from({ length: options.clients }, () => 0);
+  const { proxy, proxyUrl, ledger, reconnects } = await inFront(Number(new URL(url).port), options.clients);
   let expired = 0;
   const receivers: ChatClient[] = [];
   for (let c = 0; c < options.clients; c++) {
     const client = await createClient('socketio', {
-      url: `http://127.0.0.1:${proxyPort}`,
+      url: proxyUrl,
       engine: 'websocket',
       onMessages: (_room, messages) => {
         for (const m of messages) ledger.record(c, Number(m.body));
