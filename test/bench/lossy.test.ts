@@ -169,10 +169,10 @@ describe('the lossy scenario', () => {
     expect(LOSSY_STEPS_PCT).toEqual([0, 1, 3, 5]);
     expect(s.steps.map((step) => step.lossPct)).toEqual([0, 1, 3, 5]);
     expect(s.steps.map((step) => step.x)).toEqual([0, 1, 3, 5].map((value) => ({ name: 'lossPct', value, unit: '%' })));
-    // WebRTC once per data channel (the registry lists its channels), every other transport once;
-    // Socket.IO not yet (BenchEntry.overNetworks).
+    // WebRTC once per data channel (the registry lists its channels), every other transport once,
+    // Socket.IO on its default engine.
     const ids = TRANSPORTS.filter((t) => BENCH_REGISTRY[t].overNetworks !== false).flatMap((t) => (t === 'webrtc' ? ['webrtc/reliable', 'webrtc/lossy'] : [t]));
-    expect(ids).not.toContain('socketio');
+    expect(ids).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc/reliable', 'webrtc/lossy', 'socketio']);
     for (const step of s.steps) expect(step.variants.map((v) => v.id)).toEqual(ids);
   });
 

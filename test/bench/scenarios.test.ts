@@ -174,7 +174,7 @@ describe('applyOverrides', () => {
       /^--transports: scenario handshake does not run websocket and raw-ws; websocket runs in --scenario default, .*; raw-ws runs in --scenario default/,
     );
     expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
-      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario wan and --scenario socketio',
+      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan and --scenario socketio',
     );
     expect(onlyStep(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] })).variants.map((v) => v.id)).toEqual(['socketio', 'socketio/websocket', 'socketio/polling', 'websocket']);
   });
