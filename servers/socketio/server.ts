@@ -13,7 +13,7 @@ import { applyCrossOrigin, originRefusal } from '../common/cors.ts';
 import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
-import { SocketIoRooms } from './rooms.ts';
+import { socketIoRooms } from './rooms.ts';
 import { NotedBudget, type Consumer } from '../common/waiting-budget.ts';
 
 type Session = Connection<SocketIoChannel>;
@@ -59,7 +59,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     const consumer = consumers.get(member);
     if (consumer) budget.note(consumer, member.bufferedAmount);
   };
-  const rooms = new SocketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
+  const rooms = socketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
   const connections = new Set<Session>();
   let closing = false;
   let closed: Promise<void> | undefined;

@@ -9,39 +9,60 @@ export interface Subscriber {
   expired(roomId: string, cursor: string): void;
 }
 
-interface RoomSubscribers {
-  readonly members: Set<Subscriber>;
+interface RoomSubscribers<S> {
+  readonly members: Set<S>;
   readonly stopListening: () => void;
 }
 
+/** How a room's new message reaches its members. */
+export type Deliver<S> = (room: Room, members: ReadonlySet<S>, message: ChatMessage) => void;
+
+/** What a carrier that keeps rooms of its own (Socket.IO) is told as a member joins or leaves a room. */
+export interface Membership<S> {
+  joined(roomId: string, member: S): void;
+  left(roomId: string, member: S): void;
+}
+
+/** The default delivery: the frame serialized once, the same text handed to every member. */
+function sendOnce(room: Room, members: ReadonlySet<Subscriber>, message: ChatMessage): void {
+  const frame: MessagesFrame = { type: 'messages', room: message.room, messages: [message], cursor: room.cursorAt(message.seq) };
+  const text = JSON.stringify(frame);
+  for (const member of members) member.sendText(text);
+}
+
 /**
- * Room subscriptions of all connections. Each room has one listener on the room log, which
- * serializes a new message once and hands the same text to every subscriber.
+ * Room subscriptions of all connections. Each room has one listener on the room log, which hands
+ * each new message to `deliver` with the room's members (by default: serialized once, the same
+ * text to every subscriber); `membership`, when given, hears of each join and leave.
  */
-export class Fanout {
-  private readonly rooms = new Map<string, RoomSubscribers>();
+export class Fanout<S extends Subscriber = Subscriber> {
+  private readonly rooms = new Map<string, RoomSubscribers<S>>();
   private count = 0;
+
+  constructor(
+    private readonly deliver: Deliver<S> = sendOnce,
+    private readonly membership?: Membership<S>,
+  ) {}
 
   /** Subscriptions over all rooms. */
   get size(): number {
     return this.count;
   }
 
-  add(room: Room, subscriber: Subscriber): void {
+  add(room: Room, subscriber: S): void {
     let entry = this.rooms.get(room.id);
     if (!entry) {
-      const members = new Set<Subscriber>();
+      const members = new Set<S>();
       const stopListening = room.listen(
-        (message: ChatMessage) => {
-          const frame: MessagesFrame = { type: 'messages', room: message.room, messages: [message], cursor: room.cursorAt(message.seq) };
-          const text = JSON.stringify(frame);
-          for (const member of members) member.sendText(text);
-        },
+        (message: ChatMessage) => this.deliver(room, members, message),
         (cursor) => {
           if (this.rooms.get(room.id)?.members !== members) return;
           this.rooms.delete(room.id);
           this.count -= members.size;
-          for (const member of members) member.expired(room.id, cursor);
+          for (const member of members) {
+            this.membership?.left(room.id, member);
+            member.expired(room.id, cursor);
+          }
         },
       );
       entry = { members, stopListening };
@@ -50,13 +71,15 @@ export class Fanout {
     if (!entry.members.has(subscriber)) {
       entry.members.add(subscriber);
       this.count++;
+      this.membership?.joined(room.id, subscriber);
     }
   }
 
-  remove(roomId: string, subscriber: Subscriber): void {
+  remove(roomId: string, subscriber: S): void {
     const entry = this.rooms.get(roomId);
     if (!entry || !entry.members.delete(subscriber)) return;
     this.count--;
+    this.membership?.left(roomId, subscriber);
     if (entry.members.size === 0) {
       entry.stopListening();
       this.rooms.delete(roomId);
