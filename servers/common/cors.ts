@@ -8,6 +8,12 @@ export const PREFLIGHT_HEADERS = {
   'access-control-max-age': '600',
 } as const;
 
+/** The refusal of a page's request or handshake whose Origin `allowedOrigins` (when it lists any) does not name. */
+export function originRefusal(allowedOrigins: readonly string[], origin: string | undefined): ChatError | undefined {
+  if (origin === undefined || allowedOrigins.length === 0 || allowedOrigins.includes(origin)) return undefined;
+  return new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed (option allowedOrigins lists the pages' origins that may use this server)`);
+}
+
 /**
  * The cross-origin answer to a request, by the server's `allowedOrigins`: with none listed, no
  * CORS headers (a browser lets pages of the server's own origin alone read its answers); with some,
@@ -16,12 +22,6 @@ export const PREFLIGHT_HEADERS = {
  * page's cross-origin request, and is let through. `preflight` is true for an `OPTIONS` request
  * of an allowed page, which is answered 204 with `PREFLIGHT_HEADERS` and goes no further.
  */
-/** The refusal of a page's request or handshake whose Origin `allowedOrigins` (when it lists any) does not name. */
-export function originRefusal(allowedOrigins: readonly string[], origin: string | undefined): ChatError | undefined {
-  if (origin === undefined || allowedOrigins.length === 0 || allowedOrigins.includes(origin)) return undefined;
-  return new ChatError('FORBIDDEN', `Origin ${JSON.stringify(origin)} is not allowed (option allowedOrigins lists the pages' origins that may use this server)`);
-}
-
 export function crossOrigin(allowedOrigins: readonly string[], origin: string | undefined, method: string | undefined): { readonly refuse: ChatError } | { readonly headers: Readonly<Record<string, string>>; readonly preflight: boolean } | undefined {
   if (allowedOrigins.length === 0) return undefined;
   if (origin === undefined) return { headers: { vary: 'Origin' }, preflight: false };
