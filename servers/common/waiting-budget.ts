@@ -124,18 +124,25 @@ export class NotedBudget {
     this.budget = new WaitingBudget(maxBytes, () => this.waiting.total, () => this.waiting.refresh(), onCut);
   }
 
-  add(consumer: Consumer): void {
+  /**
+   * A client's place in the budget, for as long as it is open: `note` before each write to it
+   * (what earlier writes left for it; past the budget, others are cut), `leave` once it closed,
+   * after which `note` does nothing.
+   */
+  join(consumer: Consumer): { note(bytes: number): void; leave(): void } {
+    let open = true;
     this.budget.add(consumer);
-  }
-
-  delete(consumer: Consumer): void {
-    this.budget.delete(consumer);
-    this.waiting.forget(consumer);
-  }
-
-  /** Before a write to `consumer`: what earlier writes left for it; past the budget, others are cut. */
-  note(consumer: Consumer, bytes: number): void {
-    this.waiting.note(consumer, bytes);
-    if (this.waiting.total > this.budget.maxBytes) this.budget.enforce(consumer);
+    return {
+      note: (bytes) => {
+        if (!open) return;
+        this.waiting.note(consumer, bytes);
+        if (this.waiting.total > this.budget.maxBytes) this.budget.enforce(consumer);
+      },
+      leave: () => {
+        open = false;
+        this.budget.delete(consumer);
+        this.waiting.forget(consumer);
+      },
+    };
   }
 }

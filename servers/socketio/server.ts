@@ -14,7 +14,7 @@ import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
 import { socketIoRooms } from './rooms.ts';
-import { NotedBudget, type Consumer } from '../common/waiting-budget.ts';
+import { NotedBudget } from '../common/waiting-budget.ts';
 
 type Session = Connection<SocketIoChannel>;
 
@@ -54,11 +54,8 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   // The server-wide budget of bytes waiting for clients (option maxWaitingBytes), as the WebSocket
   // server keeps it: noted at each write, and before each broadcast for every member it goes to.
   const budget = new NotedBudget(options.maxWaitingBytes, () => counters.budgetCuts++);
-  const consumers = new Map<Session, Consumer>();
-  const noteMember = (member: Session): void => {
-    const consumer = consumers.get(member);
-    if (consumer) budget.note(consumer, member.bufferedAmount);
-  };
+  const seats = new Map<Session, ReturnType<NotedBudget['join']>>();
+  const noteMember = (member: Session): void => seats.get(member)?.note(member.bufferedAmount);
   const rooms = socketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
   const connections = new Set<Session>();
   let closing = false;
@@ -66,20 +63,15 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
 
   io.on('connection', (socket) => {
     const channel = new SocketIoChannel(socket);
-    let open = true;
-    const connection: Session = new Connection(channel, backplane, rooms, options, counters, (bytes) => {
-      if (open) budget.note(consumer, bytes);
-    });
+    const connection: Session = new Connection(channel, backplane, rooms, options, counters, (bytes) => seat.note(bytes));
     // Cut at once: a socket over the budget gets nothing more to wait for.
-    const consumer: Consumer = { waiting: () => connection.bufferedAmount, cut: () => connection.terminate() };
-    budget.add(consumer);
-    consumers.set(connection, consumer);
+    const seat = budget.join({ waiting: () => connection.bufferedAmount, cut: () => connection.terminate() });
+    seats.set(connection, seat);
     channel.deliverTo(connection);
     connections.add(connection);
     socket.once('disconnect', (reason) => {
-      open = false;
-      budget.delete(consumer);
-      consumers.delete(connection);
+      seat.leave();
+      seats.delete(connection);
       connections.delete(connection);
       if (reason === 'ping timeout') counters.heartbeatDrops++;
     });

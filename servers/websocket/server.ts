@@ -6,7 +6,7 @@ import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
 import { backplaneFor } from '../backplane/index.ts';
 import { buffering, closeSessions, sessionHttp } from '../common/session-server.ts';
-import { NotedBudget, type Consumer } from '../common/waiting-budget.ts';
+import { NotedBudget } from '../common/waiting-budget.ts';
 import { tlsMaterial } from '../common/tls.ts';
 import { hostCheck } from '../common/host-check.ts';
 import { applyCrossOrigin } from '../common/cors.ts';
@@ -81,19 +81,14 @@ export function createWebSocketServer(given: Readonly<Record<string, unknown>> =
     if (refusal) return refuseUpgrade(socket, refusal);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const channel = new WsChannel(ws);
-      let open = true;
-      const connection: Connection<WsChannel> = new Connection(channel, backplane, fanout, options, counters, (bytes) => {
-        if (open) budget.note(consumer, bytes);
-      });
+      const connection: Connection<WsChannel> = new Connection(channel, backplane, fanout, options, counters, (bytes) => seat.note(bytes));
       // Cut at once: a socket over the budget gets no close handshake to wait for.
-      const consumer: Consumer = { waiting: () => connection.bufferedAmount, cut: () => connection.terminate() };
-      budget.add(consumer);
+      const seat = budget.join({ waiting: () => connection.bufferedAmount, cut: () => connection.terminate() });
       channel.deliverTo(connection);
       connections.add(connection);
       ws.once('close', () => {
         connections.delete(connection);
-        open = false;
-        budget.delete(consumer);
+        seat.leave();
       });
       if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
     });
