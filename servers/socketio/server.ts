@@ -54,10 +54,10 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   // The server-wide budget of bytes waiting for clients (option maxWaitingBytes), as the WebSocket
   // server keeps it: noted at each write, and before each broadcast for every member it goes to.
   const budget = new NotedBudget(options.maxWaitingBytes, () => counters.budgetCuts++);
-  const seats = new Map<Session, ReturnType<NotedBudget['join']>>();
-  const noteMember = (member: Session): void => seats.get(member)?.note(member.bufferedAmount);
+  // Every open session, with its place in the budget.
+  const sessions = new Map<Session, ReturnType<NotedBudget['join']>>();
+  const noteMember = (member: Session): void => sessions.get(member)?.note(member.bufferedAmount);
   const rooms = socketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
-  const connections = new Set<Session>();
   let closing = false;
   let closed: Promise<void> | undefined;
 
@@ -66,13 +66,11 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     const connection: Session = new Connection(channel, backplane, rooms, options, counters, (bytes) => seat.note(bytes));
     // Cut at once: a socket over the budget gets nothing more to wait for.
     const seat = budget.join({ waiting: () => connection.bufferedAmount, cut: () => connection.terminate() });
-    seats.set(connection, seat);
+    sessions.set(connection, seat);
     channel.deliverTo(connection);
-    connections.add(connection);
     socket.once('disconnect', (reason) => {
       seat.leave();
-      seats.delete(connection);
-      connections.delete(connection);
+      sessions.delete(connection);
       if (reason === 'ping timeout') counters.heartbeatDrops++;
     });
     if (closing) connection.close(CLOSE.GOING_AWAY, 'SHUTTING_DOWN');
@@ -81,7 +79,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   /** Tells every client the server is going, gives them `shutdownGraceMs`, then cuts what is left and stops listening. */
   async function shutdown(): Promise<void> {
     closing = true;
-    await closeSessions(connections, CLOSE.GOING_AWAY, 'SHUTTING_DOWN', options.shutdownGraceMs);
+    await closeSessions(sessions.keys(), CLOSE.GOING_AWAY, 'SHUTTING_DOWN', options.shutdownGraceMs);
     engine.close();
     await server.stop();
     await backplane.close();
@@ -142,11 +140,11 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
         rooms: backplane.log.size,
         listeners: backplane.log.listenerCount(),
         connections: server.connections(),
-        sockets: connections.size,
+        sockets: sessions.size,
         subscriptions: rooms.size,
         slowConsumerCloses: counters.slowConsumerCloses,
         heartbeatDrops: counters.heartbeatDrops,
-        ...buffering(connections),
+        ...buffering(sessions.keys()),
         budgetCuts: counters.budgetCuts,
       };
     },
