@@ -36,11 +36,6 @@ export type BenchEntry<T extends BenchTransport> = BaselineClient<T> & {
    */
   readonly joins?: readonly JoinableScenario[];
   /**
-   * `false`: the scenarios that run every chat transport over a lossy or distant network (lossy,
-   * wan) leave it out. Absent: it runs there.
-   */
-  readonly overNetworks?: false;
-  /**
    * The channels of a transport that has several (WebRTC's data channels: `reliable`, `chat`, and
    * `lossy`, `chat-lossy`, which drops by design): the lossy scenario runs it once per channel, as
    * variants `<transport>/<channel>` with `Variant.channel` set. Absent: one variant, the transport

@@ -38,8 +38,6 @@ const COMPARED: readonly BenchTransport[] = BENCH_TRANSPORTS.filter((t) => BENCH
 const ALL = COMPARED.map(variantOf);
 /** The chat transports (no baseline). */
 const CHAT_VARIANTS = TRANSPORTS.filter((t) => COMPARED.includes(t)).map(variantOf);
-/** The chat transports the lossy and wan scenarios run (`BenchEntry.overNetworks`). */
-const OVER_NETWORKS = TRANSPORTS.filter((t) => BENCH_REGISTRY[t].overNetworks !== false);
 /** The chat variants of a scenario that compares every transport: the compared ones, and those that join it (`BenchEntry.joins`). */
 const chatVariantsOf = (scenario: JoinableScenario): Variant[] => TRANSPORTS.filter((t) => COMPARED.includes(t) || BENCH_REGISTRY[t].joins?.includes(scenario)).map(variantOf);
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
@@ -283,8 +281,8 @@ export function channelVariants(transport: Transport, channels = BENCH_REGISTRY[
 const LOSSY_ROOMS = { rooms: 3, members: 10 } as const;
 
 function lossyScenario(): Scenario {
-  // Every chat transport of the registry that runs over networks, each channel of those that have several.
-  const variants = OVER_NETWORKS.flatMap((t) => channelVariants(t));
+  // Every chat transport of the registry, each channel of those that have several.
+  const variants = TRANSPORTS.flatMap((t) => channelVariants(t));
   return {
     name: 'lossy',
     description:
@@ -323,7 +321,7 @@ const WAN_SPREAD: Workload = { ...CHAT, rooms: 6, members: 5, durationMs: 6000, 
 const WAN_CHAT: Workload = { ...WAN_SPREAD, burst: { spacingMs: 5 } };
 
 function wanScenario(): Scenario {
-  const chat = OVER_NETWORKS.map(variantOf);
+  const chat = TRANSPORTS.map(variantOf);
   const at = (rttMs: number) => ({ rttMs, jitterMs: 0 });
   return {
     name: 'wan',

@@ -13,7 +13,6 @@ import { LOSSY_STEPS_PCT, SCENARIOS, applyOverrides, channelVariants, loadScenar
 import { trialOrder } from '../../bench/run/run.ts';
 import { buildTrialResult } from '../../bench/model/trial-result.ts';
 import { LOSSY_DRAIN_MS, drainMs, networkLoss, settleMs } from '../../bench/run/trial.ts';
-import { BENCH_REGISTRY } from '../../bench/transports.ts';
 import { TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** What `nft -j list table inet bench_loss` printed on this machine after some traffic (nftables 1.0.6). */
@@ -171,7 +170,7 @@ describe('the lossy scenario', () => {
     expect(s.steps.map((step) => step.x)).toEqual([0, 1, 3, 5].map((value) => ({ name: 'lossPct', value, unit: '%' })));
     // WebRTC once per data channel (the registry lists its channels), every other transport once,
     // Socket.IO on its default engine.
-    const ids = TRANSPORTS.filter((t) => BENCH_REGISTRY[t].overNetworks !== false).flatMap((t) => (t === 'webrtc' ? ['webrtc/reliable', 'webrtc/lossy'] : [t]));
+    const ids = TRANSPORTS.flatMap((t) => (t === 'webrtc' ? ['webrtc/reliable', 'webrtc/lossy'] : [t]));
     expect(ids).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'webrtc/reliable', 'webrtc/lossy', 'socketio']);
     for (const step of s.steps) expect(step.variants.map((v) => v.id)).toEqual(ids);
   });
