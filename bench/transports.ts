@@ -100,7 +100,8 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
   webrtc: { maxMembers: WEBRTC_MAX_MEMBERS, channels: ['reliable', 'lossy'], compared: false },
   // The framework beside the transports under it in its own scenario (socketio), on its default
   // engine in the sweeps and over lossy and distant networks. Not in the default comparison, whose
-  // time goal (issue 21) a sixth transport would miss by a fifth.
+  // time goal (issue 21) it would move further off: 3 trials more of 15, about a fifth of the run by
+  // that arithmetic (not measured).
   socketio: { compared: false, joins: ['scale', 'capacity'] },
   'raw-ws': {
     client: async () => {
