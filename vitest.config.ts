@@ -25,8 +25,8 @@ export default defineConfig({
     // network. On this 2-core machine the unit tier took 6 min 32 s with 1 worker, 4 min 42 s with
     // 2 and 4 min 31 s with 3 (2026-12-07): past 2 it is bound by the CPU its tests use.
     maxWorkers: Math.max(2, availableParallelism()),
-    // Registers the conformance helpers' cleanup in every file (see test/setup.ts).
-    setupFiles: ['test/setup.ts'],
+    // The conformance helpers' cleanup, registered in every file (see the file).
+    setupFiles: ['servers/contract/conformance/setup.ts'],
     // `npm test` runs unit, alone and e2e; `npm run test:e2e` runs e2e-long.
     projects: [
       // The unit files share their worker's modules (isolate: false): a fresh process per file loaded

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startVitest, type Reporter } from 'vitest/node';
 import type { Transport } from '../../servers/contract/index.ts';
 import { firstLine } from '../../servers/contract/conformance/reporter.ts';
+import { SETUP_FILE } from '../../servers/contract/conformance/run.ts';
 
 /** A server to check: its name in the catalogue, where it listens, and the part that must find its bug. */
 export interface BatchTarget {
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     config: false,
     root: ROOT,
     include: [SUITE_FILE],
+    setupFiles: [SETUP_FILE],
     watch: false,
     reporters: [reporter],
     provide: { brokenTargets: targets },

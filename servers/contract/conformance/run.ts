@@ -14,6 +14,8 @@ import { TRANSPORT_INFO } from '../transports.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The suite's entry for a URL (not a `*.test.ts` file, so `npm test` leaves it alone). */
 const SUITE_FILE = 'servers/contract/conformance/url.conformance.ts';
+/** Registers, for every test file, the cleanup of what the helpers started (servers.ts). */
+export const SETUP_FILE = 'servers/contract/conformance/setup.ts';
 /**
  * Bounds that only turn a hang into a broken check: a check normally takes well under a second,
  * filling a default history of 10,000 messages a few seconds.
@@ -40,6 +42,7 @@ export async function runConformance(target: ConformanceTarget, write: (line: st
     config: false,
     root: ROOT,
     include: [SUITE_FILE],
+    setupFiles: [SETUP_FILE],
     watch: false,
     reporters: [reporter],
     provide: { conformanceTarget: target },

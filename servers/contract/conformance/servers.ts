@@ -1,4 +1,4 @@
-import { afterEach, expect, vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { createChatServer, type ChatServer, type RoomLog } from '../../index.ts';
 import type { ChatMessage, Transport } from '../index.ts';
 import { createClient, type ChatClient, type ClientOptions } from '../../clients/index.ts';
@@ -14,9 +14,6 @@ const cleanups: (() => Promise<void>)[] = [];
 export async function runCleanups(): Promise<void> {
   while (cleanups.length > 0) await cleanups.pop()?.();
 }
-// The conformance command runs the suite alone in its own vitest. The project's tests, whose files
-// share modules, register this for every file too (test/setup.ts); running it twice is harmless.
-afterEach(runCleanups);
 
 /** Registers a cleanup that runs after the current test, last registered first. */
 export function onCleanup(fn: () => Promise<void>): void {
