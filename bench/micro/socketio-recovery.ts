@@ -114,7 +114,7 @@ export interface RecoveryOptions {
   readonly rate: number;
   /** How long the proxy refuses connections after each drop. */
   readonly outageMs: number;
-  /** Time from one drop to the next. */
+  /** How long the receivers receive, once all are back, before the next drop (and after the last). */
   readonly everyMs: number;
 }
 
