@@ -8,16 +8,15 @@
  * by itself after the stream's `retry`. Without Chromium the suite says it was skipped, and why.
  */
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, chromiumSuite, launchChromium } from '../../helpers/chromium.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../../servers/index.ts';
 import { SSE_ERROR_EVENT, type Transport } from '../../../servers/contract/index.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SOCKET_IO_BUNDLE = new URL('../../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url);
 const TOKEN = 'browser-token';
 /** Bounds on waits inside the page: the events come in milliseconds (the SSE retry in 3 s); these only end a hang. */
@@ -38,9 +37,7 @@ async function pageServer(): Promise<{ server: Server; origin: string }> {
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const title = HAVE_CHROMIUM ? 'the servers in Chromium, from a listed page and another' : `the servers in Chromium (skipped: no browser at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
-if (!HAVE_CHROMIUM) console.warn(`browser origin tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-
+const title = chromiumSuite('the servers in Chromium, from a listed page and another');
 describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   let browser: Browser;
   let listed: { server: Server; origin: string };
@@ -49,10 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   let pages: Page[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     listed = await pageServer();
     other = await pageServer();
   });
@@ -223,9 +217,3 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   });
 
 });
-
-if (!HAVE_CHROMIUM) {
-  describe('the servers in Chromium', () => {
-    it.skip(`browser origin tests skipped: ${CHROMIUM} not found (apt-get install chromium)`, () => undefined);
-  });
-}

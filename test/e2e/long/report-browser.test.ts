@@ -6,12 +6,13 @@
  * number, and log axes drawing only the gridlines their captions name.
  * Screenshots are kept in test-artifacts/. Without Chromium the suite says it was skipped, and why.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, chromiumSuite, launchChromium } from '../../helpers/chromium.ts';
 import type { BenchResults, Scenario } from '../../../bench/model/results.ts';
 import { runBench } from '../../../bench/run/run.ts';
 import { describeMachine } from '../../../bench/run/machine.ts';
@@ -22,8 +23,6 @@ import { headline } from '../../../report/verdict.ts';
 import { projectionInputs, projectionTable } from '../../../report/projection.ts';
 import { defaultStep, results } from '../../report/fixture.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 /** A drawn chart colours far more than this many pixels; an empty canvas colours none. */
 const MIN_DRAWN_PIXELS = 500;
@@ -148,17 +147,12 @@ function expectWorkingPage(check: PageCheck, minCharts: number): void {
   }
 }
 
-if (!HAVE_CHROMIUM) console.warn(`report browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-
-const title = HAVE_CHROMIUM ? 'the report in Chromium' : `the report in Chromium (skipped: no browser at ${CHROMIUM}; apt-get install chromium, or set CHROMIUM_PATH)`;
+const title = chromiumSuite('the report in Chromium');
 
 describe.skipIf(!HAVE_CHROMIUM)(title, () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -244,10 +238,3 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     expect(check.headline).toMatch(/(delivered (fastest|equally fast)|no verdict)/);
   }, 120_000);
 });
-
-// Say plainly, in the test list too, when the browser tests could not run.
-if (!HAVE_CHROMIUM) {
-  describe('browser availability', () => {
-    it.skip(`report browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`, () => undefined);
-  });
-}
