@@ -14,6 +14,7 @@ import { URL, fileURLToPath } from 'node:url';
 /** Each command: the npm script that runs the same entry point, the entry, and what it does. */
 const COMMANDS = {
   bench: { script: 'bench', entry: 'cli/bench.ts', does: 'run a scenario; write its results file and report' },
+  demo: { script: 'demo', entry: 'cli/demo.ts', does: 'a live page of the transports side by side' },
   server: { script: 'server', entry: 'servers/main.ts', does: 'start one chat server' },
   conformance: { script: 'conformance', entry: 'servers/contract/conformance/cli.ts', does: 'check a running server against the chat contract' },
   report: { script: 'report', entry: 'report/cli.ts', does: 'render the HTML report of a results file' },

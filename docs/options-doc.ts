@@ -13,6 +13,7 @@ import { REPORT_OPTIONS } from '../report/report-options.ts';
 import { SERVER_OPTIONS } from '../servers/contract/index.ts';
 import { CONFORMANCE_OPTIONS } from '../servers/contract/conformance/options.ts';
 import { AGAINST_OPTIONS } from '../bench/against/options.ts';
+import { DEMO_OPTIONS } from '../cli/demo/options.ts';
 
 /** The file this writes. */
 export const OPTIONS_DOC = fileURLToPath(new URL('./options.md', import.meta.url));
@@ -33,6 +34,7 @@ const AGAINST: CommandDoc = { title: 'bench --against (the paired CI gate)', usa
 /** Every command with options, in the order the README presents them. */
 export const COMMANDS: readonly CommandDoc[] = [
   { title: 'bench', usage: 'npm run bench -- [options]', file: 'bench/run/options.ts', name: 'BENCH_OPTIONS', table: BENCH_OPTIONS },
+  { title: 'demo', usage: 'npm run demo -- [options]', file: 'cli/demo/options.ts', name: 'DEMO_OPTIONS', table: DEMO_OPTIONS },
   { title: 'server', usage: 'npm run server -- [options]', file: 'servers/contract/limits.ts', name: 'SERVER_OPTIONS', table: SERVER_OPTIONS },
   { title: 'conformance', usage: 'npm run conformance -- --url URL --transport T [options]', file: 'servers/contract/conformance/options.ts', name: 'CONFORMANCE_OPTIONS', table: CONFORMANCE_OPTIONS },
   { title: 'report', usage: 'npm run report -- <results.json> [options]', file: 'report/report-options.ts', name: 'REPORT_OPTIONS', table: REPORT_OPTIONS },

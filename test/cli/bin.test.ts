@@ -53,11 +53,17 @@ describe('chat-transport-bench', () => {
     expect(err).toContain('--port');
   });
 
+  it('passes the demo its refusal of a transport the page cannot have: 2, and why', async () => {
+    const { code, err } = await run('demo', '--transports', 'webrtc');
+    expect(code).toBe(2);
+    expect(err).toContain('webrtc is not on the page');
+  });
+
   it('refuses an unknown command, or none, with exit code 2 and the list of commands', async () => {
     for (const args of [['benchmark'], []]) {
       const { code, err } = await run(...args);
       expect(code, args.join(' ')).toBe(2);
-      expect(err).toContain('the commands are bench, server, conformance, report, compare');
+      expect(err).toContain('the commands are bench, demo, server, conformance, report, compare');
     }
   });
 });

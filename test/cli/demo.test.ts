@@ -1,0 +1,60 @@
+import { once } from 'node:events';
+import { request, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { MeterProxy, countRequestLines } from '../../cli/demo/meter-proxy.ts';
+import { demoTransports } from '../../cli/demo/options.ts';
+import { parseMemberCount } from '../../cli/demo/demo-server.ts';
+
+describe('the demo command', () => {
+  it('takes the transports of the page, and refuses WebRTC, unknown names and repeats with the reason', () => {
+    expect(demoTransports(['websocket', 'sse'])).toEqual(['websocket', 'sse']);
+    expect(() => demoTransports([])).toThrow(/at least one of short-polling/);
+    expect(() => demoTransports(['webrtc'])).toThrow(/webrtc is not on the page: Chromium gathers its candidates on every interface/);
+    expect(() => demoTransports(['carrier-pigeon'])).toThrow(/unknown transport "carrier-pigeon"; the page has short-polling, long-polling, sse, websocket, socketio/);
+    expect(() => demoTransports(['sse', 'sse'])).toThrow(/named twice/);
+  });
+
+  it('reads a member count from PUT /members, and says what is wrong with any other body', () => {
+    expect(parseMemberCount('{"count": 0}', 10)).toBe(0);
+    expect(parseMemberCount('{"count": 10}', 10)).toBe(10);
+    expect(parseMemberCount('count=3', 10)).toMatch(/not JSON/);
+    for (const body of ['{"count": 11}', '{"count": -1}', '{"count": 1.5}', '{"count": "3"}', 'null', '{}']) expect(parseMemberCount(body, 10), body).toMatch(/count must be an integer from 0 to 10/);
+  });
+
+  it('counts HTTP request lines, the first of a piece and those after a body, and nothing in a body or a header', () => {
+    expect(countRequestLines('GET /rooms/a/messages HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(1);
+    expect(countRequestLines('OPTIONS /rooms/a/messages HTTP/1.1\r\nHost: x\r\n\r\nPOST /rooms/a/messages HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}')).toBe(2);
+    expect(countRequestLines('{"body":"GET / HTTP/1.1"}')).toBe(0);
+    expect(countRequestLines('Referer: GET / HTTP/1.1\r\n')).toBe(0);
+  });
+
+  it('relays to a server and counts the requests, bytes each way and connections that went through', async () => {
+    const server = createServer((req, res) => res.end('pong'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const meter = await MeterProxy.start((server.address() as AddressInfo).port);
+    try {
+      const get = () =>
+        new Promise<string>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: meter.port, path: '/ping', headers: { connection: 'close' } }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve(body));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await get()).toBe('pong');
+      expect(await get()).toBe('pong');
+      const counts = meter.counts();
+      expect(counts.requests).toBe(2);
+      expect(counts.connections).toBe(2);
+      expect(counts.sent).toBeGreaterThan(2 * 'GET /ping HTTP/1.1\r\n'.length);
+      expect(counts.received).toBeGreaterThan(2 * 'HTTP/1.1 200 OK\r\n'.length);
+    } finally {
+      await meter.close();
+      server.close();
+    }
+  });
+});
