@@ -1,8 +1,9 @@
 // The live page of `npm run demo` (cli/demo/demo-server.ts serves it). One client per transport,
-// written as a chat page would write it, on the platform's own fetch, EventSource and WebSocket,
-// and on Socket.IO's browser client; no code of the bench runs here. What each transport spends is
+// servers/clients/browser/clients.js, written as a chat page would write it, on the platform's own
+// fetch, EventSource and WebSocket, and on Socket.IO's browser client; no code of the bench runs here. What each transport spends is
 // counted on the wire by the demo's relay in front of each server (GET /counters), not guessed here.
-/* global Chart, document, fetch, performance, setTimeout, setInterval, EventSource, WebSocket */
+/* global Chart, document, fetch, performance, setInterval */
+import { openClient } from '/clients.js';
 
 /** @typedef {{ room: string, seq: number, id: string, from: string, body: string, ts: number }} ChatMessage */
 /** @typedef {{ requests: number, sent: number, received: number, connections: number }} WireCounts */
@@ -14,134 +15,18 @@ const COLORS = { 'short-polling': '#d1495b', 'long-polling': '#edae49', sse: '#6
 const CHART_POINTS = 400;
 /** Messages listed per transport. */
 const LISTED = 6;
-/** How long a failed client waits before it tries again. */
-const RETRY_MS = 1000;
-/** Long polling: the `wait` asked for (the contract's default). */
-const WAIT_MS = 25000;
 
 const config = await (await fetch('/config')).json();
 const ROOM = config.room;
 const started = performance.now();
 let sent = 0;
-
-const post = (base, message) =>
-  fetch(`${base}/rooms/${ROOM}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) }).then(async (answer) => {
-    if (!answer.ok) throw new Error(`POST answered ${answer.status}: ${(await answer.json()).code}`);
-  });
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The clients: `start(lane)` begins receiving the room and calls `lane.received(messages)` for
- * each batch and `lane.state(text, ok)` as it connects and recovers; `send(message)` posts.
- */
-const CLIENTS = {
-  'short-polling': (base) => ({
-    async start(lane) {
-      let cursor;
-      for (;;) {
-        const began = performance.now();
-        try {
-          const answer = await fetch(`${base}/rooms/${ROOM}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
-          const data = await answer.json();
-          if (!answer.ok) throw new Error(data.code);
-          if (cursor === undefined) lane.state(`polling every ${config.pollIntervalMs} ms`, true);
-          cursor = data.cursor;
-          if (data.messages.length > 0) lane.received(data.messages);
-        } catch (error) {
-          lane.state(`poll failed (${error.message}); polling again`, false);
-        }
-        await sleep(Math.max(0, config.pollIntervalMs - (performance.now() - began)));
-      }
-    },
-    send: (message) => post(base, message),
-  }),
-  'long-polling': (base) => ({
-    async start(lane) {
-      let cursor;
-      for (;;) {
-        try {
-          const answer = await fetch(`${base}/rooms/${ROOM}/messages${cursor ? `?cursor=${encodeURIComponent(cursor)}&wait=${WAIT_MS}` : ''}`);
-          const data = await answer.json();
-          if (!answer.ok) throw new Error(data.code);
-          if (cursor === undefined) lane.state(`a poll held up to ${WAIT_MS / 1000} s`, true);
-          cursor = data.cursor;
-          if (data.messages.length > 0) lane.received(data.messages);
-        } catch (error) {
-          lane.state(`poll failed (${error.message}); polling again`, false);
-          await sleep(RETRY_MS);
-        }
-      }
-    },
-    send: (message) => post(base, message),
-  }),
-  sse: (base) => ({
-    start(lane) {
-      // EventSource comes back by itself, with Last-Event-ID, after the stream's `retry`.
-      const stream = new EventSource(`${base}/rooms/${ROOM}/events`);
-      stream.onopen = () => lane.state('one stream open', true);
-      stream.onerror = () => lane.state(stream.readyState === EventSource.CLOSED ? 'the stream ended for good' : 'the stream broke; EventSource comes back by itself', false);
-      stream.addEventListener('messages', (event) => {
-        const data = JSON.parse(event.data);
-        if (data.messages.length > 0) lane.received(data.messages);
-      });
-      stream.addEventListener('chat_error', (event) => lane.state(`refused for a while: ${JSON.parse(event.data).code}`, false));
-    },
-    send: (message) => post(base, message),
-  }),
-  websocket: (base) => {
-    let socket;
-    return {
-      start(lane) {
-        let cursor;
-        const open = () => {
-          socket = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
-          socket.onopen = () => socket.send(JSON.stringify({ type: 'subscribe', room: ROOM, ...(cursor ? { cursor } : {}) }));
-          socket.onmessage = (event) => {
-            const frame = JSON.parse(event.data);
-            if (frame.type === 'messages') {
-              if (cursor === undefined) lane.state('one socket open', true);
-              cursor = frame.cursor;
-              if (frame.messages.length > 0) lane.received(frame.messages);
-            } else if (frame.type === 'error') lane.state(`error: ${frame.code}`, false);
-          };
-          socket.onclose = () => {
-            lane.state('the socket closed; opening another', false);
-            setTimeout(open, RETRY_MS);
-          };
-        };
-        open();
-      },
-      async send(message) {
-        if (socket?.readyState !== WebSocket.OPEN) throw new Error('the socket is not open');
-        socket.send(JSON.stringify({ type: 'send', room: ROOM, ...message }));
-      },
-    };
-  },
-  socketio: (base) => {
-    let socket;
-    return {
-      start(lane) {
-        let cursor;
-        // Socket.IO's defaults: HTTP long polling first, then an upgrade to WebSocket; its own
-        // reconnection on, and on each connect this client subscribes again from its cursor.
-        socket = globalThis.io(base);
-        socket.on('connect', () => socket.emit('subscribe', { room: ROOM, ...(cursor ? { cursor } : {}) }));
-        socket.on('disconnect', (reason) => lane.state(`disconnected (${reason}); Socket.IO reconnects`, false));
-        socket.on('messages', (frame) => {
-          if (cursor === undefined || !lane.ok) lane.state(`connected over ${socket.io.engine.transport.name}`, true);
-          cursor = frame.cursor;
-          if (frame.messages.length > 0) lane.received(frame.messages);
-        });
-        socket.io.engine.on('upgrade', (transport) => lane.state(`upgraded to ${transport.name}`, true));
-        socket.on('chat_error', (error) => lane.state(`error: ${error.code}`, false));
-      },
-      send: (message) =>
-        new Promise((resolve, reject) => {
-          socket.timeout(10_000).emit('send', { room: ROOM, ...message }, (error, answer) => (error || answer.type === 'error' ? reject(new Error(error?.message ?? answer.code)) : resolve()));
-        }),
-    };
-  },
+/** What each column says once its client receives. */
+const RECEIVING = {
+  'short-polling': () => `polling every ${config.pollIntervalMs} ms`,
+  'long-polling': () => 'a poll held up to 25 s',
+  sse: () => 'one stream open',
+  websocket: () => 'one socket open',
+  socketio: (client) => `connected over ${client.engineName()}`,
 };
 
 const format = {
@@ -189,7 +74,15 @@ function lane(spec) {
   chart.data.datasets.push(dataset);
   /** The page's own messages on their way: id → when it was posted and the wire counts then. */
   const pending = new Map();
-  const client = CLIENTS[spec.transport](spec.url);
+  const client = openClient(spec.transport, {
+    base: spec.url,
+    pollIntervalMs: config.pollIntervalMs,
+    onMessages: (_room, messages, at) => self.received(messages, at),
+    onEvent: (type, detail) => {
+      if (type === 'error') self.state(`${detail}; coming back`, false);
+      if (type === 'reconnect') self.state(RECEIVING[spec.transport](client), true);
+    },
+  });
   const self = {
     transport: spec.transport,
     ok: false,
@@ -199,8 +92,7 @@ function lane(spec) {
       field('state').textContent = text;
       checkReady();
     },
-    received(messages) {
-      const now = performance.now();
+    received(messages, now) {
       for (const message of messages) {
         const mine = pending.get(message.id);
         // The page's own messages are timed on its monotonic clock; a member's by the time in its
@@ -237,7 +129,7 @@ function lane(spec) {
     async send(message, wire) {
       pending.set(message.id, { at: performance.now(), wire: wire.transports[spec.transport].page });
       try {
-        await client.send(message);
+        await client.send(ROOM, message);
       } catch (error) {
         pending.delete(message.id);
         field('latency').textContent = '–';
@@ -246,6 +138,7 @@ function lane(spec) {
     },
     /** The running figures, from two readings of the counters. */
     show(now, then) {
+      if (self.ok) field('state').textContent = RECEIVING[spec.transport](client);
       const a = now.transports[spec.transport];
       const b = then.transports[spec.transport];
       const seconds = (now.at - then.at) / 1000;
@@ -258,7 +151,13 @@ function lane(spec) {
           : `${format.of(a.members.count, 'member')}: ${format.count((a.members.requests - b.members.requests) / seconds)} requests · ${format.bytes((a.members.bytes - b.members.bytes) / seconds)}${a.members.errors > 0 ? ` · ${format.of(a.members.errors, 'error')}` : ''}`;
     },
   };
-  void client.start(self);
+  client
+    .connect()
+    .then(() => client.subscribe(ROOM))
+    .then(
+      () => self.state(RECEIVING[spec.transport](client), true),
+      (error) => self.state(`could not receive: ${error.message}`, false),
+    );
   return self;
 }
 
