@@ -20,8 +20,8 @@ import { TRANSPORT_INFO } from '../../servers/contract/index.ts';
 import type { OptionValues } from '../../servers/common/command-line/index.ts';
 import { spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
 import { loadAssets } from '../../report/assets.ts';
-import { BROWSER_CLIENTS } from '../../servers/clients/browser/index.ts';
-import { MeterProxy } from './meter-proxy.ts';
+import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { MeterProxy } from '../../bench/generator/meter-proxy.ts';
 import { DEMO_ROOM, Members } from './members.ts';
 import type { DEMO_OPTIONS, DemoTransport } from './options.ts';
 
@@ -55,7 +55,7 @@ function pageFiles(): ReadonlyMap<string, { type: string; body: string }> {
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: readFileSync(here('./page.html'), 'utf8') }],
     ['/page.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(here('./page.js'), 'utf8') }],
-    ['/clients.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(BROWSER_CLIENTS, 'utf8') }],
+    ['/clients.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(browserClientsFile(), 'utf8') }],
     ['/page.css', { type: 'text/css; charset=utf-8', body: readFileSync(here('./page.css'), 'utf8') }],
     ['/chart.umd.min.js', { type: 'text/javascript; charset=utf-8', body: loadAssets().chartJs }],
     ['/socket.io.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(socketIoClient, 'utf8') }],
@@ -138,7 +138,7 @@ export async function startDemo(options: DemoOptions, say: (line: string) => voi
       say(`starting the ${TRANSPORT_INFO[transport].label} server`);
       // The page's origin is the one other origin each server lets in (CORS, and the WebSocket and Socket.IO handshakes).
       const server = await spawnServer(transport, ['--allowed-origins', origin]);
-      const meter = await MeterProxy.start(Number(new URL(server.url).port)).catch(async (error: unknown) => {
+      const meter = await MeterProxy.start(server.url).catch(async (error: unknown) => {
         await server.stop();
         throw error;
       });

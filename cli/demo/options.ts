@@ -3,14 +3,11 @@
  * of their own, listed in `--help` and in docs/options.md.
  */
 import { UsageError, type OptionTable } from '../../servers/common/command-line/index.ts';
+import { BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC, type BrowserTransport } from '../../servers/clients/browser/index.ts';
 
-/**
- * The transports on the page: every chat transport a browser reaches with loopback addresses only.
- * WebRTC is not among them: Chromium hides its host candidates behind mDNS names and gathers them
- * on every interface, and this project's load may go to loopback and 198.18.0.0/15 only.
- */
-export const DEMO_TRANSPORTS = ['short-polling', 'long-polling', 'sse', 'websocket', 'socketio'] as const;
-export type DemoTransport = (typeof DEMO_TRANSPORTS)[number];
+/** The transports on the page: those with a browser client (not WebRTC: `NO_BROWSER_WEBRTC`). */
+export const DEMO_TRANSPORTS = BROWSER_TRANSPORTS;
+export type DemoTransport = BrowserTransport;
 
 export const DEMO_OPTIONS = {
   port: { kind: 'int', default: 8090, min: 0, max: 65535, doc: "the page's port on 127.0.0.1 (0: any free port); the chat servers take free ports of their own" },
@@ -24,7 +21,7 @@ export const DEMO_OPTIONS = {
 export function demoTransports(names: readonly string[]): DemoTransport[] {
   if (names.length === 0) throw new UsageError(`--transports needs at least one of ${DEMO_TRANSPORTS.join(', ')}`);
   for (const name of names) {
-    if (name === 'webrtc') throw new UsageError('--transports: webrtc is not on the page: Chromium gathers its candidates on every interface, and this project sends load to loopback only');
+    if (name === 'webrtc') throw new UsageError(`--transports: webrtc is not on the page: ${NO_BROWSER_WEBRTC}`);
     if (!(DEMO_TRANSPORTS as readonly string[]).includes(name)) throw new UsageError(`--transports: unknown transport ${JSON.stringify(name)}; the page has ${DEMO_TRANSPORTS.join(', ')}`);
   }
   if (new Set(names).size !== names.length) throw new UsageError('--transports: a transport is named twice');

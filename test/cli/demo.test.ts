@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { request, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MeterProxy, countRequestLines } from '../../cli/demo/meter-proxy.ts';
+import { MeterProxy, countRequestLines } from '../../bench/generator/meter-proxy.ts';
 import { demoTransports } from '../../cli/demo/options.ts';
 import { parseMemberCount } from '../../cli/demo/demo-server.ts';
 
@@ -10,8 +10,8 @@ describe('the demo command', () => {
   it('takes the transports of the page, and refuses WebRTC, unknown names and repeats with the reason', () => {
     expect(demoTransports(['websocket', 'sse'])).toEqual(['websocket', 'sse']);
     expect(() => demoTransports([])).toThrow(/at least one of short-polling/);
-    expect(() => demoTransports(['webrtc'])).toThrow(/webrtc is not on the page: Chromium gathers its candidates on every interface/);
-    expect(() => demoTransports(['carrier-pigeon'])).toThrow(/unknown transport "carrier-pigeon"; the page has short-polling, long-polling, sse, websocket, socketio/);
+    expect(() => demoTransports(['webrtc'])).toThrow(/webrtc is not on the page: Chromium gathers its WebRTC candidates on every interface/);
+    expect(() => demoTransports(['carrier-pigeon'])).toThrow(/unknown transport "carrier-pigeon"; the page has short-polling, long-polling, websocket, sse, socketio/);
     expect(() => demoTransports(['sse', 'sse'])).toThrow(/named twice/);
   });
 
@@ -33,7 +33,7 @@ describe('the demo command', () => {
     const server = createServer((req, res) => res.end('pong'));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const meter = await MeterProxy.start((server.address() as AddressInfo).port);
+    const meter = await MeterProxy.start(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
       const get = () =>
         new Promise<string>((resolve, reject) => {

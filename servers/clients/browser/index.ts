@@ -1,7 +1,28 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TRANSPORTS, type Transport } from '../../contract/index.ts';
+
+const CLIENTS_PATH = join('servers', 'clients', 'browser', 'clients.js');
 
 /**
  * The contract's clients for a browser page (`clients.js`, plain JavaScript, loaded as it is): the
  * file to serve. The page loads Socket.IO's browser bundle before it for the `socketio` client.
+ * Found from the package's root, the first folder up that holds it: this module also runs from a
+ * generator's build under node_modules/.cache (bench/run/bundle.ts), beside no clients.js.
  */
-export const BROWSER_CLIENTS = fileURLToPath(new URL('./clients.js', import.meta.url));
+export function browserClientsFile(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, CLIENTS_PATH);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`cannot find ${CLIENTS_PATH} above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
+export type BrowserTransport = Exclude<Transport, 'webrtc'>;
+
+/** The transports `clients.js` has a client of (its `BROWSER_TRANSPORTS`; a test holds them equal): every one but WebRTC. */
+export const BROWSER_TRANSPORTS: readonly BrowserTransport[] = TRANSPORTS.filter((t): t is BrowserTransport => t !== 'webrtc');
+
+/** Why WebRTC has no browser client here. */
+export const NO_BROWSER_WEBRTC = 'Chromium gathers its WebRTC candidates on every interface, and this project sends load to loopback and 198.18.0.0/15 only';

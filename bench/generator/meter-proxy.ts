@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 
 /** What went through a relay: HTTP requests, bytes each way on the wire (headers and frames included) and connections. */
 export interface MeterCounts {
-  /** HTTP requests the page sent, CORS preflights and WebSocket handshakes included. */
+  /** HTTP requests its clients sent, CORS preflights and WebSocket handshakes included. */
   readonly requests: number;
-  /** Bytes the page sent. */
+  /** Bytes its clients sent. */
   readonly sent: number;
-  /** Bytes the page received. */
+  /** Bytes its clients received. */
   readonly received: number;
-  /** TCP connections the page opened. */
+  /** TCP connections its clients opened. */
   readonly connections: number;
 }
 
@@ -22,11 +22,12 @@ export function countRequestLines(text: string): number {
 }
 
 /**
- * A TCP relay in front of one chat server that counts what the page's client of it spends on the
- * wire. A browser shows a page neither its request headers nor a WebSocket's frame bytes; the relay
- * sees every byte, so the page's "bytes per message" are what a network would carry. It listens on
- * 127.0.0.1 and relays to the server's port there: the server's Host check lets loopback names
- * through on any port, and its CORS list names the page's origin, not the relay's.
+ * A TCP relay in front of one chat server that counts what the browser clients behind it spend on
+ * the wire: the demo page's, and the bench's browser members'. A browser shows a page neither its
+ * request headers nor a WebSocket's frame bytes; the relay sees every byte, so "bytes per message"
+ * are what a network would carry. It listens on 127.0.0.1 and relays to the server's address: the
+ * server's Host check lets loopback names through on any port. It costs each message a hop through
+ * this process each way.
  */
 export class MeterProxy {
   private readonly server: Server;
@@ -36,13 +37,17 @@ export class MeterProxy {
   private received = 0;
   private connections = 0;
 
-  private constructor(private readonly targetPort: number) {
+  private constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {
     this.server = createServer((inbound) => this.relay(inbound));
   }
 
-  /** A relay to `targetPort` on 127.0.0.1, listening on a free port; resolves once it listens. */
-  static async start(targetPort: number): Promise<MeterProxy> {
-    const proxy = new MeterProxy(targetPort);
+  /** A relay to the server of `url` (http:), listening on a free port of 127.0.0.1; resolves once it listens. */
+  static async start(url: string): Promise<MeterProxy> {
+    const { hostname, port } = new URL(url);
+    const proxy = new MeterProxy(hostname.replace(/^\[|\]$/g, ''), Number(port) || 80);
     proxy.server.listen(0, '127.0.0.1');
     await once(proxy.server, 'listening');
     return proxy;
@@ -52,13 +57,18 @@ export class MeterProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** The relay's own origin, `http://127.0.0.1:PORT`. */
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
   counts(): MeterCounts {
     return { requests: this.requests, sent: this.sent, received: this.received, connections: this.connections };
   }
 
   private relay(inbound: Socket): void {
     this.connections++;
-    const outbound = createConnection({ host: '127.0.0.1', port: this.targetPort });
+    const outbound = createConnection({ host: this.targetHost, port: this.targetPort });
     for (const socket of [inbound, outbound]) {
       this.sockets.add(socket);
       socket.setNoDelay(true);
