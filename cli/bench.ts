@@ -188,9 +188,11 @@ function resolveArguments(argv: readonly string[]): ResolvedArguments | number {
     else if (options.token) throw new Error('--token is for --target: the servers the bench starts ask for no token');
     else if (options.targetPid.length > 0) throw new Error('--target-pid is for --target: the bench reads the servers it starts itself');
     if (targetUrls && options.targetPid.length > 0) targetPids = parseTargetPids(options.targetPid, Object.keys(targetUrls) as BenchTransport[]);
-    const { rate, transports, ...overrides } = options;
+    const { rate, transports, clients, ...overrides } = options;
+    if (clients === 'browser' && targetUrls) throw new Error('--clients browser runs pages against the servers the bench starts; not with --target yet');
     scenario = applyOverrides(resolveScenario(options.scenario), {
       ...overrides,
+      ...(clients ? { clients } : {}),
       ...(rate !== undefined ? { ratePerMember: rate } : {}),
       ...(transports.length > 0 ? { transports } : {}),
     });

@@ -1,5 +1,5 @@
 /** Messages between the harness and its generator processes. */
-import type { ClientEvents, Variant, WireCounts, Workload } from '../model/results.ts';
+import type { BrowserMembersResult, ClientEvents, Variant, WireCounts, Workload } from '../model/results.ts';
 
 /** One simulated member: the room it is in and its sender id. */
 export interface ClientAssignment {
@@ -126,6 +126,8 @@ export interface GeneratorResult {
   readonly eventLoopDelayP99: number;
   /** The soak's non-readers and leavers of this generator: what they did (`Workload.bystanders`). */
   readonly bystanders?: BystanderCounts;
+  /** Browser members: Chromium's cost (its CPU is also in `cpuUs`), the DevTools hop as a compressed histogram (µs). */
+  readonly browser?: Omit<BrowserMembersResult, 'dispatch'> & { readonly dispatch: string };
 }
 
 export type GeneratorToParent =

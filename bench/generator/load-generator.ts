@@ -22,6 +22,7 @@ import { PreciseClock } from './alarm.ts';
 import { OpenLoopScheduler, planBursts, planSenders, seededRandom } from './schedule.ts';
 import { connectTimes } from '../network/path-probe.ts';
 import type { Bystanders } from './bystanders.ts';
+import type { BrowserFleet, BrowserReading } from './browser-members.ts';
 
 /** How often progress is reported. */
 const PROGRESS_INTERVAL_MS = 1000;
@@ -92,6 +93,10 @@ export class LoadGenerator {
   private resolveExpected: (expected: Expected) => void = () => undefined;
   /** The soak's non-readers and leavers, beside the members (`Workload.bystanders`). */
   private bystanders: Bystanders | undefined;
+  /** Browser members' pages (`Variant.clients`), when the members are browsers. */
+  private fleet: BrowserFleet | undefined;
+  /** The browser pages' clock mapping, checked after setup (`BrowserFleet.checkClocks`). */
+  private clockErrorUs = 0;
 
   constructor(
     private readonly plan: GeneratorPlan,
@@ -117,9 +122,20 @@ export class LoadGenerator {
     // Drawn up front in member order, so each member's phase depends on the seed alone, not on
     // the order in which the pool happens to start the connections.
     const phases = this.members.map(() => Math.floor(random() * interval));
+    if (variant.clients === 'browser') {
+      // Loaded only for browser members: playwright-core is not needed otherwise.
+      const { BrowserFleet } = await import('./browser-members.ts');
+      this.fleet = await BrowserFleet.launch({
+        url,
+        variant,
+        membersPerPage: variant.membersPerPage ?? 1,
+        onMessages: (index, messages, atUs) => this.receivers.receive(index, messages, atUs),
+      });
+    }
     await pMap(this.members, async (member) => {
       const [own, ...others] = this.plan.urls ? urlsFor(member.assignment.instance ?? 0, this.plan.urls) : [url];
-      const client = await createBenchClient(variant.transport, {
+      const fleet = this.fleet;
+      const client = fleet ? fleet.member(member.index, phases[member.index] as number) : await createBenchClient(variant.transport, {
         url: own as string,
         ...(others.length > 0 ? { fallbackUrls: others } : {}),
         ...(token ? { token } : {}),
@@ -158,6 +174,7 @@ export class LoadGenerator {
       });
       await this.bystanders.start();
     }
+    if (this.fleet) this.clockErrorUs = await this.fleet.checkClocks();
     this.report({ type: 'ready', clients: this.members.length, setupMs: Math.round(performance.now() - started), ...(path ? { path } : {}) });
   }
 
@@ -171,23 +188,27 @@ export class LoadGenerator {
     const loop = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     let wireAtStart: ReturnType<typeof sumCounters> | undefined;
     let cpuAtStart: NodeJS.CpuUsage | undefined;
+    let browserAtStart: BrowserReading | undefined;
     const progress = setInterval(() => this.report({ type: 'progress', sent: this.counts.sent, delivered: this.receivers.counts().delivered }), PROGRESS_INTERVAL_MS);
 
     setTimeout(() => {
-      wireAtStart = sumCounters(this.members);
+      wireAtStart = this.wire();
       cpuAtStart = process.cpuUsage();
+      browserAtStart = this.readBrowser();
       loop.enable();
     }, Math.max(0, (start.windowStartUs - monotonicUs()) / 1000));
 
     const sendsPerSecond = this.members.length * workload.ratePerMember;
     const clock = new PreciseClock(sendsPerSecond <= SEND_POLL_RATE_LIMIT ? SEND_EARLY_US : 0);
     this.clock = clock;
+    // Browser members are handed each send ahead of its time, and their pages send it on time.
+    const leadUs = this.fleet?.sendLeadUs ?? 0;
     this.scheduler = new OpenLoopScheduler({
       clock,
       senders: plans,
-      startUs: start.startUs,
-      endUs: start.windowEndUs,
-      onSend: (sender, k, meantUs, nowUs) => this.send(sender, k, meantUs, nowUs),
+      startUs: start.startUs - leadUs,
+      endUs: start.windowEndUs - leadUs,
+      onSend: (sender, k, meantUs, nowUs) => this.send(sender, k, meantUs + leadUs, nowUs + leadUs),
     });
     this.scheduler.start();
 
@@ -198,7 +219,11 @@ export class LoadGenerator {
       if (left > 0) await new Promise((r) => setTimeout(r, left));
       const windowUs = start.windowEndUs - start.windowStartUs;
       const cpu = process.cpuUsage(cpuAtStart);
-      const wireAtEnd = sumCounters(this.members);
+      const browserAtEnd = this.readBrowser();
+      // Chromium's CPU is the generator's too: a browser that cannot keep up makes the trial generator-bound.
+      const browserCpuUs = browserAtEnd && browserAtStart ? browserAtEnd.cpuUs - browserAtStart.cpuUs : 0;
+      const cpuUs = cpu.user + cpu.system + browserCpuUs;
+      const wireAtEnd = this.wire();
       loop.disable();
       // Less the monitor's own resolution, which an idle loop reads as its delay.
       const loopP99 = Math.max(0, Math.round(loop.percentile(99) / 1000) - LOOP_DELAY_RESOLUTION_MS * 1000);
@@ -230,10 +255,22 @@ export class LoadGenerator {
           cursorExpired: wireAtEnd.cursorExpired - from.cursorExpired,
           errors: wireAtEnd.errors - from.errors,
         },
-        cpuShare: (cpu.user + cpu.system) / windowUs,
-        cpuUs: cpu.user + cpu.system,
+        cpuShare: cpuUs / windowUs,
+        cpuUs,
         eventLoopDelayP99: loopP99,
         ...(this.bystanders ? { bystanders: this.bystanders.result() } : {}),
+        ...(this.fleet && browserAtEnd
+          ? {
+              browser: {
+                pages: this.fleet.pages,
+                members: this.members.length,
+                cpuUs: browserCpuUs,
+                pssBytes: browserAtEnd.pssBytes,
+                dispatch: this.fleet.dispatch.encode(),
+                clockErrorUs: this.clockErrorUs,
+              },
+            }
+          : {}),
       };
       this.report({ type: 'result', result });
     });
@@ -254,6 +291,17 @@ export class LoadGenerator {
     this.scheduler?.stop();
     await this.clock?.close();
     await pMap(this.members, async (m) => m.client?.close().catch(() => undefined), { concurrency: this.plan.connectConcurrency });
+    await this.fleet?.close();
+  }
+
+  /** The members' wire counters: each Node client's own, or the browser pages' relay. */
+  private wire(): ReturnType<typeof sumCounters> {
+    return this.fleet ? { ...this.fleet.counters() } : sumCounters(this.members);
+  }
+
+  /** Chromium's processes now, with browser members. */
+  private readBrowser(): BrowserReading | undefined {
+    return this.fleet ? this.fleet.reading() : undefined;
   }
 
   private send(sender: number, k: number, meantUs: number, nowUs: number): void {
@@ -266,7 +314,8 @@ export class LoadGenerator {
       this.sendLag.record(Math.max(1, nowUs - meantUs));
     }
     this.pendingSends++;
-    member.client.send(room, { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) }).then(
+    const post = { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) };
+    (this.fleet ? this.fleet.sendAt(sender, room, post, meantUs) : member.client.send(room, post)).then(
       (ack) => {
         this.pendingSends--;
         if (!counted) return;

@@ -176,6 +176,27 @@ export interface Variant {
    * (the default: polling first, then WebSocket).
    */
   readonly engine?: SocketIoEngine;
+  /**
+   * Who the members are: `browser`, pages of the system's Chromium on the platform's own fetch,
+   * EventSource and WebSocket (bench/generator/browser-members.ts); absent, Node clients.
+   */
+  readonly clients?: 'node' | 'browser';
+  /** Browser members: how many share one page (and its six HTTP/1.1 connections to a server). Default 1. */
+  readonly membersPerPage?: number;
+}
+
+/** What the browser members of a trial cost (`Variant.clients`), over every generator. */
+export interface BrowserMembersResult {
+  readonly pages: number;
+  readonly members: number;
+  /** Chromium's CPU over the window, µs, every process of it. */
+  readonly cpuUs: number;
+  /** Chromium's memory at the window's end: the proportional set size (Pss) of its processes, bytes. */
+  readonly pssBytes: number;
+  /** From a member's scheduled send to its page's send (the DevTools hop, part of its latency). */
+  readonly dispatch: LatencySummary;
+  /** The largest error of a page's clock mapping, µs (half the shortest round trip it was read with). */
+  readonly clockErrorUs: number;
 }
 
 /** The variant receives on a channel that drops messages by design. */
@@ -646,6 +667,8 @@ export interface TrialResult {
   readonly failover?: FailoverResult;
   /** The soak's figures (`Workload.bystanders`): the server's slots once every client left, its RSS over the window. */
   readonly soak?: SoakResult;
+  /** Browser members (`Variant.clients`): what Chromium cost and how its pages were timed. */
+  readonly browser?: BrowserMembersResult;
   /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */
   readonly network?: NetworkLoss;
   /** Present when the trial ran across a network with distance (`Step.distance`). */

@@ -11,7 +11,7 @@ import { LatencyHistogram } from './histogram.ts';
 import type { GeneratorResult } from '../generator/ipc.ts';
 import type { ProcReading } from '../run/proc-sampler.ts';
 import { describeLimit } from '../generator/sockets.ts';
-import { SOAK_RSS_GROWTH, type BrokerFigures, type Cluster, type Distance, type DistanceResult, type FaultResult, type GeneratorCheck, type InstanceMeasure, type KernelCounts, type NetworkLoss, type SeriesPoint, type ServerMeasure, type SoakResult, type TrialLimit, type TrialResult, type Workload } from './results.ts';
+import { SOAK_RSS_GROWTH, type BrokerFigures, type BrowserMembersResult, type Cluster, type Distance, type DistanceResult, type FaultResult, type GeneratorCheck, type InstanceMeasure, type KernelCounts, type NetworkLoss, type SeriesPoint, type ServerMeasure, type SoakResult, type TrialLimit, type TrialResult, type Workload } from './results.ts';
 
 interface ClientInputs {
   readonly round: number;
@@ -319,6 +319,21 @@ function generatorCheck(generators: readonly GeneratorResult[], distance?: Dista
 /** The server's counts that are slots a client holds: each must be back to 0 once every client left. */
 const SLOT_STATS = ['heldPolls', 'streams', 'sockets', 'subscriptions', 'listeners', 'connections', 'waitingBytes', 'parkedRequests'] as const;
 
+/** What the browser members of every generator cost (`Variant.clients`); undefined with Node members. */
+function browserResult(generators: readonly GeneratorResult[]): BrowserMembersResult | undefined {
+  const parts = generators.flatMap((g) => (g.browser ? [g.browser] : []));
+  if (parts.length === 0) return undefined;
+  const sum = (pick: (b: (typeof parts)[number]) => number): number => parts.reduce((n, b) => n + pick(b), 0);
+  return {
+    pages: sum((b) => b.pages),
+    members: sum((b) => b.members),
+    cpuUs: sum((b) => b.cpuUs),
+    pssBytes: sum((b) => b.pssBytes),
+    dispatch: LatencyHistogram.merge(parts.map((b) => b.dispatch)).summary(),
+    clockErrorUs: Math.max(...parts.map((b) => b.clockErrorUs)),
+  };
+}
+
 /** A soak trial's figures: what the bystanders did, the slots left after the release, RSS bounded or not. */
 function soakResult(inputs: ServerReadings & ClientInputs): SoakResult {
   const counts = { nonReaderJoins: 0, nonReaderReturns: 0, leaves: 0, failures: 0 };
@@ -405,6 +420,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
   if (stored + sendFailed < sent && !failover) problems.push(`${sent - stored - sendFailed} sends never acknowledged`);
   for (const f of faults) if (f.recoveryMs === null) problems.push(`after "${f.name}", ${f.waiting} clients never received again`);
   const soak = workload.bystanders && 'released' in inputs ? soakResult(inputs) : undefined;
+  const browser = browserResult(generators);
   if (soak && Object.keys(soak.leftAfter).length > 0) {
     problems.push(`slots still taken after every client left: ${Object.entries(soak.leftAfter).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
@@ -440,6 +456,7 @@ export function buildTrialResult(inputs: TrialInputs): TrialResult {
     },
     ...(inputs.cluster ? { cluster: inputs.cluster } : {}),
     ...(soak ? { soak } : {}),
+    ...(browser ? { browser } : {}),
     ...(instances ? { instances } : {}),
     ...(inputs.broker !== undefined ? { broker: inputs.broker } : {}),
     ...(failover

@@ -76,6 +76,14 @@ export const BENCH_OPTIONS = {
     default: false,
     doc: 'run every chat transport over TLS (https, wss): each server makes a self-signed certificate that its clients are given to trust; the baselines, plain by design, are left out; ceilings stay plain HTTP',
   },
+  clients: {
+    kind: 'string',
+    default: '',
+    choices: ['node', 'browser'],
+    shownDefault: "the scenario's (node)",
+    doc: 'who the members are: node (this project\'s clients) or browser (pages of the system\'s Chromium on its own fetch, EventSource and WebSocket, and Socket.IO\'s browser client; apt-get install chromium, or CHROMIUM_PATH); browser runs the transports that have a browser client, plain HTTP and one instance only',
+  },
+  membersPerPage: { kind: 'int', shownDefault: "the variant's (1)", min: 1, max: 100, doc: 'browser members: how many share one page, and so its six HTTP/1.1 connections to a server, as the tabs of one browser do' },
 } as const satisfies OptionTable;
 
 /** The options only the capacity scenario reads. */

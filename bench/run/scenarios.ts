@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../../servers/common/command-line/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
+import { BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from '../../servers/clients/browser/index.ts';
+import { browserCapacityRefusal, browserPages } from '../generator/browser-capacity.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
 import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
@@ -375,6 +377,26 @@ function socketIoScenario(): Scenario {
   };
 }
 
+/** The browser scenario's chat: small, since each browser member is a page of Chromium. */
+const BROWSER_CHAT: Workload = { rooms: 4, members: 5, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
+
+function browserScenario(): Scenario {
+  return {
+    name: 'browser',
+    description:
+      "Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server.",
+    rounds: 3,
+    generators: 1,
+    steps: [
+      {
+        label: '4 rooms × 5 members, 1 msg/s each',
+        workload: BROWSER_CHAT,
+        variants: BROWSER_TRANSPORTS.flatMap((transport) => [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser' as const, membersPerPage: BROWSER_CHAT.members }]),
+      },
+    ],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -389,6 +411,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   lossy: lossyScenario,
   wan: wanScenario,
   socketio: socketIoScenario,
+  browser: browserScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
@@ -407,6 +430,8 @@ const variantSchema = {
     tls: { type: 'boolean' },
     resumeTls: { type: 'boolean' },
     http2: { type: 'boolean' },
+    clients: { enum: ['node', 'browser'] },
+    membersPerPage: jsonSchemaOf(BENCH_OPTIONS.membersPerPage),
   },
 } as const;
 const workloadSchema = {
@@ -523,6 +548,7 @@ export function describeVariant(variant: Variant): string {
     variant.tls === true ? 'over TLS' : '',
     variant.resumeTls === false ? 'full TLS handshakes' : '',
     variant.http2 === true ? 'HTTP/2' : '',
+    hasBrowserMembers(variant) ? `browser members${(variant.membersPerPage ?? 1) > 1 ? `, ${variant.membersPerPage} a page` : ''}` : '',
   ].filter(Boolean);
   return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
 }
@@ -538,6 +564,26 @@ export function resolveDefaults(scenario: Scenario): Scenario {
     micro: scenario.micro ?? false,
     steps: scenario.steps.map((step) => ({ ...step, variants: step.variants.map(withKnobs) })),
   };
+}
+
+/** The variant's members are browser pages. */
+export function hasBrowserMembers(variant: Variant): boolean {
+  return variant.clients === 'browser';
+}
+
+function withoutBrowser(variant: Variant): Variant {
+  const { clients: _clients, membersPerPage: _perPage, ...rest } = variant;
+  return rest;
+}
+
+/** Why `variant` of `step` cannot have browser members, or undefined when it can. */
+function browserRefusal(variant: Variant, step: Step): string | undefined {
+  if (variant.transport === 'webrtc') return `WebRTC has no browser members here: ${NO_BROWSER_WEBRTC}`;
+  if (!(BROWSER_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_TRANSPORTS])}`;
+  if (variant.tls === true) return 'browser members speak plain HTTP so far (their relay counts requests by reading them)';
+  if ((step.cluster?.instances ?? 1) > 1) return 'browser members talk to one instance so far';
+  if (step.distance || step.lossPct !== undefined) return 'browser members run on the machine\'s loopback only so far (not across a network with distance or loss)';
+  return undefined;
 }
 
 /** Checks rules across a scenario that a schema does not say; throws an Error naming the place. */
@@ -564,6 +610,10 @@ export function checkScenario(scenario: Scenario): Scenario {
         throw new Error(`${where}: "engine" is a Socket.IO client's engine.io transport; ${variant.transport} has none`);
       }
       if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
+      if (hasBrowserMembers(variant)) {
+        const refusal = browserRefusal(variant, step) ?? browserCapacityRefusal(browserPages(step.workload, variant));
+        if (refusal) throw new Error(`${where}: ${refusal}`);
+      } else if (variant.membersPerPage !== undefined) throw new Error(`${where}: "membersPerPage" is for browser members ("clients": "browser")`);
       const { maxMembers } = BENCH_REGISTRY[variant.transport];
       if (maxMembers !== undefined && step.workload.members > maxMembers) {
         throw new Error(`scenario ${scenario.name}: step ${i + 1} runs ${variant.transport} with ${step.workload.members} members per room; at most ${maxMembers}`);
@@ -612,8 +662,10 @@ export function resolveScenario(nameOrFile: string): Scenario {
 
 /** What the command line may change in every step of a scenario: the bench options of those names, absent unless given. */
 export type ScenarioOverrides = Partial<
-  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss' | 'tls' | 'rtt' | 'jitter' | 'bandwidth'>
+  Pick<BenchOptions, 'rounds' | 'generators' | 'durationMs' | 'warmupMs' | 'rooms' | 'members' | 'bodyBytes' | 'pollIntervalMs' | 'waitMs' | 'instances' | 'loss' | 'tls' | 'rtt' | 'jitter' | 'bandwidth' | 'membersPerPage'>
 > & {
+  /** `--clients`; absent (or empty) unless given. */
+  readonly clients?: string;
   /** `--backplane`; absent (or empty) unless given. */
   readonly backplane?: string;
   /** `--rate`. */
@@ -669,7 +721,11 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     o.jitter !== undefined ? `jitter ${o.jitter} ms` : '',
     o.bandwidth !== undefined ? `${o.bandwidth} Mbit/s` : '',
     o.tls === true ? 'over TLS' : '',
+    o.clients === 'browser' ? `browser members${o.membersPerPage !== undefined ? `, ${o.membersPerPage} a page` : ''}` : '',
   ].filter(Boolean);
+  if (o.membersPerPage !== undefined && o.clients !== 'browser' && !scenario.steps.some((step) => step.variants.some(hasBrowserMembers))) {
+    throw new Error('--members-per-page is for browser members: give --clients browser');
+  }
   const steps = scenario.steps
     .map((step): Step => {
       const w = step.workload;
@@ -688,14 +744,24 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         // --tls: every chat transport over TLS; a baseline is plain by design, so it is left out.
         .filter((v) => o.tls !== true || isChatTransport(v.transport))
         .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
+        // --clients browser: the transports with a browser client; the others (the baselines, WebRTC) are left out.
+        .filter((v) => o.clients !== 'browser' || (BROWSER_TRANSPORTS as readonly string[]).includes(v.transport))
+        .map((v): Variant => {
+          if (o.clients === 'node') return withoutBrowser(v);
+          const browser = o.clients === 'browser' || hasBrowserMembers(v);
+          return browser ? { ...v, clients: 'browser', ...(o.membersPerPage !== undefined ? { membersPerPage: o.membersPerPage } : {}) } : v;
+        })
         .map((v): Variant => {
           const { knob } = knownFacts(v.transport);
           const given = knob === undefined ? undefined : o[knob];
           return knob !== undefined && given !== undefined ? { ...v, [knob]: given } : v;
         });
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
+      // --clients browser leaves out what has no browser client: said in the label, not silently.
+      const noBrowser = o.clients === 'browser' ? step.variants.filter((v) => !(BROWSER_TRANSPORTS as readonly string[]).includes(v.transport) && (!o.transports || o.transports.includes(v.transport))).map((v) => v.id) : [];
+      const stepChanged = noBrowser.length > 0 ? [...changed, `left out, no browser client: ${noBrowser.join(', ')}`] : changed;
       // A label that no longer says what runs would mislead every chart and table.
-      const label = changed.length > 0 ? `${step.label} [set: ${changed.join(', ')}]` : step.label;
+      const label = stepChanged.length > 0 ? `${step.label} [set: ${stepChanged.join(', ')}]` : step.label;
       const lossPct = o.loss ?? step.lossPct;
       const distance = distanceOf(step.distance, o);
       const cluster = { ...(o.instances !== undefined ? { instances: o.instances } : {}), ...(o.backplane ? { backplane: o.backplane } : {}) };
@@ -707,7 +773,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     })
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) {
-    throw new Error(`${o.transports ? `--transports ${o.transports.join(',')}` : '--tls'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}`);
+    throw new Error(
+      `${o.transports ? `--transports ${o.transports.join(',')}` : o.tls === true ? '--tls' : '--clients browser'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}${o.clients === 'browser' ? ` (--clients browser runs ${inWords([...BROWSER_TRANSPORTS])})` : ''}`,
+    );
   }
   return checkScenario({
     ...scenario,

@@ -17,7 +17,7 @@ import {
   withKnobs,
 } from '../../bench/run/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan', 'socketio'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan', 'socketio', 'browser'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -31,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the twelve the project documents', () => {
+  it('are the thirteen the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -174,7 +174,7 @@ describe('applyOverrides', () => {
       /^--transports: scenario handshake does not run websocket and raw-ws; websocket runs in --scenario default, .*; raw-ws runs in --scenario default/,
     );
     expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
-      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan and --scenario socketio',
+      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan, --scenario socketio and --scenario browser',
     );
     expect(onlyStep(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] })).variants.map((v) => v.id)).toEqual(['socketio', 'socketio/websocket', 'socketio/polling', 'websocket']);
   });
@@ -221,7 +221,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, socketio, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, socketio, browser, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {

@@ -1,0 +1,311 @@
+/**
+ * Browser members (`--clients browser`, issue 20): a generator's members as pages of the system's
+ * Chromium (Debian's `chromium`, driven by playwright-core; no browser download), each page using
+ * the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client, through the
+ * contract's browser clients (`servers/clients/browser/clients.js`, the demo page's too).
+ *
+ * - Each page is its own browser context (its own cookies, cache and connection pool, as a
+ *   separate browser is) and holds `membersPerPage` members; several members in one page share
+ *   its six HTTP/1.1 connections to the server, as the tabs of one browser do.
+ * - A page is of the origin of a counting relay (`MeterProxy`) in front of the server: its requests
+ *   are same-origin (no preflight), and the relay counts the requests, bytes and connections that
+ *   a browser does not show a page. The relay costs each message a hop through this process.
+ * - Receipts are stamped in the page at the event, on its wall clock (`performance.timeOrigin +
+ *   performance.now()`, which Chromium coarsens to 0.1 ms), and sent here in batches; this process
+ *   maps them to CLOCK_MONOTONIC by its own wall clock read the same way, so the mapping does not
+ *   depend on how busy the browser is. It is checked against a round trip to each page once the
+ *   members are set up (`clockErrorUs`: the difference found, plus half the shortest round trip).
+ * - A send is handed to its page over the DevTools protocol {@link SEND_LEAD_US} ahead of its
+ *   scheduled time, and the page sends it on its own timer, as a browser app sends when its user
+ *   presses Enter: how late the page's send left (`dispatch`, its timer's lateness, or the hop when
+ *   the hop took longer than the lead) is part of the member's latency, as a Node member's is.
+ * - What Chromium costs (CPU and proportional memory of its processes) is read from /proc, and its
+ *   CPU counts as the generator's: a browser that cannot keep up makes the trial generator-bound.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { monotonicUs } from '../../servers/common/self-report.ts';
+import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { emptyCounters, type ClientCounters, type SendResult } from '../../servers/clients/index.ts';
+import type { ChatMessage, PostRequest } from '../../servers/contract/index.ts';
+import { LatencyHistogram } from '../model/histogram.ts';
+import type { Variant } from '../model/results.ts';
+import { clockTicks, parseStatTicks } from '../run/proc-sampler.ts';
+import type { BenchClient } from '../transports.ts';
+import { MeterProxy } from './meter-proxy.ts';
+
+/** Where the system's Chromium is (`CHROMIUM_PATH` for another). */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** How browser members' Chromium runs. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  // No background timer throttling: every page is a member in the foreground of its own browser.
+  ...['--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
+  // Chromium's Local Network Access checks refuse a WebSocket from a page that came from no
+  // address (the route's) to loopback (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS): here
+  // page and server are both on loopback, as a public page and its public server are both public.
+  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
+];
+
+/** How far ahead of its time a send is handed to its page: more than the DevTools hop takes (0.4–3 ms here, busy). */
+export const SEND_LEAD_US = 50_000;
+
+/** The check of a page's clock mapping: this many evaluations, the shortest round trip kept. */
+const CLOCK_PROBES = 15;
+
+/** CLOCK_MONOTONIC µs of a wall-clock reading in ms as a page makes it (`performance.timeOrigin + performance.now()`). */
+function monotonicOfWall(wallMs: number): number {
+  // This process's wall clock read as the page reads its own, against CLOCK_MONOTONIC at once.
+  return Math.round(wallMs * 1000 - ((performance.timeOrigin + performance.now()) * 1000 - monotonicUs()));
+}
+/** The page's path on the relay's origin; never reaches the server (answered by the page's route). */
+const PAGE_PATH = '/__bench/';
+
+const SOCKET_IO_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js');
+
+/** The page every member lives in: Socket.IO's bundle, the clients, and a small driver the generator calls. */
+const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>bench members</title>
+<script src="${PAGE_PATH}socket.io.min.js"></script>
+<script type="module">
+import { openClient } from '${PAGE_PATH}clients.js';
+const members = new Map();
+let batch = [];
+let flushing = false;
+const flush = () => { flushing = false; const sent = batch; batch = []; window.benchDeliver(sent); };
+window.bench = {
+  async add(index, transport, options, room) {
+    const client = openClient(transport, { ...options,
+      onMessages: (r, messages, at) => { batch.push([index, performance.timeOrigin + at, messages]); if (!flushing) { flushing = true; setTimeout(flush, 0); } },
+      onEvent: (type) => { if (type === 'reconnect' || type === 'error') window.benchEvent(type); } });
+    members.set(index, client);
+    await client.connect();
+    return client.subscribe(room);
+  },
+  async sendAt(index, room, post, wallMs) {
+    await new Promise((resolve) => setTimeout(resolve, wallMs - (performance.timeOrigin + performance.now())));
+    const at = performance.timeOrigin + performance.now();
+    const ack = await members.get(index).send(room, post);
+    return { seq: ack.seq, cursor: ack.cursor, at };
+  },
+  close: () => Promise.all([...members.values()].map((m) => m.close())),
+};
+window.benchReady = true;
+</script>`;
+
+/** What Chromium's processes cost, summed: CPU (µs) and proportional set size (bytes). */
+export interface BrowserReading {
+  readonly cpuUs: number;
+  readonly pssBytes: number;
+  readonly processes: number;
+}
+
+/** The processes under `root` (not itself), from /proc's parent links. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const stack = [...(children.get(root) ?? [])];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * The processes this one started, now (a generator with browser members starts Chromium's alone):
+ * CPU from /proc/PID/stat, memory as Pss of /proc/PID/smaps_rollup (shared pages split between
+ * their sharers).
+ */
+export function readChildren(root: number = process.pid): BrowserReading {
+  let ticks = 0;
+  let pss = 0;
+  let processes = 0;
+  for (const pid of descendants(root)) {
+    try {
+      ticks += parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      const rollup = /^Pss:\s*(\d+)\s*kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      pss += rollup ? Number(rollup[1]) * 1024 : 0;
+      processes++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { cpuUs: (ticks * 1e6) / clockTicks(), pssBytes: pss, processes };
+}
+
+interface Slot {
+  readonly context: BrowserContext;
+  readonly page: Page;
+}
+
+export interface BrowserFleetOptions {
+  readonly url: string;
+  readonly variant: Variant;
+  readonly membersPerPage: number;
+  /** A batch of messages member `index` received, at `atUs` (CLOCK_MONOTONIC µs). */
+  readonly onMessages: (index: number, messages: readonly ChatMessage[], atUs: number) => void;
+}
+
+/** The browser members of one generator. */
+export class BrowserFleet {
+  /** From a member's scheduled send to its page's send, µs: the DevTools hop. */
+  readonly dispatch = new LatencyHistogram();
+  private readonly slots = new Map<number, Promise<Slot>>();
+  private readonly events = { reconnects: 0, errors: 0 };
+
+  private constructor(
+    private readonly browser: Browser,
+    private readonly relay: MeterProxy,
+    private readonly options: BrowserFleetOptions,
+  ) {}
+
+  static async launch(options: BrowserFleetOptions): Promise<BrowserFleet> {
+    if (new URL(options.url).protocol !== 'http:') throw new Error(`browser members speak http:// only so far; ${options.url} is not`);
+    const relay = await MeterProxy.start(options.url);
+    try {
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+      return new BrowserFleet(browser, relay, options);
+    } catch (error) {
+      await relay.close();
+      throw new Error(`cannot start Chromium at ${CHROMIUM_PATH} for browser members (apt-get install chromium, or set CHROMIUM_PATH): ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    }
+  }
+
+  /** How far ahead of its time the generator hands a member's send to this fleet ({@link SEND_LEAD_US}). */
+  readonly sendLeadUs = SEND_LEAD_US;
+
+  /** What Chromium's processes cost so far. */
+  reading(): BrowserReading {
+    return readChildren();
+  }
+
+  get pages(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * Checks every page's clock mapping against a round trip: the largest, over the pages, of the
+   * difference between the page's mapped reading and the middle of the shortest of
+   * {@link CLOCK_PROBES} round trips, plus half that round trip. Taken once the members are set up.
+   */
+  async checkClocks(): Promise<number> {
+    let worst = 0;
+    for (const { page } of await Promise.all(this.slots.values())) {
+      let best = { errorUs: Infinity, roundTripUs: Infinity };
+      for (let i = 0; i < CLOCK_PROBES; i++) {
+        const before = monotonicUs();
+        const wallMs = await page.evaluate(() => performance.timeOrigin + performance.now());
+        const after = monotonicUs();
+        if (after - before < best.roundTripUs) best = { roundTripUs: after - before, errorUs: Math.abs(monotonicOfWall(wallMs) - (before + after) / 2) + (after - before) / 2 };
+      }
+      worst = Math.max(worst, best.errorUs);
+    }
+    return Math.round(worst);
+  }
+
+  /** Counters of every member, as a Node client counts its own: the relay's, and the pages' events. */
+  counters(): ClientCounters {
+    const wire = this.relay.counts();
+    return { ...emptyCounters(), requests: wire.requests, connections: wire.connections, bytesWritten: wire.sent, bytesRead: wire.received, reconnects: this.events.reconnects, errors: this.events.errors };
+  }
+
+  /** Member `index` (of room `room`), in page `index / membersPerPage`, as the generator's client of it. */
+  member(index: number, pollPhaseMs: number): BenchClient {
+    const slot = this.slot(Math.floor(index / this.options.membersPerPage));
+    const { variant } = this.options;
+    const transport = variant.transport;
+    const clientOptions = {
+      ...(variant.pollIntervalMs === undefined ? {} : { pollIntervalMs: variant.pollIntervalMs }),
+      ...(variant.waitMs === undefined ? {} : { waitMs: variant.waitMs }),
+      ...(variant.engine === undefined ? {} : { engine: variant.engine }),
+      pollPhaseMs,
+    };
+    const cursors = new Map<string, string>();
+    return {
+      transport,
+      connect: async () => void (await slot),
+      subscribe: async (room) => {
+        const { page } = await slot;
+        const base = this.relay.origin;
+        const cursor = await page.evaluate(([i, t, o, r]) => (globalThis as unknown as { bench: { add(...a: unknown[]): Promise<string> } }).bench.add(i, t, o, r), [index, transport, { ...clientOptions, base }, room] as const);
+        cursors.set(room, cursor);
+        return cursor;
+      },
+      unsubscribe: () => {
+        throw new Error('a browser member does not leave its room');
+      },
+      send: (room: string, post: PostRequest) => this.sendAt(index, room, post, monotonicUs()),
+      cursor: (room) => cursors.get(room),
+      get counters() {
+        // The members' counters are the fleet's, read once for all (`BrowserFleet.counters`).
+        return emptyCounters();
+      },
+      close: async () => undefined,
+    };
+  }
+
+  /** Member `index` sends `post` at `atUs` (CLOCK_MONOTONIC), on its page's timer; resolves with the acknowledgement. */
+  async sendAt(index: number, room: string, post: PostRequest, atUs: number): Promise<SendResult> {
+    const { page } = await this.slot(Math.floor(index / this.options.membersPerPage));
+    const wallMs = (atUs - monotonicOfWall(0)) / 1000;
+    const ack = await page.evaluate(
+      ([i, r, p, w]) => (globalThis as unknown as { bench: { sendAt(...a: unknown[]): Promise<{ seq: number; cursor: string; at: number }> } }).bench.sendAt(i, r, p, w),
+      [index, room, post, wallMs] as const,
+    );
+    this.dispatch.record(Math.max(1, monotonicOfWall(ack.at) - atUs));
+    return { seq: ack.seq, cursor: ack.cursor };
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.relay.close();
+  }
+
+  private slot(n: number): Promise<Slot> {
+    let slot = this.slots.get(n);
+    if (!slot) this.slots.set(n, (slot = this.openPage()));
+    return slot;
+  }
+
+  private async openPage(): Promise<Slot> {
+    const context = await this.browser.newContext();
+    const page = await context.newPage();
+    const origin = this.relay.origin;
+    await page.route(`${origin}${PAGE_PATH}**`, (route) => {
+      const path = new URL(route.request().url()).pathname.slice(PAGE_PATH.length);
+      const files: Record<string, [string, () => string]> = {
+        '': ['text/html', () => PAGE_HTML],
+        'clients.js': ['text/javascript', () => readFileSync(browserClientsFile(), 'utf8')],
+        'socket.io.min.js': ['text/javascript', () => readFileSync(SOCKET_IO_BUNDLE, 'utf8')],
+      };
+      const file = files[path];
+      return file ? route.fulfill({ status: 200, contentType: file[0], body: file[1]() }) : route.fulfill({ status: 404, body: 'not a bench page file' });
+    });
+    await page.exposeBinding('benchDeliver', (_source, batch: [number, number, ChatMessage[]][]) => {
+      for (const [index, wallMs, messages] of batch) this.options.onMessages(index, messages, monotonicOfWall(wallMs));
+    });
+    await page.exposeBinding('benchEvent', (_source, type: string) => {
+      if (type === 'reconnect') this.events.reconnects++;
+      else this.events.errors++;
+    });
+    await page.goto(`${origin}${PAGE_PATH}`);
+    await page.waitForFunction(() => (globalThis as unknown as { benchReady?: boolean }).benchReady === true);
+    return { context, page };
+  }
+}

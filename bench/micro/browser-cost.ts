@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:browser-cost`: what a browser member costs this machine, the figures behind
+ * bench/generator/browser-capacity.ts. For each arm a server of the transport is started in its
+ * own process, and browser members (bench/generator/browser-members.ts) join one room: `pages`
+ * pages of Chromium holding `members` members between them. Then, from /proc, Chromium's processes
+ * are read:
+ *
+ * - idle: its CPU over `--idle-ms` with nothing to deliver, after as long again to settle;
+ * - memory: its proportional set size (Pss) then;
+ * - busy: its CPU per delivery while the members post in turn, one every 100 ms.
+ *
+ * Then what the DevTools protocol adds: the same page of five members, served from loopback
+ * with the server's CORS, in a Chromium started by hand (no DevTools) and in one playwright-core
+ * drives (which follows every request and frame of its pages), each busy as above.
+ *
+ *   npm run bench:browser-cost -- [--transport websocket] [--idle-ms 5000] [--busy-ms 5000]
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { spawnServer } from '../run/spawn-server.ts';
+import { BrowserFleet, CHROMIUM_ARGS, CHROMIUM_PATH, readChildren } from '../generator/browser-members.ts';
+import { BROWSER_TRANSPORTS, browserClientsFile, type BrowserTransport } from '../../servers/clients/browser/index.ts';
+import type { BenchClient } from '../transports.ts';
+
+/** The arms: pages × members, so that one page's cost and one member's come apart. */
+const ARMS = [
+  { pages: 1, members: 1 },
+  { pages: 1, members: 10 },
+  { pages: 4, members: 4 },
+  { pages: 10, members: 10 },
+] as const;
+/** Between two posts of the busy phase. */
+const POST_EVERY_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface ArmResult {
+  readonly pages: number;
+  readonly members: number;
+  readonly idleCorePercent: number;
+  readonly pssMiB: number;
+  readonly processes: number;
+  readonly deliveries: number;
+  readonly cpuUsPerDelivery: number;
+}
+
+async function arm(transport: BrowserTransport, pages: number, members: number, idleMs: number, busyMs: number): Promise<ArmResult> {
+  const server = await spawnServer(transport, []);
+  let deliveries = 0;
+  const fleet = await BrowserFleet.launch({ url: server.url, variant: { id: transport, transport, clients: 'browser' }, membersPerPage: Math.ceil(members / pages), onMessages: (_i, messages) => (deliveries += messages.length) });
+  try {
+    const clients: BenchClient[] = [];
+    for (let i = 0; i < members; i++) {
+      const client = fleet.member(i, 0);
+      await client.connect();
+      await client.subscribe('room');
+      clients.push(client);
+    }
+    await sleep(idleMs);
+    const idleFrom = readChildren();
+    await sleep(idleMs);
+    const idleTo = readChildren();
+    const busyFrom = readChildren();
+    const counted = deliveries;
+    const started = performance.now();
+    for (let k = 0; performance.now() - started < busyMs; k++) {
+      await (clients[k % members] as BenchClient).send('room', { id: `m${k}`, from: 'cost', body: `cost|${k}|0|` });
+      await sleep(POST_EVERY_MS);
+    }
+    await sleep(POST_EVERY_MS * 3);
+    const busyTo = readChildren();
+    const delivered = deliveries - counted;
+    return {
+      pages: fleet.pages,
+      members,
+      idleCorePercent: ((idleTo.cpuUs - idleFrom.cpuUs) / (idleMs * 1000)) * 100,
+      pssMiB: idleTo.pssBytes / 2 ** 20,
+      processes: idleTo.processes,
+      deliveries: delivered,
+      cpuUsPerDelivery: (busyTo.cpuUs - busyFrom.cpuUs) / Math.max(1, delivered),
+    };
+  } finally {
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+/** Members of the page that compares Chromium with and without DevTools. */
+const DEVTOOLS_MEMBERS = 5;
+
+/**
+ * Chromium's CPU per delivery to a page of {@link DEVTOOLS_MEMBERS} members, the page served from
+ * loopback (its own origin, the server's CORS listing it), in a Chromium started by hand
+ * (`devtools` false) or by playwright-core; one post every 100 ms for `busyMs`, after `idleMs`.
+ */
+async function perDelivery(transport: BrowserTransport, devtools: boolean, idleMs: number, busyMs: number): Promise<{ deliveries: number; cpuUs: number }> {
+  const page = createServer((request, response) => {
+    if (request.url === '/clients.js') return void response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(browserClientsFile()));
+    response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><script type="module">
+import { openClient } from '/clients.js';
+const base = new URL(location.href).searchParams.get('base');
+for (let i = 0; i < ${DEVTOOLS_MEMBERS}; i++) { const c = openClient(${JSON.stringify(transport)}, { base, onMessages: () => {} }); await c.connect(); await c.subscribe('room'); }
+</script>`);
+  });
+  page.listen(0, '127.0.0.1');
+  await once(page, 'listening');
+  const origin = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
+  const server = await spawnServer(transport, ['--allowed-origins', origin]);
+  const base = server.url.replace(/\/$/, '');
+  const url = `${origin}/?base=${encodeURIComponent(base)}`;
+  const profile = join(tmpdir(), `browser-cost-${process.pid}`);
+  let stop: () => Promise<void>;
+  if (devtools) {
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+    await (await (await browser.newContext()).newPage()).goto(url);
+    stop = () => browser.close();
+  } else {
+    const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore' });
+    stop = async () => {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+      // Its helpers may still be writing the profile for a moment after the launcher exits.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    };
+  }
+  try {
+    await sleep(idleMs);
+    const from = readChildren();
+    let posts = 0;
+    const started = performance.now();
+    while (performance.now() - started < busyMs) {
+      const answer = await fetch(`${base}/rooms/room/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `d${posts}`, from: 'cost', body: 'cost' }) });
+      if (answer.status !== 201) throw new Error(`a post answered ${answer.status}`);
+      posts++;
+      await sleep(POST_EVERY_MS);
+    }
+    await sleep(POST_EVERY_MS * 3);
+    return { deliveries: posts * DEVTOOLS_MEMBERS, cpuUs: readChildren().cpuUs - from.cpuUs };
+  } finally {
+    await stop();
+    await server.stop();
+    page.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { transport: { type: 'string', default: 'websocket' }, 'idle-ms': { type: 'string', default: '5000' }, 'busy-ms': { type: 'string', default: '5000' } } });
+  const transport = values.transport as BrowserTransport;
+  if (!BROWSER_TRANSPORTS.includes(transport)) throw new Error(`--transport must be one of ${BROWSER_TRANSPORTS.join(', ')}, got ${JSON.stringify(values.transport)}`);
+  const idleMs = Number(values['idle-ms']);
+  const busyMs = Number(values['busy-ms']);
+  if (!(idleMs >= 1000 && busyMs >= 1000)) throw new Error('--idle-ms and --busy-ms must be at least 1000');
+  console.log(`browser members of ${transport}: Chromium's processes, from /proc (idle over ${idleMs} ms, busy while one member posts every ${POST_EVERY_MS} ms for ${busyMs} ms)`);
+  console.log('pages  members  idle CPU (% of a core)  Pss (MiB)  processes  deliveries  CPU per delivery (µs)');
+  for (const { pages, members } of ARMS) {
+    const r = await arm(transport, pages, members, idleMs, busyMs);
+    console.log(`${String(r.pages).padStart(5)}  ${String(r.members).padStart(7)}  ${r.idleCorePercent.toFixed(1).padStart(22)}  ${r.pssMiB.toFixed(0).padStart(9)}  ${String(r.processes).padStart(9)}  ${String(r.deliveries).padStart(10)}  ${r.cpuUsPerDelivery.toFixed(0).padStart(21)}`);
+  }
+  console.log(`\none page of ${DEVTOOLS_MEMBERS} members served from loopback, Chromium's CPU per delivery (its processes take 10 ms steps):`);
+  for (const devtools of [false, true]) {
+    const r = await perDelivery(transport, devtools, idleMs, busyMs);
+    console.log(`  ${devtools ? 'driven by playwright-core (DevTools)' : 'started by hand (no DevTools)     '}  ${r.deliveries} deliveries, ${(r.cpuUs / 1000).toFixed(0)} ms, ${(r.cpuUs / r.deliveries).toFixed(0)} µs each`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/**
+ * Browser members for real (`--clients browser`, issue 20): a tiny trial of every transport that
+ * has a browser client, its members pages of Debian's Chromium on the platform's own fetch,
+ * EventSource and WebSocket (and Socket.IO's browser client). Each delivers everything in order,
+ * is timed, counts its requests, bytes and connections at the relay, and reports what Chromium
+ * cost; nothing is left running. Without Chromium the suite says it was skipped, and why.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../../bench/model/results.ts';
+import { BROWSER_TRANSPORTS } from '../../../servers/clients/browser/index.ts';
+import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
+import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
+
+/** 2 rooms of 3 members, two a page: 3 pages, every member sending once a second. */
+const TINY: Scenario = {
+  name: 'tiny-browser',
+  description: 'a tiny trial of browser members on every transport with a browser client',
+  rounds: 1,
+  generators: 1,
+  steps: [
+    {
+      label: '2 rooms × 3 browser members',
+      workload: { rooms: 2, members: 3, ratePerMember: 1, bodyBytes: 64, durationMs: 2500, warmupMs: 1000 },
+      variants: BROWSER_TRANSPORTS.map((transport) => ({ id: `${transport}/browser`, transport, clients: 'browser' as const, membersPerPage: 2, ...(transport === 'short-polling' ? { pollIntervalMs: 250 } : {}) })),
+    },
+  ],
+};
+
+describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), () => {
+  it('a tiny trial of every transport with a browser client delivers everything, timed at every page, and says what Chromium cost', async () => {
+    const outcome = await runTiny(TINY);
+    await expectCleanRun(outcome);
+    for (const transport of BROWSER_TRANSPORTS) {
+      const trial = trialOf(outcome, `${transport}/browser`);
+      expect(trial.problems, transport).toEqual([]);
+      expect(trial.delivery.lost, transport).toBe(0);
+      expect(trial.delivery.reordered, transport).toBe(0);
+      expect(trial.delivery.delivered, transport).toBe(trial.delivery.expected);
+      expect(trial.delivery.delivered, transport).toBeGreaterThan(0);
+      expect(trial.latency.count, transport).toBe(trial.delivery.delivered);
+      // Counted on the wire at the relay: every post and poll is a request, a socket's frames are none.
+      expect(trial.wire.bytesWritten + trial.wire.bytesRead, transport).toBeGreaterThan(0);
+      if (transport === 'websocket') expect(trial.wire.requests, transport).toBe(0);
+      else if (transport !== 'socketio') expect(trial.wire.requests, transport).toBeGreaterThanOrEqual(trial.delivery.sent);
+      const browser = trial.browser;
+      expect(browser, transport).toBeDefined();
+      expect(browser?.members, transport).toBe(6);
+      expect(browser?.pages, transport).toBe(3);
+      expect(browser?.pssBytes, transport).toBeGreaterThan(0);
+      expect(browser?.dispatch.count, transport).toBeGreaterThan(0);
+      // Chromium's CPU counts as the generator's.
+      expect(trial.perDelivered.generatorCpuUs, transport).toBeGreaterThan(0);
+    }
+  }, 240_000);
+});
