@@ -160,6 +160,8 @@ export interface BrowserFleetOptions {
   readonly membersPerPage: number;
   /** A batch of messages member `index` received, at `atUs` (CLOCK_MONOTONIC µs). */
   readonly onMessages: (index: number, messages: readonly ChatMessage[], atUs: number) => void;
+  /** Chromium or one of its pages went away before the fleet was closed (a crash, a kill, a page closed): said once. */
+  readonly onFault?: (reason: string) => void;
 }
 
 /** The browser members of one generator. */
@@ -168,12 +170,23 @@ export class BrowserFleet {
   readonly dispatch = new LatencyHistogram();
   private readonly slots = new Map<number, Promise<Slot>>();
   private readonly events = { reconnects: 0, errors: 0 };
+  private closing = false;
+  private faulted = false;
 
   private constructor(
     private readonly browser: Browser,
     private readonly relay: MeterProxy,
     private readonly options: BrowserFleetOptions,
-  ) {}
+  ) {
+    browser.on('disconnected', () => this.fault('Chromium exited'));
+  }
+
+  /** Says, once, that members stopped: what they were sent stays acknowledged at the server, what they missed is counted lost. */
+  private fault(what: string): void {
+    if (this.closing || this.faulted) return;
+    this.faulted = true;
+    this.options.onFault?.(`${what} mid-run: its browser members stopped receiving and sending`);
+  }
 
   static async launch(options: BrowserFleetOptions): Promise<BrowserFleet> {
     if (new URL(options.url).protocol !== 'http:') throw new Error(`browser members speak http:// only so far; ${options.url} is not`);
@@ -273,19 +286,22 @@ export class BrowserFleet {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.browser.close().catch(() => undefined);
     await this.relay.close();
   }
 
   private slot(n: number): Promise<Slot> {
     let slot = this.slots.get(n);
-    if (!slot) this.slots.set(n, (slot = this.openPage()));
+    if (!slot) this.slots.set(n, (slot = this.openPage(n)));
     return slot;
   }
 
-  private async openPage(): Promise<Slot> {
+  private async openPage(n: number): Promise<Slot> {
     const context = await this.browser.newContext();
     const page = await context.newPage();
+    page.on('crash', () => this.fault(`page ${n + 1} of Chromium crashed`));
+    page.on('close', () => this.fault(`page ${n + 1} of Chromium was closed`));
     const origin = this.relay.origin;
     await page.route(`${origin}${PAGE_PATH}**`, (route) => {
       const path = new URL(route.request().url()).pathname.slice(PAGE_PATH.length);

@@ -130,6 +130,8 @@ export class LoadGenerator {
         variant,
         membersPerPage: variant.membersPerPage ?? 1,
         onMessages: (index, messages, atUs) => this.receivers.receive(index, messages, atUs),
+        // The trial fails, saying why, rather than count a dead browser's members as losses.
+        onFault: (reason) => this.report({ type: 'failed', message: reason }),
       });
     }
     await pMap(this.members, async (member) => {

@@ -3,10 +3,14 @@
  * has a browser client, its members pages of Debian's Chromium on the platform's own fetch,
  * EventSource and WebSocket (and Socket.IO's browser client). Each delivers everything in order,
  * is timed, counts its requests, bytes and connections at the relay, and reports what Chromium
- * cost; nothing is left running. Without Chromium the suite says it was skipped, and why.
+ * cost; nothing is left running. Chromium killed mid-window fails the trial, saying so. Without
+ * Chromium the suite says it was skipped, and why.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../../bench/model/results.ts';
+import { runBench } from '../../../bench/run/run.ts';
+import { liveChildren } from '../../../bench/run/spawn.ts';
 import { BROWSER_TRANSPORTS } from '../../../servers/clients/browser/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
 import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
@@ -52,4 +56,49 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), (
       expect(trial.perDelivered.generatorCpuUs, transport).toBeGreaterThan(0);
     }
   }, 240_000);
+
+  it('Chromium killed mid-window fails its trial with that reason, and leaves nothing running', async () => {
+    const scenario: Scenario = { ...TINY, steps: [{ ...(TINY.steps[0] as Scenario['steps'][number]), variants: [{ id: 'websocket/browser', transport: 'websocket', clients: 'browser', membersPerPage: 3 }] }] };
+    let killed = 0;
+    const outcome = await runBench({ scenario, seed: 7, pin: false, micro: null, ceiling: null }, (event) => {
+      if (event.type !== 'trial-progress' || event.progress.phase !== 'window' || killed > 0) return;
+      killed = killChromium();
+    });
+    expect(killed, 'Chromium processes killed').toBeGreaterThan(0);
+    expect(outcome.warnings.join('\n')).toMatch(/(Chromium exited|page \d+ of Chromium (was closed|crashed)) mid-run: its browser members stopped receiving and sending/);
+    expect(outcome.steps[0]?.variants[0]?.trials ?? []).toEqual([]);
+    expect(liveChildren()).toBe(0);
+  }, 120_000);
 });
+
+/** Kills (SIGKILL) every Chromium process under this one; how many. */
+function killChromium(): number {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      comm.set(Number(name), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let killed = 0;
+  for (const [pid, name] of comm) {
+    if (name.startsWith('chromium') && under(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return killed;
+}
