@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:browser-connections`: where a browser's six HTTP/1.1 connections per server bite,
+ * and whether HTTP/2 lifts them (issue 20). A page of the system's Chromium holds `--members`
+ * members of one room (the contract's browser clients, servers/clients/browser/clients.js), over
+ * TLS to a server of the transport, once speaking HTTP/1.1 and once HTTP/2 (`--tls`, and
+ * `--http2` where the server offers h2 by ALPN). Each member subscribes; those receiving after
+ * `--subscribe-ms` are counted; then the first member posts `--posts` messages, one every 200 ms,
+ * from the page, and each post's acknowledgement and every member's receipt are timed on the
+ * page's own clock, from the moment the post was made.
+ *
+ *   npm run bench:browser-connections -- [--members 10] [--posts 10] [--subscribe-ms 5000]
+ */
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { chromium, type Page } from 'playwright-core';
+import { spawnServer } from '../run/spawn-server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../generator/browser-members.ts';
+import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { HTTP2_TRANSPORTS } from '../../servers/contract/index.ts';
+
+/** The transports whose receiving holds a request open: the ones the limit bites. */
+const HELD = HTTP2_TRANSPORTS.filter((t) => t !== 'short-polling');
+const POST_EVERY_MS = 200;
+
+/** In the page: members that subscribe, a post loop, and the times. */
+const DRIVER = `
+import { openClient } from './clients.js';
+window.run = async (transport, members, posts, subscribeMs, everyMs) => {
+  const base = location.origin;
+  const pending = new Map();
+  const receipts = [];
+  let receiving = 0;
+  const clients = [];
+  for (let i = 0; i < members; i++) {
+    const client = openClient(transport, { base, onMessages: (room, messages, at) => {
+      for (const m of messages) { const sent = pending.get(m.id); if (sent !== undefined) receipts.push(at - sent); }
+    } });
+    clients.push(client);
+    client.connect().then(() => client.subscribe('room')).then(() => receiving++, () => undefined);
+  }
+  await new Promise((r) => setTimeout(r, subscribeMs));
+  const subscribed = receiving;
+  const acks = [];
+  for (let k = 0; k < posts; k++) {
+    const id = 'p' + k;
+    const at = performance.now();
+    pending.set(id, at);
+    const sent = clients[0].send('room', { id, from: 'page', body: 'b' }).then(() => acks.push(performance.now() - at), () => undefined);
+    await Promise.race([sent, new Promise((r) => setTimeout(r, everyMs))]);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  return { subscribed, acks, receipts };
+};
+`;
+
+function quantile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+
+async function arm(transport: string, http2: boolean, members: number, posts: number, subscribeMs: number): Promise<string> {
+  const server = await spawnServer(transport as never, ['--tls', ...(http2 ? ['--http2'] : [])]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  try {
+    // The server's certificate is its own, made at start: this context trusts it.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page: Page = await context.newPage();
+    const origin = server.url.replace(/\/$/, '');
+    await page.route(`${origin}/__bench/**`, (route) => {
+      const path = new URL(route.request().url()).pathname;
+      if (path.endsWith('/clients.js')) return route.fulfill({ contentType: 'text/javascript', body: readFileSync(browserClientsFile(), 'utf8') });
+      if (path.endsWith('/driver.js')) return route.fulfill({ contentType: 'text/javascript', body: DRIVER });
+      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="./driver.js"></script>' });
+    });
+    await page.goto(`${origin}/__bench/`);
+    await page.waitForFunction(() => typeof (globalThis as { run?: unknown }).run === 'function');
+    const r = await page.evaluate(
+      ([t, m, p, s, e]) => (globalThis as unknown as { run: (...a: unknown[]) => Promise<{ subscribed: number; acks: number[]; receipts: number[] }> }).run(t, m, p, s, e),
+      [transport, members, posts, subscribeMs, POST_EVERY_MS] as const,
+    );
+    const protocol = http2 ? 'HTTP/2  ' : 'HTTP/1.1';
+    return `${transport.padEnd(13)} ${protocol}  ${String(r.subscribed).padStart(3)} of ${members} receiving  ${String(r.acks.length).padStart(3)} of ${posts} posts acknowledged (p50 ${ms(quantile(r.acks, 0.5))})  ${String(r.receipts.length).padStart(4)} of ${members * posts} receipts (p50 ${ms(quantile(r.receipts, 0.5))}, max ${ms(quantile(r.receipts, 1))})`;
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { members: { type: 'string', default: '10' }, posts: { type: 'string', default: '10' }, 'subscribe-ms': { type: 'string', default: '5000' } } });
+  const members = Number(values.members);
+  const posts = Number(values.posts);
+  const subscribeMs = Number(values['subscribe-ms']);
+  if (!Number.isInteger(members) || members < 1 || members > 50) throw new Error(`--members must be an integer from 1 to 50, got ${values.members}`);
+  if (!Number.isInteger(posts) || posts < 1 || posts > 100) throw new Error(`--posts must be an integer from 1 to 100, got ${values.posts}`);
+  if (!Number.isInteger(subscribeMs) || subscribeMs < 500) throw new Error(`--subscribe-ms must be an integer of at least 500, got ${values['subscribe-ms']}`);
+  console.log(`${members} members in one page of Chromium, over TLS, HTTP/1.1 against HTTP/2; ${posts} posts by the first member, one every ${POST_EVERY_MS} ms:`);
+  for (const transport of HELD) for (const http2 of [false, true]) console.log(await arm(transport, http2, members, posts, subscribeMs));
+}
+
+main().catch((error: unknown) => {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+});
