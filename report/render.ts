@@ -17,6 +17,7 @@ import { projectionSection } from './projection-section.ts';
 import { headline, stepVerdict } from './verdict.ts';
 import { wanSection } from './wan.ts';
 import { profilesSection } from './profiles-section.ts';
+import { browserSection } from './browser-section.ts';
 import { soakSection } from './soak-section.ts';
 
 export interface RenderAssets {
@@ -359,6 +360,7 @@ ${projection.section}
 <section id="figures"><h2>Every figure</h2><p class="how">Medians across rounds, with the range across rounds below each.</p>${figures}</section>
 ${clusterSection(results)}
 ${soakSection(results)}
+${browserSection(results)}
 ${profilesSection(results)}
 ${ceilingsAndMicro(results)}
 ${methodSection(results)}

@@ -45,6 +45,8 @@ export function variantKnobs(v: Variant): string[] {
   if (v.http2 === true) knobs.push('HTTP/2');
   // WebRTC runs once per data channel: "WebRTC (reliable channel)", "WebRTC (lossy channel)".
   if (v.channel !== undefined) knobs.push(`${v.channel} channel`);
+  // Node and browser members of one transport side by side (the browser scenario) must not read alike.
+  if (v.clients === 'browser') knobs.push((v.membersPerPage ?? 1) > 1 ? `browser members, ${v.membersPerPage} a page` : 'browser members');
   return knobs;
 }
 
