@@ -67,8 +67,17 @@ function roundValues(v: VariantResult, key: FigureKey): number[] {
   return rounds.flatMap((t) => figureValue(t, key) ?? []);
 }
 
+/**
+ * Whether `v` is a variant of `transport` that the targets may judge: the targets are the servers'
+ * and the generator's, measured with Node members; a browser member's figures carry Chromium's own
+ * costs (bench/METHOD.md, "Browser members").
+ */
+function judges(v: VariantResult, transport: string): boolean {
+  return v.variant.transport === transport && v.variant.clients !== 'browser';
+}
+
 function find(steps: readonly StepResult[], transport: string): { step: StepResult; variant: VariantResult }[] {
-  return steps.flatMap((step) => step.variants.filter((v) => v.variant.transport === transport).map((variant) => ({ step, variant })));
+  return steps.flatMap((step) => step.variants.filter((v) => judges(v, transport)).map((variant) => ({ step, variant })));
 }
 
 export function checkTargets(steps: readonly StepResult[], ceilings: readonly CeilingResult[]): TargetCheck[] {
@@ -76,9 +85,9 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
 
   const baseline = 'raw-ws';
   const chat = TRANSPORT_FACTS[baseline].baselineOf;
-  const paired = steps.find((s) => s.variants.some((v) => v.variant.transport === chat) && s.variants.some((v) => v.variant.transport === baseline));
-  const ws = paired?.variants.find((v) => v.variant.transport === chat);
-  const raw = paired?.variants.find((v) => v.variant.transport === baseline);
+  const paired = steps.find((s) => s.variants.some((v) => judges(v, chat)) && s.variants.some((v) => judges(v, baseline)));
+  const ws = paired?.variants.find((v) => judges(v, chat));
+  const raw = paired?.variants.find((v) => judges(v, baseline));
   const ratio = ws && raw && raw.summary.figures['latency.p50'].median > 0 ? ws.summary.figures['latency.p50'].median / raw.summary.figures['latency.p50'].median : null;
   const wsRounds = ws ? roundValues(ws, 'latency.p50') : [];
   const rawRounds = raw ? roundValues(raw, 'latency.p50').map((p50) => p50 * WS_TO_RAW_P50_LIMIT) : [];
@@ -170,9 +179,9 @@ function ceilingTarget(ceilings: readonly CeilingResult[], method: 'GET' | 'POST
  * it: the medians' ratio, judged round by round with the gate's noise test.
  */
 function ratioTarget(steps: readonly StepResult[], transport: BenchTransport, against: BenchTransport, key: FigureKey, limit: number, name: string, what: string): TargetCheck {
-  const step = steps.find((s) => s.variants.some((v) => v.variant.transport === transport) && s.variants.some((v) => v.variant.transport === against));
-  const a = step?.variants.find((v) => v.variant.transport === transport);
-  const b = step?.variants.find((v) => v.variant.transport === against);
+  const step = steps.find((s) => s.variants.some((v) => judges(v, transport)) && s.variants.some((v) => judges(v, against)));
+  const a = step?.variants.find((v) => judges(v, transport));
+  const b = step?.variants.find((v) => judges(v, against));
   const [aRounds, bRounds] = [a ? roundValues(a, key) : [], b ? roundValues(b, key) : []];
   const [aMedian, bMedian] = [a?.summary.figures[key].median, b?.summary.figures[key].median];
   const ratio = aMedian !== undefined && bMedian !== undefined && bMedian > 0 && aRounds.length > 0 && bRounds.length > 0 ? aMedian / bMedian : null;

@@ -252,6 +252,14 @@ describe('checkTargets', () => {
     expect(check([], [ceiling('bare fastify POST', 'POST', 10_000), ceiling('short-polling POST', 'POST', 9_100, 0.91)], SHORT_POST).pass).toBe(true);
   });
 
+  it('judges Node members only: browser members\' figures carry Chromium\'s own costs', () => {
+    const browser = (v: VariantResult): VariantResult => ({ ...v, variant: { ...v.variant, id: `${v.variant.id}/browser`, clients: 'browser' } });
+    // Browser variants first in the step: the Node ones are still the ones judged.
+    const steps = [step('browser', [browser(variant('sse', { p50: 9000 })), browser(variant('websocket', { p50: 3000 })), variant('websocket', { p50: 1000 }), variant('sse', { p50: 1100 })])];
+    expect(check(steps, [], SSE_WS)).toMatchObject({ value: 1.1, pass: true });
+    expect(check([step('browser only', [browser(variant('sse')), browser(variant('websocket'))])], [], SSE_WS)).toMatchObject({ value: null, pass: null, note: 'no step ran both sse and websocket' });
+  });
+
   it('holds SSE to WebSocket, p50 and server CPU per message, and to long polling, in the step that ran them', () => {
     const steps = [step('chat', [variant('websocket', { p50: 1000 }), variant('sse', { p50: 1900 }), variant('long-polling', { p50: 1400 })])];
     expect(check(steps, [], SSE_WS)).toMatchObject({ value: 1.9, target: `≤ ${SSE_TO_WS_LIMIT}× WebSocket's p50, same step`, pass: false, note: 'medians over rounds, step "chat"' });
