@@ -185,6 +185,15 @@ export interface Variant {
   readonly membersPerPage?: number;
 }
 
+/** A trial's wall time by phase, ms (`TrialResult.timing`). */
+export interface TrialTiming {
+  readonly setupMs: number;
+  readonly runMs: number;
+  readonly drainMs: number;
+  readonly readingsMs: number;
+  readonly stopMs: number;
+}
+
 /** What the browser members of a trial cost (`Variant.clients`), over every generator. */
 export interface BrowserMembersResult {
   readonly pages: number;
@@ -667,6 +676,13 @@ export interface TrialResult {
   readonly failover?: FailoverResult;
   /** The soak's figures (`Workload.bystanders`): the server's slots once every client left, its RSS over the window. */
   readonly soak?: SoakResult;
+  /**
+   * Where the trial's wall time went, ms: starting the server and generators and connecting the
+   * clients; the start delay, warm-up and window; the wait for acknowledgements and late
+   * deliveries; the readings with every client connected and after they left; stopping the
+   * processes. Absent in results files before 2026-12-07 and on a trial that did not run.
+   */
+  readonly timing?: TrialTiming;
   /** Browser members (`Variant.clients`): what Chromium cost and how its pages were timed. */
   readonly browser?: BrowserMembersResult;
   /** Present when the trial ran on a lossy loopback (`Step.lossPct`). */

@@ -8,7 +8,7 @@ import { toFlag } from '../../servers/common/command-line/index.ts';
 import { monotonicUs } from '../../servers/common/self-report.ts';
 import { minIdleTimeoutMs } from '../../servers/contract/limits.ts';
 import type { ClientAssignment, GeneratorResult, GeneratorToParent, ParentToGenerator } from '../generator/ipc.ts';
-import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type Variant, type Workload } from '../model/results.ts';
+import { TRANSPORT_FACTS, isLossyChannel, type Cluster, type Distance, type NetworkLoss, type TransportFacts, type TrialResult, type TrialTiming, type Variant, type Workload } from '../model/results.ts';
 import { serverEntry } from './spawn-server.ts';
 import { isBaseline } from '../baselines/index.ts';
 import { prepareEntry } from './bundle.ts';
@@ -217,6 +217,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     options.onProgress?.({ phase, elapsedMs: Math.round(performance.now() - started), totalMs, sent, delivered });
   };
+  // Set at the end of the try: a trial that throws has neither.
+  let result: TrialResult;
+  let timing: Omit<TrialTiming, 'stopMs'>;
   try {
     if (options.lossPct !== undefined || options.distance) {
       const what = options.distance ? 'a network with distance (--rtt)' : 'a lossy network (--loss)';
@@ -297,6 +300,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       return answers as Extract<GeneratorToParent, { type: T }>[];
     };
     const readies = await expectFrom('ready', setupTimeout, `connecting ${clients} clients`);
+    const readyAt = performance.now();
 
     const startUs = monotonicUs() + START_DELAY_US;
     const windowStartUs = startUs + workload.warmupMs * 1000;
@@ -327,7 +331,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     // A seq acknowledged for two messages: the broker lost the first after acknowledging it (a
     // write after its last snapshot) and gave its seq again. Receivers cannot tell by seq alone.
     const seqsAckedTwice = Object.values(acked).reduce((n, seqs) => n + seqs.length - new Set(seqs).size, 0);
+    const windowEndAt = performance.now() - Math.max(0, (monotonicUs() - windowEndUs) / 1000);
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
+    const drainedAt = performance.now();
     const generators: GeneratorResult[] = results.map((r) => r.result);
     const lossNet = distant && options.lossPct !== undefined ? { name: `${distant.clientNs},${distant.serverNs}`, lossPct: options.lossPct } : network;
     const lossy =
@@ -350,7 +356,8 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await unlessInterrupted(sut.readConnected());
     await Promise.all(children.map((child) => stopGenerator(child)));
     const readings = await unlessInterrupted(sut.readings(generators));
-    return buildTrialResult({
+    const readingsAt = performance.now();
+    result = buildTrialResult({
       round: options.round,
       position: options.position,
       workload,
@@ -363,6 +370,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       ...(isLossyChannel(variant) ? { lossyChannel: true } : {}),
       ...readings,
     });
+    timing = { setupMs: readyAt - started, runMs: windowEndAt - readyAt, drainMs: drainedAt - windowEndAt, readingsMs: readingsAt - drainedAt };
   } finally {
     ended = true;
     interrupted.dispose();
@@ -372,6 +380,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     await network?.close();
     await distant?.close();
   }
+  const ms = Math.round;
+  const stopMs = performance.now() - started - timing.setupMs - timing.runMs - timing.drainMs - timing.readingsMs;
+  return { ...result, timing: { setupMs: ms(timing.setupMs), runMs: ms(timing.runMs), drainMs: ms(timing.drainMs), readingsMs: ms(timing.readingsMs), stopMs: ms(stopMs) } };
 }
 
 async function stopGenerator(child: TsChild): Promise<void> {

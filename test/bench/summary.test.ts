@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary, summaryJson } from '../../bench/run/summary.ts';
-import type { CeilingResult, Variant } from '../../bench/model/results.ts';
+import { formatSummary, summaryJson, timeLine } from '../../bench/run/summary.ts';
+import type { CeilingResult, StepResult, TrialResult, Variant } from '../../bench/model/results.ts';
 import { defaultStep, results, step, variant } from '../report/fixture.ts';
 
 const CEILING: CeilingResult = {
@@ -111,5 +111,15 @@ describe('the summary of a capacity run', () => {
       { variant: 'long-polling', lastPass: 1000, firstFail: 1500, stop: 'failed', cause: ['latency: p99 412 ms > SLO 250 ms'] },
       { variant: 'websocket', lastPass: 1000, firstFail: null, stop: 'max-clients', cause: [] },
     ]);
+  });
+});
+
+describe('where the trials\' time went', () => {
+  const timed = (timing: TrialResult['timing']): StepResult => ({ variants: [{ trials: [{ timing } as TrialResult] }] }) as unknown as StepResult;
+
+  it('sums every trial\'s phases, and says nothing when no trial was timed', () => {
+    const steps = [timed({ setupMs: 600, runMs: 9100, drainMs: 300, readingsMs: 150, stopMs: 120 }), timed({ setupMs: 700, runMs: 9100, drainMs: 1300, readingsMs: 150, stopMs: 80 })];
+    expect(timeLine({ steps })).toBe('2 trials took 21.6 s: setup 1.3 s, start, warm-up and window 18.2 s, drain 1.6 s, readings 0.3 s, stop 0.2 s');
+    expect(timeLine({ steps: [timed(undefined)] })).toBeUndefined();
   });
 });
