@@ -166,7 +166,7 @@ export interface BrowserFleetOptions {
 
 /** The browser members of one generator. */
 export class BrowserFleet {
-  /** From a member's scheduled send to its page's send, µs: the DevTools hop. */
+  /** How late a member's page sent each post against its scheduled time, µs (its timer's lateness, or the DevTools hop when that took longer than the lead). */
   readonly dispatch = new LatencyHistogram();
   private readonly slots = new Map<number, Promise<Slot>>();
   private readonly events = { reconnects: 0, errors: 0 };
@@ -238,7 +238,7 @@ export class BrowserFleet {
     return { ...emptyCounters(), requests: wire.requests, connections: wire.connections, bytesWritten: wire.sent, bytesRead: wire.received, reconnects: this.events.reconnects, errors: this.events.errors };
   }
 
-  /** Member `index` (of room `room`), in page `index / membersPerPage`, as the generator's client of it. */
+  /** Member `index`, in page `index / membersPerPage`, as the generator's client of it (its room is given to `subscribe`). */
   member(index: number, pollPhaseMs: number): BenchClient {
     const slot = this.slot(Math.floor(index / this.options.membersPerPage));
     const { variant } = this.options;
