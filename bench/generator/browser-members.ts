@@ -53,6 +53,12 @@ export const CHROMIUM_ARGS: readonly string[] = [
 /** How far ahead of its time a send is handed to its page: more than the DevTools hop takes (0.4–3 ms here, busy). */
 export const SEND_LEAD_US = 50_000;
 
+/** Chromium has settled once its processes use less than this share of a core over {@link SETTLE_STEP_MS}… */
+const SETTLED_CORE_SHARE = 0.1;
+const SETTLE_STEP_MS = 250;
+/** …or after this long, whatever they use. */
+const SETTLE_MAX_MS = 5000;
+
 /** The check of a page's clock mapping: this many evaluations, the shortest round trip kept. */
 const CLOCK_PROBES = 15;
 
@@ -202,6 +208,24 @@ export class BrowserFleet {
 
   /** How far ahead of its time the generator hands a member's send to this fleet ({@link SEND_LEAD_US}). */
   readonly sendLeadUs = SEND_LEAD_US;
+
+  /**
+   * Waits until Chromium has settled after its pages were made (their renderers start, compile
+   * and lay out for a while): until its processes used less than {@link SETTLED_CORE_SHARE} of a
+   * core over {@link SETTLE_STEP_MS}, or {@link SETTLE_MAX_MS} passed. Resolves with the wait, ms.
+   */
+  async settle(): Promise<number> {
+    const started = performance.now();
+    let last = readChildren().cpuUs;
+    while (performance.now() - started < SETTLE_MAX_MS) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS));
+      const now = readChildren().cpuUs;
+      const share = (now - last) / (SETTLE_STEP_MS * 1000);
+      last = now;
+      if (share < SETTLED_CORE_SHARE) break;
+    }
+    return Math.round(performance.now() - started);
+  }
 
   /** What Chromium's processes cost so far. */
   reading(): BrowserReading {
