@@ -10,6 +10,7 @@
  *
  *   npm run bench:browser-connections -- [--members 10] [--posts 10] [--subscribe-ms 5000]
  */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
@@ -19,7 +20,7 @@ import { browserClientsFile } from '../../servers/clients/browser/index.ts';
 import { HTTP2_TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** The transports whose receiving holds a request open: the ones the limit bites. */
-const HELD = HTTP2_TRANSPORTS.filter((t) => t !== 'short-polling');
+export const HELD = HTTP2_TRANSPORTS.filter((t): t is Exclude<(typeof HTTP2_TRANSPORTS)[number], 'short-polling'> => t !== 'short-polling');
 const POST_EVERY_MS = 200;
 
 /** In the page: members that subscribe, a post loop, and the times. */
@@ -62,8 +63,16 @@ function quantile(values: readonly number[], q: number): number | undefined {
 
 const ms = (v: number | undefined): string => (v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
 
-async function arm(transport: string, http2: boolean, members: number, posts: number, subscribeMs: number): Promise<string> {
-  const server = await spawnServer(transport as never, ['--tls', ...(http2 ? ['--http2'] : [])]);
+/** What one arm saw: members receiving after the wait, each post's acknowledgement and each receipt, ms from its post. */
+export interface ConnectionsArm {
+  readonly subscribed: number;
+  readonly acks: readonly number[];
+  readonly receipts: readonly number[];
+}
+
+/** `members` members of one page over TLS to a fresh server of `transport`, HTTP/1.1 or HTTP/2; the first posts `posts` times. */
+export async function measureConnections(transport: (typeof HELD)[number], http2: boolean, members: number, posts: number, subscribeMs: number): Promise<ConnectionsArm> {
+  const server = await spawnServer(transport, ['--tls', ...(http2 ? ['--http2'] : [])]);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
   try {
     // The server's certificate is its own, made at start: this context trusts it.
@@ -78,12 +87,10 @@ async function arm(transport: string, http2: boolean, members: number, posts: nu
     });
     await page.goto(`${origin}/__bench/`);
     await page.waitForFunction(() => typeof (globalThis as { run?: unknown }).run === 'function');
-    const r = await page.evaluate(
-      ([t, m, p, s, e]) => (globalThis as unknown as { run: (...a: unknown[]) => Promise<{ subscribed: number; acks: number[]; receipts: number[] }> }).run(t, m, p, s, e),
+    return await page.evaluate(
+      ([t, m, p, s, e]) => (globalThis as unknown as { run: (...a: unknown[]) => Promise<ConnectionsArm> }).run(t, m, p, s, e),
       [transport, members, posts, subscribeMs, POST_EVERY_MS] as const,
     );
-    const protocol = http2 ? 'HTTP/2  ' : 'HTTP/1.1';
-    return `${transport.padEnd(13)} ${protocol}  ${String(r.subscribed).padStart(3)} of ${members} receiving  ${String(r.acks.length).padStart(3)} of ${posts} posts acknowledged (p50 ${ms(quantile(r.acks, 0.5))})  ${String(r.receipts.length).padStart(4)} of ${members * posts} receipts (p50 ${ms(quantile(r.receipts, 0.5))}, max ${ms(quantile(r.receipts, 1))})`;
   } finally {
     await browser.close();
     await server.stop();
@@ -99,10 +106,20 @@ async function main(): Promise<void> {
   if (!Number.isInteger(posts) || posts < 1 || posts > 100) throw new Error(`--posts must be an integer from 1 to 100, got ${values.posts}`);
   if (!Number.isInteger(subscribeMs) || subscribeMs < 500) throw new Error(`--subscribe-ms must be an integer of at least 500, got ${values['subscribe-ms']}`);
   console.log(`${members} members in one page of Chromium, over TLS, HTTP/1.1 against HTTP/2; ${posts} posts by the first member, one every ${POST_EVERY_MS} ms:`);
-  for (const transport of HELD) for (const http2 of [false, true]) console.log(await arm(transport, http2, members, posts, subscribeMs));
+  for (const transport of HELD) {
+    for (const http2 of [false, true]) {
+      const r = await measureConnections(transport, http2, members, posts, subscribeMs);
+      const protocol = http2 ? 'HTTP/2  ' : 'HTTP/1.1';
+      console.log(
+        `${transport.padEnd(13)} ${protocol}  ${String(r.subscribed).padStart(3)} of ${members} receiving  ${String(r.acks.length).padStart(3)} of ${posts} posts acknowledged (p50 ${ms(quantile(r.acks, 0.5))})  ${String(r.receipts.length).padStart(4)} of ${members * posts} receipts (p50 ${ms(quantile(r.receipts, 0.5))}, max ${ms(quantile(r.receipts, 1))})`,
+      );
+    }
+  }
 }
 
-main().catch((error: unknown) => {
-  console.error(`error: ${(error as Error).message}`);
-  process.exit(1);
-});
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(`error: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -14,6 +14,7 @@ import { liveChildren } from '../../../bench/run/spawn.ts';
 import { BROWSER_TRANSPORTS } from '../../../servers/clients/browser/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
 import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
+import { HELD, measureConnections } from '../../../bench/micro/browser-connections.ts';
 
 /** 2 rooms of 3 members, two a page: 3 pages, every member sending once a second. */
 const TINY: Scenario = {
@@ -68,6 +69,20 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), (
     expect(outcome.warnings.join('\n')).toMatch(/(Chromium exited|page \d+ of Chromium (was closed|crashed)) mid-run: its browser members stopped receiving and sending/);
     expect(outcome.steps[0]?.variants[0]?.trials ?? []).toEqual([]);
     expect(liveChildren()).toBe(0);
+  }, 120_000);
+});
+
+describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('a page\'s six HTTP/1.1 connections (npm run bench:browser-connections)'), () => {
+  // The README's claim: on HTTP/1.1 eight members of one page that hold a request each starve the
+  // page's posts (SSE: two never receive); HTTP/2 carries every stream, poll and post.
+  it.each(HELD)('%s: eight members of one page starve its posts on HTTP/1.1; HTTP/2 delivers every post to every member', async (transport) => {
+    const h1 = await measureConnections(transport, false, 8, 2, 2000);
+    expect(h1.acks.length, 'posts acknowledged over HTTP/1.1').toBe(0);
+    expect(h1.subscribed, 'members receiving over HTTP/1.1').toBeLessThanOrEqual(transport === 'sse' ? 6 : 8);
+    const h2 = await measureConnections(transport, true, 8, 2, 2000);
+    expect(h2.subscribed).toBe(8);
+    expect(h2.acks.length).toBe(2);
+    expect(h2.receipts.length).toBe(16);
   }, 120_000);
 });
 
