@@ -5,8 +5,8 @@
  * saved to docs/demo.png.
  */
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startDemo } from '../cli/demo/demo-server.ts';
+import { launchChromium } from '../bench/generator/chromium.ts';
 import { DEMO_OPTIONS, DEMO_TRANSPORTS } from '../cli/demo/options.ts';
 
 const OUT = fileURLToPath(new URL('./demo.png', import.meta.url));
@@ -15,7 +15,7 @@ const MEMBERS = 20;
 const CHAT_MS = 8000;
 
 const demo = await startDemo({ port: 0, transports: DEMO_TRANSPORTS, pollIntervalMs: DEMO_OPTIONS.pollIntervalMs.default, maxMembers: DEMO_OPTIONS.maxMembers.default, memberPostMs: DEMO_OPTIONS.memberPostMs.default });
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(demo.url);

@@ -23,34 +23,19 @@
  *   CPU counts as the generator's: a browser that cannot keep up makes the trial generator-bound.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { monotonicUs } from '../../servers/common/self-report.ts';
-import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { browserClientsFile, socketIoBundleFile } from '../../servers/clients/browser/index.ts';
 import { emptyCounters, type ClientCounters, type SendResult } from '../../servers/clients/index.ts';
 import type { ChatMessage, PostRequest } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
 import type { Variant } from '../model/results.ts';
 import { clockTicks, parseStatTicks } from '../run/proc-sampler.ts';
 import type { BenchClient } from '../transports.ts';
+import { CHROMIUM_PATH, launchChromium } from './chromium.ts';
 import { MeterProxy } from './meter-proxy.ts';
 
-/** Where the system's Chromium is (`CHROMIUM_PATH` for another). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** How browser members' Chromium runs. */
-export const CHROMIUM_ARGS: readonly string[] = [
-  ...['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  // No background timer throttling: every page is a member in the foreground of its own browser.
-  ...['--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
-  // Chromium's Local Network Access checks refuse a WebSocket from a page that came from no
-  // address (the route's) to loopback (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS): here
-  // page and server are both on loopback, as a public page and its public server are both public.
-  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
-];
-
-/** How far ahead of its time a send is handed to its page: more than the DevTools hop takes (0.4–3 ms here, busy). */
+/** How far ahead of its time a send is handed to its page: far more than a DevTools round trip takes. */
 export const SEND_LEAD_US = 50_000;
 
 /** Chromium has settled once its processes use less than this share of a core over {@link SETTLE_STEP_MS}… */
@@ -69,8 +54,6 @@ function monotonicOfWall(wallMs: number): number {
 }
 /** The page's path on the relay's origin; never reaches the server (answered by the page's route). */
 const PAGE_PATH = '/__bench/';
-
-const SOCKET_IO_BUNDLE = join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js');
 
 /** The page every member lives in: Socket.IO's bundle, the clients, and a small driver the generator calls. */
 const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>bench members</title>
@@ -109,7 +92,7 @@ export interface BrowserReading {
 }
 
 /** The processes under `root` (not itself), from /proc's parent links. */
-function descendants(root: number): number[] {
+export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -155,11 +138,6 @@ export function readChildren(root: number = process.pid): BrowserReading {
   return { cpuUs: (ticks * 1e6) / clockTicks(), pssBytes: pss, processes };
 }
 
-interface Slot {
-  readonly context: BrowserContext;
-  readonly page: Page;
-}
-
 export interface BrowserFleetOptions {
   readonly url: string;
   readonly variant: Variant;
@@ -174,7 +152,7 @@ export interface BrowserFleetOptions {
 export class BrowserFleet {
   /** How late a member's page sent each post against its scheduled time, µs (its timer's lateness, or the DevTools hop when that took longer than the lead). */
   readonly dispatch = new LatencyHistogram();
-  private readonly slots = new Map<number, Promise<Slot>>();
+  private readonly pagesMade = new Map<number, Promise<Page>>();
   private readonly events = { reconnects: 0, errors: 0 };
   private closing = false;
   private faulted = false;
@@ -198,7 +176,7 @@ export class BrowserFleet {
     if (new URL(options.url).protocol !== 'http:') throw new Error(`browser members speak http:// only so far; ${options.url} is not`);
     const relay = await MeterProxy.start(options.url);
     try {
-      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+      const browser = await launchChromium();
       return new BrowserFleet(browser, relay, options);
     } catch (error) {
       await relay.close();
@@ -233,7 +211,7 @@ export class BrowserFleet {
   }
 
   get pages(): number {
-    return this.slots.size;
+    return this.pagesMade.size;
   }
 
   /**
@@ -243,7 +221,7 @@ export class BrowserFleet {
    */
   async checkClocks(): Promise<number> {
     let worst = 0;
-    for (const { page } of await Promise.all(this.slots.values())) {
+    for (const page of await Promise.all(this.pagesMade.values())) {
       let best = { errorUs: Infinity, roundTripUs: Infinity };
       for (let i = 0; i < CLOCK_PROBES; i++) {
         const before = monotonicUs();
@@ -264,7 +242,7 @@ export class BrowserFleet {
 
   /** Member `index`, in page `index / membersPerPage`, as the generator's client of it (its room is given to `subscribe`). */
   member(index: number, pollPhaseMs: number): BenchClient {
-    const slot = this.slot(Math.floor(index / this.options.membersPerPage));
+    const made = this.page(Math.floor(index / this.options.membersPerPage));
     const { variant } = this.options;
     const transport = variant.transport;
     const clientOptions = {
@@ -276,9 +254,9 @@ export class BrowserFleet {
     const cursors = new Map<string, string>();
     return {
       transport,
-      connect: async () => void (await slot),
+      connect: async () => void (await made),
       subscribe: async (room) => {
-        const { page } = await slot;
+        const page = await made;
         const base = this.relay.origin;
         const cursor = await page.evaluate(([i, t, o, r]) => (globalThis as unknown as { bench: { add(...a: unknown[]): Promise<string> } }).bench.add(i, t, o, r), [index, transport, { ...clientOptions, base }, room] as const);
         cursors.set(room, cursor);
@@ -299,7 +277,7 @@ export class BrowserFleet {
 
   /** Member `index` sends `post` at `atUs` (CLOCK_MONOTONIC), on its page's timer; resolves with the acknowledgement. */
   async sendAt(index: number, room: string, post: PostRequest, atUs: number): Promise<SendResult> {
-    const { page } = await this.slot(Math.floor(index / this.options.membersPerPage));
+    const page = await this.page(Math.floor(index / this.options.membersPerPage));
     const wallMs = (atUs - monotonicOfWall(0)) / 1000;
     const ack = await page.evaluate(
       ([i, r, p, w]) => (globalThis as unknown as { bench: { sendAt(...a: unknown[]): Promise<{ seq: number; cursor: string; at: number }> } }).bench.sendAt(i, r, p, w),
@@ -315,13 +293,14 @@ export class BrowserFleet {
     await this.relay.close();
   }
 
-  private slot(n: number): Promise<Slot> {
-    let slot = this.slots.get(n);
-    if (!slot) this.slots.set(n, (slot = this.openPage(n)));
-    return slot;
+  /** Page `n`, made on first use. */
+  private page(n: number): Promise<Page> {
+    let made = this.pagesMade.get(n);
+    if (!made) this.pagesMade.set(n, (made = this.openPage(n)));
+    return made;
   }
 
-  private async openPage(n: number): Promise<Slot> {
+  private async openPage(n: number): Promise<Page> {
     const context = await this.browser.newContext();
     const page = await context.newPage();
     page.on('crash', () => this.fault(`page ${n + 1} of Chromium crashed`));
@@ -332,7 +311,7 @@ export class BrowserFleet {
       const files: Record<string, [string, () => string]> = {
         '': ['text/html', () => PAGE_HTML],
         'clients.js': ['text/javascript', () => readFileSync(browserClientsFile(), 'utf8')],
-        'socket.io.min.js': ['text/javascript', () => readFileSync(SOCKET_IO_BUNDLE, 'utf8')],
+        'socket.io.min.js': ['text/javascript', () => readFileSync(socketIoBundleFile(), 'utf8')],
       };
       const file = files[path];
       return file ? route.fulfill({ status: 200, contentType: file[0], body: file[1]() }) : route.fulfill({ status: 404, body: 'not a bench page file' });
@@ -346,6 +325,6 @@ export class BrowserFleet {
     });
     await page.goto(`${origin}${PAGE_PATH}`);
     await page.waitForFunction(() => (globalThis as unknown as { benchReady?: boolean }).benchReady === true);
-    return { context, page };
+    return page;
   }
 }

@@ -13,9 +13,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { spawnServer } from '../run/spawn-server.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../generator/browser-members.ts';
+import { launchChromium } from '../generator/chromium.ts';
 import { browserClientsFile } from '../../servers/clients/browser/index.ts';
 import { HTTP2_TRANSPORTS } from '../../servers/contract/index.ts';
 
@@ -73,7 +73,7 @@ export interface ConnectionsArm {
 /** `members` members of one page over TLS to a fresh server of `transport`, HTTP/1.1 or HTTP/2; the first posts `posts` times. */
 export async function measureConnections(transport: (typeof HELD)[number], http2: boolean, members: number, posts: number, subscribeMs: number): Promise<ConnectionsArm> {
   const server = await spawnServer(transport, ['--tls', ...(http2 ? ['--http2'] : [])]);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+  const browser = await launchChromium();
   try {
     // The server's certificate is its own, made at start: this context trusts it.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });

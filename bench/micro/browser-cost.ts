@@ -23,9 +23,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { spawnServer } from '../run/spawn-server.ts';
-import { BrowserFleet, CHROMIUM_ARGS, CHROMIUM_PATH, readChildren } from '../generator/browser-members.ts';
+import { BrowserFleet, readChildren } from '../generator/browser-members.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../generator/chromium.ts';
 import { BROWSER_TRANSPORTS, browserClientsFile, type BrowserTransport } from '../../servers/clients/browser/index.ts';
 import type { BenchClient } from '../transports.ts';
 
@@ -118,7 +118,7 @@ for (let i = 0; i < ${DEVTOOLS_MEMBERS}; i++) { const c = openClient(${JSON.stri
   const profile = join(tmpdir(), `browser-cost-${process.pid}`);
   let stop: () => Promise<void>;
   if (devtools) {
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+    const browser = await launchChromium();
     await (await (await browser.newContext()).newPage()).goto(url);
     stop = () => browser.close();
   } else {

@@ -13,14 +13,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRANSPORT_INFO } from '../../servers/contract/index.ts';
 import type { OptionValues } from '../../servers/common/command-line/index.ts';
 import { spawnServer, type ServerProcess } from '../../bench/run/spawn-server.ts';
 import { loadAssets } from '../../report/assets.ts';
-import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { browserClientsFile, socketIoBundleFile } from '../../servers/clients/browser/index.ts';
 import { MeterProxy } from '../../bench/generator/meter-proxy.ts';
 import { DEMO_ROOM, Members } from './members.ts';
 import type { DEMO_OPTIONS, DemoTransport } from './options.ts';
@@ -51,14 +49,13 @@ function here(file: string): string {
 
 /** The page's files, read once at start: the page itself, its script and style, and the two libraries it loads. */
 function pageFiles(): ReadonlyMap<string, { type: string; body: string }> {
-  const socketIoClient = join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js');
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: readFileSync(here('./page.html'), 'utf8') }],
     ['/page.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(here('./page.js'), 'utf8') }],
     ['/clients.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(browserClientsFile(), 'utf8') }],
     ['/page.css', { type: 'text/css; charset=utf-8', body: readFileSync(here('./page.css'), 'utf8') }],
     ['/chart.umd.min.js', { type: 'text/javascript; charset=utf-8', body: loadAssets().chartJs }],
-    ['/socket.io.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(socketIoClient, 'utf8') }],
+    ['/socket.io.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(socketIoBundleFile(), 'utf8') }],
   ]);
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TRANSPORTS, type Transport } from '../../contract/index.ts';
@@ -17,6 +18,11 @@ export function browserClientsFile(): string {
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) throw new Error(`cannot find ${CLIENTS_PATH} above ${fileURLToPath(import.meta.url)}`);
   }
+}
+
+/** Socket.IO's own browser bundle (the global `io`), from the installed socket.io-client, which a page loads before `clients.js`. */
+export function socketIoBundleFile(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js');
 }
 
 export type BrowserTransport = Exclude<Transport, 'webrtc'>;

@@ -6,7 +6,7 @@
  * cost; nothing is left running. Chromium killed mid-window fails the trial, saying so. Without
  * Chromium the suite says it was skipped, and why.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../../bench/model/results.ts';
 import { runBench } from '../../../bench/run/run.ts';
@@ -15,6 +15,7 @@ import { BROWSER_TRANSPORTS } from '../../../servers/clients/browser/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
 import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 import { HELD, measureConnections } from '../../../bench/micro/browser-connections.ts';
+import { descendants } from '../../../bench/generator/browser-members.ts';
 
 /** 2 rooms of 3 members, two a page: 3 pages, every member sending once a second. */
 const TINY: Scenario = {
@@ -88,31 +89,15 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('a page\'s six HTTP/1.1 connection
 
 /** Kills (SIGKILL) every Chromium process under this one; how many. */
 function killChromium(): number {
-  const parent = new Map<number, number>();
-  const comm = new Map<number, string>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  let killed = 0;
+  for (const pid of descendants(process.pid)) {
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      comm.set(Number(name), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('chromium')) continue;
+      process.kill(pid, 'SIGKILL');
+      killed++;
     } catch {
       // gone meanwhile
-    }
-  }
-  const under = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
-    return false;
-  };
-  let killed = 0;
-  for (const [pid, name] of comm) {
-    if (name.startsWith('chromium') && under(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed++;
-      } catch {
-        // gone meanwhile
-      }
     }
   }
   return killed;

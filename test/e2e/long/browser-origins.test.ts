@@ -13,18 +13,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { socketIoBundleFile } from '../../../servers/clients/browser/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite, launchChromium } from '../../helpers/chromium.ts';
 import { createChatServer, RoomLog, type ChatServer } from '../../../servers/index.ts';
 import { SSE_ERROR_EVENT, type Transport } from '../../../servers/contract/index.ts';
 
-const SOCKET_IO_BUNDLE = new URL('../../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url);
 const TOKEN = 'browser-token';
 /** Bounds on waits inside the page: the events come in milliseconds (the SSE retry in 3 s); these only end a hang. */
 const PAGE_BOUND_MS = 15_000;
 
 /** A page server: an empty page, and Socket.IO's browser client beside it. Its origin is its own port. */
 async function pageServer(): Promise<{ server: Server; origin: string }> {
-  const bundle = readFileSync(SOCKET_IO_BUNDLE);
+  const bundle = readFileSync(socketIoBundleFile());
   const server = createServer((request, response) => {
     if (request.url === '/socket.io.min.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
