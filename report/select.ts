@@ -82,8 +82,14 @@ export function ofGroup(step: StepResult, group: TransportFacts['group']): Varia
   return step.variants.filter((v) => inGroup(v, group) && v.variant.keepAlive !== false);
 }
 
+/**
+ * The variant of `transport` a step's claims and charts speak of: connections reused, and Node
+ * members where the step also ran browser members (the browser scenario), whose figures carry
+ * Chromium's own costs; a run of browser members only is read as it ran.
+ */
 export function byTransport(step: StepResult, transport: string): VariantResult | undefined {
-  return step.variants.find((v) => v.variant.transport === transport && v.variant.keepAlive !== false);
+  const of = step.variants.filter((v) => v.variant.transport === transport && v.variant.keepAlive !== false);
+  return of.find((v) => v.variant.clients !== 'browser') ?? of[0];
 }
 
 /** Steps that sweep a parameter (`clients`, `pollIntervalMs`), in order of the swept value. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, BrowserMembersResult, TrialResult } from '../../bench/model/results.ts';
+import type { BenchResults, BrowserMembersResult, StepResult, TrialResult, VariantResult } from '../../bench/model/results.ts';
 import { browserSection } from '../../report/browser-section.ts';
+import { byTransport } from '../../report/select.ts';
 
 const BROWSER: BrowserMembersResult = {
   pages: 4,
@@ -32,5 +33,16 @@ describe('browserSection', () => {
     expect(text).toContain('<td>4 / 20</td><td>3.00 ms</td><td>580 MiB</td>');
     expect(text).toContain('<td>1.00 µs / 21.5 ms</td><td>1.50 ms</td><td class="good">no</td>');
     expect(text).toContain('<td class="bad">yes</td>');
+  });
+});
+
+describe('byTransport', () => {
+  const v = (id: string, clients?: 'browser'): VariantResult => ({ variant: { id, transport: 'sse', ...(clients ? { clients } : {}) } }) as unknown as VariantResult;
+  const stepOf = (variants: VariantResult[]): StepResult => ({ variants }) as unknown as StepResult;
+
+  it('speaks of the Node members where a step ran both, wherever they are listed, and of the browser ones where it ran those only', () => {
+    expect(byTransport(stepOf([v('sse/browser', 'browser'), v('sse')]), 'sse')?.variant.id).toBe('sse');
+    expect(byTransport(stepOf([v('sse/browser', 'browser')]), 'sse')?.variant.id).toBe('sse/browser');
+    expect(byTransport(stepOf([v('sse')]), 'websocket')).toBeUndefined();
   });
 });
