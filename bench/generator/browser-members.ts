@@ -9,7 +9,9 @@
  *   its six HTTP/1.1 connections to the server, as the tabs of one browser do.
  * - A page is of the origin of a counting relay (`MeterProxy`) in front of the server: its requests
  *   are same-origin (no preflight), and the relay counts the requests, bytes and connections that
- *   a browser does not show a page. The relay costs each message a hop through this process.
+ *   a browser does not show a page. The relay costs each message a hop through this process. In
+ *   front of a TLS server it relays the encrypted bytes, so Chromium speaks TLS and HTTP/2 with the
+ *   server itself, and the requests are counted as Chromium reports them to playwright-core.
  * - Receipts are stamped in the page at the event, on its wall clock (`performance.timeOrigin +
  *   performance.now()`, which Chromium coarsens to 0.1 ms), and sent here in batches; this process
  *   maps them to CLOCK_MONOTONIC by its own wall clock read the same way, so the mapping does not
@@ -154,6 +156,8 @@ export class BrowserFleet {
   readonly dispatch = new LatencyHistogram();
   private readonly pagesMade = new Map<number, Promise<Page>>();
   private readonly events = { reconnects: 0, errors: 0 };
+  /** Requests the pages made to the server, as Chromium reported them: counted where the relay cannot read them (TLS). */
+  private pageRequests = 0;
   private closing = false;
   private faulted = false;
 
@@ -173,7 +177,6 @@ export class BrowserFleet {
   }
 
   static async launch(options: BrowserFleetOptions): Promise<BrowserFleet> {
-    if (new URL(options.url).protocol !== 'http:') throw new Error(`browser members speak http:// only so far; ${options.url} is not`);
     const relay = await MeterProxy.start(options.url);
     try {
       const browser = await launchChromium();
@@ -237,7 +240,7 @@ export class BrowserFleet {
   /** Counters of every member, as a Node client counts its own: the relay's, and the pages' events. */
   counters(): ClientCounters {
     const wire = this.relay.counts();
-    return { ...emptyCounters(), requests: wire.requests, connections: wire.connections, bytesWritten: wire.sent, bytesRead: wire.received, reconnects: this.events.reconnects, errors: this.events.errors };
+    return { ...emptyCounters(), requests: this.relay.readsRequests ? wire.requests : this.pageRequests, connections: wire.connections, bytesWritten: wire.sent, bytesRead: wire.received, reconnects: this.events.reconnects, errors: this.events.errors };
   }
 
   /** Member `index`, in page `index / membersPerPage`, as the generator's client of it (its room is given to `subscribe`). */
@@ -301,7 +304,8 @@ export class BrowserFleet {
   }
 
   private async openPage(n: number): Promise<Page> {
-    const context = await this.browser.newContext();
+    // A TLS server's certificate is its own, made at start: the members trust it, as the Node members are given it.
+    const context = await this.browser.newContext(this.relay.readsRequests ? {} : { ignoreHTTPSErrors: true });
     const page = await context.newPage();
     page.on('crash', () => this.fault(`page ${n + 1} of Chromium crashed`));
     page.on('close', () => this.fault(`page ${n + 1} of Chromium was closed`));
@@ -316,6 +320,13 @@ export class BrowserFleet {
       const file = files[path];
       return file ? route.fulfill({ status: 200, contentType: file[0], body: file[1]() }) : route.fulfill({ status: 404, body: 'not a bench page file' });
     });
+    if (!this.relay.readsRequests) {
+      // Through TLS the relay sees no request: each one the page makes to the server (an HTTP/2
+      // stream is one) is counted as Chromium reports it, a WebSocket's handshake too.
+      const counted = (url: string) => url.startsWith(origin) && !new URL(url).pathname.startsWith(PAGE_PATH);
+      page.on('request', (request) => void (counted(request.url()) && this.pageRequests++));
+      page.on('websocket', (socket) => void (counted(socket.url().replace(/^wss:/, 'https:')) && this.pageRequests++));
+    }
     await page.exposeBinding('benchDeliver', (_source, batch: [number, number, ChatMessage[]][]) => {
       for (const [index, wallMs, messages] of batch) this.options.onMessages(index, messages, monotonicOfWall(wallMs));
     });

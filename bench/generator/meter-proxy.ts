@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What went through a relay: HTTP requests, bytes each way on the wire (headers and frames included) and connections. */
 export interface MeterCounts {
-  /** HTTP requests its clients sent, CORS preflights and WebSocket handshakes included. */
+  /** HTTP requests its clients sent, CORS preflights and WebSocket handshakes included; 0 in front of TLS, which it cannot read. */
   readonly requests: number;
   /** Bytes its clients sent. */
   readonly sent: number;
@@ -28,6 +28,10 @@ export function countRequestLines(text: string): number {
  * are what a network would carry. It listens on 127.0.0.1 and relays to the server's address: the
  * server's Host check lets loopback names through on any port. It costs each message a hop through
  * this process each way.
+ *
+ * In front of a TLS server (`https:`) it relays the encrypted bytes as they are, so the browser
+ * negotiates TLS and HTTP/2 (ALPN) with the server itself: bytes and connections are counted, and
+ * requests are not ({@link MeterProxy.readsRequests}: its user counts them where it can see them).
  */
 export class MeterProxy {
   private readonly server: Server;
@@ -40,14 +44,18 @@ export class MeterProxy {
   private constructor(
     private readonly targetHost: string,
     private readonly targetPort: number,
+    /** The server speaks plain HTTP, so the relay reads its requests; false in front of TLS. */
+    readonly readsRequests: boolean,
   ) {
     this.server = createServer((inbound) => this.relay(inbound));
   }
 
-  /** A relay to the server of `url` (http:), listening on a free port of 127.0.0.1; resolves once it listens. */
+  /** A relay to the server of `url` (http: or https:), listening on a free port of 127.0.0.1; resolves once it listens. */
   static async start(url: string): Promise<MeterProxy> {
-    const { hostname, port } = new URL(url);
-    const proxy = new MeterProxy(hostname.replace(/^\[|\]$/g, ''), Number(port) || 80);
+    const { hostname, port, protocol } = new URL(url);
+    if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`a relay speaks to http:// and https:// servers; ${url} is neither`);
+    const plain = protocol === 'http:';
+    const proxy = new MeterProxy(hostname.replace(/^\[|\]$/g, ''), Number(port) || (plain ? 80 : 443), plain);
     proxy.server.listen(0, '127.0.0.1');
     await once(proxy.server, 'listening');
     return proxy;
@@ -57,9 +65,9 @@ export class MeterProxy {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** The relay's own origin, `http://127.0.0.1:PORT`. */
+  /** The relay's own origin, `http://127.0.0.1:PORT` (`https://` in front of TLS). */
   get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.readsRequests ? 'http' : 'https'}://127.0.0.1:${this.port}`;
   }
 
   counts(): MeterCounts {
@@ -85,7 +93,7 @@ export class MeterProxy {
     let upgraded = false;
     inbound.on('data', (chunk: Buffer) => {
       this.sent += chunk.length;
-      if (!upgraded) this.requests += countRequestLines(chunk.toString('latin1'));
+      if (!upgraded && this.readsRequests) this.requests += countRequestLines(chunk.toString('latin1'));
     });
     outbound.on('data', (chunk: Buffer) => {
       this.received += chunk.length;

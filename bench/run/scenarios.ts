@@ -45,6 +45,8 @@ const chatVariantsOf = (scenario: JoinableScenario): Variant[] => TRANSPORTS.fil
 /** The transports whose client polls on an interval, and those whose messages are pushed. */
 const INTERVAL_POLLED = TRANSPORTS.filter((t) => knownFacts(t).knob === 'pollIntervalMs');
 const PUSHED = CHAT_VARIANTS.filter((v) => knownFacts(v.transport).group === 'push');
+/** Members of a held transport (a stream or held poll each) one page holds over HTTP/1.1: Chromium's six connections per server, less one for the posts. */
+export const BROWSER_HTTP1_MEMBERS = 5;
 /** The pushed transports that speak HTTP and so HTTP/2 (`--http2`): there one connection carries the held poll or stream and the posts. */
 const HTTP2_CAPABLE = TRANSPORTS.filter((t) => HTTP2_TRANSPORTS.includes(t) && knownFacts(t).group === 'push');
 /** "long polling and SSE": the transports of the handshake scenario's HTTP/2 step, in prose. */
@@ -384,7 +386,7 @@ function browserScenario(): Scenario {
   return {
     name: 'browser',
     description:
-      "Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server.",
+      `Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server. Then the same chat's browser members of ${HTTP2_CAPABLE_WORDS}, five a page, over TLS on HTTP/1.1 and on HTTP/2: each member's stream or held poll keeps one of a page's six HTTP/1.1 connections, the posts share the last, and HTTP/2 carries them all on one.`,
     rounds: 3,
     generators: 1,
     steps: [
@@ -392,6 +394,15 @@ function browserScenario(): Scenario {
         label: '4 rooms × 5 members, 1 msg/s each',
         workload: BROWSER_CHAT,
         variants: BROWSER_TRANSPORTS.flatMap((transport) => [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser' as const, membersPerPage: BROWSER_CHAT.members }]),
+      },
+      {
+        // Where the six connections bite: each member's stream or held poll keeps one of its page's,
+        // and the posts share what is left; HTTP/2 carries them all on one.
+        label: `${BROWSER_HTTP1_MEMBERS} browser members a page over TLS: HTTP/1.1 against HTTP/2`,
+        workload: BROWSER_CHAT,
+        variants: HTTP2_CAPABLE.flatMap((transport) =>
+          [false, true].map((http2) => ({ ...variantOf(transport), id: `${transport}/browser-tls${http2 ? '-http2' : ''}`, tls: true, ...(http2 ? { http2: true } : {}), clients: 'browser' as const, membersPerPage: BROWSER_HTTP1_MEMBERS })),
+        ),
       },
     ],
   };
@@ -580,7 +591,10 @@ function withoutBrowser(variant: Variant): Variant {
 function browserRefusal(variant: Variant, step: Step): string | undefined {
   if (variant.transport === 'webrtc') return `WebRTC has no browser members here: ${NO_BROWSER_WEBRTC}`;
   if (!(BROWSER_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_TRANSPORTS])}`;
-  if (variant.tls === true) return 'browser members speak plain HTTP so far (their relay counts requests by reading them)';
+  const held = HTTP2_CAPABLE.includes(variant.transport as Transport) || variant.engine === 'polling';
+  if (held && variant.http2 !== true && (variant.membersPerPage ?? 1) > BROWSER_HTTP1_MEMBERS) {
+    return `${variant.membersPerPage} members of ${variant.transport}${variant.engine === undefined ? '' : ` over ${variant.engine}`} in one page would starve it: Chromium holds ${BROWSER_HTTP1_MEMBERS + 1} HTTP/1.1 connections per server, each member's stream or held poll keeps one, and the posts need one more (npm run bench:browser-connections measures it); put at most ${BROWSER_HTTP1_MEMBERS} a page, or speak HTTP/2 ("tls" and "http2": one connection carries them all)`;
+  }
   if ((step.cluster?.instances ?? 1) > 1) return 'browser members talk to one instance so far';
   if (step.distance || step.lossPct !== undefined) return 'browser members run on the machine\'s loopback only so far (not across a network with distance or loss)';
   return undefined;

@@ -42,11 +42,38 @@ describe('browser members: which transports, and what a step may ask', () => {
   it('refuses browser members where they cannot run yet, with the reason', () => {
     expect(() => checkScenario(scenarioOf({ transport: 'webrtc', clients: 'browser' }))).toThrow(/WebRTC has no browser members here: Chromium gathers its WebRTC candidates/);
     expect(() => checkScenario(scenarioOf({ transport: 'raw-ws', clients: 'browser' }))).toThrow(/raw-ws is a baseline, whose client is Node by design/);
-    expect(() => checkScenario(scenarioOf({ transport: 'websocket', clients: 'browser', tls: true }))).toThrow(/browser members speak plain HTTP so far/);
+    expect(() => checkScenario(scenarioOf({ transport: 'websocket', clients: 'browser', tls: true }))).not.toThrow();
     expect(() => checkScenario(scenarioOf({ transport: 'websocket', clients: 'browser' }, { cluster: { instances: 2, backplane: 'redis' } }))).toThrow(/browser members talk to one instance so far/);
     expect(() => checkScenario(scenarioOf({ transport: 'websocket', clients: 'browser' }, { lossPct: 1 }))).toThrow(/on the machine's loopback only so far/);
     expect(() => checkScenario(scenarioOf({ transport: 'websocket', membersPerPage: 2 }))).toThrow(/"membersPerPage" is for browser members/);
     expect(() => checkScenario(scenarioOf({ transport: 'websocket', clients: 'browser', membersPerPage: 3 }))).not.toThrow();
+  });
+
+  it('refuses more members a page than HTTP/1.1 holds where each keeps a request open, and lets HTTP/2 carry them', () => {
+    const six = { clients: 'browser', membersPerPage: 6 };
+    for (const held of [{ transport: 'sse' }, { transport: 'long-polling' }, { transport: 'socketio', engine: 'polling' }]) {
+      expect(() => checkScenario(scenarioOf({ ...held, ...six })), held.transport).toThrow(
+        /6 members of .* in one page would starve it: Chromium holds 6 HTTP\/1\.1 connections per server, each member's stream or held poll keeps one, and the posts need one more .* put at most 5 a page, or speak HTTP\/2/,
+      );
+      expect(() => checkScenario(scenarioOf({ ...held, ...six, membersPerPage: 5 })), held.transport).not.toThrow();
+      expect(() => checkScenario(scenarioOf({ ...held, ...six, tls: true })), held.transport).toThrow(/would starve it/);
+    }
+    for (const http2 of [{ transport: 'sse' }, { transport: 'long-polling' }]) expect(() => checkScenario(scenarioOf({ ...http2, ...six, tls: true, http2: true })), http2.transport).not.toThrow();
+    // Their requests are brief, or their sockets are not HTTP connections.
+    for (const free of [{ transport: 'short-polling' }, { transport: 'websocket' }, { transport: 'socketio' }, { transport: 'socketio', engine: 'websocket' }]) {
+      expect(() => checkScenario(scenarioOf({ ...free, ...six })), JSON.stringify(free)).not.toThrow();
+    }
+  });
+
+  it('the browser scenario sets HTTP/1.1 against HTTP/2 over TLS for five browser members a page of each held transport', () => {
+    const step = resolveScenario('browser').steps[1];
+    expect(step?.variants.map((v) => [v.id, v.tls, v.http2 ?? false, v.clients, v.membersPerPage])).toEqual([
+      ['long-polling/browser-tls', true, false, 'browser', 5],
+      ['long-polling/browser-tls-http2', true, true, 'browser', 5],
+      ['sse/browser-tls', true, false, 'browser', 5],
+      ['sse/browser-tls-http2', true, true, 'browser', 5],
+    ]);
+    expect(() => checkScenario(resolveScenario('browser'))).not.toThrow();
   });
 
   it('counts the pages a step takes, and holds a machine to what half of its available memory holds', () => {

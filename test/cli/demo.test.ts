@@ -1,10 +1,13 @@
 import { once } from 'node:events';
 import { request, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MeterProxy, countRequestLines } from '../../bench/generator/meter-proxy.ts';
 import { demoTransports } from '../../cli/demo/options.ts';
 import { parseMemberCount } from '../../cli/demo/demo-server.ts';
+import { tlsMaterial } from '../../servers/common/tls.ts';
 
 describe('the demo command', () => {
   it('takes the transports of the page, and refuses WebRTC, unknown names and repeats with the reason', () => {
@@ -56,5 +59,35 @@ describe('the demo command', () => {
       await meter.close();
       server.close();
     }
+  });
+
+  it('in front of a TLS server relays the encrypted bytes, so the client speaks TLS with the server itself; it counts bytes and connections, and no request', async () => {
+    const material = tlsMaterial({ tls: true, cert: '', key: '', host: '127.0.0.1' });
+    if (!material) throw new Error('no TLS material');
+    const server = createTlsServer({ cert: material.cert, key: material.key }, (req, res) => res.end('pong'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const meter = await MeterProxy.start(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      expect(meter.readsRequests).toBe(false);
+      expect(meter.origin).toBe(`https://127.0.0.1:${meter.port}`);
+      // The server's own certificate reaches the client through the relay.
+      const socket = connect({ host: '127.0.0.1', port: meter.port, ca: material.cert, servername: 'localhost' });
+      await once(socket, 'secureConnect');
+      expect(socket.authorized).toBe(true);
+      socket.write('GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      let answer = '';
+      for await (const chunk of socket) answer += String(chunk);
+      expect(answer).toMatch(/^HTTP\/1\.1 200[\s\S]*pong$/);
+      const counts = meter.counts();
+      expect(counts.requests).toBe(0);
+      expect(counts.connections).toBe(1);
+      expect(counts.sent).toBeGreaterThan('GET /ping HTTP/1.1\r\n'.length);
+      expect(counts.received).toBeGreaterThan(material.cert.length / 2);
+    } finally {
+      await meter.close();
+      server.close();
+    }
+    await expect(MeterProxy.start('ftp://127.0.0.1:21')).rejects.toThrow(/a relay speaks to http:\/\/ and https:\/\/ servers; ftp:\/\/127\.0\.0\.1:21 is neither/);
   });
 });

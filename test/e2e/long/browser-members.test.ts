@@ -59,6 +59,43 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), (
     }
   }, 240_000);
 
+  it('over TLS, browser members of SSE and long polling deliver everything on HTTP/1.1 and HTTP/2, counted by Chromium, and HTTP/2 holds the members of a page on one connection', async () => {
+    const tls: Scenario = {
+      ...TINY,
+      name: 'tiny-browser-tls',
+      steps: [
+        {
+          label: '1 room × 4 browser members, 4 a page, over TLS',
+          workload: { rooms: 1, members: 4, ratePerMember: 1, bodyBytes: 64, durationMs: 2500, warmupMs: 1000 },
+          variants: (['sse', 'long-polling'] as const).flatMap((transport) =>
+            [false, true].map((http2) => ({ id: `${transport}/${http2 ? 'h2' : 'h1'}`, transport, tls: true, ...(http2 ? { http2: true } : {}), clients: 'browser' as const, membersPerPage: 4 })),
+          ),
+        },
+      ],
+    };
+    const outcome = await runTiny(tls);
+    await expectCleanRun(outcome);
+    for (const transport of ['sse', 'long-polling']) {
+      const [h1, h2] = [trialOf(outcome, `${transport}/h1`), trialOf(outcome, `${transport}/h2`)];
+      for (const [id, trial] of [[`${transport}/h1`, h1], [`${transport}/h2`, h2]] as const) {
+        expect(trial.problems, id).toEqual([]);
+        expect(trial.delivery.lost, id).toBe(0);
+        expect(trial.delivery.reordered, id).toBe(0);
+        expect(trial.delivery.delivered, id).toBe(trial.delivery.expected);
+        expect(trial.delivery.delivered, id).toBeGreaterThan(0);
+        // The relay cannot read TLS: Chromium's own count, every post a request at least.
+        expect(trial.wire.requests, id).toBeGreaterThanOrEqual(trial.delivery.sent);
+        expect(trial.wire.bytesWritten + trial.wire.bytesRead, id).toBeGreaterThan(0);
+      }
+      // At the window's end, at the server: four members each keep a stream or a held poll on a
+      // connection of its own over HTTP/1.1; over HTTP/2 the page holds one for all.
+      const held = (trial: typeof h1) => trial.server?.connections ?? Number.NaN;
+      expect(held(h1), `${transport} over HTTP/1.1`).toBeGreaterThanOrEqual(4);
+      expect(held(h2), `${transport} over HTTP/2`).toBeLessThanOrEqual(2);
+      expect(held(h2), `${transport} over HTTP/2`).toBeGreaterThanOrEqual(1);
+    }
+  }, 240_000);
+
   it('Chromium killed mid-window fails its trial with that reason, and leaves nothing running', async () => {
     const scenario: Scenario = { ...TINY, steps: [{ ...(TINY.steps[0] as Scenario['steps'][number]), variants: [{ id: 'websocket/browser', transport: 'websocket', clients: 'browser', membersPerPage: 3 }] }] };
     let killed = 0;
