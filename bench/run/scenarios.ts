@@ -386,7 +386,7 @@ function browserScenario(): Scenario {
   return {
     name: 'browser',
     description:
-      `Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server. Then the same chat's browser members of ${HTTP2_CAPABLE_WORDS}, five a page, over TLS on HTTP/1.1 and on HTTP/2: each member's stream or held poll keeps one of a page's six HTTP/1.1 connections, the posts share the last, and HTTP/2 carries them all on one.`,
+      `Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server. Then the same chat's browser members of ${HTTP2_CAPABLE_WORDS} over TLS, five a page on HTTP/1.1 and on HTTP/2, and ten a page on HTTP/2: each member's stream or held poll keeps one of a page's six HTTP/1.1 connections and the posts share the last, so HTTP/1.1 holds five such members a page; HTTP/2 carries them all on one.`,
     rounds: 3,
     generators: 1,
     steps: [
@@ -398,10 +398,21 @@ function browserScenario(): Scenario {
       {
         // Where the six connections bite: each member's stream or held poll keeps one of its page's,
         // and the posts share what is left; HTTP/2 carries them all on one.
-        label: `${BROWSER_HTTP1_MEMBERS} browser members a page over TLS: HTTP/1.1 against HTTP/2`,
+        label: `browser members over TLS: ${BROWSER_HTTP1_MEMBERS} a page on HTTP/1.1 and HTTP/2, ${2 * BROWSER_HTTP1_MEMBERS} a page on HTTP/2`,
         workload: BROWSER_CHAT,
         variants: HTTP2_CAPABLE.flatMap((transport) =>
-          [false, true].map((http2) => ({ ...variantOf(transport), id: `${transport}/browser-tls${http2 ? '-http2' : ''}`, tls: true, ...(http2 ? { http2: true } : {}), clients: 'browser' as const, membersPerPage: BROWSER_HTTP1_MEMBERS })),
+          [
+            [false, BROWSER_HTTP1_MEMBERS],
+            [true, BROWSER_HTTP1_MEMBERS],
+            [true, 2 * BROWSER_HTTP1_MEMBERS],
+          ].map(([http2, perPage]) => ({
+            ...variantOf(transport),
+            id: `${transport}/browser-tls${http2 ? '-http2' : ''}${perPage === BROWSER_HTTP1_MEMBERS ? '' : `-${perPage}`}`,
+            tls: true,
+            ...(http2 ? { http2: true } : {}),
+            clients: 'browser' as const,
+            membersPerPage: perPage as number,
+          })),
         ),
       },
     ],

@@ -65,13 +65,15 @@ describe('browser members: which transports, and what a step may ask', () => {
     }
   });
 
-  it('the browser scenario sets HTTP/1.1 against HTTP/2 over TLS for five browser members a page of each held transport', () => {
+  it('the browser scenario sets HTTP/1.1 against HTTP/2 over TLS for five browser members a page of each held transport, and ten a page on HTTP/2', () => {
     const step = resolveScenario('browser').steps[1];
     expect(step?.variants.map((v) => [v.id, v.tls, v.http2 ?? false, v.clients, v.membersPerPage])).toEqual([
       ['long-polling/browser-tls', true, false, 'browser', 5],
       ['long-polling/browser-tls-http2', true, true, 'browser', 5],
+      ['long-polling/browser-tls-http2-10', true, true, 'browser', 10],
       ['sse/browser-tls', true, false, 'browser', 5],
       ['sse/browser-tls-http2', true, true, 'browser', 5],
+      ['sse/browser-tls-http2-10', true, true, 'browser', 10],
     ]);
     expect(() => checkScenario(resolveScenario('browser'))).not.toThrow();
   });
