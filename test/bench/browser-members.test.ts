@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BROWSER_TRANSPORTS, browserClientsFile } from '../../servers/clients/browser/index.ts';
 import { BROWSER_BASE_BYTES, BROWSER_PAGE_BYTES, browserCapacityRefusal, browserPages, browserPagesHeld } from '../../bench/generator/browser-capacity.ts';
@@ -20,6 +23,19 @@ describe('browser members: which transports, and what a step may ask', () => {
     const file = (await import(browserClientsFile())) as { BROWSER_TRANSPORTS: readonly string[]; openClient: (t: string, o: object) => unknown };
     expect([...file.BROWSER_TRANSPORTS].sort()).toEqual([...BROWSER_TRANSPORTS].sort());
     expect(() => file.openClient('webrtc', {})).toThrow(/no browser client of webrtc/);
+  });
+
+  it("the browser clients read an error answer's contract code from its body", async () => {
+    const file = (await import(browserClientsFile())) as { openClient: (t: string, o: object) => { send(room: string, post: object): Promise<unknown> } };
+    const server = createServer((_req, res) => res.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'too big' } })));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const client = file.openClient('short-polling', { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      await expect(client.send('room', { id: 'a', from: 'x', body: 'y' })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    } finally {
+      server.close();
+    }
   });
 
   it('--clients browser keeps the transports with a browser client, says in each step which it left out, and names them in each variant', () => {

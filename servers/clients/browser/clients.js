@@ -25,7 +25,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function answerError(answer) {
   let code = `HTTP_${answer.status}`;
   try {
-    code = (await answer.json()).code ?? code;
+    // The contract's error body: { "error": { "code", "message" } }.
+    code = (await answer.json()).error?.code ?? code;
   } catch {
     // a body that is not the contract's JSON: the status says it
   }
