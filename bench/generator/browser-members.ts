@@ -54,6 +54,9 @@ function monotonicOfWall(wallMs: number): number {
   // This process's wall clock read as the page reads its own, against CLOCK_MONOTONIC at once.
   return Math.round(wallMs * 1000 - ((performance.timeOrigin + performance.now()) * 1000 - monotonicUs()));
 }
+/** How often a page of WebRTC members says what their peers' ICE transports carried (`getStats`): the bytes at a window's edge are that old at most. */
+const CARRIED_EVERY_MS = 100;
+
 /** The page's path on the relay's origin; never reaches the server (answered by the page's route). */
 const PAGE_PATH = '/__bench/';
 
@@ -63,6 +66,8 @@ const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>bench members</ti
 <script type="module">
 import { openClient } from '${PAGE_PATH}clients.js';
 const members = new Map();
+const carriers = [];
+let bytesTimer;
 let batch = [];
 let flushing = false;
 const flush = () => { flushing = false; const sent = batch; batch = []; window.benchDeliver(sent); };
@@ -72,6 +77,15 @@ window.bench = {
       onMessages: (r, messages, at) => { batch.push([index, performance.timeOrigin + at, messages]); if (!flushing) { flushing = true; setTimeout(flush, 0); } },
       onEvent: (type) => { if (type === 'reconnect' || type === 'error') window.benchEvent(type); } });
     members.set(index, client);
+    if (client.bytes && !carriers.includes(client)) {
+      // A data channel's bytes are UDP, past the relay: its page says what its peers carried.
+      carriers.push(client);
+      bytesTimer ??= setInterval(async () => {
+        let sent = 0, received = 0;
+        for (const c of carriers) { const b = await c.bytes(); sent += b.sent; received += b.received; }
+        window.benchBytes(sent, received);
+      }, ${CARRIED_EVERY_MS});
+    }
     await client.connect();
     return client.subscribe(room);
   },
@@ -158,6 +172,8 @@ export class BrowserFleet {
   private readonly events = { reconnects: 0, errors: 0 };
   /** Requests the pages made to the server, as Chromium reported them: counted where the relay cannot read them (TLS). */
   private pageRequests = 0;
+  /** What each page's WebRTC peers carried, as it last said (UDP, which the relay does not see). */
+  private readonly carried = new Map<number, { sent: number; received: number }>();
   private closing = false;
   private faulted = false;
 
@@ -240,7 +256,9 @@ export class BrowserFleet {
   /** Counters of every member, as a Node client counts its own: the relay's, and the pages' events. */
   counters(): ClientCounters {
     const wire = this.relay.counts();
-    return { ...emptyCounters(), requests: this.relay.readsRequests ? wire.requests : this.pageRequests, connections: wire.connections, bytesWritten: wire.sent, bytesRead: wire.received, reconnects: this.events.reconnects, errors: this.events.errors };
+    let [sent, received] = [wire.sent, wire.received];
+    for (const c of this.carried.values()) [sent, received] = [sent + c.sent, received + c.received];
+    return { ...emptyCounters(), requests: this.relay.readsRequests ? wire.requests : this.pageRequests, connections: wire.connections, bytesWritten: sent, bytesRead: received, reconnects: this.events.reconnects, errors: this.events.errors };
   }
 
   /** Member `index`, in page `index / membersPerPage`, as the generator's client of it (its room is given to `subscribe`). */
@@ -330,6 +348,7 @@ export class BrowserFleet {
     await page.exposeBinding('benchDeliver', (_source, batch: [number, number, ChatMessage[]][]) => {
       for (const [index, wallMs, messages] of batch) this.options.onMessages(index, messages, monotonicOfWall(wallMs));
     });
+    await page.exposeBinding('benchBytes', (_source, sent: number, received: number) => void this.carried.set(n, { sent, received }));
     await page.exposeBinding('benchEvent', (_source, type: string) => {
       if (type === 'reconnect') this.events.reconnects++;
       else this.events.errors++;

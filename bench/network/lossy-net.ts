@@ -11,6 +11,8 @@
  * included), and a later run deletes the ones a killed run left behind (`removeStaleNamespaces`).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 
 /** The nftables table and the comments that mark its two rules. */
@@ -126,6 +128,7 @@ function deleteSync(name: string): void {
   } catch {
     // Already gone, or cannot be deleted: nothing more can be done at exit.
   }
+  rmSync(netnsEtc(name), { recursive: true, force: true });
   live.delete(name);
 }
 
@@ -164,6 +167,12 @@ export async function removeStaleNamespaces(): Promise<string[]> {
     return owner !== undefined && owner !== process.pid && !alive(owner);
   });
   for (const name of stale) await run(`deleting the stale namespace ${name}`, 'ip', ['netns', 'delete', name]);
+  // And the resolv.conf folders of theirs (addDefaultRoute), whether their namespace is there or not.
+  const folders = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+  for (const name of folders) {
+    const owner = namespaceOwner(name);
+    if (owner !== undefined && owner !== process.pid && !alive(owner)) rmSync(netnsEtc(name), { recursive: true, force: true });
+  }
   return stale;
 }
 
@@ -176,21 +185,34 @@ export class LossyNetwork {
     readonly name: string,
     /** The share of packets the rule drops, in percent. */
     readonly lossPct: number,
+    /** It has a default route ({@link addDefaultRoute}). */
+    readonly defaultRoute = false,
   ) {}
 
-  /** Makes the namespace and its rule; on any failure deletes what was made and throws, naming the step. */
-  static async create(lossPct: number): Promise<LossyNetwork> {
+  /**
+   * Makes the namespace and its rule; on any failure deletes what was made and throws, naming the
+   * step. With `defaultRoute`, also the route a browser's WebRTC needs ({@link addDefaultRoute}).
+   */
+  static async create(lossPct: number, options: { readonly defaultRoute?: boolean } = {}): Promise<LossyNetwork> {
     const ruleset = lossRuleset(lossPct);
     const name = namespaceName(process.pid, nextNamespaceNumber());
     await makeNamespace(name);
-    const network = new LossyNetwork(name, lossPct);
+    const network = new LossyNetwork(name, lossPct, options.defaultRoute === true);
     try {
+      if (options.defaultRoute) await addDefaultRoute(name);
       await addLossRule(name, ruleset);
     } catch (error) {
       await network.close();
       throw error;
     }
     return network;
+  }
+
+  /** Packets sent by the default route so far (to an address neither loopback nor 198.18.0.1): 0 when it has none. */
+  async routedAway(): Promise<number> {
+    if (!this.defaultRoute) return 0;
+    const stats = JSON.parse(await run(`reading bench0's counters in ${this.name}`, 'ip', ['-n', this.name, '-j', '-s', 'link', 'show', 'bench0'])) as { stats64?: { tx?: { packets?: number } } }[];
+    return stats[0]?.stats64?.tx?.packets ?? 0;
   }
 
   /** The rule's counters now: packets seen going out of loopback, and those dropped. */
@@ -219,10 +241,40 @@ export async function makeNamespace(name: string): Promise<void> {
   }
 }
 
+/** The address a namespace's default route is given by {@link addDefaultRoute}: the benchmarking range's first. */
+export const DEFAULT_ROUTE_ADDRESS = '198.18.0.1';
+
+/**
+ * Gives the namespace `name` a default route, for a page's WebRTC: without permission to use the
+ * camera or microphone, Chromium offers a host candidate on the interface of the default route
+ * only (none on loopback: a namespace with loopback alone gets no candidate at all). The route
+ * goes through one end of a veth pair inside the namespace, which has {@link DEFAULT_ROUTE_ADDRESS}
+ * (a /15 of the benchmarking range); the other end is up with no address and the namespace does
+ * not forward, so a packet routed there goes nowhere. The server, on 127.0.0.1 in the same
+ * namespace, and the page reach each other through the kernel's local delivery.
+ */
+export async function addDefaultRoute(name: string): Promise<void> {
+  // With a route, a name lookup would go to the machine's resolver (through bench0, nowhere):
+  // `ip netns exec` gives the namespace's processes this resolv.conf instead, on loopback.
+  mkdirSync(netnsEtc(name), { recursive: true });
+  writeFileSync(join(netnsEtc(name), 'resolv.conf'), 'nameserver 127.0.0.1\n');
+  await run(`making a veth pair in ${name}`, 'ip', ['-n', name, 'link', 'add', 'bench0', 'type', 'veth', 'peer', 'name', 'bench1']);
+  await run(`addressing bench0 in ${name}`, 'ip', ['-n', name, 'addr', 'add', `${DEFAULT_ROUTE_ADDRESS}/15`, 'dev', 'bench0']);
+  // No IPv6 link-local address, so the kernel sends no router solicitation or duplicate address probe on them.
+  for (const dev of ['bench0', 'bench1']) await run(`bringing up ${dev} in ${name}`, 'ip', ['-n', name, 'link', 'set', dev, 'addrgenmode', 'none', 'up']);
+  await run(`routing by default through bench0 in ${name}`, 'ip', ['-n', name, 'route', 'add', 'default', 'dev', 'bench0']);
+}
+
 /** Deletes a namespace made by {@link makeNamespace}; left for the exit handler when that fails. */
 export async function deleteNamespace(name: string): Promise<void> {
   await run(`deleting the network namespace ${name}`, 'ip', ['netns', 'delete', name]);
+  rmSync(netnsEtc(name), { recursive: true, force: true });
   live.delete(name);
+}
+
+/** The folder whose files `ip netns exec` mounts over /etc's for the namespace `name`. */
+function netnsEtc(name: string): string {
+  return join('/etc/netns', name);
 }
 
 /** Adds the loss rule (`lossRuleset`) on the output of every interface of the namespace. */

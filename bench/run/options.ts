@@ -81,7 +81,7 @@ export const BENCH_OPTIONS = {
     default: '',
     choices: ['node', 'browser'],
     shownDefault: "the scenario's (node)",
-    doc: 'who the members are: node (this project\'s clients) or browser (pages of the system\'s Chromium on its own fetch, EventSource and WebSocket, and Socket.IO\'s browser client; apt-get install chromium, or CHROMIUM_PATH); browser runs the transports that have a browser client, on one instance, on loopback; over HTTP/1.1 at most 5 members a page of SSE, long polling or Socket.IO\'s polling engine',
+    doc: 'who the members are: node (this project\'s clients) or browser (pages of the system\'s Chromium on its own fetch, EventSource, WebSocket and RTCPeerConnection, and Socket.IO\'s browser client; apt-get install chromium, or CHROMIUM_PATH); browser runs the transports that have a browser client (WebRTC only in a step with a network namespace of its own: --loss, even 0), on one instance; over HTTP/1.1 at most 5 members a page of SSE, long polling or Socket.IO\'s polling engine',
   },
   membersPerPage: { kind: 'int', shownDefault: "the variant's (1)", min: 1, max: 100, doc: 'browser members: how many share one page, and so its six HTTP/1.1 connections to a server, as the tabs of one browser do' },
 } as const satisfies OptionTable;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../../servers/common/command-line/index.ts';
 import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
-import { BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from '../../servers/clients/browser/index.ts';
+import { BROWSER_CLIENT_TRANSPORTS, BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from '../../servers/clients/browser/index.ts';
 import { browserCapacityRefusal, browserPages } from '../generator/browser-capacity.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
@@ -598,16 +598,27 @@ function withoutBrowser(variant: Variant): Variant {
   return rest;
 }
 
+/** The step runs in a network namespace of the bench's own, its loopback lossy or not (not across a distance: WebRTC browser members run there). */
+function inOwnNetwork(step: { readonly lossPct?: number | undefined; readonly distance?: Distance | undefined }): boolean {
+  return step.lossPct !== undefined && step.distance === undefined;
+}
+
+/** Whether `variant` can have browser members in a step run in its own network namespaces or not. */
+function browserCanRun(variant: Variant, ownNetwork: boolean): boolean {
+  if (variant.transport === 'webrtc') return ownNetwork && (variant.channel ?? 'reliable') === 'reliable';
+  return (BROWSER_TRANSPORTS as readonly string[]).includes(variant.transport);
+}
+
 /** Why `variant` of `step` cannot have browser members, or undefined when it can. */
 function browserRefusal(variant: Variant, step: Step): string | undefined {
-  if (variant.transport === 'webrtc') return `WebRTC has no browser members here: ${NO_BROWSER_WEBRTC}`;
-  if (!(BROWSER_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_TRANSPORTS])}`;
+  if (!(BROWSER_CLIENT_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_CLIENT_TRANSPORTS])}`;
+  if (variant.transport === 'webrtc' && !inOwnNetwork(step)) return `WebRTC has no browser members on this machine's own network: ${NO_BROWSER_WEBRTC}`;
+  if (variant.channel === 'lossy') return "WebRTC's unreliable channel (chat-lossy) has no browser client: its members fetch what they missed over HTTP; browser members speak the reliable chat channel";
   const held = HTTP2_CAPABLE.includes(variant.transport as Transport) || variant.engine === 'polling';
   if (held && variant.http2 !== true && (variant.membersPerPage ?? 1) > BROWSER_HTTP1_MEMBERS) {
     return `${variant.membersPerPage} members of ${variant.transport}${variant.engine === undefined ? '' : ` over ${variant.engine}`} in one page would starve it: Chromium holds ${BROWSER_HTTP1_MEMBERS + 1} HTTP/1.1 connections per server, each member's stream or held poll keeps one, and the posts need one more (npm run bench:browser-connections measures it); put at most ${BROWSER_HTTP1_MEMBERS} a page, or speak HTTP/2 ("tls" and "http2": one connection carries them all)`;
   }
   if ((step.cluster?.instances ?? 1) > 1) return 'browser members talk to one instance so far';
-  if (step.distance || step.lossPct !== undefined) return 'browser members run on the machine\'s loopback only so far (not across a network with distance or loss)';
   return undefined;
 }
 
@@ -764,13 +775,16 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         ...(w.burst ? { burst: w.burst } : {}),
         ...(w.bystanders ? { bystanders: w.bystanders } : {}),
       };
+      const lossPct = o.loss ?? step.lossPct;
+      const distance = distanceOf(step.distance, o);
+      const ownNetwork = inOwnNetwork({ lossPct, distance });
       const variants = step.variants
         .filter((v) => !o.transports || o.transports.includes(v.transport))
         // --tls: every chat transport over TLS; a baseline is plain by design, so it is left out.
         .filter((v) => o.tls !== true || isChatTransport(v.transport))
         .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
-        // --clients browser: the transports with a browser client; the others (the baselines, WebRTC) are left out.
-        .filter((v) => o.clients !== 'browser' || (BROWSER_TRANSPORTS as readonly string[]).includes(v.transport))
+        // --clients browser: what has a browser client here; the others (the baselines, and WebRTC outside a network of its own) are left out.
+        .filter((v) => o.clients !== 'browser' || browserCanRun(v, ownNetwork))
         .map((v): Variant => {
           if (o.clients === 'node') return withoutBrowser(v);
           const browser = o.clients === 'browser' || hasBrowserMembers(v);
@@ -783,12 +797,10 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         });
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
       // --clients browser leaves out what has no browser client: said in the label, not silently.
-      const noBrowser = o.clients === 'browser' ? step.variants.filter((v) => !(BROWSER_TRANSPORTS as readonly string[]).includes(v.transport) && (!o.transports || o.transports.includes(v.transport))).map((v) => v.id) : [];
+      const noBrowser = o.clients === 'browser' ? step.variants.filter((v) => !browserCanRun(v, ownNetwork) && (!o.transports || o.transports.includes(v.transport))).map((v) => v.id) : [];
       const stepChanged = noBrowser.length > 0 ? [...changed, `left out, no browser client: ${noBrowser.join(', ')}`] : changed;
       // A label that no longer says what runs would mislead every chart and table.
       const label = stepChanged.length > 0 ? `${step.label} [set: ${stepChanged.join(', ')}]` : step.label;
-      const lossPct = o.loss ?? step.lossPct;
-      const distance = distanceOf(step.distance, o);
       const cluster = { ...(o.instances !== undefined ? { instances: o.instances } : {}), ...(o.backplane ? { backplane: o.backplane } : {}) };
       return applyClusterOverrides(
         { ...step, label, ...(x ? { x } : {}), workload, variants, ...(lossPct !== undefined ? { lossPct } : {}), ...(distance ? { distance } : {}) },
@@ -799,7 +811,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     .filter((step) => step.variants.length > 0);
   if (steps.length === 0) {
     throw new Error(
-      `${o.transports ? `--transports ${o.transports.join(',')}` : o.tls === true ? '--tls' : '--clients browser'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}${o.clients === 'browser' ? ` (--clients browser runs ${inWords([...BROWSER_TRANSPORTS])})` : ''}`,
+      `${o.transports ? `--transports ${o.transports.join(',')}` : o.tls === true ? '--tls' : '--clients browser'} leaves nothing to run in scenario ${scenario.name}${o.tls === true ? ' (--tls runs the chat transports only)' : ''}${o.clients === 'browser' ? ` (--clients browser runs ${inWords([...BROWSER_TRANSPORTS])}, and WebRTC in a step with --loss)` : ''}`,
     );
   }
   return checkScenario({

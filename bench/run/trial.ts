@@ -16,7 +16,7 @@ import { nextMessage, spawnTs, stopChild, type TsChild } from './spawn.ts';
 import { ipv4Loopback, openFilesLimit, planSockets, sourceAddresses } from '../generator/sockets.ts';
 import { buildTrialResult, limitedTrialResult, type DistanceReadings } from '../model/trial-result.ts';
 import { instanceOf } from '../cluster/cluster.ts';
-import { LossyNetwork, type PacketCounts } from '../network/lossy-net.ts';
+import { DEFAULT_ROUTE_ADDRESS, LossyNetwork, type PacketCounts } from '../network/lossy-net.ts';
 import { DistantNetwork, SERVER_ADDRESS } from '../network/distance.ts';
 import { readAt, startServerUnderTest, type BrokerControl, type ServerUnderTest } from './server-under-test.ts';
 
@@ -235,7 +235,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         died.catch(() => undefined);
         stoppers.push(died);
       }
-    } else if (options.lossPct !== undefined) network = await unlessInterrupted(LossyNetwork.create(options.lossPct));
+    } else if (options.lossPct !== undefined) {
+      // A page's WebRTC offers a candidate on the default route's interface only.
+      const defaultRoute = variant.clients === 'browser' && variant.transport === 'webrtc';
+      network = await unlessInterrupted(LossyNetwork.create(options.lossPct, { defaultRoute }));
+    }
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
     // Each process's code built once per run (bench/run/bundle.ts): a child then starts without tsx.
@@ -335,6 +339,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const results = await expectFrom('result', drain + RESULT_MARGIN_MS, 'draining');
     const drainedAt = performance.now();
     const generators: GeneratorResult[] = results.map((r) => r.result);
+    // Nothing of a trial may go past loopback and the benchmarking range: a packet sent by the default route would have.
+    const routedAway = network ? await unlessInterrupted(network.routedAway()) : 0;
+    if (routedAway > 0) throw new Error(`${routedAway} packet(s) went out by the namespace's default route, to an address that is neither loopback nor ${DEFAULT_ROUTE_ADDRESS}: the trial is not kept`);
     const lossNet = distant && options.lossPct !== undefined ? { name: `${distant.clientNs},${distant.serverNs}`, lossPct: options.lossPct } : network;
     const lossy =
       lossNet && lossCounters && countsAtStart && countsAtEnd

@@ -3,11 +3,15 @@
  * of their own, listed in `--help` and in docs/options.md.
  */
 import { UsageError, type OptionTable } from '../../servers/common/command-line/index.ts';
-import { BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC, type BrowserTransport } from '../../servers/clients/browser/index.ts';
+import { BROWSER_TRANSPORTS, type BrowserTransport } from '../../servers/clients/browser/index.ts';
 
-/** The transports on the page: those with a browser client (not WebRTC: `NO_BROWSER_WEBRTC`). */
+/** The transports on the page: those a page runs on the machine's own network (not WebRTC: `NO_DEMO_WEBRTC`). */
 export const DEMO_TRANSPORTS = BROWSER_TRANSPORTS;
 export type DemoTransport = BrowserTransport;
+
+/** Why the page has no WebRTC column. */
+export const NO_DEMO_WEBRTC =
+  "the page's Chromium runs on this machine's own network, where it offers a WebRTC candidate on the interface of its default route, a real one, and this project's load goes to loopback and 198.18.0.0/15 only (the bench runs WebRTC browser members in a network namespace of its own: a step with --loss, even 0)";
 
 export const DEMO_OPTIONS = {
   port: { kind: 'int', default: 8090, min: 0, max: 65535, doc: "the page's port on 127.0.0.1 (0: any free port); the chat servers take free ports of their own" },
@@ -21,7 +25,7 @@ export const DEMO_OPTIONS = {
 export function demoTransports(names: readonly string[]): DemoTransport[] {
   if (names.length === 0) throw new UsageError(`--transports needs at least one of ${DEMO_TRANSPORTS.join(', ')}`);
   for (const name of names) {
-    if (name === 'webrtc') throw new UsageError(`--transports: webrtc is not on the page: ${NO_BROWSER_WEBRTC}`);
+    if (name === 'webrtc') throw new UsageError(`--transports: webrtc is not on the page: ${NO_DEMO_WEBRTC}`);
     if (!(DEMO_TRANSPORTS as readonly string[]).includes(name)) throw new UsageError(`--transports: unknown transport ${JSON.stringify(name)}; the page has ${DEMO_TRANSPORTS.join(', ')}`);
   }
   if (new Set(names).size !== names.length) throw new UsageError('--transports: a transport is named twice');

@@ -13,7 +13,7 @@ describe('the demo command', () => {
   it('takes the transports of the page, and refuses WebRTC, unknown names and repeats with the reason', () => {
     expect(demoTransports(['websocket', 'sse'])).toEqual(['websocket', 'sse']);
     expect(() => demoTransports([])).toThrow(/at least one of short-polling/);
-    expect(() => demoTransports(['webrtc'])).toThrow(/webrtc is not on the page: Chromium gathers its WebRTC candidates on every interface/);
+    expect(() => demoTransports(['webrtc'])).toThrow(/webrtc is not on the page: the page's Chromium runs on this machine's own network, where it offers a WebRTC candidate on the interface of its default route/);
     expect(() => demoTransports(['carrier-pigeon'])).toThrow(/unknown transport "carrier-pigeon"; the page has short-polling, long-polling, websocket, sse, socketio/);
     expect(() => demoTransports(['sse', 'sse'])).toThrow(/named twice/);
   });

@@ -1,7 +1,7 @@
 /*
  * The contract's clients as a browser page writes them: plain JavaScript on the platform's own
- * fetch, EventSource and WebSocket, and on Socket.IO's browser client (the global `io` of its
- * bundle), with no code of the Node clients. The demo page (cli/demo/) and the bench's browser
+ * fetch, EventSource, WebSocket and RTCPeerConnection, and on Socket.IO's browser client (the
+ * global `io` of its bundle), with no code of the Node clients. The demo page (cli/demo/) and the bench's browser
  * members (bench/generator/browser-members.ts) both load this file as it is.
  *
  * `openClient(transport, options)` gives a client of one room at a time per `subscribe`:
@@ -14,7 +14,7 @@
  * the page's performance.now() at the receipt, and onEvent(type, detail) for 'open', 'reconnect',
  * 'error' and 'state' (a line for people).
  */
-/* global fetch, performance, setTimeout, clearTimeout, EventSource, WebSocket */
+/* global fetch, performance, setTimeout, clearTimeout, EventSource, WebSocket, RTCPeerConnection */
 
 /** How long a failed poll or a closed socket waits before it tries again. */
 const RETRY_MS = 1000;
@@ -261,12 +261,113 @@ function socketIoClient(options) {
   };
 }
 
+/** An address a WebRTC peer of this project may offer: 127.0.0.0/8 and the benchmarking range 198.18.0.0/15. */
+const allowedAddress = (address) => /^127\./.test(address) || /^198\.(18|19)\./.test(address);
+
+/**
+ * A WebRTC data channel `chat` (ordered, reliable) carrying the WebSocket frames, as the contract's
+ * WebRTC section says: one offer, sent once gathering is complete (no trickle), keeping only the
+ * candidates on allowed addresses, to `POST /rtc/offer`. The peer uses no STUN or TURN server.
+ * A closed channel comes back with a new peer and every room subscribed again from its cursor.
+ * `bytes()` is what its ICE transports carried (DTLS records, SCTP inside), as `getStats` reads it.
+ */
+function webrtcClient(options) {
+  let peer;
+  let channel;
+  let closed = false;
+  let timer;
+  const carried = { sent: 0, received: 0 };
+  const protocol = frames(options, (frame) => {
+    if (channel?.readyState !== 'open') return false;
+    channel.send(JSON.stringify(frame));
+    return true;
+  });
+  const open = async () => {
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    peer = pc;
+    const dc = pc.createDataChannel('chat', { ordered: true });
+    channel = dc;
+    dc.onmessage = (event) => protocol.received(JSON.parse(event.data));
+    const gathered = new Promise((resolve) => {
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    if (pc.iceGatheringState !== 'complete') await gathered;
+    const sdp = pc.localDescription.sdp
+      .split(/\r?\n/)
+      .filter((line) => !line.startsWith('a=candidate:') || allowedAddress(line.split(' ')[4]))
+      .join('\r\n');
+    const answer = await fetch(`${options.base}/rtc/offer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'offer', sdp }) });
+    if (answer.status !== 201) throw await answerError(answer);
+    const { type, sdp: answerSdp } = await answer.json();
+    await pc.setRemoteDescription({ type, sdp: answerSdp });
+    await new Promise((resolve, reject) => {
+      dc.onopen = () => resolve();
+      dc.onclose = () => {
+        reject(new Error('the data channel closed before it opened'));
+        void counted(pc);
+        if (closed || peer !== pc) return;
+        options.onEvent?.('error', 'the data channel closed');
+        pc.close();
+        timer = setTimeout(() => void reopen(), RETRY_MS);
+      };
+    });
+  };
+  /** Adds what a peer's ICE transports carried to the closed peers' total, once it is gone. */
+  const readBytes = async (pc) => {
+    let sent = 0;
+    let received = 0;
+    for (const stat of (await pc.getStats()).values()) {
+      if (stat.type === 'transport') {
+        sent += stat.bytesSent ?? 0;
+        received += stat.bytesReceived ?? 0;
+      }
+    }
+    return { sent, received };
+  };
+  const counted = async (pc) => {
+    const { sent, received } = await readBytes(pc).catch(() => ({ sent: 0, received: 0 }));
+    carried.sent += sent;
+    carried.received += received;
+  };
+  const reopen = async () => {
+    try {
+      await open();
+      options.onEvent?.('reconnect');
+      protocol.resubscribe();
+    } catch (error) {
+      if (closed) return;
+      options.onEvent?.('error', error.message);
+      timer = setTimeout(() => void reopen(), RETRY_MS);
+    }
+  };
+  return {
+    async connect() {
+      await open();
+      options.onEvent?.('open');
+    },
+    subscribe: (room) => protocol.subscribe(room),
+    send: (room, message) => protocol.send(room, message),
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      peer?.close();
+    },
+    /** Bytes its peers' ICE transports carried so far: the closed ones' and the live one's. */
+    async bytes() {
+      const live = peer && peer.connectionState !== 'closed' ? await readBytes(peer) : { sent: 0, received: 0 };
+      return { sent: carried.sent + live.sent, received: carried.received + live.received };
+    },
+  };
+}
+
 const CLIENTS = {
   'short-polling': (options) => pollingClient(options, false),
   'long-polling': (options) => pollingClient(options, true),
   sse: sseClient,
   websocket: websocketClient,
   socketio: socketIoClient,
+  webrtc: webrtcClient,
 };
 
 /** The transports this file has a client of. */

@@ -25,10 +25,14 @@ export function socketIoBundleFile(): string {
   return join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.min.js');
 }
 
+/** The transports `clients.js` has a client of (its `BROWSER_TRANSPORTS`; a test holds them equal): every one. */
+export const BROWSER_CLIENT_TRANSPORTS: readonly Transport[] = TRANSPORTS;
+
 export type BrowserTransport = Exclude<Transport, 'webrtc'>;
 
-/** The transports `clients.js` has a client of (its `BROWSER_TRANSPORTS`; a test holds them equal): every one but WebRTC. */
+/** The transports a page runs on the machine's own network (the demo, the bench's plain steps): every one but WebRTC ({@link NO_BROWSER_WEBRTC}). */
 export const BROWSER_TRANSPORTS: readonly BrowserTransport[] = TRANSPORTS.filter((t): t is BrowserTransport => t !== 'webrtc');
 
-/** Why WebRTC has no browser client here. */
-export const NO_BROWSER_WEBRTC = 'Chromium gathers its WebRTC candidates on every interface, and this project sends load to loopback and 198.18.0.0/15 only';
+/** Why a page's WebRTC runs only in a network namespace of the bench's own. */
+export const NO_BROWSER_WEBRTC =
+  "Chromium offers a WebRTC candidate on the interface of its default route, on this machine a real one, and this project's load goes to loopback and 198.18.0.0/15 only, so its WebRTC browser members run only where that route is the bench's: in a step with a network namespace of its own (--loss, even 0; as root)";
