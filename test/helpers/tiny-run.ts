@@ -40,3 +40,15 @@ export async function expectCleanRun(outcome: RunOutcome): Promise<void> {
   expect(liveNamespaces()).toBe(0);
   expect(await namespacesOf(process.pid)).toEqual([]);
 }
+
+/** The trial `id` of the run delivered every message it was to, in order, and timed each: no problem, nothing lost. */
+export function expectEverythingDelivered(outcome: RunOutcome, id: string): TrialResult {
+  const trial = trialOf(outcome, id);
+  expect(trial.problems, id).toEqual([]);
+  expect(trial.delivery.lost, id).toBe(0);
+  expect(trial.delivery.reordered, id).toBe(0);
+  expect(trial.delivery.delivered, id).toBe(trial.delivery.expected);
+  expect(trial.delivery.delivered, id).toBeGreaterThan(0);
+  expect(trial.latency.count, id).toBe(trial.delivery.delivered);
+  return trial;
+}

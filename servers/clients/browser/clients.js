@@ -172,39 +172,32 @@ function frames(options, write) {
   };
 }
 
-function websocketClient(options) {
-  let socket;
+/**
+ * A client whose frame carrier comes back once lost (WebSocket, WebRTC): `open(lost)` opens one and
+ * resolves once it carries frames (or rejects), and calls `lost(why)` once if it goes after that;
+ * a loss or a failed attempt to come back is tried again after RETRY_MS, and each comeback
+ * subscribes every room again from its last cursor. `shut()` closes the carrier for good.
+ */
+function comingBack(options, protocol, open, shut) {
   let closed = false;
   let timer;
-  const protocol = frames(options, (frame) => {
-    if (socket?.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  });
-  const open = () =>
-    new Promise((resolve, reject) => {
-      socket = new WebSocket(`${options.base.replace(/^http/, 'ws')}/ws`);
-      socket.onopen = () => resolve();
-      socket.onmessage = (event) => protocol.received(JSON.parse(event.data));
-      socket.onclose = () => {
-        reject(new Error('the socket closed before it opened'));
-        if (closed) return;
-        options.onEvent?.('error', 'the socket closed');
-        timer = setTimeout(() => void reopen(), RETRY_MS);
-      };
-    });
+  const retry = (why) => {
+    if (closed) return;
+    options.onEvent?.('error', why);
+    timer = setTimeout(() => void reopen(), RETRY_MS);
+  };
   const reopen = async () => {
     try {
-      await open();
+      await open(retry);
       options.onEvent?.('reconnect');
       protocol.resubscribe();
-    } catch {
-      // its onclose has planned the next attempt
+    } catch (error) {
+      retry(error.message);
     }
   };
   return {
     async connect() {
-      await open();
+      await open(retry);
       options.onEvent?.('open');
     },
     subscribe: (room) => protocol.subscribe(room),
@@ -212,9 +205,30 @@ function websocketClient(options) {
     async close() {
       closed = true;
       clearTimeout(timer);
-      socket?.close();
+      shut();
     },
   };
+}
+
+function websocketClient(options) {
+  let socket;
+  const protocol = frames(options, (frame) => {
+    if (socket?.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  });
+  const open = (lost) =>
+    new Promise((resolve, reject) => {
+      let opened = false;
+      socket = new WebSocket(`${options.base.replace(/^http/, 'ws')}/ws`);
+      socket.onopen = () => {
+        opened = true;
+        resolve();
+      };
+      socket.onmessage = (event) => protocol.received(JSON.parse(event.data));
+      socket.onclose = () => (opened ? lost('the socket closed') : reject(new Error('the socket closed before it opened')));
+    });
+  return comingBack(options, protocol, open, () => socket?.close());
 }
 
 function socketIoClient(options) {
@@ -274,15 +288,25 @@ const allowedAddress = (address) => /^127\./.test(address) || /^198\.(18|19)\./.
 function webrtcClient(options) {
   let peer;
   let channel;
-  let closed = false;
-  let timer;
   const carried = { sent: 0, received: 0 };
   const protocol = frames(options, (frame) => {
     if (channel?.readyState !== 'open') return false;
     channel.send(JSON.stringify(frame));
     return true;
   });
-  const open = async () => {
+  /** What a peer's ICE transports carried so far. */
+  const readBytes = async (pc) => {
+    let sent = 0;
+    let received = 0;
+    for (const stat of (await pc.getStats()).values()) {
+      if (stat.type === 'transport') {
+        sent += stat.bytesSent ?? 0;
+        received += stat.bytesReceived ?? 0;
+      }
+    }
+    return { sent, received };
+  };
+  const open = async (lost) => {
     const pc = new RTCPeerConnection({ iceServers: [] });
     peer = pc;
     const dc = pc.createDataChannel('chat', { ordered: true });
@@ -302,57 +326,24 @@ function webrtcClient(options) {
     const { type, sdp: answerSdp } = await answer.json();
     await pc.setRemoteDescription({ type, sdp: answerSdp });
     await new Promise((resolve, reject) => {
-      dc.onopen = () => resolve();
-      dc.onclose = () => {
-        reject(new Error('the data channel closed before it opened'));
-        void counted(pc);
-        if (closed || peer !== pc) return;
-        options.onEvent?.('error', 'the data channel closed');
+      let opened = false;
+      dc.onopen = () => {
+        opened = true;
+        resolve();
+      };
+      dc.onclose = async () => {
+        if (!opened) return reject(new Error('the data channel closed before it opened'));
+        // What the peer carried stays counted once it is gone.
+        const last = await readBytes(pc).catch(() => ({ sent: 0, received: 0 }));
+        carried.sent += last.sent;
+        carried.received += last.received;
         pc.close();
-        timer = setTimeout(() => void reopen(), RETRY_MS);
+        lost('the data channel closed');
       };
     });
   };
-  /** Adds what a peer's ICE transports carried to the closed peers' total, once it is gone. */
-  const readBytes = async (pc) => {
-    let sent = 0;
-    let received = 0;
-    for (const stat of (await pc.getStats()).values()) {
-      if (stat.type === 'transport') {
-        sent += stat.bytesSent ?? 0;
-        received += stat.bytesReceived ?? 0;
-      }
-    }
-    return { sent, received };
-  };
-  const counted = async (pc) => {
-    const { sent, received } = await readBytes(pc).catch(() => ({ sent: 0, received: 0 }));
-    carried.sent += sent;
-    carried.received += received;
-  };
-  const reopen = async () => {
-    try {
-      await open();
-      options.onEvent?.('reconnect');
-      protocol.resubscribe();
-    } catch (error) {
-      if (closed) return;
-      options.onEvent?.('error', error.message);
-      timer = setTimeout(() => void reopen(), RETRY_MS);
-    }
-  };
   return {
-    async connect() {
-      await open();
-      options.onEvent?.('open');
-    },
-    subscribe: (room) => protocol.subscribe(room),
-    send: (room, message) => protocol.send(room, message),
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      peer?.close();
-    },
+    ...comingBack(options, protocol, open, () => peer?.close()),
     /** Bytes its peers' ICE transports carried so far: the closed ones' and the live one's. */
     async bytes() {
       const live = peer && peer.connectionState !== 'closed' ? await readBytes(peer) : { sent: 0, received: 0 };

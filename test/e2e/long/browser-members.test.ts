@@ -13,7 +13,7 @@ import { runBench } from '../../../bench/run/run.ts';
 import { liveChildren } from '../../../bench/run/spawn.ts';
 import { BROWSER_TRANSPORTS } from '../../../servers/clients/browser/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
-import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
+import { expectCleanRun, expectEverythingDelivered, runTiny } from '../../helpers/tiny-run.ts';
 import { HELD, measureConnections } from '../../../bench/micro/browser-connections.ts';
 import { descendants } from '../../../bench/generator/browser-members.ts';
 
@@ -32,22 +32,24 @@ const TINY: Scenario = {
   ],
 };
 
+/**
+ * Every post is a request, counted when it reaches the relay; a post of the window's last moments
+ * is counted in the window's sends but may leave its page (on the page's timer, late by its
+ * `dispatch`) after the wire was read at the window's end: clean-clone CI once saw SSE's 15
+ * requests for 16 sends. Two at most, for the six members' one post a second each.
+ */
+const EDGE_POSTS = 2;
+
 describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), () => {
   it('a tiny trial of every transport with a browser client delivers everything, timed at every page, and says what Chromium cost', async () => {
     const outcome = await runTiny(TINY);
     await expectCleanRun(outcome);
     for (const transport of BROWSER_TRANSPORTS) {
-      const trial = trialOf(outcome, `${transport}/browser`);
-      expect(trial.problems, transport).toEqual([]);
-      expect(trial.delivery.lost, transport).toBe(0);
-      expect(trial.delivery.reordered, transport).toBe(0);
-      expect(trial.delivery.delivered, transport).toBe(trial.delivery.expected);
-      expect(trial.delivery.delivered, transport).toBeGreaterThan(0);
-      expect(trial.latency.count, transport).toBe(trial.delivery.delivered);
+      const trial = expectEverythingDelivered(outcome, `${transport}/browser`);
       // Counted on the wire at the relay: every post and poll is a request, a socket's frames are none.
       expect(trial.wire.bytesWritten + trial.wire.bytesRead, transport).toBeGreaterThan(0);
       if (transport === 'websocket') expect(trial.wire.requests, transport).toBe(0);
-      else if (transport !== 'socketio') expect(trial.wire.requests, transport).toBeGreaterThanOrEqual(trial.delivery.sent);
+      else if (transport !== 'socketio') expect(trial.wire.requests, transport).toBeGreaterThanOrEqual(trial.delivery.sent - EDGE_POSTS);
       const browser = trial.browser;
       expect(browser, transport).toBeDefined();
       expect(browser?.members, transport).toBe(6);
@@ -76,15 +78,10 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('browser members in the bench'), (
     const outcome = await runTiny(tls);
     await expectCleanRun(outcome);
     for (const transport of ['sse', 'long-polling']) {
-      const [h1, h2] = [trialOf(outcome, `${transport}/h1`), trialOf(outcome, `${transport}/h2`)];
+      const [h1, h2] = [expectEverythingDelivered(outcome, `${transport}/h1`), expectEverythingDelivered(outcome, `${transport}/h2`)];
       for (const [id, trial] of [[`${transport}/h1`, h1], [`${transport}/h2`, h2]] as const) {
-        expect(trial.problems, id).toEqual([]);
-        expect(trial.delivery.lost, id).toBe(0);
-        expect(trial.delivery.reordered, id).toBe(0);
-        expect(trial.delivery.delivered, id).toBe(trial.delivery.expected);
-        expect(trial.delivery.delivered, id).toBeGreaterThan(0);
         // The relay cannot read TLS: Chromium's own count, every post a request at least.
-        expect(trial.wire.requests, id).toBeGreaterThanOrEqual(trial.delivery.sent);
+        expect(trial.wire.requests, id).toBeGreaterThanOrEqual(trial.delivery.sent - EDGE_POSTS);
         expect(trial.wire.bytesWritten + trial.wire.bytesRead, id).toBeGreaterThan(0);
       }
       // At the window's end, at the server: four members each keep a stream or a held poll on a

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { LossyNetwork, checkLossySupport, liveNamespaces } from '../../../bench/network/lossy-net.ts';
 import { liveChildren } from '../../../bench/run/spawn.ts';
 import { HAVE_CHROMIUM, chromiumSuite } from '../../helpers/chromium.ts';
-import { expectCleanRun, runTiny, trialOf } from '../../helpers/tiny-run.ts';
+import { expectCleanRun, expectEverythingDelivered, runTiny, trialOf } from '../../helpers/tiny-run.ts';
 
 const missing = await checkLossySupport();
 if (missing) console.warn(`WebRTC browser members skipped: ${missing}`);
@@ -56,13 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM || missing !== undefined)(chromiumSuite(`WebRTC b
     const outcome = await runTiny(TINY);
     await expectCleanRun(outcome);
     for (const id of ['webrtc/browser', 'websocket/browser']) {
-      const trial = trialOf(outcome, id);
-      expect(trial.problems, id).toEqual([]);
-      expect(trial.delivery.lost, id).toBe(0);
-      expect(trial.delivery.reordered, id).toBe(0);
-      expect(trial.delivery.delivered, id).toBe(trial.delivery.expected);
-      expect(trial.delivery.delivered, id).toBeGreaterThan(0);
-      expect(trial.latency.count, id).toBe(trial.delivery.delivered);
+      const trial = expectEverythingDelivered(outcome, id);
       expect(trial.browser?.members, id).toBe(6);
       expect(trial.browser?.pages, id).toBe(2);
     }
