@@ -165,7 +165,8 @@ function resolveArguments(argv: readonly string[]): ResolvedArguments | number {
     return 2;
   }
   if (given.list === true) {
-    for (const [name, make] of Object.entries(SCENARIOS)) console.log(`${name.padEnd(10)} ${make().description}`);
+    const width = Math.max(...Object.keys(SCENARIOS).map((name) => name.length));
+    for (const [name, make] of Object.entries(SCENARIOS)) console.log(`${name.padEnd(width)} ${make().description}`);
     return 0;
   }
   const quick = given.quick === true;

@@ -386,7 +386,7 @@ function browserScenario(): Scenario {
   return {
     name: 'browser',
     description:
-      `Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server. Then the same chat's browser members of ${HTTP2_CAPABLE_WORDS} over TLS, five a page on HTTP/1.1 and on HTTP/2, and ten a page on HTTP/2: each member's stream or held poll keeps one of a page's six HTTP/1.1 connections and the posts share the last, so HTTP/1.1 holds five such members a page; HTTP/2 carries them all on one.`,
+      `Node and browser members of every transport that has a browser client, side by side, on a small chat (4 rooms of 5 members, one message a second each): the browser members of a room share a page of the system's Chromium (a browser context of its own, with its six HTTP/1.1 connections to the server), on the platform's own fetch, EventSource and WebSocket, or Socket.IO's browser client; their requests and bytes are counted by a relay in front of the server. Then the same chat's browser members of ${HTTP2_CAPABLE_WORDS} over TLS, five a page on HTTP/1.1 and on HTTP/2, and ten a page on HTTP/2: each member's stream or held poll keeps one of a page's six HTTP/1.1 connections and the posts share the last, so HTTP/1.1 holds five such members a page; HTTP/2 carries them all on one. WebRTC's pair is in the scenario browser-webrtc (its pages need a network namespace of the bench's own, so root).`,
     rounds: 3,
     generators: 1,
     steps: [
@@ -419,6 +419,23 @@ function browserScenario(): Scenario {
   };
 }
 
+/**
+ * WebRTC's Node and browser members, side by side, on the browser scenario's chat. Apart from that
+ * scenario because a page's WebRTC runs only in a network namespace of the bench's own, which
+ * needs root: WebSocket's pair runs beside it in the same kind of namespace, the yardstick.
+ */
+function browserWebrtcScenario(): Scenario {
+  const pair = (transport: Transport): Variant[] => [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser' as const, membersPerPage: BROWSER_CHAT.members }];
+  return {
+    name: 'browser-webrtc',
+    description:
+      "WebRTC's Node and browser members side by side, and WebSocket's beside them, on the browser scenario's chat (4 rooms of 5 members, one message a second each; a room's browser members in one page of the system's Chromium, on its own RTCPeerConnection): each trial in a network namespace of its own that drops nothing, where a page's WebRTC offers 198.18.0.1 (needs root, iproute2 and nftables).",
+    rounds: 3,
+    generators: 1,
+    steps: [{ label: '4 rooms × 5 members, 1 msg/s each, in a namespace of its own (loss 0%)', lossPct: 0, workload: BROWSER_CHAT, variants: [...pair('webrtc'), ...pair('websocket')] }],
+  };
+}
+
 /** The named scenarios. */
 export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   default: defaultScenario,
@@ -434,6 +451,7 @@ export const SCENARIOS: Readonly<Record<string, () => Scenario>> = {
   wan: wanScenario,
   socketio: socketIoScenario,
   browser: browserScenario,
+  'browser-webrtc': browserWebrtcScenario,
 };
 
 // A scenario file's fields take the ranges of the flags that override them (BENCH_OPTIONS).
