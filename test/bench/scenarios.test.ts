@@ -17,7 +17,7 @@ import {
   withKnobs,
 } from '../../bench/run/scenarios.ts';
 
-const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan', 'socketio', 'browser'];
+const NAMES = ['default', 'scale', 'interval', 'fanout', 'handshake', 'soak', 'capacity', 'scale-out', 'failover', 'lossy', 'wan', 'socketio', 'browser', 'browser-webrtc'];
 
 function scenario(name: string): Scenario {
   const make = SCENARIOS[name];
@@ -31,7 +31,7 @@ function onlyStep(s: Scenario): Step {
 }
 
 describe('the named scenarios', () => {
-  it('are the thirteen the project documents', () => {
+  it('are the fourteen the project documents', () => {
     expect(Object.keys(SCENARIOS)).toEqual(NAMES);
   });
 
@@ -221,7 +221,7 @@ describe('resolveScenario', () => {
   });
 
   it('lists the named scenarios for an unknown name', () => {
-    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, socketio, browser, or give a .json file');
+    expect(() => resolveScenario('nope')).toThrow('unknown scenario "nope"; the named ones are default, scale, interval, fanout, handshake, soak, capacity, scale-out, failover, lossy, wan, socketio, browser, browser-webrtc, or give a .json file');
   });
 
   it('does not take an Object.prototype member for a scenario', () => {
