@@ -27,14 +27,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { monotonicUs } from '../../servers/common/self-report.ts';
-import { browserClientsFile, socketIoBundleFile } from '../../servers/clients/browser/index.ts';
 import { emptyCounters, type ClientCounters, type SendResult } from '../../servers/clients/index.ts';
 import type { ChatMessage, PostRequest } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
 import type { Variant } from '../model/results.ts';
 import { clockTicks, parseStatTicks } from '../run/proc-sampler.ts';
 import type { BenchClient } from '../transports.ts';
-import { CHROMIUM_PATH, launchChromium } from './chromium.ts';
+import { CHROMIUM_PATH, launchChromium, servePageFiles } from './chromium.ts';
 import { MeterProxy } from './meter-proxy.ts';
 
 /** How far ahead of its time a send is handed to its page: far more than a DevTools round trip takes. */
@@ -77,7 +76,7 @@ window.bench = {
       onMessages: (r, messages, at) => { batch.push([index, performance.timeOrigin + at, messages]); if (!flushing) { flushing = true; setTimeout(flush, 0); } },
       onEvent: (type) => { if (type === 'reconnect' || type === 'error') window.benchEvent(type); } });
     members.set(index, client);
-    if (client.bytes && !carriers.includes(client)) {
+    if (client.bytes) {
       // A data channel's bytes are UDP, past the relay: its page says what its peers carried.
       carriers.push(client);
       bytesTimer ??= setInterval(async () => {
@@ -256,8 +255,9 @@ export class BrowserFleet {
   /** Counters of every member, as a Node client counts its own: the relay's, and the pages' events. */
   counters(): ClientCounters {
     const wire = this.relay.counts();
-    let [sent, received] = [wire.sent, wire.received];
-    for (const c of this.carried.values()) [sent, received] = [sent + c.sent, received + c.received];
+    const carried = [...this.carried.values()];
+    const sent = wire.sent + carried.reduce((n, c) => n + c.sent, 0);
+    const received = wire.received + carried.reduce((n, c) => n + c.received, 0);
     return { ...emptyCounters(), requests: this.relay.readsRequests ? wire.requests : this.pageRequests, connections: wire.connections, bytesWritten: sent, bytesRead: received, reconnects: this.events.reconnects, errors: this.events.errors };
   }
 
@@ -328,16 +328,7 @@ export class BrowserFleet {
     page.on('crash', () => this.fault(`page ${n + 1} of Chromium crashed`));
     page.on('close', () => this.fault(`page ${n + 1} of Chromium was closed`));
     const origin = this.relay.origin;
-    await page.route(`${origin}${PAGE_PATH}**`, (route) => {
-      const path = new URL(route.request().url()).pathname.slice(PAGE_PATH.length);
-      const files: Record<string, [string, () => string]> = {
-        '': ['text/html', () => PAGE_HTML],
-        'clients.js': ['text/javascript', () => readFileSync(browserClientsFile(), 'utf8')],
-        'socket.io.min.js': ['text/javascript', () => readFileSync(socketIoBundleFile(), 'utf8')],
-      };
-      const file = files[path];
-      return file ? route.fulfill({ status: 200, contentType: file[0], body: file[1]() }) : route.fulfill({ status: 404, body: 'not a bench page file' });
-    });
+    await servePageFiles(page, origin, PAGE_PATH, PAGE_HTML);
     if (!this.relay.readsRequests) {
       // Through TLS the relay sees no request: each one the page makes to the server (an HTTP/2
       // stream is one) is counted as Chromium reports it, a WebSocket's handshake too.

@@ -11,12 +11,12 @@
  *   npm run bench:browser-connections -- [--members 10] [--posts 10] [--subscribe-ms 5000]
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { spawnServer } from '../run/spawn-server.ts';
-import { launchChromium } from '../generator/chromium.ts';
-import { browserClientsFile } from '../../servers/clients/browser/index.ts';
+import { launchChromium, servePageFiles } from '../generator/chromium.ts';
+import { formatUs } from '../model/format.ts';
+import { quantile } from '../model/aggregate.ts';
+import { commandOptions, type OptionTable } from '../../servers/common/command-line/index.ts';
 import { HTTP2_TRANSPORTS } from '../../servers/contract/index.ts';
 
 /** The transports whose receiving holds a request open: the ones the limit bites. */
@@ -55,13 +55,7 @@ window.run = async (transport, members, posts, subscribeMs, everyMs) => {
 };
 `;
 
-function quantile(values: readonly number[], q: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-const ms = (v: number | undefined): string => (v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+const ms = (v: number | undefined): string => formatUs((v ?? Number.NaN) * 1000);
 
 /** What one arm saw: members receiving after the wait, each post's acknowledgement and each receipt, ms from its post. */
 export interface ConnectionsArm {
@@ -79,12 +73,7 @@ export async function measureConnections(transport: (typeof HELD)[number], http2
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page: Page = await context.newPage();
     const origin = server.url.replace(/\/$/, '');
-    await page.route(`${origin}/__bench/**`, (route) => {
-      const path = new URL(route.request().url()).pathname;
-      if (path.endsWith('/clients.js')) return route.fulfill({ contentType: 'text/javascript', body: readFileSync(browserClientsFile(), 'utf8') });
-      if (path.endsWith('/driver.js')) return route.fulfill({ contentType: 'text/javascript', body: DRIVER });
-      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="./driver.js"></script>' });
-    });
+    await servePageFiles(page, origin, '/__bench/', '<!doctype html><script type="module" src="./driver.js"></script>', { 'driver.js': ['text/javascript', () => DRIVER] });
     await page.goto(`${origin}/__bench/`);
     await page.waitForFunction(() => typeof (globalThis as { run?: unknown }).run === 'function');
     return await page.evaluate(
@@ -97,14 +86,14 @@ export async function measureConnections(transport: (typeof HELD)[number], http2
   }
 }
 
+const OPTIONS = {
+  members: { kind: 'int', default: 10, min: 1, max: 50, doc: 'members in the one page' },
+  posts: { kind: 'int', default: 10, min: 1, max: 100, doc: `posts by the first member, one every ${POST_EVERY_MS} ms` },
+  subscribeMs: { kind: 'int', default: 5000, min: 500, max: 60_000, doc: 'ms the members have to subscribe before the posts' },
+} as const satisfies OptionTable;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { members: { type: 'string', default: '10' }, posts: { type: 'string', default: '10' }, 'subscribe-ms': { type: 'string', default: '5000' } } });
-  const members = Number(values.members);
-  const posts = Number(values.posts);
-  const subscribeMs = Number(values['subscribe-ms']);
-  if (!Number.isInteger(members) || members < 1 || members > 50) throw new Error(`--members must be an integer from 1 to 50, got ${values.members}`);
-  if (!Number.isInteger(posts) || posts < 1 || posts > 100) throw new Error(`--posts must be an integer from 1 to 100, got ${values.posts}`);
-  if (!Number.isInteger(subscribeMs) || subscribeMs < 500) throw new Error(`--subscribe-ms must be an integer of at least 500, got ${values['subscribe-ms']}`);
+  const { members, posts, subscribeMs } = commandOptions(OPTIONS, process.argv.slice(2), 'Usage: npm run bench:browser-connections -- [options]');
   console.log(`${members} members in one page of Chromium, over TLS, HTTP/1.1 against HTTP/2; ${posts} posts by the first member, one every ${POST_EVERY_MS} ms:`);
   for (const transport of HELD) {
     for (const http2 of [false, true]) {

@@ -15,13 +15,14 @@
  * `--intensive-after-s` brings Chrome's one-wake-up-a-minute throttling from five minutes hidden
  * to N seconds (its `IntensiveWakeUpThrottling` feature's grace period).
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { spawnServer } from '../run/spawn-server.ts';
-import { launchChromiumAsUsers, type UsersChromium } from '../generator/chromium.ts';
-import { BROWSER_TRANSPORTS, browserClientsFile, socketIoBundleFile, type BrowserTransport } from '../../servers/clients/browser/index.ts';
+import { launchChromiumAsUsers, servePageFiles, type UsersChromium } from '../generator/chromium.ts';
+import { quantile } from '../model/aggregate.ts';
+import { formatUs } from '../model/format.ts';
+import { commandOptions, type OptionTable } from '../../servers/common/command-line/index.ts';
+import { BROWSER_TRANSPORTS, type BrowserTransport } from '../../servers/clients/browser/index.ts';
 import { createClient } from '../../servers/clients/index.ts';
 
 const PAGE_PATH = '/__bench/';
@@ -74,13 +75,7 @@ const wallMs = () => performance.timeOrigin + performance.now();
 
 async function memberPage(chromium: UsersChromium, origin: string): Promise<Page> {
   const page = await chromium.context.newPage();
-  await page.route(`${origin}${PAGE_PATH}**`, (route) => {
-    const path = new URL(route.request().url()).pathname.slice(PAGE_PATH.length);
-    if (path === '') return route.fulfill({ contentType: 'text/html', body: PAGE_HTML });
-    if (path === 'clients.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(browserClientsFile(), 'utf8') });
-    if (path === 'socket.io.min.js') return route.fulfill({ contentType: 'text/javascript', body: readFileSync(socketIoBundleFile(), 'utf8') });
-    return route.fulfill({ status: 404, body: 'not a page file' });
-  });
+  await servePageFiles(page, origin, PAGE_PATH, PAGE_HTML);
   await page.goto(`${origin}${PAGE_PATH}`);
   await page.waitForFunction(() => (globalThis as { memberReady?: boolean }).memberReady === true);
   return page;
@@ -142,37 +137,19 @@ export async function measureHidden(chromium: UsersChromium, transport: BrowserT
   }
 }
 
-function quantile(values: readonly number[], q: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
+const ms = (v: number | undefined): string => formatUs((v ?? Number.NaN) * 1000);
 
-const ms = (v: number | undefined): string => (v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
-
-/** A parsed `--name` that must be an integer within bounds. */
-function integer(name: string, raw: string, min: number, max: number): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
+const OPTIONS = {
+  transports: { kind: 'list', default: BROWSER_TRANSPORTS, doc: `the transports, comma-separated, from ${BROWSER_TRANSPORTS.join(', ')}` },
+  seconds: { kind: 'int', default: 20, min: 2, max: 900, doc: 'how long the Node client posts in each arm' },
+  everyMs: { kind: 'int', default: 200, min: 20, max: 10_000, doc: 'ms between its posts' },
+  pollIntervalMs: { kind: 'int', default: 250, min: 50, max: 60_000, doc: "short polling: ms between the page's polls" },
+  intensiveAfterS: { kind: 'int', min: 1, max: 300, shownDefault: "Chrome's 300", doc: "seconds hidden before Chrome's one wake-up a minute (its IntensiveWakeUpThrottling grace period)" },
+} as const satisfies OptionTable;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      transports: { type: 'string', default: BROWSER_TRANSPORTS.join(',') },
-      seconds: { type: 'string', default: '20' },
-      'every-ms': { type: 'string', default: '200' },
-      'poll-interval-ms': { type: 'string', default: '250' },
-      'intensive-after-s': { type: 'string' },
-    },
-  });
-  const transports = (values.transports as string).split(',');
+  const { transports, seconds, everyMs, pollIntervalMs, intensiveAfterS: intensiveAfter } = commandOptions(OPTIONS, process.argv.slice(2), 'Usage: npm run bench:browser-hidden -- [options]');
   for (const t of transports) if (!(BROWSER_TRANSPORTS as readonly string[]).includes(t)) throw new Error(`--transports takes ${BROWSER_TRANSPORTS.join(', ')}; ${JSON.stringify(t)} is not one`);
-  const seconds = integer('seconds', values.seconds as string, 2, 900);
-  const everyMs = integer('every-ms', values['every-ms'] as string, 20, 10_000);
-  const pollIntervalMs = integer('poll-interval-ms', values['poll-interval-ms'] as string, 50, 60_000);
-  const intensiveAfter = values['intensive-after-s'] === undefined ? undefined : integer('intensive-after-s', values['intensive-after-s'], 1, 300);
   // Long enough for a poll of a page woken once a minute.
   const options: HiddenOptions = { seconds, everyMs, pollIntervalMs, drainMs: intensiveAfter === undefined ? 10_000 : 70_000 };
   const chromium = await launchChromiumAsUsers(intensiveAfter === undefined ? [] : [`IntensiveWakeUpThrottling:grace_period_seconds/${intensiveAfter}`]);

@@ -10,6 +10,13 @@ import type { FigureKey, LatencySummary, Spread, StepResult, TrialResult, Varian
 
 const FIGURE_KEYS = Object.keys(FIGURES) as readonly FigureKey[];
 
+/** The `q`-quantile by nearest rank (`q` 1: the largest); undefined for none. */
+export function quantile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 /** The middle value; the mean of the middle two for an even count; NaN for none. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

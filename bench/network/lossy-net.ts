@@ -162,17 +162,14 @@ function alive(pid: number): boolean {
  * run killed with SIGKILL cannot clean up after itself). Returns the names deleted.
  */
 export async function removeStaleNamespaces(): Promise<string[]> {
-  const stale = (await listNamespaces()).filter((name) => {
+  const isStale = (name: string): boolean => {
     const owner = namespaceOwner(name);
     return owner !== undefined && owner !== process.pid && !alive(owner);
-  });
+  };
+  const stale = (await listNamespaces()).filter(isStale);
   for (const name of stale) await run(`deleting the stale namespace ${name}`, 'ip', ['netns', 'delete', name]);
   // And the resolv.conf folders of theirs (addDefaultRoute), whether their namespace is there or not.
-  const folders = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
-  for (const name of folders) {
-    const owner = namespaceOwner(name);
-    if (owner !== undefined && owner !== process.pid && !alive(owner)) rmSync(netnsEtc(name), { recursive: true, force: true });
-  }
+  for (const name of existsSync('/etc/netns') ? readdirSync('/etc/netns').filter(isStale) : []) rmSync(netnsEtc(name), { recursive: true, force: true });
   return stale;
 }
 

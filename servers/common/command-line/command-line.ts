@@ -4,7 +4,7 @@
  * table parsed with `node:util` parseArgs. Not part of the chat contract; a leaf like option-table.ts.
  */
 import { parseArgs } from 'node:util';
-import { parseOptionText, toFlag, type OptionTable } from './option-table.ts';
+import { formatOptionHelp, parseOptionText, resolveOptions, toFlag, type OptionTable, type OptionValues } from './option-table.ts';
 
 /** A command-line mistake: the message names the option and what is allowed. */
 export class UsageError extends Error {
@@ -93,4 +93,23 @@ export function joinNegativeValues(table: OptionTable, argv: readonly string[]):
 export function splitAtDoubleDash(argv: readonly string[]): { readonly options: readonly string[]; readonly rest: readonly string[] } {
   const at = argv.indexOf('--');
   return at < 0 ? { options: argv, rest: [] } : { options: argv.slice(0, at), rest: argv.slice(at) };
+}
+
+/**
+ * The options of a small command (a micro-benchmark) from `argv`, checked against `table`:
+ * `--help` prints `usage` and the options and exits 0; a mistake prints what is wrong and exits 2.
+ */
+export function commandOptions<T extends OptionTable>(table: T, argv: readonly string[], usage: string): OptionValues<T> {
+  try {
+    const parsed = parseCommandLine(table, argv);
+    if (parsed.help) {
+      console.log(`${usage}\n\nOptions:\n${formatOptionHelp(table)}\n  -h, --help     show this help`);
+      process.exit(0);
+    }
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
+    return resolveOptions(table, parsed.values);
+  } catch (error) {
+    console.error(`error: ${(error as Error).message} (--help lists the options)`);
+    process.exit(2);
+  }
 }

@@ -6,12 +6,11 @@
  * it. Without Chromium the suite says it was skipped, and why.
  */
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../../bench/run/spawn-server.ts';
-import { browserClientsFile, socketIoBundleFile } from '../../../servers/clients/browser/index.ts';
+import { servePageFiles } from '../../../bench/generator/chromium.ts';
 import { createClient } from '../../../servers/clients/index.ts';
 import { HAVE_CHROMIUM, chromiumSuite, launchChromium } from '../../helpers/chromium.ts';
 
@@ -73,12 +72,7 @@ describe.skipIf(!HAVE_CHROMIUM)(chromiumSuite('the browser clients after their c
     let page: Page | undefined;
     try {
       page = await (await browser.newContext()).newPage();
-      await page.route(`${relay.origin}/__page/**`, (route) => {
-        const path = new URL(route.request().url()).pathname;
-        if (path.endsWith('/clients.js')) return route.fulfill({ contentType: 'text/javascript', body: readFileSync(browserClientsFile(), 'utf8') });
-        if (path.endsWith('/socket.io.min.js')) return route.fulfill({ contentType: 'text/javascript', body: readFileSync(socketIoBundleFile(), 'utf8') });
-        return route.fulfill({ contentType: 'text/html', body: PAGE });
-      });
+      await servePageFiles(page, relay.origin, '/__page/', PAGE);
       await page.goto(`${relay.origin}/__page/`);
       await page.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
       await page.evaluate((t) => (globalThis as unknown as { start(t: string): Promise<void> }).start(t), transport);
