@@ -15,19 +15,17 @@
  *
  *   npm run bench:browser-cost -- [--transport websocket] [--idle-ms 5000] [--busy-ms 5000]
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { spawnServer } from '../run/spawn-server.ts';
 import { BrowserFleet, readChildren } from '../generator/browser-members.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../generator/chromium.ts';
+import { CHROMIUM_ARGS, launchChromium, spawnChromium } from '../generator/chromium.ts';
+import { commandOptions, type OptionTable } from '../../servers/common/command-line/index.ts';
 import { BROWSER_TRANSPORTS, browserClientsFile, type BrowserTransport } from '../../servers/clients/browser/index.ts';
 import type { BenchClient } from '../transports.ts';
+import { createClient } from '../../servers/clients/index.ts';
 
 /** The arms: pages × members, so that one page's cost and one member's come apart. */
 const ARMS = [
@@ -115,48 +113,47 @@ for (let i = 0; i < ${DEVTOOLS_MEMBERS}; i++) { const c = openClient(${JSON.stri
   const server = await spawnServer(transport, ['--allowed-origins', origin]);
   const base = server.url.replace(/\/$/, '');
   const url = `${origin}/?base=${encodeURIComponent(base)}`;
-  const profile = join(tmpdir(), `browser-cost-${process.pid}`);
   let stop: () => Promise<void>;
   if (devtools) {
     const browser = await launchChromium();
     await (await (await browser.newContext()).newPage()).goto(url);
     stop = () => browser.close();
   } else {
-    const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, url], { stdio: 'ignore' });
-    stop = async () => {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-      // Its helpers may still be writing the profile for a moment after the launcher exits.
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    };
+    stop = spawnChromium([...CHROMIUM_ARGS, url]).stop;
   }
+  // The posts come from a Node client of the transport: the WebSocket server, for one, takes no HTTP post.
+  const sender = await createClient(transport, { url: server.url });
   try {
+    await sender.connect();
     await sleep(idleMs);
     const from = readChildren();
     let posts = 0;
     const started = performance.now();
     while (performance.now() - started < busyMs) {
-      const answer = await fetch(`${base}/rooms/room/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `d${posts}`, from: 'cost', body: 'cost' }) });
-      if (answer.status !== 201) throw new Error(`a post answered ${answer.status}`);
+      await sender.send('room', { id: `d${posts}`, from: 'cost', body: 'cost' });
       posts++;
       await sleep(POST_EVERY_MS);
     }
     await sleep(POST_EVERY_MS * 3);
     return { deliveries: posts * DEVTOOLS_MEMBERS, cpuUs: readChildren().cpuUs - from.cpuUs };
   } finally {
+    await sender.close();
     await stop();
     await server.stop();
     page.close();
   }
 }
 
+const OPTIONS = {
+  transport: { kind: 'string', default: 'websocket', choices: BROWSER_TRANSPORTS, doc: 'the transport of the members' },
+  idleMs: { kind: 'int', default: 5000, min: 1000, max: 600_000, doc: "ms over which Chromium's idle CPU is read (after as long again to settle)" },
+  busyMs: { kind: 'int', default: 5000, min: 1000, max: 600_000, doc: `ms during which the members post, one every ${POST_EVERY_MS} ms` },
+} as const satisfies OptionTable;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { transport: { type: 'string', default: 'websocket' }, 'idle-ms': { type: 'string', default: '5000' }, 'busy-ms': { type: 'string', default: '5000' } } });
-  const transport = values.transport as BrowserTransport;
-  if (!BROWSER_TRANSPORTS.includes(transport)) throw new Error(`--transport must be one of ${BROWSER_TRANSPORTS.join(', ')}, got ${JSON.stringify(values.transport)}`);
-  const idleMs = Number(values['idle-ms']);
-  const busyMs = Number(values['busy-ms']);
-  if (!(idleMs >= 1000 && busyMs >= 1000)) throw new Error('--idle-ms and --busy-ms must be at least 1000');
+  const options = commandOptions(OPTIONS, process.argv.slice(2), 'Usage: npm run bench:browser-cost -- [options]');
+  const { idleMs, busyMs } = options;
+  const transport = options.transport as BrowserTransport;
   console.log(`browser members of ${transport}: Chromium's processes, from /proc (idle over ${idleMs} ms, busy while one member posts every ${POST_EVERY_MS} ms for ${busyMs} ms)`);
   console.log('pages  members  idle CPU (% of a core)  Pss (MiB)  processes  deliveries  CPU per delivery (µs)');
   for (const { pages, members } of ARMS) {
