@@ -1,5 +1,6 @@
 /** Finding variants and figures in a results file: the shared vocabulary of verdict, claims and charts. */
 import {
+  browserMembersWords,
   BENCH_TRANSPORTS,
   KNOB_WORDS,
   TRANSPORT_FACTS,
@@ -46,7 +47,8 @@ export function variantKnobs(v: Variant): string[] {
   // WebRTC runs once per data channel: "WebRTC (reliable channel)", "WebRTC (lossy channel)".
   if (v.channel !== undefined) knobs.push(`${v.channel} channel`);
   // Node and browser members of one transport side by side (the browser scenario) must not read alike.
-  if (v.clients === 'browser') knobs.push((v.membersPerPage ?? 1) > 1 ? `browser members, ${v.membersPerPage} a page` : 'browser members');
+  const browser = browserMembersWords(v);
+  if (browser) knobs.push(browser);
   return knobs;
 }
 

@@ -185,6 +185,12 @@ export interface Variant {
   readonly membersPerPage?: number;
 }
 
+/** A variant's members in words when they are browsers (`browser members, 5 a page`), as the terminal and the report name them; undefined for Node members. */
+export function browserMembersWords(variant: Pick<Variant, 'clients' | 'membersPerPage'>): string | undefined {
+  if (variant.clients !== 'browser') return undefined;
+  return (variant.membersPerPage ?? 1) > 1 ? `browser members, ${variant.membersPerPage} a page` : 'browser members';
+}
+
 /** A trial's wall time by phase, ms (`TrialResult.timing`). */
 export interface TrialTiming {
   readonly setupMs: number;

@@ -10,7 +10,7 @@ import { BROWSER_CLIENT_TRANSPORTS, BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from
 import { browserCapacityRefusal, browserPages } from '../generator/browser-capacity.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
-import { BENCH_TRANSPORTS, TRANSPORT_FACTS, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, browserMembersWords, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
 import { STEP_FACTOR } from '../capacity/search.ts';
 import { BENCH_REGISTRY, type JoinableScenario } from '../transports.ts';
 import { displayPath } from './write-results.ts';
@@ -379,6 +379,11 @@ function socketIoScenario(): Scenario {
   };
 }
 
+/** A transport's Node members and its browser members, a room's in one page (`transport/browser`). */
+function nodeAndBrowser(transport: Transport, membersPerPage: number): Variant[] {
+  return [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser', membersPerPage }];
+}
+
 /** The browser scenario's chat: small, since each browser member is a page of Chromium. */
 const BROWSER_CHAT: Workload = { rooms: 4, members: 5, ratePerMember: 1, bodyBytes: 256, durationMs: 7000, warmupMs: 2000 };
 
@@ -393,7 +398,7 @@ function browserScenario(): Scenario {
       {
         label: '4 rooms × 5 members, 1 msg/s each',
         workload: BROWSER_CHAT,
-        variants: BROWSER_TRANSPORTS.flatMap((transport) => [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser' as const, membersPerPage: BROWSER_CHAT.members }]),
+        variants: BROWSER_TRANSPORTS.flatMap((transport) => nodeAndBrowser(transport, BROWSER_CHAT.members)),
       },
       {
         // Where the six connections bite: each member's stream or held poll keeps one of its page's,
@@ -425,14 +430,13 @@ function browserScenario(): Scenario {
  * needs root: WebSocket's pair runs beside it in the same kind of namespace, the yardstick.
  */
 function browserWebrtcScenario(): Scenario {
-  const pair = (transport: Transport): Variant[] => [variantOf(transport), { ...variantOf(transport), id: `${transport}/browser`, clients: 'browser' as const, membersPerPage: BROWSER_CHAT.members }];
   return {
     name: 'browser-webrtc',
     description:
       "WebRTC's Node and browser members side by side, and WebSocket's beside them, on the browser scenario's chat (4 rooms of 5 members, one message a second each; a room's browser members in one page of the system's Chromium, on its own RTCPeerConnection): each trial in a network namespace of its own that drops nothing, where a page's WebRTC offers 198.18.0.1 (needs root, iproute2 and nftables).",
     rounds: 3,
     generators: 1,
-    steps: [{ label: '4 rooms × 5 members, 1 msg/s each, in a namespace of its own (loss 0%)', lossPct: 0, workload: BROWSER_CHAT, variants: [...pair('webrtc'), ...pair('websocket')] }],
+    steps: [{ label: '4 rooms × 5 members, 1 msg/s each, in a namespace of its own (loss 0%)', lossPct: 0, workload: BROWSER_CHAT, variants: [...nodeAndBrowser('webrtc', BROWSER_CHAT.members), ...nodeAndBrowser('websocket', BROWSER_CHAT.members)] }],
   };
 }
 
@@ -588,7 +592,7 @@ export function describeVariant(variant: Variant): string {
     variant.tls === true ? 'over TLS' : '',
     variant.resumeTls === false ? 'full TLS handshakes' : '',
     variant.http2 === true ? 'HTTP/2' : '',
-    hasBrowserMembers(variant) ? `browser members${(variant.membersPerPage ?? 1) > 1 ? `, ${variant.membersPerPage} a page` : ''}` : '',
+    browserMembersWords(variant) ?? '',
   ].filter(Boolean);
   return knobs.length > 0 ? `${variant.id} (${knobs.join(', ')})` : variant.id;
 }
@@ -621,17 +625,18 @@ function inOwnNetwork(step: { readonly lossPct?: number | undefined; readonly di
   return step.lossPct !== undefined && step.distance === undefined;
 }
 
-/** Whether `variant` can have browser members in a step run in its own network namespaces or not. */
-function browserCanRun(variant: Variant, ownNetwork: boolean): boolean {
-  if (variant.transport === 'webrtc') return ownNetwork && (variant.channel ?? 'reliable') === 'reliable';
-  return (BROWSER_TRANSPORTS as readonly string[]).includes(variant.transport);
+/** Why `variant` has no browser client in a step run in a network namespace of its own (`ownNetwork`) or not; undefined when it has one. */
+function noBrowserClient(variant: Variant, ownNetwork: boolean): string | undefined {
+  if (!(BROWSER_CLIENT_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_CLIENT_TRANSPORTS])}`;
+  if (variant.transport === 'webrtc' && !ownNetwork) return `WebRTC has no browser members on this machine's own network: ${NO_BROWSER_WEBRTC}`;
+  if (variant.channel === 'lossy') return "WebRTC's unreliable channel (chat-lossy) has no browser client: its members fetch what they missed over HTTP; browser members speak the reliable chat channel";
+  return undefined;
 }
 
 /** Why `variant` of `step` cannot have browser members, or undefined when it can. */
 function browserRefusal(variant: Variant, step: Step): string | undefined {
-  if (!(BROWSER_CLIENT_TRANSPORTS as readonly string[]).includes(variant.transport)) return `${variant.transport} is a baseline, whose client is Node by design; browser members run ${inWords([...BROWSER_CLIENT_TRANSPORTS])}`;
-  if (variant.transport === 'webrtc' && !inOwnNetwork(step)) return `WebRTC has no browser members on this machine's own network: ${NO_BROWSER_WEBRTC}`;
-  if (variant.channel === 'lossy') return "WebRTC's unreliable channel (chat-lossy) has no browser client: its members fetch what they missed over HTTP; browser members speak the reliable chat channel";
+  const none = noBrowserClient(variant, inOwnNetwork(step));
+  if (none) return none;
   const held = HTTP2_CAPABLE.includes(variant.transport as Transport) || variant.engine === 'polling';
   if (held && variant.http2 !== true && (variant.membersPerPage ?? 1) > BROWSER_HTTP1_MEMBERS) {
     return `${variant.membersPerPage} members of ${variant.transport}${variant.engine === undefined ? '' : ` over ${variant.engine}`} in one page would starve it: Chromium holds ${BROWSER_HTTP1_MEMBERS + 1} HTTP/1.1 connections per server, each member's stream or held poll keeps one, and the posts need one more (npm run bench:browser-connections measures it); put at most ${BROWSER_HTTP1_MEMBERS} a page, or speak HTTP/2 ("tls" and "http2": one connection carries them all)`;
@@ -802,7 +807,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         .filter((v) => o.tls !== true || isChatTransport(v.transport))
         .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
         // --clients browser: what has a browser client here; the others (the baselines, and WebRTC outside a network of its own) are left out.
-        .filter((v) => o.clients !== 'browser' || browserCanRun(v, ownNetwork))
+        .filter((v) => o.clients !== 'browser' || noBrowserClient(v, ownNetwork) === undefined)
         .map((v): Variant => {
           if (o.clients === 'node') return withoutBrowser(v);
           const browser = o.clients === 'browser' || hasBrowserMembers(v);
@@ -815,7 +820,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         });
       const x = step.x?.name === 'clients' ? { ...step.x, value: workload.rooms * workload.members } : step.x;
       // --clients browser leaves out what has no browser client: said in the label, not silently.
-      const noBrowser = o.clients === 'browser' ? step.variants.filter((v) => !browserCanRun(v, ownNetwork) && (!o.transports || o.transports.includes(v.transport))).map((v) => v.id) : [];
+      const noBrowser = o.clients === 'browser' ? step.variants.filter((v) => noBrowserClient(v, ownNetwork) !== undefined && (!o.transports || o.transports.includes(v.transport))).map((v) => v.id) : [];
       const stepChanged = noBrowser.length > 0 ? [...changed, `left out, no browser client: ${noBrowser.join(', ')}`] : changed;
       // A label that no longer says what runs would mislead every chart and table.
       const label = stepChanged.length > 0 ? `${step.label} [set: ${stepChanged.join(', ')}]` : step.label;
