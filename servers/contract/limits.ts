@@ -2,6 +2,10 @@ import { HTTP2_TRANSPORTS, TRANSPORTS, TRANSPORT_INFO, type Transport, type Tran
 import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../common/command-line/option-table.ts';
 
 const KiB = 1024;
+
+/** Option socketioAdapter: Socket.IO's own Redis adapters, or none (the backplane's mirrors deliver). */
+export const SOCKETIO_ADAPTERS = ['none', 'redis', 'redis-streams'] as const;
+export type SocketIoAdapter = (typeof SOCKETIO_ADAPTERS)[number];
 const MiB = 1024 * KiB;
 
 /**
@@ -66,6 +70,12 @@ export const SERVER_OPTIONS = {
     default: 'memory',
     doc: 'where rooms live: memory (this process only) or redis://HOST:PORT (every instance started with the same URL serves the same rooms; use the same --history-size on each)',
   },
+  socketioAdapter: {
+    kind: 'string',
+    default: 'none',
+    choices: SOCKETIO_ADAPTERS,
+    doc: "Socket.IO on --backplane redis: how a message reaches the other instances' sockets. none: each instance delivers from its mirror of the room (the backplane's channel, in seq order, gaps filled from Redis); redis or redis-streams: the instance that stored it broadcasts it to the room through Socket.IO's own Redis adapter (@socket.io/redis-adapter on pub/sub, @socket.io/redis-streams-adapter on a stream), as Socket.IO applications do",
+  },
   shutdownGraceMs: { kind: 'int', default: 2000, min: 0, max: 600_000, doc: 'on shutdown, how long clients get to finish (close handshakes, answers in flight) before every connection is cut' },
   tls: {
     kind: 'boolean',
@@ -110,7 +120,12 @@ export function resolveServerOptions(given: Readonly<Partial<Record<string, unkn
   if (o.headersTimeoutMs > o.requestTimeoutMs) {
     throw new RangeError(`option headersTimeoutMs (${o.headersTimeoutMs}) must not exceed requestTimeoutMs (${o.requestTimeoutMs})`);
   }
-  parseBackplane(o.backplane);
+  const backplane = parseBackplane(o.backplane);
+  if (o.socketioAdapter !== 'none' && (o.transport !== 'socketio' || backplane.kind !== 'redis')) {
+    throw new RangeError(
+      `option socketioAdapter ${o.socketioAdapter} is Socket.IO's way between instances on Redis: it needs transport socketio and backplane redis://HOST:PORT, got transport ${o.transport} and backplane ${o.backplane}`,
+    );
+  }
   if (o.maxBodyBytes >= o.maxPayloadBytes) {
     throw new RangeError(`option maxBodyBytes (${o.maxBodyBytes}) must be smaller than maxPayloadBytes (${o.maxPayloadBytes})`);
   }

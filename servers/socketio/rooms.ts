@@ -22,8 +22,10 @@ export function socketIoRoom(room: string): string {
  * `maxBufferedBytes` waiting is cut as a slow consumer, and the others are noted for the
  * server-wide budget (`noteWaiting`), past which the members with the most waiting are cut:
  * Socket.IO itself bounds nothing (engine.io's write queue grows without limit).
+ * `broadcastOnStore` (option socketioAdapter): the room's new messages are broadcast by the
+ * instance that stored them, through Socket.IO's Redis adapter; here the members are only policed.
  */
-export function socketIoRooms(io: Server, maxBufferedBytes: number, onSlowConsumer: () => void, noteWaiting: (member: Session) => void): Fanout<Session> {
+export function socketIoRooms(io: Server, maxBufferedBytes: number, onSlowConsumer: () => void, noteWaiting: (member: Session) => void, broadcastOnStore = false): Fanout<Session> {
   return new Fanout<Session>(
     (room, members, message) => {
       for (const member of members) {
@@ -34,6 +36,8 @@ export function socketIoRooms(io: Server, maxBufferedBytes: number, onSlowConsum
         onSlowConsumer();
         member.close(CLOSE.SLOW_CONSUMER, 'SLOW_CONSUMER');
       }
+      // On Socket.IO's Redis adapter the instance that stored the message broadcast it (BroadcastOnStore).
+      if (broadcastOnStore) return;
       const frame: MessagesFrame = { type: 'messages', room: message.room, messages: [message], cursor: room.cursorAt(message.seq) };
       io.to(socketIoRoom(room.id)).emit(SOCKETIO_EVENTS.messages, frame);
     },

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
-import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, resolveServerOptions, type HealthAnswer, type ServerOptions } from '../contract/index.ts';
+import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, parseBackplane, resolveServerOptions, type HealthAnswer, type ServerOptions, type SocketIoAdapter } from '../contract/index.ts';
 import { EMPTY_STATS, chatServer, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
@@ -14,6 +14,7 @@ import { bearerToken, tokenMatches } from '../common/token.ts';
 import { CLOSE, Connection, type ConnectionCounters } from '../websocket/connection.ts';
 import { SocketIoChannel } from './channel.ts';
 import { socketIoRooms } from './rooms.ts';
+import { BroadcastOnStore, attachRedisAdapter } from './adapter.ts';
 import { NotedBudget } from '../common/waiting-budget.ts';
 
 type Session = Connection<SocketIoChannel>;
@@ -43,7 +44,7 @@ export function socketIoSettings(options: Pick<ServerOptions, 'maxPayloadBytes' 
  */
 export function createSocketIoServer(given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
   const options = resolveServerOptions({ ...given, transport: 'socketio' });
-  const backplane = backplaneFor(options, log);
+  const stored = backplaneFor(options, log);
   const tls = tlsMaterial(options);
   const counters: ConnectionCounters & { heartbeatDrops: number; budgetCuts: number } = { slowConsumerCloses: 0, heartbeatDrops: 0, budgetCuts: 0 };
   const settings = socketIoSettings(options);
@@ -51,13 +52,18 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   // No client bundle served, and no connection state recovery: the contract's cursors recover.
   const io = new IoServer({ serveClient: false, connectTimeout: options.requestTimeoutMs });
   io.bind(engine);
+  // Option socketioAdapter: Socket.IO's own Redis adapter carries each new message to the other
+  // instances, broadcast by the one that stored it; otherwise each instance's mirror delivers.
+  const spec = parseBackplane(options.backplane);
+  const adapter = options.socketioAdapter !== 'none' && spec.kind === 'redis' ? attachRedisAdapter(io, options.socketioAdapter as Exclude<SocketIoAdapter, 'none'>, spec) : undefined;
+  const backplane = adapter ? new BroadcastOnStore(stored, io) : stored;
   // The server-wide budget of bytes waiting for clients (option maxWaitingBytes), as the WebSocket
   // server keeps it: noted at each write, and before each broadcast for every member it goes to.
   const budget = new NotedBudget(options.maxWaitingBytes, () => counters.budgetCuts++);
   // Every open session, with its place in the budget.
   const sessions = new Map<Session, ReturnType<NotedBudget['join']>>();
   const noteMember = (member: Session): void => sessions.get(member)?.note(member.bufferedAmount);
-  const rooms = socketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember);
+  const rooms = socketIoRooms(io, options.maxBufferedBytes, () => counters.slowConsumerCloses++, noteMember, adapter !== undefined);
   let closing = false;
   let closed: Promise<void> | undefined;
 
@@ -81,6 +87,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
     closing = true;
     await closeSessions(sessions.keys(), CLOSE.GOING_AWAY, 'SHUTTING_DOWN', options.shutdownGraceMs);
     engine.close();
+    adapter?.close();
     await server.stop();
     await backplane.close();
   }
