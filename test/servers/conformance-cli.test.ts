@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../../servers/contract/index.ts';
 import { toFlag } from '../../servers/common/command-line/index.ts';
-import type { ChatServer, RoomLog } from '../../servers/index.ts';
+import { RoomLog, type ChatServer } from '../../servers/index.ts';
 import { UsageError } from '../../servers/common/command-line/index.ts';
 import { CONFORMANCE_OPTIONS, EXIT, parseConformanceArgs } from '../../servers/contract/conformance/options.ts';
 import { PROMISES } from '../../servers/contract/conformance/promises.ts';
@@ -95,6 +95,24 @@ describe('npm run conformance', () => {
     RUN_BOUND_MS,
   );
 
+  it(
+    'with --also-url, checks instances that share their rooms across both, and breaks on two that do not',
+    async () => {
+      const shared = new RoomLog({ historySize: HISTORY_SIZE });
+      const [a, b] = [await serverWith('websocket', shared), await serverWith('websocket', shared)];
+      const together = await conformance([...args(a.url, 'websocket'), '--also-url', b.url]);
+      expect(together.out).toContain(`server at ${a.url} and ${b.url} (each connection and request to the next in turn)`);
+      expect(brokenLines(together.out)).toEqual([]);
+      expect(together.code).toBe(EXIT.KEPT);
+      // Two servers with rooms of their own: what is posted on one is never read on the other.
+      const apart = await serverWith('websocket', new RoomLog({ historySize: HISTORY_SIZE }));
+      const split = await conformance([...args(a.url, 'websocket'), '--also-url', apart.url]);
+      expect(brokenLines(split.out).length).toBeGreaterThan(0);
+      expect(split.code).toBe(EXIT.BROKEN);
+    },
+    2 * RUN_BOUND_MS,
+  );
+
   it('refuses bad arguments with a message naming the option, and exit 2', async () => {
     const missing = await conformance(['--transport', 'websocket']);
     expect(missing.err).toContain('--url is required');
@@ -136,6 +154,14 @@ describe('the conformance command line', () => {
       historySize: 5,
       maxBodyBytes: 9,
     });
+    expect(parseConformanceArgs(['--url', 'http://127.0.0.1:1', '--also-url', 'http://localhost:2/,http://127.0.0.2:3', '--transport', 'socketio'])).toEqual({
+      url: 'http://127.0.0.1:1',
+      others: ['http://localhost:2', 'http://127.0.0.2:3'],
+      transport: 'socketio',
+      engine: 'upgrade',
+      historySize: 10_000,
+      maxBodyBytes: 4096,
+    });
     expect(parseConformanceArgs(['--help'])).toBe('help');
   });
 
@@ -147,6 +173,8 @@ describe('the conformance command line', () => {
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--ca', '/tmp/c.pem'], '--ca is for an https:// URL; http://127.0.0.1:1 speaks no TLS'],
     [['--url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '-5'], '--history-size must be an integer from 1 to 1000000, got "-5"'],
+    [['--url', 'http://127.0.0.1:1', '--also-url', 'http://192.0.2.1:8080', '--transport', 'websocket'], '--also-url "http://192.0.2.1:8080" must be on this machine (localhost, 127.x.x.x or [::1])'],
+    [['--url', 'http://127.0.0.1:1', '--also-url', 'ws://127.0.0.1:2', '--transport', 'websocket'], '--also-url must be an http:// or https:// URL'],
     [['--url', 'http://127.0.0.1:1/chat', '--transport', 'websocket'], "--url must be the server's base URL, without a path or query, such as http://127.0.0.1:1"],
     [['--url', 'http://127.0.0.1:1', '--transport', 'server-sent-events'], '--transport must be one of short-polling, long-polling, websocket, sse, webrtc, socketio, got "server-sent-events"'],
     [['--url', 'http://127.0.0.1:1', '--transport', 'websocket', '--history-size', '0'], '--history-size must be an integer from 1 to 1000000, got "0"'],

@@ -43,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (target.ca !== undefined && process.env.NODE_EXTRA_CA_CERTS !== target.ca) return withExtraCa(target.ca, argv);
   const problem = await reach(target);
   if (problem !== undefined) {
-    console.error(`error: cannot check ${target.url} (GET /healthz: ${problem}); nothing was checked`);
+    console.error(`error: cannot check ${target.others === undefined ? target.url : 'every instance'} (GET /healthz: ${problem}); nothing was checked`);
     return EXIT.USAGE;
   }
   // Loaded only now: vitest's Node API takes seconds to import, and a usage error needs none of it.

@@ -6,6 +6,12 @@ import { CONTRACT_DEFAULTS, type ConformanceTarget } from './target.ts';
 
 export const CONFORMANCE_OPTIONS = {
   url: { kind: 'string', default: '', shownDefault: 'required', doc: 'base URL of the server to check, http://HOST:PORT or https://HOST:PORT' },
+  alsoUrl: {
+    kind: 'list',
+    default: [],
+    shownDefault: '(none)',
+    doc: 'base URLs of more instances of the same chat (sharing one backplane, such as Redis): the suite then sends each connection and request to the next of --url and these in turn, so every promise is checked across instances',
+  },
   ca: {
     kind: 'string',
     default: '',
@@ -65,23 +71,12 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}; options are given as --name value`);
   const options = resolveOptions(CONFORMANCE_OPTIONS, values);
   if (options.url === '') throw new UsageError('--url is required: the base URL of the server to check, such as http://127.0.0.1:8080');
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new UsageError(`--url must be an http:// or https:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(options.url)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url must be an http:// or https:// URL (the WebSocket URL, ws:// or wss://, is derived from it), got ${JSON.stringify(options.url)}`);
-  }
-  if (options.ca !== '' && url.protocol !== 'https:') throw new UsageError(`--ca is for an https:// URL; ${url.origin} speaks no TLS`);
-  if (!isLoopback(url.hostname)) throw new UsageError(`--url ${JSON.stringify(options.url)} ${LOOPBACK_ONLY}`);
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new UsageError(`--url must be the server's base URL, without a path or query, such as ${url.origin}; got ${JSON.stringify(options.url)}`);
-  }
+  const url = baseUrl('--url', options.url, options.ca !== '');
+  const others = options.alsoUrl.map((given) => baseUrl('--also-url', given, options.ca !== ''));
   if (options.transport === '') throw new UsageError(`--transport is required: one of ${TRANSPORTS.join(', ')}`);
   return {
-    url: url.origin,
+    url,
+    ...(others.length > 0 ? { others } : {}),
     transport: options.transport as Transport,
     historySize: options.historySize,
     maxBodyBytes: options.maxBodyBytes,
@@ -89,4 +84,23 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceTarget
     ...(options.ca === '' ? {} : { ca: options.ca }),
     ...(options.transport === 'socketio' ? { engine: options.engine as SocketIoEngine } : {}),
   };
+}
+
+/** A server's base URL as `flag` gives it: http(s) on loopback, no path or query; its origin. */
+function baseUrl(flag: string, given: string, withCa: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`${flag} must be an http:// or https:// URL such as http://127.0.0.1:8080, got ${JSON.stringify(given)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${flag} must be an http:// or https:// URL (the WebSocket URL, ws:// or wss://, is derived from it), got ${JSON.stringify(given)}`);
+  }
+  if (withCa && url.protocol !== 'https:') throw new UsageError(`--ca is for an https:// URL; ${url.origin} speaks no TLS`);
+  if (!isLoopback(url.hostname)) throw new UsageError(`${flag} ${JSON.stringify(given)} ${LOOPBACK_ONLY}`);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new UsageError(`${flag} must be the server's base URL, without a path or query, such as ${url.origin}; got ${JSON.stringify(given)}`);
+  }
+  return url.origin;
 }

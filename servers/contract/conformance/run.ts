@@ -7,7 +7,7 @@ import { startVitest } from 'vitest/node';
 import { EXIT } from './options.ts';
 import { ConformanceReporter, summarize } from './reporter.ts';
 import { NOT_CHECKED } from './promises.ts';
-import type { ConformanceTarget } from './target.ts';
+import { instances, type ConformanceTarget } from './target.ts';
 import { TRANSPORT_INFO } from '../transports.ts';
 
 /** The project's root, where vitest resolves the suite's file. */
@@ -32,7 +32,7 @@ export const PART_VARIABLE = 'CONFORMANCE_PART';
 export async function runConformance(target: ConformanceTarget, write: (line: string) => void): Promise<number> {
   const receives = TRANSPORT_INFO[target.transport].receives;
   const versions = receives === 'stream' ? ' and its Server-Sent Events (version 2)' : receives === 'events' ? ` over Socket.IO (version 3), engine.io ${target.engine ?? 'upgrade'}` : '';
-  write(`Checking the ${target.transport} server at ${target.url} against the chat contract, version 1${versions} (servers/contract/README.md)`);
+  write(`Checking the ${target.transport} server at ${instances(target).join(' and ')}${target.others === undefined ? '' : ' (each connection and request to the next in turn)'} against the chat contract, version 1${versions} (servers/contract/README.md)`);
   if (target.token === undefined) write('No --token given: the token checks are skipped.');
   const given = process.env[PART_VARIABLE];
   const part = given === undefined || given === '' ? undefined : given;

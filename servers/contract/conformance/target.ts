@@ -9,6 +9,8 @@ export interface ConformanceTarget {
   readonly transport: Transport;
   /** Base URL, `http://HOST:PORT` or `https://HOST:PORT`. */
   readonly url: string;
+  /** More instances of the same chat (one backplane): the suite's connections and requests go to `url` and these in turn. */
+  readonly others?: readonly string[];
   /** With an https:// URL: a PEM file of a certificate to trust (the whole process trusts it: NODE_EXTRA_CA_CERTS). */
   readonly ca?: string;
   /** The server's shared token, when it requires one; the token checks run only with it. */
@@ -49,8 +51,21 @@ const REACH_TIMEOUT_MS = 5000;
  * not given. `undefined` when it can run.
  */
 export async function reach(target: ConformanceTarget): Promise<string | undefined> {
+  for (const url of instances(target)) {
+    const problem = await reachOne(target, url);
+    if (problem !== undefined) return target.others === undefined ? problem : `${url}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** Every instance the suite is run against: `url`, then the others. */
+export function instances(target: ConformanceTarget): readonly string[] {
+  return [target.url, ...(target.others ?? [])];
+}
+
+async function reachOne(target: ConformanceTarget, url: string): Promise<string | undefined> {
   try {
-    const res = await fetch(`${target.url}/healthz`, { headers: authHeaders(target), signal: AbortSignal.timeout(REACH_TIMEOUT_MS) });
+    const res = await fetch(`${url}/healthz`, { headers: authHeaders(target), signal: AbortSignal.timeout(REACH_TIMEOUT_MS) });
     await res.arrayBuffer();
     if (res.status === 401 && target.token === undefined) return 'answered 401: the server requires a token; give it with --token';
     return undefined;

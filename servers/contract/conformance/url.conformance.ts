@@ -4,6 +4,10 @@
  */
 import { inject } from 'vitest';
 import { defineConformanceSuite } from './suite.ts';
+import { instances } from './target.ts';
 
 const target = inject('conformanceTarget');
-defineConformanceSuite(target, () => target.url);
+const urls = instances(target);
+let turn = 0;
+// Several instances (--also-url): each connection and request goes to the next one in turn.
+defineConformanceSuite(target, () => urls[turn++ % urls.length] as string);
