@@ -181,8 +181,8 @@ function resolveArguments(argv: readonly string[]): ResolvedArguments | number {
   let targetPids: Partial<Record<BenchTransport, number>> | undefined;
   let redisUrl: string | undefined;
   try {
-    if (options.target.length > 0 && (options.instances !== undefined || options.backplane !== '' || options.redisUrl !== '')) {
-      throw new Error('--instances, --backplane and --redis-url are for servers the bench starts, not --target');
+    if (options.target.length > 0 && (options.instances !== undefined || options.backplane !== '' || options.redisUrl !== '' || options.socketioAdapter !== '')) {
+      throw new Error('--instances, --backplane, --redis-url and --socketio-adapter are for servers the bench starts, not --target');
     }
     if (options.target.length > 0 && options.tls) throw new Error('--tls is for the servers the bench starts (each makes its certificate); --target takes http:// servers');
     if (options.target.length > 0) targetUrls = parseTargets(options.target, options.transports);

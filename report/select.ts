@@ -1,5 +1,6 @@
 /** Finding variants and figures in a results file: the shared vocabulary of verdict, claims and charts. */
 import {
+  adapterWords,
   browserMembersWords,
   BENCH_TRANSPORTS,
   KNOB_WORDS,
@@ -44,6 +45,7 @@ export function variantKnobs(v: Variant): string[] {
   if (v.keepAlive === false) knobs.push('new connection per request');
   if (v.tls === true) knobs.push(v.resumeTls === false ? 'over TLS, full handshakes' : 'over TLS');
   if (v.http2 === true) knobs.push('HTTP/2');
+  if (v.adapter !== undefined) knobs.push(adapterWords(v.adapter));
   // WebRTC runs once per data channel: "WebRTC (reliable channel)", "WebRTC (lossy channel)".
   if (v.channel !== undefined) knobs.push(`${v.channel} channel`);
   // Node and browser members of one transport side by side (the browser scenario) must not read alike.

@@ -5,6 +5,7 @@
  */
 import type { RtcChannel } from '../../servers/contract/routes.ts';
 import { TRANSPORT_INFO, type SocketIoEngine, type Transport, type TransportKnob } from '../../servers/contract/transports.ts';
+import type { SocketIoAdapter } from '../../servers/contract/limits.ts';
 
 /**
  * Bumped on any change a reader of an older file would misread.
@@ -177,12 +178,24 @@ export interface Variant {
    */
   readonly engine?: SocketIoEngine;
   /**
+   * Socket.IO on several instances on Redis: a message goes to the other instances' sockets through
+   * Socket.IO's own Redis adapter (`redis`: @socket.io/redis-adapter, `redis-streams`:
+   * @socket.io/redis-streams-adapter), broadcast by the instance that stored it (server option
+   * socketioAdapter). Absent: through the backplane's mirrors (`none`).
+   */
+  readonly adapter?: Exclude<SocketIoAdapter, 'none'>;
+  /**
    * Who the members are: `browser`, pages of the system's Chromium on the platform's own fetch,
    * EventSource and WebSocket (bench/generator/browser-members.ts); absent, Node clients.
    */
   readonly clients?: 'node' | 'browser';
   /** Browser members: how many share one page (and its six HTTP/1.1 connections to a server). Default 1. */
   readonly membersPerPage?: number;
+}
+
+/** A Socket.IO adapter in words, as the terminal and the report name it: "Socket.IO's redis-streams adapter". */
+export function adapterWords(adapter: NonNullable<Variant['adapter']>): string {
+  return `Socket.IO's ${adapter} adapter`;
 }
 
 /** A variant's members in words when they are browsers (`browser members, 5 a page`), as the terminal and the report name them; undefined for Node members. */

@@ -71,6 +71,13 @@ export const BENCH_OPTIONS = {
   },
   redisUrl: { kind: 'string', default: '', shownDefault: '(the bench starts one)', doc: 'with --backplane redis: use this Redis (redis://127.0.0.1:PORT) instead of starting one; the scenario failover needs one the bench starts' },
   instances: { kind: 'int', shownDefault: "the scenario's (1)", min: 1, max: 16, doc: 'server processes of each transport, sharing rooms on the backplane (more than 1 needs --backplane redis); each room\'s members are spread over them' },
+  socketioAdapter: {
+    kind: 'string',
+    default: '',
+    choices: ['redis', 'redis-streams'],
+    shownDefault: '(none)',
+    doc: "with --backplane redis: Socket.IO's variants carry each message to the other instances through Socket.IO's own Redis adapter (redis: @socket.io/redis-adapter, redis-streams: @socket.io/redis-streams-adapter), broadcast by the instance that stored it, instead of through the backplane's mirrors; their ids get /<adapter>-adapter",
+  },
   tls: {
     kind: 'boolean',
     default: false,

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../../servers/common/command-line/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ADAPTERS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
 import { BROWSER_CLIENT_TRANSPORTS, BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from '../../servers/clients/browser/index.ts';
 import { browserCapacityRefusal, browserPages } from '../generator/browser-capacity.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
 import { BACKPLANES, applyClusterOverrides, checkCluster } from '../cluster/cluster.ts';
-import { BENCH_TRANSPORTS, TRANSPORT_FACTS, browserMembersWords, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
+import { BENCH_TRANSPORTS, TRANSPORT_FACTS, adapterWords, browserMembersWords, type BenchTransport, type Distance, type Scenario, type Step, type TransportFacts, type Variant, type Workload } from '../model/results.ts';
 import { STEP_FACTOR } from '../capacity/search.ts';
 import { BENCH_REGISTRY, type JoinableScenario } from '../transports.ts';
 import { displayPath } from './write-results.ts';
@@ -258,7 +258,7 @@ function failoverScenario(): Scenario {
         label: '3 instances on Redis: SIGKILL one, then restart Redis',
         cluster: { instances: 3, backplane: 'redis', fault: 'failover' },
         workload: { ...CHAT, members: 6, durationMs: 20_000, warmupMs: 2000 },
-        variants: [...CHAT_VARIANTS, ...SOCKETIO_VARIANTS],
+        variants: [...CHAT_VARIANTS, ...SOCKETIO_VARIANTS, ...SOCKETIO_ADAPTER_VARIANTS],
       },
     ],
   };
@@ -364,6 +364,13 @@ function wanScenario(): Scenario {
 /** Socket.IO's variants: one per engine.io transport, `socketio` for its default (polling, then upgrade). */
 export const SOCKETIO_VARIANTS: readonly Variant[] = SOCKETIO_ENGINES.map((engine) => ({ id: engine === 'upgrade' ? 'socketio' : `socketio/${engine}`, transport: 'socketio', engine }));
 
+/**
+ * Socket.IO on its default engine with each of its own Redis adapters, as Socket.IO applications
+ * run on several instances: `socketio/redis-adapter`, `socketio/redis-streams-adapter`.
+ */
+export const SOCKETIO_ADAPTER_VARIANTS: readonly Variant[] = (['redis', 'redis-streams'] as const).map((adapter) => ({ id: `socketio/${adapter}-adapter`, transport: 'socketio', engine: 'upgrade', adapter }));
+
+
 /** The transports under Socket.IO's engines (the registry's `over`), then the baselines that are their floor. */
 const SOCKETIO_OVER: readonly BenchTransport[] = Object.values(TRANSPORT_FACTS.socketio.over);
 const UNDER_SOCKETIO: readonly BenchTransport[] = [...SOCKETIO_OVER, ...BENCH_TRANSPORTS.filter((t) => SOCKETIO_OVER.some((under) => under === (TRANSPORT_FACTS[t] as TransportFacts).baselineOf))];
@@ -372,10 +379,18 @@ function socketIoScenario(): Scenario {
   return {
     name: 'socketio',
     description:
-      "Socket.IO 4 over engine.io's WebSocket only, its HTTP long polling only, and its default (polling, then an upgrade to WebSocket), beside the transports under it: this project's WebSocket and long-polling servers and the raw ws baseline, on the default chat (10 rooms of 10 members, one message a second each). Socket.IO's costly settings are pinned: no compression (perMessageDeflate and httpCompression off), maxHttpBufferSize the contract's largest payload (max-payload-bytes, 64 KiB), engine.io's ping every heartbeat-ms (30 s).",
+      "Socket.IO 4 over engine.io's WebSocket only, its HTTP long polling only, and its default (polling, then an upgrade to WebSocket), beside the transports under it: this project's WebSocket and long-polling servers and the raw ws baseline, on the default chat (10 rooms of 10 members, one message a second each). Socket.IO's costly settings are pinned: no compression (perMessageDeflate and httpCompression off), maxHttpBufferSize the contract's largest payload (max-payload-bytes, 64 KiB), engine.io's ping every heartbeat-ms (30 s). Then on 2 instances sharing Redis, each room's members spread over both: Socket.IO delivering through the backplane's mirrors (as this project's WebSocket server does, beside it) against Socket.IO's own Redis adapters, @socket.io/redis-adapter (pub/sub) and @socket.io/redis-streams-adapter (a stream), each message broadcast to its room by the instance that stored it, as Socket.IO applications do.",
     rounds: 3,
     generators: 1,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [...SOCKETIO_VARIANTS, ...UNDER_SOCKETIO.map(variantOf)] }],
+    steps: [
+      { label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: [...SOCKETIO_VARIANTS, ...UNDER_SOCKETIO.map(variantOf)] },
+      {
+        label: "2 instances on Redis: the backplane's mirrors against Socket.IO's own Redis adapters",
+        cluster: { instances: 2, backplane: 'redis' },
+        workload: CHAT,
+        variants: [variantOf('socketio'), ...SOCKETIO_ADAPTER_VARIANTS, variantOf('websocket')],
+      },
+    ],
   };
 }
 
@@ -471,6 +486,7 @@ const variantSchema = {
     keepAlive: { type: 'boolean' },
     channel: { enum: ['reliable', 'lossy'] },
     engine: { enum: SOCKETIO_ENGINES },
+    adapter: { enum: SOCKETIO_ADAPTERS.filter((a) => a !== 'none') },
     tls: { type: 'boolean' },
     resumeTls: { type: 'boolean' },
     http2: { type: 'boolean' },
@@ -589,6 +605,7 @@ export function describeVariant(variant: Variant): string {
     variant.keepAlive === false ? 'a new connection per request' : '',
     variant.channel === 'lossy' ? 'chat-lossy channel' : '',
     variant.engine !== undefined ? `engine.io ${variant.engine === 'upgrade' ? 'polling, then upgrade' : `${variant.engine} only`}` : '',
+    variant.adapter !== undefined ? adapterWords(variant.adapter) : '',
     variant.tls === true ? 'over TLS' : '',
     variant.resumeTls === false ? 'full TLS handshakes' : '',
     variant.http2 === true ? 'HTTP/2' : '',
@@ -668,6 +685,9 @@ export function checkScenario(scenario: Scenario): Scenario {
       if (variant.engine !== undefined && !(isChatTransport(variant.transport) && TRANSPORT_INFO[variant.transport as Transport].receives === 'events')) {
         throw new Error(`${where}: "engine" is a Socket.IO client's engine.io transport; ${variant.transport} has none`);
       }
+      if (variant.adapter !== undefined && (variant.transport !== 'socketio' || step.cluster?.backplane !== 'redis')) {
+        throw new Error(`${where}: "adapter" is Socket.IO's way between instances on Redis: it needs transport socketio in a step on Redis ("cluster": { "backplane": "redis" }, or --backplane redis)`);
+      }
       if (variant.tls === true && !isChatTransport(variant.transport)) throw new Error(`${where}: "tls" applies to the chat transports; the baseline ${variant.transport} is plain by design`);
       if (hasBrowserMembers(variant)) {
         const refusal = browserRefusal(variant, step) ?? browserCapacityRefusal(browserPages(step.workload, variant));
@@ -727,6 +747,8 @@ export type ScenarioOverrides = Partial<
   readonly clients?: string;
   /** `--backplane`; absent (or empty) unless given. */
   readonly backplane?: string;
+  /** `--socketio-adapter`; absent (or empty) unless given. */
+  readonly socketioAdapter?: string;
   /** `--rate`. */
   readonly ratePerMember?: number;
   /** Keep only variants of these transports. */
@@ -780,6 +802,7 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     o.jitter !== undefined ? `jitter ${o.jitter} ms` : '',
     o.bandwidth !== undefined ? `${o.bandwidth} Mbit/s` : '',
     o.tls === true ? 'over TLS' : '',
+    o.socketioAdapter ? adapterWords(o.socketioAdapter as NonNullable<Variant['adapter']>) : '',
     o.clients === 'browser' ? `browser members${o.membersPerPage !== undefined ? `, ${o.membersPerPage} a page` : ''}` : '',
   ].filter(Boolean);
   if (o.membersPerPage !== undefined && o.clients !== 'browser' && !scenario.steps.some((step) => step.variants.some(hasBrowserMembers))) {
@@ -806,6 +829,9 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
         // --tls: every chat transport over TLS; a baseline is plain by design, so it is left out.
         .filter((v) => o.tls !== true || isChatTransport(v.transport))
         .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
+        // --socketio-adapter: Socket.IO's variants on that adapter; the scenario's own adapter variants would repeat them, so they are left out.
+        .filter((v) => !o.socketioAdapter || v.adapter === undefined)
+        .map((v): Variant => (o.socketioAdapter && v.transport === 'socketio' ? { ...v, id: `${v.id}/${o.socketioAdapter}-adapter`, adapter: o.socketioAdapter as NonNullable<Variant['adapter']> } : v))
         // --clients browser: what has a browser client here; the others (the baselines, and WebRTC outside a network of its own) are left out.
         .filter((v) => o.clients !== 'browser' || noBrowserClient(v, ownNetwork) === undefined)
         .map((v): Variant => {

@@ -154,10 +154,10 @@ export function settleMs(variant: Variant, lossPct = 0): number {
 
 const plainDrainMs = (variant: Variant): number => Math.max(3000, 3 * (variant.pollIntervalMs ?? 0));
 
-/** Server flags a variant needs: TLS and HTTP/2 as it asks; a long poll's `wait` must be allowed by the server. */
+/** Server flags a variant needs: TLS, HTTP/2 and Socket.IO's adapter as it asks; a long poll's `wait` must be allowed by the server. */
 function serverFlags(variant: Variant): string[] {
   const facts: TransportFacts = TRANSPORT_FACTS[variant.transport];
-  const tls = [...(variant.tls === true ? ['--tls'] : []), ...(variant.http2 === true ? ['--http2'] : [])];
+  const tls = [...(variant.tls === true ? ['--tls'] : []), ...(variant.http2 === true ? ['--http2'] : []), ...(variant.adapter === undefined ? [] : ['--socketio-adapter', variant.adapter])];
   if (facts.knob !== 'waitMs' || variant.waitMs === undefined) return tls;
   const max = Math.max(variant.waitMs, 60_000);
   return [...tls, '--max-wait-ms', String(max), '--idle-timeout-ms', String(Math.max(max + 15_000, minIdleTimeoutMs(max)))];

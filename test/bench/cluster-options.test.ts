@@ -95,7 +95,7 @@ describe('npm run bench refuses bad cluster options before starting anything', (
     [['--backplane', 'etcd'], '--backplane must be one of memory, redis, got "etcd"'],
     [['--redis-url', 'redis://127.0.0.1:6379'], '--redis-url is for steps on Redis'],
     [['--scenario', 'failover', '--redis-url', 'redis://127.0.0.1:6379'], '--redis-url cannot be used with scenario failover'],
-    [['--target', 'http://127.0.0.1:9', '--transports', 'websocket', '--instances', '2'], '--instances, --backplane and --redis-url are for servers the bench starts, not --target'],
+    [['--target', 'http://127.0.0.1:9', '--transports', 'websocket', '--instances', '2'], '--instances, --backplane, --redis-url and --socketio-adapter are for servers the bench starts, not --target'],
   ])('%j', { timeout: 60_000 }, async (args, message) => {
     const { exitCode, stderr } = await bench(args);
     expect(exitCode).toBe(2);

@@ -176,7 +176,27 @@ describe('applyOverrides', () => {
     expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
       '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan, --scenario socketio and --scenario browser',
     );
-    expect(onlyStep(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] })).variants.map((v) => v.id)).toEqual(['socketio', 'socketio/websocket', 'socketio/polling', 'websocket']);
+    expect(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] }).steps.map((step) => step.variants.map((v) => v.id))).toEqual([
+      ['socketio', 'socketio/websocket', 'socketio/polling', 'websocket'],
+      ['socketio', 'socketio/redis-adapter', 'socketio/redis-streams-adapter', 'websocket'],
+    ]);
+  });
+
+  it("--socketio-adapter puts Socket.IO's variants on its own Redis adapter, names it, and needs Redis", () => {
+    const others = applyOverrides(scenario('failover'), { transports: ['websocket'], socketioAdapter: 'redis-streams' });
+    expect(onlyStep(others).variants.map((v) => [v.id, v.adapter]), 'the other transports are left as they are').toEqual([['websocket', undefined]]);
+    const failover = applyOverrides(scenario('failover'), { transports: ['socketio'], socketioAdapter: 'redis' });
+    const step = onlyStep(failover);
+    // The scenario's own adapter variants are left out: they would repeat these.
+    expect(step.variants.map((v) => [v.id, v.adapter])).toEqual([
+      ['socketio/redis-adapter', 'redis'],
+      ['socketio/websocket/redis-adapter', 'redis'],
+      ['socketio/polling/redis-adapter', 'redis'],
+    ]);
+    expect(step.label).toContain("[set: Socket.IO's redis adapter]");
+    expect(() => applyOverrides(scenario('socketio'), { socketioAdapter: 'redis' })).toThrow(
+      `scenario socketio: step 1, variant "socketio/redis-adapter": "adapter" is Socket.IO's way between instances on Redis`,
+    );
   });
 
   it('--tls runs every chat transport over TLS and leaves the plain-by-design baseline out, saying so in the label', () => {
