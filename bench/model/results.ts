@@ -257,6 +257,12 @@ export interface Step {
   readonly workload: Workload;
   readonly variants: readonly Variant[];
   /**
+   * Variants the step runs only when `--transports` names their transport (the default comparison
+   * leaves Socket.IO and WebRTC out for its time, and runs them beside the others when asked).
+   * Taken into `variants` or dropped by `applyOverrides`, so that a run's steps never carry it.
+   */
+  readonly onRequest?: readonly Variant[];
+  /**
    * Run every trial of this step on a lossy loopback that drops this share of packets, in percent
    * (`--loss`, the `lossy` scenario): each trial in a network namespace of its own. Absent: the
    * machine's own loopback, which drops nothing.

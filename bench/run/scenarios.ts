@@ -56,13 +56,14 @@ function defaultScenario(): Scenario {
   return {
     name: 'default',
     description:
-      'Short polling (every 1 s), long polling, WebSocket and SSE on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline.',
+      'Short polling (every 1 s), long polling, WebSocket and SSE on one realistic chat: 10 rooms of 10 members, each sending one message a second, with the raw ws broadcast baseline. Socket.IO (on each of its engine.io transports) and WebRTC join when --transports names them.',
     rounds: 3,
     generators: 1,
     // The comparison a reader starts with: it also measures each route's ceiling and the hot paths.
     ceilings: true,
     micro: true,
-    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: ALL }],
+    // Socket.IO (each engine) and WebRTC only when --transports names them: beside the others, at the run's time.
+    steps: [{ label: '10 rooms × 10 members, 1 msg/s each', workload: CHAT, variants: ALL, onRequest: [...SOCKETIO_VARIANTS, variantOf('webrtc')] }],
   };
 }
 
@@ -369,7 +370,6 @@ export const SOCKETIO_VARIANTS: readonly Variant[] = SOCKETIO_ENGINES.map((engin
  * run on several instances: `socketio/redis-adapter`, `socketio/redis-streams-adapter`.
  */
 export const SOCKETIO_ADAPTER_VARIANTS: readonly Variant[] = (['redis', 'redis-streams'] as const).map((adapter) => ({ id: `socketio/${adapter}-adapter`, transport: 'socketio', engine: 'upgrade', adapter }));
-
 
 /** The transports under Socket.IO's engines (the registry's `over`), then the baselines that are their floor. */
 const SOCKETIO_OVER: readonly BenchTransport[] = Object.values(TRANSPORT_FACTS.socketio.over);
@@ -755,8 +755,19 @@ export type ScenarioOverrides = Partial<
   readonly transports?: readonly string[];
 };
 
+/** The scenario's steps with the variants they run on request (`Step.onRequest`) taken in when `transports` names them, and the field gone. */
+function withRequested(scenario: Scenario, transports: readonly string[] | undefined): Scenario {
+  if (!scenario.steps.some((step) => step.onRequest)) return scenario;
+  const steps = scenario.steps.map(({ onRequest, ...step }): Step => {
+    const asked = (onRequest ?? []).filter((v) => transports?.includes(v.transport));
+    return asked.length > 0 ? { ...step, variants: [...step.variants, ...asked] } : step;
+  });
+  return { ...scenario, steps };
+}
+
 /** Applies command-line overrides to every step; drops steps left with no variant. */
-export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenario {
+export function applyOverrides(given: Scenario, o: ScenarioOverrides): Scenario {
+  const scenario = withRequested(given, o.transports);
   if (o.transports) {
     for (const t of o.transports) {
       if (!(BENCH_TRANSPORTS as readonly string[]).includes(t)) {
@@ -767,7 +778,8 @@ export function applyOverrides(scenario: Scenario, o: ScenarioOverrides): Scenar
     const runs = new Set(scenario.steps.flatMap((step) => step.variants.map((v) => v.transport)));
     const absent = o.transports.filter((t) => !runs.has(t as BenchTransport));
     if (absent.length > 0) {
-      const elsewhere = (t: string): string[] => Object.keys(SCENARIOS).filter((name) => name !== scenario.name && SCENARIOS[name]?.().steps.some((step) => step.variants.some((v) => v.transport === t)));
+      const elsewhere = (t: string): string[] =>
+        Object.keys(SCENARIOS).filter((name) => name !== scenario.name && SCENARIOS[name]?.().steps.some((step) => [...step.variants, ...(step.onRequest ?? [])].some((v) => v.transport === t)));
       const hints = absent.map((t) => `${t} runs in ${inWords(elsewhere(t).map((name) => `--scenario ${name}`)) || 'a scenario file that names it'}`);
       throw new Error(`--transports: scenario ${scenario.name} does not run ${inWords(absent)}; ${hints.join('; ')}`);
     }

@@ -173,13 +173,22 @@ describe('applyOverrides', () => {
     expect(() => applyOverrides(scenario('handshake'), { transports: ['websocket', 'raw-ws'] })).toThrow(
       /^--transports: scenario handshake does not run websocket and raw-ws; websocket runs in --scenario default, .*; raw-ws runs in --scenario default/,
     );
-    expect(() => applyOverrides(scenario('default'), { transports: ['socketio', 'websocket'] })).toThrow(
-      '--transports: scenario default does not run socketio; socketio runs in --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan, --scenario socketio and --scenario browser',
+    expect(() => applyOverrides(scenario('interval'), { transports: ['socketio'] })).toThrow(
+      '--transports: scenario interval does not run socketio; socketio runs in --scenario default, --scenario scale, --scenario capacity, --scenario failover, --scenario lossy, --scenario wan, --scenario socketio and --scenario browser',
     );
     expect(applyOverrides(scenario('socketio'), { transports: ['socketio', 'websocket'] }).steps.map((step) => step.variants.map((v) => v.id))).toEqual([
       ['socketio', 'socketio/websocket', 'socketio/polling', 'websocket'],
       ['socketio', 'socketio/redis-adapter', 'socketio/redis-streams-adapter', 'websocket'],
     ]);
+  });
+
+  it('default runs Socket.IO and WebRTC beside the others when --transports names them, and never otherwise', () => {
+    const asked = onlyStep(applyOverrides(scenario('default'), { transports: ['socketio', 'websocket', 'long-polling', 'raw-ws'] }));
+    expect(asked.variants.map((v) => v.id)).toEqual(['long-polling', 'websocket', 'raw-ws', 'socketio', 'socketio/websocket', 'socketio/polling']);
+    expect(onlyStep(applyOverrides(scenario('default'), { transports: ['webrtc'] })).variants.map((v) => v.id)).toEqual(['webrtc']);
+    const plain = onlyStep(applyOverrides(scenario('default'), {}));
+    expect(plain.variants.map((v) => v.transport)).toEqual(['short-polling', 'long-polling', 'websocket', 'sse', 'raw-ws']);
+    expect('onRequest' in plain, 'a run\'s step carries no onRequest').toBe(false);
   });
 
   it("--socketio-adapter puts Socket.IO's variants on its own Redis adapter, names it, and needs Redis", () => {
