@@ -105,10 +105,17 @@ export function logGridPhrase(grid: LogGrid, what: string): string {
 
 export const EXTRA_COLOURS = ['#7048e8', '#c2255c', '#e67700', '#0c8599', '#5c940d', '#495057'];
 
-/** A variant's colour: its transport's for the first four, then one of the extras by position. */
-export function colorOf(v: VariantResult, index: number): string {
+/**
+ * A variant's colour: its transport's for the first four, then one of the extras by position. Given
+ * the step's variants, a variant whose transport an earlier one already drew takes an extra, so
+ * that Socket.IO's engines and adapters (one transport, several lines) can be told apart.
+ */
+export function colorOf(v: VariantResult, index: number, siblings?: readonly VariantResult[]): string {
   if (v.variant.keepAlive === false) return '#a61e4d';
   const base = factsOf(v.variant.transport)?.colour;
-  return base && index < 4 ? base : (EXTRA_COLOURS[index % EXTRA_COLOURS.length] as string);
+  const repeated = siblings?.slice(0, index).some((s) => s.variant.transport === v.variant.transport) ?? false;
+  if (base && index < 4 && !repeated) return base;
+  const extras = EXTRA_COLOURS.filter((c) => c !== base);
+  return extras[index % extras.length] as string;
 }
 

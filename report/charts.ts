@@ -40,8 +40,8 @@ function latencyPercentiles(step: StepResult, index: number): ChartSpec {
         datasets: step.variants.map((v, i) => ({
           label: variantName(v),
           data: PERCENTILES.map(([key]) => Math.max(1, v.summary.latency[key])),
-          borderColor: colorOf(v, i),
-          backgroundColor: colorOf(v, i),
+          borderColor: colorOf(v, i, step.variants),
+          backgroundColor: colorOf(v, i, step.variants),
           borderDash: inGroup(v, 'baseline') ? [6, 4] : [],
         })),
       },
@@ -119,8 +119,8 @@ function overTime(step: StepResult, index: number, what: keyof typeof OVER_TIME)
         datasets: step.variants.map((v, i) => ({
           label: variantName(v),
           data: (v.trials[0]?.series ?? []).filter((p) => p.tMs >= 0).map((p) => ({ x: p.tMs / 1000, y: kind.value(p) })),
-          borderColor: colorOf(v, i),
-          backgroundColor: colorOf(v, i),
+          borderColor: colorOf(v, i, step.variants),
+          backgroundColor: colorOf(v, i, step.variants),
           pointRadius: 0,
         })),
       },

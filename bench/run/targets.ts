@@ -132,9 +132,13 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
               : `every round of ${big.length} step(s) delivered everything`,
     });
   }
-  // A failover (issue 11): whatever fails, nothing acknowledged may be lost.
-  const failovers = steps.flatMap((step) => step.variants.flatMap((v) => v.trials.flatMap((t) => (t.failover ? [{ variant: v.variant.id, failover: t.failover }] : []))));
-  const lostAcked = failovers.reduce((n, f) => n + f.failover.lostAcknowledged + (f.failover.seqsAckedTwice ?? 0), 0);
+  // A failover (issue 11): whatever fails, nothing acknowledged may be lost. The target holds this
+  // project's servers; Socket.IO on its own Redis adapters is measured beside them, not held to it.
+  const allFailovers = steps.flatMap((step) => step.variants.flatMap((v) => v.trials.flatMap((t) => (t.failover ? [{ variant: v.variant, failover: t.failover }] : []))));
+  const failovers = allFailovers.filter((f) => f.variant.adapter === undefined);
+  const adapters = allFailovers.filter((f) => f.variant.adapter !== undefined);
+  const lostOf = (list: typeof allFailovers): number => list.reduce((n, f) => n + f.failover.lostAcknowledged + (f.failover.seqsAckedTwice ?? 0), 0);
+  const lostAcked = lostOf(failovers);
   const slowest = Math.max(0, ...failovers.flatMap((f) => f.failover.faults.map((fault) => fault.recoveryMs ?? Number.POSITIVE_INFINITY)));
   checks.push({
     name: 'nothing acknowledged lost in a failover',
@@ -144,9 +148,9 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
     note:
       failovers.length === 0
         ? 'no failover ran (run --scenario failover)'
-        : `${failovers.length} failover trial(s) of ${[...new Set(failovers.map((f) => f.variant))].join(', ')}; ${
+        : `${failovers.length} failover trial(s) of ${[...new Set(failovers.map((f) => f.variant.id))].join(', ')}; ${
             Number.isFinite(slowest) ? `every client received again within ${Math.round(slowest)} ms of each fault` : 'some client never received again after a fault'
-          }`,
+          }${adapters.length > 0 ? `; not held to it, Socket.IO on its own Redis adapters (${[...new Set(adapters.map((f) => f.variant.id))].join(', ')}): ${lostOf(adapters)} acknowledged lost` : ''}`,
   });
 
   checks.push(connectionsTarget(steps));

@@ -159,6 +159,15 @@ describe('checkTargets', () => {
       expect(check([step('f', [twice])], [], FAILOVER)).toMatchObject({ value: 2, pass: false });
     });
 
+    it("holds this project's servers, and names what Socket.IO's own Redis adapters lost beside them", () => {
+      const lossy = failed(10, 690);
+      const adapter = { ...lossy, variant: { id: 'socketio/redis-adapter', transport: 'socketio', engine: 'upgrade', adapter: 'redis' } } as VariantResult;
+      const c = check([step('f', [failed(0, 460), adapter])], [], FAILOVER);
+      expect(c).toMatchObject({ value: 0, pass: true });
+      expect(c.note).toContain('1 failover trial(s) of websocket;');
+      expect(c.note).toContain('not held to it, Socket.IO on its own Redis adapters (socketio/redis-adapter): 10 acknowledged lost');
+    });
+
     it('is missed when an acknowledged message was lost, and says when a client never received again', () => {
       const c = check([step('f', [failed(3, null)])], [], FAILOVER);
       expect(c).toMatchObject({ value: 3, pass: false });
