@@ -17,7 +17,7 @@ function percent(share: number): string {
 
 function change(row: CompareRow): string {
   if (row.status === 'missing' || row.status === 'new' || row.status === 'not-measured') return row.status;
-  if (row.figure === 'delivery') return row.status === 'regressed' || row.status === 'generator-bound' ? 'not delivered' : '–';
+  if (row.figure === 'delivery') return row.status === 'regressed' || row.status === 'generator-bound' || row.status === 'not-held' ? 'not delivered' : '–';
   if (!Number.isFinite(row.worse)) {
     const sign = row.change > 0 ? '+' : '−';
     return `${sign}${formatFigure(row.figure, Math.abs(row.change))} ${row.change > 0 ? 'worse' : 'better'} (from 0)`;
@@ -48,6 +48,7 @@ const VERDICT: Readonly<Record<CompareRow['status'], string>> = {
   noise: 'within noise',
   'too-few-rounds': 'not enough rounds',
   'generator-bound': 'generator-bound, not judged',
+  'not-held': "Socket.IO's adapter, not judged",
   missing: 'MISSING',
   'not-measured': 'not measured',
   new: 'new',

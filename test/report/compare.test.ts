@@ -195,6 +195,27 @@ describe('compareResults', () => {
     expect(allBusy.rows.some((r) => r.figure.startsWith('latency.'))).toBe(false);
   });
 
+  it("does not fail on what Socket.IO's own Redis adapter reordered, and shows it", () => {
+    const onAdapter = (run: ReturnType<typeof runOf>): ReturnType<typeof runOf> => {
+      const v = run.steps[0]?.variants[0];
+      if (!v) throw new Error('no variant');
+      Object.assign(v, { variant: { id: 'socketio/redis-adapter', transport: 'socketio', engine: 'upgrade', adapter: 'redis' } });
+      return run;
+    };
+    const base = onAdapter(runOf({ websocket: quiet }));
+    const now = onAdapter(runOf({ websocket: quiet }));
+    const v = now.steps[0]?.variants[0];
+    if (!v) throw new Error('no variant');
+    const trials = v.trials.map((t, i) => (i === 1 ? { ...t, ok: false, problems: ['45 messages out of order'] } : t));
+    Object.assign(v, { trials, summary: { ...v.summary, ok: false } });
+    const c = compareResults(base, now, { figures: ['latency.p50'] });
+    expect(c.regressions).toEqual([]);
+    expect(c.rows[0]).toMatchObject({ status: 'not-held', label: "not everything delivered: 45 messages out of order, by Socket.IO's own Redis adapter" });
+    // The same problem without the adapter is this code's, and fails.
+    Object.assign(v, { variant: { ...v.variant, adapter: undefined } });
+    expect(compareResults(base, now, { figures: ['latency.p50'] }).regressions.map((r) => r.label)).toEqual(['not everything delivered: 45 messages out of order']);
+  });
+
   it('does not fail on messages lost only in rounds whose generator was the bottleneck', () => {
     const lossy = (run: ReturnType<typeof runOf>, bound: boolean): ReturnType<typeof runOf> => {
       const withBound = bound ? generatorBound(run, 'websocket', [1]) : run;
