@@ -5,7 +5,7 @@
  */
 import type { RtcChannel } from '../../servers/contract/routes.ts';
 import { TRANSPORT_INFO, type SocketIoEngine, type Transport, type TransportKnob } from '../../servers/contract/transports.ts';
-import type { SocketIoAdapter } from '../../servers/contract/limits.ts';
+import type { SocketIoRedisAdapter } from '../../servers/contract/limits.ts';
 
 /**
  * Bumped on any change a reader of an older file would misread.
@@ -183,7 +183,7 @@ export interface Variant {
    * @socket.io/redis-streams-adapter), broadcast by the instance that stored it (server option
    * socketioAdapter). Absent: through the backplane's mirrors (`none`).
    */
-  readonly adapter?: Exclude<SocketIoAdapter, 'none'>;
+  readonly adapter?: SocketIoRedisAdapter;
   /**
    * Who the members are: `browser`, pages of the system's Chromium on the platform's own fetch,
    * EventSource and WebSocket (bench/generator/browser-members.ts); absent, Node clients.
@@ -194,7 +194,7 @@ export interface Variant {
 }
 
 /** A Socket.IO adapter in words, as the terminal and the report name it: "Socket.IO's redis-streams adapter". */
-export function adapterWords(adapter: NonNullable<Variant['adapter']>): string {
+export function adapterWords(adapter: SocketIoRedisAdapter): string {
   return `Socket.IO's ${adapter} adapter`;
 }
 

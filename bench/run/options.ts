@@ -1,6 +1,7 @@
 import type { IntOptionSpec, OptionTable, OptionValues } from '../../servers/common/command-line/index.ts';
 import { LOOPBACK_ONLY, isLoopback } from '../../servers/common/command-line/index.ts';
 import { BENCH_TRANSPORTS } from '../model/results.ts';
+import { SOCKETIO_REDIS_ADAPTERS } from '../../servers/contract/index.ts';
 
 /** What applies when an override is not given. */
 const SCENARIOS_DEFAULT = "the scenario's";
@@ -74,7 +75,7 @@ export const BENCH_OPTIONS = {
   socketioAdapter: {
     kind: 'string',
     default: '',
-    choices: ['redis', 'redis-streams'],
+    choices: SOCKETIO_REDIS_ADAPTERS,
     shownDefault: '(none)',
     doc: "with --backplane redis: Socket.IO's variants carry each message to the other instances through Socket.IO's own Redis adapter (redis: @socket.io/redis-adapter, redis-streams: @socket.io/redis-streams-adapter), broadcast by the instance that stored it, instead of through the backplane's mirrors; their ids get /<adapter>-adapter",
   },

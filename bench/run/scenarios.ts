@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { inWords, jsonSchemaOf } from '../../servers/common/command-line/index.ts';
-import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ADAPTERS, SOCKETIO_ENGINES, TRANSPORT_INFO, TRANSPORTS, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
+import { DEFAULT_POLL_INTERVAL_MS, HTTP2_TRANSPORTS, SERVER_OPTIONS, SOCKETIO_ENGINES, SOCKETIO_REDIS_ADAPTERS, TRANSPORT_INFO, TRANSPORTS, type SocketIoRedisAdapter, type Transport, type TransportKnob } from '../../servers/contract/index.ts';
 import { BROWSER_CLIENT_TRANSPORTS, BROWSER_TRANSPORTS, NO_BROWSER_WEBRTC } from '../../servers/clients/browser/index.ts';
 import { browserCapacityRefusal, browserPages } from '../generator/browser-capacity.ts';
 import { BENCH_OPTIONS, type BenchOptions } from './options.ts';
@@ -369,7 +369,7 @@ export const SOCKETIO_VARIANTS: readonly Variant[] = SOCKETIO_ENGINES.map((engin
  * Socket.IO on its default engine with each of its own Redis adapters, as Socket.IO applications
  * run on several instances: `socketio/redis-adapter`, `socketio/redis-streams-adapter`.
  */
-export const SOCKETIO_ADAPTER_VARIANTS: readonly Variant[] = (['redis', 'redis-streams'] as const).map((adapter) => ({ id: `socketio/${adapter}-adapter`, transport: 'socketio', engine: 'upgrade', adapter }));
+export const SOCKETIO_ADAPTER_VARIANTS: readonly Variant[] = SOCKETIO_REDIS_ADAPTERS.map((adapter) => ({ id: `socketio/${adapter}-adapter`, transport: 'socketio', engine: 'upgrade', adapter }));
 
 /** The transports under Socket.IO's engines (the registry's `over`), then the baselines that are their floor. */
 const SOCKETIO_OVER: readonly BenchTransport[] = Object.values(TRANSPORT_FACTS.socketio.over);
@@ -486,7 +486,7 @@ const variantSchema = {
     keepAlive: { type: 'boolean' },
     channel: { enum: ['reliable', 'lossy'] },
     engine: { enum: SOCKETIO_ENGINES },
-    adapter: { enum: SOCKETIO_ADAPTERS.filter((a) => a !== 'none') },
+    adapter: { enum: SOCKETIO_REDIS_ADAPTERS },
     tls: { type: 'boolean' },
     resumeTls: { type: 'boolean' },
     http2: { type: 'boolean' },
@@ -804,6 +804,8 @@ export function applyOverrides(given: Scenario, o: ScenarioOverrides): Scenario 
     if (o.jitter !== undefined) throw new Error('--jitter needs --rtt: it spreads the round trip of a network with distance');
     if (o.bandwidth !== undefined) throw new Error('--bandwidth needs --rtt: it limits the rate of a network with distance (give --rtt 0 for bandwidth alone)');
   }
+  // --socketio-adapter (checked against its choices when parsed).
+  const adapter = o.socketioAdapter ? (o.socketioAdapter as SocketIoRedisAdapter) : undefined;
   const changed = [
     o.rooms !== undefined ? `${o.rooms} rooms` : '',
     o.members !== undefined ? `${o.members} members` : '',
@@ -814,7 +816,7 @@ export function applyOverrides(given: Scenario, o: ScenarioOverrides): Scenario 
     o.jitter !== undefined ? `jitter ${o.jitter} ms` : '',
     o.bandwidth !== undefined ? `${o.bandwidth} Mbit/s` : '',
     o.tls === true ? 'over TLS' : '',
-    o.socketioAdapter ? adapterWords(o.socketioAdapter as NonNullable<Variant['adapter']>) : '',
+    adapter ? adapterWords(adapter) : '',
     o.clients === 'browser' ? `browser members${o.membersPerPage !== undefined ? `, ${o.membersPerPage} a page` : ''}` : '',
   ].filter(Boolean);
   if (o.membersPerPage !== undefined && o.clients !== 'browser' && !scenario.steps.some((step) => step.variants.some(hasBrowserMembers))) {
@@ -842,8 +844,8 @@ export function applyOverrides(given: Scenario, o: ScenarioOverrides): Scenario 
         .filter((v) => o.tls !== true || isChatTransport(v.transport))
         .map((v): Variant => (o.tls === true ? { ...v, tls: true } : v))
         // --socketio-adapter: Socket.IO's variants on that adapter; the scenario's own adapter variants would repeat them, so they are left out.
-        .filter((v) => !o.socketioAdapter || v.adapter === undefined)
-        .map((v): Variant => (o.socketioAdapter && v.transport === 'socketio' ? { ...v, id: `${v.id}/${o.socketioAdapter}-adapter`, adapter: o.socketioAdapter as NonNullable<Variant['adapter']> } : v))
+        .filter((v) => !adapter || v.adapter === undefined)
+        .map((v): Variant => (adapter && v.transport === 'socketio' ? { ...v, id: `${v.id}/${adapter}-adapter`, adapter } : v))
         // --clients browser: what has a browser client here; the others (the baselines, and WebRTC outside a network of its own) are left out.
         .filter((v) => o.clients !== 'browser' || noBrowserClient(v, ownNetwork) === undefined)
         .map((v): Variant => {

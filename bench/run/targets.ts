@@ -139,6 +139,7 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
   const adapters = allFailovers.filter((f) => f.variant.adapter !== undefined);
   const lostOf = (list: typeof allFailovers): number => list.reduce((n, f) => n + f.failover.lostAcknowledged + (f.failover.seqsAckedTwice ?? 0), 0);
   const lostAcked = lostOf(failovers);
+  const idsOf = (list: typeof allFailovers): string => [...new Set(list.map((f) => f.variant.id))].join(', ');
   const slowest = Math.max(0, ...failovers.flatMap((f) => f.failover.faults.map((fault) => fault.recoveryMs ?? Number.POSITIVE_INFINITY)));
   checks.push({
     name: 'nothing acknowledged lost in a failover',
@@ -148,9 +149,9 @@ export function checkTargets(steps: readonly StepResult[], ceilings: readonly Ce
     note:
       failovers.length === 0
         ? 'no failover ran (run --scenario failover)'
-        : `${failovers.length} failover trial(s) of ${[...new Set(failovers.map((f) => f.variant.id))].join(', ')}; ${
+        : `${failovers.length} failover trial(s) of ${idsOf(failovers)}; ${
             Number.isFinite(slowest) ? `every client received again within ${Math.round(slowest)} ms of each fault` : 'some client never received again after a fault'
-          }${adapters.length > 0 ? `; not held to it, Socket.IO on its own Redis adapters (${[...new Set(adapters.map((f) => f.variant.id))].join(', ')}): ${lostOf(adapters)} acknowledged lost` : ''}`,
+          }${adapters.length > 0 ? `; not held to it, Socket.IO on its own Redis adapters (${idsOf(adapters)}): ${lostOf(adapters)} acknowledged lost` : ''}`,
   });
 
   checks.push(connectionsTarget(steps));

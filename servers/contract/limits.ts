@@ -2,11 +2,13 @@ import { HTTP2_TRANSPORTS, TRANSPORTS, TRANSPORT_INFO, type Transport, type Tran
 import { inWords, resolveOptions, type OptionTable, type OptionValues } from '../common/command-line/option-table.ts';
 
 const KiB = 1024;
-
-/** Option socketioAdapter: Socket.IO's own Redis adapters, or none (the backplane's mirrors deliver). */
-export const SOCKETIO_ADAPTERS = ['none', 'redis', 'redis-streams'] as const;
-export type SocketIoAdapter = (typeof SOCKETIO_ADAPTERS)[number];
 const MiB = 1024 * KiB;
+
+/** Socket.IO's own Redis adapters: `@socket.io/redis-adapter` (pub/sub) and `@socket.io/redis-streams-adapter`. */
+export const SOCKETIO_REDIS_ADAPTERS = ['redis', 'redis-streams'] as const;
+export type SocketIoRedisAdapter = (typeof SOCKETIO_REDIS_ADAPTERS)[number];
+/** Option socketioAdapter: one of Socket.IO's own Redis adapters, or none (the backplane's mirrors deliver). */
+export const SOCKETIO_ADAPTERS = ['none', ...SOCKETIO_REDIS_ADAPTERS] as const;
 
 /**
  * Every server option with its default. The contract's limits are here, so that servers, clients

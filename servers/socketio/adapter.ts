@@ -2,8 +2,7 @@ import { Redis } from 'ioredis';
 import type { Server } from 'socket.io';
 import { createAdapter as pubSubAdapter } from '@socket.io/redis-adapter';
 import { createAdapter as streamsAdapter } from '@socket.io/redis-streams-adapter';
-import { SOCKETIO_EVENTS, type MessagesFrame, type PostRequest } from '../contract/index.ts';
-import type { BackplaneSpec, SocketIoAdapter } from '../contract/index.ts';
+import { SOCKETIO_EVENTS, parseBackplane, type MessagesFrame, type PostRequest, type ServerOptions, type SocketIoRedisAdapter } from '../contract/index.ts';
 import { settle, type Backplane, type Now } from '../backplane/index.ts';
 import type { AppendResult, Room, RoomLog } from '../common/room-log.ts';
 import { socketIoRoom } from './rooms.ts';
@@ -14,12 +13,17 @@ export interface AdapterLink {
 }
 
 /**
- * Puts Socket.IO's own Redis adapter under `io` (option socketioAdapter), on clients of its own as
+ * Puts Socket.IO's own Redis adapter under `io` when option socketioAdapter names one (on the
+ * Redis of option backplane: resolveServerOptions allows no other), on clients of its own as
  * Socket.IO documents it: ioredis with its defaults (commands queued while Redis is away, reconnects
  * by itself), `@socket.io/redis-adapter` on a publisher and a duplicate as subscriber,
- * `@socket.io/redis-streams-adapter` on one client that it duplicates for its reads.
+ * `@socket.io/redis-streams-adapter` on one client that it duplicates for its reads. Undefined when
+ * the option is `none`.
  */
-export function attachRedisAdapter(io: Server, kind: Exclude<SocketIoAdapter, 'none'>, spec: Extract<BackplaneSpec, { kind: 'redis' }>): AdapterLink {
+export function attachRedisAdapter(io: Server, options: Pick<ServerOptions, 'socketioAdapter' | 'backplane'>): AdapterLink | undefined {
+  const spec = parseBackplane(options.backplane);
+  if (options.socketioAdapter === 'none' || spec.kind !== 'redis') return undefined;
+  const kind = options.socketioAdapter as SocketIoRedisAdapter;
   const main = new Redis({ host: spec.host, port: spec.port, connectionName: `socketio-${kind}-adapter` });
   // A Redis that is away is the backplane's to report (healthz, the posts' 503); the adapter's
   // clients retry by themselves, and an unhandled 'error' would only print ioredis's warning.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as EngineServer } from 'engine.io';
 import { Server as IoServer } from 'socket.io';
-import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, parseBackplane, resolveServerOptions, type HealthAnswer, type ServerOptions, type SocketIoAdapter } from '../contract/index.ts';
+import { ChatError, HEALTH_PATH, SOCKETIO_PATH, WS_TOKEN_PARAM, resolveServerOptions, type HealthAnswer, type ServerOptions } from '../contract/index.ts';
 import { EMPTY_STATS, chatServer, type ChatServer } from '../common/chat-server.ts';
 import { refuseUpgrade, sendJson } from '../common/http-reply.ts';
 import type { RoomLog } from '../common/room-log.ts';
@@ -54,8 +54,7 @@ export function createSocketIoServer(given: Readonly<Record<string, unknown>> = 
   io.bind(engine);
   // Option socketioAdapter: Socket.IO's own Redis adapter carries each new message to the other
   // instances, broadcast by the one that stored it; otherwise each instance's mirror delivers.
-  const spec = parseBackplane(options.backplane);
-  const adapter = options.socketioAdapter !== 'none' && spec.kind === 'redis' ? attachRedisAdapter(io, options.socketioAdapter as Exclude<SocketIoAdapter, 'none'>, spec) : undefined;
+  const adapter = attachRedisAdapter(io, options);
   const backplane = adapter ? new BroadcastOnStore(stored, io) : stored;
   // The server-wide budget of bytes waiting for clients (option maxWaitingBytes), as the WebSocket
   // server keeps it: noted at each write, and before each broadcast for every member it goes to.

@@ -79,6 +79,13 @@ describe('server options', () => {
     }
   });
 
+  it('holds each item of a list with choices to them, parsed or given in code', () => {
+    const spec = { kind: 'list', default: [], choices: ['websocket', 'sse'], doc: 'transports' } as const;
+    expect(parseOptionText('transports', spec, 'sse, websocket')).toEqual(['sse', 'websocket']);
+    expect(() => parseOptionText('transports', spec, 'sse,carrier-pigeon')).toThrow('--transports must be a comma-separated list of websocket, sse, got "sse,carrier-pigeon"');
+    expect(() => resolveOptions({ transports: spec }, { transports: ['webrtc'] })).toThrow(/must be a comma-separated list of websocket, sse/);
+  });
+
   it('parses a command line strictly', () => {
     const { values, help } = parseCommandLine(SERVER_OPTIONS, ['--transport', 'long-polling', '--max-wait-ms', '5000']);
     expect(values).toEqual({ transport: 'long-polling', maxWaitMs: 5000 });

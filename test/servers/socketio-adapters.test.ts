@@ -7,14 +7,13 @@
  * the conformance command against two instances and by the failover scenario (servers/socketio/README.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOCKETIO_ADAPTERS, resolveServerOptions } from '../../servers/contract/index.ts';
+import { SOCKETIO_REDIS_ADAPTERS as ADAPTERS, resolveServerOptions } from '../../servers/contract/index.ts';
 import { redisMissingReason, startRedisServer, type RedisServer } from '../../bench/cluster/redis-server.ts';
 import { connectClient, range, seqs, startServer } from '../../servers/contract/conformance/servers.ts';
 
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`Socket.IO Redis adapter tests skipped: ${MISSING}`);
 
-const ADAPTERS = SOCKETIO_ADAPTERS.filter((a) => a !== 'none');
 
 describe.skipIf(MISSING !== undefined)("Socket.IO's Redis adapters", () => {
   let redis: RedisServer;

@@ -52,6 +52,8 @@ export interface StringOptionSpec {
 export interface ListOptionSpec {
   readonly kind: 'list';
   readonly default: readonly string[];
+  /** When given, each item must be one of these. */
+  readonly choices?: readonly string[];
   readonly doc: string;
 }
 
@@ -91,7 +93,7 @@ export function describeValid(spec: OptionSpec): string {
     case 'boolean':
       return 'a flag';
     case 'list':
-      return 'a comma-separated list';
+      return spec.choices ? `a comma-separated list of ${spec.choices.join(', ')}` : 'a comma-separated list';
     case 'string':
       return spec.choices ? `one of ${spec.choices.join(', ')}` : 'a string';
   }
@@ -114,6 +116,7 @@ export function checkOption(name: string, spec: OptionSpec, value: unknown): voi
       return;
     case 'list':
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new TypeError(bad());
+      if (spec.choices && !value.every((v) => spec.choices?.includes(v))) throw new RangeError(bad());
       return;
     case 'string':
       if (typeof value !== 'string') throw new TypeError(bad());
@@ -141,11 +144,14 @@ export function parseOptionText(name: string, spec: OptionSpec, text: string): V
       if (text === 'true' || text === '') return true;
       if (text === 'false') return false;
       throw bad();
-    case 'list':
-      return text
+    case 'list': {
+      const items = text
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
+      if (spec.choices && !items.every((item) => spec.choices?.includes(item))) throw bad();
+      return items;
+    }
     case 'string':
       if (spec.choices && !spec.choices.includes(text)) throw bad();
       return text;
@@ -187,7 +193,7 @@ export function jsonSchemaOf(spec: OptionSpec): Readonly<Record<string, unknown>
     case 'boolean':
       return { type: 'boolean' };
     case 'list':
-      return { type: 'array', items: { type: 'string' } };
+      return { type: 'array', items: spec.choices ? { enum: [...spec.choices] } : { type: 'string' } };
     case 'string':
       return spec.choices ? { enum: [...spec.choices] } : { type: 'string' };
   }
