@@ -6,7 +6,7 @@
  * bench/baselines/index.ts.
  */
 import type { Transport } from '../servers/contract/index.ts';
-import { createClient } from '../servers/transports.ts';
+import { createClient, loadClient } from '../servers/transports.ts';
 import type { ChatClient, ClientOptions } from '../servers/clients/types.ts';
 import { isBaseline } from './baselines/index.ts';
 import type { BenchTransport, FigureKey, Variant } from './model/results.ts';
@@ -111,6 +111,15 @@ export const BENCH_REGISTRY: { readonly [T in BenchTransport]: BenchEntry<T> } =
     maxMembers: RAW_WS_MAX_MEMBERS,
   },
 };
+
+/**
+ * Loads the client code of any transport the harness runs without making a client: a generator
+ * does this as soon as it starts, before its plan comes (bench/run/trial.ts, started ahead).
+ */
+export async function loadBenchClient(transport: BenchTransport): Promise<void> {
+  if (isBaseline(transport)) await BENCH_REGISTRY[transport].client();
+  else await loadClient(transport);
+}
 
 /** The client of any transport the harness runs, the raw baseline included. */
 export async function createBenchClient(transport: BenchTransport, options: ClientOptions): Promise<BenchClient> {

@@ -49,12 +49,47 @@ export function combineRounds(rounds: readonly CeilingResult[]): CeilingResult {
   };
 }
 
+/** The two servers the ceilings load, started; `loaded` once both listen. */
+export interface CeilingServers {
+  readonly loaded: Promise<void>;
+  readonly servers: Promise<readonly [ServerProcess, ServerProcess]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the bare fastify server and the short-polling chat server the ceilings load; `signal`
+ * kills them at any stage (started ahead, during the last trial's warm-up, and too late).
+ */
+export function startCeilingServers(signal?: AbortSignal): Promise<CeilingServers> {
+  const spawn = signal ? { signal } : {};
+  const started = Promise.allSettled([spawnServer('bare-fastify', [], spawn), spawnServer('short-polling', [], spawn)]);
+  const servers = started.then(([bare, chat]) => {
+    if (bare.status === 'fulfilled' && chat.status === 'fulfilled') return [bare.value, chat.value] as const;
+    throw (bare.status === 'rejected' ? bare.reason : (chat as PromiseRejectedResult).reason) as Error;
+  });
+  servers.catch(() => undefined);
+  return Promise.resolve({
+    loaded: servers.then(() => undefined),
+    servers,
+    stop: async () => {
+      // Each one that started, whether or not the other did.
+      for (const s of await started) if (s.status === 'fulfilled') await s.value.stop();
+    },
+  });
+}
+
 /** Route ceilings: bare fastify GET and POST and the short-polling chat server's, in rounds. */
 export async function runCeilings(
-  options: CeilingOptions & { readonly rounds: number; readonly onTarget?: (target: string, round: number) => void },
+  options: CeilingOptions & {
+    readonly rounds: number;
+    readonly onTarget?: (target: string, round: number) => void;
+    /** The servers, started ahead and listening (`startCeilingServers`); absent: started here. */
+    readonly servers?: CeilingServers;
+  },
 ): Promise<CeilingResult[]> {
-  const servers = await Promise.all([spawnServer('bare-fastify'), spawnServer('short-polling')]);
+  const started = options.servers ?? (await startCeilingServers());
   try {
+    const servers = await started.servers;
     const targets = [...(await targetsOf(servers[0], 'bare fastify')), ...(await targetsOf(servers[1], 'short-polling'))];
     const measured = new Map<string, CeilingResult[]>(targets.map((t) => [t.target, []]));
     for (let round = 0; round < options.rounds && !options.signal?.aborted; round++) {
@@ -71,7 +106,7 @@ export async function runCeilings(
       return rounds.length > 0 ? [combineRounds(rounds)] : [];
     }));
   } finally {
-    await Promise.all(servers.map((s) => s.stop()));
+    await started.stop();
   }
 }
 

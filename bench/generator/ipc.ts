@@ -1,5 +1,5 @@
 /** Messages between the harness and its generator processes. */
-import type { BrowserMembersResult, ClientEvents, Variant, WireCounts, Workload } from '../model/results.ts';
+import type { BenchTransport, BrowserMembersResult, ClientEvents, Variant, WireCounts, Workload } from '../model/results.ts';
 
 /** One simulated member: the room it is in and its sender id. */
 export interface ClientAssignment {
@@ -63,6 +63,12 @@ export interface GeneratorStart {
 }
 
 export type ParentToGenerator =
+  /**
+   * Sent as the process starts, before its plan: load this transport's client code now, and say
+   * `loaded` once it is in. A generator started ahead of its trial (bench/run/trial.ts) is then
+   * idle by the time the last trial's window begins.
+   */
+  | { readonly type: 'load'; readonly transport: BenchTransport }
   | GeneratorPlan
   | GeneratorStart
   | {
@@ -131,6 +137,7 @@ export interface GeneratorResult {
 }
 
 export type GeneratorToParent =
+  | { readonly type: 'loaded' }
   | { readonly type: 'ready'; readonly clients: number; readonly setupMs: number; /** TCP connect times to the server, µs (`pathProbes`). */ readonly path?: readonly number[] }
   | { readonly type: 'progress'; readonly sent: number; readonly delivered: number }
   | {

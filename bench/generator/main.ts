@@ -1,6 +1,7 @@
 /** The generator process's entry: commands from the harness over IPC, reports back the same way. */
 import type { GeneratorToParent, ParentToGenerator } from './ipc.ts';
 import { LoadGenerator } from './load-generator.ts';
+import { loadBenchClient } from '../transports.ts';
 
 function post(message: GeneratorToParent): void {
   process.send?.(message);
@@ -10,6 +11,10 @@ let generator: LoadGenerator | undefined;
 
 async function onCommand(command: ParentToGenerator): Promise<void> {
   switch (command.type) {
+    case 'load':
+      await loadBenchClient(command.transport);
+      post({ type: 'loaded' });
+      return;
     case 'plan':
       generator = new LoadGenerator(command, post);
       await generator.setup();

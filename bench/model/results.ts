@@ -206,7 +206,14 @@ export function browserMembersWords(variant: Pick<Variant, 'clients' | 'membersP
 
 /** A trial's wall time by phase, ms (`TrialResult.timing`). */
 export interface TrialTiming {
+  /**
+   * From the trial's start until every client was connected. Its server and generators may have
+   * been started before it, during the last trial's warm-up (`startedAhead`): then this holds the
+   * idle reading and the clients' connections only.
+   */
   readonly setupMs: number;
+  /** Its server and generators were started ahead, during the last trial's warm-up, and were idle by that trial's window. */
+  readonly startedAhead?: true;
   readonly runMs: number;
   readonly drainMs: number;
   readonly readingsMs: number;

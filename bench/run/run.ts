@@ -7,7 +7,9 @@ import { summarizeVariant, rotate } from '../model/aggregate.ts';
 import { isChatVariant, runCapacity, type CapacityEvent } from '../capacity/run-capacity.ts';
 import type { BenchTransport, CapacityResult, CeilingResult, MicroResult, Scenario, Step, StepResult, TrialResult, Variant } from '../model/results.ts';
 import { brokerNeeds } from '../cluster/cluster.ts';
-import { runTrial, type TrialProgress } from './trial.ts';
+import { runTrial, startTrialProcesses, startsAhead, type TrialOptions, type TrialProcesses, type TrialProgress } from './trial.ts';
+import type { CeilingServers } from '../ceilings/run-ceilings.ts';
+import { monotonicUs } from '../../servers/common/self-report.ts';
 import type { BrokerControl } from './server-under-test.ts';
 
 export type RunEvent =
@@ -16,6 +18,11 @@ export type RunEvent =
   | { readonly type: 'trial-progress'; readonly index: number; readonly total: number; readonly progress: TrialProgress }
   | { readonly type: 'trial-end'; readonly index: number; readonly total: number; readonly variant: Variant; readonly trial: TrialResult }
   | { readonly type: 'ceiling'; readonly target: string }
+  /**
+   * During trial `index`'s warm-up, what comes next (the next trial's processes, or the ceilings'
+   * servers) was started: `kept` when it was loaded before the window, else it was killed.
+   */
+  | { readonly type: 'ahead'; readonly index: number; readonly what: 'trial' | 'ceilings'; readonly kept: boolean }
   | { readonly type: 'warning'; readonly message: string }
   | CapacityEvent;
 
@@ -81,13 +88,32 @@ export function describeTrials(scenario: Scenario): string {
   return `${shape} = ${count(total, 'trial')}`;
 }
 
+/** Where a trial is in the run: its step, variant, round and place in the round's order. */
+interface TrialAt {
+  readonly step: Step;
+  readonly s: number;
+  readonly variant: Variant;
+  readonly round: number;
+  readonly position: number;
+  readonly runTag: string;
+}
+
 /** One trial of a variant on a step in a round, against the servers of the plan. */
 function runOne(
   plan: RunPlan,
-  at: { readonly step: Step; readonly s: number; readonly variant: Variant; readonly round: number; readonly position: number; readonly runTag: string },
+  at: TrialAt,
   signal: AbortSignal | undefined,
   onProgress: (progress: TrialProgress) => void,
+  around: Pick<TrialOptions, 'ahead' | 'onSchedule'> = {},
 ): Promise<TrialResult> {
+  const trial = runTrial({ ...trialOptions(plan, at), ...(signal ? { signal } : {}), onProgress, ...around });
+  const profiles = plan.profiles;
+  // The results name the profile from where they are, so that the report beside them links it.
+  return profiles ? trial.then((t) => (t.profile ? { ...t, profile: { ...t.profile, file: relative(profiles.resultsDir, t.profile.file) } } : t)) : trial;
+}
+
+/** The options of a trial of the plan, but its signal and callbacks. */
+function trialOptions(plan: RunPlan, at: TrialAt): TrialOptions {
   const { step, s, variant, round } = at;
   const url = plan.target?.urls[variant.transport];
   if (plan.target && url === undefined) throw new Error(`no --target URL for ${variant.transport}`);
@@ -97,7 +123,7 @@ function runOne(
       ? { url, roomPrefix: `${plan.target.runTag}-s${s}-r${round}-room-`, ...(plan.target.token ? { token: plan.target.token } : {}), ...(pid !== undefined ? { pid } : {}) }
       : undefined;
   const profileFile = plan.profiles ? join(plan.profiles.dir, `s${s + 1}-${variant.id.replace(/[^A-Za-z0-9._-]+/g, '_')}-r${round + 1}.cpuprofile`) : undefined;
-  const trial = runTrial({
+  return {
     variant,
     workload: step.workload,
     round,
@@ -105,7 +131,6 @@ function runOne(
     generators: plan.scenario.generators,
     seed: plan.seed + s,
     pin: plan.pin,
-    ...(signal ? { signal } : {}),
     ...(target ? { target } : {}),
     ...(step.lossPct !== undefined ? { lossPct: step.lossPct } : {}),
     ...(step.distance ? { distance: step.distance } : {}),
@@ -115,11 +140,44 @@ function runOne(
     // the variant's place in the step (its id may hold a '/', which no room id may, or be long).
     ...(step.cluster?.backplane === 'redis' && plan.broker ? { broker: plan.broker, roomPrefix: `${at.runTag}-s${s}-r${round}-v${step.variants.indexOf(variant)}-room-` } : {}),
     ...(profileFile !== undefined ? { profileFile } : {}),
-    onProgress,
-  });
-  const profiles = plan.profiles;
-  // The results name the profile from where they are, so that the report beside them links it.
-  return profiles ? trial.then((t) => (t.profile ? { ...t, profile: { ...t.profile, file: relative(profiles.resultsDir, t.profile.file) } } : t)) : trial;
+  };
+}
+
+/** The options of a trial, or undefined for one that cannot even be described: it fails in its own turn, saying why. */
+function optionsOrNone(plan: RunPlan, at: TrialAt): TrialOptions | undefined {
+  try {
+    return trialOptions(plan, at);
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long before a window begins the processes started ahead during its warm-up must be loaded. */
+export const AHEAD_MARGIN_US = 250_000;
+
+/**
+ * Starts what comes next (the next trial's processes, or the ceilings' servers) while a trial warms
+ * up, and keeps it only if it is loaded {@link AHEAD_MARGIN_US} before that trial's window begins
+ * (`windowStartUs`, monotonic µs): otherwise every process of it is killed there, and what comes
+ * next starts its own as it would have. So no window is measured beside a process loading its
+ * code; what idle processes cost a window is a timer or two (bench/METHOD.md). Resolves to what
+ * was started, or undefined.
+ */
+export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => Promise<T>, windowStartUs: number): Promise<T | undefined> {
+  const late = new AbortController();
+  const timer = setTimeout(() => late.abort(), Math.max(0, (windowStartUs - AHEAD_MARGIN_US - monotonicUs()) / 1000));
+  const starting = start(late.signal);
+  try {
+    const started = await starting;
+    await started.loaded;
+    if (!late.signal.aborted) return started;
+  } catch {
+    // Killed for being late, or could not start: what comes next starts its own, and says why if it cannot.
+  } finally {
+    clearTimeout(timer);
+  }
+  await (await starting.catch(() => undefined))?.stop();
+  return undefined;
 }
 
 /** The capacity scenario's line for the progress: what it searches, and how. */
@@ -162,6 +220,9 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   if (brokerNeeds(scenario).redis && !plan.broker) throw new Error(`scenario ${scenario.name} runs instances on Redis, but no Redis was given to the run`);
   // Redis keeps rooms between trials (and runs): each trial posts to rooms of its own.
   const runTag = `b${Date.now().toString(36)}`;
+  // What was started during the last trial's warm-up for the next one, or for the ceilings.
+  let trialAhead: Promise<TrialProcesses | undefined> | undefined;
+  let ceilingsAhead: Promise<CeilingServers | undefined> | undefined;
 
   try {
     if (plan.micro) {
@@ -190,21 +251,34 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
       );
     }
     if (!scenario.capacity) onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
-    let index = 0;
-    for (const { s, step, round } of scenario.capacity ? [] : trialOrder(scenario)) {
-      for (const [position, variant] of rotate(step.variants, round).entries()) {
-        if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
-        index++;
-        onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
-        try {
-          const trial = await runOne(plan, { step, s, variant, round, position, runTag }, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }));
-          trials[s]?.get(variant.id)?.push(trial);
-          onEvent({ type: 'trial-end', index, total, variant, trial });
-        } catch (error) {
-          if (isAbort(error)) throw error;
-          status = 'failed';
-          warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
-        }
+    const queue: TrialAt[] = (scenario.capacity ? [] : trialOrder(scenario)).flatMap(({ s, step, round }) => rotate(step.variants, round).map((variant, position) => ({ s, step, variant, round, position, runTag })));
+    for (const [i, at] of queue.entries()) {
+      const { step, variant, round } = at;
+      if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+      const index = i + 1;
+      onEvent({ type: 'trial-start', index, total, step: step.label, variant, round, rounds: scenario.rounds });
+      const given = await trialAhead;
+      trialAhead = undefined;
+      // During this trial's warm-up, the next trial's processes start, or the ceilings' servers after the last.
+      const next = queue[i + 1];
+      const onSchedule = ({ windowStartUs }: { readonly windowStartUs: number }): void => {
+        const nextOptions = next && optionsOrNone(plan, next);
+        const told = <T>(what: 'trial' | 'ceilings', started: Promise<T | undefined>): Promise<T | undefined> =>
+          started.then((kept) => {
+            onEvent({ type: 'ahead', index, what, kept: kept !== undefined });
+            return kept;
+          });
+        if (nextOptions && startsAhead(nextOptions)) trialAhead = told('trial', startAhead((aborted) => startTrialProcesses(nextOptions, {}, aborted), windowStartUs));
+        else if (!next && plan.ceiling) ceilingsAhead = told('ceilings', startAhead(async (aborted) => (await import('../ceilings/run-ceilings.ts')).startCeilingServers(aborted), windowStartUs));
+      };
+      try {
+        const trial = await runOne(plan, at, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }), { ...(given ? { ahead: given } : {}), onSchedule });
+        trials[at.s]?.get(variant.id)?.push(trial);
+        onEvent({ type: 'trial-end', index, total, variant, trial });
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        status = 'failed';
+        warn(`${step.label} · ${variant.id} · round ${round + 1}: the trial could not run: ${(error as Error).message}`);
       }
     }
 
@@ -215,8 +289,11 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
         detail: `route ceilings (autocannon, ${plan.ceiling.connections} connections, ${plan.ceiling.rounds} rounds of ${plan.ceiling.durationMs} ms per route)`,
       });
       const { runCeilings } = await import('../ceilings/run-ceilings.ts');
+      const servers = await ceilingsAhead;
+      ceilingsAhead = undefined;
       ceilings = await runCeilings({
         ...plan.ceiling,
+        ...(servers ? { servers } : {}),
         ...(signal ? { signal } : {}),
         onTarget: (target, round) => onEvent({ type: 'ceiling', target: `${target} · round ${round + 1}/${plan.ceiling?.rounds ?? 1}` }),
       });
@@ -225,6 +302,10 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     if (!isAbort(error) && !signal?.aborted) throw error;
     status = 'interrupted';
     warn('interrupted: the results hold what was measured until then');
+  } finally {
+    // Started ahead for a trial or the ceilings that did not come.
+    await (await trialAhead)?.stop();
+    await (await ceilingsAhead)?.stop();
   }
 
   if (scenario.capacity) {

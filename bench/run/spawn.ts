@@ -56,6 +56,8 @@ export interface SpawnOptions {
   readonly nodeFlags?: readonly string[];
   /** Run the child inside this network namespace (`ip netns exec`; see lossy-net.ts). */
   readonly netns?: string;
+  /** Kills the child (SIGKILL) when it aborts, at any stage of its start: processes started ahead that came too late. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -86,7 +88,14 @@ export function spawnTs(entry: string, args: readonly string[], graceMs: number,
   });
   const child = Object.assign(subprocess, { stderrTail: () => tail.trim(), graceMs });
   live.add(child);
-  void child.finally(() => live.delete(child));
+  const { signal } = options;
+  const kill = (): void => void child.kill('SIGKILL');
+  if (signal?.aborted) kill();
+  else signal?.addEventListener('abort', kill, { once: true });
+  void child.finally(() => {
+    live.delete(child);
+    signal?.removeEventListener('abort', kill);
+  });
   return child;
 }
 

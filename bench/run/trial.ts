@@ -85,7 +85,38 @@ export interface TrialOptions {
   readonly profileFile?: string;
   /** Server options of the step (`Step.serverOptions`), as flags to every server started. */
   readonly serverOptions?: Readonly<Record<string, number>>;
+  /**
+   * This trial's processes, started ahead of it during the last trial's warm-up and loaded
+   * (`startTrialProcesses`, `startsAhead`); absent: the trial starts its own.
+   */
+  readonly ahead?: TrialProcesses;
+  /** Called once the schedule is sent to the generators (the warm-up begins at `startUs`, the window at `windowStartUs`). */
+  readonly onSchedule?: (schedule: { readonly startUs: number; readonly windowStartUs: number }) => void;
 }
+
+/** A trial's processes: its generators, each loading its transport's client, and its server. */
+export interface TrialProcesses {
+  readonly generators: readonly TsChild[];
+  /** Resolves once the server listens (with several instances, all of them). */
+  readonly server: Promise<ServerUnderTest>;
+  /**
+   * Resolves once every process is loaded and idle: the server listens and each generator has
+   * its transport's client code in; rejects when one could not start.
+   */
+  readonly loaded: Promise<void>;
+  /** Stops every one of them, whatever state it is in. */
+  stop(): Promise<void>;
+}
+
+/** Where a trial's processes run: the namespaces of a lossy or distant network, the server's address across a distance. */
+interface Placement {
+  readonly serverNs?: string | undefined;
+  readonly clientNs?: string | undefined;
+  readonly host?: string | undefined;
+}
+
+/** Longest wait for a generator to load its transport's client. */
+const LOAD_TIMEOUT_MS = 30_000;
 
 /** TCP connects each generator makes to the server before its clients connect, to measure the path. */
 export const PATH_PROBES = 5;
@@ -194,15 +225,17 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   let distant: DistantNetwork | undefined;
   let server: ServerUnderTest | undefined;
   let starting: Promise<ServerUnderTest> | undefined;
+  // The trial's processes, being started or handed over (`TrialOptions.ahead`).
+  let launching: Promise<TrialProcesses> | undefined = options.ahead && Promise.resolve(options.ahead);
   const children: TsChild[] = [];
   const started = performance.now();
-  const sockets = planSockets(workload, variant, options.generators, openFilesLimit());
+  const { sockets, plans } = planTrial(options);
   // A server the bench starts has the bench's cap; one it did not start is not judged.
   if (sockets.limit && !target) {
     interrupted.dispose();
+    await launching?.then((p) => p.stop());
     return limitedTrialResult({ round: options.round, position: options.position, clients: sockets.clients, limit: sockets.limit });
   }
-  const plans = assignClients(workload, sockets.generators, target?.roomPrefix ?? options.roomPrefix, sockets.clientsPerGenerator, cluster?.instances ?? 1);
   const clients = plans.reduce((n, p) => n + p.length, 0);
   const perClient = sockets.sockets / Math.max(1, sockets.clients);
   const totalMs = workload.warmupMs + workload.durationMs;
@@ -242,13 +275,11 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
-    // Each process's code built once per run (bench/run/bundle.ts): a child then starts without tsx.
-    await unlessInterrupted(Promise.all([prepareEntry(GENERATOR_MAIN), prepareEntry(serverEntry(variant.transport))]));
-    // The generators start while the server does (each waits for its plan, sent once the server
-    // listens): a process's start, about a second of loading code, is paid once per trial, not twice.
-    for (const index of plans.keys()) {
-      const child = spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...(clientNs ? { netns: clientNs } : {}) });
-      children.push(child);
+    launching = options.ahead ? Promise.resolve(options.ahead) : startTrialProcesses(options, { serverNs, clientNs, host: distant ? SERVER_ADDRESS : undefined });
+    const processes = await unlessInterrupted(launching);
+    children.push(...processes.generators);
+    starting = processes.server;
+    for (const [index, child] of children.entries()) {
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
           progress.set(index, { sent: m.sent, delivered: m.delivered });
@@ -256,18 +287,6 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         }
       });
     }
-    // Across a distance the server listens on its side's address, the one address its namespace routes.
-    // A step's server options go to chat servers: a baseline takes none of the contract's.
-    const stepFlags = isBaseline(variant.transport) ? [] : Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)]);
-    starting = startServerUnderTest({
-      transport: variant.transport,
-      flags: [...serverFlags(variant), ...(distant ? ['--host', SERVER_ADDRESS] : []), ...stepFlags],
-      spawn: { ...(options.pin ? { cpu: 0 } : {}), ...(serverNs ? { netns: serverNs } : {}) },
-      ...(target ? { target } : {}),
-      ...(cluster ? { cluster } : {}),
-      ...(options.broker ? { broker: options.broker } : {}),
-      ...(options.profileFile !== undefined ? { profileFile: options.profileFile } : {}),
-    });
     server = await unlessInterrupted(starting);
     const sut = server;
     await unlessInterrupted(sut.readIdle());
@@ -314,6 +333,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     const start: ParentToGenerator = { type: 'start', startUs, windowStartUs, windowEndUs, settleMs: settle, drainMs: drain };
     for (const child of children) child.send(start);
     sut.arm({ startUs, windowStartUs, windowEndUs, children, ended: () => ended });
+    options.onSchedule?.({ startUs, windowStartUs });
     phase = 'warm-up';
     void readAt(windowStartUs, () => (phase = 'window'));
     void readAt(windowEndUs, () => (phase = 'drain'));
@@ -377,19 +397,87 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       ...(isLossyChannel(variant) ? { lossyChannel: true } : {}),
       ...readings,
     });
-    timing = { setupMs: readyAt - started, runMs: windowEndAt - readyAt, drainMs: drainedAt - windowEndAt, readingsMs: readingsAt - drainedAt };
+    timing = { setupMs: readyAt - started, runMs: windowEndAt - readyAt, drainMs: drainedAt - windowEndAt, readingsMs: readingsAt - drainedAt, ...(options.ahead ? { startedAhead: true as const } : {}) };
   } finally {
     ended = true;
     interrupted.dispose();
     await Promise.all(children.map((child) => stopGenerator(child)));
-    // A server still starting when the trial was interrupted is stopped once it listens.
+    // Processes still starting when the trial was interrupted are stopped once they are up, and a
+    // server once it listens.
+    await (await launching?.catch(() => undefined))?.stop();
     await (server ?? (await starting?.catch(() => undefined)))?.stop();
     await network?.close();
     await distant?.close();
   }
   const ms = Math.round;
   const stopMs = performance.now() - started - timing.setupMs - timing.runMs - timing.drainMs - timing.readingsMs;
-  return { ...result, timing: { setupMs: ms(timing.setupMs), runMs: ms(timing.runMs), drainMs: ms(timing.drainMs), readingsMs: ms(timing.readingsMs), stopMs: ms(stopMs) } };
+  return { ...result, timing: { setupMs: ms(timing.setupMs), runMs: ms(timing.runMs), drainMs: ms(timing.drainMs), readingsMs: ms(timing.readingsMs), stopMs: ms(stopMs), ...(timing.startedAhead ? { startedAhead: true } : {}) } };
+}
+
+/**
+ * Whether a trial's processes may be started ahead of it, during the last trial's warm-up: not in
+ * a network of its own (the trial makes its namespaces), not on a backplane (its instances would
+ * talk to the Redis whose load the last trial measures), and not with browser members (Chromium
+ * starts with the plan, and it is no light load).
+ */
+export function startsAhead(options: Pick<TrialOptions, 'lossPct' | 'distance' | 'cluster' | 'variant'>): boolean {
+  return options.lossPct === undefined && options.distance === undefined && options.cluster === undefined && options.variant.clients !== 'browser';
+}
+
+/**
+ * Starts a trial's processes: its generators (each told at once to load its transport's client,
+ * then waiting for its plan) and its server, at the same time, so that the seconds of loading code
+ * are paid once a trial, not twice. `runTrial` calls this itself, or takes the processes ready
+ * (`TrialOptions.ahead`).
+ */
+export async function startTrialProcesses(options: TrialOptions, where: Placement = {}, signal?: AbortSignal): Promise<TrialProcesses> {
+  const { variant, target } = options;
+  const cluster = target ? undefined : options.cluster;
+  const { plans } = planTrial(options);
+  // Each process's code built once per run (bench/run/bundle.ts): a child then starts without tsx.
+  await Promise.all([prepareEntry(GENERATOR_MAIN), prepareEntry(serverEntry(variant.transport))]);
+  signal?.throwIfAborted();
+  const generators = plans.map(() => spawnTs(GENERATOR_MAIN, [], GENERATOR_STOP_GRACE_MS, { ...(options.pin ? { cpu: 1 } : {}), ...(where.clientNs ? { netns: where.clientNs } : {}), ...(signal ? { signal } : {}) }));
+  const clientsLoaded = generators.map((child, i) => {
+    const answer = nextMessage<GeneratorToParent>(child, (m) => m.type === 'loaded' || m.type === 'failed', LOAD_TIMEOUT_MS, `generator ${i}: loading the ${variant.transport} client`);
+    child.send({ type: 'load', transport: variant.transport } satisfies ParentToGenerator, () => undefined);
+    return answer.then((m) => {
+      if (m.type === 'failed') throw new Error(`generator ${i}: loading the ${variant.transport} client: ${m.message}`);
+    });
+  });
+  // Across a distance the server listens on its side's address, the one address its namespace routes.
+  // A step's server options go to chat servers: a baseline takes none of the contract's.
+  const stepFlags = isBaseline(variant.transport) ? [] : Object.entries(options.serverOptions ?? {}).flatMap(([name, value]) => [toFlag(name), String(value)]);
+  const server = startServerUnderTest({
+    transport: variant.transport,
+    flags: [...serverFlags(variant), ...(where.host ? ['--host', where.host] : []), ...stepFlags],
+    spawn: { ...(options.pin ? { cpu: 0 } : {}), ...(where.serverNs ? { netns: where.serverNs } : {}), ...(signal ? { signal } : {}) },
+    ...(target ? { target } : {}),
+    ...(cluster ? { cluster } : {}),
+    ...(options.broker ? { broker: options.broker } : {}),
+    ...(options.profileFile !== undefined ? { profileFile: options.profileFile } : {}),
+  });
+  const loaded = Promise.all([server, ...clientsLoaded]).then(() => undefined);
+  // Whoever uses them reads the failure from `server` or `loaded`; neither is left unhandled.
+  server.catch(() => undefined);
+  loaded.catch(() => undefined);
+  return {
+    generators,
+    server,
+    loaded,
+    stop: async () => {
+      await Promise.all(generators.map((child) => stopGenerator(child)));
+      await (await server.catch(() => undefined))?.stop();
+    },
+  };
+}
+
+/** A trial's sockets and who each of its generators holds. */
+function planTrial(options: TrialOptions): { sockets: ReturnType<typeof planSockets>; plans: ClientAssignment[][] } {
+  const { workload, variant, target } = options;
+  const sockets = planSockets(workload, variant, options.generators, openFilesLimit());
+  const instances = (target ? undefined : options.cluster)?.instances ?? 1;
+  return { sockets, plans: assignClients(workload, sockets.generators, target?.roomPrefix ?? options.roomPrefix, sockets.clientsPerGenerator, instances) };
 }
 
 async function stopGenerator(child: TsChild): Promise<void> {

@@ -122,4 +122,9 @@ describe('where the trials\' time went', () => {
     expect(timeLine({ steps })).toBe('2 trials took 21.6 s: setup 1.3 s, start, warm-up and window 18.2 s, drain 1.6 s, readings 0.3 s, stop 0.2 s');
     expect(timeLine({ steps: [timed(undefined)] })).toBeUndefined();
   });
+
+  it('says how many trials were started during the last one\'s warm-up', () => {
+    const steps = [timed({ setupMs: 1200, runMs: 9100, drainMs: 20, readingsMs: 100, stopMs: 30 }), timed({ setupMs: 150, runMs: 9100, drainMs: 20, readingsMs: 100, stopMs: 30, startedAhead: true })];
+    expect(timeLine({ steps })).toBe("2 trials took 19.9 s: setup 1.4 s (1 of 2 started during the last one's warm-up), start, warm-up and window 18.2 s, drain 0.0 s, readings 0.2 s, stop 0.1 s");
+  });
 });
