@@ -364,7 +364,8 @@ async function main(argv: readonly string[]): Promise<number> {
       seed: options.seed,
       pin: options.pin,
       ...(targetUrls ? { target: { urls: targetUrls, ...(targetPids ? { pids: targetPids } : {}), runTag: `b${Date.now().toString(36)}`, ...(options.token ? { token: options.token } : {}) } } : {}),
-      micro: runMicro ? { timeMs: options.microMs } : null,
+      // With --ci, once a round of the run, so that the gate has rounds of them to judge.
+      micro: runMicro ? { timeMs: options.microMs, rounds: given.ci === true ? scenario.rounds : 1 } : null,
       ceiling: !runCeilings
         ? null
         : {

@@ -6,7 +6,7 @@
  * different scenarios or workloads). A Markdown file that cannot be written is reported on stderr
  * and does not change the exit code.
  */
-import { FIGURES, type FigureKey } from '../bench/model/results.ts';
+import { FIGURES, MICRO_FIGURE, type GatedFigure } from '../bench/model/results.ts';
 import { UsageError, parseCommandLine } from '../servers/common/command-line/index.ts';
 import { formatOptionHelp, resolveOptions } from '../servers/common/command-line/index.ts';
 import { compareResults } from './compare.ts';
@@ -51,8 +51,9 @@ function main(argv: readonly string[]): number {
     if (parsed.positionals.length !== 2) throw new UsageError(`give a baseline and a current results file, got ${parsed.positionals.length} file(s)`);
     files = parsed.positionals;
     options = resolveOptions(COMPARE_OPTIONS, parsed.values);
+    const valid = [...Object.keys(FIGURES), MICRO_FIGURE.key];
     for (const f of options.figures) {
-      if (!Object.hasOwn(FIGURES, f)) throw new UsageError(`--figures: unknown figure "${f}"; valid figures: ${Object.keys(FIGURES).join(', ')}`);
+      if (!valid.includes(f)) throw new UsageError(`--figures: unknown figure "${f}"; valid figures: ${valid.join(', ')}`);
     }
     user = readUserLimits(parsed.repeated.max ?? [], options.thresholds);
   } catch (error) {
@@ -68,7 +69,7 @@ function main(argv: readonly string[]): number {
       userSet,
       alpha: options.alpha,
       names: { baseline: `the baseline ${files[0] ?? ''}`, current: `the current run ${files[1] ?? ''}` },
-      ...(options.figures.length > 0 ? { figures: options.figures as FigureKey[] } : {}),
+      ...(options.figures.length > 0 ? { figures: options.figures as GatedFigure[] } : {}),
     });
     console.log(formatComparisonText(comparison, options.all));
     // The exit code is the comparison's; the Markdown is written after it is chosen, and a file

@@ -51,6 +51,14 @@ export const DEFAULT_LIMITS: Readonly<Record<FigureKey, Limit>> = {
 };
 
 /**
+ * The built-in limit of a hot path's mean time per call (`micro.meanNs`, `--ci`'s micro-benchmarks).
+ * Within one run its rounds agree to a few percent, and between two runs of unchanged code on this
+ * shared machine the medians moved by up to a fifth (bench/METHOD.md, "Hot paths in the gate"): a
+ * path 40% slower, past half of that for the drift, fails two runs; a paired job holds it to 20%.
+ */
+export const MICRO_LIMIT: Limit = { relative: 0.4, absolute: 5 };
+
+/**
  * A user's limit for one figure, one part per entry. A figure the user sets drops its built-in
  * limit entirely: the parts not given are 0 (so `latency.p99=+15%` means 15%, with no hidden
  * absolute floor; give `+N` as well for a figure whose baseline may be zero).

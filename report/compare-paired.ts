@@ -10,7 +10,7 @@
  * generator was the bottleneck is left out of the latencies, a limit the user set exits 3. Pure.
  */
 import { median } from '../bench/model/aggregate.ts';
-import { FIGURES, type BenchResults, type TrialResult } from '../bench/model/results.ts';
+import { figureFacts, type BenchResults, type TrialResult } from '../bench/model/results.ts';
 import type { Limit } from './compare-limits.ts';
 import { DEFAULT_ALPHA, DRIFT_SHARE, compareResults, verdict, type CompareOptions, type Comparison, type FigureJudge, type RoundsMethod } from './compare.ts';
 import { signedRank, smallestSignedRankP } from './wilcoxon.ts';
@@ -47,7 +47,7 @@ function byRatio(baseline: readonly number[], current: readonly number[], limit:
 export const judgePaired: FigureJudge = (key, baseline, current, limit, options = {}) => {
   if (baseline.length !== current.length) throw new RangeError(`judgePaired needs pairs: ${baseline.length} baseline rounds and ${current.length} current ones`);
   const alpha = options.alpha ?? DEFAULT_ALPHA;
-  const sign = FIGURES[key].better === 'lower' ? 1 : -1;
+  const sign = figureFacts(key).better === 'lower' ? 1 : -1;
   const baselineMedian = median(baseline);
   const currentMedian = median(current);
   const scale = Math.abs(baselineMedian);

@@ -9,7 +9,7 @@
  * one job for that (compare-paired.ts). Pure.
  */
 import { median } from '../bench/model/aggregate.ts';
-import { FIGURES, type FigureKey } from '../bench/model/results.ts';
+import { figureFacts, type FigureKey, type GatedFigure } from '../bench/model/results.ts';
 import type { Limit } from './compare-limits.ts';
 import { DRIFT_SHARE, judgeFigure, type CompareRow } from './compare.ts';
 
@@ -17,9 +17,9 @@ import { DRIFT_SHARE, judgeFigure, type CompareRow } from './compare.ts';
  * The smallest change (in the figure's bad direction and unit) the two-run gate calls on these
  * rounds, or null when no change could be called (too few rounds). Strictly above the limit.
  */
-export function smallestCatchable(key: FigureKey, baseline: readonly number[], current: readonly number[], limit: Limit, alpha: number): number | null {
+export function smallestCatchable(key: GatedFigure, baseline: readonly number[], current: readonly number[], limit: Limit, alpha: number): number | null {
   if (baseline.length === 0 || current.length === 0) return null;
-  const sign = FIGURES[key].better === 'lower' ? 1 : -1;
+  const sign = figureFacts(key).better === 'lower' ? 1 : -1;
   const mb = median(baseline);
   const centred = current.map((v) => v - median(current) + mb);
   const size = Math.max(limit.absolute, limit.relative * Math.abs(mb));
@@ -41,7 +41,7 @@ export function smallestCatchable(key: FigureKey, baseline: readonly number[], c
 export const HEADLINE_FIGURES: readonly FigureKey[] = ['perDelivered.serverCpuUs', 'server.cpuShare', 'latency.p50', 'latency.p99'];
 
 /** A row's reach in words: `+41%`, or in the figure's unit where the baseline is 0; null when none. */
-export function reachOf(row: CompareRow, alpha: number, format: (key: FigureKey, value: number) => string): string | null {
+export function reachOf(row: CompareRow, alpha: number, format: (key: GatedFigure, value: number) => string): string | null {
   if (row.figure === 'delivery' || !row.limit || row.baseline.length === 0) return null;
   const change = smallestCatchable(row.figure, row.baseline, row.current, row.limit, alpha);
   if (change === null) return null;

@@ -11,8 +11,8 @@
  * (compare-paired.ts, through {@link RoundsMethod}). Pure.
  */
 import { figureValue, median } from '../bench/model/aggregate.ts';
-import { FIGURES, generatorSensitive, type BenchResults, type FigureKey, type StepResult, type TrialResult, type VariantResult } from '../bench/model/results.ts';
-import { DEFAULT_LIMITS, type Limit } from './compare-limits.ts';
+import { FIGURES, MICRO_FIGURE, figureFacts, generatorSensitive, type BenchResults, type FigureKey, type GatedFigure, type MicroResult, type StepResult, type TrialResult, type VariantResult } from '../bench/model/results.ts';
+import { DEFAULT_LIMITS, MICRO_LIMIT, type Limit } from './compare-limits.ts';
 import { NOISE_ALPHA, mannWhitney, smallestP } from '../bench/model/mann-whitney.ts';
 
 /**
@@ -64,8 +64,8 @@ export type RowStatus =
 export interface CompareRow {
   readonly step: string;
   readonly variant: string;
-  /** A figure key, or `delivery` for the correctness of the run. */
-  readonly figure: FigureKey | 'delivery';
+  /** A figure key (a hot path's `micro.meanNs` among them), or `delivery` for the correctness of the run. */
+  readonly figure: GatedFigure | 'delivery';
   readonly label: string;
   /** The figure's value in each round of each run (empty for delivery, missing and new rows). */
   readonly baseline: readonly number[];
@@ -119,8 +119,8 @@ export interface CompareOptions {
   readonly limits?: Readonly<Record<FigureKey, Limit>>;
   /** Figures whose limit the user set: crossing them is `over-limit`, not `regressed`. */
   readonly userSet?: ReadonlySet<FigureKey>;
-  /** Figures to compare (default: all). */
-  readonly figures?: readonly FigureKey[];
+  /** Figures to compare (default: all, the hot paths' `micro.meanNs` among them). */
+  readonly figures?: readonly GatedFigure[];
   readonly alpha?: number;
   /** Names of the two runs in refusals, e.g. their file paths (default: "the baseline", "the current run"). */
   readonly names?: { readonly baseline: string; readonly current: string };
@@ -133,7 +133,7 @@ export type FigureVerdict = Pick<CompareRow, 'baselineMedian' | 'currentMedian' 
 
 /** Judges one figure's rounds against its limit; `alpha` defaults to {@link DEFAULT_ALPHA}, `user` says the limit is the user's. */
 export type FigureJudge = (
-  key: FigureKey,
+  key: GatedFigure,
   baseline: readonly number[],
   current: readonly number[],
   limit: Limit,
@@ -166,8 +166,8 @@ export class IncomparableError extends Error {
 }
 
 /** How much worse `current` is than `baseline`, relative, in the figure's bad direction. */
-export function worsening(key: FigureKey, baseline: number, current: number): number {
-  const sign = FIGURES[key].better === 'lower' ? 1 : -1;
+export function worsening(key: GatedFigure, baseline: number, current: number): number {
+  const sign = figureFacts(key).better === 'lower' ? 1 : -1;
   if (baseline === 0) return current === 0 ? 0 : sign * (current - baseline) > 0 ? Infinity : -Infinity;
   return (sign * (current - baseline)) / Math.abs(baseline);
 }
@@ -192,7 +192,7 @@ export const judgeFigure: FigureJudge = (key, baseline, current, limit, options 
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const baselineMedian = median(baseline);
   const currentMedian = median(current);
-  const sign = FIGURES[key].better === 'lower' ? 1 : -1;
+  const sign = figureFacts(key).better === 'lower' ? 1 : -1;
   const change = sign * (currentMedian - baselineMedian);
   const worse = worsening(key, baselineMedian, currentMedian);
   const testable = baseline.length > 0 && current.length > 0 && smallestP(baseline.length, current.length) <= alpha;
@@ -284,7 +284,7 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const limits = options.limits ?? DEFAULT_LIMITS;
   const userSet = options.userSet ?? new Set<FigureKey>();
-  const figures = options.figures ?? (Object.keys(FIGURES) as FigureKey[]);
+  const figures = (options.figures ?? (Object.keys(FIGURES) as FigureKey[])).filter((key): key is FigureKey => key !== MICRO_FIGURE.key);
   const rows: CompareRow[] = [];
   const rounds = { baseline: Infinity, current: Infinity };
   const roundsAll = { baseline: Infinity, current: Infinity };
@@ -359,6 +359,7 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
       if (!step?.variants.some((v) => v.variant.id === bv.variant.id)) note(base.step.label, bv.variant.id, 'missing', 'not in the current run');
     }
   }
+  if (!options.figures || options.figures.includes(MICRO_FIGURE.key)) rows.push(...compareHotPaths(baseline.micro, current.micro, method, alpha, note));
   return {
     scenario: current.config.scenario.name,
     method: method.name,
@@ -373,6 +374,54 @@ export function compareResults(baseline: BenchResults, current: BenchResults, op
     overLimit: rows.filter((r) => r.status === 'over-limit'),
     missing: rows.filter((r) => r.status === 'missing'),
   };
+}
+
+/** The step name of the hot paths' rows: each hot path is a row's variant. */
+export const HOT_PATHS = 'hot paths';
+
+/** Each hot path's mean time per call by round (`MicroResult.round`, absent: 0). */
+function hotPathRounds(micro: readonly MicroResult[]): Map<string, Map<number, number>> {
+  const byName = new Map<string, Map<number, number>>();
+  for (const m of micro) {
+    const rounds = byName.get(m.name) ?? new Map<number, number>();
+    rounds.set(m.round ?? 0, m.meanNs);
+    byName.set(m.name, rounds);
+  }
+  return byName;
+}
+
+/**
+ * The hot paths (the micro-benchmarks, `--ci` runs them once a round) judged like any figure, on
+ * their mean time per call by round against {@link MICRO_LIMIT}: a path the baseline measured and
+ * the current run did not is missing, as a transport would be. Paired rounds are matched by round.
+ */
+function compareHotPaths(
+  baseline: readonly MicroResult[],
+  current: readonly MicroResult[],
+  method: RoundsMethod,
+  alpha: number,
+  note: (step: string, variant: string, status: RowStatus, label: string) => void,
+): CompareRow[] {
+  const rows: CompareRow[] = [];
+  const before = hotPathRounds(baseline);
+  const now = hotPathRounds(current);
+  const key = MICRO_FIGURE.key;
+  const limit = method.limit(MICRO_LIMIT, false);
+  for (const [name, rounds] of now) {
+    const base = before.get(name);
+    if (!base) {
+      note(HOT_PATHS, name, 'new', 'not in the baseline');
+      continue;
+    }
+    const order = (m: ReadonlyMap<number, number>, keep: (round: number) => boolean): number[] => [...m].filter(([r]) => keep(r)).sort(([a], [b]) => a - b).map(([, v]) => v);
+    const paired = method.name === 'paired';
+    const b = order(base, (r) => !paired || rounds.has(r));
+    const c = order(rounds, (r) => !paired || base.has(r));
+    const judged = method.judge(key, b, c, limit, { alpha });
+    rows.push({ step: HOT_PATHS, variant: name, figure: key, label: MICRO_FIGURE.label, baseline: b, current: c, limit: { ...limit, source: 'built-in' }, ...judged });
+  }
+  for (const name of before.keys()) if (!now.has(name)) note(HOT_PATHS, name, 'missing', 'not in the current run (its micro-benchmarks did not run: --ci runs them, --skip-micro drops them)');
+  return rows;
 }
 
 /** The per-round values of a figure, or undefined when a round did not measure it. */

@@ -46,7 +46,8 @@ export function mergeRounds(rounds: readonly PairedRound[], argv: readonly strin
     config: { ...first.config, scenario: { ...first.config.scenario, rounds: sorted.length }, options: { ...first.config.options, rounds: sorted.length }, argv: [...argv] },
     steps,
     ceilings,
-    micro: sorted.flatMap((r) => r.results.micro),
+    // Each round's hot paths numbered by its pair, so that the gate pairs them as it pairs trials.
+    micro: sorted.flatMap(({ pair, results }) => results.micro.map((m) => ({ ...m, round: pair }))),
     targets: checkTargets(steps, ceilings),
     warnings: sorted.flatMap(({ pair, results }) => results.warnings.map((w) => `pair ${pair + 1}: ${w}`)),
   };

@@ -1,7 +1,9 @@
 import { Bench, type Task } from 'tinybench';
 import { SERVER_OPTIONS, checkPost, newEpoch, parseClientFrame, type MessagesFrame, type PostRequest, type SendFrame } from '../../servers/contract/index.ts';
 import { checkOption, type IntOptionSpec } from '../../servers/common/command-line/index.ts';
-import { Room } from '../../servers/common/room-log.ts';
+import { Room, RoomLog, messageCost } from '../../servers/common/room-log.ts';
+import { messagesEvent } from '../../servers/sse/events.ts';
+import { shortPollingApp } from '../../servers/short-polling/server.ts';
 import { BENCH_OPTIONS, HARNESS_OPTIONS } from '../run/options.ts';
 import type { MicroResult } from '../model/results.ts';
 
@@ -21,11 +23,16 @@ export interface MicroOptions {
 /** The tasks, in run order; their names are the keys of `MicroResult.name`. */
 export const MICRO_TASKS = [
   'encode messages frame',
+  'encode SSE event',
   'decode send frame',
   'decode post body',
   'room-log append',
+  'room-log append of a retry',
+  'room-log append past the stored-bytes budget',
   'room-log read 100 after cursor',
   'cursor resolve',
+  'short-poll GET route (empty poll, injected)',
+  'short-poll POST route (injected)',
 ] as const;
 
 /** One of `MICRO_TASKS`. */
@@ -53,8 +60,36 @@ function fullRoom(epoch: string, posts: readonly PostRequest[]): Room {
   return room;
 }
 
-/** Builds the inputs once, outside the timed calls, and returns one function per task. */
-function buildTasks(): Record<MicroTaskName, () => unknown> {
+/** Rooms the budgeted log spreads its appends over. */
+const BUDGET_ROOMS = 10;
+
+/**
+ * The short-polling server's routes, every hook of the request path included (the host and
+ * origin checks, the token's, the bound on what a connection may hold, the answer's accounting),
+ * without a socket: light-my-request's stands in for it, so the HTTP parser and the kernel are the
+ * route ceilings' to measure (autocannon), not these.
+ */
+async function shortPollRoutes(body: string): Promise<{ get: () => Promise<unknown>; post: () => Promise<unknown>; close: () => Promise<void> }> {
+  const { app } = shortPollingApp('short-polling');
+  await app.ready();
+  const headers = { host: 'localhost' };
+  const head = await app.inject({ method: 'GET', url: `/rooms/${ROOM}/messages`, headers });
+  const { cursor } = head.json<{ cursor: string }>();
+  let n = 0;
+  const check = (status: number) => (answer: { statusCode: number }) => {
+    if (answer.statusCode !== status) throw new Error(`the short-polling route answered ${answer.statusCode}, not ${status}`);
+  };
+  return {
+    get: () => app.inject({ method: 'GET', url: `/rooms/${ROOM}/messages?cursor=${encodeURIComponent(cursor)}`, headers }).then(check(200)),
+    // Into a room of its own: tinybench warms every task up before it measures any, and posts into
+    // the polled room would turn its empty poll into a page of messages.
+    post: () => app.inject({ method: 'POST', url: `/rooms/${ROOM}-posts/messages`, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify({ id: `p-${++n}`, from: FROM, body }) }).then(check(201)),
+    close: () => app.close(),
+  };
+}
+
+/** Builds the inputs once, outside the timed calls, and returns one function per task and what to close after. */
+async function buildTasks(): Promise<{ tasks: Record<MicroTaskName, () => unknown>; close: () => Promise<void> }> {
   const body = 'x'.repeat(BODY_BYTES);
   const epoch = newEpoch();
   // Twice the history, so that an id comes round again only after its message was evicted:
@@ -73,9 +108,18 @@ function buildTasks(): Record<MicroTaskName, () => unknown> {
   const send: SendFrame = { type: 'send', room: ROOM, id: 'm-1', from: FROM, body };
   const sendText = JSON.stringify(send);
   const postText = JSON.stringify({ id: 'm-1', from: FROM, body } satisfies PostRequest);
+  const storedText = JSON.stringify(stored);
 
-  return {
+  // A log whose stored-bytes budget holds half of its rooms' histories: every append drops the
+  // oldest message over all rooms and counts both.
+  const budgeted = new RoomLog({ historySize: HISTORY_SIZE, maxStoredBytes: (BUDGET_ROOMS * HISTORY_SIZE * messageCost(posts[0] as PostRequest)) / 2 });
+  for (let i = 0; i < BUDGET_ROOMS * HISTORY_SIZE; i++) budgeted.append(`room-${i % BUDGET_ROOMS}`, posts[i % posts.length] as PostRequest);
+  let budgetedNext = 0;
+  const routes = await shortPollRoutes(body);
+
+  const tasks: Record<MicroTaskName, () => unknown> = {
     'encode messages frame': () => JSON.stringify(frame),
+    'encode SSE event': () => messagesEvent(ROOM, [storedText], frame.cursor),
     'decode send frame': () => parseClientFrame(sendText, MAX_BODY_BYTES),
     'decode post body': () => checkPost(JSON.parse(postText), MAX_BODY_BYTES),
     'room-log append': () => {
@@ -83,9 +127,23 @@ function buildTasks(): Record<MicroTaskName, () => unknown> {
       next++;
       return appendRoom.append(post, next);
     },
+    'room-log append of a retry': () => {
+      // The newest message sent again: found by its sender and id, answered with the original.
+      const last = appendRoom.at(appendRoom.head) as PostRequest;
+      const result = appendRoom.append({ id: last.id, from: last.from, body: last.body }, 0);
+      if (result.stored) throw new Error('a retry was stored again');
+      return result;
+    },
+    'room-log append past the stored-bytes budget': () => {
+      const i = budgetedNext++;
+      return budgeted.append(`room-${i % BUDGET_ROOMS}`, { id: `b-${i}`, from: FROM, body });
+    },
     'room-log read 100 after cursor': () => readRoom.after(readAfter, READ_LIMIT),
     'cursor resolve': () => readRoom.resolve(cursor),
+    'short-poll GET route (empty poll, injected)': routes.get,
+    'short-poll POST route (injected)': routes.post,
   };
+  return { tasks, close: routes.close };
 }
 
 const NS_PER_MS = 1e6;
@@ -125,8 +183,12 @@ export async function runMicro(options: MicroOptions = {}): Promise<MicroResult[
     subtractTimerOverhead: true,
     throws: true,
   });
-  const tasks = buildTasks();
-  for (const name of MICRO_TASKS) bench.add(name, tasks[name]);
-  await bench.run();
+  const { tasks, close } = await buildTasks();
+  try {
+    for (const name of MICRO_TASKS) bench.add(name, tasks[name]);
+    await bench.run();
+  } finally {
+    await close();
+  }
   return bench.tasks.map(toMicroResult);
 }

@@ -2,7 +2,7 @@
  * Human formatting of figures: pure, shared by the progress display, the summary and the report.
  * Durations go from ns to s; sizes are IEC binary units (1 KiB = 1024 B), labelled so.
  */
-import { FIGURES, type DistanceResult, type FigureKey } from './results.ts';
+import { figureFacts, type DistanceResult, type GatedFigure } from './results.ts';
 
 /** A ladder of units, smallest first: each unit's name and its size in the ladder's base unit. */
 export type UnitLadder = readonly (readonly [name: string, size: number])[];
@@ -91,8 +91,10 @@ export function formatRatio(ratio: number): string {
 }
 
 /** A figure of the results catalogue, formatted by its unit (µs, bytes, shares, plain numbers). */
-export function formatFigure(key: FigureKey, n: number): string {
-  switch (FIGURES[key].unit) {
+export function formatFigure(key: GatedFigure, n: number): string {
+  switch (figureFacts(key).unit) {
+    case 'ns':
+      return formatUs(n / 1000);
     case 'µs':
       return formatUs(n);
     case 'B':

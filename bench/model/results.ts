@@ -775,6 +775,20 @@ export const FIGURES = {
 
 export type FigureKey = keyof typeof FIGURES;
 
+/**
+ * A hot path's figure in the CI gate (report/compare.ts): its mean time per call in one round of
+ * the micro-benchmarks (`MicroResult.meanNs`). Not a trial's figure, so not in {@link FIGURES}.
+ */
+export const MICRO_FIGURE = { key: 'micro.meanNs', label: 'hot path: mean time per call', unit: 'ns', better: 'lower' } as const;
+
+/** What the CI gate judges: a trial's figure, or a hot path's. */
+export type GatedFigure = FigureKey | typeof MICRO_FIGURE.key;
+
+/** The label, unit and good direction of a gated figure. */
+export function figureFacts(key: GatedFigure): { readonly label: string; readonly unit: string; readonly better: 'lower' | 'higher' } {
+  return key === MICRO_FIGURE.key ? MICRO_FIGURE : FIGURES[key];
+}
+
 export interface VariantSummary {
   readonly rounds: number;
   /** Every round was `ok`. */
@@ -833,6 +847,11 @@ export interface CeilingResult {
 /** A hot path measured with tinybench. */
 export interface MicroResult {
   readonly name: string;
+  /**
+   * Which round of the micro-benchmarks it was measured in (0-based): `--ci` runs them once per
+   * round of the run, and a paired job once per round of each side; absent: 0.
+   */
+  readonly round?: number;
   readonly opsPerSecond: number;
   readonly meanNs: number;
   readonly p99Ns: number;

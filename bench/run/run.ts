@@ -30,8 +30,8 @@ export interface RunPlan {
   readonly scenario: Scenario;
   readonly seed: number;
   readonly pin: boolean;
-  /** `null` skips the micro-benchmarks. */
-  readonly micro: { readonly timeMs: number } | null;
+  /** `null` skips the micro-benchmarks; `rounds` (default 1) runs them that many times, each result numbered by its round. */
+  readonly micro: { readonly timeMs: number; readonly rounds?: number } | null;
   /**
    * Servers already running, by transport (`--target`): no server is started for those variants.
    * `runTag` makes their room names unique to this run, since the servers keep rooms between runs.
@@ -156,6 +156,14 @@ function optionsOrNone(plan: RunPlan, at: TrialAt): TrialOptions | undefined {
 export const AHEAD_MARGIN_US = 250_000;
 
 /**
+ * The least time a warm-up must leave before that margin for processes to be started ahead at all:
+ * a trial's server and generators were loaded 0.4 to 0.85 s after their spawn on this idle 2-core
+ * machine (2026-12-08), so a shorter warm-up (`--quick`'s and `--ci`'s 0.5 s) would only start
+ * processes to kill them.
+ */
+export const AHEAD_LEAST_US = 1_000_000;
+
+/**
  * Starts what comes next (the next trial's processes, or the ceilings' servers) while a trial warms
  * up, and keeps it only if it is loaded {@link AHEAD_MARGIN_US} before that trial's window begins
  * (`windowStartUs`, monotonic µs): otherwise every process of it is killed there, and what comes
@@ -212,7 +220,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
     onEvent({ type: 'warning', message });
   };
   let status: RunOutcome['status'] = 'complete';
-  let micro: MicroResult[] = [];
+  const micro: MicroResult[] = [];
   let ceilings: CeilingResult[] = [];
   const capacity: CapacityResult[] = [];
   const { scenario } = plan;
@@ -226,10 +234,14 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
 
   try {
     if (plan.micro) {
-      onEvent({ type: 'phase', phase: 'micro', detail: 'hot paths (tinybench)' });
+      const rounds = plan.micro.rounds ?? 1;
+      onEvent({ type: 'phase', phase: 'micro', detail: `hot paths (tinybench${rounds > 1 ? `, ${rounds} rounds` : ''})` });
       // Loaded when asked for, as the ceilings below: tinybench and autocannon cost every run's start otherwise.
       const { runMicro } = await import('../micro/hot-paths.ts');
-      micro = await runMicro({ timeMs: plan.micro.timeMs });
+      for (let round = 0; round < rounds; round++) {
+        if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
+        micro.push(...(await runMicro({ timeMs: plan.micro.timeMs })).map((m) => (rounds > 1 ? { ...m, round } : m)));
+      }
     }
 
     const total = scenario.capacity ? 0 : scenario.steps.reduce((n, s) => n + s.variants.length, 0) * scenario.rounds;
@@ -262,6 +274,7 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
       // During this trial's warm-up, the next trial's processes start, or the ceilings' servers after the last.
       const next = queue[i + 1];
       const onSchedule = ({ windowStartUs }: { readonly windowStartUs: number }): void => {
+        if (windowStartUs - AHEAD_MARGIN_US - monotonicUs() < AHEAD_LEAST_US) return;
         const nextOptions = next && optionsOrNone(plan, next);
         const told = <T>(what: 'trial' | 'ceilings', started: Promise<T | undefined>): Promise<T | undefined> =>
           started.then((kept) => {

@@ -11,9 +11,19 @@ import { backplaneFor } from '../backplane/index.ts';
  * registry (servers/transports.ts).
  */
 export function createShortPollingServer(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog): ChatServer {
+  const { options, backplane, backlog, app } = shortPollingApp(transport, given, log);
+  return fastifyChatServer(transport, options, backplane, app, () => ({ ...EMPTY_STATS, ...backlog }));
+}
+
+/**
+ * The short-polling server's fastify app and what it is built on, not listening: the server
+ * above, and the hot-path micro-benchmarks, which inject requests into its routes (every hook of
+ * the request path runs; the socket is light-my-request's).
+ */
+export function shortPollingApp(transport: HttpTransport, given: Readonly<Record<string, unknown>> = {}, log?: RoomLog) {
   const options = resolveServerOptions({ ...given, transport });
   const backplane = backplaneFor(options, log);
   const backlog = newBacklogTotals();
   const app = buildPollingApp({ transport, options, backplane, poll: answerNow, backlog, budget: newWaitingBudget(backlog, options) });
-  return fastifyChatServer(transport, options, backplane, app, () => ({ ...EMPTY_STATS, ...backlog }));
+  return { options, backplane, backlog, app };
 }

@@ -414,6 +414,14 @@ describe('the page', () => {
     expect(html).not.toContain('noisy</span>');
   });
 
+  it('shows a hot path measured in rounds (--ci) once, as its median round', () => {
+    const round = (r: number, meanNs: number) => ({ name: 'cursor resolve', round: r, opsPerSecond: 1e9 / meanNs, meanNs, p99Ns: 2 * meanNs, rme: 1.5, samples: 1000 });
+    const page = renderReport({ ...results([defaultStep()]), micro: [round(0, 900), round(1, 60), round(2, 70)] }, ASSETS);
+    expect(page.match(/<th scope="row">cursor resolve<\/th>/g)).toHaveLength(1);
+    expect(page).toContain('<td>70.0 ns</td><td>140 ns</td>');
+    expect(page).toContain('Each path’s round with the median mean of its 3 rounds.');
+  });
+
   it('says when the noise was not measured', () => {
     expect(html).toContain('This run had one round, so the noise was not measured');
   });
