@@ -18,6 +18,8 @@ export interface MicroOptions {
   readonly timeMs?: number;
   /** Warm-up per task before it is measured, in ms; its samples are discarded. Default 100. */
   readonly warmupMs?: number;
+  /** Called once every task is warmed up, as the first is measured (tinybench warms them all up first). */
+  readonly onMeasuring?: () => void;
 }
 
 /** The tasks, in run order; their names are the keys of `MicroResult.name`. */
@@ -38,11 +40,42 @@ export const MICRO_TASKS = [
 /** One of `MICRO_TASKS`. */
 export type MicroTaskName = (typeof MICRO_TASKS)[number];
 
+/**
+ * Calls per timed sample, so that a sample lasts microseconds rather than nanoseconds: a call of
+ * 50 ns is mostly the timer's own cost (a lone loop of 10 ns timed once a call read 2.2 ns once the
+ * timer's cost was subtracted, and 10.7 ns timed once a hundred calls), and tinybench's statistics
+ * over millions of samples took 2.1 s of a 0.2 s task (0.26 s at a hundred calls a sample; on this
+ * machine, 2026-12-08). The routes' calls take tens of microseconds: one a sample.
+ */
+export const MICRO_BATCH: Readonly<Record<MicroTaskName, number>> = {
+  'encode messages frame': 10,
+  'encode SSE event': 50,
+  'decode send frame': 10,
+  'decode post body': 10,
+  'room-log append': 5,
+  'room-log append of a retry': 50,
+  'room-log append past the stored-bytes budget': 3,
+  'room-log read 100 after cursor': 10,
+  'cursor resolve': 100,
+  'short-poll GET route (empty poll, injected)': 1,
+  'short-poll POST route (injected)': 1,
+};
+
+/** `task` called `batch` times a sample (synchronous tasks only: the routes' are one a sample). */
+function batched(task: () => unknown, batch: number): () => unknown {
+  if (batch === 1) return task;
+  return () => {
+    let last: unknown;
+    for (let i = 0; i < batch; i++) last = task();
+    return last;
+  };
+}
+
 const MICRO_OPTIONS = {
   // The ranges and defaults of `npm run bench` (bench/run/options.ts), checked here too.
   timeMs: BENCH_OPTIONS.microMs,
   warmupMs: HARNESS_OPTIONS.microWarmupMs,
-} as const satisfies Readonly<Record<keyof MicroOptions, IntOptionSpec>>;
+} as const satisfies Readonly<Record<Exclude<keyof MicroOptions, 'onMeasuring'>, IntOptionSpec>>;
 
 /** Message body size of every task, in bytes (ASCII, so characters and bytes agree). */
 const BODY_BYTES = 256;
@@ -148,26 +181,29 @@ async function buildTasks(): Promise<{ tasks: Record<MicroTaskName, () => unknow
 
 const NS_PER_MS = 1e6;
 
-function toMicroResult(task: Task): MicroResult {
+function toMicroResult(task: Task, batch: number): MicroResult {
   const result = task.result;
   if (result.state !== 'completed') {
     const why = result.state === 'errored' ? `: ${result.error.message}` : '';
     throw new Error(`micro benchmark "${task.name}" ended ${result.state}${why}`);
   }
+  // A sample times `batch` calls: each figure per call.
   return {
     name: task.name,
-    opsPerSecond: result.throughput.mean,
-    meanNs: result.latency.mean * NS_PER_MS,
-    p99Ns: result.latency.p99 * NS_PER_MS,
+    opsPerSecond: result.throughput.mean * batch,
+    meanNs: (result.latency.mean * NS_PER_MS) / batch,
+    p99Ns: (result.latency.p99 * NS_PER_MS) / batch,
     rme: result.latency.rme,
     samples: result.latency.samplesCount,
+    ...(batch > 1 ? { batch } : {}),
   };
 }
 
 /**
  * Runs every hot-path task one after the other and returns one result per task, in
- * `MICRO_TASKS` order. Times come from `process.hrtime` with the timer's own cost subtracted, as
- * most of these calls take well under a microsecond. Throws when a task throws.
+ * `MICRO_TASKS` order. Times come from `process.hrtime` with the timer's own cost subtracted, over
+ * `MICRO_BATCH` calls a sample, as most of these calls take well under a microsecond. Throws when
+ * a task throws.
  */
 export async function runMicro(options: MicroOptions = {}): Promise<MicroResult[]> {
   const timeMs = options.timeMs ?? MICRO_OPTIONS.timeMs.default;
@@ -185,10 +221,12 @@ export async function runMicro(options: MicroOptions = {}): Promise<MicroResult[
   });
   const { tasks, close } = await buildTasks();
   try {
-    for (const name of MICRO_TASKS) bench.add(name, tasks[name]);
+    for (const name of MICRO_TASKS) bench.add(name, batched(tasks[name], MICRO_BATCH[name]));
+    const { onMeasuring } = options;
+    if (onMeasuring) bench.addEventListener('start', () => onMeasuring(), { once: true });
     await bench.run();
   } finally {
     await close();
   }
-  return bench.tasks.map(toMicroResult);
+  return bench.tasks.map((task) => toMicroResult(task, MICRO_BATCH[task.name as MicroTaskName]));
 }

@@ -854,10 +854,14 @@ export interface MicroResult {
   readonly round?: number;
   readonly opsPerSecond: number;
   readonly meanNs: number;
+  /** The 99th percentile of a sample's time per call: with `batch`, of the mean over a sample's calls. */
   readonly p99Ns: number;
   /** Relative margin of error of the mean, in percent. */
   readonly rme: number;
+  /** Timed samples (each of `batch` calls). */
   readonly samples: number;
+  /** Calls timed together in each sample (hot-paths.ts, `MICRO_BATCH`); absent: one. */
+  readonly batch?: number;
 }
 
 /** A target the project promises, checked on this run's figures. */

@@ -165,15 +165,20 @@ export const AHEAD_LEAST_US = 1_000_000;
 
 /**
  * Starts what comes next (the next trial's processes, or the ceilings' servers) while a trial warms
- * up, and keeps it only if it is loaded {@link AHEAD_MARGIN_US} before that trial's window begins
- * (`windowStartUs`, monotonic µs): otherwise every process of it is killed there, and what comes
+ * up (or the first trial's while the micro-benchmarks do), and keeps it only if it is loaded
+ * {@link AHEAD_MARGIN_US} before that trial's window begins (`windowStartUs`, monotonic µs), or
+ * before the micro-benchmarks measure (a promise that resolves then): otherwise every process of it is killed there, and what comes
  * next starts its own as it would have. So no window is measured beside a process loading its
  * code; what idle processes cost a window is a timer or two (bench/METHOD.md). Resolves to what
  * was started, or undefined.
  */
-export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => Promise<T>, windowStartUs: number): Promise<T | undefined> {
+export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => Promise<T>, windowStartUs: number | Promise<void>): Promise<T | undefined> {
   const late = new AbortController();
-  const timer = setTimeout(() => late.abort(), Math.max(0, (windowStartUs - AHEAD_MARGIN_US - monotonicUs()) / 1000));
+  // A window at a known moment, or one that begins when `windowStartUs` resolves (the micro-benchmarks' first measurement).
+  const timer = typeof windowStartUs === 'number' ? setTimeout(() => late.abort(), Math.max(0, (windowStartUs - AHEAD_MARGIN_US - monotonicUs()) / 1000)) : undefined;
+  // Decided once loaded (or not): processes handed over must never be killed by a late abort.
+  let decided = false;
+  if (typeof windowStartUs !== 'number') void windowStartUs.then(() => decided || late.abort());
   const starting = start(late.signal);
   try {
     const started = await starting;
@@ -182,6 +187,7 @@ export async function startAhead<T extends { readonly loaded: Promise<void>; sto
   } catch {
     // Killed for being late, or could not start: what comes next starts its own, and says why if it cannot.
   } finally {
+    decided = true;
     clearTimeout(timer);
   }
   await (await starting.catch(() => undefined))?.stop();
@@ -233,14 +239,24 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
   let ceilingsAhead: Promise<CeilingServers | undefined> | undefined;
 
   try {
+    const queue: TrialAt[] = (scenario.capacity ? [] : trialOrder(scenario)).flatMap(({ s, step, round }) => rotate(step.variants, round).map((variant, position) => ({ s, step, variant, round, position, runTag })));
+    const told = <T>(index: number, what: 'trial' | 'ceilings', started: Promise<T | undefined>): Promise<T | undefined> =>
+      started.then((kept) => {
+        onEvent({ type: 'ahead', index, what, kept: kept !== undefined });
+        return kept;
+      });
     if (plan.micro) {
       const rounds = plan.micro.rounds ?? 1;
+      // The first trial's processes load while the micro-benchmarks warm up, and must be idle when they measure.
+      const first = queue[0] && optionsOrNone(plan, queue[0]);
+      let measuring: () => void = () => undefined;
+      if (first && startsAhead(first)) trialAhead = told(0, 'trial', startAhead((aborted) => startTrialProcesses(first, {}, aborted), new Promise<void>((resolve) => (measuring = resolve))));
       onEvent({ type: 'phase', phase: 'micro', detail: `hot paths (tinybench${rounds > 1 ? `, ${rounds} rounds` : ''})` });
       // Loaded when asked for, as the ceilings below: tinybench and autocannon cost every run's start otherwise.
       const { runMicro } = await import('../micro/hot-paths.ts');
       for (let round = 0; round < rounds; round++) {
         if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
-        micro.push(...(await runMicro({ timeMs: plan.micro.timeMs })).map((m) => (rounds > 1 ? { ...m, round } : m)));
+        micro.push(...(await runMicro({ timeMs: plan.micro.timeMs, onMeasuring: () => measuring() })).map((m) => (rounds > 1 ? { ...m, round } : m)));
       }
     }
 
@@ -263,7 +279,6 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
       );
     }
     if (!scenario.capacity) onEvent({ type: 'phase', phase: 'trials', detail: describeTrials(scenario) });
-    const queue: TrialAt[] = (scenario.capacity ? [] : trialOrder(scenario)).flatMap(({ s, step, round }) => rotate(step.variants, round).map((variant, position) => ({ s, step, variant, round, position, runTag })));
     for (const [i, at] of queue.entries()) {
       const { step, variant, round } = at;
       if (signal?.aborted) throw new DOMException('interrupted', 'AbortError');
@@ -276,13 +291,8 @@ export async function runBench(plan: RunPlan, onEvent: (event: RunEvent) => void
       const onSchedule = ({ windowStartUs }: { readonly windowStartUs: number }): void => {
         if (windowStartUs - AHEAD_MARGIN_US - monotonicUs() < AHEAD_LEAST_US) return;
         const nextOptions = next && optionsOrNone(plan, next);
-        const told = <T>(what: 'trial' | 'ceilings', started: Promise<T | undefined>): Promise<T | undefined> =>
-          started.then((kept) => {
-            onEvent({ type: 'ahead', index, what, kept: kept !== undefined });
-            return kept;
-          });
-        if (nextOptions && startsAhead(nextOptions)) trialAhead = told('trial', startAhead((aborted) => startTrialProcesses(nextOptions, {}, aborted), windowStartUs));
-        else if (!next && plan.ceiling) ceilingsAhead = told('ceilings', startAhead(async (aborted) => (await import('../ceilings/run-ceilings.ts')).startCeilingServers(aborted), windowStartUs));
+        if (nextOptions && startsAhead(nextOptions)) trialAhead = told(index, 'trial', startAhead((aborted) => startTrialProcesses(nextOptions, {}, aborted), windowStartUs));
+        else if (!next && plan.ceiling) ceilingsAhead = told(index, 'ceilings', startAhead(async (aborted) => (await import('../ceilings/run-ceilings.ts')).startCeilingServers(aborted), windowStartUs));
       };
       try {
         const trial = await runOne(plan, at, signal, (progress) => onEvent({ type: 'trial-progress', index, total, progress }), { ...(given ? { ahead: given } : {}), onSchedule });

@@ -18,7 +18,7 @@ import type { SpawnOptions, TsChild } from './spawn.ts';
 /** Longest wait for the server to see every client's connection close. */
 const RELEASE_TIMEOUT_MS = 10_000;
 /** How often the server is asked whether every connection has closed. */
-const RELEASE_POLL_MS = 50;
+const RELEASE_POLL_MS = 10;
 /** Samples kept from before the schedule's start: the last second of setup. */
 const SAMPLES_BEFORE_START_US = 1_000_000;
 

@@ -45,6 +45,29 @@ describe('startAhead', () => {
     expect(seen.stopped).toBe(1);
   });
 
+  it('with a window that begins on an event: kills what is still loading then, never what it handed over', async () => {
+    let begin: () => void = () => undefined;
+    const window = new Promise<void>((resolve) => (begin = resolve));
+    const { start, seen } = fakeStart(Promise.resolve());
+    expect(await startAhead(start, window)).toBeDefined();
+    begin();
+    await window;
+    expect(seen.signal?.aborted).toBe(false);
+    expect(seen.stopped).toBe(0);
+
+    let fail: (error: Error) => void = () => undefined;
+    const slow = fakeStart(new Promise<void>((_, reject) => (fail = reject)));
+    let open: () => void = () => undefined;
+    const done = startAhead(async (signal) => {
+      signal.addEventListener('abort', () => fail(new Error('killed')));
+      return slow.start(signal);
+    }, new Promise<void>((resolve) => (open = resolve)));
+    open();
+    expect(await done).toBeUndefined();
+    expect(slow.seen.signal?.aborted).toBe(true);
+    expect(slow.seen.stopped).toBe(1);
+  });
+
   it('gives nothing back for a start that fails, and stops what it started', async () => {
     const { start, seen } = fakeStart(Promise.reject(new Error('no such server')));
     expect(await startAhead(start, monotonicUs() + 5_000_000)).toBeUndefined();
@@ -93,19 +116,23 @@ describe('a run', () => {
     steps: [{ label: 'ahead', workload: WORKLOAD, variants: [{ id: 'websocket', transport: 'websocket' }, { id: 'raw-ws', transport: 'raw-ws' }] }],
   };
 
-  it('starts the next trial’s processes during each warm-up, and the ceilings’ servers during the last, and leaves nothing running', async () => {
+  it('starts the first trial’s processes while the micro-benchmarks warm up, the next trial’s during each warm-up, the ceilings’ servers during the last, and leaves nothing running', async () => {
     const events: RunEvent[] = [];
     const ceiling = { durationMs: 200, warmupMs: 0, connections: 4, rounds: 1 };
-    const outcome = await runBench({ scenario, seed: 7, pin: false, micro: null, ceiling }, (event) => events.push(event));
+    const outcome = await runBench({ scenario, seed: 7, pin: false, micro: { timeMs: 10 }, ceiling }, (event) => events.push(event));
+    expect(outcome.warnings).toEqual([]);
     expect(outcome.status).toBe('complete');
     const ahead = events.flatMap((e) => (e.type === 'ahead' ? [{ index: e.index, what: e.what }] : []));
     expect(ahead).toEqual([
+      { index: 0, what: 'trial' },
       { index: 1, what: 'trial' },
       { index: 2, what: 'ceilings' },
     ]);
-    // Kept or killed (a busy machine may load them too slowly), the second trial says which.
-    const kept = events.some((e) => e.type === 'ahead' && e.index === 1 && e.kept);
-    expect(outcome.steps[0]?.variants[1]?.trials[0]?.timing?.startedAhead === true).toBe(kept);
+    // Kept or killed (a busy machine may load them too slowly), each trial says which.
+    for (const [i, v] of (outcome.steps[0]?.variants ?? []).entries()) {
+      const kept = events.some((e) => e.type === 'ahead' && e.index === i && e.kept);
+      expect(v.trials[0]?.timing?.startedAhead === true, v.variant.id).toBe(kept);
+    }
     for (const v of outcome.steps[0]?.variants ?? []) expect(v.trials[0]?.problems, v.variant.id).toEqual([]);
     expect(outcome.ceilings.map((c) => c.target)).toHaveLength(4);
     expect(liveChildren()).toBe(0);
