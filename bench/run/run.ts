@@ -19,8 +19,9 @@ export type RunEvent =
   | { readonly type: 'trial-end'; readonly index: number; readonly total: number; readonly variant: Variant; readonly trial: TrialResult }
   | { readonly type: 'ceiling'; readonly target: string }
   /**
-   * During trial `index`'s warm-up, what comes next (the next trial's processes, or the ceilings'
-   * servers) was started: `kept` when it was loaded before the window, else it was killed.
+   * During trial `index`'s warm-up (index 0: the micro-benchmarks'), what comes next (the next
+   * trial's processes, or the ceilings' servers) was started: `kept` when it was loaded before the
+   * window, else it was killed.
    */
   | { readonly type: 'ahead'; readonly index: number; readonly what: 'trial' | 'ceilings'; readonly kept: boolean }
   | { readonly type: 'warning'; readonly message: string }
@@ -167,10 +168,10 @@ export const AHEAD_LEAST_US = 1_000_000;
  * Starts what comes next (the next trial's processes, or the ceilings' servers) while a trial warms
  * up (or the first trial's while the micro-benchmarks do), and keeps it only if it is loaded
  * {@link AHEAD_MARGIN_US} before that trial's window begins (`windowStartUs`, monotonic µs), or
- * before the micro-benchmarks measure (a promise that resolves then): otherwise every process of it is killed there, and what comes
- * next starts its own as it would have. So no window is measured beside a process loading its
- * code; what idle processes cost a window is a timer or two (bench/METHOD.md). Resolves to what
- * was started, or undefined.
+ * before the micro-benchmarks measure (a promise that resolves then): otherwise every process of
+ * it is killed there, and what comes next starts its own as it would have. So no window is
+ * measured beside a process loading its code; what idle processes cost a window is a timer or two
+ * (bench/METHOD.md). Resolves to what was started, or undefined.
  */
 export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => Promise<T>, windowStartUs: number | Promise<void>): Promise<T | undefined> {
   const late = new AbortController();
