@@ -11,11 +11,18 @@ export function bench(args: readonly string[]): { child: ReturnType<typeof spawn
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close' comes once the process exited and its output was read to the end; 'exit' may come
+  // before the last of it (a refusal's message was once missing from stderr at exit).
+  closed.set(child, once(child, 'close').then(([code]) => code as number | null));
   return { child, stdout: () => out, stderr: () => err };
 }
 
-/** The command's exit code, once it has exited. */
+const closed = new WeakMap<ReturnType<typeof spawn>, Promise<number | null>>();
+
+/** The command's exit code, once it has exited and all of its output was read. */
 export async function exitOf(child: ReturnType<typeof spawn>): Promise<number | null> {
+  const done = closed.get(child);
+  if (done) return done;
   if (child.exitCode !== null) return child.exitCode;
   const [code] = (await once(child, 'exit')) as [number | null];
   return code;
