@@ -390,6 +390,11 @@ function hotPathRounds(micro: readonly MicroResult[]): Map<string, Map<number, n
   return byName;
 }
 
+/** The values of the rounds `keep` keeps, in round order. */
+function inRoundOrder(byRound: ReadonlyMap<number, number>, keep: (round: number) => boolean): number[] {
+  return [...byRound].filter(([round]) => keep(round)).sort(([a], [b]) => a - b).map(([, value]) => value);
+}
+
 /**
  * The hot paths (the micro-benchmarks, `--ci` runs them once a round) judged like any figure, on
  * their mean time per call by round against {@link MICRO_LIMIT}: a path the baseline measured and
@@ -407,16 +412,16 @@ function compareHotPaths(
   const now = hotPathRounds(current);
   const key = MICRO_FIGURE.key;
   const limit = method.limit(MICRO_LIMIT, false);
+  const paired = method.name === 'paired';
   for (const [name, rounds] of now) {
     const base = before.get(name);
     if (!base) {
       note(HOT_PATHS, name, 'new', 'not in the baseline');
       continue;
     }
-    const order = (m: ReadonlyMap<number, number>, keep: (round: number) => boolean): number[] => [...m].filter(([r]) => keep(r)).sort(([a], [b]) => a - b).map(([, v]) => v);
-    const paired = method.name === 'paired';
-    const b = order(base, (r) => !paired || rounds.has(r));
-    const c = order(rounds, (r) => !paired || base.has(r));
+    // Paired rounds only where both sides have that round.
+    const b = inRoundOrder(base, (r) => !paired || rounds.has(r));
+    const c = inRoundOrder(rounds, (r) => !paired || base.has(r));
     const judged = method.judge(key, b, c, limit, { alpha });
     rows.push({ step: HOT_PATHS, variant: name, figure: key, label: MICRO_FIGURE.label, baseline: b, current: c, limit: { ...limit, source: 'built-in' }, ...judged });
   }

@@ -60,7 +60,7 @@ export interface CeilingServers {
  * Starts the bare fastify server and the short-polling chat server the ceilings load; `signal`
  * kills them at any stage (started ahead, during the last trial's warm-up, and too late).
  */
-export function startCeilingServers(signal?: AbortSignal): Promise<CeilingServers> {
+export function startCeilingServers(signal?: AbortSignal): CeilingServers {
   const spawn = signal ? { signal } : {};
   const started = Promise.allSettled([spawnServer('bare-fastify', [], spawn), spawnServer('short-polling', [], spawn)]);
   const servers = started.then(([bare, chat]) => {
@@ -68,14 +68,14 @@ export function startCeilingServers(signal?: AbortSignal): Promise<CeilingServer
     throw (bare.status === 'rejected' ? bare.reason : (chat as PromiseRejectedResult).reason) as Error;
   });
   servers.catch(() => undefined);
-  return Promise.resolve({
+  return {
     loaded: servers.then(() => undefined),
     servers,
     stop: async () => {
       // Each one that started, whether or not the other did.
       for (const s of await started) if (s.status === 'fulfilled') await s.value.stop();
     },
-  });
+  };
 }
 
 /** Route ceilings: bare fastify GET and POST and the short-polling chat server's, in rounds. */
@@ -87,7 +87,7 @@ export async function runCeilings(
     readonly servers?: CeilingServers;
   },
 ): Promise<CeilingResult[]> {
-  const started = options.servers ?? (await startCeilingServers());
+  const started = options.servers ?? startCeilingServers();
   try {
     const servers = await started.servers;
     const targets = [...(await targetsOf(servers[0], 'bare fastify')), ...(await targetsOf(servers[1], 'short-polling'))];

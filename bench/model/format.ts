@@ -94,7 +94,7 @@ export function formatRatio(ratio: number): string {
 export function formatFigure(key: GatedFigure, n: number): string {
   switch (figureFacts(key).unit) {
     case 'ns':
-      return formatUs(n / 1000);
+      return formatNs(n);
     case 'µs':
       return formatUs(n);
     case 'B':

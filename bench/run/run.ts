@@ -173,14 +173,14 @@ export const AHEAD_LEAST_US = 1_000_000;
  * measured beside a process loading its code; what idle processes cost a window is a timer or two
  * (bench/METHOD.md). Resolves to what was started, or undefined.
  */
-export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => Promise<T>, windowStartUs: number | Promise<void>): Promise<T | undefined> {
+export async function startAhead<T extends { readonly loaded: Promise<void>; stop(): Promise<void> }>(start: (signal: AbortSignal) => T | Promise<T>, windowStartUs: number | Promise<void>): Promise<T | undefined> {
   const late = new AbortController();
   // A window at a known moment, or one that begins when `windowStartUs` resolves (the micro-benchmarks' first measurement).
   const timer = typeof windowStartUs === 'number' ? setTimeout(() => late.abort(), Math.max(0, (windowStartUs - AHEAD_MARGIN_US - monotonicUs()) / 1000)) : undefined;
   // Decided once loaded (or not): processes handed over must never be killed by a late abort.
   let decided = false;
   if (typeof windowStartUs !== 'number') void windowStartUs.then(() => decided || late.abort());
-  const starting = start(late.signal);
+  const starting = Promise.resolve().then(() => start(late.signal));
   try {
     const started = await starting;
     await started.loaded;

@@ -225,9 +225,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   let ended = false;
   let network: LossyNetwork | undefined;
   let distant: DistantNetwork | undefined;
-  let server: ServerUnderTest | undefined;
-  let starting: Promise<ServerUnderTest> | undefined;
-  // The trial's processes, being started or handed over (`TrialOptions.ahead`).
+  // The trial's processes, handed over (`TrialOptions.ahead`) or being started: stopped at its end, however it ends.
   let launching: Promise<TrialProcesses> | undefined = options.ahead && Promise.resolve(options.ahead);
   const children: TsChild[] = [];
   const started = performance.now();
@@ -235,7 +233,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   // A server the bench starts has the bench's cap; one it did not start is not judged.
   if (sockets.limit && !target) {
     interrupted.dispose();
-    await launching?.then((p) => p.stop());
+    await options.ahead?.stop();
     return limitedTrialResult({ round: options.round, position: options.position, clients: sockets.clients, limit: sockets.limit });
   }
   const clients = plans.reduce((n, p) => n + p.length, 0);
@@ -254,7 +252,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
   };
   // Set at the end of the try: a trial that throws has neither.
   let result: TrialResult;
-  let timing: Omit<TrialTiming, 'stopMs'>;
+  let timing: Omit<TrialTiming, 'stopMs' | 'startedAhead'>;
   try {
     if (options.lossPct !== undefined || options.distance) {
       const what = options.distance ? 'a network with distance (--rtt)' : 'a lossy network (--loss)';
@@ -277,10 +275,9 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
     }
     const serverNs = distant?.serverNs ?? network?.name;
     const clientNs = distant?.clientNs ?? network?.name;
-    launching = options.ahead ? Promise.resolve(options.ahead) : startTrialProcesses(options, { serverNs, clientNs, host: distant ? SERVER_ADDRESS : undefined });
+    launching ??= startTrialProcesses(options, { serverNs, clientNs, host: distant ? SERVER_ADDRESS : undefined });
     const processes = await unlessInterrupted(launching);
     children.push(...processes.generators);
-    starting = processes.server;
     for (const [index, child] of children.entries()) {
       child.on('message', (m: GeneratorToParent) => {
         if (m.type === 'progress') {
@@ -289,8 +286,7 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
         }
       });
     }
-    server = await unlessInterrupted(starting);
-    const sut = server;
+    const sut = await unlessInterrupted(processes.server);
     await unlessInterrupted(sut.readIdle());
     report();
 
@@ -399,21 +395,19 @@ export async function runTrial(options: TrialOptions): Promise<TrialResult> {
       ...(isLossyChannel(variant) ? { lossyChannel: true } : {}),
       ...readings,
     });
-    timing = { setupMs: readyAt - started, runMs: windowEndAt - readyAt, drainMs: drainedAt - windowEndAt, readingsMs: readingsAt - drainedAt, ...(options.ahead ? { startedAhead: true as const } : {}) };
+    timing = { setupMs: readyAt - started, runMs: windowEndAt - readyAt, drainMs: drainedAt - windowEndAt, readingsMs: readingsAt - drainedAt };
   } finally {
     ended = true;
     interrupted.dispose();
-    await Promise.all(children.map((child) => stopGenerator(child)));
-    // Processes still starting when the trial was interrupted are stopped once they are up, and a
-    // server once it listens.
+    // Its generators, then its server; processes still starting when the trial was interrupted
+    // once they are up, and a server once it listens.
     await (await launching?.catch(() => undefined))?.stop();
-    await (server ?? (await starting?.catch(() => undefined)))?.stop();
     await network?.close();
     await distant?.close();
   }
   const ms = Math.round;
   const stopMs = performance.now() - started - timing.setupMs - timing.runMs - timing.drainMs - timing.readingsMs;
-  return { ...result, timing: { setupMs: ms(timing.setupMs), runMs: ms(timing.runMs), drainMs: ms(timing.drainMs), readingsMs: ms(timing.readingsMs), stopMs: ms(stopMs), ...(timing.startedAhead ? { startedAhead: true } : {}) } };
+  return { ...result, timing: { setupMs: ms(timing.setupMs), runMs: ms(timing.runMs), drainMs: ms(timing.drainMs), readingsMs: ms(timing.readingsMs), stopMs: ms(stopMs), ...(options.ahead ? { startedAhead: true } : {}) } };
 }
 
 /**
