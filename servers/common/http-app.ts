@@ -69,6 +69,12 @@ export function answerNow(poll: PollRequest): PollAnswer {
  */
 export const MAX_PARKED_REQUESTS = 4096;
 
+/**
+ * Largest answer sent as a string (counted twice while it waits, see `boundBacklog`): Node's
+ * high-water mark for a socket, far below what the kernel takes at once on any connection.
+ */
+export const STRING_ANSWER_MAX_BYTES = 16 * 1024;
+
 /** What waits for one connection: bytes of answers not yet handed to the kernel, parked requests. */
 interface Backlog {
   bytes: number;
@@ -132,6 +138,18 @@ function startReading(socket: HttpSocket): void {
   socket.resume();
 }
 
+/** What `boundBacklog` does at each step of a request. */
+interface BacklogSteps {
+  /** onRequest: counts the request and returns true when its connection is ready for it; false: park it. */
+  letThrough(request: FastifyRequest): boolean;
+  /** onRequest: parks a request `letThrough` refused until its connection is ready, then `resume`s it (or cuts a connection past MAX_PARKED_REQUESTS). */
+  park(request: FastifyRequest, resume: () => void): void;
+  /** onSend: counts the answer until its last byte is handed to the kernel; returns what to send. */
+  count(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown;
+  /** onSend, once the answer is handed on: the connection may take its next request. */
+  answered(request: FastifyRequest): void;
+}
+
 /**
  * Bounds what a client that does not read its answers, or pipelines requests behind a held poll,
  * makes the server hold. One request per connection is handled at a time: the next waits until the
@@ -143,8 +161,11 @@ function startReading(socket: HttpSocket): void {
  * So a connection holds at most `maxBufferedBytes` plus one answer, one request in hand and the
  * requests of one read; a pipelining client that reads its answers only waits. (Node itself stops
  * reading a connection only when answers wait, never behind a held poll.)
+ *
+ * Returns the steps the app's own hooks take (one onRequest and one onSend hook for the whole app:
+ * each hook fastify runs costs every request).
  */
-function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: BacklogTotals, budget: WaitingBudget): void {
+function boundBacklog(maxBufferedBytes: number, totals: BacklogTotals, budget: WaitingBudget): BacklogSteps {
   const backlogs = new WeakMap<Socket, Backlog>();
   /** Requests counted in `unanswered`, so that each is uncounted once. */
   const counted = new WeakSet<object>();
@@ -198,61 +219,74 @@ function boundBacklog(app: FastifyInstance, maxBufferedBytes: number, totals: Ba
       startReading(socket);
     }
   };
-  const answered = (request: FastifyRequest): void => {
-    const socket = request.raw.socket;
-    if (!counted.delete(request) || socket.destroyed) return;
-    const backlog = backlogOf(socket);
-    backlog.unanswered--;
-    next(socket, backlog);
-  };
 
-  app.addHook('onRequest', (request, reply, done) => {
-    const socket = request.raw.socket;
-    const backlog = backlogOf(socket);
-    if (ready(backlog) && backlog.parked.length === 0) {
+  return {
+    letThrough(request) {
+      const backlog = backlogOf(request.raw.socket);
+      if (!ready(backlog) || backlog.parked.length > 0) return false;
       admit(backlog, request);
-      done();
-      return;
-    }
-    if (backlog.parked.length >= MAX_PARKED_REQUESTS) {
-      socket.destroy();
-      return;
-    }
-    totals.parkedRequests++;
-    backlog.parked.push({ request, done: () => done() });
-    totals.peakParkedRequests = Math.max(totals.peakParkedRequests, backlog.parked.length);
-    if (!backlog.holding) {
-      backlog.holding = true;
-      stopReading(socket);
-    }
-  });
-
-  app.addHook('onSend', (request, reply, payload, done) => {
-    // Sent as bytes, not as the string: a string handed to a socket that cannot take it now is
-    // kept twice, the string on the heap until the write completes and its encoded copy in the
-    // write request, so that a client that does not read cost twice what the budget counted
-    // (bench:waiting-memory, long polling: RSS grew 2.05 bytes per byte counted). A Buffer is
-    // written from its own memory, and the string is garbage at once.
-    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const bytes = Buffer.isBuffer(body) ? body.length : 0;
-    const socket = request.raw.socket;
-    const backlog = backlogOf(socket);
-    backlog.bytes += bytes;
-    totals.waitingBytes += bytes;
-    totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
-    if (totals.waitingBytes > budget.maxBytes) budget.enforce(backlog.consumer);
-    // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
-    // connection closed, and its 'close' above released every byte it held. One listener an
-    // answer: this runs for every request, and it is most of what bounding costs per request.
-    reply.raw.once('finish', () => {
-      backlog.bytes -= bytes;
-      totals.waitingBytes -= bytes;
+      return true;
+    },
+    park(request, resume) {
+      const socket = request.raw.socket;
+      const backlog = backlogOf(socket);
+      if (backlog.parked.length >= MAX_PARKED_REQUESTS) {
+        socket.destroy();
+        return;
+      }
+      totals.parkedRequests++;
+      backlog.parked.push({ request, done: resume });
+      totals.peakParkedRequests = Math.max(totals.peakParkedRequests, backlog.parked.length);
+      if (!backlog.holding) {
+        backlog.holding = true;
+        stopReading(socket);
+      }
+    },
+    count(request, reply, payload) {
+      const socket = request.raw.socket;
+      let body = payload;
+      let bytes = Buffer.isBuffer(payload) ? payload.length : 0;
+      if (typeof payload === 'string') {
+        // A string handed to a socket that cannot take it now is kept twice: the string on the heap
+        // until the write completes, and its encoded copy in the write request (bench:waiting-memory,
+        // long polling: RSS grew 2.05 bytes per byte counted). A small answer to a connection that
+        // nothing waits for is written at once, and held only if the kernel does not take it all:
+        // it goes as the string, counted twice. Any other is sent as bytes, written from their own
+        // memory and counted once. (Bytes cost about 5 µs a request more than a string:
+        // docs/findings.md.)
+        const length = Buffer.byteLength(payload);
+        if (length <= STRING_ANSWER_MAX_BYTES && socket.writableLength === 0 && request.raw.httpVersionMajor === 1) bytes = 2 * length;
+        else {
+          const buffer = Buffer.from(payload);
+          body = buffer;
+          bytes = buffer.length;
+        }
+      }
+      const backlog = backlogOf(socket);
+      backlog.bytes += bytes;
+      totals.waitingBytes += bytes;
+      totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
+      if (totals.waitingBytes > budget.maxBytes) budget.enforce(backlog.consumer);
+      // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
+      // connection closed, and its 'close' above released every byte it held. One listener an
+      // answer: this runs for every request, and it is most of what bounding costs per request.
+      reply.raw.once('finish', () => {
+        backlog.bytes -= bytes;
+        totals.waitingBytes -= bytes;
+        next(socket, backlog);
+      });
+      return body;
+    },
+    answered(request) {
+      const socket = request.raw.socket;
+      if (!counted.delete(request) || socket.destroyed) return;
+      const backlog = backlogOf(socket);
+      backlog.unanswered--;
       next(socket, backlog);
-    });
-    done(null, body);
-    answered(request);
-  });
+    },
+  };
 }
+
 /**
  * While more bytes wait, over all clients, than the budget (`maxWaitingBytes`) allows even after
  * cutting the slowest clients, the `SERVER_BUSY` error for a GET of messages or events (with
@@ -435,10 +469,12 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     }
   });
 
-  boundBacklog(app, options.maxBufferedBytes, config.backlog, config.budget);
+  const backlog = boundBacklog(options.maxBufferedBytes, config.backlog, config.budget);
   app.addHook('onSend', (request, reply, payload, done) => {
+    const body = backlog.count(request, reply, payload);
     if (reply.statusCode === 413 && !request.raw.complete) drainRefusedBody(request, reply);
-    done(null, payload);
+    done(null, body);
+    backlog.answered(request);
   });
 
   let closing = false;
@@ -449,7 +485,8 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
   });
 
   const checkHost = hostCheck(options);
-  app.addHook('onRequest', (request, reply, done) => {
+  /** The checks of every request the backlog lets through, in order: host, origin, closing, token. */
+  const check = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const wrongHost = checkHost?.(request.headers.host ?? (request.headers[':authority'] as string | undefined));
     if (wrongHost) {
       done(wrongHost);
@@ -478,6 +515,11 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
       return;
     }
     done();
+  };
+  // One hook: the backlog's bound first (a parked request is not checked until it is let through).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (backlog.letThrough(request)) check(request, reply, done);
+    else backlog.park(request, () => check(request, reply, done));
   });
 
   app.setErrorHandler((error, request, reply) => answerError(transport, error, request, reply));
