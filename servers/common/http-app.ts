@@ -174,20 +174,29 @@ function boundBacklog(maxBufferedBytes: number, totals: BacklogTotals, budget: W
     if (!backlog) {
       const created: Backlog = { bytes: 0, parked: [], unanswered: 0, holding: false };
       backlogs.set(socket, (backlog = created));
-      // Its answers count in the server's budget: past it, the connection with the most waiting is cut.
-      const consumer: Consumer = { waiting: () => created.bytes, cut: () => socket.destroy() };
-      created.consumer = consumer;
-      budget.add(consumer);
-      socket.once('close', () => {
+      // The connection's requests end with it: answers never handed to the kernel, parked requests,
+      // and a request in hand that will never be answered (an aborted held poll). At once when the
+      // budget cuts it, so that the budget sees what the cut freed before it cuts another; when it
+      // closes, again, finding nothing the second time.
+      const release = (): void => {
         budget.delete(consumer);
-        // The connection's requests end with it: answers never handed to the kernel, parked requests,
-        // and a request in hand that will never be answered (an aborted held poll).
         totals.parkedRequests -= created.parked.length;
         created.parked = [];
         totals.waitingBytes -= created.bytes;
         created.bytes = 0;
         created.unanswered = 0;
-      });
+      };
+      // Its answers count in the server's budget: past it, the connection with the most waiting is cut.
+      const consumer: Consumer = {
+        waiting: () => created.bytes,
+        cut: () => {
+          socket.destroy();
+          release();
+        },
+      };
+      created.consumer = consumer;
+      budget.add(consumer);
+      socket.once('close', release);
       // Node resumes reading when its own answers drain; while requests are parked, stop again.
       socket.on('resume', () => {
         if (created.holding) stopReading(socket);
@@ -267,10 +276,11 @@ function boundBacklog(maxBufferedBytes: number, totals: BacklogTotals, budget: W
       totals.waitingBytes += bytes;
       totals.peakWaitingBytes = Math.max(totals.peakWaitingBytes, totals.waitingBytes);
       if (totals.waitingBytes > budget.maxBytes) budget.enforce(backlog.consumer);
-      // 'finish' comes once the answer's last byte is handed to the kernel; if it never comes, the
-      // connection closed, and its 'close' above released every byte it held. One listener an
-      // answer: this runs for every request, and it is most of what bounding costs per request.
+      // 'finish' comes once the answer's last byte is handed to the kernel; if the connection was
+      // destroyed first, its release above counted every byte it held. One listener an answer: this
+      // runs for every request, and it is most of what bounding costs per request.
       reply.raw.once('finish', () => {
+        if (socket.destroyed) return;
         backlog.bytes -= bytes;
         totals.waitingBytes -= bytes;
         next(socket, backlog);
