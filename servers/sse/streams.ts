@@ -138,6 +138,9 @@ export class Streams {
     res.on('drain', () => {
       this.account(stream, true);
       this.pump(stream);
+      // A client that reads has just taken what it was sent; the streams that still hold a past
+      // turn do not read, and past the budget they are cut now rather than at the next broadcast.
+      if (this.backlog.waitingBytes > this.budget.maxBytes) this.budget.enforce();
     });
     res.once('close', () => {
       this.end(stream);
@@ -328,11 +331,16 @@ export class Streams {
     stream.res.end();
   }
 
-  /** Cuts a stream for the server's budget: at once, what waits for it freed. */
+  /**
+   * Cuts a stream for the server's budget: at once, what waits for it freed, Node's part included
+   * (its 'close' comes later), so that the budget stops cutting as soon as the rest fit.
+   */
   private cut(stream: Stream): void {
     if (this.end(stream)) this.slow++;
     this.drop(stream);
     stream.res.destroy();
+    this.backlog.waitingBytes -= stream.buffered;
+    stream.buffered = 0;
   }
 
   /**

@@ -93,6 +93,24 @@ describe('issue 23: the waiting-bytes budget', () => {
     expect(server.stats().busyRefusals).toBe(0);
   });
 
+  it('sse: the budget cuts one non-reader when one is enough, not every stream that holds something', async () => {
+    // Three streams that never read, one 1 MiB event a post: each holds about as much as the others.
+    // When the total first passes the budget it is at most 3 × (12 / 3 + 1) = 15 MiB, so one cut
+    // leaves at most 10 MiB, within it. (Counting a cut stream's bytes only at its 'close', the
+    // budget saw nothing freed and cut all three.)
+    const budget = 12 * MiB;
+    const { server, url } = await startServer('sse', { ...OPTIONS, maxWaitingBytes: budget });
+    for (let i = 0; i < 3; i++) await nonReadingStream(url, 'three');
+    await vi.waitFor(() => expect(server.stats().streams).toBe(3), { timeout: WAIT_BOUND_MS, interval: 5 });
+    for (let i = 1; server.stats().budgetCuts === 0; i++) {
+      // The kernel takes some megabytes of each paused connection first; 40 posts are far past that.
+      expect(i, 'no cut after 40 posts of 1 MiB').toBeLessThanOrEqual(40);
+      expect((await post(url, 'three', JSON.stringify({ id: `t${i}`, from: 'a', body: BODY }))).status).toBe(201);
+    }
+    expect(server.stats().budgetCuts).toBe(1);
+    expect(server.stats().streams).toBe(2);
+  });
+
   it('websocket: past the budget the sockets with the most waiting are cut, and the one that reads gets everything', async () => {
     const budget = BUDGET;
     const { server, url } = await startServer('websocket', { ...OPTIONS, maxWaitingBytes: budget });
