@@ -61,12 +61,12 @@ function roomOf(transport: Transport): TransportRoom<Transport> {
   return room;
 }
 
-/** A chat client of one transport; every transport behind the same interface. */
 /** Loads the client code of one transport without making a client (a process that will make clients soon). */
 export async function loadClient(transport: Transport): Promise<void> {
   await roomOf(transport).client();
 }
 
+/** A chat client of one transport; every transport behind the same interface. */
 export async function createClient(transport: Transport, options: ClientOptions): Promise<ChatClient> {
   return (await roomOf(transport).client())(transport, options);
 }

@@ -142,12 +142,7 @@ export class Streams {
       // turn do not read, and past the budget they are cut now rather than at the next broadcast.
       if (this.backlog.waitingBytes > this.budget.maxBytes) this.budget.enforce();
     });
-    res.once('close', () => {
-      this.end(stream);
-      this.budget.delete(stream.consumer);
-      this.backlog.waitingBytes -= stream.buffered;
-      stream.buffered = 0;
-    });
+    res.once('close', () => this.forget(stream));
     if (res.req.httpVersionMajor !== 2) {
       // Not chunked: the stream's body ends with its connection (`Connection: close`), as HTTP/1.1
       // allows a response without a length, so each event is one write of its bytes instead of four
@@ -332,13 +327,19 @@ export class Streams {
   }
 
   /**
-   * Cuts a stream for the server's budget: at once, what waits for it freed, Node's part included
-   * (its 'close' comes later), so that the budget stops cutting as soon as the rest fit.
+   * Cuts a stream for the server's budget: what waits for it is freed at once, as its 'close' (which
+   * comes later) would free it, so that the budget stops cutting as soon as the rest fit.
    */
   private cut(stream: Stream): void {
     if (this.end(stream)) this.slow++;
-    this.drop(stream);
     stream.res.destroy();
+    this.forget(stream);
+  }
+
+  /** Ends the stream and frees everything it holds in the budget, Node's part included; again, it finds nothing. */
+  private forget(stream: Stream): void {
+    this.end(stream);
+    this.budget.delete(stream.consumer);
     this.backlog.waitingBytes -= stream.buffered;
     stream.buffered = 0;
   }

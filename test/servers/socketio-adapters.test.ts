@@ -14,7 +14,6 @@ import { connectClient, range, seqs, startServer } from '../../servers/contract/
 const MISSING = redisMissingReason();
 if (MISSING) console.warn(`Socket.IO Redis adapter tests skipped: ${MISSING}`);
 
-
 describe.skipIf(MISSING !== undefined)("Socket.IO's Redis adapters", () => {
   let redis: RedisServer;
   beforeAll(async () => {
