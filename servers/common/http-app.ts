@@ -51,6 +51,12 @@ export interface PollingAppOptions {
   readonly budget: WaitingBudget;
   /** Routes the caller adds to the app, named in the 404 answer: `GET /rooms/:room/events`. */
   readonly moreRoutes?: readonly string[];
+  /**
+   * What a post's answer waits for once its message is stored, when anything: the SSE server's
+   * events of the room, so that, as with long polling's held polls and WebSocket's fan-out, the
+   * members are written before the author's answer.
+   */
+  readonly beforeAnswer?: (roomId: string) => Promise<void> | undefined;
 }
 
 /** The answer to a poll that has messages or should not wait. */
@@ -554,9 +560,11 @@ export function buildPollingApp(config: PollingAppOptions): FastifyInstance {
     }
     const room = checkRoomId(request.params.room);
     const post = checkPost(request.body, options.maxBodyBytes);
-    return settle(backplane.append(room, post), (result): PostAnswer => {
+    return settle(backplane.append(room, post), (result): PostAnswer | Promise<PostAnswer> => {
       void reply.code(result.stored ? 201 : 200);
-      return { seq: result.message.seq, cursor: result.cursor };
+      const answer: PostAnswer = { seq: result.message.seq, cursor: result.cursor };
+      const written = config.beforeAnswer?.(room);
+      return written ? written.then(() => answer) : answer;
     });
   });
 

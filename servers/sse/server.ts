@@ -28,6 +28,7 @@ export function createSseServer(given: Readonly<Record<string, unknown>> = {}, l
     poll: answerNow,
     onClose: () => streams.shutdown(),
     moreRoutes: [`GET ${EVENTS_ROUTE}`],
+    beforeAnswer: (roomId) => streams.flushed(roomId),
   });
 
   // A stream refused for a while is answered as a stream that says why and ends (events.ts,

@@ -73,7 +73,8 @@ interface RoomStreams {
   readonly room: Room;
   readonly members: Set<Stream>;
   batch: ChatMessage[];
-  scheduled: boolean;
+  /** The flush of `batch`, scheduled for the end of this turn: settled once its events are handed to the streams. */
+  flushed: Promise<void> | undefined;
   readonly stopListening: () => void;
 }
 
@@ -111,6 +112,16 @@ export class Streams {
   /** Streams ended for having more than `maxBufferedBytes` waiting, since the server started. */
   get slowConsumerCloses(): number {
     return this.slow;
+  }
+
+  /**
+   * Settles once the room's messages of this turn are handed to its streams; `undefined` when none
+   * wait. A post's answer waits for it, so the author hears back after the room's members were
+   * written: the answer's write, first, woke the generator's process and the events left ~0.3 ms
+   * later (docs/findings.md, "SSE's events before the post's answer").
+   */
+  flushed(roomId: string): Promise<void> | undefined {
+    return this.rooms.get(roomId)?.flushed;
   }
 
   /**
@@ -176,13 +187,19 @@ export class Streams {
       room,
       members: new Set(),
       batch: [],
-      scheduled: false,
+      flushed: undefined,
       stopListening: room.listen(
         (message) => {
           group.batch.push(message);
-          if (group.scheduled) return;
-          group.scheduled = true;
-          setImmediate(() => this.flush(group));
+          group.flushed ??= new Promise((done) =>
+            setImmediate(() => {
+              try {
+                this.flush(group);
+              } finally {
+                done();
+              }
+            }),
+          );
         },
         (cursor) => this.expire(group, cursor),
       ),
@@ -207,7 +224,7 @@ export class Streams {
    * at most `REPLAY_EVENT_BYTES` (one message always goes), each serialized once for all.
    */
   private flush(group: RoomStreams): void {
-    group.scheduled = false;
+    group.flushed = undefined;
     const batch = group.batch;
     group.batch = [];
     if (batch.length === 0) return;

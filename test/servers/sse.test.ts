@@ -143,6 +143,28 @@ describe('sse server', () => {
     expect(server.log.listenerCount()).toBe(0);
   });
 
+  it("answers a post after its room's streams were written, as long polling answers its held polls first", async () => {
+    const { url } = await startServer('sse');
+    // Client and server share this process's event loop: whatever the server writes first is
+    // read first, so the order of arrival is the order of the server's writes.
+    const arrivals: string[] = [];
+    const streams = await Promise.all(range(1, 3).map(() => rawConnect(url)));
+    for (const [i, s] of streams.entries()) {
+      s.socket.on('data', () => arrivals.push(`stream ${i}`));
+      s.socket.write('GET /rooms/r/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    }
+    for (const s of streams) await waitFor(() => expect(s.received()).toContain('\r\n\r\nevent: messages\n'));
+    arrivals.length = 0;
+    const poster = await rawConnect(url);
+    poster.socket.on('data', () => arrivals.push('answer'));
+    const body = JSON.stringify({ id: 'm1', from: 'a', body: 'first' });
+    poster.socket.write(`POST /rooms/r/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await waitFor(() => expect(poster.received()).toMatch(/^HTTP\/1\.1 201 /));
+    for (const s of streams) await waitFor(() => expect(s.received()).toContain('"id":"m1"'));
+    expect(arrivals.at(-1)).toBe('answer');
+    expect(arrivals.filter((a) => a !== 'answer').sort()).toEqual(['stream 0', 'stream 1', 'stream 2']);
+  });
+
   it('sends every stream SHUTTING_DOWN with its cursor on close, ends it, and closes promptly', async () => {
     const server = await createChatServer('sse', { port: 0 });
     const url = await server.listen();
