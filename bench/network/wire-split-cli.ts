@@ -3,7 +3,8 @@
  * (tcpdump), then each transport's delivery split by the wire (wire-split.ts): how late the post
  * left its sender, when the first and last copies left the server, when the author's answer did.
  * The route ceilings and the micro-benchmarks are skipped (their floods would fill the capture).
- * Needs root and tcpdump (Debian: `apt-get install tcpdump`).
+ * Needs root and tcpdump (Debian: `apt-get install tcpdump`). The capture is read whole: the
+ * default chat's trials take about 6 MB each (a run of 4 trials, 22 MB); keep the run small.
  *
  *   npm run bench:wire -- --transports sse,long-polling,websocket,raw-ws --rounds 1
  */
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     throw new Error('bench:wire captures the loopback with tcpdump, which is not installed (Debian: apt-get install tcpdump)');
   }
   if (process.getuid?.() !== 0) throw new Error('bench:wire captures the loopback with tcpdump, which needs root');
+  if (process.argv.includes('--json')) throw new Error('bench:wire prints its split on stdout after the run: run it without --json (the results file is written all the same)');
   const dir = await mkdtemp(join(tmpdir(), 'bench-wire-'));
   const file = join(dir, 'loopback.pcap');
   try {
