@@ -10,7 +10,7 @@
  * The capture's clock is the wall clock and the stamps' is CLOCK_MONOTONIC: `offsetUs` (wall minus
  * monotonic, taken as the capture runs) maps one onto the other.
  */
-import { EVENTS_ROUTE, MESSAGES_ROUTE, SOCKETIO_PATH, WS_PATH } from '../../servers/contract/index.ts';
+import { EVENTS_ROUTE, MESSAGES_ROUTE, SOCKETIO_PATH, TRANSPORTS, TRANSPORT_INFO, WS_PATH, type TransportInfo } from '../../servers/contract/index.ts';
 import { RAW_WS_PREFIX } from '../baselines/raw-ws-server.ts';
 import { quantile } from '../model/aggregate.ts';
 
@@ -74,11 +74,16 @@ export function serverKind(requestLine: string): string | undefined {
   const path = match[2] as string;
   const [route, query = ''] = path.split('?', 2) as [string, string?];
   if (route.startsWith(RAW_WS_PREFIX)) return 'raw-ws';
-  if (route === WS_PATH) return 'websocket';
-  if (route.startsWith(SOCKETIO_PATH)) return 'socketio';
-  if (routeMatches(route, EVENTS_ROUTE)) return 'sse';
-  if (match[1] === 'GET' && routeMatches(route, MESSAGES_ROUTE)) return /(^|&)wait=/.test(query) ? 'long-polling' : 'short-polling';
+  if (route === WS_PATH) return receivingBy('socket');
+  if (route.startsWith(SOCKETIO_PATH)) return receivingBy('events');
+  if (routeMatches(route, EVENTS_ROUTE)) return receivingBy('stream');
+  if (match[1] === 'GET' && routeMatches(route, MESSAGES_ROUTE)) return receivingBy(/(^|&)wait=/.test(query) ? 'held-poll' : 'poll');
   return undefined;
+}
+
+/** The transport whose clients receive this way (the contract's registry). */
+function receivingBy(way: TransportInfo['receives']): string | undefined {
+  return TRANSPORTS.find((transport) => TRANSPORT_INFO[transport].receives === way);
 }
 
 function routeMatches(path: string, route: string): boolean {
