@@ -239,7 +239,9 @@ export function splitWire(segments: Iterable<Segment>, offsetUs: number, skipMs 
         const fresh: Story = { sender: match[1] as string, k: Number(match[2]), id: `${match[1]}.${match[2]}`, meantUs: Number(match[3]), inUs: segment.tUs, serverPort: segment.dstPort, copies: [] };
         stories.set(key, fresh);
         const connection = `${segment.srcPort}>${segment.dstPort}`;
-        waiting.set(connection, [...(waiting.get(connection) ?? []), fresh]);
+        const list = waiting.get(connection);
+        if (list) list.push(fresh);
+        else waiting.set(connection, [fresh]);
       } else if (segment.srcPort === story.serverPort) {
         story.copies.push(segment.tUs);
       }
@@ -250,7 +252,9 @@ export function splitWire(segments: Iterable<Segment>, offsetUs: number, skipMs 
   for (const story of stories.values()) {
     if (story.copies.length === 0 || story.meantUs < (starts.get(story.serverPort) as number) + skipMs * 1000) continue;
     const kind = kinds.get(story.serverPort) as string;
-    byKind.set(kind, [...(byKind.get(kind) ?? []), story]);
+    const list = byKind.get(kind);
+    if (list) list.push(story);
+    else byKind.set(kind, [story]);
   }
   const spread = (values: number[]): { p50: number; p90: number } => ({ p50: quantile(values, 0.5) ?? Number.NaN, p90: quantile(values, 0.9) ?? Number.NaN });
   return [...byKind].map(([transport, list]) => {
