@@ -118,7 +118,10 @@ export class Streams {
    * Settles once the room's messages of this turn are handed to its streams; `undefined` when none
    * wait. A post's answer waits for it, so the author hears back after the room's members were
    * written: written first, the answer woke the generator's process, and the events left 0.2 to
-   * 0.35 ms after it (docs/findings.md, "SSE's events before the post's answer").
+   * 0.35 ms after it (docs/findings.md, "SSE's events before the post's answer"). A stream's write
+   * reaches its socket on the next tick (Node corks a response until then), and what waits on this
+   * promise runs after the ticks: answering from inside the flush instead put the answer first
+   * again (the test of the order failed).
    */
   flushed(roomId: string): Promise<void> | undefined {
     return this.rooms.get(roomId)?.flushed;
