@@ -13,7 +13,7 @@ import { createBenchClient, type BenchClient } from '../transports.ts';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../servers/contract/index.ts';
 import { LatencyHistogram } from '../model/histogram.ts';
 import { leadsRoom, type ClientAssignment, type GeneratorPlan, type GeneratorResult, type GeneratorStart, type GeneratorToParent } from './ipc.ts';
-import { makeBody } from './message-body.ts';
+import { makeBody, postId } from './message-body.ts';
 import { Receivers } from './receivers.ts';
 import { RecoveryWatch } from './recovery.ts';
 import { urlsFor } from '../cluster/cluster.ts';
@@ -322,7 +322,7 @@ export class LoadGenerator {
       this.sendLag.record(Math.max(1, nowUs - meantUs));
     }
     this.pendingSends++;
-    const post = { id: `${from}.${k}`, from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) };
+    const post = { id: postId(from, k), from, body: makeBody(from, k, meantUs, this.plan.workload.bodyBytes) };
     (this.fleet ? this.fleet.sendAt(sender, room, post, meantUs) : member.client.send(room, post)).then(
       (ack) => {
         this.pendingSends--;

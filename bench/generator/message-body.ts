@@ -32,3 +32,16 @@ export function readBody(body: string): BodyStamp | undefined {
   const meantUs = Number(meantText);
   return { sender: body.slice(0, a), k, meantUs };
 }
+
+/** A stamp anywhere in a text: the sender, then k and the meant µs as `readBody` takes them. */
+const STAMP_IN_TEXT = /([A-Za-z0-9_.:-]{1,64})\|(\d{1,15})\|(\d{1,17})\|/g;
+
+/** Every stamp in `text`, where bodies sit among other bytes (a captured segment: bench:wire). */
+export function* stampsIn(text: string): Generator<BodyStamp> {
+  for (const match of text.matchAll(STAMP_IN_TEXT)) yield { sender: match[1] as string, k: Number(match[2]), meantUs: Number(match[3]) };
+}
+
+/** The id of sender's k-th post: what the contract's `ack` frame names. */
+export function postId(sender: string, k: number): string {
+  return `${sender}.${k}`;
+}

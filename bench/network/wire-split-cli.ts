@@ -69,6 +69,15 @@ export function formatSplits(splits: readonly WireSplit[]): string {
   return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ')).join('\n');
 }
 
+/** Why bench:wire cannot run here (no root, no tcpdump), or undefined when it can. */
+export async function checkWireSupport(): Promise<string | undefined> {
+  const why = 'bench:wire captures the loopback with tcpdump';
+  if (process.getuid?.() !== 0) return `${why}, which needs root (uid 0; this is uid ${process.getuid?.() ?? 'unknown'})`;
+  const tcpdump = await execa('tcpdump', ['--version'], { reject: false });
+  if (tcpdump.failed) return `${why}, which ${tcpdump.code === 'ENOENT' ? 'is not installed (Debian: apt-get install tcpdump)' : `failed: ${tcpdump.shortMessage}`}`;
+  return undefined;
+}
+
 /** Sends one segment over the loopback holding a fresh marker, and returns the marker. */
 async function sendMarker(): Promise<string> {
   const marker = `bench:wire end ${randomUUID()}`;
@@ -93,10 +102,8 @@ async function captured(file: string, marker: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if ((await execa('sh', ['-c', 'command -v tcpdump'], { reject: false })).exitCode !== 0) {
-    throw new Error('bench:wire captures the loopback with tcpdump, which is not installed (Debian: apt-get install tcpdump)');
-  }
-  if (process.getuid?.() !== 0) throw new Error('bench:wire captures the loopback with tcpdump, which needs root');
+  const missing = await checkWireSupport();
+  if (missing) throw new Error(missing);
   if (process.argv.includes('--json')) throw new Error('bench:wire prints its split on stdout after the run: run it without --json (the results file is written all the same)');
   const dir = await mkdtemp(join(tmpdir(), 'bench-wire-'));
   const file = join(dir, 'loopback.pcap');

@@ -12,6 +12,7 @@
  */
 import { EVENTS_ROUTE, MESSAGES_ROUTE, SOCKETIO_PATH, TRANSPORTS, TRANSPORT_INFO, WS_PATH, type TransportInfo } from '../../servers/contract/index.ts';
 import { RAW_WS_PREFIX } from '../baselines/raw-ws-server.ts';
+import { postId, stampsIn } from '../generator/message-body.ts';
 import { quantile } from '../model/aggregate.ts';
 
 /** One TCP segment with a payload, as the capture saw it. */
@@ -126,13 +127,10 @@ export function unmaskFrames(segment: Buffer): string {
   return text;
 }
 
-/** A message stamp as a body carries it (`makeBody`): sender, k, meant µs. */
-const STAMP = /([A-Za-z0-9_.:-]{1,64})\|(\d{1,15})\|(\d{1,17})\|/g;
-
 interface Story {
   readonly sender: string;
   readonly k: number;
-  /** The post's id, as the generator makes it (`from.k`): a frame transport's ack names it. */
+  /** The post's id (`postId`): a frame transport's ack names it. */
   readonly id: string;
   readonly meantUs: number;
   /** When the post or send frame carrying it reached the server, and on which port. */
@@ -231,12 +229,12 @@ export function splitWire(segments: Iterable<Segment>, offsetUs: number, skipMs 
     } else if (upgraded.has(segment.dstPort)) {
       text = unmaskFrames(segment.payload);
     }
-    for (const match of text.matchAll(STAMP)) {
-      const key = `${match[1]}|${match[2]}|${match[3]}`;
+    for (const { sender, k, meantUs } of stampsIn(text)) {
+      const key = `${sender}|${k}|${meantUs}`;
       const story = stories.get(key);
       if (story === undefined) {
         if (!kinds.has(segment.dstPort)) continue;
-        const fresh: Story = { sender: match[1] as string, k: Number(match[2]), id: `${match[1]}.${match[2]}`, meantUs: Number(match[3]), inUs: segment.tUs, serverPort: segment.dstPort, copies: [] };
+        const fresh: Story = { sender, k, id: postId(sender, k), meantUs, inUs: segment.tUs, serverPort: segment.dstPort, copies: [] };
         stories.set(key, fresh);
         const connection = `${segment.srcPort}>${segment.dstPort}`;
         const list = waiting.get(connection);

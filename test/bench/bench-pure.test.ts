@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { formatBytes, formatNumber, formatRatio, formatShare, formatUs } from '../../bench/model/format.ts';
 import type { ClientAssignment } from '../../bench/generator/ipc.ts';
-import { makeBody, readBody } from '../../bench/generator/message-body.ts';
+import { makeBody, readBody, stampsIn } from '../../bench/generator/message-body.ts';
 import type { Workload } from '../../bench/model/results.ts';
 import { describeTrials, runBench, type RunEvent } from '../../bench/run/run.ts';
 import { resolveScenario } from '../../bench/run/scenarios.ts';
@@ -74,6 +74,14 @@ describe('makeBody and readBody', () => {
     const body = makeBody('r12m345', 6789, 1_000_000_000_000, 4);
     expect(body).toBe('r12m345|6789|1000000000000|');
     expect(readBody(body)).toEqual({ sender: 'r12m345', k: 6789, meantUs: 1_000_000_000_000 });
+  });
+
+  it('finds every stamp among other bytes, as readBody reads each', () => {
+    const a = makeBody('r1m2', 3, 456_789, 24);
+    const b = makeBody('r10m0', 0, 12_345_678_901, 32);
+    const text = `data: {"messages":[{"body":"${a}"},{"body":"${b}"}]}\n\n`;
+    expect([...stampsIn(text)]).toEqual([readBody(a), readBody(b)]);
+    expect([...stampsIn('no|stamp|here')]).toEqual([]);
   });
 
   it('reads back what it wrote', () => {

@@ -12,10 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../../bench/model/results.ts';
+import { checkWireSupport } from '../../../bench/network/wire-split-cli.ts';
 
 const CLI = fileURLToPath(new URL('../../../bench/network/wire-split-cli.ts', import.meta.url));
 
-const missing = process.getuid?.() !== 0 ? 'needs root' : (await execa('sh', ['-c', 'command -v tcpdump'], { reject: false })).exitCode !== 0 ? 'tcpdump is not installed' : undefined;
+const missing = await checkWireSupport();
 if (missing) console.warn(`bench:wire e2e test skipped: ${missing}`);
 
 describe.skipIf(missing !== undefined)('bench:wire', () => {
